@@ -1,0 +1,148 @@
+//! `ValidJson<T>`: the JSON body extractor for the API. Unlike actix's `Json` it names the
+//! offending field for wrong types and unknown fields (via serde_path_to_error), runs the
+//! `validator` rules, and answers every failure as problem+json.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest JSON body the API accepts.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+            });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(MAX_JSON_BYTES)
+                } else {
+                    ApiError::BadRequest("the request body could not be read".into())
+                }
+            })?;
+            let value = parse::<T>(&bytes)?;
+            value
+                .validate()
+                .map_err(|errs| ApiError::Validation(flatten(&errs, "")))?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+/// Deserializes `bytes`, turning serde's errors into a 400 (not JSON at all) or a 422 that
+/// names the field (JSON of the wrong shape).
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = inner.to_string();
+                let message = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_owned();
+                // A missing or unknown field is reported at its parent; name it instead.
+                let field = match (path.as_str(), backticked(&message)) {
+                    (".", Some(name)) => name.to_owned(),
+                    (parent, Some(name)) if message.starts_with("missing field") => {
+                        format!("{parent}.{name}")
+                    }
+                    (parent, Some(name)) if message.starts_with("unknown field") => {
+                        format!("{parent}.{name}")
+                    }
+                    (p, _) => p.to_owned(),
+                };
+                ApiError::field(field, message)
+            }
+            _ => ApiError::BadRequest(format!("the request body is not valid JSON: {inner}")),
+        }
+    })
+}
+
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+/// Flattens validator's nested errors into `field`/`message` pairs with dotted paths.
+pub fn flatten(errors: &ValidationErrors, prefix: &str) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(errs) => {
+                for e in errs {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| describe(&e.code));
+                    out.push(FieldError {
+                        field: path.clone(),
+                        message,
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => out.extend(flatten(inner, &path)),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    out.extend(flatten(inner, &format!("{path}[{i}]")));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn describe(code: &str) -> String {
+    match code {
+        "email" => "must be a valid email address".into(),
+        "url" => "must be a valid URL".into(),
+        "length" => "has the wrong length".into(),
+        "range" => "is out of range".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// validator rule: rejects strings that are empty once trimmed.
+pub fn not_blank(value: &str) -> Result<(), validator::ValidationError> {
+    if value.trim().is_empty() {
+        let mut e = validator::ValidationError::new("blank");
+        e.message = Some("must not be blank".into());
+        return Err(e);
+    }
+    Ok(())
+}

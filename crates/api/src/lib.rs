@@ -1,0 +1,73 @@
+//! The HTTP face of Vouch: the JSON API under `/api/v1`, its OpenAPI document and docs
+//! page, and the health endpoints. Handlers validate input at the edge and hand everything
+//! else to the engine; this crate never touches the database or sends mail itself.
+
+mod auth;
+pub mod error;
+mod idempotency;
+mod json;
+mod logging;
+mod openapi;
+mod routes;
+mod settings;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use engine::Engine;
+
+pub use openapi::ApiDoc;
+pub use settings::ServerSettings;
+
+/// Shared state of every handler.
+pub struct AppState {
+    pub engine: Engine,
+    pub settings: ServerSettings,
+}
+
+/// A bound, ready-to-run HTTP server. The listener is bound in `build`, so the port is
+/// known (and accepting) before anything awaits the server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: ServerSettings, engine: Engine) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState { engine, settings });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(json::MAX_JSON_BYTES))
+                .configure(routes::configure)
+                .wrap(from_fn(logging::log_request))
+        })
+        .listen(listener)?
+        .disable_signals();
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until the server is stopped through `handle()`.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}

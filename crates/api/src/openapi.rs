@@ -1,0 +1,48 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vouch API",
+        description = "Reference checks for outsourced providers. Errors are application/problem+json (RFC 9457)."
+    ),
+    paths(
+        routes::healthz,
+        routes::readyz,
+        routes::me,
+        routes::create_provider,
+        routes::list_providers,
+        routes::get_provider,
+        routes::create_case,
+        routes::list_cases,
+        routes::get_case,
+        routes::add_reference,
+        routes::get_profile,
+        routes::put_profile,
+        routes::list_templates,
+        routes::create_template,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "staff"), (name = "providers"), (name = "cases"),
+        (name = "profile"), (name = "templates"), (name = "health")
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Vetting cases and their references.
+
+use actix_web::{HttpResponse, get, post, web};
+use engine::audit::Actor;
+use engine::cases::{NewCase, NewReference};
+use engine::domain::{CaseStatus, ReferenceRequest, VettingCase};
+use serde::Deserialize;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::AppState;
+use crate::auth::{Ops, Staff};
+use crate::error::{ApiError, Problem};
+use crate::json::{ValidJson, not_blank};
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCase {
+    pub provider_id: Uuid,
+    #[validate(length(max = 200))]
+    pub title: Option<String>,
+    /// Defaults to the standard template; its newest version is used.
+    pub template_id: Option<Uuid>,
+    /// Quorum: completed responses needed for a recommendation (default 3).
+    #[validate(range(min = 1, max = 20))]
+    pub min_responses: Option<i32>,
+    /// Days from launch to the deadline (default 14).
+    #[validate(range(min = 1, max = 90))]
+    pub deadline_days: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReference {
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub name: String,
+    #[validate(email, length(max = 320))]
+    pub email: String,
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub company: String,
+    /// How the referee knows the provider, e.g. "client since 2022, CFO".
+    #[validate(length(max = 500), custom(function = "not_blank"))]
+    pub relationship: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseListQuery {
+    pub status: Option<CaseStatus>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Open a vetting case in `draft`.
+#[utoipa::path(
+    request_body = CreateCase,
+    responses((status = 201, body = VettingCase), (status = 422, body = Problem)),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[post("/cases")]
+pub async fn create_case(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    body: ValidJson<CreateCase>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let case = state
+        .engine
+        .create_case(
+            NewCase {
+                provider_id: b.provider_id,
+                title: b.title,
+                template_id: b.template_id,
+                min_responses: b.min_responses.unwrap_or(3),
+                deadline_days: b.deadline_days.unwrap_or(14),
+            },
+            user.id,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(case))
+}
+
+/// List cases, newest first, optionally by status.
+#[utoipa::path(
+    params(CaseListQuery),
+    responses((status = 200, body = engine::Page<VettingCase>)),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[get("/cases")]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    _: Staff,
+    query: web::Query<CaseListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = engine::PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    Ok(HttpResponse::Ok().json(state.engine.list_cases(query.status, page).await?))
+}
+
+/// One case with its references and the count of references in each status.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = VettingCase), (status = 404, body = Problem)),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[get("/cases/{id}")]
+pub async fn get_case(
+    state: web::Data<AppState>,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.engine.case(*id).await?))
+}
+
+/// Add a referee (only in `draft`, `nominating` or `collecting`).
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    request_body = CreateReference,
+    responses(
+        (status = 201, body = ReferenceRequest),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "case no longer takes references"),
+        (status = 422, body = Problem)
+    ),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[post("/cases/{id}/references")]
+pub async fn add_reference(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+    body: ValidJson<CreateReference>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let reference = state
+        .engine
+        .add_reference(
+            *id,
+            NewReference {
+                name: b.name,
+                email: b.email,
+                company: b.company,
+                relationship: b.relationship,
+            },
+            &Actor::User(user.id),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(reference))
+}

@@ -1,0 +1,85 @@
+//! Route table. Every staff route sits in the `/api/v1` scope behind `authenticate`
+//! (resolves the bearer token) and `idempotent` (Idempotency-Key on POST).
+
+mod cases;
+mod health;
+mod me;
+mod profile;
+mod providers;
+mod templates;
+
+use actix_web::middleware::from_fn;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+use crate::{ApiDoc, auth, idempotency};
+
+pub(crate) use cases::*;
+pub(crate) use health::*;
+pub(crate) use me::*;
+pub(crate) use profile::*;
+pub(crate) use providers::*;
+pub(crate) use templates::*;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource").into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        let message = err.to_string();
+        let field = message
+            .split('`')
+            .nth(1)
+            .unwrap_or("query")
+            .to_owned();
+        ApiError::field(field, message).into()
+    }))
+    .service(healthz)
+    .service(readyz)
+    .route(
+        "/api/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/api/docs/"))
+                .finish()
+        }),
+    )
+    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
+    .service(
+        web::scope("/api/v1")
+            .wrap(from_fn(idempotency::idempotent))
+            .wrap(from_fn(auth::authenticate))
+            .service(me)
+            .service(create_provider)
+            .service(list_providers)
+            .service(get_provider)
+            .service(create_case)
+            .service(list_cases)
+            .service(get_case)
+            .service(add_reference)
+            .service(get_profile)
+            .service(put_profile)
+            .service(list_templates)
+            .service(create_template)
+            .default_service(web::to(|| async { ApiError::NotFound("resource") })),
+    );
+}
+
+/// `?limit=&cursor=` of every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// 1–200, default 50.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<engine::PageRequest, ApiError> {
+        Ok(engine::PageRequest::parse(self.limit, self.cursor.as_deref())?)
+    }
+}

@@ -1,0 +1,97 @@
+//! Providers under vetting.
+
+use actix_web::{HttpResponse, get, post, web};
+use engine::domain::Provider;
+use engine::providers::NewProvider;
+use serde::Deserialize;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::PageQuery;
+use crate::AppState;
+use crate::auth::{Ops, Staff};
+use crate::error::{ApiError, Problem};
+use crate::json::{ValidJson, not_blank};
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProvider {
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub name: String,
+    /// e.g. accounting, marketing, it, hr, legal.
+    #[validate(length(max = 100), custom(function = "not_blank"))]
+    pub category: String,
+    #[validate(url, length(max = 500))]
+    pub website: Option<String>,
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub contact_name: String,
+    #[validate(email, length(max = 320))]
+    pub contact_email: String,
+}
+
+/// Register a provider.
+#[utoipa::path(
+    request_body = CreateProvider,
+    responses(
+        (status = 201, body = Provider),
+        (status = 422, body = Problem, description = "invalid field"),
+        (status = 403, body = Problem)
+    ),
+    security(("bearer" = [])),
+    tag = "providers"
+)]
+#[post("/providers")]
+pub async fn create_provider(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    body: ValidJson<CreateProvider>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let provider = state
+        .engine
+        .create_provider(
+            NewProvider {
+                name: b.name,
+                category: b.category,
+                website: b.website,
+                contact_name: b.contact_name,
+                contact_email: b.contact_email,
+            },
+            user.id,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(provider))
+}
+
+/// List providers, newest first.
+#[utoipa::path(
+    params(PageQuery),
+    responses((status = 200, body = engine::Page<Provider>)),
+    security(("bearer" = [])),
+    tag = "providers"
+)]
+#[get("/providers")]
+pub async fn list_providers(
+    state: web::Data<AppState>,
+    _: Staff,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state.engine.list_providers(query.page()?).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One provider.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Provider), (status = 404, body = Problem)),
+    security(("bearer" = [])),
+    tag = "providers"
+)]
+#[get("/providers/{id}")]
+pub async fn get_provider(
+    state: web::Data<AppState>,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.engine.provider(*id).await?))
+}

@@ -1,0 +1,66 @@
+//! The append-only audit trail. Every state change writes an event in the same transaction
+//! as the change itself, so the timeline can never disagree with the data.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::EngineError;
+use crate::entity::audit_event;
+
+/// Who caused an event: `user:<id>`, `referee:<id>`, `provider` or `system`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    User(Uuid),
+    Referee(Uuid),
+    Provider,
+    System,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::Referee(id) => write!(f, "referee:{id}"),
+            Actor::Provider => f.write_str("provider"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub reference_id: Option<Uuid>,
+    pub actor: String,
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Appends one event. Call it with the transaction that makes the change.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    case_id: Option<Uuid>,
+    reference_id: Option<Uuid>,
+    actor: &Actor,
+    kind: &str,
+    data: serde_json::Value,
+) -> Result<(), EngineError> {
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(case_id),
+        reference_id: Set(reference_id),
+        actor: Set(actor.to_string()),
+        kind: Set(kind.to_owned()),
+        data: Set(data),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Connecting to the database and applying migrations.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+use crate::EngineError;
+
+/// Opens a pool on `url` (`sqlite://…` or `postgres://…`). SQLite is switched to WAL so
+/// readers do not block the single writer (sqlx turns foreign keys on for
+/// every SQLite connection by default).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, EngineError> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // One writer at a time: a small pool avoids lock contention and busy errors.
+        opts.max_connections(4).min_connections(1);
+    } else {
+        opts.max_connections(16);
+    }
+    let db = Database::connect(opts).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+    }
+    Ok(db)
+}
+
+/// Applies every pending migration. Idempotent.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), EngineError> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Whether the database answers a trivial query (`/readyz`, `vouch doctor`).
+pub async fn ping(db: &DatabaseConnection) -> Result<(), EngineError> {
+    db.ping().await?;
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! sea-orm entities, one module per table. The schema itself is owned by the `migration`
+//! crate; these structs only mirror it.
+
+pub mod answer;
+pub mod api_token;
+pub mod audit_event;
+pub mod decision;
+pub mod email_log;
+pub mod idempotency_key;
+pub mod job;
+pub mod nomination;
+pub mod profile_dimension;
+pub mod provider;
+pub mod reference_request;
+pub mod response;
+pub mod template;
+pub mod template_version;
+pub mod user;
+pub mod vetting_case;

@@ -1,0 +1,30 @@
+//! `reference_requests` rows.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "reference_requests")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    pub relationship: String,
+    pub nominated_by: String,
+    pub status: String,
+    pub token_hash: Option<String>,
+    pub reminders_sent: i32,
+    pub invited_at: Option<DateTimeUtc>,
+    pub opened_at: Option<DateTimeUtc>,
+    pub responded_at: Option<DateTimeUtc>,
+    pub decline_reason: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

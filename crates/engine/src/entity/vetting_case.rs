@@ -1,0 +1,28 @@
+//! `vetting_cases` rows.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "vetting_cases")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub owner_id: Uuid,
+    pub title: String,
+    pub template_version_id: Uuid,
+    pub profile_snapshot: Json,
+    pub min_responses: i32,
+    pub deadline_days: i32,
+    pub deadline_at: Option<DateTimeUtc>,
+    pub status: String,
+    pub launched_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

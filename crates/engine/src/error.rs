@@ -1,0 +1,52 @@
+//! The engine's error type. The API maps each variant to an HTTP status in one place.
+
+use sea_orm::DbErr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+
+    /// An illegal state transition; `current` is the state the object is in now.
+    #[error("cannot {action} a {entity} in state `{current}`")]
+    InvalidState {
+        entity: &'static str,
+        action: &'static str,
+        current: String,
+    },
+
+    /// Input that passed the shape checks but breaks a domain rule.
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+
+    /// A uniqueness rule was broken (e.g. an email already in use).
+    #[error("{0}")]
+    Conflict(String),
+
+    #[error("database error")]
+    Database(#[from] DbErr),
+
+    /// Data in the database that this version cannot read.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+
+    #[error("password hashing failed: {0}")]
+    Crypto(String),
+}
+
+impl EngineError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// True when a database error is a unique-constraint violation.
+    pub fn is_unique_violation(err: &DbErr) -> bool {
+        matches!(
+            err.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        )
+    }
+}

@@ -1,0 +1,94 @@
+//! Stored outcomes of POST requests sent with an `Idempotency-Key`, so a client that
+//! retries after a timeout gets the first answer instead of a second object.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use uuid::Uuid;
+
+use crate::entity::idempotency_key;
+use crate::{Engine, EngineError};
+
+/// What to do with a request carrying an idempotency key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// First time: run the request, then `complete` (or `release` on failure).
+    Fresh,
+    /// Seen before with the same body and finished: answer this.
+    Replay { status: u16, body: String },
+    /// Seen before with the same body and still running.
+    InProgress,
+    /// Seen before with a different body: a client bug.
+    Mismatch,
+}
+
+impl Engine {
+    /// Claims `key` for `user_id`. The primary key makes the claim atomic: of two
+    /// concurrent requests with one key, exactly one is `Fresh`.
+    pub async fn claim_idempotency_key(
+        &self,
+        user_id: Uuid,
+        key: &str,
+        request_hash: &str,
+    ) -> Result<Claim, EngineError> {
+        let inserted = idempotency_key::ActiveModel {
+            user_id: Set(user_id),
+            key: Set(key.to_owned()),
+            request_hash: Set(request_hash.to_owned()),
+            status_code: Set(None),
+            response_body: Set(None),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&self.db)
+        .await;
+        match inserted {
+            Ok(_) => Ok(Claim::Fresh),
+            Err(e) if EngineError::is_unique_violation(&e) => {
+                let Some(row) = idempotency_key::Entity::find_by_id((user_id, key.to_owned()))
+                    .one(&self.db)
+                    .await?
+                else {
+                    // Released between our insert and this read: the caller may retry.
+                    return Ok(Claim::InProgress);
+                };
+                if row.request_hash != request_hash {
+                    return Ok(Claim::Mismatch);
+                }
+                Ok(match (row.status_code, row.response_body) {
+                    (Some(status), Some(body)) => Claim::Replay {
+                        status: status as u16,
+                        body,
+                    },
+                    _ => Claim::InProgress,
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn complete_idempotency_key(
+        &self,
+        user_id: Uuid,
+        key: &str,
+        status: u16,
+        body: String,
+    ) -> Result<(), EngineError> {
+        idempotency_key::ActiveModel {
+            user_id: Set(user_id),
+            key: Set(key.to_owned()),
+            status_code: Set(Some(i32::from(status))),
+            response_body: Set(Some(body)),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a claim whose request failed on our side, so the client can retry it.
+    pub async fn release_idempotency_key(&self, user_id: Uuid, key: &str) -> Result<(), EngineError> {
+        idempotency_key::Entity::delete_by_id((user_id, key.to_owned()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

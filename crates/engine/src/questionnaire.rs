@@ -1,0 +1,202 @@
+//! Questionnaire content: question types, their validation, and the default template that
+//! ships with the binary.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    /// 1–5, with "not observed".
+    Likert,
+    /// yes / no / unsure.
+    YesNo,
+    /// One of `options`.
+    Choice,
+    /// Free text.
+    Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// Stable key: lowercase letters, digits and `_`.
+    pub key: String,
+    pub prompt: String,
+    pub kind: QuestionKind,
+    /// Values-profile dimension this question measures, if any.
+    #[serde(default)]
+    pub dimension: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub reverse_scored: bool,
+    /// The allowed answers of a `choice` question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Checks a question list against the rules of a publishable template. Field names in
+/// errors point into the request (`questions[3].key`).
+pub fn validate_questions(questions: &[Question], dimensions: &[String]) -> Result<(), EngineError> {
+    if questions.is_empty() {
+        return Err(EngineError::validation("questions", "at least one question is required"));
+    }
+    if questions.len() > 100 {
+        return Err(EngineError::validation("questions", "at most 100 questions"));
+    }
+    let mut seen = HashSet::new();
+    for (i, q) in questions.iter().enumerate() {
+        let field = |name: &str| format!("questions[{i}].{name}");
+        if !is_key(&q.key) {
+            return Err(EngineError::validation(
+                field("key"),
+                "must be 1-64 lowercase letters, digits or _, starting with a letter",
+            ));
+        }
+        if !seen.insert(q.key.as_str()) {
+            return Err(EngineError::validation(field("key"), format!("duplicate key `{}`", q.key)));
+        }
+        if q.prompt.trim().is_empty() || q.prompt.len() > 1000 {
+            return Err(EngineError::validation(field("prompt"), "must be 1-1000 characters"));
+        }
+        if let Some(d) = &q.dimension
+            && !dimensions.contains(d)
+        {
+            return Err(EngineError::validation(
+                field("dimension"),
+                format!("`{d}` is not a dimension of the values profile"),
+            ));
+        }
+        if q.reverse_scored && q.kind != QuestionKind::Likert {
+            return Err(EngineError::validation(
+                field("reverse_scored"),
+                "only likert questions can be reverse scored",
+            ));
+        }
+        match q.kind {
+            QuestionKind::Choice if q.options.len() < 2 => {
+                return Err(EngineError::validation(
+                    field("options"),
+                    "a choice question needs at least two options",
+                ));
+            }
+            QuestionKind::Likert | QuestionKind::YesNo | QuestionKind::Text if !q.options.is_empty() => {
+                return Err(EngineError::validation(
+                    field("options"),
+                    "only choice questions have options",
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn likert(key: &str, dimension: &str, prompt: &str, reverse: bool) -> Question {
+    Question {
+        key: key.into(),
+        prompt: prompt.into(),
+        kind: QuestionKind::Likert,
+        dimension: Some(dimension.into()),
+        required: true,
+        reverse_scored: reverse,
+        options: Vec::new(),
+    }
+}
+
+/// The questionnaire every installation starts with: two or three questions per
+/// dimension (a few reverse-scored to catch straight-lining), free-text strengths and
+/// concerns, and "would you hire them again?".
+pub fn default_questions() -> Vec<Question> {
+    let mut q = vec![
+        likert("values_shared", "values", "They share our way of working: honesty, care for quality and respect for people.", false),
+        likert("values_tradeoffs", "values", "When a shortcut would have helped them but hurt us, they did the right thing.", false),
+        likert("dedication_success", "dedication", "They care about our success as much as their own.", false),
+        likert("dedication_extra_mile", "dedication", "They went beyond the letter of the contract when it mattered to us.", false),
+        likert("dedication_minimum", "dedication", "They did the minimum the contract required and no more.", true),
+        likert("accountability_mistakes", "accountability", "When something went wrong, they owned it and fixed it without being pushed.", false),
+        likert("accountability_delivery", "accountability", "They delivered what they promised, when they promised it.", false),
+        likert("communication_proactive", "communication", "They told us about problems early, before we had to ask.", false),
+        likert("communication_responsive", "communication", "They answered questions promptly and clearly.", false),
+        likert("partnership_initiative", "partnership", "They brought advice and ideas, not only the tasks we gave them.", false),
+        likert("partnership_team", "partnership", "They worked as one team with our in-house staff.", false),
+        likert("confidentiality_trust", "confidentiality", "We could trust them with sensitive information.", false),
+        likert("scope_clarity", "scope", "They were clear about what they do and do not do.", false),
+        likert("scope_surprises", "scope", "We were surprised by extra charges or work they expected us to do.", true),
+        likert("expertise_quality", "expertise", "Their technical work was of high quality.", false),
+        likert("expertise_current", "expertise", "They kept up with their field and applied it to our situation.", false),
+    ];
+    q.push(Question {
+        key: "rehire".into(),
+        prompt: "Would you hire them again?".into(),
+        kind: QuestionKind::YesNo,
+        dimension: None,
+        required: true,
+        reverse_scored: false,
+        options: Vec::new(),
+    });
+    for (key, prompt) in [
+        ("strengths", "What do they do especially well?"),
+        ("concerns", "Is there anything we should watch out for?"),
+    ] {
+        q.push(Question {
+            key: key.into(),
+            prompt: prompt.into(),
+            kind: QuestionKind::Text,
+            dimension: None,
+            required: false,
+            reverse_scored: false,
+            options: Vec::new(),
+        });
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::default_dimensions;
+
+    #[test]
+    fn default_template_is_valid_and_covers_every_dimension() {
+        let dims: Vec<String> = default_dimensions().into_iter().map(|d| d.key).collect();
+        let questions = default_questions();
+        validate_questions(&questions, &dims).unwrap();
+        assert!((12..=20).contains(&questions.len()));
+        for d in &dims {
+            assert!(
+                questions.iter().any(|q| q.dimension.as_deref() == Some(d)),
+                "no question for {d}"
+            );
+        }
+        for key in ["strengths", "concerns", "rehire"] {
+            assert!(questions.iter().any(|q| q.key == key));
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_and_unknown_dimensions_are_rejected_with_the_field_named() {
+        let dims = vec!["values".to_string()];
+        let mut qs = vec![likert("a", "values", "x", false), likert("a", "values", "y", false)];
+        let err = validate_questions(&qs, &dims).unwrap_err();
+        assert!(matches!(err, EngineError::Validation { ref field, .. } if field == "questions[1].key"));
+        qs[1].key = "b".into();
+        qs[1].dimension = Some("nope".into());
+        let err = validate_questions(&qs, &dims).unwrap_err();
+        assert!(matches!(err, EngineError::Validation { ref field, .. } if field == "questions[1].dimension"));
+    }
+}

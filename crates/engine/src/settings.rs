@@ -1,0 +1,77 @@
+//! The engine's config sections (`[database]`, `[workflow]`), received by value from the
+//! binary.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://vouch.db?mode=rwc` or `postgres://user:password@host/db`.
+    pub url: String,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://vouch.db?mode=rwc".into(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .finish()
+    }
+}
+
+/// The URL with any password replaced by `***`, for logs and `vouch doctor`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+            format!("{scheme}://{masked}@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowSettings {
+    /// Most references one case may hold; more is a validation error.
+    pub max_references_per_case: u32,
+}
+
+impl Default for WorkflowSettings {
+    fn default() -> Self {
+        Self {
+            max_references_per_case: 50,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_password_is_redacted_in_debug_output() {
+        let s = DatabaseSettings {
+            url: "postgres://vouch:hunter2@db:5432/vouch".into(),
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://vouch:***@db:5432/vouch"), "{shown}");
+        assert_eq!(redact_url("sqlite://vouch.db?mode=rwc"), "sqlite://vouch.db?mode=rwc");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

@@ -1,0 +1,216 @@
+//! Questionnaire templates and their versions. A published version is immutable: a change
+//! is a new version, so a case launched on version 1 keeps meaning what it meant.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor};
+use crate::entity::{template, template_version};
+use crate::questionnaire::{Question, default_questions, validate_questions};
+use crate::{Engine, EngineError, profile};
+
+pub const DEFAULT_TEMPLATE_NAME: &str = "Standard fractional-provider reference check";
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateVersion {
+    pub id: Uuid,
+    pub version: i32,
+    pub questions: Vec<Question>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Template {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    /// Oldest first; the last one is what new cases use.
+    pub versions: Vec<TemplateVersion>,
+}
+
+pub struct NewTemplate {
+    /// Publish a new version of this template instead of creating a new one.
+    pub template_id: Option<Uuid>,
+    pub name: String,
+    pub description: String,
+    pub questions: Vec<Question>,
+}
+
+fn to_version(m: template_version::Model) -> Result<TemplateVersion, EngineError> {
+    let questions = serde_json::from_value(m.questions)
+        .map_err(|e| EngineError::Corrupt(format!("template version {}: {e}", m.id)))?;
+    Ok(TemplateVersion {
+        id: m.id,
+        version: m.version,
+        questions,
+        published_at: m.published_at,
+    })
+}
+
+async fn insert_version(
+    conn: &impl ConnectionTrait,
+    template_id: Uuid,
+    version: i32,
+    questions: &[Question],
+) -> Result<template_version::Model, EngineError> {
+    let now = Utc::now();
+    let questions = serde_json::to_value(questions)
+        .map_err(|e| EngineError::Corrupt(format!("questions do not serialize: {e}")))?;
+    Ok(template_version::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        template_id: Set(template_id),
+        version: Set(version),
+        questions: Set(questions),
+        created_at: Set(now),
+        published_at: Set(Some(now)),
+    }
+    .insert(conn)
+    .await?)
+}
+
+async fn insert_template(
+    conn: &impl ConnectionTrait,
+    name: &str,
+    description: &str,
+    questions: &[Question],
+) -> Result<Uuid, EngineError> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    template::ActiveModel {
+        id: Set(id),
+        name: Set(name.to_owned()),
+        description: Set(description.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    insert_version(conn, id, 1, questions).await?;
+    Ok(id)
+}
+
+pub(crate) async fn seed_default(db: &DatabaseConnection) -> Result<(), EngineError> {
+    if template::Entity::find().count(db).await? == 0 {
+        let txn = db.begin().await?;
+        insert_template(
+            &txn,
+            DEFAULT_TEMPLATE_NAME,
+            "Values, dedication, accountability, communication, partnership, confidentiality, scope and expertise, with strengths, concerns and rehire.",
+            &default_questions(),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// The newest published version of a template, or of the default (oldest) template.
+pub(crate) async fn current_version(
+    conn: &impl ConnectionTrait,
+    template_id: Option<Uuid>,
+) -> Result<template_version::Model, EngineError> {
+    let template_id = match template_id {
+        Some(id) => id,
+        None => {
+            template::Entity::find()
+                .order_by_asc(template::Column::Id)
+                .one(conn)
+                .await?
+                .ok_or(EngineError::NotFound { entity: "template" })?
+                .id
+        }
+    };
+    template_version::Entity::find()
+        .filter(template_version::Column::TemplateId.eq(template_id))
+        .filter(template_version::Column::PublishedAt.is_not_null())
+        .order_by_desc(template_version::Column::Version)
+        .one(conn)
+        .await?
+        .ok_or(EngineError::NotFound { entity: "template" })
+}
+
+pub(crate) async fn version_by_id(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<TemplateVersion, EngineError> {
+    let m = template_version::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(EngineError::NotFound { entity: "template version" })?;
+    to_version(m)
+}
+
+impl Engine {
+    pub async fn list_templates(&self) -> Result<Vec<Template>, EngineError> {
+        let templates = template::Entity::find()
+            .order_by_asc(template::Column::Id)
+            .all(&self.db)
+            .await?;
+        let versions = template_version::Entity::find()
+            .order_by_asc(template_version::Column::Version)
+            .all(&self.db)
+            .await?;
+        templates
+            .into_iter()
+            .map(|t| {
+                let versions = versions
+                    .iter()
+                    .filter(|v| v.template_id == t.id)
+                    .cloned()
+                    .map(to_version)
+                    .collect::<Result<_, _>>()?;
+                Ok(Template {
+                    id: t.id,
+                    name: t.name,
+                    description: t.description,
+                    created_at: t.created_at,
+                    versions,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn template(&self, id: Uuid) -> Result<Template, EngineError> {
+        self.list_templates()
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(EngineError::NotFound { entity: "template" })
+    }
+
+    /// Publishes a questionnaire: a new template, or (with `template_id`) the next version
+    /// of an existing one.
+    pub async fn publish_template(&self, new: NewTemplate, actor: &Actor) -> Result<Template, EngineError> {
+        let dims: Vec<String> = profile::load(&self.db).await?.into_iter().map(|d| d.key).collect();
+        validate_questions(&new.questions, &dims)?;
+        let txn = self.db.begin().await?;
+        let id = match new.template_id {
+            None => insert_template(&txn, &new.name, &new.description, &new.questions).await?,
+            Some(id) => {
+                let existing = template::Entity::find_by_id(id)
+                    .one(&txn)
+                    .await?
+                    .ok_or(EngineError::NotFound { entity: "template" })?;
+                let latest = current_version(&txn, Some(id)).await?.version;
+                insert_version(&txn, id, latest + 1, &new.questions).await?;
+                let mut active: template::ActiveModel = existing.into();
+                active.name = Set(new.name.clone());
+                active.description = Set(new.description.clone());
+                active.updated_at = Set(Utc::now());
+                active.update(&txn).await?;
+                id
+            }
+        };
+        audit::record(&txn, None, None, actor, "template.published", serde_json::json!({ "template_id": id })).await?;
+        txn.commit().await?;
+        self.template(id).await
+    }
+}

@@ -1,0 +1,178 @@
+//! Outgoing email: templates, rendering, MIME composition and delivery over SMTP or into
+//! `.eml` files. A leaf crate: no database, no HTTP, no retries — the engine's durable jobs
+//! decide what to do with a failure, using the classification in [`MailError`].
+//!
+//! # Use
+//!
+//! ```no_run
+//! # async fn demo(settings: mailer::MailSettings) -> Result<(), mailer::MailError> {
+//! use mailer::{Email, Invitation, Mailer, Recipient};
+//!
+//! // Once at start-up: checks the settings and the templates, holds the SMTP pool.
+//! let mailer = Mailer::from_settings(&settings, "https://vouch.example.com")?;
+//!
+//! let email = Email::from(Invitation {
+//!     to: Recipient::new("Zoë Ångström-Núñez", "zoe@example.org"),
+//!     reply_to: Recipient::new("Olive Owner", "olive@example.com"),
+//!     provider_name: "Acme Books".into(),
+//!     requested_by: "Olive Owner".into(),
+//!     company_name: Some("Example Corp".into()),
+//!     token: "k3Jx-token".into(),
+//!     deadline: "5 December 2026".into(),
+//!     questions_count: 14,
+//!     minutes: 7,
+//! });
+//! match mailer.send(&email).await {
+//!     Ok(sent) => println!("sent {}", sent.message_id),
+//!     Err(e) if e.is_permanent() => println!("bounced: {e}"), // mark the reference bounced
+//!     Err(e) => println!("retry later: {e}"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Mailer::from_settings`]`(&MailSettings, public_url)` — build once; the `Mailer` is
+//!   cheap to clone and shares its connection pool.
+//! - [`Mailer::send`] / [`Mailer::send_with_id`] — render, compose and deliver; returns
+//!   [`Sent`] with the Message-ID. `send_with_id` lets a job reuse its own UUID, so a retried
+//!   job produces the same Message-ID (and, with the file transport, the same file).
+//! - [`Mailer::render`] / [`Mailer::compose`] — the same steps without delivering (previews,
+//!   tests).
+//! - [`check_smtp`] — for `vouch doctor`.
+//! - [`Mailer::shutdown`] — closes pooled connections politely.
+//!
+//! Links come from `server.public_url`: `{public_url}/r/{token}` (questionnaire),
+//! `{public_url}/r/{token}/decline` (decline, also in `List-Unsubscribe`),
+//! `{public_url}/n/{token}` (nomination) and `{public_url}/ui/cases/{case_id}` (staff).
+
+mod check;
+mod compose;
+mod error;
+mod message;
+mod render;
+mod settings;
+mod transport;
+
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+use uuid::Uuid;
+
+pub use check::{CheckStep, SmtpReport, check_smtp};
+pub use compose::Composed;
+pub use error::{MailError, Stage};
+pub use message::{
+    Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Recipient, Reminder,
+    SubmissionConfirmation,
+};
+pub use render::RenderedEmail;
+pub use settings::{MailSettings, SmtpSettings, Tls, TransportKind};
+
+use compose::Composer;
+use render::{Links, Templates};
+use transport::Transport;
+
+/// What a successful delivery returns, for the email log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// The `Message-ID` header value, angle brackets included: `<uuid@domain>`.
+    pub message_id: String,
+    /// The envelope recipient.
+    pub recipient: String,
+    /// The subject as rendered.
+    pub subject: String,
+}
+
+/// Renders and delivers Vouch's emails. Build it once with [`Mailer::from_settings`] and
+/// clone it freely: clones share the templates and the SMTP connection pool.
+#[derive(Clone, Debug)]
+pub struct Mailer {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    from: Mailbox,
+    message_id_domain: String,
+    links: Links,
+    templates: Templates,
+    transport: Transport,
+}
+
+impl Mailer {
+    /// Checks the settings, loads (and test-renders) the templates, prepares the transport.
+    /// No network I/O happens here: the first SMTP connection is opened by the first send,
+    /// and [`check_smtp`] is the way to test the server.
+    ///
+    /// `public_url` is `server.public_url`, the start of every link.
+    pub fn from_settings(settings: &MailSettings, public_url: &str) -> Result<Mailer, MailError> {
+        let from: Mailbox = settings.from.trim().parse().map_err(|e| {
+            MailError::Config(format!(
+                "mail.from = {:?} is not an address like \"Vouch <vouch@example.com>\": {e}",
+                settings.from
+            ))
+        })?;
+        let message_id_domain = from.email.domain().to_owned();
+        let links = Links::new(public_url)?;
+        let sender_name = from.name.clone().unwrap_or_else(|| "Vouch".to_owned());
+        let templates = Templates::load(settings.templates_dir.as_deref(), &links, &sender_name)?;
+        let transport = Transport::from_settings(settings)?;
+        Ok(Mailer {
+            inner: Arc::new(Inner {
+                from,
+                message_id_domain,
+                links,
+                templates,
+                transport,
+            }),
+        })
+    }
+
+    /// Subject, plain text and HTML of `email`, without sending anything.
+    pub fn render(&self, email: &Email) -> Result<RenderedEmail, MailError> {
+        self.inner.templates.render(email, &self.inner.links)
+    }
+
+    /// The complete message as it would be sent, with Message-ID `<{id}@{domain of
+    /// mail.from}>`.
+    pub fn compose(&self, email: &Email, id: Uuid) -> Result<Composed, MailError> {
+        let rendered = self.render(email)?;
+        let decline_link = email
+            .decline_token()
+            .map(|token| self.inner.links.decline(token))
+            .transpose()?;
+        Composer {
+            from: &self.inner.from,
+            message_id_domain: &self.inner.message_id_domain,
+            decline_link,
+        }
+        .compose(email, rendered, id)
+    }
+
+    /// Renders, composes and delivers `email` with a fresh Message-ID.
+    pub async fn send(&self, email: &Email) -> Result<Sent, MailError> {
+        self.send_with_id(email, Uuid::now_v7()).await
+    }
+
+    /// Like [`Mailer::send`], with the Message-ID built from `id` (e.g. the email log row's
+    /// id), so that running the same job twice sends the same Message-ID.
+    #[tracing::instrument(skip_all, fields(kind = email.kind(), %id), err)]
+    pub async fn send_with_id(&self, email: &Email, id: Uuid) -> Result<Sent, MailError> {
+        let composed = self.compose(email, id)?;
+        self.inner
+            .transport
+            .deliver(&composed.envelope, &composed.bytes, &id.to_string())
+            .await?;
+        tracing::info!(message_id = %composed.message_id, "email delivered");
+        Ok(Sent {
+            message_id: composed.message_id,
+            recipient: composed.recipient,
+            subject: composed.subject,
+        })
+    }
+
+    /// Stops accepting sends and closes idle SMTP connections with `QUIT`. Call it once when
+    /// the process stops; sends after it fail as transient.
+    pub async fn shutdown(&self) {
+        self.inner.transport.shutdown().await;
+    }
+}

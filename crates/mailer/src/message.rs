@@ -1,0 +1,231 @@
+//! What can be sent: one plain struct per kind of email, and [`Email`] over them.
+//!
+//! These types carry data only; the wording lives in the templates and the links are built
+//! by the mailer from `server.public_url`, so the engine never formats a URL or a sentence.
+//! They are serde types so that a job payload may carry them as JSON.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A person with an address, e.g. `Zoë Ångström-Núñez <zoe@example.org>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    /// Display name; may be empty.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+}
+
+impl Recipient {
+    /// Shorthand for tests and call sites that have both at hand.
+    pub fn new(name: impl Into<String>, email: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            email: email.into(),
+        }
+    }
+}
+
+/// The first email to a referee, with the questionnaire link `{public_url}/r/{token}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// The referee.
+    pub to: Recipient,
+    /// The case owner; replies go to them, not to the no-reply sender.
+    pub reply_to: Recipient,
+    /// The provider being vetted.
+    pub provider_name: String,
+    /// Who is asking, as the referee should read it (usually the owner's name).
+    pub requested_by: String,
+    /// The hiring company, when it should be named.
+    pub company_name: Option<String>,
+    /// The referee's link token (URL-safe: letters, digits, `-`, `_`).
+    pub token: String,
+    /// The deadline, already formatted for people (e.g. `5 December 2026`).
+    pub deadline: String,
+    /// Number of questions in the questionnaire.
+    pub questions_count: u32,
+    /// Estimated minutes to answer.
+    pub minutes: u32,
+}
+
+/// A reminder to a referee who has not answered yet. `sequence` 1 is the first (gentle)
+/// reminder; 2 and later use the "deadline is close" wording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    /// The invitation being recalled (same link, same deadline).
+    pub invitation: Invitation,
+    /// 1 for the first reminder, 2 for the second, …
+    pub sequence: u32,
+}
+
+/// Asks the provider's contact to nominate `count` client references at
+/// `{public_url}/n/{token}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NominationRequest {
+    /// The provider's contact person.
+    pub to: Recipient,
+    /// The case owner.
+    pub reply_to: Recipient,
+    /// The provider being vetted.
+    pub provider_name: String,
+    /// Who is asking.
+    pub requested_by: String,
+    /// The hiring company, when it should be named.
+    pub company_name: Option<String>,
+    /// The nomination link token.
+    pub token: String,
+    /// How many references are asked for.
+    pub count: u32,
+    /// The deadline, already formatted for people.
+    pub deadline: String,
+}
+
+/// A notice to the case owner, with a link to the case `{public_url}/ui/cases/{case_id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerNotification {
+    /// The case owner.
+    pub to: Recipient,
+    /// What happened.
+    pub kind: OwnerNotice,
+    /// The case.
+    pub case_id: Uuid,
+    /// The case title.
+    pub case_title: String,
+    /// The provider being vetted.
+    pub provider_name: String,
+    /// Completed responses so far.
+    pub responses: u32,
+    /// The case's quorum.
+    pub min_responses: u32,
+}
+
+/// The events a case owner is told about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OwnerNotice {
+    /// Enough responses have come in.
+    QuorumReached,
+    /// Collecting is over; the report is ready for HR.
+    ReadyForReview,
+    /// A referee's address refused our mail for good.
+    Bounce {
+        /// The referee whose address bounced.
+        referee: Recipient,
+        /// The server's reply, so the owner can judge (typo, left the company, …).
+        reason: String,
+    },
+}
+
+/// Thanks the referee after they submitted. It carries no link: the questionnaire is
+/// closed, so there is nothing left to decline either.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionConfirmation {
+    /// The referee.
+    pub to: Recipient,
+    /// The case owner.
+    pub reply_to: Recipient,
+    /// The provider the referee answered about.
+    pub provider_name: String,
+    /// Who asked.
+    pub requested_by: String,
+    /// The hiring company, when it should be named.
+    pub company_name: Option<String>,
+}
+
+/// Any email the mailer can render and send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Email {
+    /// See [`Invitation`].
+    Invitation(Invitation),
+    /// See [`Reminder`].
+    Reminder(Reminder),
+    /// See [`NominationRequest`].
+    NominationRequest(NominationRequest),
+    /// See [`OwnerNotification`].
+    OwnerNotification(OwnerNotification),
+    /// See [`SubmissionConfirmation`].
+    SubmissionConfirmation(SubmissionConfirmation),
+}
+
+impl Email {
+    /// A stable name for the kind of email, for logs and the email log's `kind` column;
+    /// also the base name of its templates.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Email::Invitation(_) => "invitation",
+            Email::Reminder(_) => "reminder",
+            Email::NominationRequest(_) => "nomination_request",
+            Email::OwnerNotification(n) => match n.kind {
+                OwnerNotice::QuorumReached => "owner_quorum_reached",
+                OwnerNotice::ReadyForReview => "owner_ready_for_review",
+                OwnerNotice::Bounce { .. } => "owner_bounce",
+            },
+            Email::SubmissionConfirmation(_) => "submission_confirmation",
+        }
+    }
+
+    /// Who receives it.
+    pub fn to(&self) -> &Recipient {
+        match self {
+            Email::Invitation(m) => &m.to,
+            Email::Reminder(m) => &m.invitation.to,
+            Email::NominationRequest(m) => &m.to,
+            Email::OwnerNotification(m) => &m.to,
+            Email::SubmissionConfirmation(m) => &m.to,
+        }
+    }
+
+    /// Who replies go to: the case owner for mail to referees and providers; none for
+    /// mail to the owner.
+    pub fn reply_to(&self) -> Option<&Recipient> {
+        match self {
+            Email::Invitation(m) => Some(&m.reply_to),
+            Email::Reminder(m) => Some(&m.invitation.reply_to),
+            Email::NominationRequest(m) => Some(&m.reply_to),
+            Email::OwnerNotification(_) => None,
+            Email::SubmissionConfirmation(m) => Some(&m.reply_to),
+        }
+    }
+
+    /// The referee token whose decline link goes into `List-Unsubscribe`: only mail that
+    /// asks a referee to answer can be declined.
+    pub(crate) fn decline_token(&self) -> Option<&str> {
+        match self {
+            Email::Invitation(m) => Some(&m.token),
+            Email::Reminder(m) => Some(&m.invitation.token),
+            _ => None,
+        }
+    }
+}
+
+impl From<Invitation> for Email {
+    fn from(m: Invitation) -> Self {
+        Email::Invitation(m)
+    }
+}
+
+impl From<Reminder> for Email {
+    fn from(m: Reminder) -> Self {
+        Email::Reminder(m)
+    }
+}
+
+impl From<NominationRequest> for Email {
+    fn from(m: NominationRequest) -> Self {
+        Email::NominationRequest(m)
+    }
+}
+
+impl From<OwnerNotification> for Email {
+    fn from(m: OwnerNotification) -> Self {
+        Email::OwnerNotification(m)
+    }
+}
+
+impl From<SubmissionConfirmation> for Email {
+    fn from(m: SubmissionConfirmation) -> Self {
+        Email::SubmissionConfirmation(m)
+    }
+}

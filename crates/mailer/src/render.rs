@@ -1,0 +1,463 @@
+//! Templates and rendering: each email kind has `<kind>.subject`, `<kind>.txt` and
+//! `<kind>.html`, embedded in the binary and replaceable file by file from
+//! `mail.templates_dir`, so an operator can rebrand or translate without rebuilding.
+//!
+//! Rendering is strict: an undefined variable, a syntax error or an empty subject or body is
+//! an error, never a blank or half-filled email. User data (names, titles, reasons) is
+//! HTML-escaped in `.html` templates; links are built here from validated parts and are the
+//! only values marked safe. Every template set is test-rendered with sample data when it is
+//! loaded, so a broken override fails at start-up (and in `vouch doctor`), not at the first
+//! invitation.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
+use uuid::Uuid;
+
+use crate::error::MailError;
+use crate::message::{
+    Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Recipient, Reminder,
+    SubmissionConfirmation,
+};
+
+/// The kinds of email, i.e. the template base names.
+pub(crate) const KINDS: &[&str] = &[
+    "invitation",
+    "reminder",
+    "nomination_request",
+    "owner_quorum_reached",
+    "owner_ready_for_review",
+    "owner_bounce",
+    "submission_confirmation",
+];
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+/// The default templates, compiled into the binary.
+const EMBEDDED: &[(&str, &str)] = embedded![
+    "layout.html",
+    "invitation.subject",
+    "invitation.txt",
+    "invitation.html",
+    "reminder.subject",
+    "reminder.txt",
+    "reminder.html",
+    "nomination_request.subject",
+    "nomination_request.txt",
+    "nomination_request.html",
+    "owner_quorum_reached.subject",
+    "owner_quorum_reached.txt",
+    "owner_quorum_reached.html",
+    "owner_ready_for_review.subject",
+    "owner_ready_for_review.txt",
+    "owner_ready_for_review.html",
+    "owner_bounce.subject",
+    "owner_bounce.txt",
+    "owner_bounce.html",
+    "submission_confirmation.subject",
+    "submission_confirmation.txt",
+    "submission_confirmation.html",
+];
+
+/// One email rendered: the three parts before they become a MIME message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedEmail {
+    /// One line; whitespace runs (including newlines from the template) become one space.
+    pub subject: String,
+    /// The `text/plain` part.
+    pub text: String,
+    /// The `text/html` part.
+    pub html: String,
+}
+
+/// The link builder: `server.public_url` without its trailing slash, checked once.
+#[derive(Clone, Debug)]
+pub(crate) struct Links {
+    base: String,
+}
+
+impl Links {
+    /// Accepts an absolute `http(s)://` URL containing nothing that would need escaping in
+    /// an HTML attribute or a header, since links are inserted unescaped.
+    pub(crate) fn new(public_url: &str) -> Result<Links, MailError> {
+        let base = public_url.trim().trim_end_matches('/');
+        let scheme_ok = base.starts_with("https://") || base.starts_with("http://");
+        let chars_ok = !base
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`".contains(c));
+        if !scheme_ok || !chars_ok || base.len() <= "https://".len() {
+            return Err(MailError::Config(format!(
+                "server.public_url = {public_url:?} must be an absolute http:// or https:// URL \
+                 (it is the start of every link in every email)"
+            )));
+        }
+        Ok(Links {
+            base: base.to_owned(),
+        })
+    }
+
+    pub(crate) fn questionnaire(&self, token: &str) -> Result<String, MailError> {
+        Ok(format!("{}/r/{}", self.base, checked_token(token)?))
+    }
+
+    pub(crate) fn decline(&self, token: &str) -> Result<String, MailError> {
+        Ok(format!("{}/r/{}/decline", self.base, checked_token(token)?))
+    }
+
+    pub(crate) fn nomination(&self, token: &str) -> Result<String, MailError> {
+        Ok(format!("{}/n/{}", self.base, checked_token(token)?))
+    }
+
+    pub(crate) fn case(&self, case_id: Uuid) -> String {
+        format!("{}/ui/cases/{case_id}", self.base)
+    }
+}
+
+/// Tokens are URL-safe by construction; refusing anything else keeps links unescaped-safe
+/// in HTML and in the `List-Unsubscribe` header.
+fn checked_token(token: &str) -> Result<&str, MailError> {
+    let ok = !token.is_empty()
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(token)
+    } else {
+        Err(MailError::Render {
+            template: "link".to_owned(),
+            detail: "a link token must be non-empty and URL-safe (A-Z a-z 0-9 - _)".to_owned(),
+        })
+    }
+}
+
+/// The loaded template set.
+#[derive(Debug)]
+pub(crate) struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Embedded templates, with any same-named file from `override_dir` in their place.
+    /// Test-renders every kind before returning.
+    pub(crate) fn load(
+        override_dir: Option<&Path>,
+        links: &Links,
+        sender_name: &str,
+    ) -> Result<Templates, MailError> {
+        let mut sources: BTreeMap<&'static str, String> = EMBEDDED
+            .iter()
+            .map(|(name, source)| (*name, (*source).to_owned()))
+            .collect();
+        if let Some(dir) = override_dir {
+            read_overrides(dir, &mut sources)?;
+        }
+
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Only the HTML part is escaped: escaping the text part or the subject would put
+        // `&amp;` in front of people.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        // Block tags on their own line leave no blank lines behind, which matters in the
+        // plain-text part.
+        let syntax = SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| render_error("syntax", &e))?;
+        env.set_syntax(syntax);
+        env.add_global("sender_name", sender_name.to_owned());
+        for (name, source) in sources {
+            env.add_template_owned(name, source)
+                .map_err(|e| render_error(name, &e))?;
+        }
+
+        let templates = Templates { env };
+        for email in samples() {
+            templates.render(&email, links)?;
+        }
+        Ok(templates)
+    }
+
+    /// Renders the subject, text and HTML of `email`.
+    pub(crate) fn render(&self, email: &Email, links: &Links) -> Result<RenderedEmail, MailError> {
+        let kind = email.kind();
+        let ctx = context_for(email, links)?;
+        let subject = self.render_one(&format!("{kind}.subject"), ctx.clone())?;
+        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        let ctx = context! { subject => subject.clone(), ..ctx };
+        let text = self.render_one(&format!("{kind}.txt"), ctx.clone())?;
+        let html = self.render_one(&format!("{kind}.html"), ctx)?;
+        for (part, content) in [("subject", &subject), ("txt", &text), ("html", &html)] {
+            if content.trim().is_empty() {
+                return Err(MailError::Render {
+                    template: format!("{kind}.{part}"),
+                    detail: "rendered empty".to_owned(),
+                });
+            }
+        }
+        Ok(RenderedEmail {
+            subject,
+            text,
+            html,
+        })
+    }
+
+    fn render_one(&self, name: &str, ctx: Value) -> Result<String, MailError> {
+        self.env
+            .get_template(name)
+            .and_then(|template| template.render(ctx))
+            .map_err(|e| render_error(name, &e))
+    }
+}
+
+fn render_error(template: &str, error: &minijinja::Error) -> MailError {
+    // The source chain holds the detail for errors raised inside filters or includes.
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    MailError::Render {
+        template: template.to_owned(),
+        detail,
+    }
+}
+
+/// Reads `<kind>.subject|txt|html` and `layout.html` from `dir`. A file with any other name
+/// is probably a typo, so it is reported, not silently ignored.
+fn read_overrides(dir: &Path, sources: &mut BTreeMap<&'static str, String>) -> Result<(), MailError> {
+    let unreadable = |e: std::io::Error| {
+        MailError::Config(format!(
+            "mail.templates_dir = {}: cannot read the directory: {e}",
+            dir.display()
+        ))
+    };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if file_name.starts_with('.') || !path.is_file() {
+            continue;
+        }
+        let Some((name, _)) = EMBEDDED.iter().find(|(name, _)| *name == file_name) else {
+            tracing::warn!(
+                file = %path.display(),
+                "ignoring a file in mail.templates_dir that is not a known template name"
+            );
+            continue;
+        };
+        let source = std::fs::read_to_string(&path).map_err(|e| {
+            MailError::Config(format!("cannot read template {}: {e}", path.display()))
+        })?;
+        tracing::info!(template = name, file = %path.display(), "using an overridden email template");
+        sources.insert(name, source);
+    }
+    Ok(())
+}
+
+/// The variables each kind's templates receive; `templates/README.md` lists them for
+/// operators. `sender_name` (the display name of `mail.from`) and `subject` (in the text
+/// and HTML parts) come on top.
+fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
+    let safe = Value::from_safe_string;
+    Ok(match email {
+        Email::Invitation(m) => invitation_context(m, links)?,
+        Email::Reminder(m) => context! {
+            sequence => m.sequence,
+            ..invitation_context(&m.invitation, links)?
+        },
+        Email::NominationRequest(m) => context! {
+            to_name => &m.to.name,
+            reply_to_name => &m.reply_to.name,
+            reply_to_email => &m.reply_to.email,
+            provider_name => &m.provider_name,
+            requested_by => &m.requested_by,
+            company_name => m.company_name.as_deref(),
+            deadline => &m.deadline,
+            count => m.count,
+            link => safe(links.nomination(&m.token)?),
+        },
+        Email::OwnerNotification(m) => {
+            let base = context! {
+                to_name => &m.to.name,
+                case_title => &m.case_title,
+                provider_name => &m.provider_name,
+                responses => m.responses,
+                min_responses => m.min_responses,
+                case_link => safe(links.case(m.case_id)),
+            };
+            match &m.kind {
+                OwnerNotice::Bounce { referee, reason } => context! {
+                    referee_name => &referee.name,
+                    referee_email => &referee.email,
+                    reason => reason,
+                    ..base
+                },
+                OwnerNotice::QuorumReached | OwnerNotice::ReadyForReview => base,
+            }
+        }
+        Email::SubmissionConfirmation(m) => context! {
+            to_name => &m.to.name,
+            reply_to_name => &m.reply_to.name,
+            reply_to_email => &m.reply_to.email,
+            provider_name => &m.provider_name,
+            requested_by => &m.requested_by,
+            company_name => m.company_name.as_deref(),
+        },
+    })
+}
+
+fn invitation_context(m: &Invitation, links: &Links) -> Result<Value, MailError> {
+    Ok(context! {
+        to_name => &m.to.name,
+        reply_to_name => &m.reply_to.name,
+        reply_to_email => &m.reply_to.email,
+        provider_name => &m.provider_name,
+        requested_by => &m.requested_by,
+        company_name => m.company_name.as_deref(),
+        deadline => &m.deadline,
+        questions_count => m.questions_count,
+        minutes => m.minutes,
+        link => Value::from_safe_string(links.questionnaire(&m.token)?),
+        decline_link => Value::from_safe_string(links.decline(&m.token)?),
+    })
+}
+
+/// One example of every kind (and both reminder wordings), used to check a template set
+/// when it is loaded. Optional values are absent here so that templates are proven to
+/// cope with them.
+fn samples() -> Vec<Email> {
+    let referee = Recipient::new("Sam Sample", "sam@example.org");
+    let owner = Recipient::new("Olive Owner", "olive@example.com");
+    let invitation = Invitation {
+        to: referee.clone(),
+        reply_to: owner.clone(),
+        provider_name: "Sample Provider".to_owned(),
+        requested_by: "Olive Owner".to_owned(),
+        company_name: None,
+        token: "sample-token".to_owned(),
+        deadline: "1 January 2030".to_owned(),
+        questions_count: 12,
+        minutes: 6,
+    };
+    let notification = |kind| OwnerNotification {
+        to: owner.clone(),
+        kind,
+        case_id: Uuid::nil(),
+        case_title: "Sample case".to_owned(),
+        provider_name: "Sample Provider".to_owned(),
+        responses: 3,
+        min_responses: 3,
+    };
+    vec![
+        Email::Invitation(invitation.clone()),
+        Email::Reminder(Reminder {
+            invitation: invitation.clone(),
+            sequence: 1,
+        }),
+        Email::Reminder(Reminder {
+            invitation,
+            sequence: 2,
+        }),
+        Email::NominationRequest(NominationRequest {
+            to: Recipient::new("Pat Provider", "pat@provider.example"),
+            reply_to: owner.clone(),
+            provider_name: "Sample Provider".to_owned(),
+            requested_by: "Olive Owner".to_owned(),
+            company_name: None,
+            token: "sample-token".to_owned(),
+            count: 3,
+            deadline: "1 January 2030".to_owned(),
+        }),
+        Email::OwnerNotification(notification(OwnerNotice::QuorumReached)),
+        Email::OwnerNotification(notification(OwnerNotice::ReadyForReview)),
+        Email::OwnerNotification(notification(OwnerNotice::Bounce {
+            referee: referee.clone(),
+            reason: "550 5.1.1 No such user".to_owned(),
+        })),
+        Email::SubmissionConfirmation(SubmissionConfirmation {
+            to: referee,
+            reply_to: owner,
+            provider_name: "Sample Provider".to_owned(),
+            requested_by: "Olive Owner".to_owned(),
+            company_name: None,
+        }),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links() -> Links {
+        Links::new("https://vouch.example/").expect("valid url")
+    }
+
+    #[test]
+    fn every_kind_has_its_three_embedded_templates() {
+        for kind in KINDS {
+            for ext in ["subject", "txt", "html"] {
+                let name = format!("{kind}.{ext}");
+                assert!(
+                    EMBEDDED.iter().any(|(n, _)| *n == name),
+                    "missing embedded template {name}"
+                );
+            }
+        }
+        let kinds: Vec<&str> = samples().iter().map(Email::kind).collect();
+        for kind in KINDS {
+            assert!(kinds.contains(kind), "no sample for {kind}");
+        }
+    }
+
+    #[test]
+    fn links_are_built_from_the_public_url_without_a_double_slash() {
+        let links = links();
+        assert_eq!(
+            links.questionnaire("abc_DEF-1").unwrap(),
+            "https://vouch.example/r/abc_DEF-1"
+        );
+        assert_eq!(
+            links.decline("abc").unwrap(),
+            "https://vouch.example/r/abc/decline"
+        );
+        assert_eq!(links.nomination("xyz").unwrap(), "https://vouch.example/n/xyz");
+        assert_eq!(
+            links.case(Uuid::nil()),
+            "https://vouch.example/ui/cases/00000000-0000-0000-0000-000000000000"
+        );
+    }
+
+    #[test]
+    fn a_token_that_is_not_url_safe_is_refused() {
+        for token in ["", "a b", "a/b", "a\"b", "é"] {
+            assert!(links().questionnaire(token).is_err(), "{token:?}");
+        }
+    }
+
+    #[test]
+    fn a_public_url_that_is_not_absolute_http_is_a_config_error() {
+        for url in ["", "vouch.example", "ftp://vouch.example", "https://", "https://a b"] {
+            assert!(
+                matches!(Links::new(url), Err(MailError::Config(_))),
+                "{url:?}"
+            );
+        }
+    }
+}

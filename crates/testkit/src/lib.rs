@@ -1,0 +1,246 @@
+//! Test harness (dev-dependency only): a fresh database per test, created by the real
+//! migrations and dropped afterwards, and the real HTTP server on a random port.
+//!
+//! SQLite is always available (a file in a temp dir, not `:memory:`, since every pooled
+//! connection to `:memory:` would see its own empty database). PostgreSQL is used when
+//! `VOUCH_TEST_DATABASE_URL` is set, or else at the default local address; when neither
+//! answers, PostgreSQL tests are skipped with a message, unless `CI` is set, where a
+//! missing database is a failure.
+
+use std::time::Duration;
+
+use api::{Application, ServerSettings};
+use engine::domain::Role;
+use engine::users::NewUser;
+use engine::{Engine, WorkflowSettings};
+use sea_orm::{ConnectionTrait, Database};
+use uuid::Uuid;
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("vouch.db").display());
+        Self {
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// A new, empty PostgreSQL database, or `None` when PostgreSQL is not available and
+    /// not required.
+    pub async fn postgres() -> Option<Self> {
+        let explicit = std::env::var("VOUCH_TEST_DATABASE_URL").ok();
+        let required = explicit.is_some() || std::env::var_os("CI").is_some();
+        let admin_url = explicit.unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
+        let admin = match Database::connect(&admin_url).await {
+            Ok(db) => db,
+            Err(e) if !required => {
+                eprintln!("skipping PostgreSQL test: {admin_url} is not reachable ({e})");
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL at {admin_url} is required but not reachable: {e}"),
+        };
+        let name = format!("vouch_test_{}", Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .expect("database URL has a path");
+        Some(Self {
+            url: format!("{base}/{name}"),
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+
+    pub async fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite()),
+            Backend::Postgres => Self::postgres().await,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime, which cannot block on itself: use a
+            // short-lived runtime on another thread.
+            let dropped = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    let admin = Database::connect(&admin_url).await?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await?;
+                    admin.close().await
+                })
+            })
+            .join();
+            if let Ok(Err(e)) = dropped {
+                eprintln!("could not drop test database: {e}");
+            }
+        }
+    }
+}
+
+/// The whole application on a random port with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub engine: Engine,
+    pub backend: Backend,
+    server: actix_web::dev::ServerHandle,
+    _db: TestDb,
+}
+
+pub struct TestConfig {
+    pub workflow: WorkflowSettings,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        Self {
+            workflow: WorkflowSettings::default(),
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, TestConfig::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: TestConfig) -> Option<Self> {
+        let db = TestDb::new(backend).await?;
+        let conn = engine::db::connect(&db.url).await.expect("connect");
+        engine::db::migrate(&conn).await.expect("migrate");
+        let engine = Engine::new(conn, config.workflow);
+        engine.seed_defaults().await.expect("seed");
+        let settings = ServerSettings {
+            bind: "127.0.0.1:0".into(),
+            public_url: "http://vouch.test".into(),
+            trusted_proxies: Vec::new(),
+            workers: Some(1),
+        };
+        let app = Application::build(settings, engine.clone()).expect("bind");
+        let port = app.port();
+        let server = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Some(Self {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client,
+            engine,
+            backend,
+            server,
+            _db: db,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates a user with `role` and returns an API token for it.
+    pub async fn token_for(&self, role: Role) -> String {
+        let email = format!("{}-{}@example.com", role, Uuid::new_v4().simple());
+        let user = self
+            .engine
+            .create_user(NewUser {
+                email: &email,
+                name: &format!("Test {role}"),
+                role,
+                password: None,
+            })
+            .await
+            .expect("create user");
+        self.engine
+            .create_api_token(user.id, "test")
+            .await
+            .expect("create token")
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn put(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.put(self.url(path)).bearer_auth(token)
+    }
+
+    /// Creates a provider through the API and returns its JSON.
+    pub async fn create_provider(&self, token: &str) -> serde_json::Value {
+        let res = self
+            .post("/api/v1/providers", token)
+            .json(&serde_json::json!({
+                "name": "Ledger & Co",
+                "category": "accounting",
+                "website": "https://ledger.example",
+                "contact_name": "Pat Ledger",
+                "contact_email": "pat@ledger.example"
+            }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 201, "create provider");
+        res.json().await.expect("json")
+    }
+
+    /// Creates a provider and a draft case through the API and returns the case JSON.
+    pub async fn create_case(&self, token: &str) -> serde_json::Value {
+        let provider = self.create_provider(token).await;
+        let res = self
+            .post("/api/v1/cases", token)
+            .json(&serde_json::json!({ "provider_id": provider["id"] }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 201, "create case");
+        res.json().await.expect("json")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; nothing needs to await its completion, since
+        // the test's runtime ends with the test.
+        drop(self.server.stop(false));
+    }
+}

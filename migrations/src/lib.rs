@@ -1,0 +1,16 @@
+//! The schema of Vouch, as an ordered list of migrations. This crate is the one source of
+//! truth for the database layout; it never imports the engine's entities, so an old
+//! migration keeps meaning what it meant when it was written.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_create_schema::Migration)]
+    }
+}

@@ -1,0 +1,58 @@
+//! Command-line interface, as promised in API.md.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use engine::domain::Role;
+
+#[derive(Debug, Parser)]
+#[command(name = "vouch", version, about = "Reference checks for outsourced providers")]
+pub struct Cli {
+    /// Configuration file (TOML) layered over the built-in defaults.
+    #[arg(long, global = true, env = "VOUCH_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve the API.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users and API tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Check the configuration and the database, and say what is wrong.
+    Doctor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a staff user.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Read a password for the web UI from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create an API token for a user and print it, alone, on stdout.
+    CreateToken {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a role (admin, ops or hr)"))
+}

@@ -1,0 +1,193 @@
+//! The `vouch` binary: reads configuration once, builds the concrete parts (database,
+//! engine, HTTP server) and runs the command asked for.
+
+mod cli;
+mod settings;
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use engine::Engine;
+use engine::users::NewUser;
+use tracing_subscriber::EnvFilter;
+use validator::ValidateEmail;
+
+use cli::{AdminCommand, Cli, Command};
+use settings::Settings;
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_env("VOUCH_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("VOUCH_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Connects, migrates and seeds: every command that touches data starts here, so a fresh
+/// machine needs no separate setup step.
+async fn open_engine(settings: &Settings) -> anyhow::Result<Engine> {
+    let db = engine::db::connect(&settings.database.url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                engine::settings::redact_url(&settings.database.url)
+            )
+        })?;
+    engine::db::migrate(&db).await.context("migrations failed")?;
+    let engine = Engine::new(db, settings.workflow.clone());
+    engine.seed_defaults().await.context("seeding defaults failed")?;
+    Ok(engine)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            open_engine(&settings).await?;
+            eprintln!("database is up to date");
+            Ok(())
+        }
+        Command::Admin(cmd) => admin(settings, cmd).await,
+        Command::Doctor => doctor(settings).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let engine = open_engine(&settings).await?;
+    let app = api::Application::build(settings.server.clone(), engine)
+        .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+    tracing::info!(
+        port = app.port(),
+        public_url = %settings.server.public_url,
+        "vouch is serving; API docs at /api/docs"
+    );
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    handle.stop(true).await;
+    server.await??;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler cannot fail on unix");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
+    let engine = open_engine(&settings).await?;
+    match cmd {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            password_stdin,
+        } => {
+            if !email.validate_email() {
+                bail!("--email: `{email}` is not a valid email address");
+            }
+            if name.trim().is_empty() {
+                bail!("--name must not be blank");
+            }
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from stdin")?;
+                let password = line.trim_end_matches(['\r', '\n']).to_owned();
+                if password.chars().count() < 12 {
+                    bail!("the password must be at least 12 characters");
+                }
+                Some(password)
+            } else {
+                None
+            };
+            let user = engine
+                .create_user(NewUser {
+                    email: &email,
+                    name: &name,
+                    role,
+                    password: password.as_deref(),
+                })
+                .await?;
+            println!("{}", user.id);
+            eprintln!("created {} user {}", user.role, user.email);
+            Ok(())
+        }
+        AdminCommand::CreateToken { email, label } => {
+            let user = engine
+                .find_user_by_email(&email)
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
+            let token = engine.create_api_token(user.id, &label).await?;
+            // The token alone on stdout, so scripts can capture it.
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn doctor(settings: Settings) -> anyhow::Result<()> {
+    let mut problems = 0;
+    println!("configuration: ok");
+    println!(
+        "database: {}",
+        engine::settings::redact_url(&settings.database.url)
+    );
+    match engine::db::connect(&settings.database.url).await {
+        Ok(db) => match engine::db::ping(&db).await {
+            Ok(()) => println!("  reachable: ok"),
+            Err(e) => {
+                problems += 1;
+                println!("  reachable: FAILED ({e}); check database.url / VOUCH__DATABASE__URL");
+            }
+        },
+        Err(e) => {
+            problems += 1;
+            println!("  connect: FAILED ({e}); check database.url / VOUCH__DATABASE__URL");
+        }
+    }
+    println!(
+        "server: listening on {}, links use {}",
+        settings.server.bind, settings.server.public_url
+    );
+    if problems > 0 {
+        bail!("{problems} problem(s) found");
+    }
+    println!("all checks passed");
+    Ok(())
+}

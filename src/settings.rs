@@ -1,0 +1,56 @@
+//! Configuration, read once here and handed to each crate by value: the embedded
+//! `config/default.toml`, then the `--config` file, then `VOUCH__SECTION__KEY` variables.
+//! Unknown keys are errors, so a misspelt variable is caught at start instead of ignored.
+
+use std::path::Path;
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: api::ServerSettings,
+    pub database: engine::DatabaseSettings,
+    pub workflow: engine::WorkflowSettings,
+}
+
+impl Settings {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+            figment = figment.merge(Toml::file(path));
+        }
+        figment
+            .merge(Env::prefixed("VOUCH__").split("__"))
+            .extract()
+            .context("invalid configuration")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_parse_and_match_the_contract() {
+        let s: Settings = Figment::from(Toml::string(DEFAULTS)).extract().unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.database.url, "sqlite://vouch.db?mode=rwc");
+        assert_eq!(s.workflow.max_references_per_case, 50);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[database]\nurll = \"x\""))
+            .extract::<Settings>()
+            .unwrap_err();
+        assert!(err.to_string().contains("urll"), "{err}");
+    }
+}

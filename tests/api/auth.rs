@@ -1,0 +1,127 @@
+//! Authentication and the role matrix: every staff route × every role, no token, bad token.
+
+use engine::domain::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::TestApp;
+
+use crate::helpers::problem;
+use crate::on_both_databases;
+
+on_both_databases!(
+    me_returns_the_callers_account,
+    missing_or_bad_token_answers_401_problem,
+    every_staff_route_enforces_its_roles,
+    health_endpoints_answer_without_a_token,
+);
+
+async fn me_returns_the_callers_account(app: TestApp) {
+    let token = app.token_for(Role::Hr).await;
+    let res = app.get("/api/v1/me", &token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["role"], "hr");
+    assert!(me["email"].as_str().unwrap().ends_with("@example.com"));
+    assert!(me["id"].as_str().unwrap().len() == 36);
+    assert_eq!(me["name"], "Test hr");
+}
+
+async fn missing_or_bad_token_answers_401_problem(app: TestApp) {
+    let res = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    problem(res, 401).await;
+    let res = app.get("/api/v1/me", "not-a-real-token").send().await.unwrap();
+    problem(res, 401).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("Authorization", "Basic dXNlcjpwdw==")
+        .send()
+        .await
+        .unwrap();
+    problem(res, 401).await;
+}
+
+async fn health_endpoints_answer_without_a_token(app: TestApp) {
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+struct Route {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    allowed: &'static [Role],
+    success: u16,
+}
+
+async fn every_staff_route_enforces_its_roles(app: TestApp) {
+    let admin = app.token_for(Role::Admin).await;
+    let case = app.create_case(&admin).await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let provider_id = case["provider_id"].as_str().unwrap().to_owned();
+    let profile: Value = app
+        .get("/api/v1/profile", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    use Role::*;
+    let routes = vec![
+        Route { method: Method::GET, path: "/api/v1/me".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
+        Route { method: Method::POST, path: "/api/v1/providers".into(), body: Some(json!({"name": "P", "category": "it", "contact_name": "C", "contact_email": "c@p.example"})), allowed: &[Admin, Ops], success: 201 },
+        Route { method: Method::GET, path: "/api/v1/providers".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
+        Route { method: Method::GET, path: format!("/api/v1/providers/{provider_id}"), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
+        Route { method: Method::POST, path: "/api/v1/cases".into(), body: Some(json!({"provider_id": provider_id})), allowed: &[Admin, Ops], success: 201 },
+        Route { method: Method::GET, path: "/api/v1/cases".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
+        Route { method: Method::GET, path: format!("/api/v1/cases/{case_id}"), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
+        Route { method: Method::POST, path: format!("/api/v1/cases/{case_id}/references"), body: Some(json!({"name": "R", "email": "r@client.example", "company": "Client", "relationship": "client"})), allowed: &[Admin, Ops], success: 201 },
+        Route { method: Method::GET, path: "/api/v1/profile".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
+        Route { method: Method::PUT, path: "/api/v1/profile".into(), body: Some(profile.clone()), allowed: &[Admin], success: 200 },
+        Route { method: Method::GET, path: "/api/v1/templates".into(), body: None, allowed: &[Admin], success: 200 },
+        Route { method: Method::POST, path: "/api/v1/templates".into(), body: Some(json!({"name": "T", "questions": [{"key": "q", "prompt": "Q?", "kind": "text"}]})), allowed: &[Admin], success: 201 },
+    ];
+
+    let tokens = [
+        (Admin, app.token_for(Admin).await),
+        (Ops, app.token_for(Ops).await),
+        (Hr, app.token_for(Hr).await),
+    ];
+    for route in &routes {
+        let send = |token: Option<&str>| {
+            let mut req = app.client.request(route.method.clone(), app.url(&route.path));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = &route.body {
+                req = req.json(b);
+            }
+            req.send()
+        };
+        for (role, token) in &tokens {
+            let res = send(Some(token)).await.unwrap();
+            let expected = if route.allowed.contains(role) { route.success } else { 403 };
+            assert_eq!(
+                res.status().as_u16(),
+                expected,
+                "{} {} as {role}",
+                route.method,
+                route.path
+            );
+            if expected == 403 {
+                problem(res, 403).await;
+            }
+        }
+        let res = send(None).await.unwrap();
+        assert_eq!(res.status(), 401, "{} {} without token", route.method, route.path);
+        let res = send(Some("bogus")).await.unwrap();
+        assert_eq!(res.status(), 401, "{} {} with a bad token", route.method, route.path);
+    }
+}

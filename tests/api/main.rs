@@ -1,0 +1,13 @@
+//! End-to-end tests of the staff API: the real server on a random port, a fresh database
+//! per test. Every scenario runs on SQLite and on PostgreSQL (see testkit).
+
+mod helpers;
+
+mod auth;
+mod cases;
+mod cli;
+mod docs;
+mod idempotency;
+mod profile_templates;
+mod providers;
+mod validation;
