@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use engine::domain::Role;
 
 #[derive(Debug, Parser)]
-#[command(name = "vouch", version, about = "Reference checks for outsourced providers")]
+#[command(
+    name = "vouch",
+    version,
+    about = "Reference checks for outsourced providers"
+)]
 pub struct Cli {
     /// Configuration file (TOML) layered over the built-in defaults.
     #[arg(long, global = true, env = "VOUCH_CONFIG")]

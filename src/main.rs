@@ -54,9 +54,14 @@ async fn open_engine(settings: &Settings) -> anyhow::Result<Engine> {
                 engine::settings::redact_url(&settings.database.url)
             )
         })?;
-    engine::db::migrate(&db).await.context("migrations failed")?;
+    engine::db::migrate(&db)
+        .await
+        .context("migrations failed")?;
     let engine = Engine::new(db, settings.workflow.clone());
-    engine.seed_defaults().await.context("seeding defaults failed")?;
+    engine
+        .seed_defaults()
+        .await
+        .context("seeding defaults failed")?;
     Ok(engine)
 }
 

@@ -24,7 +24,8 @@ fn fk(from_table: &'static str, col: &'static str, to: &'static str) -> ForeignK
 
 fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
+    stmt.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(table);
     for col in cols {
         stmt.col(*col);
     }

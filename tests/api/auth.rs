@@ -30,7 +30,11 @@ async fn missing_or_bad_token_answers_401_problem(app: TestApp) {
     let res = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
     problem(res, 401).await;
-    let res = app.get("/api/v1/me", "not-a-real-token").send().await.unwrap();
+    let res = app
+        .get("/api/v1/me", "not-a-real-token")
+        .send()
+        .await
+        .unwrap();
     problem(res, 401).await;
     let res = app
         .client
@@ -75,18 +79,96 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
 
     use Role::*;
     let routes = vec![
-        Route { method: Method::GET, path: "/api/v1/me".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
-        Route { method: Method::POST, path: "/api/v1/providers".into(), body: Some(json!({"name": "P", "category": "it", "contact_name": "C", "contact_email": "c@p.example"})), allowed: &[Admin, Ops], success: 201 },
-        Route { method: Method::GET, path: "/api/v1/providers".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
-        Route { method: Method::GET, path: format!("/api/v1/providers/{provider_id}"), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
-        Route { method: Method::POST, path: "/api/v1/cases".into(), body: Some(json!({"provider_id": provider_id})), allowed: &[Admin, Ops], success: 201 },
-        Route { method: Method::GET, path: "/api/v1/cases".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
-        Route { method: Method::GET, path: format!("/api/v1/cases/{case_id}"), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
-        Route { method: Method::POST, path: format!("/api/v1/cases/{case_id}/references"), body: Some(json!({"name": "R", "email": "r@client.example", "company": "Client", "relationship": "client"})), allowed: &[Admin, Ops], success: 201 },
-        Route { method: Method::GET, path: "/api/v1/profile".into(), body: None, allowed: &[Admin, Ops, Hr], success: 200 },
-        Route { method: Method::PUT, path: "/api/v1/profile".into(), body: Some(profile.clone()), allowed: &[Admin], success: 200 },
-        Route { method: Method::GET, path: "/api/v1/templates".into(), body: None, allowed: &[Admin], success: 200 },
-        Route { method: Method::POST, path: "/api/v1/templates".into(), body: Some(json!({"name": "T", "questions": [{"key": "q", "prompt": "Q?", "kind": "text"}]})), allowed: &[Admin], success: 201 },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/me".into(),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/providers".into(),
+            body: Some(
+                json!({"name": "P", "category": "it", "contact_name": "C", "contact_email": "c@p.example"}),
+            ),
+            allowed: &[Admin, Ops],
+            success: 201,
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/providers".into(),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/api/v1/providers/{provider_id}"),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/cases".into(),
+            body: Some(json!({"provider_id": provider_id})),
+            allowed: &[Admin, Ops],
+            success: 201,
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/cases".into(),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/api/v1/cases/{case_id}"),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/api/v1/cases/{case_id}/references"),
+            body: Some(
+                json!({"name": "R", "email": "r@client.example", "company": "Client", "relationship": "client"}),
+            ),
+            allowed: &[Admin, Ops],
+            success: 201,
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/profile".into(),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::PUT,
+            path: "/api/v1/profile".into(),
+            body: Some(profile.clone()),
+            allowed: &[Admin],
+            success: 200,
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/templates".into(),
+            body: None,
+            allowed: &[Admin],
+            success: 200,
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/templates".into(),
+            body: Some(
+                json!({"name": "T", "questions": [{"key": "q", "prompt": "Q?", "kind": "text"}]}),
+            ),
+            allowed: &[Admin],
+            success: 201,
+        },
     ];
 
     let tokens = [
@@ -96,7 +178,9 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
     ];
     for route in &routes {
         let send = |token: Option<&str>| {
-            let mut req = app.client.request(route.method.clone(), app.url(&route.path));
+            let mut req = app
+                .client
+                .request(route.method.clone(), app.url(&route.path));
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
@@ -107,7 +191,11 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
         };
         for (role, token) in &tokens {
             let res = send(Some(token)).await.unwrap();
-            let expected = if route.allowed.contains(role) { route.success } else { 403 };
+            let expected = if route.allowed.contains(role) {
+                route.success
+            } else {
+                403
+            };
             assert_eq!(
                 res.status().as_u16(),
                 expected,
@@ -120,8 +208,20 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
             }
         }
         let res = send(None).await.unwrap();
-        assert_eq!(res.status(), 401, "{} {} without token", route.method, route.path);
+        assert_eq!(
+            res.status(),
+            401,
+            "{} {} without token",
+            route.method,
+            route.path
+        );
         let res = send(Some("bogus")).await.unwrap();
-        assert_eq!(res.status(), 401, "{} {} with a bad token", route.method, route.path);
+        assert_eq!(
+            res.status(),
+            401,
+            "{} {} with a bad token",
+            route.method,
+            route.path
+        );
     }
 }

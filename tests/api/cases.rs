@@ -83,7 +83,10 @@ async fn references_appear_on_the_case_with_counts(app: TestApp) {
     assert_eq!(case["counts"]["pending"], 2);
     assert_eq!(case["counts"]["completed"], 0);
     let res = app
-        .post(&format!("/api/v1/cases/{}/references", uuid::Uuid::now_v7()), &ops)
+        .post(
+            &format!("/api/v1/cases/{}/references", uuid::Uuid::now_v7()),
+            &ops,
+        )
         .json(&reference(3))
         .send()
         .await
@@ -95,23 +98,45 @@ async fn case_list_filters_by_status(app: TestApp) {
     let ops = app.token_for(Role::Ops).await;
     let a = app.create_case(&ops).await;
     let b = app.create_case(&ops).await;
-    let mut row: vetting_case::ActiveModel = vetting_case::Entity::find_by_id(
-        b["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap(),
-    )
-    .one(app.engine.db())
-    .await
-    .unwrap()
-    .unwrap()
-    .into();
+    let mut row: vetting_case::ActiveModel =
+        vetting_case::Entity::find_by_id(b["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap())
+            .one(app.engine.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
     row.status = Set("review".into());
     row.update(app.engine.db()).await.unwrap();
 
-    let drafts: Value = app.get("/api/v1/cases?status=draft", &ops).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<&str> = drafts["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let drafts: Value = app
+        .get("/api/v1/cases?status=draft", &ops)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = drafts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![a["id"].as_str().unwrap()]);
-    let all: Value = app.get("/api/v1/cases", &ops).send().await.unwrap().json().await.unwrap();
+    let all: Value = app
+        .get("/api/v1/cases", &ops)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
-    let res = app.get("/api/v1/cases?status=archived", &ops).send().await.unwrap();
+    let res = app
+        .get("/api/v1/cases?status=archived", &ops)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "status").await;
 }
 
@@ -167,10 +192,20 @@ async fn reference_limit(backend: Backend) {
     let case = app.create_case(&ops).await;
     let id = case["id"].as_str().unwrap();
     for n in 1..=2 {
-        let res = app.post(&format!("/api/v1/cases/{id}/references"), &ops).json(&reference(n)).send().await.unwrap();
+        let res = app
+            .post(&format!("/api/v1/cases/{id}/references"), &ops)
+            .json(&reference(n))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201);
     }
-    let res = app.post(&format!("/api/v1/cases/{id}/references"), &ops).json(&reference(3)).send().await.unwrap();
+    let res = app
+        .post(&format!("/api/v1/cases/{id}/references"), &ops)
+        .json(&reference(3))
+        .send()
+        .await
+        .unwrap();
     let body = field_error(res, "references").await;
     assert!(body["detail"].as_str().unwrap().contains("at most 2"));
 }

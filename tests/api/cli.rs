@@ -14,7 +14,12 @@ fn vouch(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Outp
         .spawn()
         .expect("run vouch");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
@@ -24,15 +29,48 @@ fn vouch(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Outp
 async fn create_user_then_create_token_prints_a_working_token_alone() {
     let db = testkit::TestDb::sqlite();
     let out = vouch(&db.url, &["migrate"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = vouch(
         &db.url,
-        &["admin", "create-user", "--email", "ops@example.com", "--name", "Olive Ops", "--role", "ops", "--password-stdin"],
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Olive Ops",
+            "--role",
+            "ops",
+            "--password-stdin",
+        ],
         Some("a long enough password\n"),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = vouch(&db.url, &["admin", "create-token", "--email", "ops@example.com", "--label", "ci"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vouch(
+        &db.url,
+        &[
+            "admin",
+            "create-token",
+            "--email",
+            "ops@example.com",
+            "--label",
+            "ci",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let token = stdout.strip_suffix('\n').expect("one line");
     assert_eq!(token.len(), 43, "only the token is printed: {stdout:?}");
@@ -40,7 +78,11 @@ async fn create_user_then_create_token_prints_a_working_token_alone() {
 
     let conn = engine::db::connect(&db.url).await.unwrap();
     let engine = engine::Engine::new(conn, Default::default());
-    let user = engine.authenticate_token(token).await.unwrap().expect("token works");
+    let user = engine
+        .authenticate_token(token)
+        .await
+        .unwrap()
+        .expect("token works");
     assert_eq!(user.email, "ops@example.com");
     assert_eq!(user.role, engine::domain::Role::Ops);
 }
@@ -48,20 +90,82 @@ async fn create_user_then_create_token_prints_a_working_token_alone() {
 #[test]
 fn create_user_rejects_bad_input_with_a_clear_message() {
     let db = testkit::TestDb::sqlite();
-    let out = vouch(&db.url, &["admin", "create-user", "--email", "nope", "--name", "N", "--role", "ops"], None);
+    let out = vouch(
+        &db.url,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "nope",
+            "--name",
+            "N",
+            "--role",
+            "ops",
+        ],
+        None,
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid email"));
-    let out = vouch(&db.url, &["admin", "create-user", "--email", "a@b.example", "--name", "N", "--role", "boss"], None);
+    let out = vouch(
+        &db.url,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "a@b.example",
+            "--name",
+            "N",
+            "--role",
+            "boss",
+        ],
+        None,
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a role"));
-    let out = vouch(&db.url, &["admin", "create-token", "--email", "ghost@example.com"], None);
+    let out = vouch(
+        &db.url,
+        &["admin", "create-token", "--email", "ghost@example.com"],
+        None,
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no user with email"));
-    assert!(out.stdout.is_empty(), "nothing on stdout when no token was made");
-    let out = vouch(&db.url, &["admin", "create-user", "--email", "a@b.example", "--name", "N", "--role", "hr"], None);
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout when no token was made"
+    );
+    let out = vouch(
+        &db.url,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "a@b.example",
+            "--name",
+            "N",
+            "--role",
+            "hr",
+        ],
+        None,
+    );
     assert!(out.status.success());
-    let out = vouch(&db.url, &["admin", "create-user", "--email", "A@b.example", "--name", "N", "--role", "hr"], None);
-    assert!(!out.status.success(), "duplicate email (case-insensitive) is refused");
+    let out = vouch(
+        &db.url,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "A@b.example",
+            "--name",
+            "N",
+            "--role",
+            "hr",
+        ],
+        None,
+    );
+    assert!(
+        !out.status.success(),
+        "duplicate email (case-insensitive) is refused"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 }
 
@@ -73,5 +177,9 @@ fn doctor_reports_an_unreachable_database() {
     assert!(stdout.contains("FAILED"), "{stdout}");
     let db = testkit::TestDb::sqlite();
     let out = vouch(&db.url, &["doctor"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -6,7 +6,12 @@ use testkit::{Backend, TestApp};
 #[tokio::test]
 async fn openapi_document_describes_every_staff_route() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let res = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let doc: Value = res.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
@@ -24,9 +29,15 @@ async fn openapi_document_describes_every_staff_route() {
         ("/api/v1/templates", "get"),
         ("/api/v1/templates", "post"),
     ] {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from the document");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the document"
+        );
     }
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
 }
 
 #[tokio::test]
@@ -38,8 +49,16 @@ async fn docs_page_is_served_with_its_assets_from_the_binary() {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
-    assert!(!html.contains("cdn."), "the page must not load assets from a CDN");
-    let res = app.client.get(app.url("/api/docs/swagger-ui-bundle.js")).send().await.unwrap();
+    assert!(
+        !html.contains("cdn."),
+        "the page must not load assets from a CDN"
+    );
+    let res = app
+        .client
+        .get(app.url("/api/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().len() > 100_000);
 }

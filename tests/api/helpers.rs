@@ -49,6 +49,9 @@ pub async fn field_error(res: reqwest::Response, field: &str) -> serde_json::Val
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&field), "expected an error on `{field}`, got {body}");
+    assert!(
+        fields.contains(&field),
+        "expected an error on `{field}`, got {body}"
+    );
     body
 }

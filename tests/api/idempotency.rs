@@ -19,7 +19,14 @@ fn body(name: &str) -> Value {
 }
 
 async fn provider_count(app: &TestApp, token: &str) -> usize {
-    let list: Value = app.get("/api/v1/providers", token).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .get("/api/v1/providers", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     list["items"].as_array().unwrap().len()
 }
 
@@ -50,7 +57,12 @@ async fn repeated_key_with_same_body_replays_and_creates_nothing(app: TestApp) {
     assert_eq!(provider_count(&app, &ops).await, 1);
 
     // Without a key, or with another key, a new provider is created.
-    let res = app.post("/api/v1/providers", &ops).json(&body("Acme IT")).send().await.unwrap();
+    let res = app
+        .post("/api/v1/providers", &ops)
+        .json(&body("Acme IT"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let res = app
         .post("/api/v1/providers", &ops)
@@ -103,7 +115,8 @@ async fn keys_are_scoped_to_the_caller(app: TestApp) {
 
 async fn failed_requests_are_replayed_too(app: TestApp) {
     let ops = app.token_for(Role::Ops).await;
-    let bad = json!({"name": "", "category": "it", "contact_name": "C", "contact_email": "c@it.example"});
+    let bad =
+        json!({"name": "", "category": "it", "contact_name": "C", "contact_email": "c@it.example"});
     for _ in 0..2 {
         let res = app
             .post("/api/v1/providers", &ops)

@@ -29,11 +29,30 @@ const DIMENSIONS: [&str; 8] = [
 
 async fn default_profile_is_seeded_with_every_dimension(app: TestApp) {
     let hr = app.token_for(Role::Hr).await;
-    let profile: Value = app.get("/api/v1/profile", &hr).send().await.unwrap().json().await.unwrap();
-    let keys: Vec<&str> = profile["dimensions"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
+    let profile: Value = app
+        .get("/api/v1/profile", &hr)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = profile["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["key"].as_str().unwrap())
+        .collect();
     assert_eq!(keys, DIMENSIONS);
     let weight = |k: &str| {
-        profile["dimensions"].as_array().unwrap().iter().find(|d| d["key"] == k).unwrap()["weight"].as_f64().unwrap()
+        profile["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["key"] == k)
+            .unwrap()["weight"]
+            .as_f64()
+            .unwrap()
     };
     assert!(weight("values") > weight("expertise"));
 }
@@ -44,33 +63,79 @@ async fn admin_replaces_the_profile_and_bad_values_name_the_field(app: TestApp) 
         {"key": "values", "label": "Values", "weight": 5.0, "min_score": 70.0},
         {"key": "expertise", "label": "Skill", "weight": 1.0, "min_score": 40.0}
     ]});
-    let res = app.put("/api/v1/profile", &admin).json(&new).send().await.unwrap();
+    let res = app
+        .put("/api/v1/profile", &admin)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let got: Value = app.get("/api/v1/profile", &admin).send().await.unwrap().json().await.unwrap();
+    let got: Value = app
+        .get("/api/v1/profile", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got, new);
 
     let mut bad = new.clone();
     bad["dimensions"][1]["weight"] = json!(0);
-    let res = app.put("/api/v1/profile", &admin).json(&bad).send().await.unwrap();
+    let res = app
+        .put("/api/v1/profile", &admin)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "dimensions[1].weight").await;
     let mut bad = new.clone();
     bad["dimensions"][0]["min_score"] = json!(101);
-    let res = app.put("/api/v1/profile", &admin).json(&bad).send().await.unwrap();
+    let res = app
+        .put("/api/v1/profile", &admin)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "dimensions[0].min_score").await;
     let mut bad = new.clone();
     bad["dimensions"][1]["key"] = json!("values");
-    let res = app.put("/api/v1/profile", &admin).json(&bad).send().await.unwrap();
+    let res = app
+        .put("/api/v1/profile", &admin)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "dimensions[1].key").await;
-    let res = app.put("/api/v1/profile", &admin).json(&json!({"dimensions": []})).send().await.unwrap();
+    let res = app
+        .put("/api/v1/profile", &admin)
+        .json(&json!({"dimensions": []}))
+        .send()
+        .await
+        .unwrap();
     field_error(res, "dimensions").await;
     // The rejected writes changed nothing.
-    let got: Value = app.get("/api/v1/profile", &admin).send().await.unwrap().json().await.unwrap();
+    let got: Value = app
+        .get("/api/v1/profile", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got, new);
 }
 
 async fn default_template_covers_every_dimension(app: TestApp) {
     let admin = app.token_for(Role::Admin).await;
-    let list: Value = app.get("/api/v1/templates", &admin).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .get("/api/v1/templates", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let templates = list["items"].as_array().unwrap();
     assert_eq!(templates.len(), 1);
     let versions = templates[0]["versions"].as_array().unwrap();
@@ -78,12 +143,18 @@ async fn default_template_covers_every_dimension(app: TestApp) {
     let questions = versions[0]["questions"].as_array().unwrap();
     assert!((12..=20).contains(&questions.len()));
     for d in DIMENSIONS {
-        assert!(questions.iter().any(|q| q["dimension"] == d), "no question on {d}");
+        assert!(
+            questions.iter().any(|q| q["dimension"] == d),
+            "no question on {d}"
+        );
     }
     let rehire = questions.iter().find(|q| q["key"] == "rehire").unwrap();
     assert_eq!(rehire["kind"], "yes_no");
     for key in ["strengths", "concerns"] {
-        assert_eq!(questions.iter().find(|q| q["key"] == key).unwrap()["kind"], "text");
+        assert_eq!(
+            questions.iter().find(|q| q["key"] == key).unwrap()["kind"],
+            "text"
+        );
     }
 }
 
@@ -103,7 +174,12 @@ async fn publishing_a_new_version_keeps_the_old_one_and_new_cases_use_it(app: Te
     assert_eq!(created["versions"][0]["version"], 1);
 
     let provider = app.create_provider(&admin).await;
-    let res = app.post("/api/v1/cases", &admin).json(&json!({"provider_id": provider["id"], "template_id": id})).send().await.unwrap();
+    let res = app
+        .post("/api/v1/cases", &admin)
+        .json(&json!({"provider_id": provider["id"], "template_id": id}))
+        .send()
+        .await
+        .unwrap();
     let old_case: Value = res.json().await.unwrap();
     assert_eq!(old_case["template_version"], 1);
 
@@ -124,10 +200,25 @@ async fn publishing_a_new_version_keeps_the_old_one_and_new_cases_use_it(app: Te
     assert_eq!(versions[1]["version"], 2);
     assert_eq!(updated["name"], "Short v2");
 
-    let res = app.post("/api/v1/cases", &admin).json(&json!({"provider_id": provider["id"], "template_id": id})).send().await.unwrap();
+    let res = app
+        .post("/api/v1/cases", &admin)
+        .json(&json!({"provider_id": provider["id"], "template_id": id}))
+        .send()
+        .await
+        .unwrap();
     let new_case: Value = res.json().await.unwrap();
     assert_eq!(new_case["template_version"], 2);
-    let old_again: Value = app.get(&format!("/api/v1/cases/{}", old_case["id"].as_str().unwrap()), &admin).send().await.unwrap().json().await.unwrap();
+    let old_again: Value = app
+        .get(
+            &format!("/api/v1/cases/{}", old_case["id"].as_str().unwrap()),
+            &admin,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(old_again["template_version"], 1);
 
     let res = app
@@ -142,29 +233,70 @@ async fn publishing_a_new_version_keeps_the_old_one_and_new_cases_use_it(app: Te
 async fn invalid_questions_name_the_field(app: TestApp) {
     let admin = app.token_for(Role::Admin).await;
     let post = |questions: Value| {
-        app.post("/api/v1/templates", &admin).json(&json!({"name": "T", "questions": questions})).send()
+        app.post("/api/v1/templates", &admin)
+            .json(&json!({"name": "T", "questions": questions}))
+            .send()
     };
     let res = post(json!([])).await.unwrap();
     field_error(res, "questions").await;
-    let res = post(json!([{"key": "Bad Key", "prompt": "Q", "kind": "text"}])).await.unwrap();
+    let res = post(json!([{"key": "Bad Key", "prompt": "Q", "kind": "text"}]))
+        .await
+        .unwrap();
     field_error(res, "questions[0].key").await;
-    let res = post(json!([{"key": "q", "prompt": "Q", "kind": "likert", "dimension": "charisma"}])).await.unwrap();
+    let res = post(json!([{"key": "q", "prompt": "Q", "kind": "likert", "dimension": "charisma"}]))
+        .await
+        .unwrap();
     field_error(res, "questions[0].dimension").await;
-    let res = post(json!([{"key": "q", "prompt": "Q", "kind": "choice", "options": ["only"]}])).await.unwrap();
+    let res = post(json!([{"key": "q", "prompt": "Q", "kind": "choice", "options": ["only"]}]))
+        .await
+        .unwrap();
     field_error(res, "questions[0].options").await;
-    let res = post(json!([{"key": "q", "prompt": "Q", "kind": "essay"}])).await.unwrap();
+    let res = post(json!([{"key": "q", "prompt": "Q", "kind": "essay"}]))
+        .await
+        .unwrap();
     field_error(res, "questions[0].kind").await;
-    let list: Value = app.get("/api/v1/templates", &admin).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "nothing was stored");
+    let list: Value = app
+        .get("/api/v1/templates", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "nothing was stored"
+    );
 }
 
 async fn migrations_and_seeding_apply_twice_without_error(app: TestApp) {
     let admin = app.token_for(Role::Admin).await;
     app.create_case(&admin).await;
-    engine::db::migrate(app.engine.db()).await.expect("second migrate");
+    engine::db::migrate(app.engine.db())
+        .await
+        .expect("second migrate");
     app.engine.seed_defaults().await.expect("second seed");
-    let list: Value = app.get("/api/v1/templates", &admin).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "seeding is not repeated");
-    let cases: Value = app.get("/api/v1/cases", &admin).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .get("/api/v1/templates", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "seeding is not repeated"
+    );
+    let cases: Value = app
+        .get("/api/v1/cases", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cases["items"].as_array().unwrap().len(), 1, "data survives");
 }

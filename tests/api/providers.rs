@@ -50,7 +50,12 @@ async fn provider_list_pages_with_a_cursor_newest_first(app: TestApp) {
     let ops = app.token_for(Role::Ops).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        ids.push(app.create_provider(&ops).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            app.create_provider(&ops).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let first: Value = app
         .get("/api/v1/providers?limit=2", &ops)
@@ -77,13 +82,29 @@ async fn provider_list_pages_with_a_cursor_newest_first(app: TestApp) {
     assert_eq!(second["items"][0]["id"], ids[0].as_str());
     assert!(second["next_cursor"].is_null());
 
-    let res = app.get("/api/v1/providers?limit=0", &ops).send().await.unwrap();
+    let res = app
+        .get("/api/v1/providers?limit=0", &ops)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "limit").await;
-    let res = app.get("/api/v1/providers?limit=201", &ops).send().await.unwrap();
+    let res = app
+        .get("/api/v1/providers?limit=201", &ops)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "limit").await;
-    let res = app.get("/api/v1/providers?cursor=nonsense", &ops).send().await.unwrap();
+    let res = app
+        .get("/api/v1/providers?cursor=nonsense", &ops)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "cursor").await;
-    let res = app.get("/api/v1/providers?limit=two", &ops).send().await.unwrap();
+    let res = app
+        .get("/api/v1/providers?limit=two", &ops)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "limit").await;
 }
 
@@ -95,7 +116,11 @@ async fn unknown_or_malformed_provider_id_answers_404(app: TestApp) {
         .await
         .unwrap();
     problem(res, 404).await;
-    let res = app.get("/api/v1/providers/not-a-uuid", &ops).send().await.unwrap();
+    let res = app
+        .get("/api/v1/providers/not-a-uuid", &ops)
+        .send()
+        .await
+        .unwrap();
     problem(res, 404).await;
     let res = app.get("/api/v1/no-such-route", &ops).send().await.unwrap();
     problem(res, 404).await;

@@ -37,18 +37,35 @@ async fn provider_fields_are_validated_by_name(app: TestApp) {
     for (field, value) in cases {
         let mut body = provider();
         body[field] = value;
-        let res = app.post("/api/v1/providers", &ops).json(&body).send().await.unwrap();
+        let res = app
+            .post("/api/v1/providers", &ops)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         field_error(res, field).await;
     }
     // Several errors at once are all reported.
     let mut body = provider();
     body["name"] = json!("");
     body["contact_email"] = json!("nope");
-    let res = app.post("/api/v1/providers", &ops).json(&body).send().await.unwrap();
+    let res = app
+        .post("/api/v1/providers", &ops)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let problem = field_error(res, "name").await;
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2);
     // Nothing was stored by any of these.
-    let list: Value = app.get("/api/v1/providers", &ops).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .get("/api/v1/providers", &ops)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["items"], json!([]));
 }
 
@@ -64,13 +81,28 @@ async fn case_numbers_out_of_range_are_rejected(app: TestApp) {
     ] {
         let mut body = json!({"provider_id": provider["id"]});
         body[field] = json!(value);
-        let res = app.post("/api/v1/cases", &ops).json(&body).send().await.unwrap();
+        let res = app
+            .post("/api/v1/cases", &ops)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         field_error(res, field).await;
     }
-    for (field, value) in [("min_responses", 1), ("min_responses", 20), ("deadline_days", 1), ("deadline_days", 90)] {
+    for (field, value) in [
+        ("min_responses", 1),
+        ("min_responses", 20),
+        ("deadline_days", 1),
+        ("deadline_days", 90),
+    ] {
         let mut body = json!({"provider_id": provider["id"]});
         body[field] = json!(value);
-        let res = app.post("/api/v1/cases", &ops).json(&body).send().await.unwrap();
+        let res = app
+            .post("/api/v1/cases", &ops)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201, "{field} = {value} is within bounds");
     }
 }
@@ -79,7 +111,12 @@ async fn unknown_fields_and_wrong_types_name_the_field(app: TestApp) {
     let ops = app.token_for(Role::Ops).await;
     let mut body = provider();
     body["colour"] = json!("blue");
-    let res = app.post("/api/v1/providers", &ops).json(&body).send().await.unwrap();
+    let res = app
+        .post("/api/v1/providers", &ops)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     field_error(res, "colour").await;
 
     let provider = app.create_provider(&ops).await;
@@ -97,9 +134,19 @@ async fn unknown_fields_and_wrong_types_name_the_field(app: TestApp) {
         .await
         .unwrap();
     field_error(res, "provider_id").await;
-    let res = app.post("/api/v1/cases", &ops).json(&json!({})).send().await.unwrap();
+    let res = app
+        .post("/api/v1/cases", &ops)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     field_error(res, "provider_id").await;
-    let res = app.post("/api/v1/cases", &ops).json(&json!([1, 2])).send().await.unwrap();
+    let res = app
+        .post("/api/v1/cases", &ops)
+        .json(&json!([1, 2]))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
 }
 
@@ -116,7 +163,12 @@ async fn malformed_json_oversize_and_wrong_media_type(app: TestApp) {
 
     let mut body = provider();
     body["name"] = json!("x".repeat(100 * 1024));
-    let res = app.post("/api/v1/providers", &ops).json(&body).send().await.unwrap();
+    let res = app
+        .post("/api/v1/providers", &ops)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     problem(res, 413).await;
 
     let res = app
@@ -134,12 +186,29 @@ async fn reference_fields_are_validated_and_nothing_is_stored(app: TestApp) {
     let case = app.create_case(&ops).await;
     let id = case["id"].as_str().unwrap();
     let good = json!({"name": "R", "email": "r@client.example", "company": "Client", "relationship": "client"});
-    for (field, value) in [("email", json!("r@")), ("name", json!("")), ("company", json!(" ")), ("relationship", json!(""))] {
+    for (field, value) in [
+        ("email", json!("r@")),
+        ("name", json!("")),
+        ("company", json!(" ")),
+        ("relationship", json!("")),
+    ] {
         let mut body = good.clone();
         body[field] = value;
-        let res = app.post(&format!("/api/v1/cases/{id}/references"), &ops).json(&body).send().await.unwrap();
+        let res = app
+            .post(&format!("/api/v1/cases/{id}/references"), &ops)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         field_error(res, field).await;
     }
-    let case: Value = app.get(&format!("/api/v1/cases/{id}"), &ops).send().await.unwrap().json().await.unwrap();
+    let case: Value = app
+        .get(&format!("/api/v1/cases/{id}"), &ops)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(case["references"], json!([]));
 }

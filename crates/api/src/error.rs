@@ -105,9 +105,9 @@ impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> Self {
         match err {
             EngineError::NotFound { entity } => ApiError::NotFound(entity),
-            EngineError::InvalidState { current, .. } => ApiError::Conflict {
+            EngineError::InvalidState { ref current, .. } => ApiError::Conflict {
                 detail: err.to_string(),
-                current_state: Some(current),
+                current_state: Some(current.clone()),
             },
             EngineError::Validation { field, message } => ApiError::field(field, message),
             EngineError::Conflict(detail) => ApiError::Conflict {

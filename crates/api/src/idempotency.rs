@@ -8,12 +8,12 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::json::MAX_JSON_BYTES;
+use crate::extract::MAX_JSON_BYTES;
+use engine::credentials::sha256_hex;
 use engine::idempotency::Claim;
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -40,7 +40,10 @@ pub async fn idempotent(
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
     if key.is_empty() || key.len() > 255 {
-        return Ok(fail(req, ApiError::field(HEADER, "must be 1-255 characters")));
+        return Ok(fail(
+            req,
+            ApiError::field(HEADER, "must be 1-255 characters"),
+        ));
     }
 
     // Buffer the body: it is hashed, then handed on unchanged.
@@ -54,13 +57,9 @@ pub async fn idempotent(
         bytes.extend_from_slice(&chunk);
     }
     let bytes = bytes.freeze();
-    let mut hasher = Sha256::new();
-    hasher.update(req.method().as_str());
-    hasher.update(b" ");
-    hasher.update(req.path());
-    hasher.update(b"\n");
-    hasher.update(&bytes);
-    let request_hash = format!("{:x}", hasher.finalize());
+    let mut fingerprint = format!("{} {}\n", req.method(), req.path()).into_bytes();
+    fingerprint.extend_from_slice(&bytes);
+    let request_hash = sha256_hex(&fingerprint);
 
     let state = req
         .app_data::<web::Data<AppState>>()

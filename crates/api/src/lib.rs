@@ -4,8 +4,8 @@
 
 mod auth;
 pub mod error;
+mod extract;
 mod idempotency;
-mod json;
 mod logging;
 mod openapi;
 mod routes;
@@ -43,7 +43,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(json::MAX_JSON_BYTES))
+                .app_data(web::PayloadConfig::new(extract::MAX_JSON_BYTES))
                 .configure(routes::configure)
                 .wrap(from_fn(logging::log_request))
         })

@@ -24,7 +24,9 @@ pub async fn log_request(
             latency_ms = format_args!("{latency_ms:.2}"),
             "request"
         ),
-        Err(e) => tracing::warn!(%method, route, error = %e, latency_ms = format_args!("{latency_ms:.2}"), "request failed"),
+        Err(e) => {
+            tracing::warn!(%method, route, error = %e, latency_ms = format_args!("{latency_ms:.2}"), "request failed")
+        }
     }
     res
 }

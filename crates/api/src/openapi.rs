@@ -11,22 +11,8 @@ use crate::routes;
         title = "Vouch API",
         description = "Reference checks for outsourced providers. Errors are application/problem+json (RFC 9457)."
     ),
-    paths(
-        routes::healthz,
-        routes::readyz,
-        routes::me,
-        routes::create_provider,
-        routes::list_providers,
-        routes::get_provider,
-        routes::create_case,
-        routes::list_cases,
-        routes::get_case,
-        routes::add_reference,
-        routes::get_profile,
-        routes::put_profile,
-        routes::list_templates,
-        routes::create_template,
-    ),
+    paths(routes::healthz, routes::readyz),
+    nest((path = "/api/v1", api = StaffApi)),
     modifiers(&BearerAuth),
     tags(
         (name = "staff"), (name = "providers"), (name = "cases"),
@@ -34,6 +20,24 @@ use crate::routes;
     )
 )]
 pub struct ApiDoc;
+
+/// The routes under `/api/v1`, nested into `ApiDoc` with their prefix.
+#[derive(OpenApi)]
+#[openapi(paths(
+    routes::me,
+    routes::create_provider,
+    routes::list_providers,
+    routes::get_provider,
+    routes::create_case,
+    routes::list_cases,
+    routes::get_case,
+    routes::add_reference,
+    routes::get_profile,
+    routes::put_profile,
+    routes::list_templates,
+    routes::create_template,
+))]
+struct StaffApi;
 
 struct BearerAuth;
 

@@ -100,7 +100,9 @@ async fn assemble(
             let (template_id, template_version) = versions
                 .get(&c.template_version_id)
                 .copied()
-                .ok_or_else(|| EngineError::Corrupt(format!("case {} has no template version", c.id)))?;
+                .ok_or_else(|| {
+                    EngineError::Corrupt(format!("case {} has no template version", c.id))
+                })?;
             Ok(VettingCase {
                 id: c.id,
                 provider_id: c.provider_id,
@@ -135,7 +137,10 @@ impl Engine {
             .ok_or_else(|| EngineError::validation("provider_id", "no provider with this id"))?;
         let version = match templates::current_version(&txn, new.template_id).await {
             Err(EngineError::NotFound { .. }) if new.template_id.is_some() => {
-                return Err(EngineError::validation("template_id", "no published template with this id"));
+                return Err(EngineError::validation(
+                    "template_id",
+                    "no published template with this id",
+                ));
             }
             other => other?,
         };
@@ -152,7 +157,9 @@ impl Engine {
             owner_id: Set(owner),
             title: Set(title),
             template_version_id: Set(version.id),
-            profile_snapshot: Set(serde_json::to_value(&profile).map_err(|e| EngineError::Corrupt(e.to_string()))?),
+            profile_snapshot: Set(
+                serde_json::to_value(&profile).map_err(|e| EngineError::Corrupt(e.to_string()))?
+            ),
             min_responses: Set(new.min_responses),
             deadline_days: Set(new.deadline_days),
             deadline_at: Set(None),
@@ -207,7 +214,10 @@ impl Engine {
     }
 
     /// The questionnaire a case was (or will be) launched with.
-    pub async fn case_questions(&self, case_id: Uuid) -> Result<templates::TemplateVersion, EngineError> {
+    pub async fn case_questions(
+        &self,
+        case_id: Uuid,
+    ) -> Result<templates::TemplateVersion, EngineError> {
         let m = vetting_case::Entity::find_by_id(case_id)
             .one(&self.db)
             .await?

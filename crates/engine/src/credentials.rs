@@ -36,7 +36,12 @@ pub fn new_token() -> String {
 /// The form in which a token is stored and looked up: lowercase hex SHA-256. Lookups go
 /// through the hash, so the database index never compares secret bytes directly.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
+    sha256_hex(token.as_bytes())
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);
     for byte in digest {
         out.push_str(&format!("{byte:02x}"));

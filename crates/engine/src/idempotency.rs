@@ -85,7 +85,11 @@ impl Engine {
     }
 
     /// Forgets a claim whose request failed on our side, so the client can retry it.
-    pub async fn release_idempotency_key(&self, user_id: Uuid, key: &str) -> Result<(), EngineError> {
+    pub async fn release_idempotency_key(
+        &self,
+        user_id: Uuid,
+        key: &str,
+    ) -> Result<(), EngineError> {
         idempotency_key::Entity::delete_by_id((user_id, key.to_owned()))
             .exec(&self.db)
             .await?;

@@ -3,6 +3,7 @@
 //! outside world only through the database it is given.
 
 pub mod audit;
+pub mod cases;
 pub mod credentials;
 pub mod db;
 pub mod domain;
@@ -12,7 +13,6 @@ pub mod idempotency;
 pub mod page;
 pub mod profile;
 pub mod providers;
-pub mod cases;
 pub mod questionnaire;
 pub mod settings;
 pub mod templates;

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
+    Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,12 +30,42 @@ pub struct Dimension {
 pub fn default_dimensions() -> Vec<Dimension> {
     [
         ("values", "Shares our values", 3.0, 60.0),
-        ("dedication", "Cares about our success as much as its own", 3.0, 60.0),
-        ("accountability", "Owns mistakes, delivers what it promised", 2.0, 60.0),
-        ("communication", "Transparent, proactive, responsive", 2.0, 50.0),
-        ("partnership", "Brings advice and initiative, one team with our staff", 2.0, 50.0),
-        ("confidentiality", "Trusted with sensitive information", 2.0, 70.0),
-        ("scope", "Clear about what it does and does not do", 1.0, 50.0),
+        (
+            "dedication",
+            "Cares about our success as much as its own",
+            3.0,
+            60.0,
+        ),
+        (
+            "accountability",
+            "Owns mistakes, delivers what it promised",
+            2.0,
+            60.0,
+        ),
+        (
+            "communication",
+            "Transparent, proactive, responsive",
+            2.0,
+            50.0,
+        ),
+        (
+            "partnership",
+            "Brings advice and initiative, one team with our staff",
+            2.0,
+            50.0,
+        ),
+        (
+            "confidentiality",
+            "Trusted with sensitive information",
+            2.0,
+            70.0,
+        ),
+        (
+            "scope",
+            "Clear about what it does and does not do",
+            1.0,
+            50.0,
+        ),
         ("expertise", "Technical quality", 1.0, 50.0),
     ]
     .into_iter()
@@ -55,7 +85,10 @@ pub(crate) async fn seed_default(db: &DatabaseConnection) -> Result<(), EngineEr
     Ok(())
 }
 
-async fn write_dimensions(conn: &impl ConnectionTrait, dims: &[Dimension]) -> Result<(), EngineError> {
+async fn write_dimensions(
+    conn: &impl ConnectionTrait,
+    dims: &[Dimension],
+) -> Result<(), EngineError> {
     let now = Utc::now();
     for (position, d) in dims.iter().enumerate() {
         profile_dimension::ActiveModel {
@@ -89,28 +122,48 @@ pub(crate) async fn load(conn: &impl ConnectionTrait) -> Result<Vec<Dimension>, 
 
 fn validate(dims: &[Dimension]) -> Result<(), EngineError> {
     if dims.is_empty() {
-        return Err(EngineError::validation("dimensions", "at least one dimension is required"));
+        return Err(EngineError::validation(
+            "dimensions",
+            "at least one dimension is required",
+        ));
     }
     let mut seen = HashSet::new();
     for (i, d) in dims.iter().enumerate() {
         let field = |name: &str| format!("dimensions[{i}].{name}");
         let key_ok = !d.key.is_empty()
             && d.key.len() <= 64
-            && d.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && d.key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !key_ok {
-            return Err(EngineError::validation(field("key"), "must be 1-64 lowercase letters, digits or _"));
+            return Err(EngineError::validation(
+                field("key"),
+                "must be 1-64 lowercase letters, digits or _",
+            ));
         }
         if !seen.insert(d.key.as_str()) {
-            return Err(EngineError::validation(field("key"), format!("duplicate key `{}`", d.key)));
+            return Err(EngineError::validation(
+                field("key"),
+                format!("duplicate key `{}`", d.key),
+            ));
         }
         if d.label.trim().is_empty() || d.label.len() > 200 {
-            return Err(EngineError::validation(field("label"), "must be 1-200 characters"));
+            return Err(EngineError::validation(
+                field("label"),
+                "must be 1-200 characters",
+            ));
         }
         if !(d.weight.is_finite() && d.weight > 0.0 && d.weight <= 100.0) {
-            return Err(EngineError::validation(field("weight"), "must be greater than 0 and at most 100"));
+            return Err(EngineError::validation(
+                field("weight"),
+                "must be greater than 0 and at most 100",
+            ));
         }
         if !(0.0..=100.0).contains(&d.min_score) {
-            return Err(EngineError::validation(field("min_score"), "must be between 0 and 100"));
+            return Err(EngineError::validation(
+                field("min_score"),
+                "must be between 0 and 100",
+            ));
         }
     }
     Ok(())
@@ -122,12 +175,24 @@ impl Engine {
     }
 
     /// Replaces the whole profile. Cases already launched keep the snapshot they took.
-    pub async fn replace_profile(&self, dims: Vec<Dimension>, actor: &Actor) -> Result<Vec<Dimension>, EngineError> {
+    pub async fn replace_profile(
+        &self,
+        dims: Vec<Dimension>,
+        actor: &Actor,
+    ) -> Result<Vec<Dimension>, EngineError> {
         validate(&dims)?;
         let txn = self.db.begin().await?;
         profile_dimension::Entity::delete_many().exec(&txn).await?;
         write_dimensions(&txn, &dims).await?;
-        audit::record(&txn, None, None, actor, "profile.updated", serde_json::json!({ "dimensions": dims })).await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            actor,
+            "profile.updated",
+            serde_json::json!({ "dimensions": dims }),
+        )
+        .await?;
         txn.commit().await?;
         Ok(dims)
     }
@@ -152,6 +217,8 @@ mod tests {
         let mut dims = default_dimensions();
         dims[2].weight = -1.0;
         let err = validate(&dims).unwrap_err();
-        assert!(matches!(err, EngineError::Validation { ref field, .. } if field == "dimensions[2].weight"));
+        assert!(
+            matches!(err, EngineError::Validation { ref field, .. } if field == "dimensions[2].weight")
+        );
     }
 }

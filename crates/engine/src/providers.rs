@@ -1,7 +1,9 @@
 //! Outsourced providers under vetting.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
@@ -32,13 +34,20 @@ pub(crate) fn to_provider(m: provider::Model) -> Provider {
 }
 
 impl Engine {
-    pub async fn create_provider(&self, new: NewProvider, created_by: Uuid) -> Result<Provider, EngineError> {
+    pub async fn create_provider(
+        &self,
+        new: NewProvider,
+        created_by: Uuid,
+    ) -> Result<Provider, EngineError> {
         let now = Utc::now();
         let model = provider::ActiveModel {
             id: Set(Uuid::now_v7()),
             name: Set(new.name.trim().to_owned()),
             category: Set(new.category.trim().to_owned()),
-            website: Set(new.website.map(|w| w.trim().to_owned()).filter(|w| !w.is_empty())),
+            website: Set(new
+                .website
+                .map(|w| w.trim().to_owned())
+                .filter(|w| !w.is_empty())),
             contact_name: Set(new.contact_name.trim().to_owned()),
             contact_email: Set(normalize_email(&new.contact_email)),
             created_by: Set(created_by),
@@ -47,7 +56,15 @@ impl Engine {
         };
         let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
         let m = model.insert(&txn).await?;
-        audit::record(&txn, None, None, &Actor::User(created_by), "provider.created", serde_json::json!({ "provider_id": m.id, "name": m.name })).await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            &Actor::User(created_by),
+            "provider.created",
+            serde_json::json!({ "provider_id": m.id, "name": m.name }),
+        )
+        .await?;
         txn.commit().await?;
         Ok(to_provider(m))
     }

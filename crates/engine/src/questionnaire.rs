@@ -51,12 +51,21 @@ fn is_key(s: &str) -> bool {
 
 /// Checks a question list against the rules of a publishable template. Field names in
 /// errors point into the request (`questions[3].key`).
-pub fn validate_questions(questions: &[Question], dimensions: &[String]) -> Result<(), EngineError> {
+pub fn validate_questions(
+    questions: &[Question],
+    dimensions: &[String],
+) -> Result<(), EngineError> {
     if questions.is_empty() {
-        return Err(EngineError::validation("questions", "at least one question is required"));
+        return Err(EngineError::validation(
+            "questions",
+            "at least one question is required",
+        ));
     }
     if questions.len() > 100 {
-        return Err(EngineError::validation("questions", "at most 100 questions"));
+        return Err(EngineError::validation(
+            "questions",
+            "at most 100 questions",
+        ));
     }
     let mut seen = HashSet::new();
     for (i, q) in questions.iter().enumerate() {
@@ -68,10 +77,16 @@ pub fn validate_questions(questions: &[Question], dimensions: &[String]) -> Resu
             ));
         }
         if !seen.insert(q.key.as_str()) {
-            return Err(EngineError::validation(field("key"), format!("duplicate key `{}`", q.key)));
+            return Err(EngineError::validation(
+                field("key"),
+                format!("duplicate key `{}`", q.key),
+            ));
         }
         if q.prompt.trim().is_empty() || q.prompt.len() > 1000 {
-            return Err(EngineError::validation(field("prompt"), "must be 1-1000 characters"));
+            return Err(EngineError::validation(
+                field("prompt"),
+                "must be 1-1000 characters",
+            ));
         }
         if let Some(d) = &q.dimension
             && !dimensions.contains(d)
@@ -94,7 +109,9 @@ pub fn validate_questions(questions: &[Question], dimensions: &[String]) -> Resu
                     "a choice question needs at least two options",
                 ));
             }
-            QuestionKind::Likert | QuestionKind::YesNo | QuestionKind::Text if !q.options.is_empty() => {
+            QuestionKind::Likert | QuestionKind::YesNo | QuestionKind::Text
+                if !q.options.is_empty() =>
+            {
                 return Err(EngineError::validation(
                     field("options"),
                     "only choice questions have options",
@@ -123,22 +140,102 @@ fn likert(key: &str, dimension: &str, prompt: &str, reverse: bool) -> Question {
 /// concerns, and "would you hire them again?".
 pub fn default_questions() -> Vec<Question> {
     let mut q = vec![
-        likert("values_shared", "values", "They share our way of working: honesty, care for quality and respect for people.", false),
-        likert("values_tradeoffs", "values", "When a shortcut would have helped them but hurt us, they did the right thing.", false),
-        likert("dedication_success", "dedication", "They care about our success as much as their own.", false),
-        likert("dedication_extra_mile", "dedication", "They went beyond the letter of the contract when it mattered to us.", false),
-        likert("dedication_minimum", "dedication", "They did the minimum the contract required and no more.", true),
-        likert("accountability_mistakes", "accountability", "When something went wrong, they owned it and fixed it without being pushed.", false),
-        likert("accountability_delivery", "accountability", "They delivered what they promised, when they promised it.", false),
-        likert("communication_proactive", "communication", "They told us about problems early, before we had to ask.", false),
-        likert("communication_responsive", "communication", "They answered questions promptly and clearly.", false),
-        likert("partnership_initiative", "partnership", "They brought advice and ideas, not only the tasks we gave them.", false),
-        likert("partnership_team", "partnership", "They worked as one team with our in-house staff.", false),
-        likert("confidentiality_trust", "confidentiality", "We could trust them with sensitive information.", false),
-        likert("scope_clarity", "scope", "They were clear about what they do and do not do.", false),
-        likert("scope_surprises", "scope", "We were surprised by extra charges or work they expected us to do.", true),
-        likert("expertise_quality", "expertise", "Their technical work was of high quality.", false),
-        likert("expertise_current", "expertise", "They kept up with their field and applied it to our situation.", false),
+        likert(
+            "values_shared",
+            "values",
+            "They share our way of working: honesty, care for quality and respect for people.",
+            false,
+        ),
+        likert(
+            "values_tradeoffs",
+            "values",
+            "When a shortcut would have helped them but hurt us, they did the right thing.",
+            false,
+        ),
+        likert(
+            "dedication_success",
+            "dedication",
+            "They care about our success as much as their own.",
+            false,
+        ),
+        likert(
+            "dedication_extra_mile",
+            "dedication",
+            "They went beyond the letter of the contract when it mattered to us.",
+            false,
+        ),
+        likert(
+            "dedication_minimum",
+            "dedication",
+            "They did the minimum the contract required and no more.",
+            true,
+        ),
+        likert(
+            "accountability_mistakes",
+            "accountability",
+            "When something went wrong, they owned it and fixed it without being pushed.",
+            false,
+        ),
+        likert(
+            "accountability_delivery",
+            "accountability",
+            "They delivered what they promised, when they promised it.",
+            false,
+        ),
+        likert(
+            "communication_proactive",
+            "communication",
+            "They told us about problems early, before we had to ask.",
+            false,
+        ),
+        likert(
+            "communication_responsive",
+            "communication",
+            "They answered questions promptly and clearly.",
+            false,
+        ),
+        likert(
+            "partnership_initiative",
+            "partnership",
+            "They brought advice and ideas, not only the tasks we gave them.",
+            false,
+        ),
+        likert(
+            "partnership_team",
+            "partnership",
+            "They worked as one team with our in-house staff.",
+            false,
+        ),
+        likert(
+            "confidentiality_trust",
+            "confidentiality",
+            "We could trust them with sensitive information.",
+            false,
+        ),
+        likert(
+            "scope_clarity",
+            "scope",
+            "They were clear about what they do and do not do.",
+            false,
+        ),
+        likert(
+            "scope_surprises",
+            "scope",
+            "We were surprised by extra charges or work they expected us to do.",
+            true,
+        ),
+        likert(
+            "expertise_quality",
+            "expertise",
+            "Their technical work was of high quality.",
+            false,
+        ),
+        likert(
+            "expertise_current",
+            "expertise",
+            "They kept up with their field and applied it to our situation.",
+            false,
+        ),
     ];
     q.push(Question {
         key: "rehire".into(),
@@ -191,12 +288,19 @@ mod tests {
     #[test]
     fn duplicate_keys_and_unknown_dimensions_are_rejected_with_the_field_named() {
         let dims = vec!["values".to_string()];
-        let mut qs = vec![likert("a", "values", "x", false), likert("a", "values", "y", false)];
+        let mut qs = vec![
+            likert("a", "values", "x", false),
+            likert("a", "values", "y", false),
+        ];
         let err = validate_questions(&qs, &dims).unwrap_err();
-        assert!(matches!(err, EngineError::Validation { ref field, .. } if field == "questions[1].key"));
+        assert!(
+            matches!(err, EngineError::Validation { ref field, .. } if field == "questions[1].key")
+        );
         qs[1].key = "b".into();
         qs[1].dimension = Some("nope".into());
         let err = validate_questions(&qs, &dims).unwrap_err();
-        assert!(matches!(err, EngineError::Validation { ref field, .. } if field == "questions[1].dimension"));
+        assert!(
+            matches!(err, EngineError::Validation { ref field, .. } if field == "questions[1].dimension")
+        );
     }
 }

@@ -37,7 +37,11 @@ pub fn redact_url(url: &str) -> String {
     match authority.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
             format!("{scheme}://{masked}@{host}{tail}")
         }
         None => url.to_owned(),
@@ -70,8 +74,14 @@ mod tests {
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("postgres://vouch:***@db:5432/vouch"), "{shown}");
-        assert_eq!(redact_url("sqlite://vouch.db?mode=rwc"), "sqlite://vouch.db?mode=rwc");
+        assert!(
+            shown.contains("postgres://vouch:***@db:5432/vouch"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_url("sqlite://vouch.db?mode=rwc"),
+            "sqlite://vouch.db?mode=rwc"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -144,7 +144,9 @@ pub(crate) async fn version_by_id(
     let m = template_version::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or(EngineError::NotFound { entity: "template version" })?;
+        .ok_or(EngineError::NotFound {
+            entity: "template version",
+        })?;
     to_version(m)
 }
 
@@ -188,8 +190,16 @@ impl Engine {
 
     /// Publishes a questionnaire: a new template, or (with `template_id`) the next version
     /// of an existing one.
-    pub async fn publish_template(&self, new: NewTemplate, actor: &Actor) -> Result<Template, EngineError> {
-        let dims: Vec<String> = profile::load(&self.db).await?.into_iter().map(|d| d.key).collect();
+    pub async fn publish_template(
+        &self,
+        new: NewTemplate,
+        actor: &Actor,
+    ) -> Result<Template, EngineError> {
+        let dims: Vec<String> = profile::load(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| d.key)
+            .collect();
         validate_questions(&new.questions, &dims)?;
         let txn = self.db.begin().await?;
         let id = match new.template_id {
@@ -209,7 +219,15 @@ impl Engine {
                 id
             }
         };
-        audit::record(&txn, None, None, actor, "template.published", serde_json::json!({ "template_id": id })).await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            actor,
+            "template.published",
+            serde_json::json!({ "template_id": id }),
+        )
+        .await?;
         txn.commit().await?;
         self.template(id).await
     }

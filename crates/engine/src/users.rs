@@ -51,9 +51,9 @@ impl Engine {
         .await;
         match result {
             Ok(m) => to_user(m),
-            Err(e) if EngineError::is_unique_violation(&e) => Err(EngineError::Conflict(
-                format!("a user with email {email} already exists"),
-            )),
+            Err(e) if EngineError::is_unique_violation(&e) => Err(EngineError::Conflict(format!(
+                "a user with email {email} already exists"
+            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -69,7 +69,11 @@ impl Engine {
 
     /// Creates an API token for the user and returns the token itself, which is shown once
     /// and never stored: only its hash is.
-    pub async fn create_api_token(&self, user_id: Uuid, label: &str) -> Result<String, EngineError> {
+    pub async fn create_api_token(
+        &self,
+        user_id: Uuid,
+        label: &str,
+    ) -> Result<String, EngineError> {
         let token = new_token();
         api_token::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -97,7 +97,9 @@ pub async fn check_smtp(settings: &SmtpSettings) -> Result<SmtpReport, MailError
     report.steps = passed;
     match opened {
         Ok(mut conn) => {
-            let _ = endpoint.step(Stage::Greeting, false, conn.command(Quit)).await;
+            let _ = endpoint
+                .step(Stage::Greeting, false, conn.command(Quit))
+                .await;
             if endpoint.username.is_none() {
                 report.warnings.push(
                     "no mail.smtp.username: sending without authentication, which only a \

@@ -37,8 +37,16 @@
 //!   job produces the same Message-ID (and, with the file transport, the same file).
 //! - [`Mailer::render`] / [`Mailer::compose`] — the same steps without delivering (previews,
 //!   tests).
-//! - [`check_smtp`] — for `vouch doctor`.
+//! - [`check_smtp`] — for `vouch doctor`: building the `Mailer` already checks the settings,
+//!   the templates and `mail.dir`; `check_smtp(&settings.smtp)` then tests the server when
+//!   `mail.transport = "smtp"`.
 //! - [`Mailer::shutdown`] — closes pooled connections politely.
+//!
+//! Failures ([`MailError`]): `is_permanent()` → the recipient will never get it (mark the
+//! reference bounced, tell the owner); `is_transient()` → retry with back-off; `Render` and
+//! `Config` → a bug or misconfiguration, dead-letter it for an admin. Delivery is
+//! at-least-once: a connection lost after the message was transferred is transient, so a
+//! retry may deliver it twice (with the same Message-ID when `send_with_id` is used).
 //!
 //! Links come from `server.public_url`: `{public_url}/r/{token}` (questionnaire),
 //! `{public_url}/r/{token}/decline` (decline, also in `List-Unsubscribe`),

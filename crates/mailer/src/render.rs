@@ -22,17 +22,6 @@ use crate::message::{
     SubmissionConfirmation,
 };
 
-/// The kinds of email, i.e. the template base names.
-pub(crate) const KINDS: &[&str] = &[
-    "invitation",
-    "reminder",
-    "nomination_request",
-    "owner_quorum_reached",
-    "owner_ready_for_review",
-    "owner_bounce",
-    "submission_confirmation",
-];
-
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
         &[$(($name, include_str!(concat!("../templates/", $name)))),*]
@@ -137,9 +126,17 @@ fn checked_token(token: &str) -> Result<&str, MailError> {
 }
 
 /// The loaded template set.
-#[derive(Debug)]
 pub(crate) struct Templates {
     env: Environment<'static>,
+}
+
+impl std::fmt::Debug for Templates {
+    // The environment's own Debug prints every template source; a name list is enough.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.env.templates().map(|(name, _)| name))
+            .finish()
+    }
 }
 
 impl Templates {
@@ -240,7 +237,10 @@ fn render_error(template: &str, error: &minijinja::Error) -> MailError {
 
 /// Reads `<kind>.subject|txt|html` and `layout.html` from `dir`. A file with any other name
 /// is probably a typo, so it is reported, not silently ignored.
-fn read_overrides(dir: &Path, sources: &mut BTreeMap<&'static str, String>) -> Result<(), MailError> {
+fn read_overrides(
+    dir: &Path,
+    sources: &mut BTreeMap<&'static str, String>,
+) -> Result<(), MailError> {
     let unreadable = |e: std::io::Error| {
         MailError::Config(format!(
             "mail.templates_dir = {}: cannot read the directory: {e}",
@@ -252,7 +252,9 @@ fn read_overrides(dir: &Path, sources: &mut BTreeMap<&'static str, String>) -> R
         let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if file_name.starts_with('.') || !path.is_file() {
+        // Hidden files (editor swap files) and notes such as a copied README are not
+        // templates.
+        if file_name.starts_with('.') || file_name.ends_with(".md") || !path.is_file() {
             continue;
         }
         let Some((name, _)) = EMBEDDED.iter().find(|(name, _)| *name == file_name) else {
@@ -405,6 +407,17 @@ fn samples() -> Vec<Email> {
 mod tests {
     use super::*;
 
+    /// The kinds of email, i.e. the template base names.
+    const KINDS: &[&str] = &[
+        "invitation",
+        "reminder",
+        "nomination_request",
+        "owner_quorum_reached",
+        "owner_ready_for_review",
+        "owner_bounce",
+        "submission_confirmation",
+    ];
+
     fn links() -> Links {
         Links::new("https://vouch.example/").expect("valid url")
     }
@@ -437,7 +450,10 @@ mod tests {
             links.decline("abc").unwrap(),
             "https://vouch.example/r/abc/decline"
         );
-        assert_eq!(links.nomination("xyz").unwrap(), "https://vouch.example/n/xyz");
+        assert_eq!(
+            links.nomination("xyz").unwrap(),
+            "https://vouch.example/n/xyz"
+        );
         assert_eq!(
             links.case(Uuid::nil()),
             "https://vouch.example/ui/cases/00000000-0000-0000-0000-000000000000"
@@ -453,7 +469,13 @@ mod tests {
 
     #[test]
     fn a_public_url_that_is_not_absolute_http_is_a_config_error() {
-        for url in ["", "vouch.example", "ftp://vouch.example", "https://", "https://a b"] {
+        for url in [
+            "",
+            "vouch.example",
+            "ftp://vouch.example",
+            "https://",
+            "https://a b",
+        ] {
             assert!(
                 matches!(Links::new(url), Err(MailError::Config(_))),
                 "{url:?}"

@@ -146,8 +146,17 @@ mod tests {
 
     #[test]
     fn the_port_defaults_to_the_customary_one_for_the_tls_mode() {
-        let port = |tls| SmtpSettings { tls, ..SmtpSettings::default() }.effective_port();
-        assert_eq!((port(Tls::None), port(Tls::Starttls), port(Tls::Tls)), (25, 587, 465));
+        let port = |tls| {
+            SmtpSettings {
+                tls,
+                ..SmtpSettings::default()
+            }
+            .effective_port()
+        };
+        assert_eq!(
+            (port(Tls::None), port(Tls::Starttls), port(Tls::Tls)),
+            (25, 587, 465)
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ impl Client {
         loop {
             let mut line = String::new();
             self.reader.read_line(&mut line).await.expect("read reply");
-            assert!(!line.is_empty(), "connection closed while waiting for a reply");
+            assert!(
+                !line.is_empty(),
+                "connection closed while waiting for a reply"
+            );
             if line.as_bytes().get(3) != Some(&b'-') {
                 return line.trim_end().to_owned();
             }
@@ -49,7 +52,10 @@ async fn a_message_is_captured_with_its_envelope_and_dot_stuffing_undone() {
     let sink = SmtpSink::start().await;
     let mut client = Client::connect(&sink).await;
     assert!(client.send("EHLO test").await.starts_with("250 "));
-    assert_eq!(client.send("MAIL FROM:<from@example.com>").await, "250 2.1.0 Ok");
+    assert_eq!(
+        client.send("MAIL FROM:<from@example.com>").await,
+        "250 2.1.0 Ok"
+    );
     assert_eq!(client.send("RCPT TO:<a@example.org>").await, "250 2.1.5 Ok");
     assert_eq!(client.send("RCPT TO:<b@example.org>").await, "250 2.1.5 Ok");
     assert!(client.send("DATA").await.starts_with("354 "));
@@ -88,7 +94,10 @@ async fn a_rejected_recipient_gets_the_chosen_reply_and_others_are_still_accepte
         "451 4.3.0 Try again later"
     );
     sink.accept("busy@example.org");
-    assert_eq!(client.send("RCPT TO:<busy@example.org>").await, "250 2.1.5 Ok");
+    assert_eq!(
+        client.send("RCPT TO:<busy@example.org>").await,
+        "250 2.1.5 Ok"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +119,10 @@ async fn mail_is_refused_until_the_client_authenticates_when_auth_is_required() 
         client.send("AUTH PLAIN AHVzZXIAcGE1NQ==").await,
         "235 2.7.0 Authentication successful"
     );
-    assert_eq!(client.send("MAIL FROM:<from@example.com>").await, "250 2.1.0 Ok");
+    assert_eq!(
+        client.send("MAIL FROM:<from@example.com>").await,
+        "250 2.1.0 Ok"
+    );
 }
 
 #[tokio::test]
@@ -148,6 +160,26 @@ async fn a_stopped_sink_refuses_connections_and_closes_open_ones() {
     );
     let mut rest = String::new();
     let read = open.reader.read_line(&mut rest).await;
-    assert!(matches!(read, Ok(0) | Err(_)), "open connection still alive: {rest:?}");
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "open connection still alive: {rest:?}"
+    );
     sink.stop().await;
+}
+
+#[tokio::test]
+async fn dropping_connections_closes_open_ones_but_keeps_listening() {
+    let sink = SmtpSink::start().await;
+    let mut open = Client::connect(&sink).await;
+    sink.drop_connections().await;
+
+    let mut rest = String::new();
+    let read = open.reader.read_line(&mut rest).await;
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "connection still alive: {rest:?}"
+    );
+    let mut again = Client::connect(&sink).await;
+    assert_eq!(again.send("NOOP").await, "250 2.0.0 Ok");
+    assert_eq!(sink.connections_count(), 2);
 }

@@ -38,7 +38,10 @@ pub struct TestDb {
 impl TestDb {
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("vouch.db").display());
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("vouch.db").display()
+        );
         Self {
             url,
             cleanup: Cleanup::Sqlite(dir),
@@ -97,7 +100,9 @@ impl Drop for TestDb {
                 rt.block_on(async {
                     let admin = Database::connect(&admin_url).await?;
                     admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await?;
                     admin.close().await
                 })
@@ -121,16 +126,9 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+#[derive(Default)]
 pub struct TestConfig {
     pub workflow: WorkflowSettings,
-}
-
-impl Default for TestConfig {
-    fn default() -> Self {
-        Self {
-            workflow: WorkflowSettings::default(),
-        }
-    }
 }
 
 impl TestApp {

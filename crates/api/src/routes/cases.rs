@@ -11,7 +11,7 @@ use validator::Validate;
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, Problem};
-use crate::json::{ValidJson, not_blank};
+use crate::extract::{ValidJson, ValidQuery, not_blank};
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,7 +92,7 @@ pub async fn create_case(
 pub async fn list_cases(
     state: web::Data<AppState>,
     _: Staff,
-    query: web::Query<CaseListQuery>,
+    ValidQuery(query): ValidQuery<CaseListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = engine::PageRequest::parse(query.limit, query.cursor.as_deref())?;
     Ok(HttpResponse::Ok().json(state.engine.list_cases(query.status, page).await?))

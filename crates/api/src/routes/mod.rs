@@ -28,15 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource").into()),
     )
-    .app_data(web::QueryConfig::default().error_handler(|err, _| {
-        let message = err.to_string();
-        let field = message
-            .split('`')
-            .nth(1)
-            .unwrap_or("query")
-            .to_owned();
-        ApiError::field(field, message).into()
-    }))
     .service(healthz)
     .service(readyz)
     .route(
@@ -64,7 +55,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(put_profile)
             .service(list_templates)
             .service(create_template)
-            .default_service(web::to(|| async { ApiError::NotFound("resource") })),
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound("resource"))
+            })),
     );
 }
 
@@ -80,6 +73,9 @@ pub struct PageQuery {
 
 impl PageQuery {
     pub fn page(&self) -> Result<engine::PageRequest, ApiError> {
-        Ok(engine::PageRequest::parse(self.limit, self.cursor.as_deref())?)
+        Ok(engine::PageRequest::parse(
+            self.limit,
+            self.cursor.as_deref(),
+        )?)
     }
 }

@@ -9,7 +9,7 @@ use validator::Validate;
 use crate::AppState;
 use crate::auth::{Admin, Caller};
 use crate::error::{ApiError, Problem};
-use crate::json::ValidJson;
+use crate::extract::ValidJson;
 
 #[derive(Debug, Serialize, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

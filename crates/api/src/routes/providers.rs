@@ -11,7 +11,7 @@ use super::PageQuery;
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, Problem};
-use crate::json::{ValidJson, not_blank};
+use crate::extract::{ValidJson, ValidQuery, not_blank};
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,7 +74,7 @@ pub async fn create_provider(
 pub async fn list_providers(
     state: web::Data<AppState>,
     _: Staff,
-    query: web::Query<PageQuery>,
+    ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = state.engine.list_providers(query.page()?).await?;
     Ok(HttpResponse::Ok().json(page))

@@ -11,7 +11,7 @@ use validator::Validate;
 use crate::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, Problem};
-use crate::json::{ValidJson, not_blank};
+use crate::extract::{ValidJson, not_blank};
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +36,10 @@ pub struct TemplateList {
 /// Every template with all its versions.
 #[utoipa::path(responses((status = 200, body = TemplateList)), security(("bearer" = [])), tag = "templates")]
 #[get("/templates")]
-pub async fn list_templates(state: web::Data<AppState>, _: Admin) -> Result<HttpResponse, ApiError> {
+pub async fn list_templates(
+    state: web::Data<AppState>,
+    _: Admin,
+) -> Result<HttpResponse, ApiError> {
     let items = state.engine.list_templates().await?;
     Ok(HttpResponse::Ok().json(TemplateList { items }))
 }

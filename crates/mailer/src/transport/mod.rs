@@ -14,14 +14,16 @@ use crate::settings::{MailSettings, TransportKind};
 #[derive(Debug)]
 pub(crate) enum Transport {
     File(file::FileTransport),
-    Smtp(smtp::SmtpTransport),
+    Smtp(Box<smtp::SmtpTransport>),
 }
 
 impl Transport {
     pub(crate) fn from_settings(settings: &MailSettings) -> Result<Transport, MailError> {
         Ok(match settings.transport {
             TransportKind::File => Transport::File(file::FileTransport::new(&settings.dir)?),
-            TransportKind::Smtp => Transport::Smtp(smtp::SmtpTransport::new(&settings.smtp)?),
+            TransportKind::Smtp => {
+                Transport::Smtp(Box::new(smtp::SmtpTransport::new(&settings.smtp)?))
+            }
         })
     }
 

@@ -128,17 +128,23 @@ impl Endpoint {
                     self.tls_parameters.clone(),
                     None,
                 );
-                let conn = self
-                    .step(Stage::Connect, false, connect)
-                    .await
-                    .map_err(|mut failure| {
-                        if failure.answered {
-                            failure.stage = Stage::Greeting;
-                        }
-                        failure
-                    })?;
-                passed(Stage::Connect, format!("connected to {}:{}", self.host, self.port));
-                passed(Stage::Tls, format!("TLS session, certificate valid for {}", self.host));
+                let conn =
+                    self.step(Stage::Connect, false, connect)
+                        .await
+                        .map_err(|mut failure| {
+                            if failure.answered {
+                                failure.stage = Stage::Greeting;
+                            }
+                            failure
+                        })?;
+                passed(
+                    Stage::Connect,
+                    format!("connected to {}:{}", self.host, self.port),
+                );
+                passed(
+                    Stage::Tls,
+                    format!("TLS session, certificate valid for {}", self.host),
+                );
                 conn
             }
             Tls::None | Tls::Starttls => {
@@ -152,6 +158,10 @@ impl Endpoint {
                     Ok(Err(e)) => return Err(Failure::network(Stage::Connect, self.where_(e))),
                     Err(_) => return Err(Failure::timeout(Stage::Connect, self.timeout)),
                 };
+                // Commands are small writes answered one by one; without this, Nagle's
+                // algorithm meets the server's delayed ACK and stalls each exchange.
+                tcp.set_nodelay(true)
+                    .map_err(|e| Failure::network(Stage::Connect, self.where_(e)))?;
                 let peer = tcp
                     .peer_addr()
                     .map_or_else(|_| self.host.clone(), |a| a.to_string());
@@ -257,14 +267,24 @@ pub(crate) struct Failure {
 impl Failure {
     fn from_smtp(stage: Stage, e: &SmtpError, permanent_on_5xx: bool) -> Failure {
         let code = e.status().map(u16::from);
-        // lettre's Display prefixes "permanent error (550): "; people want the reply as the
-        // server wrote it.
-        let detail = match (code, std::error::Error::source(e)) {
-            (Some(code), Some(text)) => format!("{code} {text}"),
-            _ => e.to_string(),
+        // lettre's Display prefixes "permanent error (550): " or nests "Connection error: "
+        // twice; people want the server's reply, or the root cause, as written.
+        let mut root: &dyn std::error::Error = e;
+        let mut tls = e.is_tls();
+        while let Some(cause) = root.source() {
+            // rustls reports handshake and certificate failures as InvalidData I/O errors,
+            // which lettre files under "connection" for implicit TLS.
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                tls |= io.kind() == std::io::ErrorKind::InvalidData;
+            }
+            root = cause;
+        }
+        let detail = match code {
+            Some(code) => format!("{code} {root}"),
+            None => root.to_string(),
         };
         Failure {
-            stage: if e.is_tls() { Stage::Tls } else { stage },
+            stage: if tls { Stage::Tls } else { stage },
             code,
             detail,
             answered: code.is_some(),
@@ -352,11 +372,15 @@ impl SmtpTransport {
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let _permit = self.permits.acquire().await.map_err(|_| MailError::Transient {
-            stage: Stage::Connect,
-            code: None,
-            detail: "the mailer is shutting down".to_owned(),
-        })?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| MailError::Transient {
+                stage: Stage::Connect,
+                code: None,
+                detail: "the mailer is shutting down".to_owned(),
+            })?;
 
         if let Some(mut conn) = self.take_idle() {
             match self.transact(&mut conn, envelope, message).await {
@@ -414,7 +438,7 @@ impl SmtpTransport {
             .to()
             .iter()
             .chain(envelope.from())
-            .any(|address| !address.as_ref().is_ascii());
+            .any(|address| !AsRef::<str>::as_ref(address).is_ascii());
         if international {
             if !info.supports_feature(Extension::SmtpUtfEight) {
                 return Err(Failure {
@@ -436,10 +460,16 @@ impl SmtpTransport {
             .await?;
         for to in envelope.to() {
             let rcpt = Rcpt::new(to.clone(), Vec::new());
-            endpoint.step(Stage::RcptTo, true, conn.command(rcpt)).await?;
+            endpoint
+                .step(Stage::RcptTo, true, conn.command(rcpt))
+                .await?;
         }
-        endpoint.step(Stage::Data, false, conn.command(Data)).await?;
-        endpoint.step(Stage::Data, true, conn.message(message)).await?;
+        endpoint
+            .step(Stage::Data, false, conn.command(Data))
+            .await?;
+        endpoint
+            .step(Stage::Data, true, conn.message(message))
+            .await?;
         Ok(())
     }
 
@@ -459,7 +489,9 @@ impl SmtpTransport {
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<IdleConnection>> {
-        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn take_idle(&self) -> Option<AsyncSmtpConnection> {

@@ -1,6 +1,7 @@
-//! `ValidJson<T>`: the JSON body extractor for the API. Unlike actix's `Json` it names the
-//! offending field for wrong types and unknown fields (via serde_path_to_error), runs the
-//! `validator` rules, and answers every failure as problem+json.
+//! Request extractors for the API. `ValidJson<T>` and `ValidQuery<T>`, unlike actix's
+//! `Json` and `Query`, name the offending field for wrong types and unknown fields (via
+//! serde_path_to_error), run the `validator` rules, and answer every failure as
+//! problem+json.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -53,6 +54,33 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     }
 }
 
+/// The query string, deserialized with the offending parameter named on failure.
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string().as_bytes();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query));
+        std::future::ready(
+            serde_path_to_error::deserialize(de)
+                .map(ValidQuery)
+                .map_err(|err| {
+                    let field = err.path().to_string();
+                    let message = err.into_inner().to_string();
+                    let field = match (field.as_str(), backticked(&message)) {
+                        (".", Some(name)) => name.to_owned(),
+                        (".", None) => "query".to_owned(),
+                        (f, _) => f.to_owned(),
+                    };
+                    ApiError::field(field, message)
+                }),
+        )
+    }
+}
+
 /// Deserializes `bytes`, turning serde's errors into a 400 (not JSON at all) or a 422 that
 /// names the field (JSON of the wrong shape).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -68,13 +96,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     .next()
                     .unwrap_or(&message)
                     .to_owned();
-                // A missing or unknown field is reported at its parent; name it instead.
+                // serde reports a missing field at its parent object; name the field.
                 let field = match (path.as_str(), backticked(&message)) {
-                    (".", Some(name)) => name.to_owned(),
+                    (".", Some(name)) if message.starts_with("missing field") => name.to_owned(),
                     (parent, Some(name)) if message.starts_with("missing field") => {
-                        format!("{parent}.{name}")
-                    }
-                    (parent, Some(name)) if message.starts_with("unknown field") => {
                         format!("{parent}.{name}")
                     }
                     (p, _) => p.to_owned(),
