@@ -29,7 +29,7 @@ pub enum Command {
     /// Manage users and API tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Check the configuration and the database, and say what is wrong.
+    /// Check the configuration, the database and mail delivery, and say what is wrong.
     Doctor,
 }
 

@@ -190,6 +190,36 @@ async fn doctor(settings: Settings) -> anyhow::Result<()> {
         "server: listening on {}, links use {}",
         settings.server.bind, settings.server.public_url
     );
+    match mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url) {
+        Ok(mail) => {
+            println!("mail: templates render, sender {}", settings.mail.from);
+            mail.shutdown().await;
+        }
+        Err(e) => {
+            problems += 1;
+            println!("mail: FAILED ({e})");
+        }
+    }
+    match settings.mail.transport {
+        mailer::TransportKind::File => {
+            println!(
+                "mail: file transport, messages go to {}",
+                settings.mail.dir.display()
+            );
+        }
+        mailer::TransportKind::Smtp => match mailer::check_smtp(&settings.mail.smtp).await {
+            Ok(report) => {
+                print!("{report}");
+                if !report.is_ok() {
+                    problems += 1;
+                }
+            }
+            Err(e) => {
+                problems += 1;
+                println!("mail: FAILED ({e})");
+            }
+        },
+    }
     if problems > 0 {
         bail!("{problems} problem(s) found");
     }

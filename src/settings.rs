@@ -17,6 +17,7 @@ pub struct Settings {
     pub server: api::ServerSettings,
     pub database: engine::DatabaseSettings,
     pub workflow: engine::WorkflowSettings,
+    pub mail: mailer::MailSettings,
 }
 
 impl Settings {
@@ -47,6 +48,8 @@ mod tests {
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.database.url, "sqlite://vouch.db?mode=rwc");
         assert_eq!(s.workflow.max_references_per_case, 50);
+        assert_eq!(s.mail.transport, mailer::TransportKind::File);
+        assert_eq!(s.mail.dir, std::path::PathBuf::from("mail"));
     }
 
     #[test]

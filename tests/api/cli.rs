@@ -4,8 +4,20 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn vouch(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    vouch_env(db_url, args, stdin, &[])
+}
+
+fn vouch_env(
+    db_url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, String)],
+) -> std::process::Output {
+    let mail_dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
         .args(args)
+        .env("VOUCH__MAIL__DIR", mail_dir.path())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("VOUCH__DATABASE__URL", db_url)
         .env("VOUCH_LOG", "warn")
         .stdin(Stdio::piped())
@@ -182,4 +194,51 @@ fn doctor_reports_an_unreachable_database() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[tokio::test]
+async fn doctor_checks_the_smtp_server_when_mail_goes_over_smtp() {
+    let sink = smtp_sink::SmtpSink::start().await;
+    let db = testkit::TestDb::sqlite();
+    let smtp = |port: u16| {
+        vec![
+            ("VOUCH__MAIL__TRANSPORT", "smtp".to_owned()),
+            ("VOUCH__MAIL__SMTP__HOST", "127.0.0.1".to_owned()),
+            ("VOUCH__MAIL__SMTP__PORT", port.to_string()),
+            ("VOUCH__MAIL__SMTP__TLS", "none".to_owned()),
+        ]
+    };
+    let url = db.url.clone();
+    let port = sink.port();
+    let out = tokio::task::spawn_blocking(move || vouch_env(&url, &["doctor"], None, &smtp(port)))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("SMTP 127.0.0.1"), "{stdout}");
+    sink.stop().await;
+
+    let url = db.url.clone();
+    let out = tokio::task::spawn_blocking(move || vouch_env(&url, &["doctor"], None, &smtp(port)))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        !out.status.success(),
+        "a stopped SMTP server is a problem: {stdout}"
+    );
+    assert!(stdout.contains("FAIL"), "{stdout}");
+}
+
+#[test]
+fn a_misspelt_environment_variable_stops_the_start_naming_it() {
+    let db = testkit::TestDb::sqlite();
+    let out = vouch_env(
+        &db.url,
+        &["migrate"],
+        None,
+        &[("VOUCH__DATABASE__URLL", "x".to_owned())],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("urll"));
 }

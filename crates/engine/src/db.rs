@@ -1,5 +1,7 @@
 //! Connecting to the database and applying migrations.
 
+use std::time::Duration;
+
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
@@ -10,7 +12,10 @@ use crate::EngineError;
 /// every SQLite connection by default).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, EngineError> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false);
+    // Fail fast when the database is down, instead of waiting out sqlx's 30 s default.
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         // One writer at a time: a small pool avoids lock contention and busy errors.
         opts.max_connections(4).min_connections(1);
