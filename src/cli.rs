@@ -22,8 +22,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply migrations, then serve the API.
+    /// Apply migrations, then serve the API, UI and forms and run job workers in-process.
     Serve,
+    /// Run only the job workers (to scale out on PostgreSQL).
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Manage users and API tokens.

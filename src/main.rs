@@ -6,10 +6,13 @@ mod settings;
 
 use std::io::BufRead;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use engine::Engine;
+use engine::clock::SystemClock;
+use engine::jobs::Worker;
 use engine::users::NewUser;
 use tracing_subscriber::EnvFilter;
 use validator::ValidateEmail;
@@ -46,6 +49,15 @@ async fn main() -> ExitCode {
 /// Connects, migrates and seeds: every command that touches data starts here, so a fresh
 /// machine needs no separate setup step.
 async fn open_engine(settings: &Settings) -> anyhow::Result<Engine> {
+    let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
+        .context("mail settings")?;
+    open_engine_with(settings, Arc::new(mail)).await
+}
+
+async fn open_engine_with(
+    settings: &Settings,
+    mail: Arc<dyn engine::mail::MailSender>,
+) -> anyhow::Result<Engine> {
     let db = engine::db::connect(&settings.database.url)
         .await
         .with_context(|| {
@@ -57,7 +69,7 @@ async fn open_engine(settings: &Settings) -> anyhow::Result<Engine> {
     engine::db::migrate(&db)
         .await
         .context("migrations failed")?;
-    let engine = Engine::new(db, settings.workflow.clone());
+    let engine = Engine::new(db, settings.workflow.clone(), Arc::new(SystemClock), mail);
     engine
         .seed_defaults()
         .await
@@ -69,6 +81,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => serve(settings).await,
+        Command::Worker => worker(settings).await,
         Command::Migrate => {
             open_engine(&settings).await?;
             eprintln!("database is up to date");
@@ -79,21 +92,69 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Starts `settings.workflow.workers` job workers; they stop when `stop` is set.
+fn spawn_workers(
+    engine: &Engine,
+    count: usize,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<engine::jobs::WorkerReport>> {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "vouch".into());
+    (0..count.max(1))
+        .map(|i| {
+            let name = format!("{host}-{}-{i}", std::process::id());
+            tokio::spawn(Worker::new(engine.clone(), name, stop.clone()).run())
+        })
+        .collect()
+}
+
+/// Finishes the jobs in hand, hands the rest back to the queue, and closes SMTP.
+async fn stop_workers(
+    stop: tokio::sync::watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<engine::jobs::WorkerReport>>,
+) {
+    let _ = stop.send(true);
+    for w in workers {
+        if let Err(e) = w.await {
+            tracing::error!(error = %e, "worker task failed");
+        }
+    }
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let engine = open_engine(&settings).await?;
-    let app = api::Application::build(settings.server.clone(), engine)
+    let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
+        .context("mail settings")?;
+    let engine = open_engine_with(&settings, Arc::new(mail.clone())).await?;
+    let app = api::Application::build(settings.server.clone(), engine.clone())
         .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
     tracing::info!(
         port = app.port(),
         public_url = %settings.server.public_url,
         "vouch is serving; API docs at /api/docs"
     );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = spawn_workers(&engine, settings.workflow.workers, &stop_rx);
     let handle = app.handle();
     let server = tokio::spawn(app.run_until_stopped());
     shutdown_signal().await;
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutting down: finishing in-flight requests and jobs");
     handle.stop(true).await;
+    stop_workers(stop_tx, workers).await;
+    mail.shutdown().await;
     server.await??;
+    Ok(())
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
+        .context("mail settings")?;
+    let engine = open_engine_with(&settings, Arc::new(mail.clone())).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = spawn_workers(&engine, settings.workflow.workers, &stop_rx);
+    tracing::info!(workers = workers.len(), "vouch worker running");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight jobs");
+    stop_workers(stop_tx, workers).await;
+    mail.shutdown().await;
     Ok(())
 }
 

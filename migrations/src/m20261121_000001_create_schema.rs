@@ -136,7 +136,8 @@ impl MigrationTrait for Migration {
                     .col(string("relationship"))
                     .col(string("nominated_by"))
                     .col(string("status"))
-                    .col(string_null("token_hash").unique_key())
+                    // Invitations sent so far (resends included): the current link generation.
+                    .col(integer("invitations_sent").default(0))
                     .col(integer("reminders_sent").default(0))
                     .col(timestamp_with_time_zone_null("invited_at"))
                     .col(timestamp_with_time_zone_null("opened_at"))
@@ -145,6 +146,22 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut fk("reference_requests", "case_id", "vetting_cases")),
             )
             .to_owned(),
+            // Referee link tokens, stored only as SHA-256. A reference may have several live
+            // tokens (each reminder carries a fresh one, since the plain token is never
+            // stored); a resend revokes them all.
+            Table::create()
+                .table("reference_tokens")
+                .col(pk_uuid("id"))
+                .col(uuid("reference_id"))
+                .col(string_uniq("token_hash"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("revoked_at"))
+                .foreign_key(&mut fk(
+                    "reference_tokens",
+                    "reference_id",
+                    "reference_requests",
+                ))
+                .to_owned(),
             Table::create()
                 .table("nominations")
                 .col(pk_uuid("id"))
@@ -252,6 +269,7 @@ impl MigrationTrait for Migration {
             index("vetting_cases", &["status"], false),
             index("vetting_cases", &["provider_id"], false),
             index("reference_requests", &["case_id"], false),
+            index("reference_tokens", &["reference_id"], false),
             index("answers", &["response_id", "question_key"], true),
             index("audit_events", &["case_id", "created_at"], false),
             index("jobs", &["status", "run_at"], false),
@@ -273,6 +291,7 @@ impl MigrationTrait for Migration {
             "answers",
             "responses",
             "nominations",
+            "reference_tokens",
             "reference_requests",
             "vetting_cases",
             "providers",

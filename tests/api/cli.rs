@@ -89,7 +89,21 @@ async fn create_user_then_create_token_prints_a_working_token_alone() {
     assert!(!token.contains(char::is_whitespace));
 
     let conn = engine::db::connect(&db.url).await.unwrap();
-    let engine = engine::Engine::new(conn, Default::default());
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mail = mailer::Mailer::from_settings(
+        &mailer::MailSettings {
+            dir: mail_dir.path().to_owned(),
+            ..Default::default()
+        },
+        "http://vouch.test",
+    )
+    .unwrap();
+    let engine = engine::Engine::new(
+        conn,
+        Default::default(),
+        std::sync::Arc::new(engine::clock::SystemClock),
+        std::sync::Arc::new(mail),
+    );
     let user = engine
         .authenticate_token(token)
         .await

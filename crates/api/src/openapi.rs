@@ -16,7 +16,8 @@ use crate::routes;
     modifiers(&BearerAuth),
     tags(
         (name = "staff"), (name = "providers"), (name = "cases"),
-        (name = "profile"), (name = "templates"), (name = "health")
+        (name = "references"), (name = "profile"), (name = "templates"),
+        (name = "jobs"), (name = "health")
     )
 )]
 pub struct ApiDoc;

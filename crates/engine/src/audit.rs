@@ -50,6 +50,7 @@ pub async fn record(
     actor: &Actor,
     kind: &str,
     data: serde_json::Value,
+    at: DateTime<Utc>,
 ) -> Result<(), EngineError> {
     audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -58,9 +59,37 @@ pub async fn record(
         actor: Set(actor.to_string()),
         kind: Set(kind.to_owned()),
         data: Set(data),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
     }
     .insert(conn)
     .await?;
     Ok(())
+}
+
+impl crate::Engine {
+    /// The audit timeline of a case, oldest first.
+    pub async fn case_events(&self, case_id: Uuid) -> Result<Vec<AuditEvent>, EngineError> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        crate::entity::vetting_case::Entity::find_by_id(case_id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "case" })?;
+        Ok(audit_event::Entity::find()
+            .filter(audit_event::Column::CaseId.eq(case_id))
+            .order_by_asc(audit_event::Column::CreatedAt)
+            .order_by_asc(audit_event::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| AuditEvent {
+                id: m.id,
+                case_id: m.case_id,
+                reference_id: m.reference_id,
+                actor: m.actor,
+                kind: m.kind,
+                data: m.data,
+                created_at: m.created_at,
+            })
+            .collect())
+    }
 }

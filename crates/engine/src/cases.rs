@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -145,7 +144,7 @@ impl Engine {
             other => other?,
         };
         let profile = profile::load(&txn).await?;
-        let now = Utc::now();
+        let now = self.now();
         let title = new
             .title
             .map(|t| t.trim().to_owned())
@@ -178,6 +177,7 @@ impl Engine {
             &Actor::User(owner),
             "case.created",
             serde_json::json!({ "provider_id": provider.id, "template_version": version.version }),
+            now,
         )
         .await?;
         let case = assemble(&txn, vec![m]).await?.remove(0);
@@ -256,7 +256,7 @@ impl Engine {
                 format!("a case can have at most {max} references"),
             ));
         }
-        let now = Utc::now();
+        let now = self.now();
         let m = reference_request::ActiveModel {
             id: Set(Uuid::now_v7()),
             case_id: Set(case_id),
@@ -266,7 +266,7 @@ impl Engine {
             relationship: Set(new.relationship.trim().to_owned()),
             nominated_by: Set(actor.to_string()),
             status: Set(ReferenceStatus::Pending.as_str().to_owned()),
-            token_hash: Set(None),
+            invitations_sent: Set(0),
             reminders_sent: Set(0),
             invited_at: Set(None),
             opened_at: Set(None),
@@ -284,8 +284,13 @@ impl Engine {
             actor,
             "reference.added",
             serde_json::json!({ "name": m.name, "company": m.company }),
+            now,
         )
         .await?;
+        // Added while collecting: invite at once, like the ones invited at launch.
+        if status == CaseStatus::Collecting {
+            self.enqueue_invitation(&txn, &m).await?;
+        }
         txn.commit().await?;
         to_reference(m)
     }

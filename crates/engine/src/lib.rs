@@ -4,12 +4,16 @@
 
 pub mod audit;
 pub mod cases;
+pub mod clock;
 pub mod credentials;
 pub mod db;
 pub mod domain;
 pub mod entity;
 mod error;
 pub mod idempotency;
+pub mod jobs;
+pub mod machine;
+pub mod mail;
 pub mod page;
 pub mod profile;
 pub mod providers;
@@ -17,23 +21,47 @@ pub mod questionnaire;
 pub mod settings;
 pub mod templates;
 pub mod users;
+pub mod workflow;
 
 pub use error::EngineError;
 pub use page::{Page, PageRequest};
 pub use settings::{DatabaseSettings, WorkflowSettings};
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-/// Entry point to the domain. Cheap to clone: it holds a connection pool.
+use crate::clock::Clock;
+use crate::mail::MailSender;
+
+/// Entry point to the domain. Cheap to clone: it holds a connection pool and two `Arc`s.
 #[derive(Clone)]
 pub struct Engine {
     db: DatabaseConnection,
     settings: WorkflowSettings,
+    clock: Arc<dyn Clock>,
+    mail: Arc<dyn MailSender>,
 }
 
 impl Engine {
-    pub fn new(db: DatabaseConnection, settings: WorkflowSettings) -> Self {
-        Self { db, settings }
+    pub fn new(
+        db: DatabaseConnection,
+        settings: WorkflowSettings,
+        clock: Arc<dyn Clock>,
+        mail: Arc<dyn MailSender>,
+    ) -> Self {
+        Self {
+            db,
+            settings,
+            clock,
+            mail,
+        }
+    }
+
+    /// The engine's idea of now (a test clock in tests).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -181,6 +181,7 @@ impl Engine {
         actor: &Actor,
     ) -> Result<Vec<Dimension>, EngineError> {
         validate(&dims)?;
+        let now = self.now();
         let txn = self.db.begin().await?;
         profile_dimension::Entity::delete_many().exec(&txn).await?;
         write_dimensions(&txn, &dims).await?;
@@ -191,6 +192,7 @@ impl Engine {
             actor,
             "profile.updated",
             serde_json::json!({ "dimensions": dims }),
+            now,
         )
         .await?;
         txn.commit().await?;

@@ -1,6 +1,5 @@
 //! Outsourced providers under vetting.
 
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -39,7 +38,7 @@ impl Engine {
         new: NewProvider,
         created_by: Uuid,
     ) -> Result<Provider, EngineError> {
-        let now = Utc::now();
+        let now = self.now();
         let model = provider::ActiveModel {
             id: Set(Uuid::now_v7()),
             name: Set(new.name.trim().to_owned()),
@@ -63,6 +62,7 @@ impl Engine {
             &Actor::User(created_by),
             "provider.created",
             serde_json::json!({ "provider_id": m.id, "name": m.name }),
+            now,
         )
         .await?;
         txn.commit().await?;

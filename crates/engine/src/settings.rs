@@ -53,12 +53,31 @@ pub fn redact_url(url: &str) -> String {
 pub struct WorkflowSettings {
     /// Most references one case may hold; more is a validation error.
     pub max_references_per_case: u32,
+    /// Days after an invitation at which a silent referee is reminded.
+    pub reminder_days: Vec<u32>,
+    /// How often an idle worker looks for due jobs.
+    pub poll_interval_ms: u64,
+    /// First retry delay of a failed job; it doubles with each attempt (with jitter).
+    pub retry_base_seconds: u64,
+    /// Attempts before a job is dead-lettered.
+    pub max_attempts: u32,
+    /// How long a claimed job is reserved for its worker; after that another worker may
+    /// take it over (the first one is presumed dead).
+    pub lease_seconds: u64,
+    /// Job workers run by each `vouch serve` or `vouch worker` process.
+    pub workers: usize,
 }
 
 impl Default for WorkflowSettings {
     fn default() -> Self {
         Self {
             max_references_per_case: 50,
+            reminder_days: vec![3, 7],
+            poll_interval_ms: 1000,
+            retry_base_seconds: 60,
+            max_attempts: 8,
+            lease_seconds: 60,
+            workers: 1,
         }
     }
 }

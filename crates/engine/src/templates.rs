@@ -201,6 +201,7 @@ impl Engine {
             .map(|d| d.key)
             .collect();
         validate_questions(&new.questions, &dims)?;
+        let now = self.now();
         let txn = self.db.begin().await?;
         let id = match new.template_id {
             None => insert_template(&txn, &new.name, &new.description, &new.questions).await?,
@@ -214,7 +215,7 @@ impl Engine {
                 let mut active: template::ActiveModel = existing.into();
                 active.name = Set(new.name.clone());
                 active.description = Set(new.description.clone());
-                active.updated_at = Set(Utc::now());
+                active.updated_at = Set(now);
                 active.update(&txn).await?;
                 id
             }
@@ -226,6 +227,7 @@ impl Engine {
             actor,
             "template.published",
             serde_json::json!({ "template_id": id }),
+            now,
         )
         .await?;
         txn.commit().await?;

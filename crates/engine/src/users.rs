@@ -1,6 +1,6 @@
 //! Staff accounts and their API tokens.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ impl Engine {
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, EngineError> {
         let email = normalize_email(new.email);
         let password_hash = new.password.map(hash_password).transpose()?;
-        let now = Utc::now();
+        let now = self.now();
         let result = user::ActiveModel {
             id: Set(Uuid::now_v7()),
             email: Set(email.clone()),
@@ -80,7 +80,7 @@ impl Engine {
             user_id: Set(user_id),
             label: Set(label.to_owned()),
             token_hash: Set(token_hash(&token)),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             last_used_at: Set(None),
             revoked_at: Set(None),
         }
@@ -108,7 +108,7 @@ impl Engine {
             return Ok(None);
         };
         // Record use at most once a minute, so reads stay reads under load.
-        let now = Utc::now();
+        let now = self.now();
         if token_row
             .last_used_at
             .is_none_or(|t| now - t > Duration::minutes(1))

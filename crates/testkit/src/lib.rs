@@ -1,5 +1,7 @@
 //! Test harness (dev-dependency only): a fresh database per test, created by the real
-//! migrations and dropped afterwards, and the real HTTP server on a random port.
+//! migrations and dropped afterwards; the real HTTP server on a random port; the real
+//! mailer speaking SMTP to a capturing sink on loopback; and a test clock that tests move
+//! forward instead of sleeping. Jobs run when a test calls `engine.run_until_idle()`.
 //!
 //! SQLite is always available (a file in a temp dir, not `:memory:`, since every pooled
 //! connection to `:memory:` would see its own empty database). PostgreSQL is used when
@@ -7,14 +9,22 @@
 //! answers, PostgreSQL tests are skipped with a message, unless `CI` is set, where a
 //! missing database is a failure.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use api::{Application, ServerSettings};
+use engine::clock::TestClock;
 use engine::domain::Role;
 use engine::users::NewUser;
 use engine::{Engine, WorkflowSettings};
 use sea_orm::{ConnectionTrait, Database};
+use smtp_sink::SmtpSink;
 use uuid::Uuid;
+
+pub use smtp_sink;
+
+/// `server.public_url` of test apps: links in captured emails start with it.
+pub const PUBLIC_URL: &str = "http://vouch.test";
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -122,6 +132,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub engine: Engine,
     pub backend: Backend,
+    pub clock: TestClock,
+    pub smtp: SmtpSink,
+    pub mailer: mailer::Mailer,
     server: actix_web::dev::ServerHandle,
     _db: TestDb,
 }
@@ -140,11 +153,32 @@ impl TestApp {
         let db = TestDb::new(backend).await?;
         let conn = engine::db::connect(&db.url).await.expect("connect");
         engine::db::migrate(&conn).await.expect("migrate");
-        let engine = Engine::new(conn, config.workflow);
+        let smtp = SmtpSink::start().await;
+        let mail_settings = mailer::MailSettings {
+            transport: mailer::TransportKind::Smtp,
+            from: "Vouch <vouch@vouch.test>".into(),
+            smtp: mailer::SmtpSettings {
+                host: "127.0.0.1".into(),
+                port: Some(smtp.port()),
+                tls: mailer::Tls::None,
+                timeout_seconds: 5,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mailer =
+            mailer::Mailer::from_settings(&mail_settings, PUBLIC_URL).expect("mailer settings");
+        let clock = TestClock::default();
+        let engine = Engine::new(
+            conn,
+            config.workflow,
+            Arc::new(clock.clone()),
+            Arc::new(mailer.clone()),
+        );
         engine.seed_defaults().await.expect("seed");
         let settings = ServerSettings {
             bind: "127.0.0.1:0".into(),
-            public_url: "http://vouch.test".into(),
+            public_url: PUBLIC_URL.into(),
             trusted_proxies: Vec::new(),
             workers: Some(1),
         };
@@ -163,6 +197,9 @@ impl TestApp {
             client,
             engine,
             backend,
+            clock,
+            smtp,
+            mailer,
             server,
             _db: db,
         })
@@ -219,6 +256,43 @@ impl TestApp {
             .expect("request");
         assert_eq!(res.status(), 201, "create provider");
         res.json().await.expect("json")
+    }
+
+    /// Adds a referee to a case through the API and returns the reference JSON.
+    pub async fn add_reference(&self, token: &str, case_id: &str, n: usize) -> serde_json::Value {
+        let res = self
+            .post(&format!("/api/v1/cases/{case_id}/references"), token)
+            .json(&serde_json::json!({
+                "name": format!("Referee {n}"),
+                "email": format!("referee{n}@client{n}.example"),
+                "company": format!("Client {n}"),
+                "relationship": "client since 2021"
+            }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 201, "add reference");
+        res.json().await.expect("json")
+    }
+
+    /// The referee link tokens in the captured emails to `email`, oldest first.
+    pub fn links_sent_to(&self, email: &str) -> Vec<String> {
+        let prefix = format!("{PUBLIC_URL}/r/");
+        self.smtp
+            .messages()
+            .iter()
+            .filter(|m| m.recipients.iter().any(|r| r == email))
+            .filter_map(|m| {
+                let parsed = mail_parser::MessageParser::default().parse(&m.data)?;
+                let text = parsed.body_text(0)?.into_owned();
+                let start = text.find(&prefix)? + prefix.len();
+                let token: String = text[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+                Some(token)
+            })
+            .collect()
     }
 
     /// Creates a provider and a draft case through the API and returns the case JSON.

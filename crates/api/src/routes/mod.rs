@@ -3,6 +3,8 @@
 
 mod cases;
 mod health;
+mod jobs;
+mod lifecycle;
 mod me;
 mod profile;
 mod providers;
@@ -19,6 +21,8 @@ use crate::{ApiDoc, auth, idempotency};
 
 pub(crate) use cases::*;
 pub(crate) use health::*;
+pub(crate) use jobs::*;
+pub(crate) use lifecycle::*;
 pub(crate) use me::*;
 pub(crate) use profile::*;
 pub(crate) use providers::*;
@@ -51,6 +55,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(list_cases)
             .service(get_case)
             .service(add_reference)
+            .service(launch_case)
+            .service(cancel_case)
+            .service(close_case)
+            .service(case_events)
+            .service(resend_reference)
+            .service(withdraw_reference)
+            .service(list_jobs)
+            .service(retry_job)
             .service(get_profile)
             .service(put_profile)
             .service(list_templates)

@@ -12,6 +12,7 @@ pub mod nomination;
 pub mod profile_dimension;
 pub mod provider;
 pub mod reference_request;
+pub mod reference_token;
 pub mod response;
 pub mod template;
 pub mod template_version;

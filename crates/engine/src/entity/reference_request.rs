@@ -14,7 +14,7 @@ pub struct Model {
     pub relationship: String,
     pub nominated_by: String,
     pub status: String,
-    pub token_hash: Option<String>,
+    pub invitations_sent: i32,
     pub reminders_sent: i32,
     pub invited_at: Option<DateTimeUtc>,
     pub opened_at: Option<DateTimeUtc>,

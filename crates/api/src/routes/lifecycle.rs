@@ -1,0 +1,130 @@
+//! Moving cases and references through their lifecycle. Illegal moves answer 409 with the
+//! current state named.
+
+use actix_web::{HttpResponse, get, post, web};
+use engine::audit::{Actor, AuditEvent};
+use engine::domain::{ReferenceRequest, VettingCase};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::{Ops, Staff};
+use crate::error::{ApiError, Problem};
+
+/// Launch: invite every pending reference and start the deadline clock.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = VettingCase),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "not in draft or nominating"),
+        (status = 422, body = Problem, description = "no reference to invite")
+    ),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[post("/cases/{id}/launch")]
+pub async fn launch_case(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let case = state.engine.launch_case(*id, &Actor::User(user.id)).await?;
+    Ok(HttpResponse::Ok().json(case))
+}
+
+/// Cancel an open case; every referee link stops working.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = VettingCase), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[post("/cases/{id}/cancel")]
+pub async fn cancel_case(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let case = state.engine.cancel_case(*id, &Actor::User(user.id)).await?;
+    Ok(HttpResponse::Ok().json(case))
+}
+
+/// Stop collecting early and move the case to review.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = VettingCase), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[post("/cases/{id}/close")]
+pub async fn close_case(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let case = state.engine.close_case(*id, &Actor::User(user.id)).await?;
+    Ok(HttpResponse::Ok().json(case))
+}
+
+/// Send a referee a new link; the old one stops working at once.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 202, body = ReferenceRequest), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])),
+    tag = "references"
+)]
+#[post("/references/{id}/resend")]
+pub async fn resend_reference(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = state
+        .engine
+        .resend_reference(*id, &Actor::User(user.id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(reference))
+}
+
+/// Take a referee out of the case.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReferenceRequest), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])),
+    tag = "references"
+)]
+#[post("/references/{id}/withdraw")]
+pub async fn withdraw_reference(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = state
+        .engine
+        .withdraw_reference(*id, &Actor::User(user.id))
+        .await?;
+    Ok(HttpResponse::Ok().json(reference))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Timeline {
+    pub items: Vec<AuditEvent>,
+}
+
+/// The case's audit timeline, oldest first.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Timeline), (status = 404, body = Problem)),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[get("/cases/{id}/events")]
+pub async fn case_events(
+    state: web::Data<AppState>,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let items = state.engine.case_events(*id).await?;
+    Ok(HttpResponse::Ok().json(Timeline { items }))
+}

@@ -1,0 +1,204 @@
+//! Running jobs: one batch (`run_due_jobs`), everything due (`run_until_idle`, for tests and
+//! `vouch demo`), and the long-running `Worker` loop of `vouch serve` / `vouch worker`.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::Task;
+use super::queue::{JobStatus, backoff, claim_due, finish};
+use super::tasks::Outcome;
+use crate::entity::job;
+use crate::{Engine, EngineError};
+
+/// What a worker did before it stopped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerReport {
+    pub jobs_run: u64,
+    pub released: u64,
+}
+
+impl Engine {
+    fn lease(&self) -> Duration {
+        Duration::seconds(self.settings.lease_seconds.max(1) as i64)
+    }
+
+    /// Claims up to `limit` due jobs and runs them one after another. Returns how many
+    /// were claimed. `stop` is checked between jobs: once it is set, the jobs not yet
+    /// started are released for another worker, so a shutdown never waits for a whole
+    /// batch.
+    pub async fn run_due_jobs(
+        &self,
+        worker: &str,
+        limit: u64,
+        stop: Option<&watch::Receiver<bool>>,
+    ) -> Result<WorkerReport, EngineError> {
+        let claim = format!("{worker}:{}", Uuid::now_v7());
+        let jobs = claim_due(&self.db, &claim, self.now(), self.lease(), limit).await?;
+        let mut report = WorkerReport::default();
+        for (i, job) in jobs.iter().enumerate() {
+            if stop.is_some_and(|s| *s.borrow()) {
+                let rest: Vec<Uuid> = jobs[i..].iter().map(|j| j.id).collect();
+                report.released = self.release(&claim, rest).await?;
+                break;
+            }
+            self.run_claimed(job.clone(), &claim).await?;
+            report.jobs_run += 1;
+        }
+        Ok(report)
+    }
+
+    /// Runs every job that is due now, including those that become due while running
+    /// (e.g. a notification caused by a job). Time does not move: jobs scheduled in the
+    /// future stay queued until the clock reaches them.
+    pub async fn run_until_idle(&self) -> Result<u64, EngineError> {
+        let mut total = 0;
+        // A generous bound against a job that keeps re-queuing itself as due now.
+        for _ in 0..10_000 {
+            let report = self.run_due_jobs("inline", 100, None).await?;
+            if report.jobs_run == 0 {
+                return Ok(total);
+            }
+            total += report.jobs_run;
+        }
+        Err(EngineError::Corrupt(
+            "jobs keep becoming due: run_until_idle gave up".into(),
+        ))
+    }
+
+    /// Hands claimed but unstarted jobs back to the queue, as if never claimed.
+    async fn release(&self, claim: &str, ids: Vec<Uuid>) -> Result<u64, EngineError> {
+        // Scoped here: ExprTrait's `max`/`sub` shadow the integer methods elsewhere.
+        use sea_orm::ExprTrait;
+        let res = job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+            .col_expr(
+                job::Column::Attempts,
+                Expr::col(job::Column::Attempts).sub(1),
+            )
+            .col_expr(
+                job::Column::LeaseUntil,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+            .filter(job::Column::Id.is_in(ids))
+            .filter(job::Column::LockedBy.eq(claim))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
+    #[tracing::instrument(skip_all, fields(job_id = %job.id, kind = %job.kind, attempt = job.attempts))]
+    async fn run_claimed(&self, job: job::Model, claim: &str) -> Result<(), EngineError> {
+        let outcome = match serde_json::from_value::<Task>(job.payload.clone()) {
+            Ok(task) => match self.perform(&task).await {
+                Ok(outcome) => outcome,
+                // Our own failure (e.g. the database blinked): worth another try.
+                Err(e) => Outcome::Retry(format!("{e}: {}", error_chain(&e))),
+            },
+            Err(e) => Outcome::Dead(format!("unreadable payload: {e}")),
+        };
+        let now = self.now();
+        let (status, run_at, error) = match outcome {
+            Outcome::Done => (JobStatus::Done, None, None),
+            Outcome::Failed(e) => (JobStatus::Failed, None, Some(e)),
+            Outcome::Dead(e) => (JobStatus::Dead, None, Some(e)),
+            Outcome::Retry(e) if job.attempts >= job.max_attempts => {
+                (JobStatus::Dead, None, Some(e))
+            }
+            Outcome::Retry(e) => {
+                let at = now + backoff(self.settings.retry_base_seconds, job.attempts);
+                (JobStatus::Queued, Some(at), Some(e))
+            }
+        };
+        match status {
+            JobStatus::Dead => tracing::error!(
+                error = error.as_deref(),
+                "job is dead; an admin can retry it"
+            ),
+            JobStatus::Queued => {
+                tracing::warn!(error = error.as_deref(), retry_at = ?run_at, "job will be retried")
+            }
+            JobStatus::Failed => tracing::warn!(error = error.as_deref(), "job failed permanently"),
+            _ => tracing::debug!("job done"),
+        }
+        let finished = finish(
+            &self.db,
+            job.id,
+            claim,
+            status,
+            run_at,
+            error.as_deref(),
+            now,
+        )
+        .await?;
+        if !finished {
+            tracing::warn!("lease lost before the job finished; another worker took it over");
+        }
+        Ok(())
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = String::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// A long-running worker: polls for due jobs, runs them, and stops when told to,
+/// finishing the job in hand and releasing the rest of its batch.
+pub struct Worker {
+    engine: Engine,
+    name: String,
+    stop: watch::Receiver<bool>,
+}
+
+impl Worker {
+    pub fn new(engine: Engine, name: impl Into<String>, stop: watch::Receiver<bool>) -> Self {
+        Self {
+            engine,
+            name: name.into(),
+            stop,
+        }
+    }
+
+    pub async fn run(mut self) -> WorkerReport {
+        let poll = StdDuration::from_millis(self.engine.settings.poll_interval_ms.max(10));
+        let mut total = WorkerReport::default();
+        tracing::info!(worker = %self.name, "worker started");
+        while !*self.stop.borrow() {
+            match self
+                .engine
+                .run_due_jobs(&self.name, 10, Some(&self.stop))
+                .await
+            {
+                Ok(report) => {
+                    total.jobs_run += report.jobs_run;
+                    total.released += report.released;
+                    if report.jobs_run > 0 {
+                        continue;
+                    }
+                }
+                Err(e) => tracing::error!(worker = %self.name, error = %e, "claiming jobs failed"),
+            }
+            // Idle (or the database is unwell): wait for the next poll or for stop.
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = self.stop.changed() => {}
+            }
+        }
+        tracing::info!(worker = %self.name, jobs = total.jobs_run, released = total.released, "worker stopped");
+        total
+    }
+}
