@@ -78,7 +78,7 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
         .unwrap();
 
     use Role::*;
-    let routes = vec![
+    let mut routes = vec![
         Route {
             method: Method::GET,
             path: "/api/v1/me".into(),
@@ -169,7 +169,39 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
             allowed: &[Admin],
             success: 201,
         },
+        Route {
+            method: Method::GET,
+            path: format!("/api/v1/cases/{case_id}/events"),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/jobs?status=dead".into(),
+            body: None,
+            allowed: &[Admin],
+            success: 200,
+        },
     ];
+    // Lifecycle moves need a case in the right state for each call: these placeholders
+    // become a fresh case (or reference) ready for that move.
+    for (path, allowed, success) in [
+        ("LAUNCH", &[Admin, Ops][..], 200),
+        ("CLOSE", &[Admin, Ops, Hr][..], 200),
+        ("CANCEL", &[Admin, Ops][..], 200),
+        ("RESEND", &[Admin, Ops][..], 202),
+        ("WITHDRAW", &[Admin, Ops][..], 200),
+        ("RETRY", &[Admin][..], 404),
+    ] {
+        routes.push(Route {
+            method: Method::POST,
+            path: path.into(),
+            body: None,
+            allowed,
+            success,
+        });
+    }
 
     let tokens = [
         (Admin, app.token_for(Admin).await),
@@ -177,20 +209,16 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
         (Hr, app.token_for(Hr).await),
     ];
     for route in &routes {
-        let send = |token: Option<&str>| {
+        for (role, token) in &tokens {
+            let path = concrete_path(&app, &admin, &route.path).await;
             let mut req = app
                 .client
-                .request(route.method.clone(), app.url(&route.path));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
+                .request(route.method.clone(), app.url(&path))
+                .bearer_auth(token);
             if let Some(b) = &route.body {
                 req = req.json(b);
             }
-            req.send()
-        };
-        for (role, token) in &tokens {
-            let res = send(Some(token)).await.unwrap();
+            let res = req.send().await.unwrap();
             let expected = if route.allowed.contains(role) {
                 route.success
             } else {
@@ -207,6 +235,17 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
                 problem(res, 403).await;
             }
         }
+        let path = concrete_path(&app, &admin, &route.path).await;
+        let send = |token: Option<&str>| {
+            let mut req = app.client.request(route.method.clone(), app.url(&path));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = &route.body {
+                req = req.json(b);
+            }
+            req.send()
+        };
         let res = send(None).await.unwrap();
         assert_eq!(
             res.status(),
@@ -223,5 +262,36 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
             route.method,
             route.path
         );
+    }
+}
+
+/// Lifecycle routes need a case in the right state for each call: placeholders become a
+/// fresh case (or reference) ready for that move.
+async fn concrete_path(app: &TestApp, admin: &str, path: &str) -> String {
+    let launched = || async {
+        let case = app.create_case(admin).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        let reference = app.add_reference(admin, &id, 1).await;
+        let res = app
+            .post(&format!("/api/v1/cases/{id}/launch"), admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        (id, reference["id"].as_str().unwrap().to_owned())
+    };
+    match path {
+        "LAUNCH" => {
+            let case = app.create_case(admin).await;
+            let id = case["id"].as_str().unwrap().to_owned();
+            app.add_reference(admin, &id, 1).await;
+            format!("/api/v1/cases/{id}/launch")
+        }
+        "CLOSE" => format!("/api/v1/cases/{}/close", launched().await.0),
+        "CANCEL" => format!("/api/v1/cases/{}/cancel", launched().await.0),
+        "RESEND" => format!("/api/v1/references/{}/resend", launched().await.1),
+        "WITHDRAW" => format!("/api/v1/references/{}/withdraw", launched().await.1),
+        "RETRY" => format!("/api/v1/jobs/{}/retry", uuid::Uuid::now_v7()),
+        other => other.to_owned(),
     }
 }

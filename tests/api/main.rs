@@ -10,4 +10,6 @@ mod docs;
 mod idempotency;
 mod profile_templates;
 mod providers;
+mod queue;
 mod validation;
+mod workflow;

@@ -87,7 +87,8 @@ pub fn reference_transition(
         (Pending | Invited | Bounced, ReferenceEvent::Invite) => Invited,
         // A referee who already opened the form stays `opened` when a new link arrives.
         (Opened, ReferenceEvent::Invite) => Opened,
-        (Invited | Opened | Bounced, ReferenceEvent::Resend) => from,
+        // Pending: the invitation is still queued (or being retried); resending is harmless.
+        (Pending | Invited | Opened | Bounced, ReferenceEvent::Resend) => from,
         (Invited, ReferenceEvent::Open) => Opened,
         (Opened, ReferenceEvent::Open) => Opened,
         (Invited | Opened, ReferenceEvent::Complete) => Completed,
@@ -163,6 +164,7 @@ mod tests {
             (Invited, ReferenceEvent::Invite, Invited),
             (Bounced, ReferenceEvent::Invite, Invited),
             (Opened, ReferenceEvent::Invite, Opened),
+            (Pending, ReferenceEvent::Resend, Pending),
             (Invited, ReferenceEvent::Resend, Invited),
             (Opened, ReferenceEvent::Resend, Opened),
             (Bounced, ReferenceEvent::Resend, Bounced),
