@@ -69,7 +69,8 @@ async fn open_engine_with(
     engine::db::migrate(&db)
         .await
         .context("migrations failed")?;
-    let engine = Engine::new(db, settings.workflow.clone(), Arc::new(SystemClock), mail);
+    let engine = Engine::new(db, settings.workflow.clone(), Arc::new(SystemClock), mail)
+        .with_report(settings.report.clone());
     engine
         .seed_defaults()
         .await
@@ -124,8 +125,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
         .context("mail settings")?;
     let engine = open_engine_with(&settings, Arc::new(mail.clone())).await?;
-    let app = api::Application::build(settings.server.clone(), engine.clone())
-        .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+    let app = api::Application::build(
+        settings.server.clone(),
+        settings.limits.clone(),
+        engine.clone(),
+    )
+    .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
     tracing::info!(
         port = app.port(),
         public_url = %settings.server.public_url,

@@ -18,6 +18,8 @@ pub struct Settings {
     pub database: engine::DatabaseSettings,
     pub workflow: engine::WorkflowSettings,
     pub mail: mailer::MailSettings,
+    pub limits: api::LimitsSettings,
+    pub report: engine::ReportSettings,
 }
 
 impl Settings {
@@ -49,6 +51,8 @@ mod tests {
         assert_eq!(s.database.url, "sqlite://vouch.db?mode=rwc");
         assert_eq!(s.workflow.max_references_per_case, 50);
         assert_eq!(s.mail.transport, mailer::TransportKind::File);
+        assert_eq!(s.limits.public_requests_per_minute, 60);
+        assert!(!s.report.show_referee_identity);
         assert_eq!(s.mail.dir, std::path::PathBuf::from("mail"));
     }
 

@@ -256,3 +256,55 @@ fn a_misspelt_environment_variable_stops_the_start_naming_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("urll"));
 }
+
+/// Starts `vouch <command>` and returns it once it has logged `ready_line` on stderr.
+fn start_until(
+    db_url: &str,
+    command: &str,
+    ready_line: &str,
+) -> (std::process::Child, tempfile::TempDir) {
+    use std::io::BufRead;
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg(command)
+        .env("VOUCH__DATABASE__URL", db_url)
+        .env("VOUCH__SERVER__BIND", "127.0.0.1:0")
+        .env("VOUCH__MAIL__DIR", mail_dir.path())
+        .env("VOUCH_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vouch");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains(ready_line) {
+            break;
+        }
+    }
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, mail_dir)
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn worker_and_serve_stop_cleanly_on_sigterm() {
+    let db = testkit::TestDb::sqlite();
+    for (command, ready) in [("worker", "worker started"), ("serve", "vouch is serving")] {
+        let (mut child, _mail) = start_until(&db.url, command, ready);
+        sigterm(&child);
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "`vouch {command}` exits 0 after SIGTERM: {status}"
+        );
+    }
+}

@@ -4,9 +4,11 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod cases;
 mod cli;
 mod docs;
+mod forms;
 mod idempotency;
 mod profile_templates;
 mod providers;

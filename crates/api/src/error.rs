@@ -41,6 +41,10 @@ pub enum ApiError {
         detail: String,
         current_state: Option<String>,
     },
+    #[error("{0}")]
+    Gone(String),
+    #[error("too many requests; try again in {0} seconds")]
+    TooManyRequests(u64),
     #[error("the request is not valid")]
     Validation(Vec<FieldError>),
     #[error("{0}")]
@@ -67,6 +71,8 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
+            ApiError::Gone(_) => ("gone", "Gone"),
+            ApiError::TooManyRequests(_) => ("rate-limited", "Too many requests"),
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
@@ -110,6 +116,7 @@ impl From<EngineError> for ApiError {
                 current_state: Some(current.clone()),
             },
             EngineError::Validation { field, message } => ApiError::field(field, message),
+            EngineError::Gone(detail) => ApiError::Gone(detail),
             EngineError::Conflict(detail) => ApiError::Conflict {
                 detail,
                 current_state: None,
@@ -126,6 +133,8 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -151,6 +160,9 @@ impl ResponseError for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         ));
+        if let ApiError::TooManyRequests(seconds) = self {
+            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         if matches!(self, ApiError::Unauthorized) {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }

@@ -8,10 +8,14 @@ mod extract;
 mod idempotency;
 mod logging;
 mod openapi;
+mod pages;
+mod public;
+mod ratelimit;
 mod routes;
+mod security;
 mod settings;
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -19,12 +23,16 @@ use actix_web::{App, HttpServer, web};
 use engine::Engine;
 
 pub use openapi::ApiDoc;
-pub use settings::ServerSettings;
+pub use settings::{LimitsSettings, ServerSettings};
 
 /// Shared state of every handler.
 pub struct AppState {
     pub engine: Engine,
     pub settings: ServerSettings,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub rate_limiter: ratelimit::RateLimiter,
+    pub pages: pages::Pages,
+    pub show_referee_identity: bool,
 }
 
 /// A bound, ready-to-run HTTP server. The listener is bound in `build`, so the port is
@@ -35,11 +43,34 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn build(settings: ServerSettings, engine: Engine) -> std::io::Result<Self> {
+    pub fn build(
+        settings: ServerSettings,
+        limits: LimitsSettings,
+        engine: Engine,
+    ) -> std::io::Result<Self> {
+        let trusted_proxies = settings
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<IpAddr>().map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("server.trusted_proxies: `{p}` is not an IP address"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let state = web::Data::new(AppState { engine, settings });
+        let state = web::Data::new(AppState {
+            show_referee_identity: engine.report_settings().show_referee_identity,
+            engine,
+            settings,
+            trusted_proxies,
+            rate_limiter: ratelimit::RateLimiter::new(limits.public_requests_per_minute),
+            pages: pages::Pages::load(),
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -12,12 +12,15 @@ use crate::routes;
         description = "Reference checks for outsourced providers. Errors are application/problem+json (RFC 9457)."
     ),
     paths(routes::healthz, routes::readyz),
-    nest((path = "/api/v1", api = StaffApi)),
+    nest(
+        (path = "/api/v1/public", api = PublicApi),
+        (path = "/api/v1", api = StaffApi)
+    ),
     modifiers(&BearerAuth),
     tags(
         (name = "staff"), (name = "providers"), (name = "cases"),
         (name = "references"), (name = "profile"), (name = "templates"),
-        (name = "jobs"), (name = "health")
+        (name = "jobs"), (name = "public"), (name = "health")
     )
 )]
 pub struct ApiDoc;
@@ -39,6 +42,11 @@ pub struct ApiDoc;
     routes::create_template,
 ))]
 struct StaffApi;
+
+/// The questionnaire as JSON, reached with a referee's link token (no login).
+#[derive(OpenApi)]
+#[openapi(paths(crate::public::get_form, crate::public::post_form))]
+struct PublicApi;
 
 struct BearerAuth;
 

@@ -25,3 +25,19 @@ impl Default for ServerSettings {
         }
     }
 }
+
+/// `[limits]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSettings {
+    /// Requests per minute per client address on the public routes.
+    pub public_requests_per_minute: u32,
+}
+
+impl Default for LimitsSettings {
+    fn default() -> Self {
+        Self {
+            public_requests_per_minute: 60,
+        }
+    }
+}

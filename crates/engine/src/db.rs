@@ -17,8 +17,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, EngineError> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        // One writer at a time: a small pool avoids lock contention and busy errors.
-        opts.max_connections(4).min_connections(1);
+        // SQLite has one writer. A single connection serialises every transaction in the
+        // pool instead of failing one of two concurrent writers with SQLITE_BUSY (a read
+        // transaction cannot upgrade to a write once another writer committed). The engine
+        // never awaits the pool while it holds a transaction, so this cannot deadlock.
+        opts.max_connections(1).min_connections(1);
     } else {
         opts.max_connections(16);
     }

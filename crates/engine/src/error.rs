@@ -15,6 +15,10 @@ pub enum EngineError {
         current: String,
     },
 
+    /// Something that existed and is over (an expired link).
+    #[error("{0}")]
+    Gone(String),
+
     /// Input that passed the shape checks but breaks a domain rule.
     #[error("{field}: {message}")]
     Validation { field: String, message: String },

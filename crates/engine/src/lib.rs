@@ -18,6 +18,7 @@ pub mod page;
 pub mod profile;
 pub mod providers;
 pub mod questionnaire;
+pub mod referee;
 pub mod settings;
 pub mod templates;
 pub mod users;
@@ -25,7 +26,7 @@ pub mod workflow;
 
 pub use error::EngineError;
 pub use page::{Page, PageRequest};
-pub use settings::{DatabaseSettings, WorkflowSettings};
+pub use settings::{DatabaseSettings, ReportSettings, WorkflowSettings};
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ pub struct Engine {
     settings: WorkflowSettings,
     clock: Arc<dyn Clock>,
     mail: Arc<dyn MailSender>,
+    report: ReportSettings,
 }
 
 impl Engine {
@@ -56,7 +58,18 @@ impl Engine {
             settings,
             clock,
             mail,
+            report: ReportSettings::default(),
         }
+    }
+
+    /// Sets the `[report]` settings (identity shown or hidden).
+    pub fn with_report(mut self, report: ReportSettings) -> Self {
+        self.report = report;
+        self
+    }
+
+    pub fn report_settings(&self) -> &ReportSettings {
+        &self.report
     }
 
     /// The engine's idea of now (a test clock in tests).

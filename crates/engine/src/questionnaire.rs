@@ -304,3 +304,123 @@ mod tests {
         );
     }
 }
+
+/// Longest free-text answer accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 5000;
+
+/// One problem with one answer, keyed by question (or `consent`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnswerError {
+    pub key: String,
+    pub message: String,
+}
+
+/// Checks raw answers (question key → submitted string) against the questions.
+///
+/// Every submitted value must be valid for its question and every key must be a question;
+/// with `complete` (a submission, not a draft) every required question must be answered.
+/// Empty strings count as "not answered". Returns the answers worth storing, in question
+/// order, or every problem found.
+pub fn validate_answers(
+    questions: &[Question],
+    raw: &std::collections::BTreeMap<String, String>,
+    complete: bool,
+) -> Result<Vec<(String, String)>, Vec<AnswerError>> {
+    let mut errors = Vec::new();
+    for key in raw.keys() {
+        if !questions.iter().any(|q| &q.key == key) {
+            errors.push(AnswerError {
+                key: key.clone(),
+                message: "is not a question of this questionnaire".into(),
+            });
+        }
+    }
+    let mut answers = Vec::new();
+    for q in questions {
+        let value = raw.get(&q.key).map(|v| v.trim()).unwrap_or("");
+        if value.is_empty() {
+            if complete && q.required {
+                errors.push(AnswerError {
+                    key: q.key.clone(),
+                    message: "Please answer this question.".into(),
+                });
+            }
+            continue;
+        }
+        let problem = match q.kind {
+            QuestionKind::Likert => (!matches!(value, "1" | "2" | "3" | "4" | "5" | "na"))
+                .then(|| "Choose a rating from 1 to 5, or \"not observed\".".to_owned()),
+            QuestionKind::YesNo => (!matches!(value, "yes" | "no" | "unsure"))
+                .then(|| "Choose yes, no or unsure.".to_owned()),
+            QuestionKind::Choice => (!q.options.iter().any(|o| o == value))
+                .then(|| format!("Choose one of: {}.", q.options.join(", "))),
+            QuestionKind::Text => (value.chars().count() > MAX_TEXT_CHARS).then(|| {
+                format!(
+                    "Please keep this under {MAX_TEXT_CHARS} characters (it has {}).",
+                    value.chars().count()
+                )
+            }),
+        };
+        match problem {
+            Some(message) => errors.push(AnswerError {
+                key: q.key.clone(),
+                message,
+            }),
+            None => answers.push((q.key.clone(), value.to_owned())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_submission_needs_every_required_answer_but_a_draft_does_not() {
+        let qs = default_questions();
+        let partial = raw(&[("values_shared", "4"), ("concerns", "late invoices")]);
+        let errs = validate_answers(&qs, &partial, true).unwrap_err();
+        assert!(errs.iter().any(|e| e.key == "rehire"));
+        assert!(
+            !errs
+                .iter()
+                .any(|e| e.key == "concerns" || e.key == "values_shared")
+        );
+        let kept = validate_answers(&qs, &partial, false).unwrap();
+        assert_eq!(kept.len(), 2);
+    }
+
+    #[test]
+    fn out_of_range_values_unknown_keys_and_long_text_are_named() {
+        let qs = default_questions();
+        let long = "x".repeat(MAX_TEXT_CHARS + 1);
+        let bad = raw(&[
+            ("values_shared", "6"),
+            ("rehire", "maybe"),
+            ("nope", "1"),
+            ("strengths", &long),
+        ]);
+        let errs = validate_answers(&qs, &bad, false).unwrap_err();
+        let keys: Vec<&str> = errs.iter().map(|e| e.key.as_str()).collect();
+        for k in ["values_shared", "rehire", "nope", "strengths"] {
+            assert!(keys.contains(&k), "{k} in {keys:?}");
+        }
+        let ok = raw(&[("values_shared", "na"), ("rehire", "unsure")]);
+        assert_eq!(validate_answers(&qs, &ok, false).unwrap().len(), 2);
+    }
+}

@@ -5,6 +5,14 @@ use std::fmt;
 
 use serde::Deserialize;
 
+/// `[report]`: what the report (and the referee, in advance) is told about identities.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// Show referees' names next to their answers and comments (default: anonymised).
+    pub show_referee_identity: bool,
+}
+
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {

@@ -355,7 +355,7 @@ impl Engine {
                 current: case_status.as_str().to_owned(),
             });
         }
-        revoke_tokens(&txn, reference_id, now).await?;
+        // The link keeps resolving (to a "you declined" page), so it is not revoked.
         let mut reference = set_reference_status(
             &txn,
             reference,
@@ -398,61 +398,9 @@ impl Engine {
                 current: case_status.as_str().to_owned(),
             });
         }
-        let existing = response::Entity::find()
-            .filter(response::Column::ReferenceId.eq(reference_id))
-            .one(&txn)
+        let response_id = self
+            .claim_response_for_submission(&txn, &reference, &meta, now)
             .await?;
-        let response_id = match existing {
-            Some(r) if r.status == "submitted" => {
-                return Err(EngineError::InvalidState {
-                    entity: "reference",
-                    action: "answer",
-                    current: ReferenceStatus::Completed.as_str().to_owned(),
-                });
-            }
-            Some(draft) => {
-                answer::Entity::delete_many()
-                    .filter(answer::Column::ResponseId.eq(draft.id))
-                    .exec(&txn)
-                    .await?;
-                let id = draft.id;
-                let mut active: response::ActiveModel = draft.into();
-                active.status = Set("submitted".into());
-                active.submitted_at = Set(Some(now));
-                active.client_ip = Set(meta.client_ip);
-                active.user_agent = Set(meta.user_agent);
-                active.updated_at = Set(now);
-                active.update(&txn).await?;
-                id
-            }
-            None => {
-                let id = Uuid::now_v7();
-                let inserted = response::ActiveModel {
-                    id: Set(id),
-                    reference_id: Set(reference_id),
-                    status: Set("submitted".into()),
-                    first_viewed_at: Set(reference.opened_at),
-                    submitted_at: Set(Some(now)),
-                    client_ip: Set(meta.client_ip),
-                    user_agent: Set(meta.user_agent),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&txn)
-                .await;
-                match inserted {
-                    Ok(_) => id,
-                    Err(e) if EngineError::is_unique_violation(&e) => {
-                        return Err(EngineError::InvalidState {
-                            entity: "reference",
-                            action: "answer",
-                            current: ReferenceStatus::Completed.as_str().to_owned(),
-                        });
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        };
         let count = answers.len();
         let rows: Vec<answer::ActiveModel> = answers
             .into_iter()
@@ -466,7 +414,6 @@ impl Engine {
         if !rows.is_empty() {
             answer::Entity::insert_many(rows).exec(&txn).await?;
         }
-        revoke_tokens(&txn, reference_id, now).await?;
         let reference = set_reference_status(
             &txn,
             reference,
@@ -479,6 +426,77 @@ impl Engine {
         self.advance_if_complete(&txn, case_id).await?;
         txn.commit().await?;
         to_reference(reference)
+    }
+
+    /// Marks the reference's response as submitted, exactly once. A draft row is switched
+    /// with a conditional UPDATE and a missing one inserted under the unique
+    /// `responses.reference_id`, so of two simultaneous submissions only one gets through,
+    /// whatever the database; the other is told the reference is already completed.
+    async fn claim_response_for_submission(
+        &self,
+        txn: &DatabaseTransaction,
+        reference: &reference_request::Model,
+        meta: &SubmissionMeta,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, EngineError> {
+        let already = || EngineError::InvalidState {
+            entity: "reference",
+            action: "answer",
+            current: ReferenceStatus::Completed.as_str().to_owned(),
+        };
+        let existing = response::Entity::find()
+            .filter(response::Column::ReferenceId.eq(reference.id))
+            .one(txn)
+            .await?;
+        match existing {
+            Some(row) => {
+                let switched = response::Entity::update_many()
+                    .col_expr(response::Column::Status, Expr::value("submitted"))
+                    .col_expr(response::Column::SubmittedAt, Expr::value(now))
+                    .col_expr(
+                        response::Column::ClientIp,
+                        Expr::value(meta.client_ip.clone()),
+                    )
+                    .col_expr(
+                        response::Column::UserAgent,
+                        Expr::value(meta.user_agent.clone()),
+                    )
+                    .col_expr(response::Column::UpdatedAt, Expr::value(now))
+                    .filter(response::Column::Id.eq(row.id))
+                    .filter(response::Column::Status.eq("draft"))
+                    .exec(txn)
+                    .await?;
+                if switched.rows_affected != 1 {
+                    return Err(already());
+                }
+                answer::Entity::delete_many()
+                    .filter(answer::Column::ResponseId.eq(row.id))
+                    .exec(txn)
+                    .await?;
+                Ok(row.id)
+            }
+            None => {
+                let id = Uuid::now_v7();
+                let inserted = response::ActiveModel {
+                    id: Set(id),
+                    reference_id: Set(reference.id),
+                    status: Set("submitted".into()),
+                    first_viewed_at: Set(reference.opened_at),
+                    submitted_at: Set(Some(now)),
+                    client_ip: Set(meta.client_ip.clone()),
+                    user_agent: Set(meta.user_agent.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(txn)
+                .await;
+                match inserted {
+                    Ok(_) => Ok(id),
+                    Err(e) if EngineError::is_unique_violation(&e) => Err(already()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
     }
 
     /// After a reference leaves the outstanding states: tell the owner once quorum is

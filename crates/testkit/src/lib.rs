@@ -139,9 +139,23 @@ pub struct TestApp {
     _db: TestDb,
 }
 
-#[derive(Default)]
 pub struct TestConfig {
     pub workflow: WorkflowSettings,
+    pub limits: api::LimitsSettings,
+    pub report: engine::ReportSettings,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        Self {
+            workflow: WorkflowSettings::default(),
+            // High enough that only the rate-limit tests ever meet the limit.
+            limits: api::LimitsSettings {
+                public_requests_per_minute: 10_000,
+            },
+            report: engine::ReportSettings::default(),
+        }
+    }
 }
 
 impl TestApp {
@@ -174,7 +188,8 @@ impl TestApp {
             config.workflow,
             Arc::new(clock.clone()),
             Arc::new(mailer.clone()),
-        );
+        )
+        .with_report(config.report);
         engine.seed_defaults().await.expect("seed");
         let settings = ServerSettings {
             bind: "127.0.0.1:0".into(),
@@ -182,7 +197,7 @@ impl TestApp {
             trusted_proxies: Vec::new(),
             workers: Some(1),
         };
-        let app = Application::build(settings, engine.clone()).expect("bind");
+        let app = Application::build(settings, config.limits, engine.clone()).expect("bind");
         let port = app.port();
         let server = app.handle();
         tokio::spawn(app.run_until_stopped());

@@ -34,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(healthz)
     .service(readyz)
+    .service(crate::pages::stylesheet)
+    .configure(crate::public::configure)
     .route(
         "/api/docs",
         web::get().to(|| async {

@@ -1,9 +1,11 @@
 //! Running jobs: one batch (`run_due_jobs`), everything due (`run_until_idle`, for tests and
 //! `vouch demo`), and the long-running `Worker` loop of `vouch serve` / `vouch worker`.
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use futures_util::FutureExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio::sync::watch;
@@ -46,10 +48,43 @@ impl Engine {
                 report.released = self.release(&claim, rest).await?;
                 break;
             }
-            self.run_claimed(job.clone(), &claim).await?;
+            // The batch shares one lease; renew it for this job, or skip the job if the
+            // lease ran out meanwhile and another worker took it over.
+            match self.renew_lease(job.id, &claim).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job_id = %job.id, "lease lost before the job started; skipped");
+                    continue;
+                }
+                Err(e) => {
+                    let rest: Vec<Uuid> = jobs[i..].iter().map(|j| j.id).collect();
+                    let _ = self.release(&claim, rest).await;
+                    return Err(e);
+                }
+            }
+            if let Err(e) = self.run_claimed(job.clone(), &claim).await {
+                // Hand back what was not started, so it does not wait out the lease.
+                let rest: Vec<Uuid> = jobs[i + 1..].iter().map(|j| j.id).collect();
+                let _ = self.release(&claim, rest).await;
+                return Err(e);
+            }
             report.jobs_run += 1;
         }
         Ok(report)
+    }
+
+    /// Extends the lease of a job this claim holds; false when the claim is lost.
+    async fn renew_lease(&self, job_id: Uuid, claim: &str) -> Result<bool, EngineError> {
+        let now = self.now();
+        let res = job::Entity::update_many()
+            .col_expr(job::Column::LeaseUntil, Expr::value(now + self.lease()))
+            .filter(job::Column::Id.eq(job_id))
+            .filter(job::Column::LockedBy.eq(claim))
+            .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
+            .filter(job::Column::LeaseUntil.gt(now))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected == 1)
     }
 
     /// Runs every job that is due now, including those that become due while running
@@ -85,8 +120,10 @@ impl Engine {
                 Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
             )
             .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+            .col_expr(job::Column::UpdatedAt, Expr::value(self.now()))
             .filter(job::Column::Id.is_in(ids))
             .filter(job::Column::LockedBy.eq(claim))
+            .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
             .exec(&self.db)
             .await?;
         Ok(res.rows_affected)
@@ -95,10 +132,12 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(job_id = %job.id, kind = %job.kind, attempt = job.attempts))]
     async fn run_claimed(&self, job: job::Model, claim: &str) -> Result<(), EngineError> {
         let outcome = match serde_json::from_value::<Task>(job.payload.clone()) {
-            Ok(task) => match self.perform(&task).await {
-                Ok(outcome) => outcome,
+            // A panicking task must not take its worker down with it.
+            Ok(task) => match AssertUnwindSafe(self.perform(&task)).catch_unwind().await {
+                Ok(Ok(outcome)) => outcome,
                 // Our own failure (e.g. the database blinked): worth another try.
-                Err(e) => Outcome::Retry(format!("{e}: {}", error_chain(&e))),
+                Ok(Err(e)) => Outcome::Retry(format!("{e}: {}", error_chain(&e))),
+                Err(_) => Outcome::Retry("the task panicked".into()),
             },
             Err(e) => Outcome::Dead(format!("unreadable payload: {e}")),
         };
@@ -195,7 +234,12 @@ impl Worker {
             // Idle (or the database is unwell): wait for the next poll or for stop.
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
-                _ = self.stop.changed() => {}
+                changed = self.stop.changed() => {
+                    // The sender is gone: nobody can stop us any more, so stop now.
+                    if changed.is_err() {
+                        break;
+                    }
+                }
             }
         }
         tracing::info!(worker = %self.name, jobs = total.jobs_run, released = total.released, "worker stopped");

@@ -377,8 +377,8 @@ impl Engine {
             .await?;
         let mut expired = 0;
         for reference in references {
+            // Links are kept: they now answer "expired" (410) instead of "unknown".
             if stored::<ReferenceStatus>(&reference.status)?.is_outstanding() {
-                revoke_tokens(&txn, reference.id, now).await?;
                 set_reference_status(
                     &txn,
                     reference,

@@ -1,0 +1,97 @@
+//! Server-rendered HTML: templates embedded in the binary, rendered with minijinja with
+//! HTML auto-escaping on (every template is `.html`), so user data is always escaped.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, get};
+use minijinja::Environment;
+use serde::Serialize;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("message.html", include_str!("../templates/message.html")),
+    (
+        "referee_form.html",
+        include_str!("../templates/referee_form.html"),
+    ),
+    ("decline.html", include_str!("../templates/decline.html")),
+    ("nominate.html", include_str!("../templates/nominate.html")),
+];
+
+pub const STYLESHEET: &str = include_str!("../static/vouch.css");
+
+/// The compiled templates; built once at start-up.
+pub struct Pages {
+    env: Environment<'static>,
+}
+
+impl Pages {
+    pub fn load() -> Self {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("embedded template {name} is invalid: {e}"));
+        }
+        Self { env }
+    }
+
+    /// Renders `template` into a response with `status`. A rendering failure is a bug in
+    /// an embedded template; it is logged and answered with a plain 500 page.
+    pub fn render(&self, status: StatusCode, template: &str, ctx: impl Serialize) -> HttpResponse {
+        let rendered = self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))));
+        match rendered {
+            Ok(html) => HttpResponse::build(status)
+                .content_type(ContentType::html())
+                .body(html),
+            Err(e) => {
+                tracing::error!(template, error = %e, "page failed to render");
+                HttpResponse::InternalServerError()
+                    .content_type(ContentType::plaintext())
+                    .body("Something went wrong on our side. Please try again later.")
+            }
+        }
+    }
+
+    /// A page with a title and a few sentences (errors, confirmations).
+    pub fn message(&self, status: StatusCode, title: &str, lines: &[&str]) -> HttpResponse {
+        self.render(
+            status,
+            "message.html",
+            serde_json::json!({ "title": title, "lines": lines }),
+        )
+    }
+}
+
+/// The one stylesheet, cached by browsers for an hour.
+#[get("/static/vouch.css")]
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_template_compiles_and_escapes_html() {
+        let pages = Pages::load();
+        let res = pages.message(StatusCode::OK, "<script>alert(1)</script>", &["a & b"]);
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = pages
+            .env
+            .get_template("message.html")
+            .unwrap()
+            .render(minijinja::Value::from(minijinja::value::Serde(
+                serde_json::json!({ "title": "<b>x</b>", "lines": ["<i>"] }),
+            )))
+            .unwrap();
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
+        assert!(!html.contains("<i>"));
+    }
+}

@@ -1,0 +1,176 @@
+//! The referee questionnaire as JSON, for other front ends. Same rules as the HTML form.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use engine::EngineError;
+use engine::questionnaire::{Question, validate_answers};
+use engine::referee::SubmitError;
+use engine::workflow::SubmissionMeta;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::ValidJson;
+use crate::security::client_ip;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PublicForm {
+    pub provider_name: String,
+    pub requested_by: String,
+    pub deadline: Option<DateTime<Utc>>,
+    pub questions: Vec<Question>,
+    /// Saved draft answers, key → value.
+    pub draft: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FormAction {
+    Submit,
+    Save,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormSubmission {
+    /// Question key → answer: 1–5 or "na" (likert), "yes"/"no"/"unsure", or text.
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, serde_json::Value>,
+    /// Must be true to submit.
+    #[serde(default)]
+    pub consent: bool,
+    pub action: FormAction,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FormSaved {
+    /// `submitted` or `saved`.
+    pub status: &'static str,
+}
+
+fn link_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::NotFound { .. } => ApiError::NotFound("link"),
+        EngineError::Gone(detail) => ApiError::Gone(detail),
+        other => other.into(),
+    }
+}
+
+/// The questionnaire behind a referee link (marks the reference `opened`).
+#[utoipa::path(
+    params(("token" = String, Path)),
+    responses(
+        (status = 200, body = PublicForm),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 410, body = Problem)
+    ),
+    tag = "public"
+)]
+#[get("/forms/{token}")]
+pub async fn get_form(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let form = state
+        .engine
+        .open_referee_form(&token)
+        .await
+        .map_err(link_error)?;
+    Ok(HttpResponse::Ok().json(PublicForm {
+        provider_name: form.provider_name,
+        requested_by: form.requested_by,
+        deadline: form.deadline,
+        questions: form.questions,
+        draft: form.draft,
+    }))
+}
+
+/// Saves a draft or submits the answers.
+#[utoipa::path(
+    params(("token" = String, Path)),
+    request_body = FormSubmission,
+    responses(
+        (status = 200, body = FormSaved),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 410, body = Problem),
+        (status = 422, body = Problem, description = "each bad answer named as answers.<key>")
+    ),
+    tag = "public"
+)]
+#[post("/forms/{token}")]
+pub async fn post_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: ValidJson<FormSubmission>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let form = state
+        .engine
+        .referee_form(&token)
+        .await
+        .map_err(link_error)?;
+    let mut errors = Vec::new();
+    let mut raw = BTreeMap::new();
+    for (key, value) in body.answers {
+        match value {
+            serde_json::Value::String(s) => {
+                raw.insert(key, s);
+            }
+            serde_json::Value::Number(n) if n.is_u64() => {
+                raw.insert(key, n.to_string());
+            }
+            _ => errors.push(FieldError {
+                field: format!("answers.{key}"),
+                message: "must be a number from 1 to 5 or a string".into(),
+            }),
+        }
+    }
+    let submit = body.action == FormAction::Submit;
+    if let Err(bad) = validate_answers(&form.questions, &raw, submit) {
+        errors.extend(bad.into_iter().map(|e| FieldError {
+            field: format!("answers.{}", e.key),
+            message: e.message,
+        }));
+    }
+    if submit && !body.consent {
+        errors.push(FieldError {
+            field: "consent".into(),
+            message: "must be true to submit".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let result = if submit {
+        let meta = SubmissionMeta {
+            client_ip: client_ip(&req, &state.trusted_proxies).map(|ip| ip.to_string()),
+            user_agent: req
+                .headers()
+                .get("user-agent")
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(500).collect()),
+        };
+        state
+            .engine
+            .submit_referee_answers(&token, &raw, meta)
+            .await
+    } else {
+        state.engine.save_referee_draft(&token, &raw).await
+    };
+    match result {
+        Ok(()) => Ok(HttpResponse::Ok().json(FormSaved {
+            status: if submit { "submitted" } else { "saved" },
+        })),
+        Err(SubmitError::Invalid(bad)) => Err(ApiError::Validation(
+            bad.into_iter()
+                .map(|e| FieldError {
+                    field: format!("answers.{}", e.key),
+                    message: e.message,
+                })
+                .collect(),
+        )),
+        Err(SubmitError::Engine(e)) => Err(link_error(e)),
+    }
+}
