@@ -166,7 +166,8 @@ impl MigrationTrait for Migration {
                 .table("nominations")
                 .col(pk_uuid("id"))
                 .col(uuid("case_id"))
-                .col(string_uniq("token_hash"))
+                // Set when the nomination email is sent (the plain token only exists then).
+                .col(string_null("token_hash").unique_key())
                 .col(integer("requested_count"))
                 .col(string("status"))
                 .col(timestamp_with_time_zone("created_at"))

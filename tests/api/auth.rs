@@ -188,6 +188,7 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
     // become a fresh case (or reference) ready for that move.
     for (path, allowed, success) in [
         ("LAUNCH", &[Admin, Ops][..], 200),
+        ("NOMINATE", &[Admin, Ops][..], 202),
         ("CLOSE", &[Admin, Ops, Hr][..], 200),
         ("CANCEL", &[Admin, Ops][..], 200),
         ("RESEND", &[Admin, Ops][..], 202),
@@ -287,6 +288,10 @@ async fn concrete_path(app: &TestApp, admin: &str, path: &str) -> String {
             app.add_reference(admin, &id, 1).await;
             format!("/api/v1/cases/{id}/launch")
         }
+        "NOMINATE" => format!(
+            "/api/v1/cases/{}/nominate",
+            app.create_case(admin).await["id"].as_str().unwrap()
+        ),
         "CLOSE" => format!("/api/v1/cases/{}/close", launched().await.0),
         "CANCEL" => format!("/api/v1/cases/{}/cancel", launched().await.0),
         "RESEND" => format!("/api/v1/references/{}/resend", launched().await.1),

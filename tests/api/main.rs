@@ -10,6 +10,7 @@ mod cli;
 mod docs;
 mod forms;
 mod idempotency;
+mod nominations;
 mod profile_templates;
 mod providers;
 mod queue;

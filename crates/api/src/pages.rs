@@ -91,7 +91,7 @@ mod tests {
                 serde_json::json!({ "title": "<b>x</b>", "lines": ["<i>"] }),
             )))
             .unwrap();
-        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
+        assert!(html.contains("&lt;b&gt;x&lt;&#x2f;b&gt;"), "{html}");
         assert!(!html.contains("<i>"));
     }
 }

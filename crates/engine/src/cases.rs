@@ -225,29 +225,20 @@ impl Engine {
         templates::version_by_id(&self.db, m.template_version_id).await
     }
 
-    /// Adds a referee to a case that is still open for references.
-    pub async fn add_reference(
+    /// Inserts a pending reference into a case that accepts references (checked by the
+    /// caller), within the case's limit; invites it at once if the case is collecting.
+    pub(crate) async fn insert_reference(
         &self,
-        case_id: Uuid,
+        txn: &sea_orm::DatabaseTransaction,
+        case: &vetting_case::Model,
         new: NewReference,
         actor: &Actor,
-    ) -> Result<ReferenceRequest, EngineError> {
-        let txn = self.db.begin().await?;
-        let case = vetting_case::Entity::find_by_id(case_id)
-            .one(&txn)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "case" })?;
+    ) -> Result<reference_request::Model, EngineError> {
+        let case_id = case.id;
         let status: CaseStatus = stored(&case.status)?;
-        if !status.accepts_references() {
-            return Err(EngineError::InvalidState {
-                entity: "case",
-                action: "add a reference to",
-                current: status.as_str().to_owned(),
-            });
-        }
         let existing = reference_request::Entity::find()
             .filter(reference_request::Column::CaseId.eq(case_id))
-            .count(&txn)
+            .count(txn)
             .await?;
         let max = u64::from(self.settings.max_references_per_case);
         if existing >= max {
@@ -275,10 +266,10 @@ impl Engine {
             created_at: Set(now),
             updated_at: Set(now),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         audit::record(
-            &txn,
+            txn,
             Some(case_id),
             Some(m.id),
             actor,
@@ -289,8 +280,32 @@ impl Engine {
         .await?;
         // Added while collecting: invite at once, like the ones invited at launch.
         if status == CaseStatus::Collecting {
-            self.enqueue_invitation(&txn, &m).await?;
+            self.enqueue_invitation(txn, &m).await?;
         }
+        Ok(m)
+    }
+
+    /// Adds a referee to a case that is still open for references.
+    pub async fn add_reference(
+        &self,
+        case_id: Uuid,
+        new: NewReference,
+        actor: &Actor,
+    ) -> Result<ReferenceRequest, EngineError> {
+        let txn = self.db.begin().await?;
+        let case = vetting_case::Entity::find_by_id(case_id)
+            .one(&txn)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "case" })?;
+        let status: CaseStatus = stored(&case.status)?;
+        if !status.accepts_references() {
+            return Err(EngineError::InvalidState {
+                entity: "case",
+                action: "add a reference to",
+                current: status.as_str().to_owned(),
+            });
+        }
+        let m = self.insert_reference(&txn, &case, new, actor).await?;
         txn.commit().await?;
         to_reference(m)
     }

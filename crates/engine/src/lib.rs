@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod machine;
 pub mod mail;
+pub mod nominations;
 pub mod page;
 pub mod profile;
 pub mod providers;

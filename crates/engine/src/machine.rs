@@ -32,7 +32,7 @@ impl CaseEvent {
 pub fn case_transition(from: CaseStatus, event: CaseEvent) -> Result<CaseStatus, EngineError> {
     use CaseStatus::*;
     let to = match (from, event) {
-        (Draft, CaseEvent::Nominate) => Nominating,
+        (Draft | Nominating, CaseEvent::Nominate) => Nominating,
         (Draft | Nominating, CaseEvent::Launch) => Collecting,
         (Collecting, CaseEvent::Close) => Review,
         (Review, CaseEvent::Decide) => Decided,
@@ -123,6 +123,7 @@ mod tests {
         use CaseStatus::*;
         let legal = [
             (Draft, CaseEvent::Nominate, Nominating),
+            (Nominating, CaseEvent::Nominate, Nominating),
             (Draft, CaseEvent::Launch, Collecting),
             (Nominating, CaseEvent::Launch, Collecting),
             (Collecting, CaseEvent::Close, Review),

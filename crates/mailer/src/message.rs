@@ -108,6 +108,11 @@ pub enum OwnerNotice {
     QuorumReached,
     /// Collecting is over; the report is ready for HR.
     ReadyForReview,
+    /// The provider's contact nominated references, who now wait to be invited.
+    NominationsReceived {
+        /// How many references were nominated.
+        count: u32,
+    },
     /// A referee's address refused our mail for good.
     Bounce {
         /// The referee whose address bounced.
@@ -161,6 +166,7 @@ impl Email {
                 OwnerNotice::QuorumReached => "owner_quorum_reached",
                 OwnerNotice::ReadyForReview => "owner_ready_for_review",
                 OwnerNotice::Bounce { .. } => "owner_bounce",
+                OwnerNotice::NominationsReceived { .. } => "owner_nominations_received",
             },
             Email::SubmissionConfirmation(_) => "submission_confirmation",
         }

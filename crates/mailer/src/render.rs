@@ -49,6 +49,9 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "owner_bounce.subject",
     "owner_bounce.txt",
     "owner_bounce.html",
+    "owner_nominations_received.subject",
+    "owner_nominations_received.txt",
+    "owner_nominations_received.html",
     "submission_confirmation.subject",
     "submission_confirmation.txt",
     "submission_confirmation.html",
@@ -311,6 +314,10 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
                     reason => reason,
                     ..base
                 },
+                OwnerNotice::NominationsReceived { count } => context! {
+                    count => count,
+                    ..base
+                },
                 OwnerNotice::QuorumReached | OwnerNotice::ReadyForReview => base,
             }
         }
@@ -389,6 +396,7 @@ fn samples() -> Vec<Email> {
         }),
         Email::OwnerNotification(notification(OwnerNotice::QuorumReached)),
         Email::OwnerNotification(notification(OwnerNotice::ReadyForReview)),
+        Email::OwnerNotification(notification(OwnerNotice::NominationsReceived { count: 3 })),
         Email::OwnerNotification(notification(OwnerNotice::Bounce {
             referee: referee.clone(),
             reason: "550 5.1.1 No such user".to_owned(),
@@ -415,6 +423,7 @@ mod tests {
         "owner_quorum_reached",
         "owner_ready_for_review",
         "owner_bounce",
+        "owner_nominations_received",
         "submission_confirmation",
     ];
 

@@ -292,7 +292,12 @@ impl TestApp {
 
     /// The referee link tokens in the captured emails to `email`, oldest first.
     pub fn links_sent_to(&self, email: &str) -> Vec<String> {
-        let prefix = format!("{PUBLIC_URL}/r/");
+        self.tokens_sent_to(email, "/r/")
+    }
+
+    /// The tokens of links `{PUBLIC_URL}{path}<token>` in the captured emails to `email`.
+    pub fn tokens_sent_to(&self, email: &str, path: &str) -> Vec<String> {
+        let prefix = format!("{PUBLIC_URL}{path}");
         self.smtp
             .messages()
             .iter()

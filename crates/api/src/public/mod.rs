@@ -4,6 +4,7 @@
 //! address and sent with strict security headers.
 
 mod forms_json;
+mod nominate;
 mod referee;
 
 pub(crate) use forms_json::{__path_get_form, __path_post_form};
@@ -34,6 +35,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(referee::confirm_decline)
             .service(referee::decline)
             .service(referee::declined),
+    )
+    .service(
+        web::scope("/n")
+            .wrap(from_fn(ratelimit::limit_public))
+            .wrap(from_fn(security::security_headers))
+            .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
+            .service(nominate::show)
+            .service(nominate::submit),
     )
     .service(
         web::scope("/api/v1/public")
@@ -71,6 +80,11 @@ pub(crate) fn link_problem_page(state: &AppState, err: EngineError) -> HttpRespo
             StatusCode::CONFLICT,
             "You declined this request",
             &["Nothing more is needed from you. Thank you for letting us know."],
+        ),
+        EngineError::InvalidState { current, .. } if current == "submitted" => pages.message(
+            StatusCode::CONFLICT,
+            "These references were already sent",
+            &["Thank you: nothing more is needed. If something changed, reply to the email you received."],
         ),
         EngineError::InvalidState { .. } => pages.message(
             StatusCode::CONFLICT,

@@ -128,3 +128,47 @@ pub async fn case_events(
     let items = state.engine.case_events(*id).await?;
     Ok(HttpResponse::Ok().json(Timeline { items }))
 }
+
+#[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NominateRequest {
+    /// How many references to ask the provider for (default 3).
+    #[validate(range(min = 1, max = 10))]
+    pub count: Option<u32>,
+}
+
+/// Ask the provider's contact to nominate references; the case moves to `nominating`.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    request_body = NominateRequest,
+    responses(
+        (status = 202, body = VettingCase),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "not in draft or nominating"),
+        (status = 422, body = Problem)
+    ),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[post("/cases/{id}/nominate")]
+pub async fn nominate(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    // The body is optional: none means the default count, anything else must be valid.
+    let count = if body.iter().all(u8::is_ascii_whitespace) {
+        3
+    } else {
+        let req: NominateRequest = crate::extract::parse(&body)?;
+        validator::Validate::validate(&req)
+            .map_err(|e| ApiError::Validation(crate::extract::flatten(&e, "")))?;
+        req.count.unwrap_or(3)
+    };
+    let case = state
+        .engine
+        .request_nominations(*id, count, &Actor::User(user.id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(case))
+}

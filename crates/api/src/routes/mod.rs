@@ -58,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(get_case)
             .service(add_reference)
             .service(launch_case)
+            .service(nominate)
             .service(cancel_case)
             .service(close_case)
             .service(case_events)

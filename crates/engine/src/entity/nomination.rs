@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub case_id: Uuid,
-    pub token_hash: String,
+    pub token_hash: Option<String>,
     pub requested_count: i32,
     pub status: String,
     pub created_at: DateTimeUtc,

@@ -40,6 +40,8 @@ pub enum Task {
     CaseDeadline { case_id: Uuid },
     /// Tell the case owner something happened.
     NotifyOwner { case_id: Uuid, notice: OwnerNotice },
+    /// Email the provider's contact a link to nominate references.
+    SendNomination { nomination_id: Uuid },
     /// Does nothing; for measuring the queue itself.
     Noop,
 }
@@ -50,6 +52,7 @@ pub enum OwnerNotice {
     QuorumReached,
     ReadyForReview,
     Bounce { reference_id: Uuid, reason: String },
+    NominationsReceived { nomination_id: Uuid, count: u32 },
 }
 
 impl Task {
@@ -59,6 +62,7 @@ impl Task {
             Task::SendReminder { .. } => "send_reminder",
             Task::CaseDeadline { .. } => "case_deadline",
             Task::NotifyOwner { .. } => "notify_owner",
+            Task::SendNomination { .. } => "send_nomination",
             Task::Noop => "noop",
         }
     }
@@ -76,9 +80,13 @@ impl Task {
                 sequence,
             } => format!("reminder:{reference_id}:{generation}:{sequence}"),
             Task::CaseDeadline { case_id } => format!("deadline:{case_id}"),
+            Task::SendNomination { nomination_id } => format!("nomination:{nomination_id}"),
             Task::NotifyOwner { case_id, notice } => match notice {
                 OwnerNotice::QuorumReached => format!("notify:{case_id}:quorum"),
                 OwnerNotice::ReadyForReview => format!("notify:{case_id}:review"),
+                OwnerNotice::NominationsReceived { nomination_id, .. } => {
+                    format!("notify:{case_id}:nominations:{nomination_id}")
+                }
                 OwnerNotice::Bounce { reference_id, .. } => {
                     format!("notify:{case_id}:bounce:{reference_id}:{}", Uuid::now_v7())
                 }

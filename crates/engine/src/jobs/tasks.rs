@@ -3,7 +3,9 @@
 //! after a crash does not record (or, outside the crash window, send) a second message.
 
 use chrono::{DateTime, Duration, Utc};
-use mailer::{Email, Invitation, MailError, OwnerNotification, Recipient, Reminder};
+use mailer::{
+    Email, Invitation, MailError, NominationRequest, OwnerNotification, Recipient, Reminder,
+};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -13,7 +15,8 @@ use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::{CaseStatus, ReferenceStatus, stored};
 use crate::entity::{
-    email_log, provider, reference_request, reference_token, template_version, user, vetting_case,
+    email_log, nomination, provider, reference_request, reference_token, template_version, user,
+    vetting_case,
 };
 use crate::machine::{CaseEvent, ReferenceEvent};
 use crate::questionnaire::Question;
@@ -82,6 +85,7 @@ impl Engine {
             }
             Task::CaseDeadline { case_id } => self.reach_deadline(*case_id).await,
             Task::NotifyOwner { case_id, notice } => self.notify_owner(*case_id, notice).await,
+            Task::SendNomination { nomination_id } => self.send_nomination(*nomination_id).await,
             Task::Noop => Ok(Outcome::Done),
         }
     }
@@ -409,6 +413,83 @@ impl Engine {
         Ok(Outcome::Done)
     }
 
+    /// The provider's contact gets a link to nominate references. The link is made here,
+    /// as for referees, since only its hash is ever stored.
+    async fn send_nomination(&self, nomination_id: Uuid) -> Result<Outcome, EngineError> {
+        let Some(nomination) = nomination::Entity::find_by_id(nomination_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Outcome::Done);
+        };
+        let Some(case) = vetting_case::Entity::find_by_id(nomination.case_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Outcome::Done);
+        };
+        if nomination.status != "pending" && nomination.status != "sent"
+            || stored::<CaseStatus>(&case.status)? != CaseStatus::Nominating
+        {
+            return Ok(Outcome::Done);
+        }
+        let provider = provider::Entity::find_by_id(case.provider_id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "provider" })?;
+        let owner = user::Entity::find_by_id(case.owner_id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let token = new_token();
+        let mut active: nomination::ActiveModel = nomination.clone().into();
+        active.token_hash = Set(Some(token_hash(&token)));
+        active.update(&self.db).await?;
+        let now = self.now();
+        let email = Email::NominationRequest(NominationRequest {
+            to: Recipient::new(&provider.contact_name, &provider.contact_email),
+            reply_to: Recipient::new(&owner.name, &owner.email),
+            provider_name: provider.name.clone(),
+            requested_by: owner.name.clone(),
+            company_name: None,
+            token,
+            count: nomination.requested_count as u32,
+            deadline: human_date(now + Duration::days(i64::from(case.deadline_days))),
+        });
+        let key = format!("nomination:{nomination_id}");
+        match self.deliver(&key, &email, case.id, None).await? {
+            Delivery::Sent {
+                log_id,
+                message_id,
+                subject,
+            } => {
+                let txn = self.db.begin().await?;
+                self.mark_sent(&txn, log_id, &message_id, &subject).await?;
+                nomination::ActiveModel {
+                    id: Set(nomination_id),
+                    status: Set("sent".into()),
+                    ..Default::default()
+                }
+                .update(&txn)
+                .await?;
+                audit::record(
+                    &txn,
+                    Some(case.id),
+                    None,
+                    &Actor::System,
+                    "nomination.sent",
+                    json!({ "message_id": message_id, "count": nomination.requested_count }),
+                    now,
+                )
+                .await?;
+                txn.commit().await?;
+                Ok(Outcome::Done)
+            }
+            Delivery::AlreadySent => Ok(Outcome::Done),
+            Delivery::Failed(e) => Ok(mail_outcome(e)),
+        }
+    }
+
     async fn notify_owner(
         &self,
         case_id: Uuid,
@@ -459,6 +540,14 @@ impl Engine {
                     Some(*reference_id),
                 )
             }
+            OwnerNotice::NominationsReceived {
+                nomination_id,
+                count,
+            } => (
+                mailer::OwnerNotice::NominationsReceived { count: *count },
+                format!("nominations:{nomination_id}"),
+                None,
+            ),
         };
         let email = Email::OwnerNotification(OwnerNotification {
             to: Recipient::new(&owner.name, &owner.email),

@@ -49,7 +49,10 @@ async fn each_email_links_to_where_its_reader_acts() {
     let expected_link = |kind: &str| match kind {
         "invitation" | "reminder" => Some("https://vouch.example.com/r/tok_3xAmple-Token"),
         "nomination_request" => Some("https://vouch.example.com/n/tok_3xAmple-Token"),
-        "owner_quorum_reached" | "owner_ready_for_review" | "owner_bounce" => {
+        "owner_quorum_reached"
+        | "owner_ready_for_review"
+        | "owner_bounce"
+        | "owner_nominations_received" => {
             Some("https://vouch.example.com/ui/cases/00000000-0000-0000-0000-000000000000")
         }
         _ => None,

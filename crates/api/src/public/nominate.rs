@@ -1,0 +1,244 @@
+//! The provider's nomination form: name up to N client references.
+
+use std::collections::BTreeSet;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use engine::cases::NewReference;
+use engine::nominations::{NominationForm, domain_of};
+use serde::Serialize;
+use validator::ValidateEmail;
+
+use super::{form_fields, link_problem_page};
+use crate::AppState;
+
+const FIELDS: [(&str, &str, &str, usize); 4] = [
+    ("name", "Name", "text", 200),
+    ("email", "Email", "email", 320),
+    ("company", "Company", "text", 200),
+    ("relationship", "How they worked with you", "text", 500),
+];
+
+#[derive(Serialize)]
+struct FieldView {
+    name: String,
+    label: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    max: usize,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    i: usize,
+    fields: Vec<FieldView>,
+}
+
+#[derive(Serialize)]
+struct SummaryError {
+    anchor: String,
+    label: String,
+    message: String,
+}
+
+/// Typed values and problems, by field name (`email_2`).
+#[derive(Default)]
+struct Entered {
+    values: std::collections::BTreeMap<String, String>,
+    errors: std::collections::BTreeMap<String, String>,
+    warnings: Vec<String>,
+}
+
+fn render(
+    state: &AppState,
+    status: StatusCode,
+    token: &str,
+    form: &NominationForm,
+    entered: &Entered,
+) -> HttpResponse {
+    let rows: Vec<RowView> = (1..=form.count as usize)
+        .map(|i| RowView {
+            i,
+            fields: FIELDS
+                .iter()
+                .map(|(field, label, kind, max)| {
+                    let name = format!("{field}_{i}");
+                    FieldView {
+                        value: entered.values.get(&name).cloned().unwrap_or_default(),
+                        error: entered.errors.get(&name).cloned(),
+                        name,
+                        label,
+                        kind,
+                        max: *max,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let errors: Vec<SummaryError> = entered
+        .errors
+        .iter()
+        .map(|(name, message)| {
+            let (field, i) = name.rsplit_once('_').unwrap_or((name, ""));
+            let label = FIELDS
+                .iter()
+                .find(|f| f.0 == field)
+                .map(|f| f.1)
+                .unwrap_or(field);
+            SummaryError {
+                anchor: name.clone(),
+                label: format!("Reference {i}, {}", label.to_lowercase()),
+                message: message.clone(),
+            }
+        })
+        .collect();
+    state.pages.render(
+        status,
+        "nominate.html",
+        serde_json::json!({
+            "token": token,
+            "provider_name": form.provider_name,
+            "requested_by": form.requested_by,
+            "count": form.count,
+            "rows": rows,
+            "errors": errors,
+            "warnings": entered.warnings,
+        }),
+    )
+}
+
+#[get("/{token}")]
+pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    match state.engine.nomination_form(&token).await {
+        Ok(form) => render(&state, StatusCode::OK, &token, &form, &Entered::default()),
+        Err(e) => link_problem_page(&state, e),
+    }
+}
+
+/// Checks the rows; rows left entirely empty are skipped, at least one is needed.
+fn check(
+    form: &NominationForm,
+    fields: &std::collections::BTreeMap<String, String>,
+    confirmed: bool,
+) -> (Vec<NewReference>, Entered) {
+    let mut entered = Entered::default();
+    let mut nominees = Vec::new();
+    let mut seen = BTreeSet::new();
+    for i in 1..=form.count as usize {
+        let get = |f: &str| {
+            fields
+                .get(&format!("{f}_{i}"))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let (name, email, company, relationship) = (
+            get("name"),
+            get("email"),
+            get("company"),
+            get("relationship"),
+        );
+        for (f, v) in [
+            ("name", &name),
+            ("email", &email),
+            ("company", &company),
+            ("relationship", &relationship),
+        ] {
+            entered.values.insert(format!("{f}_{i}"), v.clone());
+        }
+        if [&name, &email, &company, &relationship]
+            .iter()
+            .all(|v| v.is_empty())
+        {
+            continue;
+        }
+        let mut row_ok = true;
+        let mut error = |f: &str, msg: &str| {
+            entered.errors.insert(format!("{f}_{i}"), msg.to_owned());
+            row_ok = false;
+        };
+        for (f, v, max) in [
+            ("name", &name, 200),
+            ("company", &company, 200),
+            ("relationship", &relationship, 500),
+        ] {
+            if v.is_empty() {
+                error(f, "Please fill this in.");
+            } else if v.chars().count() > max {
+                error(f, &format!("Please keep this under {max} characters."));
+            }
+        }
+        let lower = email.to_lowercase();
+        if !email.validate_email() || email.len() > 320 {
+            error("email", "Please enter a valid email address.");
+        } else if !seen.insert(lower.clone()) || form.existing_emails.contains(&lower) {
+            error("email", "This person is already on the list.");
+        } else if let Some(d) = domain_of(&lower)
+            && form.provider_domains.contains(&d)
+            && !confirmed
+        {
+            entered.warnings.push(format!(
+                "{email} is at {d}, the provider's own domain. References should be clients, not colleagues. Send anyway if this is right."
+            ));
+        }
+        if row_ok {
+            nominees.push(NewReference {
+                name,
+                email,
+                company,
+                relationship,
+            });
+        }
+    }
+    if nominees.is_empty() && entered.errors.is_empty() {
+        entered.errors.insert(
+            "name_1".into(),
+            "Please name at least one reference.".into(),
+        );
+    }
+    (nominees, entered)
+}
+
+#[post("/{token}")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let form = match state.engine.nomination_form(&token).await {
+        Ok(form) => form,
+        Err(e) => return link_problem_page(&state, e),
+    };
+    let Ok(fields) = form_fields(&body) else {
+        return state.pages.message(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            &["Please go back and send it again."],
+        );
+    };
+    let confirmed = fields.get("confirm").is_some_and(|v| v == "on");
+    let (nominees, entered) = check(&form, &fields, confirmed);
+    if !entered.errors.is_empty() || !entered.warnings.is_empty() {
+        let status = if entered.errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return render(&state, status, &token, &form, &entered);
+    }
+    match state.engine.submit_nominations(&token, nominees).await {
+        Ok(added) => {
+            let line = format!(
+                "{} reference{} will receive a short questionnaire from {}. Thank you.",
+                added.len(),
+                if added.len() == 1 { "" } else { "s" },
+                form.requested_by
+            );
+            state
+                .pages
+                .message(StatusCode::OK, "References received", &[line.as_str()])
+        }
+        Err(e) => link_problem_page(&state, e),
+    }
+}
