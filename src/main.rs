@@ -70,7 +70,8 @@ async fn open_engine_with(
         .await
         .context("migrations failed")?;
     let engine = Engine::new(db, settings.workflow.clone(), Arc::new(SystemClock), mail)
-        .with_report(settings.report.clone());
+        .with_report(settings.report.clone())
+        .with_scoring(settings.scoring.clone());
     engine
         .seed_defaults()
         .await

@@ -20,6 +20,7 @@ pub struct Settings {
     pub mail: mailer::MailSettings,
     pub limits: api::LimitsSettings,
     pub report: engine::ReportSettings,
+    pub scoring: engine::ScoringSettings,
 }
 
 impl Settings {
@@ -53,6 +54,7 @@ mod tests {
         assert_eq!(s.mail.transport, mailer::TransportKind::File);
         assert_eq!(s.limits.public_requests_per_minute, 60);
         assert!(!s.report.show_referee_identity);
+        assert_eq!(s.scoring.min_seconds_per_question, 2.0);
         assert_eq!(s.mail.dir, std::path::PathBuf::from("mail"));
     }
 

@@ -140,7 +140,10 @@ async function runAxe(page, label) {
   const violations = results.violations;
   // What axe could not decide (e.g. contrast over a background image): for a person to look at.
   if (results.incomplete.length > 0) {
-    step(`axe (${label}) needs review: ${results.incomplete.map((r) => `${r.id} (${r.nodes.length})`).join(', ')}`);
+    const list = results.incomplete.map(
+      (r) => `${r.id} [${r.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}]`,
+    );
+    step(`axe (${label}) needs review: ${list.join(', ')}`);
   }
   for (const v of violations) {
     const targets = v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ');

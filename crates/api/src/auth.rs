@@ -60,6 +60,10 @@ role_guard!(
     Ops, "ops", [Role::Ops]
 );
 role_guard!(
+    /// admin or hr: decisions.
+    Hr, "hr", [Role::Hr]
+);
+role_guard!(
     /// admin, ops or hr: reading cases, providers and reports.
     Staff, "ops or hr", [Role::Ops, Role::Hr]
 );

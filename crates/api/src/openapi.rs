@@ -20,7 +20,7 @@ use crate::routes;
     tags(
         (name = "staff"), (name = "providers"), (name = "cases"),
         (name = "references"), (name = "profile"), (name = "templates"),
-        (name = "jobs"), (name = "public"), (name = "health")
+        (name = "reports"), (name = "jobs"), (name = "public"), (name = "health")
     )
 )]
 pub struct ApiDoc;

@@ -20,6 +20,8 @@ pub mod profile;
 pub mod providers;
 pub mod questionnaire;
 pub mod referee;
+pub mod report;
+pub mod scoring;
 pub mod settings;
 pub mod templates;
 pub mod users;
@@ -27,7 +29,7 @@ pub mod workflow;
 
 pub use error::EngineError;
 pub use page::{Page, PageRequest};
-pub use settings::{DatabaseSettings, ReportSettings, WorkflowSettings};
+pub use settings::{DatabaseSettings, ReportSettings, ScoringSettings, WorkflowSettings};
 
 use std::sync::Arc;
 
@@ -45,6 +47,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     mail: Arc<dyn MailSender>,
     report: ReportSettings,
+    scoring: ScoringSettings,
 }
 
 impl Engine {
@@ -60,7 +63,14 @@ impl Engine {
             clock,
             mail,
             report: ReportSettings::default(),
+            scoring: ScoringSettings::default(),
         }
+    }
+
+    /// Sets the `[scoring]` settings.
+    pub fn with_scoring(mut self, scoring: ScoringSettings) -> Self {
+        self.scoring = scoring;
+        self
     }
 
     /// Sets the `[report]` settings (identity shown or hidden).

@@ -5,6 +5,22 @@ use std::fmt;
 
 use serde::Deserialize;
 
+/// `[scoring]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoringSettings {
+    /// A response faster than this many seconds per question is flagged `fraud_too_fast`.
+    pub min_seconds_per_question: f64,
+}
+
+impl Default for ScoringSettings {
+    fn default() -> Self {
+        Self {
+            min_seconds_per_question: 2.0,
+        }
+    }
+}
+
 /// `[report]`: what the report (and the referee, in advance) is told about identities.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

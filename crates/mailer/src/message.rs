@@ -108,6 +108,15 @@ pub enum OwnerNotice {
     QuorumReached,
     /// Collecting is over; the report is ready for HR.
     ReadyForReview,
+    /// HR recorded a decision on the case.
+    Decided {
+        /// `approved`, `approved_with_conditions` or `rejected`.
+        outcome: String,
+        /// HR's reasons.
+        rationale: String,
+        /// Who decided.
+        decided_by: String,
+    },
     /// The provider's contact nominated references, who now wait to be invited.
     NominationsReceived {
         /// How many references were nominated.
@@ -167,6 +176,7 @@ impl Email {
                 OwnerNotice::ReadyForReview => "owner_ready_for_review",
                 OwnerNotice::Bounce { .. } => "owner_bounce",
                 OwnerNotice::NominationsReceived { .. } => "owner_nominations_received",
+                OwnerNotice::Decided { .. } => "owner_decided",
             },
             Email::SubmissionConfirmation(_) => "submission_confirmation",
         }

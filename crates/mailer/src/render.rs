@@ -52,6 +52,9 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "owner_nominations_received.subject",
     "owner_nominations_received.txt",
     "owner_nominations_received.html",
+    "owner_decided.subject",
+    "owner_decided.txt",
+    "owner_decided.html",
     "submission_confirmation.subject",
     "submission_confirmation.txt",
     "submission_confirmation.html",
@@ -314,6 +317,16 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
                     reason => reason,
                     ..base
                 },
+                OwnerNotice::Decided {
+                    outcome,
+                    rationale,
+                    decided_by,
+                } => context! {
+                    outcome => outcome.replace('_', " "),
+                    rationale => rationale,
+                    decided_by => decided_by,
+                    ..base
+                },
                 OwnerNotice::NominationsReceived { count } => context! {
                     count => count,
                     ..base
@@ -397,6 +410,11 @@ fn samples() -> Vec<Email> {
         Email::OwnerNotification(notification(OwnerNotice::QuorumReached)),
         Email::OwnerNotification(notification(OwnerNotice::ReadyForReview)),
         Email::OwnerNotification(notification(OwnerNotice::NominationsReceived { count: 3 })),
+        Email::OwnerNotification(notification(OwnerNotice::Decided {
+            outcome: "approved_with_conditions".to_owned(),
+            rationale: "Strong references; agree a data-handling addendum first.".to_owned(),
+            decided_by: "Hana HR".to_owned(),
+        })),
         Email::OwnerNotification(notification(OwnerNotice::Bounce {
             referee: referee.clone(),
             reason: "550 5.1.1 No such user".to_owned(),
@@ -424,6 +442,7 @@ mod tests {
         "owner_ready_for_review",
         "owner_bounce",
         "owner_nominations_received",
+        "owner_decided",
         "submission_confirmation",
     ];
 

@@ -8,6 +8,7 @@ mod lifecycle;
 mod me;
 mod profile;
 mod providers;
+mod report;
 mod templates;
 
 use actix_web::middleware::from_fn;
@@ -26,6 +27,7 @@ pub(crate) use lifecycle::*;
 pub(crate) use me::*;
 pub(crate) use profile::*;
 pub(crate) use providers::*;
+pub(crate) use report::*;
 pub(crate) use templates::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -62,6 +64,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(cancel_case)
             .service(close_case)
             .service(case_events)
+            .service(case_report_csv)
+            .service(case_report)
+            .service(record_decision)
             .service(resend_reference)
             .service(withdraw_reference)
             .service(list_jobs)

@@ -53,6 +53,7 @@ pub enum OwnerNotice {
     ReadyForReview,
     Bounce { reference_id: Uuid, reason: String },
     NominationsReceived { nomination_id: Uuid, count: u32 },
+    Decided,
 }
 
 impl Task {
@@ -84,6 +85,7 @@ impl Task {
             Task::NotifyOwner { case_id, notice } => match notice {
                 OwnerNotice::QuorumReached => format!("notify:{case_id}:quorum"),
                 OwnerNotice::ReadyForReview => format!("notify:{case_id}:review"),
+                OwnerNotice::Decided => format!("notify:{case_id}:decided"),
                 OwnerNotice::NominationsReceived { nomination_id, .. } => {
                     format!("notify:{case_id}:nominations:{nomination_id}")
                 }

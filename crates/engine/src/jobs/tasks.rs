@@ -540,6 +540,26 @@ impl Engine {
                     Some(*reference_id),
                 )
             }
+            OwnerNotice::Decided => {
+                let decision = self
+                    .case_decision(case_id)
+                    .await?
+                    .ok_or(EngineError::NotFound { entity: "decision" })?;
+                let decided_by = user::Entity::find_by_id(decision.decided_by)
+                    .one(&self.db)
+                    .await?
+                    .map(|u| u.name)
+                    .unwrap_or_default();
+                (
+                    mailer::OwnerNotice::Decided {
+                        outcome: decision.outcome.as_str().to_owned(),
+                        rationale: decision.rationale,
+                        decided_by,
+                    },
+                    "decided".to_owned(),
+                    None,
+                )
+            }
             OwnerNotice::NominationsReceived {
                 nomination_id,
                 count,

@@ -101,6 +101,11 @@ pub fn every_kind() -> Vec<Email> {
         Email::from(notification(OwnerNotice::QuorumReached)),
         Email::from(notification(OwnerNotice::ReadyForReview)),
         Email::from(notification(OwnerNotice::NominationsReceived { count: 2 })),
+        Email::from(notification(OwnerNotice::Decided {
+            outcome: "rejected".to_owned(),
+            rationale: "Two referees report missed deadlines.".to_owned(),
+            decided_by: "Hana HR".to_owned(),
+        })),
         Email::from(notification(OwnerNotice::Bounce {
             referee: Recipient::new("Sam Referee", "sam@client.example.org"),
             reason: "550 5.1.1 No such user".to_owned(),

@@ -52,7 +52,8 @@ async fn each_email_links_to_where_its_reader_acts() {
         "owner_quorum_reached"
         | "owner_ready_for_review"
         | "owner_bounce"
-        | "owner_nominations_received" => {
+        | "owner_nominations_received"
+        | "owner_decided" => {
             Some("https://vouch.example.com/ui/cases/00000000-0000-0000-0000-000000000000")
         }
         _ => None,

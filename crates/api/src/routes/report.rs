@@ -1,0 +1,89 @@
+//! The report HR reads, its CSV export, and the decision.
+
+use actix_web::{HttpResponse, get, post, web};
+use engine::domain::VettingCase;
+use engine::report::{Outcome, Report};
+use serde::Deserialize;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::AppState;
+use crate::auth::{Hr, Staff};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ValidJson, not_blank};
+
+/// Scores, confidence, agreement, alignment, flags, comments and the rehire tally.
+/// Available (partial) while collecting.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Report), (status = 404, body = Problem)),
+    security(("bearer" = [])),
+    tag = "reports"
+)]
+#[get("/cases/{id}/report")]
+pub async fn case_report(
+    state: web::Data<AppState>,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.engine.case_report(*id).await?))
+}
+
+/// One row per referee × question (RFC 4180; formula-safe; anonymised per config).
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)),
+    security(("bearer" = [])),
+    tag = "reports"
+)]
+#[get("/cases/{id}/report.csv")]
+pub async fn case_report_csv(
+    state: web::Data<AppState>,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let csv = state.engine.case_report_csv(*id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"vouch-case-{id}.csv\""),
+        ))
+        .body(csv))
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub outcome: Outcome,
+    #[validate(length(max = 5000), custom(function = "not_blank"))]
+    pub rationale: String,
+}
+
+/// Record HR's decision (only from `review`); the owner is told by email.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, body = VettingCase),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the case is not in review"),
+        (status = 422, body = Problem)
+    ),
+    security(("bearer" = [])),
+    tag = "reports"
+)]
+#[post("/cases/{id}/decision")]
+pub async fn record_decision(
+    state: web::Data<AppState>,
+    Hr(user): Hr,
+    id: web::Path<Uuid>,
+    body: ValidJson<DecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let case = state
+        .engine
+        .record_decision(*id, b.outcome, &b.rationale, user.id)
+        .await?;
+    Ok(HttpResponse::Ok().json(case))
+}

@@ -1,0 +1,334 @@
+//! The report of a case (what HR reads), its CSV export, and HR's decision. Loads the data
+//! and hands it to the pure functions in `scoring`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor};
+use crate::domain::{CaseStatus, ReferenceStatus, VettingCase, stored};
+use crate::entity::{answer, decision, provider, reference_request, response, vetting_case};
+use crate::jobs::{OwnerNotice, Task};
+use crate::machine::CaseEvent;
+use crate::nominations::domain_of;
+use crate::profile::Dimension;
+use crate::questionnaire::Question;
+use crate::scoring::{
+    self, Comment, DimensionScore, Flag, Recommendation, RefereeInput, Rehire, ScoringInput,
+    counted_value,
+};
+use crate::workflow::{lock_case, set_case_status};
+use crate::{Engine, EngineError, templates};
+
+/// The report of API.md, plus a few fields for people (`provider_name`, `notes`).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Report {
+    pub case_id: Uuid,
+    pub title: String,
+    pub provider_name: String,
+    pub status: CaseStatus,
+    /// Completed responses.
+    pub responses: u32,
+    /// References that were sent an invitation and not withdrawn.
+    pub invited: u32,
+    pub min_responses: u32,
+    pub quorum_met: bool,
+    pub alignment_score: Option<f64>,
+    pub recommendation: Recommendation,
+    pub dimensions: Vec<DimensionScore>,
+    pub flags: Vec<Flag>,
+    pub comments: Vec<Comment>,
+    pub rehire: Rehire,
+    /// How to read the figures (e.g. wide intervals with few referees).
+    pub notes: Vec<String>,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Everything loaded for scoring a case.
+struct Loaded {
+    case: vetting_case::Model,
+    provider: provider::Model,
+    questions: Vec<Question>,
+    profile: Vec<Dimension>,
+    referees: Vec<RefereeInput>,
+    invited: u32,
+}
+
+crate::domain::string_enum!(
+    /// HR's decision on a provider.
+    Outcome {
+        Approved => "approved",
+        ApprovedWithConditions => "approved_with_conditions",
+        Rejected => "rejected",
+    }
+);
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub rationale: String,
+    pub decided_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Engine {
+    async fn load_for_scoring(&self, case_id: Uuid) -> Result<Loaded, EngineError> {
+        let case = vetting_case::Entity::find_by_id(case_id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "case" })?;
+        let provider = provider::Entity::find_by_id(case.provider_id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "provider" })?;
+        let questions = templates::version_by_id(&self.db, case.template_version_id)
+            .await?
+            .questions;
+        let profile: Vec<Dimension> = serde_json::from_value(case.profile_snapshot.clone())
+            .map_err(|e| EngineError::Corrupt(format!("profile snapshot: {e}")))?;
+        let references = reference_request::Entity::find()
+            .filter(reference_request::Column::CaseId.eq(case_id))
+            .order_by_asc(reference_request::Column::Id)
+            .all(&self.db)
+            .await?;
+        let ids: Vec<Uuid> = references.iter().map(|r| r.id).collect();
+        let responses: BTreeMap<Uuid, response::Model> = response::Entity::find()
+            .filter(response::Column::ReferenceId.is_in(ids))
+            .filter(response::Column::Status.eq("submitted"))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.reference_id, r))
+            .collect();
+        let response_ids: Vec<Uuid> = responses.values().map(|r| r.id).collect();
+        let mut answers: BTreeMap<Uuid, BTreeMap<String, String>> = BTreeMap::new();
+        for a in answer::Entity::find()
+            .filter(answer::Column::ResponseId.is_in(response_ids))
+            .all(&self.db)
+            .await?
+        {
+            answers
+                .entry(a.response_id)
+                .or_default()
+                .insert(a.question_key, a.value);
+        }
+        let mut invited = 0;
+        let mut referees = Vec::with_capacity(references.len());
+        for r in references {
+            let status: ReferenceStatus = stored(&r.status)?;
+            let withdrawn = status == ReferenceStatus::Withdrawn;
+            if r.invitations_sent > 0 && !withdrawn {
+                invited += 1;
+            }
+            let resp = responses.get(&r.id);
+            referees.push(RefereeInput {
+                reference_id: r.id,
+                completed: status == ReferenceStatus::Completed && resp.is_some(),
+                withdrawn,
+                answers: resp
+                    .and_then(|resp| answers.remove(&resp.id))
+                    .unwrap_or_default(),
+                client_ip: resp.and_then(|x| x.client_ip.clone()),
+                first_viewed_at: resp.and_then(|x| x.first_viewed_at),
+                submitted_at: resp.and_then(|x| x.submitted_at),
+                name: r.name,
+                email: r.email,
+                company: r.company,
+            });
+        }
+        Ok(Loaded {
+            case,
+            provider,
+            questions,
+            profile,
+            referees,
+            invited,
+        })
+    }
+
+    /// The report of a case, partial while collecting.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
+    pub async fn case_report(&self, case_id: Uuid) -> Result<Report, EngineError> {
+        let l = self.load_for_scoring(case_id).await?;
+        let domains: Vec<String> = [
+            l.provider.website.as_deref(),
+            Some(l.provider.contact_email.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(domain_of)
+        .collect();
+        let scores = scoring::score_case(&ScoringInput {
+            questions: &l.questions,
+            profile: &l.profile,
+            referees: &l.referees,
+            min_responses: l.case.min_responses as u32,
+            provider_domains: &domains,
+            min_seconds_per_question: self.scoring.min_seconds_per_question,
+            show_identity: self.report.show_referee_identity,
+        });
+        let mut notes = Vec::new();
+        let few = scores
+            .dimensions
+            .iter()
+            .filter_map(|d| (d.n > 0).then_some(d.n))
+            .min();
+        if let Some(n) = few
+            && n < 5
+        {
+            notes.push(format!(
+                "Some dimensions rest on {n} referee{}: their 95% intervals are wide, so read those scores as indicative, not precise.",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        if stored::<CaseStatus>(&l.case.status)? == CaseStatus::Collecting {
+            notes.push("Responses are still being collected: this report is partial.".into());
+        }
+        Ok(Report {
+            case_id,
+            title: l.case.title.clone(),
+            provider_name: l.provider.name.clone(),
+            status: stored(&l.case.status)?,
+            responses: scores.responses,
+            invited: l.invited,
+            min_responses: l.case.min_responses as u32,
+            quorum_met: scores.quorum_met,
+            alignment_score: scores.alignment_score,
+            recommendation: scores.recommendation,
+            dimensions: scores.dimensions,
+            flags: scores.flags,
+            comments: scores.comments,
+            rehire: scores.rehire,
+            notes,
+            generated_at: self.now(),
+        })
+    }
+
+    /// One CSV row per completed referee × question. Referees are numbered, not named,
+    /// unless `report.show_referee_identity` is on.
+    pub async fn case_report_csv(&self, case_id: Uuid) -> Result<String, EngineError> {
+        use crate::scoring::csv::row;
+        let l = self.load_for_scoring(case_id).await?;
+        let show = self.report.show_referee_identity;
+        let mut out = row(&[
+            "referee",
+            "company",
+            "question_key",
+            "dimension",
+            "kind",
+            "answer",
+            "counted_value",
+        ]);
+        let mut completed: Vec<&RefereeInput> = l
+            .referees
+            .iter()
+            .filter(|r| r.completed && !r.withdrawn)
+            .collect();
+        completed.sort_by_key(|r| r.submitted_at);
+        for (i, r) in completed.iter().enumerate() {
+            let (who, company) = if show {
+                (format!("{} <{}>", r.name, r.email), r.company.clone())
+            } else {
+                (format!("Referee {}", i + 1), String::new())
+            };
+            for q in &l.questions {
+                let raw = r.answers.get(&q.key).cloned().unwrap_or_default();
+                let counted = counted_value(q, &raw)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let kind = serde_json::to_value(q.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                out.push_str(&row(&[
+                    who.as_str(),
+                    company.as_str(),
+                    q.key.as_str(),
+                    q.dimension.as_deref().unwrap_or(""),
+                    kind.as_str(),
+                    raw.as_str(),
+                    counted.as_str(),
+                ]));
+            }
+        }
+        Ok(out)
+    }
+
+    /// HR records the decision; only from `review`. The owner is told by email.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
+    pub async fn record_decision(
+        &self,
+        case_id: Uuid,
+        outcome: Outcome,
+        rationale: &str,
+        decided_by: Uuid,
+    ) -> Result<VettingCase, EngineError> {
+        let rationale = rationale.trim();
+        if rationale.is_empty() {
+            return Err(EngineError::validation("rationale", "must not be blank"));
+        }
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let case = lock_case(&txn, case_id).await?;
+        set_case_status(
+            &txn,
+            case,
+            CaseEvent::Decide,
+            &Actor::User(decided_by),
+            json!({ "outcome": outcome.as_str() }),
+            now,
+        )
+        .await?;
+        decision::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(case_id),
+            outcome: Set(outcome.as_str().to_owned()),
+            rationale: Set(rationale.to_owned()),
+            decided_by: Set(decided_by),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            Some(case_id),
+            None,
+            &Actor::User(decided_by),
+            "case.decided",
+            json!({ "outcome": outcome.as_str(), "rationale": rationale }),
+            now,
+        )
+        .await?;
+        let notice = Task::NotifyOwner {
+            case_id,
+            notice: OwnerNotice::Decided,
+        };
+        self.enqueue(&txn, &notice, now).await?;
+        txn.commit().await?;
+        self.case(case_id).await
+    }
+
+    pub async fn case_decision(&self, case_id: Uuid) -> Result<Option<Decision>, EngineError> {
+        decision::Entity::find()
+            .filter(decision::Column::CaseId.eq(case_id))
+            .one(&self.db)
+            .await?
+            .map(|d| {
+                Ok(Decision {
+                    outcome: stored(&d.outcome)?,
+                    rationale: d.rationale,
+                    decided_by: d.decided_by,
+                    created_at: d.created_at,
+                })
+            })
+            .transpose()
+    }
+}
