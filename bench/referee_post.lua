@@ -65,7 +65,9 @@ local my_tokens = {}
 local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 local body
 local next_i = 1       -- next token to request (round-robin index)
-local reserved = 0     -- submit mode: tokens promised to connections by delay()
+local promised = 0     -- submit mode: tokens promised to connections by delay()
+local verify_call = false
+extra = 0              -- submit mode: requests sent with no token left (should stay 0)
 -- counters read back by done() (primitives only: wrk copies nothing else)
 responses = 0
 non303 = 0
@@ -82,6 +84,7 @@ function init(args)
       if (i - 1) % n == idx then my_tokens[#my_tokens + 1] = t end
    end
    body = form_body(mode == "submit" and "submit" or "save")
+   verify_call = (idx == 0)
 end
 
 local function post(t)
@@ -89,22 +92,32 @@ local function post(t)
 end
 
 if mode == "submit" then
-   -- wrk asks delay() before every request() on a connection; a token is reserved here
-   -- so that request() always has one, and connections with none left are parked for
-   -- the rest of the run (the delay is not part of the measured latency).
+   -- Each token is posted once. wrk calls request() when a connection opens and, after
+   -- each answer, delay() and then request(); delay() promises a token to the
+   -- connection or parks it for the rest of the run (parked time is not measured), and
+   -- the thread stops itself once all of its tokens are answered, before a parked
+   -- keep-alive connection can time out and reconnect.
    function delay()
-      if reserved < #my_tokens then
-         reserved = reserved + 1
+      if (next_i - 1) + promised < #my_tokens then
+         promised = promised + 1
          return 0
       end
       return 1000000000
    end
 
    function request()
-      -- wrk calls request() once on thread 1 before any connection opens, only to check
-      -- that it builds a valid request: that call must not use up a token.
-      if reserved == 0 then return post(my_tokens[1]) end
+      if verify_call then
+         -- wrk's dry call on the first thread, before any connection: send nothing real
+         verify_call = false
+         return post(my_tokens[1])
+      end
+      if promised > 0 then promised = promised - 1 end
       local t = my_tokens[next_i]
+      if t == nil then
+         -- only after a reconnect with no token left; shows up as a non-303 (404)
+         extra = extra + 1
+         return post("no-token-left")
+      end
       next_i = next_i + 1
       return post(t)
    end
@@ -124,6 +137,9 @@ function response(status, hdrs, resp_body)
       non303 = non303 + 1
    end
    by_status[status] = (by_status[status] or 0) + 1
+   if mode == "submit" and responses >= #my_tokens and wrk.thread then
+      wrk.thread:stop()
+   end
    local s = {}
    for code, count in pairs(by_status) do s[#s + 1] = code .. ":" .. count end
    table.sort(s)
@@ -131,12 +147,13 @@ function response(status, hdrs, resp_body)
 end
 
 function done(summary, latency, requests)
-   local total_non303, total_responses, total_submitted = 0, 0, 0
+   local total_non303, total_responses, total_submitted, total_extra = 0, 0, 0, 0
    local merged = {}
    for _, t in ipairs(threads) do
       total_non303 = total_non303 + (t:get("non303") or 0)
       total_responses = total_responses + (t:get("responses") or 0)
       total_submitted = total_submitted + (t:get("submitted") or 0)
+      total_extra = total_extra + (t:get("extra") or 0)
       for code, count in string.gmatch(t:get("statuses") or "", "(%d+):(%d+)") do
          merged[code] = (merged[code] or 0) + tonumber(count)
       end
@@ -147,12 +164,12 @@ function done(summary, latency, requests)
    local secs = summary.duration / 1e6
    local e = summary.errors
    io.write(string.format(
-      "BENCH mode=%s requests=%d duration_s=%.2f rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f mean_ms=%.2f non303=%d submitted=%d statuses=%s socket_errors=%d\n",
+      "BENCH mode=%s requests=%d duration_s=%.2f rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f mean_ms=%.2f non303=%d submitted=%d statuses=%s socket_errors=%d tokenless=%d\n",
       mode, summary.requests, secs, summary.requests / secs,
       latency:percentile(50) / 1000, latency:percentile(90) / 1000,
       latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000,
       total_non303, total_submitted, table.concat(s, ","),
-      e.connect + e.read + e.write + e.timeout))
+      e.connect + e.read + e.write + e.timeout, total_extra))
    if total_non303 > 0 then
       io.write(string.format("WARNING: %d of %d responses were not 303 (%s)\n",
          total_non303, total_responses, table.concat(s, ",")))

@@ -14,7 +14,7 @@
 #      expected), CONNECTIONS at a time, on the drafts left by step 1.
 #
 # Knobs (environment): CONNECTIONS=50 THREADS=2 DURATION=30s WARMUP=5s REFERENCES=200
-# SUBMIT=1 (0 skips step 2) KEEP_TMP=0 (1 keeps the temp dir: server log, mail, tokens)
+# SUBMIT=1 (0 skips step 2) KEEP_TMP=0 VOUCH_BIN= (a binary to use instead of building) (1 keeps the temp dir: server log, mail, tokens)
 # PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres (trust auth expected).
 #
 # Needs: cargo, psql, curl, jq, python3, wrk (installed with apt-get when missing).
@@ -26,6 +26,7 @@ DURATION=${DURATION:-30s}
 WARMUP=${WARMUP:-5s}
 REFERENCES=${REFERENCES:-200}
 SUBMIT=${SUBMIT:-1}
+SUBMIT_DURATION=${SUBMIT_DURATION:-20s}   # wrk's -d for the submit run; must outlast it
 KEEP_TMP=${KEEP_TMP:-0}
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
@@ -37,6 +38,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 LUA="$ROOT/bench/referee_post.lua"
 BIN="$ROOT/target/release/vouch"
+# VOUCH_BIN=path skips the build and uses that binary (for trying the script out only:
+# figures from a debug build mean nothing).
+if [ -n "${VOUCH_BIN:-}" ]; then BIN=$VOUCH_BIN; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -86,8 +90,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------------ 1. build
-log "building the release binary (cargo waits if another build holds the lock)"
-cargo build --release --bin vouch
+if [ -z "${VOUCH_BIN:-}" ]; then
+    log "building the release binary (cargo waits if another build holds the lock)"
+    cargo build --release --bin vouch
+else
+    log "using $BIN as given by VOUCH_BIN (no build)"
+fi
 [ -x "$BIN" ] || die "$BIN was not built"
 
 # ------------------------------------------------------------------ 2. database
@@ -211,7 +219,7 @@ if [ "$SUBMIT" = 1 ]; then
     # Every token once; wrk's clock runs for the whole -d, so its req/s is meaningless
     # here: throughput comes from the submitted_at span in the database instead.
     log "submit: $count references once each, $CONNECTIONS at a time"
-    BENCH_MODE=submit wrk -t"$THREADS" -c"$CONNECTIONS" -d20s --latency -s "$LUA" "$BASE" \
+    BENCH_MODE=submit wrk -t"$THREADS" -c"$CONNECTIONS" -d"$SUBMIT_DURATION" --latency -s "$LUA" "$BASE" \
         | tee "$TMP/wrk_submit.txt"
     SUBMIT_LINE=$(bench_line "$TMP/wrk_submit.txt")
     [ -n "$SUBMIT_LINE" ] || die "wrk printed no BENCH line"
@@ -235,7 +243,7 @@ echo
 echo "================ Vouch: POST /r/{token} on PostgreSQL ================"
 echo "machine     : $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "postgres    : $PG_VERSION ($PGHOST:$PGPORT, database $DB, dropped at exit)"
-echo "vouch       : target/release/vouch, git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] && echo ' (+ uncommitted changes)')"
+echo "vouch       : ${BIN#"$ROOT"/}, git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [ -n "$(git -C "$ROOT" --no-optional-locks status --porcelain 2>/dev/null)" ] && echo ' (+ uncommitted changes)')"
 echo "load        : wrk -t$THREADS -c$CONNECTIONS, same machine as the server and the database"
 echo "note        : limits.public_requests_per_minute=$RATE_LIMIT (per-IP rate limit lifted so"
 echo "              the single load-generator IP is not throttled to 60/min)"
@@ -257,8 +265,14 @@ if [ -n "$SUBMIT_LINE" ]; then
     printf '  latency    : p50 %s ms   p90 %s ms   p99 %s ms   max %s ms\n' \
         "$(field "$SUBMIT_LINE" p50_ms)" "$(field "$SUBMIT_LINE" p90_ms)" \
         "$(field "$SUBMIT_LINE" p99_ms)" "$(field "$SUBMIT_LINE" max_ms)"
-    printf '  non-303    : %s   (statuses: %s)\n' "$(field "$SUBMIT_LINE" non303)" "$(field "$SUBMIT_LINE" statuses)"
+    printf '  non-303    : %s   (statuses: %s; socket errors: %s; requests sent with no token left: %s)\n' \
+        "$(field "$SUBMIT_LINE" non303)" "$(field "$SUBMIT_LINE" statuses)" \
+        "$(field "$SUBMIT_LINE" socket_errors)" "$(field "$SUBMIT_LINE" tokenless)"
     printf '  case after : status %s, counts %s\n' "$CASE_STATUS" "$COUNTS"
+    if [ "$CASE_STATUS" = collecting ] && [ "$SUBMITTED_DB" -ge "$count" ]; then
+        echo "  NOTE       : every reference is completed but the case is still 'collecting'"
+        echo "               (expected 'review': quorum met and nobody outstanding)"
+    fi
 fi
 echo
 echo "server log  : $ERROR_LINES ERROR/panic lines, $WARN_LINES WARN lines (VOUCH_LOG=warn)"

@@ -178,6 +178,20 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
         },
         Route {
             method: Method::GET,
+            path: format!("/api/v1/cases/{case_id}/report"),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/api/v1/cases/{case_id}/report.csv"),
+            body: None,
+            allowed: &[Admin, Ops, Hr],
+            success: 200,
+        },
+        Route {
+            method: Method::GET,
             path: "/api/v1/jobs?status=dead".into(),
             body: None,
             allowed: &[Admin],
@@ -194,11 +208,13 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
         ("RESEND", &[Admin, Ops][..], 202),
         ("WITHDRAW", &[Admin, Ops][..], 200),
         ("RETRY", &[Admin][..], 404),
+        ("DECIDE", &[Admin, Hr][..], 200),
     ] {
         routes.push(Route {
             method: Method::POST,
             path: path.into(),
-            body: None,
+            body: (path == "DECIDE")
+                .then(|| json!({"outcome": "approved", "rationale": "Strong references."})),
             allowed,
             success,
         });
@@ -296,6 +312,16 @@ async fn concrete_path(app: &TestApp, admin: &str, path: &str) -> String {
         "CANCEL" => format!("/api/v1/cases/{}/cancel", launched().await.0),
         "RESEND" => format!("/api/v1/references/{}/resend", launched().await.1),
         "WITHDRAW" => format!("/api/v1/references/{}/withdraw", launched().await.1),
+        "DECIDE" => {
+            let id = launched().await.0;
+            let res = app
+                .post(&format!("/api/v1/cases/{id}/close"), admin)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            format!("/api/v1/cases/{id}/decision")
+        }
         "RETRY" => format!("/api/v1/jobs/{}/retry", uuid::Uuid::now_v7()),
         other => other.to_owned(),
     }

@@ -14,5 +14,6 @@ mod nominations;
 mod profile_templates;
 mod providers;
 mod queue;
+mod report;
 mod validation;
 mod workflow;

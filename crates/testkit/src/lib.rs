@@ -143,6 +143,7 @@ pub struct TestConfig {
     pub workflow: WorkflowSettings,
     pub limits: api::LimitsSettings,
     pub report: engine::ReportSettings,
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for TestConfig {
@@ -154,6 +155,7 @@ impl Default for TestConfig {
                 public_requests_per_minute: 10_000,
             },
             report: engine::ReportSettings::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -194,7 +196,7 @@ impl TestApp {
         let settings = ServerSettings {
             bind: "127.0.0.1:0".into(),
             public_url: PUBLIC_URL.into(),
-            trusted_proxies: Vec::new(),
+            trusted_proxies: config.trusted_proxies.clone(),
             workers: Some(1),
         };
         let app = Application::build(settings, config.limits, engine.clone()).expect("bind");

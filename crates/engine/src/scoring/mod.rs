@@ -4,6 +4,8 @@
 
 pub mod csv;
 mod stats;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 
