@@ -165,6 +165,11 @@ pub fn counted_value(q: &Question, raw: &str) -> Option<f64> {
 
 /// Statistics of one dimension from the referees' means m(r, d).
 pub fn dimension_stats(dim: &Dimension, referee_means: &[f64]) -> DimensionScore {
+    // Sorted first: floating-point sums depend on order, and the report must not depend on
+    // the order in which referees answered.
+    let mut sorted = referee_means.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let referee_means = sorted.as_slice();
     let n = referee_means.len();
     let mut referee_scores: Vec<f64> = referee_means
         .iter()
@@ -271,6 +276,9 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
         }
     }
 
+    for means in per_dimension.values_mut() {
+        means.sort_by(|a, b| a.total_cmp(b));
+    }
     let dimensions: Vec<DimensionScore> = input
         .profile
         .iter()
