@@ -123,6 +123,7 @@ async fn stop_workers(
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
         .context("mail settings")?;
     let engine = open_engine_with(&settings, Arc::new(mail.clone())).await?;
@@ -141,7 +142,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let workers = spawn_workers(&engine, settings.workflow.workers, &stop_rx);
     let handle = app.handle();
     let server = tokio::spawn(app.run_until_stopped());
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: finishing in-flight requests and jobs");
     handle.stop(true).await;
     stop_workers(stop_tx, workers).await;
@@ -151,32 +152,36 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
         .context("mail settings")?;
     let engine = open_engine_with(&settings, Arc::new(mail.clone())).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = spawn_workers(&engine, settings.workflow.workers, &stop_rx);
     tracing::info!(workers = workers.len(), "vouch worker running");
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: finishing in-flight jobs");
     stop_workers(stop_tx, workers).await;
     mail.shutdown().await;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Installs the SIGTERM / Ctrl-C handlers now (so a signal that arrives while starting up
+/// is not lost to the default handler) and returns a future that resolves on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing a SIGTERM handler cannot fail on unix");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler cannot fail on unix");
+    async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
         }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
