@@ -14,7 +14,8 @@
 #      expected), CONNECTIONS at a time, on the drafts left by step 1.
 #
 # Knobs (environment): CONNECTIONS=50 THREADS=2 DURATION=30s WARMUP=5s REFERENCES=200
-# SUBMIT=1 (0 skips step 2) KEEP_TMP=0 VOUCH_BIN= (a binary to use instead of building) (1 keeps the temp dir: server log, mail, tokens)
+# SUBMIT=1 (0 skips step 2) SUBMIT_DURATION=20s QUIET_WAIT=600 (before each measurement,
+# wait up to this many seconds for the machine to be under 15% busy) KEEP_TMP=0 VOUCH_BIN= (a binary to use instead of building) (1 keeps the temp dir: server log, mail, tokens)
 # PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres (trust auth expected).
 #
 # Needs: cargo, psql, curl, jq, python3, wrk (installed with apt-get when missing).
@@ -27,6 +28,7 @@ WARMUP=${WARMUP:-5s}
 REFERENCES=${REFERENCES:-200}
 SUBMIT=${SUBMIT:-1}
 SUBMIT_DURATION=${SUBMIT_DURATION:-20s}   # wrk's -d for the submit run; must outlast it
+QUIET_WAIT=${QUIET_WAIT:-600}   # seconds to wait for other work (builds, tests) to finish
 KEEP_TMP=${KEEP_TMP:-0}
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
@@ -200,6 +202,81 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/r/$first")
 
 # ------------------------------------------------------------------ 5. load
 export TOKENS_FILE BENCH_THREADS=$THREADS
+# CPU accounting over a measurement: what the server, PostgreSQL, wrk and everything else
+# (another build, other tests) used, from /proc. The machine is shared, so a busy
+# neighbour shows up here instead of silently inflating the latencies.
+cat >"$TMP/cpu.py" <<'PY'
+import json, os, sys
+def snap():
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        rest = raw[raw.rindex(")") + 2:].split()
+        procs[pid] = [comm, int(rest[11]) + int(rest[12])]   # utime + stime
+    return {"cpu": cpu, "procs": procs}
+if sys.argv[1] == "snap":
+    json.dump(snap(), open(sys.argv[2], "w"))
+    sys.exit()
+# report BEFORE AFTER VOUCH_PID CHILDREN_CPU_SECONDS(wrk)
+a, b = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+vouch_pid, wrk_s = sys.argv[4], float(sys.argv[5])
+hz = os.sysconf("SC_CLK_TCK")
+ncpu = os.cpu_count()
+d = [y - x for x, y in zip(a["cpu"], b["cpu"])]
+total = sum(d[:8])                       # user nice system idle iowait irq softirq steal
+idle = d[3] + d[4]
+secs = total / hz / ncpu                 # wall seconds covered
+pct = lambda ticks: 100.0 * ticks / hz / secs   # % of one core
+per = {}
+for pid, (comm, t1) in b["procs"].items():
+    t0 = a["procs"].get(pid, [comm, 0])[1]
+    per[pid] = (comm, t1 - t0)
+vouch = per.get(vouch_pid, ("vouch", 0))[1]
+pg = sum(t for pid, (c, t) in per.items() if c == "postgres" or c.startswith("postgres"))
+busy = total - idle
+other = busy - vouch - pg - wrk_s * hz
+top = sorted(((t, c) for pid, (c, t) in per.items()
+              if pid != vouch_pid and not c.startswith("postgres") and t > 0), reverse=True)[:3]
+tops = ", ".join(f"{c} {pct(t):.0f}%" for t, c in top) or "none"
+print(f"vouch {pct(vouch):.0f}%, postgres {pct(pg):.0f}%, wrk {pct(wrk_s * hz):.0f}%, "
+      f"other {max(pct(other), 0):.0f}% (top: {tops}), idle {pct(idle):.0f}% "
+      f"-- % of one core, {ncpu} cores = {ncpu * 100}%")
+PY
+# Seconds of CPU used by this shell's finished children (wrk and friends): `times` must
+# run in this shell itself (a $(...) subshell starts from zero), so it writes to a file.
+children_cpu() {
+    tail -n1 "$1" | python3 -c 'import re,sys; print(sum(float(m)*60+float(s) for m,s in re.findall(r"(\d+)m([\d.]+)s", sys.stdin.read())))'
+}
+# Waits (at most QUIET_WAIT seconds) until the machine is nearly idle before measuring.
+busy_pct() {
+    local a b
+    a=$(head -n1 /proc/stat); sleep 2; b=$(head -n1 /proc/stat)
+    python3 -c 'import sys; a=[int(x) for x in sys.argv[1].split()[1:9]]; b=[int(x) for x in sys.argv[2].split()[1:9]]; d=[y-x for x,y in zip(a,b)]; print(round(100*(sum(d)-d[3]-d[4])/max(sum(d),1)))' "$a" "$b"
+}
+wait_quiet() {
+    local waited=0 p
+    while :; do
+        p=$(busy_pct)
+        [ "$p" -le 15 ] && return 0
+        if [ "$waited" -ge "$QUIET_WAIT" ]; then
+            log "machine still ${p}% busy after ${QUIET_WAIT}s; measuring anyway (see CPU lines)"
+            QUIET=0; return 0
+        fi
+        [ $((waited % 30)) -eq 0 ] && log "machine ${p}% busy (other work: $(ps -eo comm= --sort=-%cpu | grep -v -e '^vouch$' -e '^postgres$' -e '^ps$' | head -n3 | paste -sd, -)); waiting for it to settle"
+        sleep 3; waited=$((waited + 5))
+    done
+}
+QUIET=1
+
 bench_line() { grep '^BENCH ' "$1" | tail -n1; }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
@@ -208,16 +285,22 @@ BENCH_MODE=save wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --latency -s "$LUA
     >"$TMP/wrk_warmup.txt" 2>&1
 bench_line "$TMP/wrk_warmup.txt" >&2
 
+wait_quiet
 log "save: measuring, $DURATION, $CONNECTIONS connections, $THREADS threads"
+python3 "$TMP/cpu.py" snap "$TMP/cpu0.json"; times >"$TMP/times0"
 BENCH_MODE=save wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$BASE" \
     | tee "$TMP/wrk_save.txt"
+times >"$TMP/times1"; python3 "$TMP/cpu.py" snap "$TMP/cpu1.json"
 SAVE=$(bench_line "$TMP/wrk_save.txt")
 [ -n "$SAVE" ] || die "wrk printed no BENCH line"
+SAVE_CPU=$(python3 "$TMP/cpu.py" report "$TMP/cpu0.json" "$TMP/cpu1.json" "$SERVER_PID" \
+    "$(python3 -c "print($(children_cpu "$TMP/times1") - $(children_cpu "$TMP/times0"))")")
 
 SUBMIT_LINE=""
 if [ "$SUBMIT" = 1 ]; then
     # Every token once; wrk's clock runs for the whole -d, so its req/s is meaningless
     # here: throughput comes from the submitted_at span in the database instead.
+    wait_quiet
     log "submit: $count references once each, $CONNECTIONS at a time"
     BENCH_MODE=submit wrk -t"$THREADS" -c"$CONNECTIONS" -d"$SUBMIT_DURATION" --latency -s "$LUA" "$BASE" \
         | tee "$TMP/wrk_submit.txt"
@@ -255,6 +338,7 @@ printf '  latency    : p50 %s ms   p90 %s ms   p99 %s ms   max %s ms\n' \
     "$(field "$SAVE" p50_ms)" "$(field "$SAVE" p90_ms)" "$(field "$SAVE" p99_ms)" "$(field "$SAVE" max_ms)"
 printf '  non-303    : %s   (statuses: %s; socket errors: %s)\n' \
     "$(field "$SAVE" non303)" "$(field "$SAVE" statuses)" "$(field "$SAVE" socket_errors)"
+printf '  CPU        : %s\n' "$SAVE_CPU"
 if [ -n "$SUBMIT_LINE" ]; then
     tput=$(python3 -c "import sys; n,s=int(sys.argv[1]),float(sys.argv[2] or 0); print(f'{(n-1)/s:.1f}' if s>0 and n>1 else 'n/a')" "$SUBMITTED_DB" "$SPAN_S")
     echo
@@ -275,6 +359,7 @@ if [ -n "$SUBMIT_LINE" ]; then
     fi
 fi
 echo
+[ "$QUIET" = 1 ] || echo "WARNING     : the machine was busy with other work before a measurement; figures are inflated"
 echo "server log  : $ERROR_LINES ERROR/panic lines, $WARN_LINES WARN lines (VOUCH_LOG=warn)"
 if [ $((ERROR_LINES + WARN_LINES)) -gt 0 ]; then
     echo "  first ones:"

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use testkit::{Backend, TestApp, TestConfig};
 use uuid::Uuid;
 
-use crate::helpers::{field_error, problem};
+use crate::helpers::{LIKERT_KEYS, field_error, problem};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -24,25 +24,6 @@ on_both_databases!(
     two_simultaneous_submissions_store_exactly_one_response,
     the_questionnaire_as_json_saves_submits_and_names_bad_keys,
 );
-
-const LIKERT_KEYS: [&str; 16] = [
-    "values_shared",
-    "values_tradeoffs",
-    "dedication_success",
-    "dedication_extra_mile",
-    "dedication_minimum",
-    "accountability_mistakes",
-    "accountability_delivery",
-    "communication_proactive",
-    "communication_responsive",
-    "partnership_initiative",
-    "partnership_team",
-    "confidentiality_trust",
-    "scope_clarity",
-    "scope_surprises",
-    "expertise_quality",
-    "expertise_current",
-];
 
 /// A full, valid HTML submission of the default questionnaire.
 fn complete_form() -> Vec<(String, String)> {

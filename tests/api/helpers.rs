@@ -1,5 +1,25 @@
 //! Shared helpers of the API tests.
 
+/// The likert questions of the default questionnaire, in order.
+pub const LIKERT_KEYS: [&str; 16] = [
+    "values_shared",
+    "values_tradeoffs",
+    "dedication_success",
+    "dedication_extra_mile",
+    "dedication_minimum",
+    "accountability_mistakes",
+    "accountability_delivery",
+    "communication_proactive",
+    "communication_responsive",
+    "partnership_initiative",
+    "partnership_team",
+    "confidentiality_trust",
+    "scope_clarity",
+    "scope_surprises",
+    "expertise_quality",
+    "expertise_current",
+];
+
 /// Declares each listed `async fn name(app: TestApp)` as two tests, `name::sqlite` and
 /// `name::postgres`.
 #[macro_export]

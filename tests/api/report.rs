@@ -6,31 +6,13 @@ use engine::domain::Role;
 use serde_json::{Value, json};
 use testkit::{Backend, TestApp, TestConfig};
 
-use crate::helpers::{field_error, problem};
+use crate::helpers::{LIKERT_KEYS, field_error, problem};
 
-const LIKERT: [&str; 16] = [
-    "values_shared",
-    "values_tradeoffs",
-    "dedication_success",
-    "dedication_extra_mile",
-    "dedication_minimum",
-    "accountability_mistakes",
-    "accountability_delivery",
-    "communication_proactive",
-    "communication_responsive",
-    "partnership_initiative",
-    "partnership_team",
-    "confidentiality_trust",
-    "scope_clarity",
-    "scope_surprises",
-    "expertise_quality",
-    "expertise_current",
-];
 const REVERSED: [&str; 2] = ["dedication_minimum", "scope_surprises"];
 
 /// A submission where every rating counts as `level` (reverse-scored ones answered 6 − level).
 fn answers(level: u8, rehire: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut f: Vec<(String, String)> = LIKERT
+    let mut f: Vec<(String, String)> = LIKERT_KEYS
         .iter()
         .map(|k| {
             let v = if REVERSED.contains(k) {

@@ -11,7 +11,7 @@ use crate::audit::{self, Actor};
 use crate::cases::{NewReference, to_reference};
 use crate::credentials::token_hash;
 use crate::domain::{CaseStatus, ReferenceRequest, VettingCase, stored};
-use crate::entity::{nomination, provider, reference_request, user, vetting_case};
+use crate::entity::{nomination, reference_request, vetting_case};
 use crate::jobs::{OwnerNotice, Task};
 use crate::machine::CaseEvent;
 use crate::users::normalize_email;
@@ -141,14 +141,7 @@ impl Engine {
 
     pub async fn nomination_form(&self, token: &str) -> Result<NominationForm, EngineError> {
         let (row, case) = self.resolve_nomination_token(token).await?;
-        let provider = provider::Entity::find_by_id(case.provider_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "provider" })?;
-        let owner = user::Entity::find_by_id(case.owner_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let (provider, owner) = self.case_parties(&case).await?;
         let existing_emails = reference_request::Entity::find()
             .filter(reference_request::Column::CaseId.eq(case.id))
             .all(&self.db)

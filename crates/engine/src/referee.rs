@@ -16,9 +16,7 @@ use uuid::Uuid;
 use crate::audit::Actor;
 use crate::credentials::token_hash;
 use crate::domain::{CaseStatus, ReferenceStatus, stored};
-use crate::entity::{
-    answer, provider, reference_request, reference_token, response, user, vetting_case,
-};
+use crate::entity::{answer, reference_request, reference_token, response, vetting_case};
 use crate::machine::ReferenceEvent;
 use crate::profile::Dimension;
 use crate::questionnaire::{AnswerError, Question, validate_answers};
@@ -109,14 +107,7 @@ impl Engine {
         reference: &reference_request::Model,
         case: &vetting_case::Model,
     ) -> Result<RefereeForm, EngineError> {
-        let provider = provider::Entity::find_by_id(case.provider_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "provider" })?;
-        let owner = user::Entity::find_by_id(case.owner_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let (provider, owner) = self.case_parties(&case).await?;
         let version = templates::version_by_id(&self.db, case.template_version_id).await?;
         let mut draft = BTreeMap::new();
         if let Some(resp) = response::Entity::find()

@@ -15,7 +15,9 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::cases::to_reference;
 use crate::domain::{CaseStatus, ReferenceRequest, ReferenceStatus, VettingCase, stored};
-use crate::entity::{answer, reference_request, reference_token, response, vetting_case};
+use crate::entity::{
+    answer, provider, reference_request, reference_token, response, user, vetting_case,
+};
 use crate::jobs::{self, OwnerNotice, Task};
 use crate::machine::{CaseEvent, ReferenceEvent, case_transition, reference_transition};
 use crate::{Engine, EngineError};
@@ -62,6 +64,20 @@ pub(crate) async fn revoke_tokens(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Refuses an action that only makes sense while the case collects answers.
+fn require_collecting(case: &vetting_case::Model, action: &'static str) -> Result<(), EngineError> {
+    let status: CaseStatus = stored(&case.status)?;
+    if status == CaseStatus::Collecting {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidState {
+            entity: "case",
+            action,
+            current: status.as_str().to_owned(),
+        })
+    }
 }
 
 /// Moves a case to a new status, with its audit event.
@@ -141,6 +157,22 @@ pub(crate) async fn set_reference_status(
 }
 
 impl Engine {
+    /// The provider under vetting and the case owner (who asks, and is told).
+    pub(crate) async fn case_parties(
+        &self,
+        case: &vetting_case::Model,
+    ) -> Result<(provider::Model, user::Model), EngineError> {
+        let provider = provider::Entity::find_by_id(case.provider_id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "provider" })?;
+        let owner = user::Entity::find_by_id(case.owner_id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "user" })?;
+        Ok((provider, owner))
+    }
+
     pub(crate) async fn enqueue(
         &self,
         conn: &impl ConnectionTrait,
@@ -222,14 +254,7 @@ impl Engine {
         let txn = self.db.begin().await?;
         let reference = load_reference(&txn, reference_id).await?;
         let case = lock_case(&txn, reference.case_id).await?;
-        let case_status: CaseStatus = stored(&case.status)?;
-        if case_status != CaseStatus::Collecting {
-            return Err(EngineError::InvalidState {
-                entity: "case",
-                action: "resend a link in",
-                current: case_status.as_str().to_owned(),
-            });
-        }
+        require_collecting(&case, "resend a link in")?;
         revoke_tokens(&txn, reference_id, now).await?;
         let reference = set_reference_status(
             &txn,
@@ -347,14 +372,7 @@ impl Engine {
         let reference = load_reference(&txn, reference_id).await?;
         let case_id = reference.case_id;
         let case = lock_case(&txn, case_id).await?;
-        let case_status: CaseStatus = stored(&case.status)?;
-        if case_status != CaseStatus::Collecting {
-            return Err(EngineError::InvalidState {
-                entity: "case",
-                action: "decline in",
-                current: case_status.as_str().to_owned(),
-            });
-        }
+        require_collecting(&case, "decline in")?;
         // The link keeps resolving (to a "you declined" page), so it is not revoked.
         let mut reference = set_reference_status(
             &txn,
@@ -390,14 +408,7 @@ impl Engine {
         let reference = load_reference(&txn, reference_id).await?;
         let case_id = reference.case_id;
         let case = lock_case(&txn, case_id).await?;
-        let case_status: CaseStatus = stored(&case.status)?;
-        if case_status != CaseStatus::Collecting {
-            return Err(EngineError::InvalidState {
-                entity: "case",
-                action: "answer in",
-                current: case_status.as_str().to_owned(),
-            });
-        }
+        require_collecting(&case, "answer in")?;
         let response_id = self
             .claim_response_for_submission(&txn, &reference, &meta, now)
             .await?;

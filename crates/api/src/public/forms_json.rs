@@ -7,14 +7,13 @@ use chrono::{DateTime, Utc};
 use engine::EngineError;
 use engine::questionnaire::{Question, validate_answers};
 use engine::referee::SubmitError;
-use engine::workflow::SubmissionMeta;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
+use super::submission_meta;
 use crate::AppState;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ValidJson;
-use crate::security::client_ip;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicForm {
@@ -144,14 +143,7 @@ pub async fn post_form(
         return Err(ApiError::Validation(errors));
     }
     let result = if submit {
-        let meta = SubmissionMeta {
-            client_ip: client_ip(&req, &state.trusted_proxies).map(|ip| ip.to_string()),
-            user_agent: req
-                .headers()
-                .get("user-agent")
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(500).collect()),
-        };
+        let meta = submission_meta(&req, &state);
         state
             .engine
             .submit_referee_answers(&token, &raw, meta)

@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use engine::EngineError;
+use engine::workflow::SubmissionMeta;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -57,6 +58,18 @@ pub(crate) fn form_fields(body: &[u8]) -> Result<BTreeMap<String, String>, ApiEr
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| ApiError::BadRequest("the form could not be read".into()))?;
     Ok(pairs.into_iter().collect())
+}
+
+/// Where a submission came from (client address, user agent), for the fraud signals.
+pub(crate) fn submission_meta(req: &HttpRequest, state: &AppState) -> SubmissionMeta {
+    SubmissionMeta {
+        client_ip: security::client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(500).collect()),
+    }
 }
 
 /// The page for a link that cannot be used, the same whatever the reason it is unknown.

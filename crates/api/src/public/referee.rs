@@ -7,12 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use engine::domain::ReferenceStatus;
 use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, QuestionKind, validate_answers};
 use engine::referee::{RefereeForm, SubmitError};
-use engine::workflow::SubmissionMeta;
 use serde::{Deserialize, Serialize};
 
-use super::{form_fields, link_problem_page};
+use super::{form_fields, link_problem_page, submission_meta};
 use crate::AppState;
-use crate::security::client_ip;
 
 #[derive(Serialize)]
 struct Choice {
@@ -314,14 +312,7 @@ pub async fn post_form(
                     keep(errors),
                 );
             }
-            let meta = SubmissionMeta {
-                client_ip: client_ip(&req, &state.trusted_proxies).map(|ip| ip.to_string()),
-                user_agent: req
-                    .headers()
-                    .get("user-agent")
-                    .and_then(|v| v.to_str().ok())
-                    .map(|s| s.chars().take(500).collect()),
-            };
+            let meta = submission_meta(&req, &state);
             match state
                 .engine
                 .submit_referee_answers(&token, &answers, meta)

@@ -96,14 +96,7 @@ impl Engine {
             .one(&self.db)
             .await?
             .ok_or(EngineError::NotFound { entity: "case" })?;
-        let provider = provider::Entity::find_by_id(case.provider_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "provider" })?;
-        let owner = user::Entity::find_by_id(case.owner_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let (provider, owner) = self.case_parties(&case).await?;
         let version = template_version::Entity::find_by_id(case.template_version_id)
             .one(&self.db)
             .await?
@@ -433,14 +426,7 @@ impl Engine {
         {
             return Ok(Outcome::Done);
         }
-        let provider = provider::Entity::find_by_id(case.provider_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "provider" })?;
-        let owner = user::Entity::find_by_id(case.owner_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let (provider, owner) = self.case_parties(&case).await?;
         let token = new_token();
         let mut active: nomination::ActiveModel = nomination.clone().into();
         active.token_hash = Set(Some(token_hash(&token)));
@@ -501,14 +487,7 @@ impl Engine {
         else {
             return Ok(Outcome::Done);
         };
-        let provider = provider::Entity::find_by_id(case.provider_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "provider" })?;
-        let owner = user::Entity::find_by_id(case.owner_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let (provider, owner) = self.case_parties(&case).await?;
         let completed = reference_request::Entity::find()
             .filter(reference_request::Column::CaseId.eq(case_id))
             .filter(reference_request::Column::Status.eq(ReferenceStatus::Completed.as_str()))
