@@ -107,7 +107,7 @@ impl Engine {
         reference: &reference_request::Model,
         case: &vetting_case::Model,
     ) -> Result<RefereeForm, EngineError> {
-        let (provider, owner) = self.case_parties(&case).await?;
+        let (provider, owner) = self.case_parties(case).await?;
         let version = templates::version_by_id(&self.db, case.template_version_id).await?;
         let mut draft = BTreeMap::new();
         if let Some(resp) = response::Entity::find()
