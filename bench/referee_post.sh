@@ -13,10 +13,15 @@
 #   2. "submit" (SUBMIT=1): every token submitted exactly once (action=submit, 303
 #      expected), CONNECTIONS at a time, on the drafts left by step 1.
 #
-# Knobs (environment): CONNECTIONS=50 THREADS=2 DURATION=30s WARMUP=5s REFERENCES=200
-# SUBMIT=1 (0 skips step 2) SUBMIT_DURATION=20s QUIET_WAIT=600 (before each measurement,
-# wait up to this many seconds for the machine to be under 15% busy) KEEP_TMP=0 VOUCH_BIN= (a binary to use instead of building) (1 keeps the temp dir: server log, mail, tokens)
-# PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres (trust auth expected).
+# Knobs (environment), with defaults:
+#   CONNECTIONS=50 THREADS=2 DURATION=30s WARMUP=5s REFERENCES=200
+#   SUBMIT=1           0 skips step 2
+#   SUBMIT_DURATION=20s  wrk's -d for step 2 (wrk always runs its full -d)
+#   QUIET_WAIT=600     before each measurement, wait up to this many seconds for the
+#                      machine to be under 15% busy (the machine is shared with builds)
+#   KEEP_TMP=0         1 keeps the temp dir (server log, mail, tokens, wrk output)
+#   VOUCH_BIN=         use this binary instead of building (trying the script out only)
+#   PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres (trust auth expected)
 #
 # Needs: cargo, psql, curl, jq, python3, wrk (installed with apt-get when missing).
 set -euo pipefail
@@ -283,7 +288,7 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 log "save: warm-up, $WARMUP (not reported)"
 BENCH_MODE=save wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --latency -s "$LUA" "$BASE" \
     >"$TMP/wrk_warmup.txt" 2>&1
-bench_line "$TMP/wrk_warmup.txt" >&2
+grep -E '^(BENCH|WARNING) ' "$TMP/wrk_warmup.txt" >&2 || true
 
 wait_quiet
 log "save: measuring, $DURATION, $CONNECTIONS connections, $THREADS threads"
@@ -311,7 +316,7 @@ if [ "$SUBMIT" = 1 ]; then
            from responses where status = 'submitted'")
     SUBMITTED_DB=${SPAN%%|*}
     SPAN_S=${SPAN##*|}
-    sleep 1   # let the in-process worker see the last submission
+    # The move to review happens inside the submitting transactions: nothing to wait for.
     CASE_STATUS=$(api GET "/cases/$CASE_ID" | jq -r .status)
     COUNTS=$(api GET "/cases/$CASE_ID" | jq -c .counts)
 fi

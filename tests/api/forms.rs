@@ -23,6 +23,8 @@ on_both_databases!(
     unknown_superseded_and_expired_links_answer_404_404_and_410,
     two_simultaneous_submissions_store_exactly_one_response,
     the_questionnaire_as_json_saves_submits_and_names_bad_keys,
+    the_last_two_referees_answering_at_once_still_move_the_case_to_review,
+    two_simultaneous_first_saves_both_succeed_with_one_draft,
 );
 
 /// A full, valid HTML submission of the default questionnaire.
@@ -751,4 +753,88 @@ async fn public_routes_are_rate_limited_per_client_with_retry_after_sqlite() {
 #[tokio::test]
 async fn public_routes_are_rate_limited_per_client_with_retry_after_postgres() {
     rate_limit(Backend::Postgres).await;
+}
+
+async fn the_last_two_referees_answering_at_once_still_move_the_case_to_review(app: TestApp) {
+    let ops = app.token_for(Role::Ops).await;
+    let provider = app.create_provider(&ops).await;
+    let res = app
+        .post("/api/v1/cases", &ops)
+        .json(&json!({"provider_id": provider["id"], "min_responses": 2}))
+        .send()
+        .await
+        .unwrap();
+    let case_id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let emails: Vec<String> = [1, 2]
+        .iter()
+        .map(|n| format!("referee{n}@client{n}.example"))
+        .collect();
+    for n in 1..=2 {
+        app.add_reference(&ops, &case_id, n).await;
+    }
+    let res = app
+        .post(&format!("/api/v1/cases/{case_id}/launch"), &ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.engine.run_until_idle().await.unwrap();
+    let links: Vec<String> = emails
+        .iter()
+        .map(|e| app.links_sent_to(e).pop().unwrap())
+        .collect();
+    for link in &links {
+        app.client
+            .get(app.url(&format!("/r/{link}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let send = |link: &str| {
+        app.client
+            .post(app.url(&format!("/r/{link}")))
+            .form(&complete_form())
+            .send()
+    };
+    let (a, b) = tokio::join!(send(&links[0]), send(&links[1]));
+    assert_eq!(a.unwrap().status(), 303);
+    assert_eq!(b.unwrap().status(), 303);
+    let case: Value = app
+        .get(&format!("/api/v1/cases/{case_id}"), &ops)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["counts"]["completed"], 2);
+    assert_eq!(
+        case["status"], "review",
+        "each submission saw the other one"
+    );
+}
+
+async fn two_simultaneous_first_saves_both_succeed_with_one_draft(app: TestApp) {
+    let inv = invited(&app, 1).await;
+    let link = &inv.links[0];
+    let draft = [("q_values_shared", "4"), ("action", "save")];
+    let send = || {
+        app.client
+            .post(app.url(&format!("/r/{link}")))
+            .form(&draft)
+            .send()
+    };
+    let (a, b) = tokio::join!(send(), send());
+    assert_eq!(a.unwrap().status(), 303);
+    assert_eq!(b.unwrap().status(), 303);
+    let rows = response::Entity::find()
+        .filter(response::Column::ReferenceId.eq(inv.reference_ids[0]))
+        .all(app.engine.db())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(stored_answers(&app, inv.reference_ids[0]).await.len(), 1);
 }

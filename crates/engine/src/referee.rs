@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -182,23 +183,24 @@ impl Engine {
         self.form_for(&reference, &case).await
     }
 
-    /// The draft response row, created at first view (its `first_viewed_at`).
+    /// The draft response row, created at first view (its `first_viewed_at`). Two
+    /// requests creating it at once both succeed: the unique `reference_id` keeps one row.
     async fn ensure_draft(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
         reference_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Uuid, EngineError> {
-        if let Some(existing) = response::Entity::find()
-            .filter(response::Column::ReferenceId.eq(reference_id))
-            .one(conn)
-            .await?
-        {
+        let find = || {
+            response::Entity::find()
+                .filter(response::Column::ReferenceId.eq(reference_id))
+                .one(conn)
+        };
+        if let Some(existing) = find().await? {
             return Ok(existing.id);
         }
-        let id = Uuid::now_v7();
-        response::ActiveModel {
-            id: Set(id),
+        let row = response::ActiveModel {
+            id: Set(Uuid::now_v7()),
             reference_id: Set(reference_id),
             status: Set("draft".into()),
             first_viewed_at: Set(Some(now)),
@@ -207,10 +209,19 @@ impl Engine {
             user_agent: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(conn)
-        .await?;
-        Ok(id)
+        };
+        response::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(response::Column::ReferenceId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+        Ok(find()
+            .await?
+            .ok_or(EngineError::NotFound { entity: "response" })?
+            .id)
     }
 
     /// Stores answers as a draft to finish later. Values must be valid; required ones may

@@ -4,6 +4,7 @@
 //! event and enqueues the jobs it causes.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::QuerySelect;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -29,11 +30,19 @@ pub struct SubmissionMeta {
     pub user_agent: Option<String>,
 }
 
+/// Reads a case inside a transaction and, on PostgreSQL, locks its row until the
+/// transaction ends (`FOR UPDATE`), so that concurrent changes to one case (e.g. the last
+/// two referees submitting at once) see each other's effects instead of each deciding on
+/// a stale count. SQLite needs no lock: it runs one write transaction at a time.
 pub(crate) async fn lock_case(
     txn: &DatabaseTransaction,
     case_id: Uuid,
 ) -> Result<vetting_case::Model, EngineError> {
-    vetting_case::Entity::find_by_id(case_id)
+    let mut query = vetting_case::Entity::find_by_id(case_id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query
         .one(txn)
         .await?
         .ok_or(EngineError::NotFound { entity: "case" })

@@ -247,8 +247,40 @@ pub async fn show_form(
     }
 }
 
+/// Re-renders the form with `errors` next to their fields and everything typed kept.
+async fn rerender(
+    state: &AppState,
+    token: &str,
+    answers: BTreeMap<String, String>,
+    mut errors: Vec<AnswerError>,
+    consent: bool,
+    check_answers: bool,
+) -> HttpResponse {
+    let form = match state.engine.referee_form(token).await {
+        Ok(form) => form,
+        Err(e) => return link_problem_page(state, e),
+    };
+    if check_answers && let Err(found) = validate_answers(&form.questions, &answers, true) {
+        errors.splice(0..0, found);
+    }
+    let filled = Filled {
+        values: answers,
+        errors,
+        consent,
+        saved: false,
+    };
+    render_form(
+        state,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        token,
+        &form,
+        filled,
+    )
+}
+
 /// Saves a draft (`action=save`) or submits (`action=submit`). Errors re-render the form
-/// with everything typed kept.
+/// with everything typed kept. The form itself is only loaded when it has to be shown
+/// again: the common, valid post goes straight to the engine.
 #[post("/{token}")]
 pub async fn post_form(
     state: web::Data<AppState>,
@@ -256,10 +288,6 @@ pub async fn post_form(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let form = match state.engine.referee_form(&token).await {
-        Ok(form) => form,
-        Err(e) => return link_problem_page(&state, e),
-    };
     let Ok(fields) = form_fields(&body) else {
         return state.pages.message(
             StatusCode::BAD_REQUEST,
@@ -273,69 +301,53 @@ pub async fn post_form(
         .collect();
     let consent = fields.get("consent").is_some_and(|v| v == "on");
     let action = fields.get("action").map(String::as_str).unwrap_or("submit");
-    let keep = |errors: Vec<AnswerError>| Filled {
-        values: answers.clone(),
-        errors,
-        consent,
-        saved: false,
-    };
-    match action {
-        "save" => match state.engine.save_referee_draft(&token, &answers).await {
-            Ok(()) => HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/r/{token}?saved=1")))
-                .finish(),
-            Err(SubmitError::Invalid(errors)) => render_form(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &token,
-                &form,
-                keep(errors),
-            ),
-            Err(SubmitError::Engine(e)) => link_problem_page(&state, e),
-        },
-        "submit" => {
-            let mut errors = validate_answers(&form.questions, &answers, true)
-                .err()
-                .unwrap_or_default();
-            if !consent {
-                errors.push(AnswerError {
-                    key: "consent".into(),
-                    message: "Please tick this box to agree before sending.".into(),
-                });
-            }
-            if !errors.is_empty() {
-                return render_form(
-                    &state,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &token,
-                    &form,
-                    keep(errors),
-                );
-            }
+    let result = match action {
+        "save" => state.engine.save_referee_draft(&token, &answers).await,
+        "submit" if consent => {
             let meta = submission_meta(&req, &state);
-            match state
+            state
                 .engine
                 .submit_referee_answers(&token, &answers, meta)
                 .await
-            {
-                Ok(()) => HttpResponse::SeeOther()
-                    .insert_header(("Location", format!("/r/{token}/done")))
-                    .finish(),
-                Err(SubmitError::Invalid(errors)) => render_form(
-                    &state,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &token,
-                    &form,
-                    keep(errors),
-                ),
-                Err(SubmitError::Engine(e)) => link_problem_page(&state, e),
-            }
         }
-        _ => state.pages.message(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read",
-            &["Please go back and use one of the buttons at the end of the form."],
-        ),
+        "submit" => {
+            let missing_consent = AnswerError {
+                key: "consent".into(),
+                message: "Please tick this box to agree before sending.".into(),
+            };
+            return rerender(
+                &state,
+                &token,
+                answers,
+                vec![missing_consent],
+                consent,
+                true,
+            )
+            .await;
+        }
+        _ => {
+            return state.pages.message(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                &["Please go back and use one of the buttons at the end of the form."],
+            );
+        }
+    };
+    match result {
+        Ok(()) => {
+            let location = if action == "save" {
+                format!("/r/{token}?saved=1")
+            } else {
+                format!("/r/{token}/done")
+            };
+            HttpResponse::SeeOther()
+                .insert_header(("Location", location))
+                .finish()
+        }
+        Err(SubmitError::Invalid(errors)) => {
+            rerender(&state, &token, answers, errors, consent, false).await
+        }
+        Err(SubmitError::Engine(e)) => link_problem_page(&state, e),
     }
 }
 
