@@ -40,7 +40,10 @@ impl Engine {
         stop: Option<&watch::Receiver<bool>>,
     ) -> Result<WorkerReport, EngineError> {
         let claim = format!("{worker}:{}", Uuid::now_v7());
-        let jobs = claim_due(&self.db, &claim, self.now(), self.lease(), limit).await?;
+        let claimed_at = self.now();
+        let jobs = claim_due(&self.db, &claim, claimed_at, self.lease(), limit).await?;
+        let mut lease_until = claimed_at + self.lease();
+        let mut lost = std::collections::HashSet::new();
         let mut report = WorkerReport::default();
         for (i, job) in jobs.iter().enumerate() {
             if stop.is_some_and(|s| *s.borrow()) {
@@ -48,19 +51,30 @@ impl Engine {
                 report.released = self.release(&claim, rest).await?;
                 break;
             }
-            // The batch shares one lease; renew it for this job, or skip the job if the
-            // lease ran out meanwhile and another worker took it over.
-            match self.renew_lease(job.id, &claim).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(job_id = %job.id, "lease lost before the job started; skipped");
-                    continue;
+            // The batch shares one lease. While more than half of it is left the job is
+            // surely still ours; past that, renew it for this job, or skip the job if the
+            // lease ran out and another worker took it over.
+            let now = self.now();
+            if lease_until - now <= self.lease() / 2 {
+                let rest: Vec<Uuid> = jobs[i..].iter().map(|j| j.id).collect();
+                match self.renew_leases(&rest, &claim).await {
+                    Ok(until) => {
+                        lease_until = until;
+                        lost.clear();
+                        lost.extend(rest);
+                        for id in self.jobs_held(&jobs[i..], &claim, until).await? {
+                            lost.remove(&id);
+                        }
+                    }
+                    Err(e) => {
+                        let _ = self.release(&claim, rest).await;
+                        return Err(e);
+                    }
                 }
-                Err(e) => {
-                    let rest: Vec<Uuid> = jobs[i..].iter().map(|j| j.id).collect();
-                    let _ = self.release(&claim, rest).await;
-                    return Err(e);
-                }
+            }
+            if lost.contains(&job.id) {
+                tracing::warn!(job_id = %job.id, "lease lost before the job started; skipped");
+                continue;
             }
             if let Err(e) = self.run_claimed(job.clone(), &claim).await {
                 // Hand back what was not started, so it does not wait out the lease.
@@ -73,18 +87,42 @@ impl Engine {
         Ok(report)
     }
 
-    /// Extends the lease of a job this claim holds; false when the claim is lost.
-    async fn renew_lease(&self, job_id: Uuid, claim: &str) -> Result<bool, EngineError> {
+    /// Extends the lease of the jobs this claim still holds (not those another worker took
+    /// over after our lease ran out); returns the new end of the lease.
+    async fn renew_leases(
+        &self,
+        ids: &[Uuid],
+        claim: &str,
+    ) -> Result<chrono::DateTime<chrono::Utc>, EngineError> {
         let now = self.now();
-        let res = job::Entity::update_many()
-            .col_expr(job::Column::LeaseUntil, Expr::value(now + self.lease()))
-            .filter(job::Column::Id.eq(job_id))
+        let until = now + self.lease();
+        job::Entity::update_many()
+            .col_expr(job::Column::LeaseUntil, Expr::value(until))
+            .filter(job::Column::Id.is_in(ids.iter().copied()))
             .filter(job::Column::LockedBy.eq(claim))
             .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
             .filter(job::Column::LeaseUntil.gt(now))
             .exec(&self.db)
             .await?;
-        Ok(res.rows_affected == 1)
+        Ok(until)
+    }
+
+    /// Which of `jobs` this claim holds with a lease ending at `until`.
+    async fn jobs_held(
+        &self,
+        jobs: &[job::Model],
+        claim: &str,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Uuid>, EngineError> {
+        Ok(job::Entity::find()
+            .filter(job::Column::Id.is_in(jobs.iter().map(|j| j.id)))
+            .filter(job::Column::LockedBy.eq(claim))
+            .filter(job::Column::LeaseUntil.eq(until))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|j| j.id)
+            .collect())
     }
 
     /// Runs every job that is due now, including those that become due while running
