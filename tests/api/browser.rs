@@ -9,7 +9,7 @@
 //! With `VOUCH_UPDATE_SCREENSHOTS=1` it writes `docs/screenshots/form-phone.png` and
 //! `form-desktop.png`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use engine::domain::Role;
@@ -27,8 +27,13 @@ struct Tools {
     chromium: PathBuf,
 }
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The checkout being tested. Read when the test runs (cargo sets it then too): the value
+/// compiled in names whichever checkout built the binary, and checkouts that share a target
+/// dir share binaries.
+fn repo_root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 fn on_path(program: &str) -> Option<PathBuf> {
@@ -138,16 +143,17 @@ async fn referee_completes_the_form_in_a_real_browser_on_a_phone() {
     let phone_link = form_link(&app, &references[0]);
     let desktop_link = form_link(&app, &references[1]);
 
+    let root = repo_root();
     let temp = tempfile::tempdir().unwrap();
     let screenshots = if std::env::var("VOUCH_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
-        repo_root().join("docs/screenshots")
+        root.join("docs/screenshots")
     } else {
         temp.path().to_owned()
     };
     let mut command = Command::new(&tools.node);
     command
-        .arg(repo_root().join("tests/browser/referee.mjs"))
-        .current_dir(repo_root())
+        .arg(root.join("tests/browser/referee.mjs"))
+        .current_dir(&root)
         .env("VOUCH_FORM_URL", &phone_link)
         .env("VOUCH_FORM_URL_2", &desktop_link)
         .env("VOUCH_SCREENSHOT_DIR", &screenshots)

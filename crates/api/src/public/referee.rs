@@ -185,7 +185,7 @@ fn render_form(
                 .questions
                 .iter()
                 .find(|q| q.key == e.key)
-                .map(|q| q.prompt.clone())
+                .map(|q| q.prompt.trim_end_matches(['.', '?']).to_owned())
                 .unwrap_or_else(|| "Agreement".into());
             SummaryError {
                 anchor: format!("field-{}", e.key),
