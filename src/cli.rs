@@ -33,6 +33,8 @@ pub enum Command {
     Admin(AdminCommand),
     /// Check the configuration, the database and mail delivery, and say what is wrong.
     Doctor,
+    /// Seed a realistic case with answers into the configured database and say where to look.
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]

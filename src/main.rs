@@ -2,6 +2,7 @@
 //! engine, HTTP server) and runs the command asked for.
 
 mod cli;
+mod demo;
 mod settings;
 
 use std::io::BufRead;
@@ -91,6 +92,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(cmd) => admin(settings, cmd).await,
         Command::Doctor => doctor(settings).await,
+        Command::Demo => {
+            let engine = open_engine(&settings).await?;
+            demo::run(&settings, &engine).await
+        }
     }
 }
 

@@ -308,3 +308,26 @@ fn worker_and_serve_stop_cleanly_on_sigterm() {
         );
     }
 }
+
+#[test]
+fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
+    let db = testkit::TestDb::sqlite();
+    for _ in 0..2 {
+        let out = vouch(&db.url, &["demo"], None);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("is ready (review)"), "{stdout}");
+        assert!(
+            stdout.contains("recommendation review, 4 of 5 referees answered, 1 flag(s)"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("/api/v1/cases/"),
+            "says where to look: {stdout}"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! `vouch demo`: seeds a realistic, finished-collecting case into the configured database,
+//! through the same engine calls the API uses, so a newcomer sees a populated report at
+//! once. Invitations really go out through the configured mail transport (by default as
+//! `.eml` files in `mail.dir`).
+
+use anyhow::Context;
+use engine::Engine;
+use engine::audit::Actor;
+use engine::cases::{NewCase, NewReference};
+use engine::domain::Role;
+use engine::providers::NewProvider;
+use engine::users::NewUser;
+use engine::workflow::SubmissionMeta;
+
+use crate::settings::Settings;
+
+const LIKERT: [&str; 16] = [
+    "values_shared",
+    "values_tradeoffs",
+    "dedication_success",
+    "dedication_extra_mile",
+    "dedication_minimum",
+    "accountability_mistakes",
+    "accountability_delivery",
+    "communication_proactive",
+    "communication_responsive",
+    "partnership_initiative",
+    "partnership_team",
+    "confidentiality_trust",
+    "scope_clarity",
+    "scope_surprises",
+    "expertise_quality",
+    "expertise_current",
+];
+
+/// One referee's answers: a base rating per question (reverse-scored ones are given as
+/// the referee would tick them), rehire, and comments.
+struct Story {
+    name: &'static str,
+    email: &'static str,
+    company: &'static str,
+    relationship: &'static str,
+    ratings: [&'static str; 16],
+    rehire: &'static str,
+    strengths: &'static str,
+    concerns: &'static str,
+}
+
+const STORIES: [Story; 4] = [
+    Story {
+        name: "Amira Haddad",
+        email: "amira@northwind-outdoor.example",
+        company: "Northwind Outdoor",
+        relationship: "CFO, client since 2021",
+        ratings: [
+            "5", "5", "5", "4", "1", "5", "4", "5", "4", "5", "5", "5", "4", "2", "5", "4",
+        ],
+        rehire: "yes",
+        strengths: "They treat our numbers as if their own bonus depended on them. Month-end close went from 12 days to 5.",
+        concerns: "Their senior partner is stretched in January; book the year-end work early.",
+    },
+    Story {
+        name: "Jonas Lindqvist",
+        email: "jonas@bluepeak-labs.example",
+        company: "Bluepeak Labs",
+        relationship: "Founder, client 2022–2024",
+        ratings: [
+            "4", "4", "4", "4", "2", "4", "4", "3", "4", "4", "4", "5", "4", "2", "4", "4",
+        ],
+        rehire: "yes",
+        strengths: "Honest about what they do not know, and they bring in specialists without upselling.",
+        concerns: "",
+    },
+    Story {
+        name: "Priya Raman",
+        email: "priya@kestrel-health.example",
+        company: "Kestrel Health",
+        relationship: "Head of Finance, client since 2023",
+        ratings: [
+            "4", "2", "4", "3", "2", "3", "3", "2", "3", "3", "4", "4", "3", "3", "5", "5",
+        ],
+        rehire: "unsure",
+        strengths: "Technically excellent on revenue recognition.",
+        concerns: "We often had to chase them for updates; problems surfaced late twice.",
+    },
+    Story {
+        name: "Tom Okafor",
+        email: "tom@harbourline.example",
+        company: "Harbourline Logistics",
+        relationship: "COO, client since 2020",
+        ratings: [
+            "5", "4", "5", "5", "1", "4", "5", "4", "4", "4", "5", "5", "5", "1", "4", "4",
+        ],
+        rehire: "yes",
+        strengths: "Feels like part of our team; they joined our planning days unasked.",
+        concerns: "",
+    },
+];
+
+pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
+    let admin = match engine
+        .find_user_by_email("demo-admin@vouch.example")
+        .await?
+    {
+        Some(user) => user,
+        None => {
+            engine
+                .create_user(NewUser {
+                    email: "demo-admin@vouch.example",
+                    name: "Dana Demo",
+                    role: Role::Admin,
+                    password: None,
+                })
+                .await?
+        }
+    };
+    let token = engine.create_api_token(admin.id, "demo").await?;
+    let actor = Actor::User(admin.id);
+    let provider = engine
+        .create_provider(
+            NewProvider {
+                name: "Ledgerline Fractional Finance".into(),
+                category: "accounting".into(),
+                website: Some("https://ledgerline.example".into()),
+                contact_name: "Sam Ledger".into(),
+                contact_email: "sam@ledgerline.example".into(),
+            },
+            admin.id,
+        )
+        .await?;
+    let case = engine
+        .create_case(
+            NewCase {
+                provider_id: provider.id,
+                title: Some("Fractional CFO services 2027".into()),
+                template_id: None,
+                min_responses: 3,
+                deadline_days: 14,
+            },
+            admin.id,
+        )
+        .await?;
+    let mut references = Vec::new();
+    for s in &STORIES {
+        references.push(
+            engine
+                .add_reference(
+                    case.id,
+                    NewReference {
+                        name: s.name.into(),
+                        email: s.email.into(),
+                        company: s.company.into(),
+                        relationship: s.relationship.into(),
+                    },
+                    &actor,
+                )
+                .await?,
+        );
+    }
+    let decliner = engine
+        .add_reference(
+            case.id,
+            NewReference {
+                name: "Lena Fischer".into(),
+                email: "lena@brightmoor.example".into(),
+                company: "Brightmoor Studio".into(),
+                relationship: "Operations lead, client in 2022".into(),
+            },
+            &actor,
+        )
+        .await?;
+    engine.launch_case(case.id, &actor).await?;
+    engine
+        .run_until_idle()
+        .await
+        .context("sending the invitations")?;
+    for (i, (story, reference)) in STORIES.iter().zip(&references).enumerate() {
+        let mut answers: Vec<(String, String)> = LIKERT
+            .iter()
+            .zip(story.ratings)
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        answers.push(("rehire".into(), story.rehire.into()));
+        answers.push(("strengths".into(), story.strengths.into()));
+        if !story.concerns.is_empty() {
+            answers.push(("concerns".into(), story.concerns.into()));
+        }
+        engine
+            .submit_response(
+                reference.id,
+                answers,
+                SubmissionMeta {
+                    client_ip: Some(format!("198.51.100.{}", 10 + i)),
+                    user_agent: Some("vouch demo".into()),
+                },
+            )
+            .await?;
+    }
+    engine
+        .decline_reference(
+            decliner.id,
+            Some("I only worked with them for a month.".into()),
+        )
+        .await?;
+    engine.run_until_idle().await?;
+    let report = engine.case_report(case.id).await?;
+
+    let base = settings.server.public_url.trim_end_matches('/');
+    println!(
+        "Demo case \"{}\" for {} is ready ({}).",
+        case.title, provider.name, report.status
+    );
+    println!(
+        "  alignment {}, recommendation {}, {} of {} referees answered, {} flag(s)",
+        report
+            .alignment_score
+            .map(|a| format!("{a:.1}"))
+            .unwrap_or_else(|| "n/a".into()),
+        serde_json::to_value(report.recommendation)?
+            .as_str()
+            .unwrap_or_default(),
+        report.responses,
+        report.invited,
+        report.flags.len()
+    );
+    println!();
+    println!("Start the server with `vouch serve`, then:");
+    println!("  export TOKEN={token}   # admin API token of demo-admin@vouch.example");
+    println!(
+        "  curl -s {base}/api/v1/cases/{}/report -H \"Authorization: Bearer $TOKEN\"",
+        case.id
+    );
+    println!(
+        "  curl -s {base}/api/v1/cases/{}/events -H \"Authorization: Bearer $TOKEN\"",
+        case.id
+    );
+    println!(
+        "API docs: {base}/api/docs/   Emails sent: see mail.dir ({})",
+        settings.mail.dir.display()
+    );
+    Ok(())
+}
