@@ -9,31 +9,14 @@ use engine::audit::Actor;
 use engine::cases::{NewCase, NewReference};
 use engine::domain::Role;
 use engine::providers::NewProvider;
+use engine::questionnaire::{QuestionKind, default_questions};
 use engine::users::NewUser;
 use engine::workflow::SubmissionMeta;
 
 use crate::settings::Settings;
 
-const LIKERT: [&str; 16] = [
-    "values_shared",
-    "values_tradeoffs",
-    "dedication_success",
-    "dedication_extra_mile",
-    "dedication_minimum",
-    "accountability_mistakes",
-    "accountability_delivery",
-    "communication_proactive",
-    "communication_responsive",
-    "partnership_initiative",
-    "partnership_team",
-    "confidentiality_trust",
-    "scope_clarity",
-    "scope_surprises",
-    "expertise_quality",
-    "expertise_current",
-];
-
-/// One referee's answers: a base rating per question (reverse-scored ones are given as
+/// One referee's answers: a rating per likert question of the default questionnaire, in its
+/// order (reverse-scored ones are given as
 /// the referee would tick them), rehire, and comments.
 struct Story {
     name: &'static str,
@@ -174,11 +157,16 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         .run_until_idle()
         .await
         .context("sending the invitations")?;
+    let likert: Vec<String> = default_questions()
+        .into_iter()
+        .filter(|q| q.kind == QuestionKind::Likert)
+        .map(|q| q.key)
+        .collect();
     for (i, (story, reference)) in STORIES.iter().zip(&references).enumerate() {
-        let mut answers: Vec<(String, String)> = LIKERT
+        let mut answers: Vec<(String, String)> = likert
             .iter()
             .zip(story.ratings)
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.clone(), v.to_string()))
             .collect();
         answers.push(("rehire".into(), story.rehire.into()));
         answers.push(("strengths".into(), story.strengths.into()));
