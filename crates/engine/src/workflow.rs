@@ -66,9 +66,18 @@ pub(crate) async fn revoke_tokens(
     reference_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
+    revoke_tokens_of(conn, &[reference_id], now).await
+}
+
+/// Stops every live link of these references.
+pub(crate) async fn revoke_tokens_of(
+    conn: &impl ConnectionTrait,
+    reference_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
     reference_token::Entity::update_many()
         .col_expr(reference_token::Column::RevokedAt, Expr::value(now))
-        .filter(reference_token::Column::ReferenceId.eq(reference_id))
+        .filter(reference_token::Column::ReferenceId.is_in(reference_ids.iter().copied()))
         .filter(reference_token::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
@@ -331,12 +340,7 @@ impl Engine {
             .into_iter()
             .map(|r| r.id)
             .collect();
-        reference_token::Entity::update_many()
-            .col_expr(reference_token::Column::RevokedAt, Expr::value(now))
-            .filter(reference_token::Column::ReferenceId.is_in(ids))
-            .filter(reference_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        revoke_tokens_of(&txn, &ids, now).await?;
         txn.commit().await?;
         self.case(case_id).await
     }
