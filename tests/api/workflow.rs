@@ -770,6 +770,10 @@ async fn timeline_lists_every_change_oldest_first(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 200);
     let events: Value = res.json().await.unwrap();
+    assert!(
+        events["next_cursor"].is_null(),
+        "the whole timeline is one page"
+    );
     let kinds: Vec<(String, String)> = events["items"]
         .as_array()
         .unwrap()

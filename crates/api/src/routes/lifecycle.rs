@@ -107,9 +107,11 @@ pub async fn withdraw_reference(
     Ok(HttpResponse::Ok().json(reference))
 }
 
+/// The whole timeline in one page (`next_cursor` is always null), in the list shape.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Timeline {
     pub items: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
 }
 
 /// The case's audit timeline, oldest first.
@@ -126,7 +128,10 @@ pub async fn case_events(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let items = state.engine.case_events(*id).await?;
-    Ok(HttpResponse::Ok().json(Timeline { items }))
+    Ok(HttpResponse::Ok().json(Timeline {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]

@@ -28,9 +28,11 @@ pub struct CreateTemplate {
     pub questions: Vec<Question>,
 }
 
+/// Every template in one page (`next_cursor` is always null), in the list shape.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TemplateList {
     pub items: Vec<Template>,
+    pub next_cursor: Option<String>,
 }
 
 /// Every template with all its versions.
@@ -41,7 +43,10 @@ pub async fn list_templates(
     _: Admin,
 ) -> Result<HttpResponse, ApiError> {
     let items = state.engine.list_templates().await?;
-    Ok(HttpResponse::Ok().json(TemplateList { items }))
+    Ok(HttpResponse::Ok().json(TemplateList {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Publish a template (or a new version of one). Published versions never change.
