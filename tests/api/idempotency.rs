@@ -12,6 +12,7 @@ on_both_databases!(
     repeated_key_with_a_different_body_is_rejected,
     keys_are_scoped_to_the_caller,
     failed_requests_are_replayed_too,
+    stored_answers_older_than_a_day_are_purged,
 );
 
 fn body(name: &str) -> Value {
@@ -128,4 +129,42 @@ async fn failed_requests_are_replayed_too(app: TestApp) {
         field_error(res, "name").await;
     }
     assert_eq!(provider_count(&app, &ops).await, 0);
+}
+
+async fn stored_answers_older_than_a_day_are_purged(app: TestApp) {
+    let ops = app.token_for(Role::Ops).await;
+    let res = app
+        .post("/api/v1/providers", &ops)
+        .header("Idempotency-Key", "old-key")
+        .json(&body("Old"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        app.engine
+            .purge_idempotency_keys(chrono::Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock.advance(chrono::Duration::hours(25));
+    assert_eq!(
+        app.engine
+            .purge_idempotency_keys(chrono::Duration::days(1))
+            .await
+            .unwrap(),
+        1
+    );
+    // The key is free again: the same request now creates a new provider.
+    let res = app
+        .post("/api/v1/providers", &ops)
+        .header("Idempotency-Key", "old-key")
+        .json(&body("Old"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+    assert_eq!(provider_count(&app, &ops).await, 2);
 }

@@ -1,7 +1,6 @@
 //! Stored outcomes of POST requests sent with an `Idempotency-Key`, so a client that
 //! retries after a timeout gets the first answer instead of a second object.
 
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
 
@@ -36,7 +35,7 @@ impl Engine {
             request_hash: Set(request_hash.to_owned()),
             status_code: Set(None),
             response_body: Set(None),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
         }
         .insert(&self.db)
         .await;
@@ -82,6 +81,17 @@ impl Engine {
         .update(&self.db)
         .await?;
         Ok(())
+    }
+
+    /// Deletes stored answers older than `keep` (clients retry within minutes, not days),
+    /// so the table does not grow forever. Returns how many were removed.
+    pub async fn purge_idempotency_keys(&self, keep: chrono::Duration) -> Result<u64, EngineError> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let res = idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::CreatedAt.lt(self.now() - keep))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
     }
 
     /// Forgets a claim whose request failed on our side, so the client can retry it.

@@ -253,8 +253,18 @@ impl Worker {
     pub async fn run(mut self) -> WorkerReport {
         let poll = StdDuration::from_millis(self.engine.settings.poll_interval_ms.max(10));
         let mut total = WorkerReport::default();
+        let mut last_purge = std::time::Instant::now();
         tracing::info!(worker = %self.name, "worker started");
         while !*self.stop.borrow() {
+            // Housekeeping, hourly: stored Idempotency-Key answers are kept for a day.
+            if last_purge.elapsed() >= StdDuration::from_secs(3600) {
+                last_purge = std::time::Instant::now();
+                match self.engine.purge_idempotency_keys(Duration::days(1)).await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "old idempotency keys purged"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
+                }
+            }
             match self
                 .engine
                 .run_due_jobs(&self.name, 10, Some(&self.stop))
