@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use testkit::{Backend, TestApp, TestConfig};
 
 use crate::helpers::{field_error, problem};
-use crate::on_both_databases;
+use crate::{on_both_backends, on_both_databases};
 
 on_both_databases!(
     new_case_is_a_draft_with_contract_defaults,
@@ -182,7 +182,7 @@ async fn case_for_unknown_provider_is_a_field_error(app: TestApp) {
     field_error(res, "template_id").await;
 }
 
-async fn reference_limit(backend: Backend) {
+async fn references_beyond_the_configured_maximum_are_rejected(backend: Backend) {
     let mut config = TestConfig::default();
     config.workflow.max_references_per_case = 2;
     let Some(app) = TestApp::spawn_with(backend, config).await else {
@@ -210,12 +210,4 @@ async fn reference_limit(backend: Backend) {
     assert!(body["detail"].as_str().unwrap().contains("at most 2"));
 }
 
-#[tokio::test]
-async fn references_beyond_the_configured_maximum_are_rejected_sqlite() {
-    reference_limit(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn references_beyond_the_configured_maximum_are_rejected_postgres() {
-    reference_limit(Backend::Postgres).await;
-}
+on_both_backends!(references_beyond_the_configured_maximum_are_rejected);

@@ -10,7 +10,7 @@ use testkit::{Backend, TestApp, TestConfig};
 use uuid::Uuid;
 
 use crate::helpers::{LIKERT_KEYS, field_error, problem};
-use crate::on_both_databases;
+use crate::{on_both_backends, on_both_databases};
 
 on_both_databases!(
     opening_the_link_shows_the_questionnaire_and_marks_it_opened,
@@ -703,7 +703,7 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
     problem(res, 404).await;
 }
 
-async fn rate_limit(backend: Backend) {
+async fn public_routes_are_rate_limited_per_client_with_retry_after(backend: Backend) {
     let mut config = TestConfig::default();
     config.limits.public_requests_per_minute = 3;
     let Some(app) = TestApp::spawn_with(backend, config).await else {
@@ -743,16 +743,6 @@ async fn rate_limit(backend: Backend) {
     // Staff routes are not limited this way.
     let res = app.get("/api/v1/me", &inv.ops).send().await.unwrap();
     assert_eq!(res.status(), 200);
-}
-
-#[tokio::test]
-async fn public_routes_are_rate_limited_per_client_with_retry_after_sqlite() {
-    rate_limit(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn public_routes_are_rate_limited_per_client_with_retry_after_postgres() {
-    rate_limit(Backend::Postgres).await;
 }
 
 async fn the_last_two_referees_answering_at_once_still_move_the_case_to_review(app: TestApp) {
@@ -838,3 +828,5 @@ async fn two_simultaneous_first_saves_both_succeed_with_one_draft(app: TestApp) 
     assert_eq!(rows.len(), 1);
     assert_eq!(stored_answers(&app, inv.reference_ids[0]).await.len(), 1);
 }
+
+on_both_backends!(public_routes_are_rate_limited_per_client_with_retry_after);

@@ -44,6 +44,27 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Like `on_both_databases!`, for scenarios that build their own app (custom config):
+/// each listed `async fn name(backend: Backend)` runs as `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(testkit::Backend::Sqlite).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(testkit::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
 /// Asserts a problem+json answer with `status`, and returns its body.
 pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(res.status().as_u16(), status, "status");

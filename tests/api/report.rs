@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use testkit::{Backend, TestApp, TestConfig};
 
 use crate::helpers::{LIKERT_KEYS, field_error, problem};
+use crate::on_both_backends;
 
 const REVERSED: [&str; 2] = ["dedication_minimum", "scope_surprises"];
 
@@ -111,7 +112,7 @@ async fn report(app: &TestApp, case: &Case) -> Value {
     res.json().await.unwrap()
 }
 
-async fn whole_case(backend: Backend) {
+async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Backend) {
     let config = TestConfig {
         trusted_proxies: vec!["127.0.0.1".into()],
         ..TestConfig::default()
@@ -311,17 +312,7 @@ async fn whole_case(backend: Backend) {
     assert_eq!(decided["data"]["outcome"], "approved_with_conditions");
 }
 
-#[tokio::test]
-async fn a_whole_case_produces_the_expected_report_csv_and_decision_sqlite() {
-    whole_case(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_whole_case_produces_the_expected_report_csv_and_decision_postgres() {
-    whole_case(Backend::Postgres).await;
-}
-
-async fn suspicious(backend: Backend) {
+async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
@@ -389,12 +380,7 @@ async fn suspicious(backend: Backend) {
     problem(res, 404).await;
 }
 
-#[tokio::test]
-async fn suspicious_responses_raise_fraud_flags_sqlite() {
-    suspicious(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn suspicious_responses_raise_fraud_flags_postgres() {
-    suspicious(Backend::Postgres).await;
-}
+on_both_backends!(
+    a_whole_case_produces_the_expected_report_csv_and_decision,
+    suspicious_responses_raise_fraud_flags
+);

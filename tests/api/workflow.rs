@@ -12,7 +12,7 @@ use testkit::{TestApp, TestConfig};
 use uuid::Uuid;
 
 use crate::helpers::{field_error, problem};
-use crate::on_both_databases;
+use crate::{on_both_backends, on_both_databases};
 
 on_both_databases!(
     launch_invites_every_pending_reference_by_email,
@@ -453,7 +453,9 @@ async fn permanent_failure_bounces_the_reference_and_tells_the_owner(app: TestAp
     );
 }
 
-async fn dead_letter(backend: testkit::Backend) {
+async fn exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_delivers(
+    backend: testkit::Backend,
+) {
     let mut config = TestConfig::default();
     config.workflow.max_attempts = 2;
     let Some(app) = TestApp::spawn_with(backend, config).await else {
@@ -521,16 +523,6 @@ async fn dead_letter(backend: testkit::Backend) {
         .await
         .unwrap();
     problem(res, 404).await;
-}
-
-#[tokio::test]
-async fn exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_delivers_sqlite() {
-    dead_letter(testkit::Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_delivers_postgres() {
-    dead_letter(testkit::Backend::Postgres).await;
 }
 
 /// Puts a finished job back as if its worker had died holding it.
@@ -809,3 +801,5 @@ async fn timeline_lists_every_change_oldest_first(app: TestApp) {
         .unwrap();
     problem(res, 404).await;
 }
+
+on_both_backends!(exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_delivers);
