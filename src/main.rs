@@ -72,7 +72,8 @@ async fn open_engine_with(
         .context("migrations failed")?;
     let engine = Engine::new(db, settings.workflow.clone(), Arc::new(SystemClock), mail)
         .with_report(settings.report.clone())
-        .with_scoring(settings.scoring.clone());
+        .with_scoring(settings.scoring.clone())
+        .with_auth(settings.auth.clone());
     engine
         .seed_defaults()
         .await

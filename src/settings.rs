@@ -21,6 +21,7 @@ pub struct Settings {
     pub limits: api::LimitsSettings,
     pub report: engine::ReportSettings,
     pub scoring: engine::ScoringSettings,
+    pub auth: engine::AuthSettings,
 }
 
 impl Settings {

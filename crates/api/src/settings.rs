@@ -32,12 +32,15 @@ impl Default for ServerSettings {
 pub struct LimitsSettings {
     /// Requests per minute per client address on the public routes.
     pub public_requests_per_minute: u32,
+    /// Sign-in attempts per minute per client address on `/ui/login`.
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for LimitsSettings {
     fn default() -> Self {
         Self {
             public_requests_per_minute: 60,
+            login_attempts_per_minute: 10,
         }
     }
 }

@@ -213,6 +213,24 @@ impl Engine {
         })
     }
 
+    /// How many cases are in each status (every status present, zero included).
+    pub async fn case_counts(&self) -> Result<BTreeMap<CaseStatus, u64>, EngineError> {
+        let rows: Vec<(String, i64)> = vetting_case::Entity::find()
+            .select_only()
+            .column(vetting_case::Column::Status)
+            .column_as(vetting_case::Column::Id.count(), "n")
+            .group_by(vetting_case::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut counts: BTreeMap<CaseStatus, u64> =
+            CaseStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        for (status, n) in rows {
+            counts.insert(stored(&status)?, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+
     /// The questionnaire a case was (or will be) launched with.
     pub async fn case_questions(
         &self,

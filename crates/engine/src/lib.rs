@@ -8,6 +8,7 @@ pub mod clock;
 pub mod credentials;
 pub mod db;
 pub mod domain;
+pub mod emails;
 pub mod entity;
 mod error;
 pub mod idempotency;
@@ -22,6 +23,7 @@ pub mod questionnaire;
 pub mod referee;
 pub mod report;
 pub mod scoring;
+pub mod sessions;
 pub mod settings;
 pub mod templates;
 pub mod users;
@@ -29,7 +31,8 @@ pub mod workflow;
 
 pub use error::EngineError;
 pub use page::{Page, PageRequest};
-pub use settings::{DatabaseSettings, ReportSettings, ScoringSettings, WorkflowSettings};
+pub use settings::{
+    AuthSettings, DatabaseSettings, ReportSettings, ScoringSettings, WorkflowSettings};
 
 use std::sync::Arc;
 
@@ -48,6 +51,7 @@ pub struct Engine {
     mail: Arc<dyn MailSender>,
     report: ReportSettings,
     scoring: ScoringSettings,
+    auth: AuthSettings,
 }
 
 impl Engine {
@@ -64,6 +68,7 @@ impl Engine {
             mail,
             report: ReportSettings::default(),
             scoring: ScoringSettings::default(),
+            auth: AuthSettings::default(),
         }
     }
 
@@ -71,6 +76,16 @@ impl Engine {
     pub fn with_scoring(mut self, scoring: ScoringSettings) -> Self {
         self.scoring = scoring;
         self
+    }
+
+    /// Sets the `[auth]` settings (sessions and lockout).
+    pub fn with_auth(mut self, auth: AuthSettings) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    pub fn auth_settings(&self) -> &AuthSettings {
+        &self.auth
     }
 
     /// Sets the `[report]` settings (identity shown or hidden).

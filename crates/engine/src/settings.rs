@@ -21,6 +21,31 @@ impl Default for ScoringSettings {
     }
 }
 
+/// `[auth]`: staff sign-in to the web UI.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// A session unused for this long signs out.
+    pub session_idle_minutes: u32,
+    /// A session ends this long after sign-in, however busy.
+    pub session_max_hours: u32,
+    /// Wrong passwords in a row that lock an account.
+    pub lockout_after_failures: u32,
+    /// How long a locked account stays locked.
+    pub lockout_minutes: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 720,
+            session_max_hours: 168,
+            lockout_after_failures: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
 /// `[report]`: what the report (and the referee, in advance) is told about identities.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -1,13 +1,43 @@
 //! Staff accounts and their API tokens.
 
-use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::Serialize;
 use uuid::Uuid;
 
+use crate::audit::{self, Actor};
 use crate::credentials::{hash_password, new_token, token_hash};
 use crate::domain::{Role, User, stored};
 use crate::entity::{api_token, user};
 use crate::{Engine, EngineError};
+
+/// A staff account as an admin sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Account {
+    #[serde(flatten)]
+    pub user: User,
+    /// Can sign in to the web UI (API-only accounts have no password).
+    pub has_password: bool,
+    /// Set while a lockout after wrong passwords lasts.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// An API token as an admin sees it: never the token itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiTokenInfo {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub user_email: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -16,7 +46,7 @@ pub struct NewUser<'a> {
     pub password: Option<&'a str>,
 }
 
-fn to_user(m: user::Model) -> Result<User, EngineError> {
+pub(crate) fn to_user(m: user::Model) -> Result<User, EngineError> {
     Ok(User {
         id: m.id,
         role: stored(&m.role)?,
@@ -44,6 +74,8 @@ impl Engine {
             role: Set(new.role.as_str().to_owned()),
             password_hash: Set(password_hash),
             active: Set(true),
+            failed_logins: Set(0),
+            locked_until: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -118,5 +150,155 @@ impl Engine {
             active.update(&self.db).await?;
         }
         to_user(user_row).map(Some)
+    }
+}
+
+/// Admin management of accounts and tokens. Each change is an audit event.
+impl Engine {
+    /// Every account, by email.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, EngineError> {
+        let now = self.now();
+        user::Entity::find()
+            .order_by_asc(user::Column::Email)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let has_password = m.password_hash.is_some();
+                let locked_until = m.locked_until.filter(|t| *t > now);
+                Ok(Account {
+                    user: to_user(m)?,
+                    has_password,
+                    locked_until,
+                })
+            })
+            .collect()
+    }
+
+    /// Changes a user's role. The last active admin cannot be demoted.
+    pub async fn set_user_role(&self, id: Uuid, role: Role, actor: &Actor) -> Result<User, EngineError> {
+        self.change_user(id, actor, |m| {
+            let from = m.role.clone();
+            m.role = role.as_str().to_owned();
+            ("user.role_changed", serde_json::json!({ "from": from, "to": role }))
+        })
+        .await
+    }
+
+    /// Deactivates or reactivates a user. A deactivated user's sessions end at once and
+    /// their API tokens stop working; the last active admin cannot be deactivated.
+    /// Reactivating also lifts a lockout.
+    pub async fn set_user_active(&self, id: Uuid, active: bool, actor: &Actor) -> Result<User, EngineError> {
+        self.change_user(id, actor, |m| {
+            m.active = active;
+            if active {
+                m.failed_logins = 0;
+                m.locked_until = None;
+            }
+            let kind = if active { "user.reactivated" } else { "user.deactivated" };
+            (kind, serde_json::json!({}))
+        })
+        .await
+    }
+
+    async fn change_user(
+        &self,
+        id: Uuid,
+        actor: &Actor,
+        change: impl FnOnce(&mut user::Model) -> (&'static str, serde_json::Value),
+    ) -> Result<User, EngineError> {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let mut m = user::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let was_admin = m.active && m.role == Role::Admin.as_str();
+        let (kind, mut data) = change(&mut m);
+        let still_admin = m.active && m.role == Role::Admin.as_str();
+        if was_admin && !still_admin {
+            let admins = user::Entity::find()
+                .filter(user::Column::Role.eq(Role::Admin.as_str()))
+                .filter(user::Column::Active.eq(true))
+                .count(&txn)
+                .await?;
+            if admins <= 1 {
+                return Err(EngineError::Conflict(
+                    "this is the last active admin; make someone else admin first".into(),
+                ));
+            }
+        }
+        if !m.active {
+            self.end_sessions_of(&txn, id).await?;
+        }
+        m.updated_at = now;
+        let mut active: user::ActiveModel = m.into();
+        for col in [
+            user::Column::Role,
+            user::Column::Active,
+            user::Column::FailedLogins,
+            user::Column::LockedUntil,
+            user::Column::UpdatedAt,
+        ] {
+            sea_orm::ActiveModelTrait::reset(&mut active, col);
+        }
+        let m = active.update(&txn).await?;
+        data["user_id"] = serde_json::json!(id);
+        audit::record(&txn, None, None, actor, kind, data, now).await?;
+        txn.commit().await?;
+        to_user(m)
+    }
+
+    /// Every API token (never the secret), newest first.
+    pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenInfo>, EngineError> {
+        let emails: BTreeMap<Uuid, String> = user::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
+        Ok(api_token::Entity::find()
+            .order_by_desc(api_token::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| ApiTokenInfo {
+                id: t.id,
+                user_email: emails.get(&t.user_id).cloned().unwrap_or_default(),
+                user_id: t.user_id,
+                label: t.label,
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
+                revoked_at: t.revoked_at,
+            })
+            .collect())
+    }
+
+    /// Revokes an API token; it stops working at once. Revoking twice is a conflict.
+    pub async fn revoke_api_token(&self, id: Uuid, actor: &Actor) -> Result<(), EngineError> {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let t = api_token::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "token" })?;
+        if t.revoked_at.is_some() {
+            return Err(EngineError::Conflict("this token is already revoked".into()));
+        }
+        let mut active: api_token::ActiveModel = t.into();
+        active.revoked_at = Set(Some(now));
+        active.update(&txn).await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            actor,
+            "token.revoked",
+            serde_json::json!({ "token_id": id }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 }

@@ -143,6 +143,7 @@ pub struct TestConfig {
     pub workflow: WorkflowSettings,
     pub limits: api::LimitsSettings,
     pub report: engine::ReportSettings,
+    pub auth: engine::AuthSettings,
     pub trusted_proxies: Vec<String>,
 }
 
@@ -153,8 +154,10 @@ impl Default for TestConfig {
             // High enough that only the rate-limit tests ever meet the limit.
             limits: api::LimitsSettings {
                 public_requests_per_minute: 10_000,
+                login_attempts_per_minute: 10_000,
             },
             report: engine::ReportSettings::default(),
+            auth: engine::AuthSettings::default(),
             trusted_proxies: Vec::new(),
         }
     }
@@ -191,7 +194,8 @@ impl TestApp {
             Arc::new(clock.clone()),
             Arc::new(mailer.clone()),
         )
-        .with_report(config.report);
+        .with_report(config.report)
+        .with_auth(config.auth);
         engine.seed_defaults().await.expect("seed");
         let settings = ServerSettings {
             bind: "127.0.0.1:0".into(),

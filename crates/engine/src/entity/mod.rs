@@ -14,6 +14,7 @@ pub mod provider;
 pub mod reference_request;
 pub mod reference_token;
 pub mod response;
+pub mod session;
 pub mod template;
 pub mod template_version;
 pub mod user;

@@ -12,6 +12,9 @@ pub struct Model {
     pub role: String,
     pub password_hash: Option<String>,
     pub active: bool,
+    /// Wrong passwords in a row since the last sign-in or lockout.
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
