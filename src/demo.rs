@@ -80,23 +80,41 @@ const STORIES: [Story; 4] = [
     },
 ];
 
+/// The demo's staff accounts: email, name, role.
+const STAFF: [(&str, &str, Role); 3] = [
+    ("demo-admin@vouch.example", "Dana Demo", Role::Admin),
+    ("demo-ops@vouch.example", "Olu Ops", Role::Ops),
+    ("demo-hr@vouch.example", "Hana Reviewer", Role::Hr),
+];
+
+/// Creates (or finds) the demo staff and gives all of them one fresh random password, so
+/// a demo database never carries a well-known password.
+async fn demo_staff(engine: &Engine) -> anyhow::Result<(Vec<engine::domain::User>, String)> {
+    let password = engine::credentials::new_token()[..16].to_owned();
+    let mut users = Vec::new();
+    for (email, name, role) in STAFF {
+        let user = match engine.find_user_by_email(email).await? {
+            Some(user) => user,
+            None => {
+                engine
+                    .create_user(NewUser {
+                        email,
+                        name,
+                        role,
+                        password: None,
+                    })
+                    .await?
+            }
+        };
+        engine.set_password(user.id, &password).await?;
+        users.push(user);
+    }
+    Ok((users, password))
+}
+
 pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
-    let admin = match engine
-        .find_user_by_email("demo-admin@vouch.example")
-        .await?
-    {
-        Some(user) => user,
-        None => {
-            engine
-                .create_user(NewUser {
-                    email: "demo-admin@vouch.example",
-                    name: "Dana Demo",
-                    role: Role::Admin,
-                    password: None,
-                })
-                .await?
-        }
-    };
+    let (staff, password) = demo_staff(engine).await?;
+    let admin = staff[0].clone();
     let token = engine.create_api_token(admin.id, "demo").await?;
     let actor = Actor::User(admin.id);
     let provider = engine
@@ -212,7 +230,16 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         report.flags.len()
     );
     println!();
-    println!("Start the server with `vouch serve`, then:");
+    println!("Start the server with `vouch serve`, then open {base}/ui and sign in with");
+    for (email, _, role) in STAFF {
+        println!("  {email:<26} password {password}   ({role})");
+    }
+    println!(
+        "The report: {base}/ui/cases/{}/report (sign in as demo-hr to record the decision).",
+        case.id
+    );
+    println!();
+    println!("Or use the JSON API:");
     println!("  export TOKEN={token}   # admin API token of demo-admin@vouch.example");
     println!(
         "  curl -s {base}/api/v1/cases/{}/report -H \"Authorization: Bearer $TOKEN\"",

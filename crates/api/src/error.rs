@@ -34,6 +34,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("this action needs the role {0}")]
     Forbidden(&'static str),
+    #[error("the form's security token is missing or out of date; reload the page and try again")]
+    CsrfRejected,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{detail}")]
@@ -65,10 +67,11 @@ impl ApiError {
         }])
     }
 
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
+    pub(crate) fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::Unauthorized => ("unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ApiError::CsrfRejected => ("csrf", "Form expired"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
             ApiError::Gone(_) => ("gone", "Gone"),
@@ -130,7 +133,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::CsrfRejected => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,

@@ -14,6 +14,7 @@ mod ratelimit;
 mod routes;
 mod security;
 mod settings;
+mod ui;
 
 use std::net::{IpAddr, TcpListener};
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub settings: ServerSettings,
     pub trusted_proxies: Vec<IpAddr>,
     pub rate_limiter: ratelimit::RateLimiter,
+    /// Sign-in attempts per client address on the staff UI.
+    pub login_limiter: ratelimit::RateLimiter,
     pub pages: pages::Pages,
     pub show_referee_identity: bool,
 }
@@ -69,6 +72,7 @@ impl Application {
             settings,
             trusted_proxies,
             rate_limiter: ratelimit::RateLimiter::new(limits.public_requests_per_minute),
+            login_limiter: ratelimit::RateLimiter::new(limits.login_attempts_per_minute),
             pages: pages::Pages::load(),
         });
         let mut server = HttpServer::new(move || {

@@ -249,6 +249,21 @@ impl Engine {
         to_user(m)
     }
 
+    /// Sets (or replaces) a user's web UI password and lifts any lockout.
+    pub async fn set_password(&self, id: Uuid, password: &str) -> Result<(), EngineError> {
+        let m = user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let mut active: user::ActiveModel = m.into();
+        active.password_hash = Set(Some(hash_password(password)?));
+        active.failed_logins = Set(0);
+        active.locked_until = Set(None);
+        active.updated_at = Set(self.now());
+        active.update(&self.db).await?;
+        Ok(())
+    }
+
     /// Every API token (never the secret), newest first.
     pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenInfo>, EngineError> {
         let emails: BTreeMap<Uuid, String> = user::Entity::find()

@@ -43,6 +43,17 @@ pub struct CreateReference {
     pub relationship: String,
 }
 
+impl CreateReference {
+    pub fn into_new(self) -> NewReference {
+        NewReference {
+            name: self.name,
+            email: self.email,
+            company: self.company,
+            relationship: self.relationship,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CaseListQuery {
@@ -134,19 +145,9 @@ pub async fn add_reference(
     id: web::Path<Uuid>,
     body: ValidJson<CreateReference>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
     let reference = state
         .engine
-        .add_reference(
-            *id,
-            NewReference {
-                name: b.name,
-                email: b.email,
-                company: b.company,
-                relationship: b.relationship,
-            },
-            &Actor::User(user.id),
-        )
+        .add_reference(*id, body.0.into_new(), &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Created().json(reference))
 }

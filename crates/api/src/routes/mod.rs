@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(readyz)
     .service(crate::pages::stylesheet)
     .configure(crate::public::configure)
+    .configure(crate::ui::configure)
     .route(
         "/api/docs",
         web::get().to(|| async {

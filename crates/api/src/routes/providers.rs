@@ -46,21 +46,23 @@ pub async fn create_provider(
     Ops(user): Ops,
     body: ValidJson<CreateProvider>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
     let provider = state
         .engine
-        .create_provider(
-            NewProvider {
-                name: b.name,
-                category: b.category,
-                website: b.website,
-                contact_name: b.contact_name,
-                contact_email: b.contact_email,
-            },
-            user.id,
-        )
+        .create_provider(body.0.into_new(), user.id)
         .await?;
     Ok(HttpResponse::Created().json(provider))
+}
+
+impl CreateProvider {
+    pub fn into_new(self) -> NewProvider {
+        NewProvider {
+            name: self.name,
+            category: self.category,
+            website: self.website,
+            contact_name: self.contact_name,
+            contact_email: self.contact_email,
+        }
+    }
 }
 
 /// List providers, newest first.

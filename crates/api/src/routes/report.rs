@@ -42,7 +42,12 @@ pub async fn case_report_csv(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let csv = state.engine.case_report_csv(*id).await?;
+    csv_download(&state, *id).await
+}
+
+/// The report CSV as a download (shared with the staff UI).
+pub(crate) async fn csv_download(state: &AppState, id: Uuid) -> Result<HttpResponse, ApiError> {
+    let csv = state.engine.case_report_csv(id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

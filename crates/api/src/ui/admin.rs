@@ -1,0 +1,409 @@
+//! Admin pages: staff accounts (create, change role, deactivate and reactivate), API
+//! tokens (a new token is shown once, then only its label; revoke), and the dead-letter
+//! queue of failed jobs with retry.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use engine::audit::Actor;
+use engine::domain::Role;
+use engine::jobs::JobStatus;
+use engine::users::NewUser;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::session::{UiForm, UiSession};
+use super::{after_action, errors_by_field, flash_redirect, format, page, render};
+use crate::AppState;
+use crate::auth::Admin;
+use crate::error::{ApiError, FieldError};
+
+/// Shortest password accepted for a staff account.
+const MIN_PASSWORD_CHARS: usize = 12;
+
+fn roles() -> Vec<Value> {
+    Role::ALL
+        .iter()
+        .map(|r| {
+            let label = match r {
+                Role::Admin => "admin — everything",
+                Role::Ops => "ops — providers, cases, references",
+                Role::Hr => "hr — reports and decisions",
+            };
+            json!({ "value": r, "label": label })
+        })
+        .collect()
+}
+
+async fn users_page(
+    state: &AppState,
+    session: &UiSession,
+    status: StatusCode,
+    form: Value,
+    errors: &[FieldError],
+) -> Result<HttpResponse, ApiError> {
+    let accounts: Vec<Value> = state
+        .engine
+        .list_accounts()
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({
+                "id": a.user.id,
+                "name": a.user.name,
+                "email": a.user.email,
+                "role": a.user.role,
+                "active": a.user.active,
+                "has_password": a.has_password,
+                "locked_until": a.locked_until.map(format::datetime),
+                "is_me": a.user.id == session.0.user.id,
+            })
+        })
+        .collect();
+    Ok(render(
+        state,
+        Some(session),
+        status,
+        "ui/admin_users.html",
+        json!({
+            "title": "Users",
+            "nav": "users",
+            "accounts": accounts,
+            "roles": roles(),
+            "form": form,
+            "errors": errors_by_field(errors),
+        }),
+    ))
+}
+
+#[get("/admin/users")]
+pub async fn users(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Admin,
+) -> Result<HttpResponse, ApiError> {
+    users_page(&state, &session, StatusCode::OK, json!({ "role": "ops" }), &[]).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UserForm {
+    name: String,
+    email: String,
+    role: String,
+    password: String,
+}
+
+#[post("/admin/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Admin,
+    UiForm(form): UiForm<UserForm>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let mut error = |field: &str, message: &str| {
+        errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        })
+    };
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        error("name", "enter the person's name (at most 200 characters)");
+    }
+    let email = form.email.trim();
+    if !validator::ValidateEmail::validate_email(&email) || email.len() > 320 {
+        error("email", "must be a valid email address");
+    }
+    let role = form.role.parse::<Role>().ok();
+    if role.is_none() {
+        error("role", "choose admin, ops or hr");
+    }
+    let chars = form.password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=200).contains(&chars) {
+        error(
+            "password",
+            &format!("must be {MIN_PASSWORD_CHARS} to 200 characters long"),
+        );
+    }
+    // The password is never sent back into the page.
+    let kept = json!({ "name": form.name, "email": form.email, "role": form.role });
+    let (Some(role), true) = (role, errors.is_empty()) else {
+        return users_page(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await;
+    };
+    let created = state
+        .engine
+        .create_user(NewUser {
+            email,
+            name,
+            role,
+            password: Some(&form.password),
+        })
+        .await;
+    match created {
+        Ok(user) => {
+            flash_redirect(
+                &state,
+                &session,
+                true,
+                &format!(
+                    "{} can now sign in as {} with the password you chose. Share it with them in person or by another channel than email.",
+                    user.name, user.email
+                ),
+                "/ui/admin/users",
+            )
+            .await
+        }
+        Err(engine::EngineError::Conflict(message)) => {
+            let errors = [FieldError {
+                field: "email".into(),
+                message,
+            }];
+            users_page(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+}
+
+#[post("/admin/users/{id}/role")]
+pub async fn change_role(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+    UiForm(form): UiForm<RoleForm>,
+) -> Result<HttpResponse, ApiError> {
+    let Ok(role) = form.role.parse::<Role>() else {
+        return flash_redirect(&state, &session, false, "Not changed: choose admin, ops or hr.", "/ui/admin/users").await;
+    };
+    let result = state
+        .engine
+        .set_user_role(*id, role, &Actor::User(admin.id))
+        .await;
+    let done = match &result {
+        Ok(u) => format!("{} is now {}.", u.name, u.role),
+        Err(_) => String::new(),
+    };
+    after_action(&state, &session, result, &done, "/ui/admin/users").await
+}
+
+#[post("/admin/users/{id}/deactivate")]
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state
+        .engine
+        .set_user_active(*id, false, &Actor::User(admin.id))
+        .await;
+    let done = match &result {
+        Ok(u) => format!(
+            "{} is deactivated: signed out everywhere, and their API tokens no longer work.",
+            u.name
+        ),
+        Err(_) => String::new(),
+    };
+    after_action(&state, &session, result, &done, "/ui/admin/users").await
+}
+
+#[post("/admin/users/{id}/reactivate")]
+pub async fn reactivate(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state
+        .engine
+        .set_user_active(*id, true, &Actor::User(admin.id))
+        .await;
+    let done = match &result {
+        Ok(u) => format!("{} is active again and can sign in.", u.name),
+        Err(_) => String::new(),
+    };
+    after_action(&state, &session, result, &done, "/ui/admin/users").await
+}
+
+async fn tokens_page(
+    state: &AppState,
+    session: &UiSession,
+    status: StatusCode,
+    ctx: Value,
+) -> Result<HttpResponse, ApiError> {
+    let token_rows: Vec<Value> = state
+        .engine
+        .list_api_tokens()
+        .await?
+        .into_iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "label": t.label,
+                "user_email": t.user_email,
+                "created": format::datetime(t.created_at),
+                "last_used": t.last_used_at.map(format::datetime),
+                "revoked": t.revoked_at.map(format::datetime),
+            })
+        })
+        .collect();
+    let user_options: Vec<Value> = state
+        .engine
+        .list_accounts()
+        .await?
+        .into_iter()
+        .filter(|a| a.user.active)
+        .map(|a| json!({ "id": a.user.id, "label": format!("{} ({}, {})", a.user.name, a.user.email, a.user.role) }))
+        .collect();
+    let mut ctx = ctx;
+    ctx["title"] = json!("API tokens");
+    ctx["nav"] = json!("tokens");
+    ctx["tokens"] = json!(token_rows);
+    ctx["users"] = json!(user_options);
+    Ok(render(state, Some(session), status, "ui/admin_tokens.html", ctx))
+}
+
+#[get("/admin/tokens")]
+pub async fn tokens(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Admin,
+) -> Result<HttpResponse, ApiError> {
+    tokens_page(&state, &session, StatusCode::OK, json!({ "form": {} })).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TokenForm {
+    user_id: String,
+    label: String,
+}
+
+/// Answers with the page itself (not a redirect), so the new token is on this one
+/// response only and never stored anywhere the next page could read it.
+#[post("/admin/tokens")]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    UiForm(form): UiForm<TokenForm>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let user_id = form.user_id.parse::<Uuid>().ok();
+    let accounts = state.engine.list_accounts().await?;
+    let owner = user_id.and_then(|id| accounts.iter().find(|a| a.user.id == id && a.user.active));
+    if owner.is_none() {
+        errors.push(FieldError {
+            field: "user_id".into(),
+            message: "choose an active user".into(),
+        });
+    }
+    let label = form.label.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        errors.push(FieldError {
+            field: "label".into(),
+            message: "say what the token is for (at most 100 characters)".into(),
+        });
+    }
+    let kept = json!({ "user_id": form.user_id, "label": form.label });
+    let Some(owner) = owner.filter(|_| errors.is_empty()) else {
+        return tokens_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "form": kept, "errors": errors_by_field(&errors) }),
+        )
+        .await;
+    };
+    let token = state.engine.create_api_token(owner.user.id, label).await?;
+    tracing::info!(by = %admin.id, user_id = %owner.user.id, "API token created");
+    tokens_page(
+        &state,
+        &session,
+        StatusCode::OK,
+        json!({
+            "form": {},
+            "created": { "token": token, "label": label, "user_email": owner.user.email },
+        }),
+    )
+    .await
+}
+
+#[post("/admin/tokens/{id}/revoke")]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state
+        .engine
+        .revoke_api_token(*id, &Actor::User(admin.id))
+        .await;
+    after_action(
+        &state,
+        &session,
+        result,
+        "Token revoked. Anything still using it now gets 401.",
+        "/ui/admin/tokens",
+    )
+    .await
+}
+
+#[get("/admin/jobs")]
+pub async fn jobs(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Admin,
+) -> Result<HttpResponse, ApiError> {
+    let dead = state
+        .engine
+        .list_jobs(Some(JobStatus::Dead), engine::PageRequest::parse(Some(200), None)?)
+        .await?;
+    let jobs: Vec<Value> = dead
+        .items
+        .into_iter()
+        .map(|j| {
+            json!({
+                "id": j.id,
+                "kind": j.kind.replace('_', " "),
+                "attempts": j.attempts,
+                "last_error": j.last_error,
+                "failed": format::datetime(j.updated_at),
+                "case_id": j.payload.get("case_id"),
+            })
+        })
+        .collect();
+    Ok(page(
+        &state,
+        &session,
+        "ui/admin_jobs.html",
+        json!({ "title": "Failed jobs", "nav": "jobs", "jobs": jobs }),
+    ))
+}
+
+#[post("/admin/jobs/{id}/retry")]
+pub async fn retry_job(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state.engine.retry_dead_job(*id).await;
+    after_action(
+        &state,
+        &session,
+        result,
+        "Queued again; a worker will pick it up within seconds.",
+        "/ui/admin/jobs",
+    )
+    .await
+}

@@ -1,0 +1,545 @@
+//! The ops lead's pages: the case list with progress, a new case, and the case page with
+//! its references, their last email, every lifecycle action and the audit timeline.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use engine::audit::Actor;
+use engine::cases::NewCase;
+use engine::domain::{CaseStatus, ReferenceStatus, VettingCase};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::session::{UiForm, UiSession};
+use super::{after_action, check, errors_by_field, flash_redirect, format, number_field, optional, page, render};
+use crate::AppState;
+use crate::auth::{Ops, Staff};
+use crate::error::{ApiError, FieldError};
+use crate::routes::CreateReference;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    cursor: Option<String>,
+}
+
+#[get("/cases")]
+pub async fn list(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let status: Option<CaseStatus> = match query.status.as_deref() {
+        None | Some("") | Some("all") => None,
+        Some(s) => Some(s.parse().map_err(|_| ApiError::NotFound("status"))?),
+    };
+    let cases = state
+        .engine
+        .list_cases(status, engine::PageRequest::parse(Some(50), query.cursor.as_deref())?)
+        .await?;
+    let counts = state.engine.case_counts().await?;
+    let now = state.engine.now();
+    let total: u64 = counts.values().sum();
+    let mut filters = vec![json!({
+        "value": "all", "label": "All", "count": total, "current": status.is_none(),
+    })];
+    for (s, n) in &counts {
+        filters.push(json!({
+            "value": s, "label": format::case_label(*s), "count": n, "current": status == Some(*s),
+        }));
+    }
+    let rows: Vec<Value> = cases.items.iter().map(|c| case_row(c, now)).collect();
+    Ok(page(
+        &state,
+        &session,
+        "ui/cases.html",
+        json!({
+            "title": "Cases",
+            "nav": "cases",
+            "filters": filters,
+            "status": status,
+            "status_label": status.map(format::case_label),
+            "cases": rows,
+            "next_cursor": cases.next_cursor,
+            "any_cases": total > 0,
+        }),
+    ))
+}
+
+/// A case as one row of a list.
+pub(super) fn case_row(c: &VettingCase, now: chrono::DateTime<chrono::Utc>) -> Value {
+    json!({
+        "id": c.id,
+        "title": c.title,
+        "provider_name": c.provider_name,
+        "status": c.status,
+        "status_label": format::case_label(c.status),
+        "progress": format::progress(c, now),
+        "updated": format::date(c.updated_at),
+        "closed": c.closed_at.map(format::date),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewCaseQuery {
+    provider_id: Option<Uuid>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct CaseForm {
+    provider_id: String,
+    title: String,
+    template_id: String,
+    min_responses: String,
+    deadline_days: String,
+}
+
+async fn case_form(
+    state: &AppState,
+    session: &UiSession,
+    status: StatusCode,
+    form: Value,
+    errors: &[FieldError],
+) -> Result<HttpResponse, ApiError> {
+    let providers = state
+        .engine
+        .list_providers(engine::PageRequest::parse(Some(200), None)?)
+        .await?
+        .items;
+    let templates: Vec<Value> = state
+        .engine
+        .list_templates()
+        .await?
+        .into_iter()
+        .map(|t| json!({ "id": t.id, "name": t.name }))
+        .collect();
+    Ok(render(
+        state,
+        Some(session),
+        status,
+        "ui/case_new.html",
+        json!({
+            "title": "New case",
+            "nav": "cases",
+            "providers": providers,
+            "templates": templates,
+            "form": form,
+            "errors": errors_by_field(errors),
+        }),
+    ))
+}
+
+#[get("/cases/new")]
+pub async fn new_case(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Ops,
+    query: web::Query<NewCaseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let form = json!({
+        "provider_id": query.provider_id,
+        "min_responses": 3,
+        "deadline_days": 14,
+    });
+    case_form(&state, &session, StatusCode::OK, form, &[]).await
+}
+
+#[post("/cases")]
+pub async fn create(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    UiForm(form): UiForm<CaseForm>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let provider_id = form.provider_id.trim().parse::<Uuid>().ok();
+    if provider_id.is_none() {
+        errors.push(FieldError {
+            field: "provider_id".into(),
+            message: "choose the provider to vet".into(),
+        });
+    }
+    let min_responses = number_field("min_responses", &form.min_responses, 3, (1, 20), &mut errors);
+    let deadline_days = number_field("deadline_days", &form.deadline_days, 14, (1, 90), &mut errors);
+    let title = optional(&form.title);
+    if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        errors.push(FieldError {
+            field: "title".into(),
+            message: "must be at most 200 characters".into(),
+        });
+    }
+    let kept = json!({
+        "provider_id": form.provider_id, "title": form.title, "template_id": form.template_id,
+        "min_responses": form.min_responses, "deadline_days": form.deadline_days,
+    });
+    let (Some(provider_id), true) = (provider_id, errors.is_empty()) else {
+        return case_form(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await;
+    };
+    let created = state
+        .engine
+        .create_case(
+            NewCase {
+                provider_id,
+                title,
+                template_id: form.template_id.trim().parse().ok(),
+                min_responses,
+                deadline_days,
+            },
+            user.id,
+        )
+        .await;
+    match created {
+        Ok(case) => {
+            flash_redirect(
+                &state,
+                &session,
+                true,
+                "Case opened. Add references, or ask the provider to nominate them, then launch.",
+                &format!("/ui/cases/{}", case.id),
+            )
+            .await
+        }
+        Err(engine::EngineError::NotFound { entity }) => {
+            let field = if entity == "template" { "template_id" } else { "provider_id" };
+            let errors = [FieldError {
+                field: field.into(),
+                message: format!("that {entity} does not exist any more; choose another"),
+            }];
+            case_form(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Renders the case page; `reference_form` carries a rejected "add reference" form back.
+async fn case_page(
+    state: &AppState,
+    session: &UiSession,
+    id: Uuid,
+    status: StatusCode,
+    reference_form: Option<(Value, &[FieldError])>,
+) -> Result<HttpResponse, ApiError> {
+    let engine = &state.engine;
+    let case = engine.case(id).await?;
+    let provider = engine.provider(case.provider_id).await?;
+    let emails = engine.last_emails(id).await?;
+    let names: BTreeMap<Uuid, String> = engine
+        .list_accounts()
+        .await?
+        .into_iter()
+        .map(|a| (a.user.id, a.user.name))
+        .collect();
+    let referees: BTreeMap<Uuid, String> = case
+        .references
+        .iter()
+        .map(|r| (r.id, r.name.clone()))
+        .collect();
+    let events: Vec<Value> = engine
+        .case_events(id)
+        .await?
+        .iter()
+        .rev()
+        .map(|e| json!({ "at": format::datetime(e.created_at), "text": format::event(e, &names, &referees) }))
+        .collect();
+    let decision = engine.case_decision(id).await?.map(|d| {
+        json!({
+            "outcome": format::outcome_label(d.outcome.as_str()),
+            "rationale": d.rationale,
+            "by": names.get(&d.decided_by).cloned().unwrap_or_default(),
+            "at": format::datetime(d.created_at),
+        })
+    });
+    let now = engine.now();
+    let open = matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating);
+    let collecting = case.status == CaseStatus::Collecting;
+    let references: Vec<Value> = case
+        .references
+        .iter()
+        .map(|r| {
+            use ReferenceStatus::*;
+            let email = emails.get(&r.id).map(|e| {
+                let what = e.kind.replace('_', " ");
+                let how = match e.status.as_str() {
+                    "sent" => "sent",
+                    "failed" => "failed",
+                    _ => "being sent",
+                };
+                json!({
+                    "text": format!("{} {how}, {}", format::sentence(&what).trim_end_matches('.'), format::datetime(e.at)),
+                    "failed": e.status == "failed",
+                    "error": e.error,
+                })
+            });
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "email": r.email,
+                "company": r.company,
+                "relationship": r.relationship,
+                "by_provider": r.nominated_by == "provider",
+                "status": r.status,
+                "status_label": format::reference_label(r.status),
+                "last_email": email,
+                "can_resend": collecting && matches!(r.status, Pending | Invited | Opened | Bounced),
+                "can_withdraw": case.status.accepts_references()
+                    && matches!(r.status, Pending | Invited | Opened | Bounced | Expired),
+            })
+        })
+        .collect();
+    let pending = case
+        .references
+        .iter()
+        .any(|r| r.status == ReferenceStatus::Pending);
+    let (form, errors) = reference_form.unwrap_or((json!({}), &[]));
+    Ok(render(
+        state,
+        Some(session),
+        status,
+        "ui/case.html",
+        json!({
+            "title": case.title,
+            "nav": "cases",
+            "case": {
+                "id": case.id,
+                "title": case.title,
+                "status": case.status,
+                "status_label": format::case_label(case.status),
+                "progress": format::progress(&case, now),
+                "owner": names.get(&case.owner_id).cloned().unwrap_or_default(),
+                "min_responses": case.min_responses,
+                "deadline_days": case.deadline_days,
+                "template_version": case.template_version,
+                "created": format::datetime(case.created_at),
+                "launched": case.launched_at.map(format::datetime),
+                "deadline": case.deadline_at.map(|d| format!("{} ({})", format::date(d), format::days_from(d, now))),
+                "accepts_references": case.status.accepts_references(),
+                "can_launch": open && pending,
+                "can_nominate": open,
+                "can_cancel": matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating | CaseStatus::Collecting | CaseStatus::Review),
+                "can_close": collecting,
+                "has_report": !open && case.status != CaseStatus::Cancelled,
+            },
+            "provider": provider,
+            "references": references,
+            "events": events,
+            "decision": decision,
+            "form": form,
+            "errors": errors_by_field(errors),
+        }),
+    ))
+}
+
+#[get("/cases/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    case_page(&state, &session, *id, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+#[serde(default)]
+#[derive(Default)]
+pub struct ReferenceForm {
+    name: String,
+    email: String,
+    company: String,
+    relationship: String,
+}
+
+#[post("/cases/{id}/references")]
+pub async fn add_reference(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+    UiForm(form): UiForm<ReferenceForm>,
+) -> Result<HttpResponse, ApiError> {
+    let kept = json!({
+        "name": form.name, "email": form.email, "company": form.company, "relationship": form.relationship,
+    });
+    let body = CreateReference {
+        name: form.name.trim().to_owned(),
+        email: form.email.trim().to_owned(),
+        company: form.company.trim().to_owned(),
+        relationship: form.relationship.trim().to_owned(),
+    };
+    let errors = check(&body);
+    if !errors.is_empty() {
+        return case_page(&state, &session, *id, StatusCode::UNPROCESSABLE_ENTITY, Some((kept, &errors))).await;
+    }
+    let name = body.name.clone();
+    match state
+        .engine
+        .add_reference(*id, body.into_new(), &Actor::User(user.id))
+        .await
+    {
+        Ok(r) => {
+            let note = if r.status == ReferenceStatus::Pending {
+                "They will be invited when you launch the case."
+            } else {
+                "Their invitation is on its way."
+            };
+            flash_redirect(
+                &state,
+                &session,
+                true,
+                &format!("{name} added. {note}"),
+                &format!("/ui/cases/{id}"),
+            )
+            .await
+        }
+        Err(engine::EngineError::Validation { field, message }) => {
+            let errors = [FieldError { field, message }];
+            case_page(&state, &session, *id, StatusCode::UNPROCESSABLE_ENTITY, Some((kept, &errors))).await
+        }
+        Err(e) => after_action(&state, &session, Err::<(), _>(e), "", &format!("/ui/cases/{id}")).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NominateForm {
+    count: String,
+}
+
+#[post("/cases/{id}/nominate")]
+pub async fn nominate(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+    UiForm(form): UiForm<NominateForm>,
+) -> Result<HttpResponse, ApiError> {
+    let back = format!("/ui/cases/{id}");
+    let mut errors = Vec::new();
+    let count = number_field("count", &form.count, 3, (1, 10), &mut errors);
+    if let Some(e) = errors.first() {
+        return flash_redirect(&state, &session, false, &format!("Not sent: {}.", e.message), &back).await;
+    }
+    let result = state
+        .engine
+        .request_nominations(*id, count as u32, &Actor::User(user.id))
+        .await;
+    after_action(
+        &state,
+        &session,
+        result,
+        "The provider's contact is being emailed a link to nominate references. You will be told when they do.",
+        &back,
+    )
+    .await
+}
+
+#[post("/cases/{id}/launch")]
+pub async fn launch(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state.engine.launch_case(*id, &Actor::User(user.id)).await;
+    after_action(
+        &state,
+        &session,
+        result,
+        "Launched. Invitations are on their way; silent referees are reminded automatically.",
+        &format!("/ui/cases/{id}"),
+    )
+    .await
+}
+
+#[post("/cases/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state.engine.cancel_case(*id, &Actor::User(user.id)).await;
+    after_action(
+        &state,
+        &session,
+        result,
+        "Case cancelled. Every referee link has stopped working.",
+        &format!("/ui/cases/{id}"),
+    )
+    .await
+}
+
+#[post("/cases/{id}/close")]
+pub async fn close(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Staff(user): Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state.engine.close_case(*id, &Actor::User(user.id)).await;
+    after_action(
+        &state,
+        &session,
+        result,
+        "Collection closed early. The case is ready for review.",
+        &format!("/ui/cases/{id}"),
+    )
+    .await
+}
+
+/// The reference, checked to belong to the case in the path.
+async fn reference_of(state: &AppState, case_id: Uuid, reference_id: Uuid) -> Result<String, ApiError> {
+    state
+        .engine
+        .case(case_id)
+        .await?
+        .references
+        .into_iter()
+        .find(|r| r.id == reference_id)
+        .map(|r| r.name)
+        .ok_or(ApiError::NotFound("reference"))
+}
+
+#[post("/cases/{case_id}/references/{id}/resend")]
+pub async fn resend(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (case_id, id) = path.into_inner();
+    let name = reference_of(&state, case_id, id).await?;
+    let result = state.engine.resend_reference(id, &Actor::User(user.id)).await;
+    after_action(
+        &state,
+        &session,
+        result,
+        &format!("A new link is on its way to {name}; the old one no longer works."),
+        &format!("/ui/cases/{case_id}"),
+    )
+    .await
+}
+
+#[post("/cases/{case_id}/references/{id}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (case_id, id) = path.into_inner();
+    let name = reference_of(&state, case_id, id).await?;
+    let result = state.engine.withdraw_reference(id, &Actor::User(user.id)).await;
+    after_action(
+        &state,
+        &session,
+        result,
+        &format!("{name} was withdrawn; their link no longer works."),
+        &format!("/ui/cases/{case_id}"),
+    )
+    .await
+}

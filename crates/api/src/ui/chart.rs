@@ -1,0 +1,156 @@
+//! The report's chart, laid out on the server: one row per dimension on a 0–100 axis,
+//! with the profile minimum as a tick, the 95% interval as a line, each referee's score as
+//! a small dot and the dimension's score as a large one. The template draws it as inline
+//! SVG, so it needs no JavaScript and prints as crisply as the text around it.
+
+use engine::scoring::DimensionScore;
+use serde::Serialize;
+
+pub const WIDTH: f64 = 720.0;
+const LABEL_WIDTH: f64 = 190.0;
+const PLOT_LEFT: f64 = 200.0;
+const PLOT_RIGHT: f64 = 700.0;
+const TOP: f64 = 28.0;
+const ROW: f64 = 46.0;
+const BOTTOM: f64 = 16.0;
+
+#[derive(Debug, Serialize)]
+pub struct Chart {
+    pub width: f64,
+    pub height: f64,
+    pub label_x: f64,
+    pub axis: Vec<Tick>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tick {
+    pub x: f64,
+    pub value: u32,
+    pub y1: f64,
+    pub y2: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub label: String,
+    pub y: f64,
+    pub min_x: f64,
+    pub min_score: f64,
+    pub below_min: bool,
+    /// `None` when no referee rated this dimension.
+    pub score: Option<Mark>,
+    pub interval: Option<(f64, f64, f64, f64)>,
+    pub referees: Vec<Point>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Mark {
+    pub x: f64,
+    pub value: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub value: f64,
+}
+
+/// x of a 0–100 value.
+fn x(value: f64) -> f64 {
+    let v = value.clamp(0.0, 100.0);
+    round(PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * v / 100.0)
+}
+
+fn round(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+pub fn layout(dimensions: &[DimensionScore]) -> Chart {
+    let height = TOP + ROW * dimensions.len() as f64 + BOTTOM;
+    let axis = (0..=4)
+        .map(|i| Tick {
+            x: x(f64::from(i * 25)),
+            value: i * 25,
+            y1: TOP - 6.0,
+            y2: height - BOTTOM,
+        })
+        .collect();
+    let rows = dimensions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let y = round(TOP + ROW * i as f64 + ROW / 2.0);
+            // Referees with equal scores are spread vertically so each dot stays visible.
+            let mut seen: Vec<f64> = Vec::new();
+            let referees = d
+                .referee_scores
+                .iter()
+                .map(|&v| {
+                    let same = seen.iter().filter(|s| (**s - v).abs() < 1.5).count();
+                    seen.push(v);
+                    let offset = [0.0, -7.0, 7.0, -14.0, 14.0][same % 5];
+                    Point {
+                        x: x(v),
+                        y: y + offset,
+                        value: v,
+                    }
+                })
+                .collect();
+            Row {
+                label: d.label.clone(),
+                y,
+                min_x: x(d.min_score),
+                min_score: d.min_score,
+                below_min: d.below_min,
+                score: d.score.map(|v| Mark { x: x(v), value: v }),
+                interval: d.ci95.map(|[lo, hi]| (x(lo), x(hi), lo, hi)),
+                referees,
+            }
+        })
+        .collect();
+    Chart {
+        width: WIDTH,
+        height,
+        label_x: LABEL_WIDTH,
+        axis,
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dim(score: Option<f64>, referees: Vec<f64>) -> DimensionScore {
+        DimensionScore {
+            key: "values".into(),
+            label: "Values".into(),
+            weight: 3.0,
+            min_score: 60.0,
+            score,
+            n: referees.len() as u32,
+            stddev: None,
+            ci95: score.map(|s| [s - 10.0, (s + 10.0).min(100.0)]),
+            agreement: None,
+            below_min: score.is_some_and(|s| s < 60.0),
+            referee_scores: referees,
+        }
+    }
+
+    #[test]
+    fn values_map_onto_the_plot_and_equal_scores_do_not_overlap() {
+        let chart = layout(&[dim(Some(75.0), vec![75.0, 75.0, 50.0]), dim(None, vec![])]);
+        assert_eq!(chart.rows.len(), 2);
+        let row = &chart.rows[0];
+        assert_eq!(row.score.as_ref().unwrap().x, 575.0);
+        assert_eq!(row.min_x, 500.0);
+        assert_eq!(row.referees[0].x, row.referees[1].x);
+        assert_ne!(row.referees[0].y, row.referees[1].y);
+        assert_eq!(row.interval.unwrap().0, 525.0);
+        assert!(chart.rows[1].score.is_none() && chart.rows[1].interval.is_none());
+        assert_eq!(chart.axis.first().unwrap().x, PLOT_LEFT);
+        assert_eq!(chart.axis.last().unwrap().x, PLOT_RIGHT);
+    }
+}
