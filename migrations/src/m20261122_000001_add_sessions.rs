@@ -63,12 +63,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in ["locked_until", "failed_logins"] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table("users")
-                        .drop_column(column)
-                        .to_owned(),
-                )
+                .alter_table(Table::alter().table("users").drop_column(column).to_owned())
                 .await?;
         }
         manager

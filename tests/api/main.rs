@@ -15,5 +15,6 @@ mod profile_templates;
 mod providers;
 mod queue;
 mod report;
+mod ui;
 mod validation;
 mod workflow;

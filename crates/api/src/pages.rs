@@ -17,20 +17,50 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("decline.html", include_str!("../templates/decline.html")),
     ("nominate.html", include_str!("../templates/nominate.html")),
     ("ui/base.html", include_str!("../templates/ui/base.html")),
-    ("ui/macros.html", include_str!("../templates/ui/macros.html")),
+    (
+        "ui/macros.html",
+        include_str!("../templates/ui/macros.html"),
+    ),
     ("ui/error.html", include_str!("../templates/ui/error.html")),
     ("ui/login.html", include_str!("../templates/ui/login.html")),
     ("ui/cases.html", include_str!("../templates/ui/cases.html")),
-    ("ui/case_new.html", include_str!("../templates/ui/case_new.html")),
+    (
+        "ui/case_new.html",
+        include_str!("../templates/ui/case_new.html"),
+    ),
     ("ui/case.html", include_str!("../templates/ui/case.html")),
-    ("ui/report.html", include_str!("../templates/ui/report.html")),
-    ("ui/review.html", include_str!("../templates/ui/review.html")),
-    ("ui/providers.html", include_str!("../templates/ui/providers.html")),
-    ("ui/provider_new.html", include_str!("../templates/ui/provider_new.html")),
-    ("ui/profile.html", include_str!("../templates/ui/profile.html")),
-    ("ui/admin_users.html", include_str!("../templates/ui/admin_users.html")),
-    ("ui/admin_tokens.html", include_str!("../templates/ui/admin_tokens.html")),
-    ("ui/admin_jobs.html", include_str!("../templates/ui/admin_jobs.html")),
+    (
+        "ui/report.html",
+        include_str!("../templates/ui/report.html"),
+    ),
+    (
+        "ui/review.html",
+        include_str!("../templates/ui/review.html"),
+    ),
+    (
+        "ui/providers.html",
+        include_str!("../templates/ui/providers.html"),
+    ),
+    (
+        "ui/provider_new.html",
+        include_str!("../templates/ui/provider_new.html"),
+    ),
+    (
+        "ui/profile.html",
+        include_str!("../templates/ui/profile.html"),
+    ),
+    (
+        "ui/admin_users.html",
+        include_str!("../templates/ui/admin_users.html"),
+    ),
+    (
+        "ui/admin_tokens.html",
+        include_str!("../templates/ui/admin_tokens.html"),
+    ),
+    (
+        "ui/admin_jobs.html",
+        include_str!("../templates/ui/admin_jobs.html"),
+    ),
 ];
 
 pub const STYLESHEET: &str = include_str!("../static/vouch.css");

@@ -32,7 +32,8 @@ pub mod workflow;
 pub use error::EngineError;
 pub use page::{Page, PageRequest};
 pub use settings::{
-    AuthSettings, DatabaseSettings, ReportSettings, ScoringSettings, WorkflowSettings};
+    AuthSettings, DatabaseSettings, ReportSettings, ScoringSettings, WorkflowSettings,
+};
 
 use std::sync::Arc;
 

@@ -97,7 +97,11 @@ impl Engine {
         })
     }
 
-    async fn count_failure(&self, account: user::Model, now: DateTime<Utc>) -> Result<Login, EngineError> {
+    async fn count_failure(
+        &self,
+        account: user::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Login, EngineError> {
         // Counted in the database, so parallel guesses cannot each see the old count.
         user::Entity::update_many()
             .col_expr(
@@ -151,8 +155,10 @@ impl Engine {
             .one(&self.db)
             .await?
             .filter(|u| u.active);
-        let (Some(account), true) = (account, row.expires_at > now && row.last_seen_at + idle > now)
-        else {
+        let (Some(account), true) = (
+            account,
+            row.expires_at > now && row.last_seen_at + idle > now,
+        ) else {
             session::Entity::delete_by_id(row.id).exec(&self.db).await?;
             return Ok(None);
         };

@@ -176,11 +176,19 @@ impl Engine {
     }
 
     /// Changes a user's role. The last active admin cannot be demoted.
-    pub async fn set_user_role(&self, id: Uuid, role: Role, actor: &Actor) -> Result<User, EngineError> {
+    pub async fn set_user_role(
+        &self,
+        id: Uuid,
+        role: Role,
+        actor: &Actor,
+    ) -> Result<User, EngineError> {
         self.change_user(id, actor, |m| {
             let from = m.role.clone();
             m.role = role.as_str().to_owned();
-            ("user.role_changed", serde_json::json!({ "from": from, "to": role }))
+            (
+                "user.role_changed",
+                serde_json::json!({ "from": from, "to": role }),
+            )
         })
         .await
     }
@@ -188,14 +196,23 @@ impl Engine {
     /// Deactivates or reactivates a user. A deactivated user's sessions end at once and
     /// their API tokens stop working; the last active admin cannot be deactivated.
     /// Reactivating also lifts a lockout.
-    pub async fn set_user_active(&self, id: Uuid, active: bool, actor: &Actor) -> Result<User, EngineError> {
+    pub async fn set_user_active(
+        &self,
+        id: Uuid,
+        active: bool,
+        actor: &Actor,
+    ) -> Result<User, EngineError> {
         self.change_user(id, actor, |m| {
             m.active = active;
             if active {
                 m.failed_logins = 0;
                 m.locked_until = None;
             }
-            let kind = if active { "user.reactivated" } else { "user.deactivated" };
+            let kind = if active {
+                "user.reactivated"
+            } else {
+                "user.deactivated"
+            };
             (kind, serde_json::json!({}))
         })
         .await
@@ -298,7 +315,9 @@ impl Engine {
             .await?
             .ok_or(EngineError::NotFound { entity: "token" })?;
         if t.revoked_at.is_some() {
-            return Err(EngineError::Conflict("this token is already revoked".into()));
+            return Err(EngineError::Conflict(
+                "this token is already revoked".into(),
+            ));
         }
         let mut active: api_token::ActiveModel = t.into();
         active.revoked_at = Set(Some(now));

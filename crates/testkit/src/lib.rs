@@ -261,6 +261,38 @@ impl TestApp {
         self.client.put(self.url(path)).bearer_auth(token)
     }
 
+    /// Creates an active user with `role` who can sign in to the web UI with `password`.
+    pub async fn staff_user(&self, role: Role, password: &str) -> engine::domain::User {
+        let email = format!("{}-{}@example.com", role, Uuid::new_v4().simple());
+        self.engine
+            .create_user(NewUser {
+                email: &email,
+                name: &format!("Test {role}"),
+                role,
+                password: Some(password),
+            })
+            .await
+            .expect("create user")
+    }
+
+    /// A browser-like client of the staff UI, not signed in.
+    pub fn ui(&self) -> UiClient {
+        UiClient {
+            address: self.address.clone(),
+            client: self.client.clone(),
+            cookies: Default::default(),
+        }
+    }
+
+    /// A UI client signed in as a new user with `role`.
+    pub async fn ui_as(&self, role: Role) -> UiClient {
+        let user = self.staff_user(role, UI_PASSWORD).await;
+        let ui = self.ui();
+        let res = ui.login(&user.email, UI_PASSWORD).await;
+        assert_eq!(res.status(), 303, "sign in as {role}");
+        ui
+    }
+
     /// Creates a provider through the API and returns its JSON.
     pub async fn create_provider(&self, token: &str) -> serde_json::Value {
         let res = self
@@ -333,6 +365,118 @@ impl TestApp {
         assert_eq!(res.status(), 201, "create case");
         res.json().await.expect("json")
     }
+}
+
+/// The password of users made by `TestApp::ui_as`.
+pub const UI_PASSWORD: &str = "correct horse battery staple";
+
+/// A client of the staff UI that keeps cookies like a browser (only what the tests need:
+/// name=value, deleted by `Max-Age=0`) and never follows redirects.
+#[derive(Clone)]
+pub struct UiClient {
+    address: String,
+    client: reqwest::Client,
+    cookies: Arc<std::sync::Mutex<std::collections::BTreeMap<String, String>>>,
+}
+
+impl UiClient {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&self, res: &reqwest::Response) {
+        let mut jar = self.cookies.lock().unwrap();
+        for value in res.headers().get_all(reqwest::header::SET_COOKIE) {
+            let value = value.to_str().unwrap_or_default();
+            let pair = value.split(';').next().unwrap_or_default();
+            if let Some((name, v)) = pair.split_once('=') {
+                if v.is_empty() || value.contains("Max-Age=0") {
+                    jar.remove(name);
+                } else {
+                    jar.insert(name.to_owned(), v.to_owned());
+                }
+            }
+        }
+    }
+
+    /// The value of a cookie the server set.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header(reqwest::header::COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        self.keep_cookies(&res);
+        res
+    }
+
+    /// GETs a page and returns its status and HTML.
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// POSTs a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header(reqwest::header::COOKIE, self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .expect("request");
+        self.keep_cookies(&res);
+        res
+    }
+
+    /// POSTs a form with the CSRF token of the page at `from` (as a browser submitting a
+    /// form on that page would).
+    pub async fn post(&self, from: &str, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let (_, html) = self.page(from).await;
+        let csrf = csrf_of(&html).unwrap_or_else(|| panic!("no CSRF token on {from}"));
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Signs in through the login form.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post(
+            "/ui/login",
+            "/ui/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_owned())
 }
 
 impl Drop for TestApp {

@@ -82,7 +82,14 @@ pub async fn users(
     session: UiSession,
     _: Admin,
 ) -> Result<HttpResponse, ApiError> {
-    users_page(&state, &session, StatusCode::OK, json!({ "role": "ops" }), &[]).await
+    users_page(
+        &state,
+        &session,
+        StatusCode::OK,
+        json!({ "role": "ops" }),
+        &[],
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -130,7 +137,14 @@ pub async fn create_user(
     // The password is never sent back into the page.
     let kept = json!({ "name": form.name, "email": form.email, "role": form.role });
     let (Some(role), true) = (role, errors.is_empty()) else {
-        return users_page(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await;
+        return users_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            kept,
+            &errors,
+        )
+        .await;
     };
     let created = state
         .engine
@@ -181,7 +195,14 @@ pub async fn change_role(
     UiForm(form): UiForm<RoleForm>,
 ) -> Result<HttpResponse, ApiError> {
     let Ok(role) = form.role.parse::<Role>() else {
-        return flash_redirect(&state, &session, false, "Not changed: choose admin, ops or hr.", "/ui/admin/users").await;
+        return flash_redirect(
+            &state,
+            &session,
+            false,
+            "Not changed: choose admin, ops or hr.",
+            "/ui/admin/users",
+        )
+        .await;
     };
     let result = state
         .engine
@@ -268,7 +289,13 @@ async fn tokens_page(
     ctx["nav"] = json!("tokens");
     ctx["tokens"] = json!(token_rows);
     ctx["users"] = json!(user_options);
-    Ok(render(state, Some(session), status, "ui/admin_tokens.html", ctx))
+    Ok(render(
+        state,
+        Some(session),
+        status,
+        "ui/admin_tokens.html",
+        ctx,
+    ))
 }
 
 #[get("/admin/tokens")]
@@ -366,7 +393,10 @@ pub async fn jobs(
 ) -> Result<HttpResponse, ApiError> {
     let dead = state
         .engine
-        .list_jobs(Some(JobStatus::Dead), engine::PageRequest::parse(Some(200), None)?)
+        .list_jobs(
+            Some(JobStatus::Dead),
+            engine::PageRequest::parse(Some(200), None)?,
+        )
         .await?;
     let jobs: Vec<Value> = dead
         .items

@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::session::{UiForm, UiSession};
-use super::{after_action, check, errors_by_field, flash_redirect, format, number_field, optional, page, render};
+use super::{
+    after_action, check, errors_by_field, flash_redirect, format, number_field, optional, page,
+    render,
+};
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, FieldError};
@@ -38,7 +41,10 @@ pub async fn list(
     };
     let cases = state
         .engine
-        .list_cases(status, engine::PageRequest::parse(Some(50), query.cursor.as_deref())?)
+        .list_cases(
+            status,
+            engine::PageRequest::parse(Some(50), query.cursor.as_deref())?,
+        )
         .await?;
     let counts = state.engine.case_counts().await?;
     let now = state.engine.now();
@@ -163,8 +169,20 @@ pub async fn create(
             message: "choose the provider to vet".into(),
         });
     }
-    let min_responses = number_field("min_responses", &form.min_responses, 3, (1, 20), &mut errors);
-    let deadline_days = number_field("deadline_days", &form.deadline_days, 14, (1, 90), &mut errors);
+    let min_responses = number_field(
+        "min_responses",
+        &form.min_responses,
+        3,
+        (1, 20),
+        &mut errors,
+    );
+    let deadline_days = number_field(
+        "deadline_days",
+        &form.deadline_days,
+        14,
+        (1, 90),
+        &mut errors,
+    );
     let title = optional(&form.title);
     if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
         errors.push(FieldError {
@@ -177,7 +195,14 @@ pub async fn create(
         "min_responses": form.min_responses, "deadline_days": form.deadline_days,
     });
     let (Some(provider_id), true) = (provider_id, errors.is_empty()) else {
-        return case_form(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await;
+        return case_form(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            kept,
+            &errors,
+        )
+        .await;
     };
     let created = state
         .engine
@@ -204,12 +229,23 @@ pub async fn create(
             .await
         }
         Err(engine::EngineError::NotFound { entity }) => {
-            let field = if entity == "template" { "template_id" } else { "provider_id" };
+            let field = if entity == "template" {
+                "template_id"
+            } else {
+                "provider_id"
+            };
             let errors = [FieldError {
                 field: field.into(),
                 message: format!("that {entity} does not exist any more; choose another"),
             }];
-            case_form(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await
+            case_form(
+                &state,
+                &session,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                kept,
+                &errors,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -372,7 +408,14 @@ pub async fn add_reference(
     };
     let errors = check(&body);
     if !errors.is_empty() {
-        return case_page(&state, &session, *id, StatusCode::UNPROCESSABLE_ENTITY, Some((kept, &errors))).await;
+        return case_page(
+            &state,
+            &session,
+            *id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((kept, &errors)),
+        )
+        .await;
     }
     let name = body.name.clone();
     match state
@@ -397,9 +440,25 @@ pub async fn add_reference(
         }
         Err(engine::EngineError::Validation { field, message }) => {
             let errors = [FieldError { field, message }];
-            case_page(&state, &session, *id, StatusCode::UNPROCESSABLE_ENTITY, Some((kept, &errors))).await
+            case_page(
+                &state,
+                &session,
+                *id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((kept, &errors)),
+            )
+            .await
         }
-        Err(e) => after_action(&state, &session, Err::<(), _>(e), "", &format!("/ui/cases/{id}")).await,
+        Err(e) => {
+            after_action(
+                &state,
+                &session,
+                Err::<(), _>(e),
+                "",
+                &format!("/ui/cases/{id}"),
+            )
+            .await
+        }
     }
 }
 
@@ -421,7 +480,14 @@ pub async fn nominate(
     let mut errors = Vec::new();
     let count = number_field("count", &form.count, 3, (1, 10), &mut errors);
     if let Some(e) = errors.first() {
-        return flash_redirect(&state, &session, false, &format!("Not sent: {}.", e.message), &back).await;
+        return flash_redirect(
+            &state,
+            &session,
+            false,
+            &format!("Not sent: {}.", e.message),
+            &back,
+        )
+        .await;
     }
     let result = state
         .engine
@@ -492,7 +558,11 @@ pub async fn close(
 }
 
 /// The reference, checked to belong to the case in the path.
-async fn reference_of(state: &AppState, case_id: Uuid, reference_id: Uuid) -> Result<String, ApiError> {
+async fn reference_of(
+    state: &AppState,
+    case_id: Uuid,
+    reference_id: Uuid,
+) -> Result<String, ApiError> {
     state
         .engine
         .case(case_id)
@@ -513,7 +583,10 @@ pub async fn resend(
 ) -> Result<HttpResponse, ApiError> {
     let (case_id, id) = path.into_inner();
     let name = reference_of(&state, case_id, id).await?;
-    let result = state.engine.resend_reference(id, &Actor::User(user.id)).await;
+    let result = state
+        .engine
+        .resend_reference(id, &Actor::User(user.id))
+        .await;
     after_action(
         &state,
         &session,
@@ -533,7 +606,10 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, ApiError> {
     let (case_id, id) = path.into_inner();
     let name = reference_of(&state, case_id, id).await?;
-    let result = state.engine.withdraw_reference(id, &Actor::User(user.id)).await;
+    let result = state
+        .engine
+        .withdraw_reference(id, &Actor::User(user.id))
+        .await;
     after_action(
         &state,
         &session,

@@ -50,8 +50,12 @@ fn error_page(req: &HttpRequest, err: &ApiError) -> HttpResponse {
     }
     // The cause of a 500 was logged when the error first became a response.
     if matches!(err, ApiError::Internal(_)) {
-        return page(req, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side",
-            "The problem has been logged. Try again in a moment; if it keeps happening, tell your administrator.");
+        return page(
+            req,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side",
+            "The problem has been logged. Try again in a moment; if it keeps happening, tell your administrator.",
+        );
     }
     let status = err.status_code();
     let (_, title) = err.slug_and_title();
@@ -64,9 +68,9 @@ fn error_page(req: &HttpRequest, err: &ApiError) -> HttpResponse {
                 .map(|s| format!("; you are signed in as {}", s.0.user.role))
                 .unwrap_or_default()
         ),
-        ApiError::NotFound(what) => format!(
-            "There is no such {what}. It may have been removed, or the link is mistyped."
-        ),
+        ApiError::NotFound(what) => {
+            format!("There is no such {what}. It may have been removed, or the link is mistyped.")
+        }
         ApiError::TooManyRequests(secs) => {
             format!("Too many attempts from your address. Wait {secs} seconds and try again.")
         }

@@ -94,10 +94,9 @@ pub fn progress(case: &VettingCase, now: DateTime<Utc>) -> String {
     match case.status {
         CaseStatus::Draft if total == 0 => "No references yet".into(),
         CaseStatus::Draft => format!("{}, not launched", plural(total, "reference", "references")),
-        CaseStatus::Nominating => format!(
-            "Waiting for the provider's nominations ({} so far)",
-            total
-        ),
+        CaseStatus::Nominating => {
+            format!("Waiting for the provider's nominations ({} so far)", total)
+        }
         CaseStatus::Collecting => {
             let mut line = format!("{answered} of {total} answered");
             let declined = count(ReferenceStatus::Declined);
@@ -133,15 +132,8 @@ pub fn event(
         .map_or("a referee", String::as_str);
     let text = match e.kind.as_str() {
         "case.created" => "Case opened".into(),
-        "case.status_changed" => format!(
-            "Case moved from {} to {}",
-            s("from"),
-            s("to")
-        ),
-        "case.decided" => format!(
-            "Decision recorded: {}",
-            outcome_label(s("outcome"))
-        ),
+        "case.status_changed" => format!("Case moved from {} to {}", s("from"), s("to")),
+        "case.decided" => format!("Decision recorded: {}", outcome_label(s("outcome"))),
         "reference.added" => format!("{} ({}) added as a referee", s("name"), s("company")),
         "reference.status_changed" => match s("to") {
             "invited" => format!("{referee} was emailed an invitation"),
@@ -176,7 +168,12 @@ pub fn event(
 /// Who did it, when a person did.
 fn actor(actor: &str, names: &BTreeMap<Uuid, String>) -> Option<String> {
     let id = actor.strip_prefix("user:")?.parse::<Uuid>().ok()?;
-    Some(names.get(&id).cloned().unwrap_or_else(|| "a former user".into()))
+    Some(
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| "a former user".into()),
+    )
 }
 
 pub fn outcome_label(outcome: &str) -> &str {
@@ -262,8 +259,14 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap();
         assert_eq!(days_from(now + chrono::Duration::days(5), now), "in 5 days");
         assert_eq!(days_from(now + chrono::Duration::hours(3), now), "today");
-        assert_eq!(days_from(now + chrono::Duration::hours(30), now), "tomorrow");
-        assert_eq!(days_from(now - chrono::Duration::days(2), now), "2 days ago");
+        assert_eq!(
+            days_from(now + chrono::Duration::hours(30), now),
+            "tomorrow"
+        );
+        assert_eq!(
+            days_from(now - chrono::Duration::days(2), now),
+            "2 days ago"
+        );
     }
 
     #[test]

@@ -83,7 +83,12 @@ pub async fn show(
         json!({ "next": next, "signed_out": query.signed_out.is_some() }),
     );
     if fresh {
-        let value = set_cookie(PRESESSION_COOKIE, &token, 3600, secure_cookies(&req, &state));
+        let value = set_cookie(
+            PRESESSION_COOKIE,
+            &token,
+            3600,
+            secure_cookies(&req, &state),
+        );
         if let Ok(v) = header::HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -103,7 +108,9 @@ pub async fn submit(
             .check(ip, Instant::now())
             .map_err(ApiError::TooManyRequests)?;
     }
-    let csrf = cookie(&req, PRESESSION_COOKIE).unwrap_or_default().to_owned();
+    let csrf = cookie(&req, PRESESSION_COOKIE)
+        .unwrap_or_default()
+        .to_owned();
     let next = safe_next(Some(&form.next));
     let mut errors = serde_json::Map::new();
     if form.email.trim().is_empty() {
@@ -186,7 +193,10 @@ mod tests {
 
     #[test]
     fn only_our_own_pages_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/ui/cases?status=review")), "/ui/cases?status=review");
+        assert_eq!(
+            safe_next(Some("/ui/cases?status=review")),
+            "/ui/cases?status=review"
+        );
         assert_eq!(safe_next(Some("https://evil.example/ui")), "/ui");
         assert_eq!(safe_next(Some("//evil.example")), "/ui");
         assert_eq!(safe_next(Some("/ui//evil.example")), "/ui");

@@ -140,7 +140,12 @@ pub(crate) fn render(
 }
 
 /// A 200 page.
-pub(crate) fn page(state: &AppState, session: &UiSession, template: &str, ctx: Value) -> HttpResponse {
+pub(crate) fn page(
+    state: &AppState,
+    session: &UiSession,
+    template: &str,
+    ctx: Value,
+) -> HttpResponse {
     render(state, Some(session), StatusCode::OK, template, ctx)
 }
 

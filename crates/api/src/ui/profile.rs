@@ -67,15 +67,31 @@ pub async fn update(
         let min_field = format!("min_{}", d.key);
         let weight_in = form.get(&weight_field).cloned().unwrap_or_default();
         let min_in = form.get(&min_field).cloned().unwrap_or_default();
-        let weight = weight_in.trim().parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0 && *w <= 100.0);
-        let min = min_in.trim().parse::<f64>().ok().filter(|m| (0.0..=100.0).contains(m));
+        let weight = weight_in
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|w| w.is_finite() && *w > 0.0 && *w <= 100.0);
+        let min = min_in
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|m| (0.0..=100.0).contains(m));
         if weight.is_none() {
-            errors.push(FieldError { field: weight_field, message: format!("{}: enter a weight above 0 and at most 100", d.label) });
+            errors.push(FieldError {
+                field: weight_field,
+                message: format!("{}: enter a weight above 0 and at most 100", d.label),
+            });
         }
         if min.is_none() {
-            errors.push(FieldError { field: min_field, message: format!("{}: enter a minimum from 0 to 100", d.label) });
+            errors.push(FieldError {
+                field: min_field,
+                message: format!("{}: enter a minimum from 0 to 100", d.label),
+            });
         }
-        rows.push(json!({ "key": d.key, "label": d.label, "weight": weight_in, "min_score": min_in }));
+        rows.push(
+            json!({ "key": d.key, "label": d.label, "weight": weight_in, "min_score": min_in }),
+        );
         dims.push(Dimension {
             weight: weight.unwrap_or(d.weight),
             min_score: min.unwrap_or(d.min_score),
@@ -83,7 +99,13 @@ pub async fn update(
         });
     }
     if !errors.is_empty() {
-        return Ok(profile_page(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, rows, &errors));
+        return Ok(profile_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            rows,
+            &errors,
+        ));
     }
     match state.engine.replace_profile(dims, &Actor::User(user.id)).await {
         Ok(_) => {

@@ -26,7 +26,10 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let providers = state
         .engine
-        .list_providers(engine::PageRequest::parse(Some(50), query.cursor.as_deref())?)
+        .list_providers(engine::PageRequest::parse(
+            Some(50),
+            query.cursor.as_deref(),
+        )?)
         .await?;
     Ok(page(
         &state,
@@ -64,11 +67,7 @@ fn form_page(
 }
 
 #[get("/providers/new")]
-pub async fn new_provider(
-    state: web::Data<AppState>,
-    session: UiSession,
-    _: Ops,
-) -> HttpResponse {
+pub async fn new_provider(state: web::Data<AppState>, session: UiSession, _: Ops) -> HttpResponse {
     form_page(&state, &session, StatusCode::OK, json!({}), &[])
 }
 
@@ -102,9 +101,18 @@ pub async fn create(
     };
     let errors = check(&body);
     if !errors.is_empty() {
-        return Ok(form_page(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors));
+        return Ok(form_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            kept,
+            &errors,
+        ));
     }
-    let provider = state.engine.create_provider(body.into_new(), user.id).await?;
+    let provider = state
+        .engine
+        .create_provider(body.into_new(), user.id)
+        .await?;
     flash_redirect(
         &state,
         &session,

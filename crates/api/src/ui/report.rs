@@ -29,11 +29,15 @@ pub async fn review(
     let engine = &state.engine;
     let now = engine.now();
     let page_of = |n| engine::PageRequest::parse(Some(n), None);
-    let waiting = engine.list_cases(Some(CaseStatus::Review), page_of(200)?).await?;
+    let waiting = engine
+        .list_cases(Some(CaseStatus::Review), page_of(200)?)
+        .await?;
     let collecting = engine
         .list_cases(Some(CaseStatus::Collecting), page_of(200)?)
         .await?;
-    let decided = engine.list_cases(Some(CaseStatus::Decided), page_of(10)?).await?;
+    let decided = engine
+        .list_cases(Some(CaseStatus::Decided), page_of(10)?)
+        .await?;
     // Oldest first: whoever has waited longest is next.
     let waiting: Vec<Value> = waiting
         .items
@@ -134,7 +138,10 @@ async fn report_page(
         .collect();
     let mut comments: Vec<(String, Vec<Value>)> = Vec::new();
     for c in &report.comments {
-        let prompt = prompts.get(&c.question_key).cloned().unwrap_or_else(|| c.question_key.clone());
+        let prompt = prompts
+            .get(&c.question_key)
+            .cloned()
+            .unwrap_or_else(|| c.question_key.clone());
         let item = json!({ "text": c.text, "referee": c.referee });
         match comments.iter_mut().find(|(p, _)| *p == prompt) {
             Some((_, items)) => items.push(item),
@@ -222,7 +229,14 @@ pub async fn decide(
         });
     }
     let (Some(outcome), true) = (outcome, errors.is_empty()) else {
-        return report_page(&state, &session, *id, StatusCode::UNPROCESSABLE_ENTITY, Some((kept, &errors))).await;
+        return report_page(
+            &state,
+            &session,
+            *id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((kept, &errors)),
+        )
+        .await;
     };
     match state
         .engine
@@ -243,7 +257,14 @@ pub async fn decide(
             .await
         }
         Err(e @ engine::EngineError::InvalidState { .. }) => {
-            super::after_action(&state, &session, Err::<(), _>(e), "", &format!("/ui/cases/{id}/report")).await
+            super::after_action(
+                &state,
+                &session,
+                Err::<(), _>(e),
+                "",
+                &format!("/ui/cases/{id}/report"),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -171,9 +171,8 @@ impl<T: DeserializeOwned> FromRequest for UiForm<T> {
             .get::<FormBody>()
             .ok_or_else(|| ApiError::BadRequest("the form is missing".into()))
             .and_then(|body| {
-                serde_urlencoded::from_bytes::<T>(&body.0).map_err(|e| {
-                    ApiError::BadRequest(format!("the form could not be read: {e}"))
-                })
+                serde_urlencoded::from_bytes::<T>(&body.0)
+                    .map_err(|e| ApiError::BadRequest(format!("the form could not be read: {e}")))
             });
         ready(parsed.map(UiForm))
     }
