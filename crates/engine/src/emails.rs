@@ -13,7 +13,7 @@ use crate::{Engine, EngineError};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct EmailSummary {
-    /// `invitation`, `reminder_1`, `reminder_2`, …
+    /// `invitation`, `reminder`, `owner_bounce`, …
     pub kind: String,
     /// `sending`, `sent` or `failed`.
     pub status: String,

@@ -19,6 +19,8 @@ pub struct Chart {
     pub width: f64,
     pub height: f64,
     pub label_x: f64,
+    pub plot_left: f64,
+    pub plot_right: f64,
     pub axis: Vec<Tick>,
     pub rows: Vec<Row>,
 }
@@ -90,7 +92,7 @@ pub fn layout(dimensions: &[DimensionScore]) -> Chart {
                 .map(|&v| {
                     let same = seen.iter().filter(|s| (**s - v).abs() < 1.5).count();
                     seen.push(v);
-                    let offset = [0.0, -7.0, 7.0, -14.0, 14.0][same % 5];
+                    let offset = [0.0, -6.0, 6.0, -11.0, 11.0][same % 5];
                     Point {
                         x: x(v),
                         y: y + offset,
@@ -113,7 +115,9 @@ pub fn layout(dimensions: &[DimensionScore]) -> Chart {
     Chart {
         width: WIDTH,
         height,
-        label_x: LABEL_WIDTH,
+        label_x: PLOT_LEFT,
+        plot_left: PLOT_LEFT,
+        plot_right: PLOT_RIGHT,
         axis,
         rows,
     }

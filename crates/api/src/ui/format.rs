@@ -149,6 +149,20 @@ pub fn event(
             let n = e.data.get("sequence").and_then(|v| v.as_i64()).unwrap_or(1);
             format!("{referee} was sent reminder {n}")
         }
+        "owner.notified" => match s("notice") {
+            "owner_quorum_reached" => {
+                "The case owner was told enough referees have answered".into()
+            }
+            "owner_ready_for_review" => {
+                "The case owner was told the case is ready for review".into()
+            }
+            "owner_bounce" => format!("The case owner was told the email to {referee} bounced"),
+            "owner_nominations_received" => {
+                "The case owner was told the provider nominated references".into()
+            }
+            "owner_decided" => "The case owner was told the decision".into(),
+            other => format!("The case owner was emailed ({})", other.replace('_', " ")),
+        },
         "nomination.sent" => "The provider was asked to nominate references".into(),
         "nomination.submitted" => {
             let n = e.data.get("added").and_then(|v| v.as_u64()).unwrap_or(0);
