@@ -312,6 +312,7 @@ fn worker_and_serve_stop_cleanly_on_sigterm() {
 #[test]
 fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
     let db = testkit::TestDb::sqlite();
+    let mut passwords = Vec::new();
     for _ in 0..2 {
         let out = vouch(&db.url, &["demo"], None);
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -329,5 +330,38 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
             stdout.contains("/api/v1/cases/"),
             "says where to look: {stdout}"
         );
+        assert!(stdout.contains("/ui/cases/") && stdout.contains("/report"));
+        // The printed staff password signs in to the web UI.
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("demo-hr@vouch.example"))
+            .unwrap_or_else(|| panic!("no demo-hr line: {stdout}"));
+        let password = line.split_whitespace().nth(2).unwrap().to_owned();
+        let url = db.url.clone();
+        let check = password.clone();
+        let signed_in = tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let conn = engine::db::connect(&url).await.unwrap();
+                let engine = engine::Engine::new(
+                    conn,
+                    Default::default(),
+                    std::sync::Arc::new(engine::clock::SystemClock),
+                    std::sync::Arc::new(
+                        mailer::Mailer::from_settings(&Default::default(), testkit::PUBLIC_URL)
+                            .unwrap(),
+                    ),
+                );
+                engine.login("demo-hr@vouch.example", &check).await.unwrap()
+            });
+        assert!(matches!(
+            signed_in,
+            engine::sessions::Login::SignedIn { .. }
+        ));
+        passwords.push(password);
     }
+    assert_ne!(
+        passwords[0], passwords[1],
+        "each demo run sets a fresh password"
+    );
 }
