@@ -1,18 +1,22 @@
 //! The report's chart, laid out on the server: one row per dimension on a 0–100 axis,
 //! with the profile minimum as a tick, the 95% interval as a line, each referee's score as
 //! a small dot and the dimension's score as a large one. The template draws it as inline
-//! SVG, so it needs no JavaScript and prints as crisply as the text around it.
+//! SVG, so it needs no JavaScript and prints as crisply as the text around it. Each
+//! dimension's name (and score) is written above its row, across the plot's width: SVG
+//! text does not wrap, and the SVG clips whatever is drawn past its edge.
 
 use engine::scoring::DimensionScore;
 use serde::Serialize;
 
 pub const WIDTH: f64 = 720.0;
-const LABEL_WIDTH: f64 = 190.0;
-const PLOT_LEFT: f64 = 200.0;
+const PLOT_LEFT: f64 = 20.0;
 const PLOT_RIGHT: f64 = 700.0;
-const TOP: f64 = 28.0;
-const ROW: f64 = 46.0;
+const TOP: f64 = 34.0;
+const ROW: f64 = 56.0;
 const BOTTOM: f64 = 16.0;
+/// The label's baseline above the row's track: clear of the minimum tick and the highest
+/// referee dot (15 above the track), and of the row above.
+const LABEL_ABOVE: f64 = 21.0;
 
 #[derive(Debug, Serialize)]
 pub struct Chart {
@@ -36,6 +40,8 @@ pub struct Tick {
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub label: String,
+    /// Baseline of the label, above the track at `y`.
+    pub label_y: f64,
     pub y: f64,
     pub min_x: f64,
     pub min_score: f64,
@@ -102,6 +108,7 @@ pub fn layout(dimensions: &[DimensionScore]) -> Chart {
                 .collect();
             Row {
                 label: d.label.clone(),
+                label_y: round(y - LABEL_ABOVE),
                 y,
                 min_x: x(d.min_score),
                 min_score: d.min_score,
@@ -148,11 +155,12 @@ mod tests {
         let chart = layout(&[dim(Some(75.0), vec![75.0, 75.0, 50.0]), dim(None, vec![])]);
         assert_eq!(chart.rows.len(), 2);
         let row = &chart.rows[0];
-        assert_eq!(row.score.as_ref().unwrap().x, 575.0);
-        assert_eq!(row.min_x, 500.0);
+        assert_eq!(row.score.as_ref().unwrap().x, 530.0);
+        assert_eq!(row.min_x, 428.0);
         assert_eq!(row.referees[0].x, row.referees[1].x);
         assert_ne!(row.referees[0].y, row.referees[1].y);
-        assert_eq!(row.interval.unwrap().0, 525.0);
+        assert_eq!(row.interval.unwrap().0, 462.0);
+        assert_eq!(row.label_y, row.y - LABEL_ABOVE);
         assert!(chart.rows[1].score.is_none() && chart.rows[1].interval.is_none());
         assert_eq!(chart.axis.first().unwrap().x, PLOT_LEFT);
         assert_eq!(chart.axis.last().unwrap().x, PLOT_RIGHT);
