@@ -1,23 +1,33 @@
-//! The referee questionnaire in a real browser: Debian's chromium, driven by
-//! `tests/browser/referee.mjs` (playwright-core, axe-core), against the real server. The
-//! referee opens the link from the captured invitation email on a phone, forgets a
-//! required answer, is shown the error with what they typed kept, answers it and lands on
-//! the thank-you page; the engine then holds a completed reference with the answers.
+//! The public referee questionnaire and the staff web UI in a real browser: Debian's
+//! chromium, driven by scripts in `tests/browser` (playwright-core, axe-core), against the
+//! real server.
+//!
+//! - `referee.mjs`: the referee opens the link from the captured invitation email on a
+//!   phone, forgets a required answer, is shown the error with what they typed kept,
+//!   answers it and lands on the thank-you page; the engine then holds a completed
+//!   reference with the answers.
+//! - `staff.mjs`: an ops lead signs in, adds a provider, opens a case, adds three referees
+//!   and launches; the referees answer (over HTTP, here); an HR reviewer reads the report
+//!   (chart, score, recommendation, print stylesheet) and records a decision; the engine
+//!   then holds the decided case.
 //!
 //! Needs node, `npm ci --prefix tests/browser` and chromium (`.ci/run` installs them).
-//! Without them the test is skipped with a message, unless `CI` is set, where it fails.
-//! With `VOUCH_UPDATE_SCREENSHOTS=1` it writes `docs/screenshots/form-phone.png` and
-//! `form-desktop.png`.
+//! Without them the tests are skipped with a message, unless `CI` is set, where they fail.
+//! With `VOUCH_UPDATE_SCREENSHOTS=1` they write `docs/screenshots/form-phone.png`,
+//! `form-desktop.png`, `case-page.png` and `report.png`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use engine::domain::Role;
+use engine::domain::{CaseStatus, ReferenceStatus, Role};
 use engine::entity::{answer, reference_request, response};
+use engine::report::Outcome;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::Value;
+use serde_json::{Value, json};
 use testkit::{Backend, TestApp};
 use uuid::Uuid;
+
+use crate::helpers::LIKERT_KEYS;
 
 /// What the referee types under concerns; looked for in the database afterwards.
 const CONCERNS: &str = "Two late invoices in Q3 (ref #4711); they owned it and fixed the process.";
@@ -77,10 +87,51 @@ fn browser_tools() -> Option<Tools> {
     }
     let missing = missing.join("; ");
     if std::env::var_os("CI").is_some() {
-        panic!("the browser test needs: {missing}");
+        panic!("the browser tests need: {missing}");
     }
-    eprintln!("skipping the browser test: missing {missing}");
+    eprintln!("skipping the browser tests: missing {missing}");
     None
+}
+
+/// Where the scripts write screenshots: `docs/screenshots` with
+/// `VOUCH_UPDATE_SCREENSHOTS=1`, else `temp` (they are still taken, so taking them is
+/// tested).
+fn screenshot_dir(temp: &Path) -> PathBuf {
+    if std::env::var("VOUCH_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        repo_root().join("docs/screenshots")
+    } else {
+        temp.to_owned()
+    }
+}
+
+/// Runs `node tests/browser/{script}` with `env` and returns what it printed; panics with
+/// that output when it fails.
+async fn run_script(tools: &Tools, script: &str, env: &[(&str, String)]) -> String {
+    let root = repo_root();
+    let mut command = Command::new(&tools.node);
+    command
+        .arg(root.join("tests/browser").join(script))
+        .current_dir(&root)
+        .env("CHROMIUM", &tools.chromium)
+        .env("FORCE_COLOR", "0");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    // The server answers the browser from this runtime's workers while a blocking thread
+    // waits for the script (which stops itself after a few minutes at most).
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("run node tests/browser/{script}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "tests/browser/{script} failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    println!("{stdout}{stderr}");
+    stdout.into_owned()
 }
 
 async fn launch_case_with_two_referees(app: &TestApp) -> Vec<Value> {
@@ -143,37 +194,21 @@ async fn referee_completes_the_form_in_a_real_browser_on_a_phone() {
     let phone_link = form_link(&app, &references[0]);
     let desktop_link = form_link(&app, &references[1]);
 
-    let root = repo_root();
     let temp = tempfile::tempdir().unwrap();
-    let screenshots = if std::env::var("VOUCH_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
-        root.join("docs/screenshots")
-    } else {
-        temp.path().to_owned()
-    };
-    let mut command = Command::new(&tools.node);
-    command
-        .arg(root.join("tests/browser/referee.mjs"))
-        .current_dir(&root)
-        .env("VOUCH_FORM_URL", &phone_link)
-        .env("VOUCH_FORM_URL_2", &desktop_link)
-        .env("VOUCH_SCREENSHOT_DIR", &screenshots)
-        .env("VOUCH_CONCERNS_TEXT", CONCERNS)
-        .env("CHROMIUM", &tools.chromium)
-        .env("FORCE_COLOR", "0");
-    // The server answers the browser from this runtime's workers while a blocking thread
-    // waits for the script (which stops itself after two minutes at most).
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .unwrap()
-        .expect("run node tests/browser/referee.mjs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "tests/browser/referee.mjs failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    println!("{stdout}{stderr}");
+    run_script(
+        &tools,
+        "referee.mjs",
+        &[
+            ("VOUCH_FORM_URL", phone_link),
+            ("VOUCH_FORM_URL_2", desktop_link),
+            (
+                "VOUCH_SCREENSHOT_DIR",
+                screenshot_dir(temp.path()).display().to_string(),
+            ),
+            ("VOUCH_CONCERNS_TEXT", CONCERNS.to_owned()),
+        ],
+    )
+    .await;
 
     let first = reference_row(&app, &references[0]).await;
     assert_eq!(first.status, "completed");
@@ -199,4 +234,210 @@ async fn referee_completes_the_form_in_a_real_browser_on_a_phone() {
     // The desktop screenshot opened the second link without answering.
     let second = reference_row(&app, &references[1]).await;
     assert_eq!(second.status, "opened");
+}
+
+/// The password of the two staff users of the staff UI test.
+const STAFF_PASSWORD: &str = "browser-test password, not a real one";
+/// What the ops lead calls the case; the HR reviewer looks for it on the review page.
+const CASE_TITLE: &str = "Northwind Ledger: finance partner for 2027";
+/// What the HR reviewer types as the decision's rationale; looked for in the database.
+const RATIONALE: &str = "Strong on values, accountability and confidentiality; every referee would hire them again or is unsure.\nCondition: scope changes are agreed in writing before work starts, since one referee was surprised by extra charges.";
+
+/// The referees the ops lead adds: name, email, company, relationship.
+const REFEREES: [(&str, &str, &str, &str); 3] = [
+    (
+        "Ria Client",
+        "referee1@client1.example",
+        "Client One Ltd",
+        "CFO, client since 2022",
+    ),
+    (
+        "Sam Buyer",
+        "referee2@client2.example",
+        "Client Two GmbH",
+        "Head of finance, client since 2021",
+    ),
+    (
+        "Lee Partner",
+        "referee3@client3.example",
+        "Client Three SA",
+        "COO, client 2020–2024",
+    ),
+];
+
+/// Likert questions where agreeing is bad (reverse scored in the default questionnaire).
+const REVERSE_KEYS: [&str; 2] = ["dedication_minimum", "scope_surprises"];
+
+/// How well referee `i` thinks of the provider on question `key`, 1–5: an enthusiast, a
+/// content client and a critical one, so the chart has spread.
+fn favour(i: usize, key: &str) -> u8 {
+    let dimension = key.split('_').next().unwrap_or_default();
+    match (i, dimension) {
+        (0, "communication") => 4,
+        (0, _) if key == "expertise_current" => 4,
+        (0, _) => 5,
+        (1, "values" | "confidentiality") => 5,
+        (1, "scope") => 3,
+        (1, _) => 4,
+        (2, "values" | "accountability" | "confidentiality") => 4,
+        (2, "scope") => 2,
+        (2, _) => 3,
+        _ => 3,
+    }
+}
+
+/// Referee `i`'s complete questionnaire as the HTML form posts it.
+fn questionnaire_form(i: usize) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = LIKERT_KEYS
+        .iter()
+        .map(|key| {
+            let f = favour(i, key);
+            let value = if REVERSE_KEYS.contains(key) { 6 - f } else { f };
+            (format!("q_{key}"), value.to_string())
+        })
+        .collect();
+    let (rehire, strengths, concerns) = [
+        ("yes", "Month-end close in five days, every month.", ""),
+        (
+            "yes",
+            "They own their mistakes and tell you before you notice.",
+            "Onboarding took longer than promised.",
+        ),
+        (
+            "unsure",
+            "Reliable bookkeeping.",
+            "Extra charges for work we thought was in scope; it took two calls to settle.",
+        ),
+    ][i];
+    form.push(("q_rehire".into(), rehire.into()));
+    form.push(("q_strengths".into(), strengths.into()));
+    form.push(("q_concerns".into(), concerns.into()));
+    form.push(("consent".into(), "on".into()));
+    form.push(("action".into(), "submit".into()));
+    form
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_ui_end_to_end_in_chromium() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let ops = app.staff_user(Role::Ops, STAFF_PASSWORD).await.email;
+    let hr = app.staff_user(Role::Hr, STAFF_PASSWORD).await.email;
+    let temp = tempfile::tempdir().unwrap();
+    let screenshots = screenshot_dir(temp.path()).display().to_string();
+    let common = [
+        ("VOUCH_BASE_URL", app.address.clone()),
+        ("VOUCH_PASSWORD", STAFF_PASSWORD.to_owned()),
+        ("VOUCH_CASE_TITLE", CASE_TITLE.to_owned()),
+        ("VOUCH_SCREENSHOT_DIR", screenshots),
+    ];
+
+    // The ops lead: provider, case, referees, launch.
+    let referees: Vec<Value> = REFEREES
+        .iter()
+        .map(|(name, email, company, relationship)| {
+            json!({ "name": name, "email": email, "company": company, "relationship": relationship })
+        })
+        .collect();
+    let mut env = common.to_vec();
+    env.extend([
+        ("VOUCH_STAGE", "ops".to_owned()),
+        ("VOUCH_OPS_EMAIL", ops),
+        ("VOUCH_REFEREES", Value::from(referees).to_string()),
+    ]);
+    let stdout = run_script(&tools, "staff.mjs", &env).await;
+    let case_id: Uuid = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("CASE_ID="))
+        .expect("staff.mjs prints CASE_ID=<uuid>")
+        .trim()
+        .parse()
+        .expect("CASE_ID is a uuid");
+    let case = app.engine.case(case_id).await.unwrap();
+    assert_eq!(case.status, CaseStatus::Collecting);
+    assert_eq!(case.title, CASE_TITLE);
+    assert_eq!(case.provider_name, "Northwind Ledger Partners");
+    let mut emails: Vec<&str> = case.references.iter().map(|r| r.email.as_str()).collect();
+    emails.sort_unstable();
+    assert_eq!(emails, REFEREES.map(|r| r.1));
+
+    // The invitations go out; each referee answers through their link.
+    app.engine.run_until_idle().await.unwrap();
+    for (i, (_, email, _, _)) in REFEREES.iter().enumerate() {
+        let links = app.links_sent_to(email);
+        assert_eq!(links.len(), 1, "one invitation to {email}");
+        let res = app
+            .client
+            .post(app.url(&format!("/r/{}", links[0])))
+            .form(&questionnaire_form(i))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status() == 303 || res.status() == 200,
+            "{email} submits: {}",
+            res.status()
+        );
+    }
+    app.engine.run_until_idle().await.unwrap();
+    let case = app.engine.case(case_id).await.unwrap();
+    assert_eq!(
+        case.status,
+        CaseStatus::Review,
+        "three answers of three, quorum 3: the case is in review"
+    );
+    assert!(
+        case.references
+            .iter()
+            .all(|r| r.status == ReferenceStatus::Completed)
+    );
+
+    // What the chart must show, from the engine's own report.
+    let report = app.engine.case_report(case_id).await.unwrap();
+    let dimensions = report.dimensions.len();
+    let scored = report
+        .dimensions
+        .iter()
+        .filter(|d| d.score.is_some())
+        .count();
+    let intervals = report
+        .dimensions
+        .iter()
+        .filter(|d| d.ci95.is_some())
+        .count();
+    let dots: usize = report
+        .dimensions
+        .iter()
+        .map(|d| d.referee_scores.len())
+        .sum();
+    assert_eq!(dimensions, 8, "the default profile has eight dimensions");
+    assert_eq!(dots, 8 * 3, "three referees rated every dimension");
+
+    // The HR reviewer: review, report, decision.
+    let mut env = common.to_vec();
+    env.extend([
+        ("VOUCH_STAGE", "hr".to_owned()),
+        ("VOUCH_HR_EMAIL", hr),
+        ("VOUCH_CASE_ID", case_id.to_string()),
+        ("VOUCH_RATIONALE", RATIONALE.to_owned()),
+        ("VOUCH_EXPECT_DIMENSIONS", dimensions.to_string()),
+        ("VOUCH_EXPECT_SCORED", scored.to_string()),
+        ("VOUCH_EXPECT_INTERVALS", intervals.to_string()),
+        ("VOUCH_EXPECT_REFEREE_DOTS", dots.to_string()),
+    ]);
+    run_script(&tools, "staff.mjs", &env).await;
+
+    let case = app.engine.case(case_id).await.unwrap();
+    assert_eq!(case.status, CaseStatus::Decided);
+    let decision = app
+        .engine
+        .case_decision(case_id)
+        .await
+        .unwrap()
+        .expect("a recorded decision");
+    assert_eq!(decision.outcome, Outcome::ApprovedWithConditions);
+    // A browser submits a textarea's line breaks as CRLF, and the UI stores them as sent.
+    assert_eq!(decision.rationale.replace("\r\n", "\n"), RATIONALE);
 }

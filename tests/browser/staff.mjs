@@ -1,0 +1,571 @@
+// Browser test of the staff web UI (`/ui`), run by tests/api/browser.rs in two stages,
+// with the job queue and the referees' answers in between (the Rust side does those).
+//
+// Drives Debian's chromium through playwright-core (no browser download), desktop-sized,
+// with the pages' Content-Security-Policy enforced (a refused stylesheet or script fails
+// the test). axe-core checks each page it names below; any violation is printed, and a
+// serious or critical one fails the test. Exits non-zero with a message on the first
+// failure.
+//
+//   stage ops: /ui sends a stranger to the sign-in page; the ops lead signs in, adds a
+//     provider, lands on the new-case form with it preselected, opens a case, adds three
+//     references (each listed as "Not invited yet") and launches (flash, "Collecting").
+//     Prints `CASE_ID=<uuid>` on stdout. axe: sign-in, cases list, new provider, new case,
+//     case page.
+//   stage hr: the HR reviewer signs in, finds the case under Review, reads the report (the
+//     SVG chart against the counts the Rust side expects, the alignment score, the
+//     recommendation, the print stylesheet), submits the decision without a rationale
+//     (422, error beside the field, choice kept), then with one, and lands on the case page
+//     with the decision shown and the case "Decided". axe: review, report, the 422 report.
+//
+// Environment:
+//   VOUCH_STAGE            ops | hr (required)
+//   VOUCH_BASE_URL         http://127.0.0.1:PORT (required)
+//   VOUCH_PASSWORD         the password of both staff users (required)
+//   VOUCH_OPS_EMAIL        the ops lead (stage ops)
+//   VOUCH_CASE_TITLE       the title typed into the new-case form (stage ops), looked for
+//                          on the review page (stage hr)
+//   VOUCH_REFEREES         JSON list of {name, email, company, relationship} (stage ops)
+//   VOUCH_HR_EMAIL         the HR reviewer (stage hr)
+//   VOUCH_CASE_ID          the case from stage ops (stage hr)
+//   VOUCH_RATIONALE        the decision's rationale (stage hr)
+//   VOUCH_EXPECT_DIMENSIONS, VOUCH_EXPECT_SCORED, VOUCH_EXPECT_INTERVALS,
+//   VOUCH_EXPECT_REFEREE_DOTS
+//                          what the chart must show, from the engine's report (stage hr)
+//   VOUCH_SCREENSHOT_DIR   write case-page.png and report.png there (stage hr; optional)
+//   VOUCH_SCREENSHOT_EXTRA=1  also write login, case-launched, review, report-print and
+//                          case-decided (for reviewing; optional)
+//   CHROMIUM               browser binary (default /usr/bin/chromium)
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+const STAGE = process.env.VOUCH_STAGE || '';
+const BASE = (process.env.VOUCH_BASE_URL || '').replace(/\/+$/, '');
+const PASSWORD = process.env.VOUCH_PASSWORD || '';
+const SCREENSHOT_DIR = process.env.VOUCH_SCREENSHOT_DIR || '';
+const SCREENSHOT_EXTRA = process.env.VOUCH_SCREENSHOT_EXTRA === '1';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Evaluated through the DevTools protocol rather than added as a <script>, which the
+// pages' CSP (no script-src) would refuse: so the CSP stays on for everything else.
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// What the ops lead types into the provider form.
+const PROVIDER = {
+  name: 'Northwind Ledger Partners',
+  category: 'accounting',
+  website: 'https://northwind-ledger.example',
+  contact_name: 'Nora North',
+  contact_email: 'nora@northwind-ledger.example',
+};
+
+// Everything this script does takes seconds; a hang is a failure, not a reason to wait.
+const ACTION_TIMEOUT_MS = 15_000;
+const WATCHDOG_MS = 150_000;
+
+const DESKTOP = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
+
+class TestFailure extends Error {}
+
+function fail(message) {
+  throw new TestFailure(message);
+}
+
+function step(message) {
+  console.log(`staff.mjs [${STAGE}]: ${message}`);
+}
+
+function check(condition, message) {
+  if (!condition) fail(message);
+}
+
+function env(name) {
+  const value = process.env[name];
+  check(value, `${name} is not set`);
+  return value;
+}
+
+function envNumber(name) {
+  const n = Number(env(name));
+  check(Number.isInteger(n) && n >= 0, `${name}=${process.env[name]} is not a count`);
+  return n;
+}
+
+async function screenshot(page, name, extra = false) {
+  if (!SCREENSHOT_DIR || (extra && !SCREENSHOT_EXTRA)) return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, name);
+  await page.screenshot({ path: file, fullPage: true });
+  step(`wrote ${file}`);
+}
+
+/// Fails on uncaught page errors and on anything the CSP refused; reports other console
+/// errors and failed loads of the page's own resources (a stylesheet, an image).
+function watch(page) {
+  page.on('pageerror', (e) => {
+    console.error(`staff.mjs: uncaught error in the page: ${e.message}`);
+    process.exitCode = 1;
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    if (/Content Security Policy/i.test(text)) {
+      console.error(`staff.mjs: the CSP refused something on ${page.url()}: ${text}`);
+      process.exitCode = 1;
+    } else if (!text.startsWith('Failed to load resource')) {
+      console.error(`staff.mjs: console error on ${page.url()}: ${text}`);
+    }
+  });
+  page.on('response', (r) => {
+    const request = r.request();
+    if (r.status() >= 400 && !request.isNavigationRequest() && !r.url().endsWith('/favicon.ico')) {
+      console.error(`staff.mjs: ${request.resourceType()} ${r.url()} answered ${r.status()}`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+/// GETs a page that must answer 200 (after redirects) and returns the response.
+async function open(page, url, label) {
+  let res;
+  try {
+    res = await page.goto(url, { waitUntil: 'load' });
+  } catch (e) {
+    fail(`${label}: GET ${url} failed: ${e.message.split('\n')[0]}`);
+  }
+  check(res, `${label}: no response for ${url}`);
+  check(res.status() === 200, `${label}: GET ${url} answered ${res.status()}, expected 200`);
+  return res;
+}
+
+/// Clicks a submit button and waits for the page it leads to. Returns the status of the
+/// form POST itself (303 on success, 422 for a rejected form) and the final URL.
+async function submit(page, button, label) {
+  check((await button.count()) === 1, `${label}: expected one button, found ${await button.count()}`);
+  const posted = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && r.request().isNavigationRequest(),
+  );
+  // waitForNavigation (not waitForURL) because some forms lead back to the page they
+  // are on, whose URL already matches.
+  const [post] = await Promise.all([posted, page.waitForNavigation({ waitUntil: 'load' }), button.click()]);
+  return { status: post.status(), url: new URL(page.url()) };
+}
+
+/// Every axe violation found so far, for the summary at the end.
+const axeSeen = [];
+
+async function runAxe(page, label) {
+  await page.evaluate(AXE_SOURCE);
+  const results = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { resultTypes: ['violations', 'incomplete'] }),
+  );
+  if (results.incomplete.length > 0) {
+    const list = results.incomplete.map(
+      (r) => `${r.id} [${r.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}]`,
+    );
+    step(`axe (${label}) needs review: ${list.join(', ')}`);
+  }
+  for (const v of results.violations) {
+    const targets = v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ');
+    console.log(
+      `staff.mjs: axe (${label}) ${v.impact}: ${v.id}: ${v.help} [${v.nodes.length} node(s): ${targets}] ${v.helpUrl}`,
+    );
+    axeSeen.push(`${label}: ${v.impact} ${v.id}`);
+  }
+  if (results.violations.length === 0) step(`axe (${label}): no violations`);
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(
+    bad.length === 0,
+    `axe (${label}): ${bad.length} serious or critical violation(s): ${bad.map((v) => v.id).join(', ')}`,
+  );
+}
+
+async function noHorizontalOverflow(page, label) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  check(scroll <= client, `${label}: the page scrolls sideways (${scroll}px wide in ${client}px)`);
+}
+
+async function text(locator) {
+  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/// The flash message of the page, which must say `expected`.
+async function expectFlash(page, expected, label) {
+  const flash = page.locator('main .notice[role=status]');
+  check((await flash.count()) === 1, `${label}: no flash message on ${page.url()}`);
+  const said = await text(flash);
+  check(expected.test(said), `${label}: the flash says ${JSON.stringify(said)}, expected ${expected}`);
+  step(`${label}: flash "${said}"`);
+}
+
+/// The status badge next to the case's title.
+async function expectCaseBadge(page, expected, label) {
+  const badge = page.locator('h1 .badge');
+  check((await badge.count()) === 1, `${label}: no status badge in the <h1> on ${page.url()}`);
+  const said = await text(badge);
+  check(said === expected, `${label}: the status badge reads ${JSON.stringify(said)}, expected "${expected}"`);
+}
+
+async function signIn(page, email, expectedPath) {
+  // A stranger asking for /ui is sent to sign in, and comes back afterwards.
+  const res = await open(page, `${BASE}/ui`, 'sign-in');
+  const url = new URL(page.url());
+  check(url.pathname === '/ui/login', `GET /ui without a session ended at ${page.url()}, expected /ui/login`);
+  check(url.searchParams.get('next') === '/ui', `the sign-in page lost where to return: ${page.url()}`);
+  check(res.request().redirectedFrom(), 'GET /ui was not redirected to the sign-in page');
+  check(/sign in/i.test(await text(page.locator('h1'))), 'the sign-in page has no "Sign in" heading');
+  await page.locator('input#email').fill(email);
+  await page.locator('input#password').fill(PASSWORD);
+  const { status, url: landed } = await submit(page, page.getByRole('button', { name: 'Sign in' }), 'sign-in');
+  check(status === 303, `signing in as ${email} answered ${status}, expected 303 (at ${page.url()})`);
+  check(landed.pathname === expectedPath, `after signing in, the page is ${landed}, expected ${expectedPath}`);
+  const who = await text(page.locator('.staff-nav .who'));
+  step(`signed in as ${email} ("${who}"), landed on ${landed.pathname}`);
+}
+
+async function opsStage(browser) {
+  const email = env('VOUCH_OPS_EMAIL');
+  const title = env('VOUCH_CASE_TITLE');
+  const referees = JSON.parse(env('VOUCH_REFEREES'));
+  check(Array.isArray(referees) && referees.length > 0, 'VOUCH_REFEREES is not a list of referees');
+
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    watch(page);
+
+    // The sign-in page, checked before anyone signs in.
+    await open(page, `${BASE}/ui/login`, 'sign-in page');
+    await runAxe(page, 'sign-in');
+    await screenshot(page, 'login.png', true);
+    await signIn(page, email, '/ui/cases');
+    await runAxe(page, 'cases list (empty)');
+
+    // Providers → New provider.
+    await page.locator('nav.staff-nav').getByRole('link', { name: 'Providers' }).click();
+    await page.waitForURL(`${BASE}/ui/providers`);
+    await page.getByRole('link', { name: 'New provider' }).click();
+    await page.waitForURL(`${BASE}/ui/providers/new`);
+    await runAxe(page, 'new provider form');
+    await page.getByLabel('Name', { exact: true }).fill(PROVIDER.name);
+    await page.getByLabel('Function they cover').fill(PROVIDER.category);
+    await page.getByLabel('Website').fill(PROVIDER.website);
+    await page.getByLabel('Contact name').fill(PROVIDER.contact_name);
+    await page.getByLabel('Contact email').fill(PROVIDER.contact_email);
+    let sent = await submit(page, page.getByRole('button', { name: 'Add provider' }), 'add provider');
+    check(sent.status === 303, `adding the provider answered ${sent.status}, expected 303 (at ${page.url()})`);
+    check(
+      sent.url.pathname === '/ui/cases/new' && sent.url.searchParams.get('provider_id'),
+      `adding the provider led to ${sent.url}, expected /ui/cases/new?provider_id=…`,
+    );
+    const providerId = sent.url.searchParams.get('provider_id');
+    await expectFlash(page, /added/i, 'new provider');
+    const select = page.getByLabel('Provider', { exact: true });
+    check((await select.inputValue()) === providerId, `the new case form does not preselect provider ${providerId}`);
+    const chosen = await select.evaluate((el) => el.selectedOptions[0]?.textContent ?? '');
+    check(chosen.includes(PROVIDER.name), `the preselected provider reads ${JSON.stringify(chosen)}`);
+    step(`provider ${providerId} added and preselected ("${chosen.trim()}")`);
+    await runAxe(page, 'new case form');
+
+    // The case.
+    await page.getByLabel('Title').fill(title);
+    sent = await submit(page, page.getByRole('button', { name: 'Open case' }), 'open case');
+    check(sent.status === 303, `opening the case answered ${sent.status}, expected 303 (at ${page.url()})`);
+    const match = sent.url.pathname.match(/^\/ui\/cases\/([0-9a-f-]{36})$/);
+    check(match, `opening the case led to ${sent.url}, expected /ui/cases/{id}`);
+    const caseId = match[1];
+    const caseUrl = `${BASE}/ui/cases/${caseId}`;
+    await expectFlash(page, /case opened/i, 'new case');
+    await expectCaseBadge(page, 'Draft', 'new case');
+    check((await text(page.locator('h1'))).startsWith(title), `the case page's <h1> does not start with "${title}"`);
+    console.log(`CASE_ID=${caseId}`);
+    step(`case ${caseUrl}`);
+
+    // Three references through "Add a reference".
+    for (const r of referees) {
+      const form = page.locator(`form[action="/ui/cases/${caseId}/references"]`);
+      await form.getByLabel('Name', { exact: true }).fill(r.name);
+      await form.getByLabel('Email', { exact: true }).fill(r.email);
+      await form.getByLabel('Company').fill(r.company);
+      await form.getByLabel('Relationship to the provider').fill(r.relationship);
+      sent = await submit(page, form.getByRole('button', { name: 'Add reference' }), `add ${r.email}`);
+      check(sent.status === 303, `adding ${r.email} answered ${sent.status}, expected 303`);
+      check(sent.url.href === caseUrl, `adding ${r.email} led to ${sent.url}, expected ${caseUrl}`);
+      await expectFlash(page, new RegExp(`${r.name} added`), `add ${r.email}`);
+      const row = page.locator('table.refs tbody tr').filter({ hasText: r.email });
+      check((await row.count()) === 1, `${r.email} is not listed once in the references table`);
+      const status = await text(row.locator('.badge'));
+      check(status === 'Not invited yet', `${r.email} is listed as ${JSON.stringify(status)}, expected "Not invited yet"`);
+    }
+    const rows = await page.locator('table.refs tbody tr').count();
+    check(rows === referees.length, `the references table has ${rows} rows, expected ${referees.length}`);
+    step(`${rows} references listed as "Not invited yet"`);
+    await runAxe(page, 'case page (draft)');
+
+    // Launch.
+    sent = await submit(page, page.getByRole('button', { name: 'Launch', exact: true }), 'launch');
+    check(sent.status === 303, `launching answered ${sent.status}, expected 303`);
+    check(sent.url.href === caseUrl, `launching led to ${sent.url}, expected ${caseUrl}`);
+    await expectFlash(page, /^Launched\./, 'launch');
+    await expectCaseBadge(page, 'Collecting', 'launch');
+    check(
+      (await page.getByRole('button', { name: 'Launch', exact: true }).count()) === 0,
+      'the Launch button is still there after launching',
+    );
+    await noHorizontalOverflow(page, 'case page');
+    await runAxe(page, 'case page (collecting)');
+    await screenshot(page, 'case-launched.png', true);
+
+    // The case is in the list, collecting.
+    await page.locator('nav.staff-nav').getByRole('link', { name: 'Cases' }).click();
+    await page.waitForURL(`${BASE}/ui/cases`);
+    const listed = page.locator('table.cases tbody tr').filter({ hasText: title });
+    check((await listed.count()) === 1, `the cases list does not show "${title}" once`);
+    check((await text(listed.locator('.badge'))) === 'Collecting', 'the cases list does not show the case as Collecting');
+    await runAxe(page, 'cases list');
+  } finally {
+    await context.close();
+  }
+}
+
+async function hrStage(browser) {
+  const email = env('VOUCH_HR_EMAIL');
+  const caseId = env('VOUCH_CASE_ID');
+  const title = env('VOUCH_CASE_TITLE');
+  const rationale = env('VOUCH_RATIONALE');
+  const expectDimensions = envNumber('VOUCH_EXPECT_DIMENSIONS');
+  const expectScored = envNumber('VOUCH_EXPECT_SCORED');
+  const expectIntervals = envNumber('VOUCH_EXPECT_INTERVALS');
+  const expectDots = envNumber('VOUCH_EXPECT_REFEREE_DOTS');
+  const caseUrl = `${BASE}/ui/cases/${caseId}`;
+  const reportUrl = `${caseUrl}/report`;
+
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, email, '/ui/review');
+
+    // The review page lists the case, waiting.
+    const row = page.locator('table tbody tr').filter({ hasText: title });
+    check((await row.count()) === 1, `the review page does not list "${title}" once`);
+    await runAxe(page, 'review');
+    await screenshot(page, 'review.png', true);
+
+    // The case page with every referee answered and the timeline (before the decision).
+    await open(page, caseUrl, 'case page');
+    await expectCaseBadge(page, 'In review', 'case page before the decision');
+    const answered = await page.locator('table.refs tbody tr .badge', { hasText: 'Answered' }).count();
+    const refs = await page.locator('table.refs tbody tr').count();
+    check(refs > 0 && answered === refs, `${answered} of ${refs} references show "Answered"`);
+    const events = await page.locator('ol.timeline li').count();
+    check(events >= refs + 2, `the timeline has ${events} entries, expected the launch and every answer at least`);
+    step(`case page: ${answered} references answered, ${events} timeline entries`);
+    await noHorizontalOverflow(page, 'case page in review');
+    await screenshot(page, 'case-page.png');
+
+    // Back to Review, "Read report".
+    await page.locator('nav.staff-nav').getByRole('link', { name: 'Review' }).click();
+    await page.waitForURL(`${BASE}/ui/review`);
+    await row.getByRole('link', { name: /Read report/ }).click();
+    await page.waitForURL(reportUrl);
+
+    // The chart.
+    const chart = page.locator('svg#dimension-chart');
+    check((await chart.count()) === 1, 'the report has no <svg id="dimension-chart">');
+    const count = (selector) => chart.locator(selector).count();
+    const dims = await count('g.dimension');
+    const scores = await count('g.dimension circle.score');
+    const dots = await count('g.dimension circle.referee');
+    const intervals = await count('g.dimension line.interval');
+    const minimums = await count('g.dimension line.minimum');
+    step(`chart: ${dims} dimensions, ${scores} scores, ${dots} referee dots, ${intervals} intervals, ${minimums} minimums`);
+    check(dims === expectDimensions, `the chart has ${dims} g.dimension, expected ${expectDimensions}`);
+    check(scores === expectScored, `the chart has ${scores} circle.score, expected ${expectScored}`);
+    check(dots > 0 && dots === expectDots, `the chart has ${dots} circle.referee, expected ${expectDots}`);
+    check(intervals > 0 && intervals === expectIntervals, `the chart has ${intervals} line.interval, expected ${expectIntervals}`);
+    check(minimums === dims, `the chart has ${minimums} line.minimum for ${dims} dimensions`);
+    // Drawn, not just present: every dot inside the plot, and the chart visibly sized.
+    const box = await chart.boundingBox();
+    check(box && box.width > 400 && box.height > 200, `the chart is drawn ${JSON.stringify(box)}`);
+    const outside = await chart.evaluate((svg) => {
+      const frame = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('circle')].filter((c) => {
+        const b = c.getBoundingClientRect();
+        return b.width === 0 || b.left < frame.left || b.right > frame.right || b.top < frame.top || b.bottom > frame.bottom;
+      }).length;
+    });
+    check(outside === 0, `${outside} dot(s) of the chart are empty or outside it`);
+    // Each dimension's name is drawn whole (the SVG clips whatever falls outside its
+    // viewBox, and SVG text does not wrap), apart from the others, and next to its own row:
+    // nearer its own track than any other.
+    const labels = await chart.evaluate((svg) => {
+      const view = svg.viewBox.baseVal;
+      const rows = [...svg.querySelectorAll('g.dimension')].map((g) => ({
+        text: g.querySelector('text.label'),
+        track: g.querySelector('line.track')?.y1.baseVal.value,
+      }));
+      const boxes = rows.map((r) => (r.text ? r.text.getBBox() : null));
+      const name = (i) => (rows[i].text ? rows[i].text.textContent.replace(/\s+/g, ' ').trim() : `row ${i + 1}`);
+      const problems = [];
+      boxes.forEach((b, i) => {
+        if (!b || b.width === 0) return problems.push(`${name(i)}: no label`);
+        if (b.x < view.x || b.x + b.width > view.x + view.width || b.y < view.y || b.y + b.height > view.y + view.height) {
+          problems.push(`${name(i)}: cut off at the edge (${[b.x, b.y, b.width, b.height].map(Math.round).join(' ')})`);
+        }
+        const middle = b.y + b.height / 2;
+        const nearest = rows
+          .map((r, j) => [Math.abs(r.track - middle), j])
+          .sort((a, c) => a[0] - c[0])[0][1];
+        if (nearest !== i) problems.push(`${name(i)}: drawn by row ${nearest + 1}, not its own`);
+        boxes.slice(0, i).forEach((o, j) => {
+          if (o && b.x < o.x + o.width && o.x < b.x + b.width && b.y < o.y + o.height && o.y < b.y + b.height) {
+            problems.push(`${name(i)}: overlaps ${name(j)}`);
+          }
+        });
+      });
+      return problems;
+    });
+    check(
+      labels.length === 0,
+      `the chart's dimension names are not readable (${labels.length} problems): ${labels.slice(0, 6).join('; ')}`,
+    );
+
+    // The headline figures.
+    const score = await text(page.locator('#alignment-score'));
+    check(/^\d{1,3}(\.\d+)?\s*\/100$/.test(score), `#alignment-score reads ${JSON.stringify(score)}, expected a number /100`);
+    const recommendation = await text(page.locator('#recommendation'));
+    check(recommendation.length > 0, '#recommendation is empty');
+    step(`alignment ${score}, recommendation "${recommendation}"`);
+    await noHorizontalOverflow(page, 'report');
+    await runAxe(page, 'report');
+    await screenshot(page, 'report.png');
+
+    // The print stylesheet: navigation, forms and buttons go, the print note comes.
+    await page.emulateMedia({ media: 'print' });
+    const shown = (selector) =>
+      page.$$eval(selector, (els) => els.map((el) => getComputedStyle(el).display));
+    for (const selector of ['.site-header', '.staff-nav', 'form', '.crumbs', '.no-print', '.site-footer']) {
+      const displays = await shown(selector);
+      check(displays.length > 0, `print: the report has no ${selector} to hide`);
+      check(
+        displays.every((d) => d === 'none'),
+        `print: ${selector} is still shown (display ${displays.join(', ')})`,
+      );
+    }
+    const note = await shown('.print-only');
+    check(note.length === 1 && note[0] !== 'none', `print: .print-only is not shown (${note.join(', ')})`);
+    check(
+      (await chart.evaluate((svg) => getComputedStyle(svg).display)) !== 'none',
+      'print: the chart is hidden',
+    );
+    await screenshot(page, 'report-print.png', true);
+    await page.emulateMedia({ media: 'screen' });
+    step('print: navigation, forms and buttons hidden; chart and print note shown');
+
+    // The decision, first without a rationale.
+    const form = page.locator(`form[action="/ui/cases/${caseId}/decision"]`);
+    check((await form.count()) === 1, 'the report has no decision form');
+    const conditions = form.getByLabel('Approved with conditions');
+    await conditions.check();
+    let sent = await submit(page, form.getByRole('button', { name: 'Record decision' }), 'decision without rationale');
+    check(sent.status === 422, `a decision without a rationale answered ${sent.status}, expected 422`);
+    await page.locator('.error-summary[role=alert]').waitFor({ state: 'visible' });
+    const field = page.locator('.field.has-error').filter({ has: page.locator('textarea#f-rationale') });
+    check((await field.count()) === 1, 'the rationale field is not marked as in error');
+    const error = field.locator('p.field-error#f-rationale-error');
+    check((await error.count()) === 1 && (await error.isVisible()), 'no visible error next to the rationale');
+    const message = await text(error);
+    check(message.length > 0, 'the error next to the rationale is empty');
+    const describedBy = (await page.locator('textarea#f-rationale').getAttribute('aria-describedby')) || '';
+    check(describedBy.split(/\s+/).includes('f-rationale-error'), `the rationale is not described by its error (${describedBy})`);
+    check(
+      (await page.locator('p.field-error').count()) === 1,
+      `expected one field error, found ${await page.locator('p.field-error').count()}`,
+    );
+    check(await page.getByLabel('Approved with conditions').isChecked(), 'the chosen outcome was not kept after the 422');
+    step(`422: "${message}" next to the rationale, outcome kept`);
+    await runAxe(page, 'report with decision errors');
+
+    // Then with one.
+    await page.getByLabel('Approved with conditions').check();
+    await page.getByLabel('Rationale').fill(rationale);
+    sent = await submit(page, page.getByRole('button', { name: 'Record decision' }), 'decision');
+    check(sent.status === 303, `the decision answered ${sent.status}, expected 303`);
+    check(sent.url.href === caseUrl, `the decision led to ${sent.url}, expected ${caseUrl}`);
+    await expectFlash(page, /^Decision recorded: Approved with conditions/, 'decision');
+    await expectCaseBadge(page, 'Decided', 'decision');
+    const decision = page.locator('.decision');
+    check((await decision.count()) === 1, 'the case page does not show the decision');
+    const heading = await text(decision.locator('h3'));
+    check(heading === 'Decision: Approved with conditions', `the decision reads ${JSON.stringify(heading)}`);
+    const kept = await decision.locator('.rationale').innerText();
+    check(kept.trim() === rationale.trim(), `the rationale shown is ${JSON.stringify(kept)}`);
+    await screenshot(page, 'case-decided.png', true);
+    step('decision recorded and shown on the case page');
+  } finally {
+    await context.close();
+  }
+}
+
+async function newContext(browser) {
+  const context = await browser.newContext(DESKTOP);
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  return context;
+}
+
+async function main() {
+  check(STAGE === 'ops' || STAGE === 'hr', `VOUCH_STAGE is ${JSON.stringify(STAGE)}, expected ops or hr`);
+  check(/^https?:\/\/[^/]+$/.test(BASE), `VOUCH_BASE_URL ${JSON.stringify(BASE)} is not http://HOST:PORT`);
+  check(PASSWORD, 'VOUCH_PASSWORD is not set');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    step(`chromium ${browser.version()}, ${BASE}`);
+    if (STAGE === 'ops') await opsStage(browser);
+    else await hrStage(browser);
+  } finally {
+    await browser.close();
+  }
+  step(`axe: ${axeSeen.length ? `violations below serious: ${axeSeen.join('; ')}` : 'no violations at all'}`);
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`staff.mjs: FAIL: still running after ${WATCHDOG_MS / 1000}s`);
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+try {
+  await main();
+  if (process.exitCode) {
+    console.error('staff.mjs: FAIL: see the errors above');
+  } else {
+    console.log(`staff.mjs: stage ${STAGE} passed`);
+  }
+} catch (e) {
+  const detail = e instanceof TestFailure ? e.message : (e && e.stack) || String(e);
+  console.error(`staff.mjs: FAIL: ${detail}`);
+  process.exitCode = 1;
+}
