@@ -882,13 +882,14 @@ async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
     assert!(app.engine.case_decision(case).await.unwrap().is_none());
 
     let rationale = "Strong on values; agree a named partner for month-end before signing.";
+    let typed = format!("{rationale}\r\nConditions: see the contract draft.");
     let res = hr
         .post(
             &report_url,
             &decide,
             &[
                 ("outcome", "approved_with_conditions"),
-                ("rationale", rationale),
+                ("rationale", &typed),
             ],
         )
         .await;
@@ -900,6 +901,11 @@ async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
     assert!(html.contains(rationale));
     let decision = app.engine.case_decision(case).await.unwrap().unwrap();
     assert_eq!(decision.outcome.as_str(), "approved_with_conditions");
+    assert_eq!(
+        decision.rationale,
+        format!("{rationale}\nConditions: see the contract draft."),
+        "line breaks stored as LF"
+    );
 
     // Deciding twice is refused with the reason; the report shows the decision instead of a form.
     let res = hr

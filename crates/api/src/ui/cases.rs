@@ -320,7 +320,8 @@ async fn case_page(
                 "status": r.status,
                 "status_label": format::reference_label(r.status),
                 "last_email": email,
-                "can_resend": collecting && matches!(r.status, Pending | Invited | Opened | Bounced),
+                // A pending reference's invitation is still on its way: nothing to resend yet.
+                "can_resend": collecting && matches!(r.status, Invited | Opened | Bounced),
                 "can_withdraw": case.status.accepts_references()
                     && matches!(r.status, Pending | Invited | Opened | Bounced | Expired),
             })

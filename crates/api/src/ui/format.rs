@@ -228,7 +228,7 @@ pub fn flag(kind: FlagKind) -> (&'static str, &'static str) {
         ),
         FlagKind::FraudDuplicateIp => (
             "Answers from one address",
-            "Two answers came from the same network address; they may have been filled in by one person.",
+            "Several answers came from the same network address; they may have been filled in by one person.",
         ),
         FlagKind::FraudTooFast => (
             "Answered implausibly fast",

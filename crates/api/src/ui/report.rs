@@ -206,8 +206,11 @@ pub async fn decide(
     session: UiSession,
     Hr(user): Hr,
     id: web::Path<Uuid>,
-    UiForm(form): UiForm<DecisionForm>,
+    UiForm(mut form): UiForm<DecisionForm>,
 ) -> Result<HttpResponse, ApiError> {
+    // Browsers send line breaks as CRLF; store them as the API would receive them, so the
+    // 5,000-character limit counts what the person typed.
+    form.rationale = form.rationale.replace("\r\n", "\n");
     let kept = json!({ "outcome": form.outcome, "rationale": form.rationale });
     let outcome = form.outcome.parse::<Outcome>().ok();
     let mut errors = Vec::new();
