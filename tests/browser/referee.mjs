@@ -18,7 +18,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -26,7 +26,6 @@ const FORM_URL = process.env.VOUCH_FORM_URL;
 const FORM_URL_2 = process.env.VOUCH_FORM_URL_2 || '';
 const SCREENSHOT_DIR = process.env.VOUCH_SCREENSHOT_DIR || '';
 const SCREENSHOT_EXTRA = process.env.VOUCH_SCREENSHOT_EXTRA === '1';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE_PATH = require.resolve('axe-core/axe.min.js');
 
 // The required likert question the referee "forgets" in scenario b.
@@ -340,21 +339,7 @@ async function desktopScenario(browser, url) {
 async function main() {
   check(FORM_URL, 'VOUCH_FORM_URL is not set (a referee link http://127.0.0.1:PORT/r/TOKEN)');
   check(/\/r\/[^/]+$/.test(FORM_URL), `VOUCH_FORM_URL ${FORM_URL} is not a /r/{token} link`);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Playwright gives every launch a fresh temporary --user-data-dir of its own.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     step(`chromium ${browser.version()}, form ${FORM_URL}`);
     await axeScenario(browser, FORM_URL);

@@ -40,7 +40,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -49,7 +49,6 @@ const BASE = (process.env.VOUCH_BASE_URL || '').replace(/\/+$/, '');
 const PASSWORD = process.env.VOUCH_PASSWORD || '';
 const SCREENSHOT_DIR = process.env.VOUCH_SCREENSHOT_DIR || '';
 const SCREENSHOT_EXTRA = process.env.VOUCH_SCREENSHOT_EXTRA === '1';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Evaluated through the DevTools protocol rather than added as a <script>, which the
 // pages' CSP (no script-src) would refuse: so the CSP stays on for everything else.
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -527,20 +526,7 @@ async function main() {
   check(STAGE === 'ops' || STAGE === 'hr', `VOUCH_STAGE is ${JSON.stringify(STAGE)}, expected ops or hr`);
   check(/^https?:\/\/[^/]+$/.test(BASE), `VOUCH_BASE_URL ${JSON.stringify(BASE)} is not http://HOST:PORT`);
   check(PASSWORD, 'VOUCH_PASSWORD is not set');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     step(`chromium ${browser.version()}, ${BASE}`);
     if (STAGE === 'ops') await opsStage(browser);
