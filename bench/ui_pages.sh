@@ -27,7 +27,10 @@ if [[ -z "${VOUCH_BIN:-}" ]]; then
   (cd "$root" && cargo build --release --bin vouch)
   VOUCH_BIN="$root/target/release/vouch"
 fi
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+  SUDO=$([[ $(id -u) == 0 ]] || echo sudo)
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
+fi
 
 tmp=$(mktemp -d)
 dbname="vouch_bench_$RANDOM$RANDOM"
@@ -72,7 +75,7 @@ echo "vouch UI pages, $DB, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, signed in 
 for path in /ui/cases "$case_path" "$report_path" /ui/review; do
   check=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: vouch_session=$session" "$base$path")
   [[ "$check" == 200 ]] || { echo "$path answered $check" >&2; exit 1; }
-  echo "== GET ${path//[0-9a-f]*-*-*-*-*([0-9a-f])/{id\}}"
+  echo "== GET $(sed -E "s/[0-9a-f-]{36}/{id}/" <<<"$path")"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
     -H "Cookie: vouch_session=$session" "$base$path" \
     | grep -E 'Requests/sec|50%|90%|99%|Non-2xx|Socket errors' || true
