@@ -1,11 +1,14 @@
 //! The values profile and questionnaire templates, and migrations on a used database.
 
 use engine::domain::Role;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use testkit::TestApp;
+use testkit::{Backend, TestApp};
 
 use crate::helpers::{field_error, problem};
-use crate::on_both_databases;
+use crate::{on_both_backends, on_both_databases};
+
+on_both_backends!(an_existing_database_upgrades_with_its_data);
 
 on_both_databases!(
     default_profile_is_seeded_with_every_dimension,
@@ -299,4 +302,71 @@ async fn migrations_and_seeding_apply_twice_without_error(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(cases["items"].as_array().unwrap().len(), 1, "data survives");
+}
+
+/// A database made by the first release (schema 1, a user and a case in it) upgrades to the
+/// current schema: existing users can then sign in, with no failed attempts counted.
+async fn an_existing_database_upgrades_with_its_data(backend: Backend) {
+    use migration::MigratorTrait;
+    let Some(db) = testkit::TestDb::new(backend).await else {
+        return;
+    };
+    let conn = engine::db::connect(&db.url).await.unwrap();
+    migration::Migrator::up(&conn, Some(1)).await.unwrap();
+    // Written with schema 1's columns only, as the first release would have.
+    let backend_kind = conn.get_database_backend();
+    let sql = match backend_kind {
+        sea_orm::DatabaseBackend::Postgres => {
+            "INSERT INTO users (id, email, name, role, password_hash, active, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, NULL, TRUE, $5, $5)"
+        }
+        _ => {
+            "INSERT INTO users (id, email, name, role, password_hash, active, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, NULL, TRUE, ?, ?)"
+        }
+    };
+    let at = chrono::Utc::now();
+    let mut values: Vec<sea_orm::Value> = vec![
+        uuid::Uuid::now_v7().into(),
+        "old@example.com".into(),
+        "Old Admin".into(),
+        "admin".into(),
+        at.into(),
+    ];
+    if backend_kind != sea_orm::DatabaseBackend::Postgres {
+        values.push(at.into());
+    }
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend_kind,
+        sql,
+        values,
+    ))
+    .await
+    .unwrap();
+    engine::db::migrate(&conn).await.expect("upgrade");
+    let engine = engine::Engine::new(
+        conn,
+        Default::default(),
+        std::sync::Arc::new(engine::clock::SystemClock),
+        std::sync::Arc::new(
+            mailer::Mailer::from_settings(&Default::default(), testkit::PUBLIC_URL).unwrap(),
+        ),
+    );
+    let old = engine
+        .find_user_by_email("old@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    engine
+        .set_password(old.id, "a passphrase long enough")
+        .await
+        .unwrap();
+    let login = engine
+        .login("old@example.com", "a passphrase long enough")
+        .await
+        .unwrap();
+    assert!(matches!(login, engine::sessions::Login::SignedIn { .. }));
+    let accounts = engine.list_accounts().await.unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert!(accounts[0].locked_until.is_none());
 }
