@@ -331,6 +331,17 @@ async fn an_idle_session_expires(app: TestApp) {
             .unwrap()
             .is_empty()
     );
+
+    // Sessions nobody presents again are removed by the hourly housekeeping.
+    let kept = app.ui_as(Role::Hr).await;
+    let _forgotten = app.ui_as(Role::Ops).await;
+    app.clock.advance(Duration::hours(6));
+    assert_eq!(kept.get("/ui/cases").await.status(), 200);
+    app.clock.advance(Duration::hours(7));
+    assert_eq!(app.engine.purge_ended_sessions().await.unwrap(), 1);
+    let left = session::Entity::find().all(app.engine.db()).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(kept.get("/ui/cases").await.status(), 200);
 }
 
 async fn forms_without_the_sessions_csrf_token_are_refused(app: TestApp) {

@@ -207,6 +207,21 @@ impl Engine {
         Ok(())
     }
 
+    /// Deletes sessions past their maximum age or idle for too long; returns how many.
+    pub async fn purge_ended_sessions(&self) -> Result<u64, EngineError> {
+        let now = self.now();
+        let idle = Duration::minutes(i64::from(self.auth.session_idle_minutes));
+        let res = session::Entity::delete_many()
+            .filter(
+                session::Column::ExpiresAt
+                    .lte(now)
+                    .or(session::Column::LastSeenAt.lte(now - idle)),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
     /// Ends every session of a user (on deactivation).
     pub(crate) async fn end_sessions_of(
         &self,

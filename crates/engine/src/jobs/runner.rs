@@ -256,13 +256,19 @@ impl Worker {
         let mut last_purge = std::time::Instant::now();
         tracing::info!(worker = %self.name, "worker started");
         while !*self.stop.borrow() {
-            // Housekeeping, hourly: stored Idempotency-Key answers are kept for a day.
+            // Housekeeping, hourly: stored Idempotency-Key answers are kept for a day, and
+            // web sessions that ended (idle or too old) are removed.
             if last_purge.elapsed() >= StdDuration::from_secs(3600) {
                 last_purge = std::time::Instant::now();
                 match self.engine.purge_idempotency_keys(Duration::days(1)).await {
                     Ok(n) if n > 0 => tracing::info!(removed = n, "old idempotency keys purged"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
+                }
+                match self.engine.purge_ended_sessions().await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "ended web sessions purged"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "purging web sessions failed"),
                 }
             }
             match self
