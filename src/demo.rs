@@ -106,7 +106,9 @@ async fn demo_staff(engine: &Engine) -> anyhow::Result<(Vec<engine::domain::User
                     .await?
             }
         };
-        engine.set_password(user.id, &password).await?;
+        engine
+            .set_password(user.id, &password, &Actor::System)
+            .await?;
         users.push(user);
     }
     Ok((users, password))

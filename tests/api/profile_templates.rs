@@ -358,7 +358,11 @@ async fn an_existing_database_upgrades_with_its_data(backend: Backend) {
         .unwrap()
         .unwrap();
     engine
-        .set_password(old.id, "a passphrase long enough")
+        .set_password(
+            old.id,
+            "a passphrase long enough",
+            &engine::audit::Actor::System,
+        )
         .await
         .unwrap();
     let login = engine

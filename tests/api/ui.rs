@@ -403,6 +403,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused(app: TestApp) {
         "/ui/profile".to_owned(),
         "/ui/admin/users".to_owned(),
         format!("/ui/admin/users/{id}/role"),
+        format!("/ui/admin/users/{id}/password"),
         format!("/ui/admin/users/{id}/deactivate"),
         format!("/ui/admin/users/{id}/reactivate"),
         "/ui/admin/tokens".to_owned(),
@@ -540,6 +541,12 @@ async fn every_action_enforces_its_role(app: TestApp) {
             format!("/ui/admin/users/{}/deactivate", admin_user.id),
             vec![],
             "hr",
+        ),
+        (
+            &ops,
+            format!("/ui/admin/users/{}/password", admin_user.id),
+            vec![("password", "taken over by ops")],
+            "ops",
         ),
         (&ops, "/ui/admin/tokens".to_owned(), vec![], "ops"),
         (
@@ -1091,6 +1098,39 @@ async fn admin_manages_users_and_their_access(app: TestApp) {
         .await;
     assert_eq!(
         app.ui().login("nia@example.com", password).await.status(),
+        303
+    );
+
+    // A forgotten password: the admin sets a new one (12 characters at least), which ends
+    // her sessions; the old password stops working.
+    let path = format!("/ui/admin/users/{}/password", nia.id);
+    let res = admin.post(users, &path, &[("password", "short")]).await;
+    assert_eq!(res.status(), 303);
+    assert!(flash_of(&admin, users).await.contains("Password not set"));
+    let signed_in = app.ui();
+    assert_eq!(
+        signed_in.login("nia@example.com", password).await.status(),
+        303
+    );
+    let res = admin
+        .post(users, &path, &[("password", "a brand new passphrase")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        flash_of(&admin, users)
+            .await
+            .contains("New password set for Nia Ops")
+    );
+    assert_eq!(signed_in.get("/ui/cases").await.status(), 303, "signed out");
+    assert_eq!(
+        app.ui().login("nia@example.com", password).await.status(),
+        401
+    );
+    assert_eq!(
+        app.ui()
+            .login("nia@example.com", "a brand new passphrase")
+            .await
+            .status(),
         303
     );
 }

@@ -266,19 +266,40 @@ impl Engine {
         to_user(m)
     }
 
-    /// Sets (or replaces) a user's web UI password and lifts any lockout.
-    pub async fn set_password(&self, id: Uuid, password: &str) -> Result<(), EngineError> {
+    /// Sets (or replaces) a user's web UI password, lifts any lockout and ends their
+    /// sessions, so whoever knew the old password is signed out.
+    pub async fn set_password(
+        &self,
+        id: Uuid,
+        password: &str,
+        actor: &Actor,
+    ) -> Result<User, EngineError> {
+        let hash = hash_password(password)?;
+        let now = self.now();
+        let txn = self.db.begin().await?;
         let m = user::Entity::find_by_id(id)
-            .one(&self.db)
+            .one(&txn)
             .await?
             .ok_or(EngineError::NotFound { entity: "user" })?;
         let mut active: user::ActiveModel = m.into();
-        active.password_hash = Set(Some(hash_password(password)?));
+        active.password_hash = Set(Some(hash));
         active.failed_logins = Set(0);
         active.locked_until = Set(None);
-        active.updated_at = Set(self.now());
-        active.update(&self.db).await?;
-        Ok(())
+        active.updated_at = Set(now);
+        let m = active.update(&txn).await?;
+        self.end_sessions_of(&txn, id).await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            actor,
+            "user.password_set",
+            serde_json::json!({ "user_id": id }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        to_user(m)
     }
 
     /// Every API token (never the secret), newest first.

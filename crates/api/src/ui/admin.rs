@@ -127,12 +127,8 @@ pub async fn create_user(
     if role.is_none() {
         error("role", "choose admin, ops or hr");
     }
-    let chars = form.password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=200).contains(&chars) {
-        error(
-            "password",
-            &format!("must be {MIN_PASSWORD_CHARS} to 200 characters long"),
-        );
+    if let Some(message) = password_problem(&form.password) {
+        error("password", &message);
     }
     // The password is never sent back into the page.
     let kept = json!({ "name": form.name, "email": form.email, "role": form.role });
@@ -213,6 +209,53 @@ pub async fn change_role(
         Err(_) => String::new(),
     };
     after_action(&state, &session, result, &done, "/ui/admin/users").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    password: String,
+}
+
+/// Sets a new password for someone who forgot theirs (or was locked out); their sessions
+/// end. The admin passes the password on by another channel than email.
+#[post("/admin/users/{id}/password")]
+pub async fn set_password(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+    UiForm(form): UiForm<PasswordForm>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(message) = password_problem(&form.password) {
+        return flash_redirect(
+            &state,
+            &session,
+            false,
+            &format!("Password not set: it {message}."),
+            "/ui/admin/users",
+        )
+        .await;
+    }
+    let result = state
+        .engine
+        .set_password(*id, &form.password, &Actor::User(admin.id))
+        .await;
+    let done = match &result {
+        Ok(u) => format!(
+            "New password set for {}; they were signed out everywhere and can sign in with it now.",
+            u.name
+        ),
+        Err(_) => String::new(),
+    };
+    after_action(&state, &session, result, &done, "/ui/admin/users").await
+}
+
+/// Why a new password is not acceptable, if it is not.
+fn password_problem(password: &str) -> Option<String> {
+    let chars = password.chars().count();
+    (!(MIN_PASSWORD_CHARS..=200).contains(&chars))
+        .then(|| format!("must be {MIN_PASSWORD_CHARS} to 200 characters long"))
 }
 
 #[post("/admin/users/{id}/deactivate")]

@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(admin::users)
             .service(admin::create_user)
             .service(admin::change_role)
+            .service(admin::set_password)
             .service(admin::deactivate)
             .service(admin::reactivate)
             .service(admin::tokens)
