@@ -1,6 +1,7 @@
-//! The HTTP face of Vouch: the JSON API under `/api/v1`, its OpenAPI document and docs
-//! page, and the health endpoints. Handlers validate input at the edge and hand everything
-//! else to the engine; this crate never touches the database or sends mail itself.
+//! The HTTP face of Vouch: the JSON API under `/api/v1` with its OpenAPI document and
+//! docs page, the public referee and provider forms (`/r`, `/n`), the staff web UI (`/ui`),
+//! and the health endpoints. Handlers validate input at the edge and hand everything else
+//! to the engine; this crate never touches the database or sends mail itself.
 
 mod auth;
 pub mod error;
