@@ -57,6 +57,19 @@ mod tests {
         assert!(!s.report.show_referee_identity);
         assert_eq!(s.scoring.min_seconds_per_question, 2.0);
         assert_eq!(s.mail.dir, std::path::PathBuf::from("mail"));
+        assert_eq!(s.limits.login_attempts_per_minute, 10);
+        assert_eq!(s.auth.lockout_after_failures, 5);
+        assert_eq!(s.auth.session_idle_minutes, 720);
+    }
+
+    #[test]
+    fn the_production_example_is_a_valid_config() {
+        let s: Settings = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string(include_str!("../config/production.toml.example")))
+            .extract()
+            .unwrap();
+        assert_eq!(s.server.public_url, "https://vouch.example.com");
+        assert_eq!(s.auth.session_max_hours, 24);
     }
 
     #[test]
