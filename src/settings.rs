@@ -65,7 +65,9 @@ mod tests {
     #[test]
     fn the_production_example_is_a_valid_config() {
         let s: Settings = Figment::from(Toml::string(DEFAULTS))
-            .merge(Toml::string(include_str!("../config/production.toml.example")))
+            .merge(Toml::string(include_str!(
+                "../config/production.toml.example"
+            )))
             .extract()
             .unwrap();
         assert_eq!(s.server.public_url, "https://vouch.example.com");
