@@ -204,11 +204,14 @@ pub async fn change_role(
         .engine
         .set_user_role(*id, role, &Actor::User(admin.id))
         .await;
-    let done = match &result {
-        Ok(u) => format!("{} is now {}.", u.name, u.role),
-        Err(_) => String::new(),
-    };
-    after_action(&state, &session, result, &done, "/ui/admin/users").await
+    after_action(
+        &state,
+        &session,
+        result,
+        |u| format!("{} is now {}.", u.name, u.role),
+        "/ui/admin/users",
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -241,14 +244,10 @@ pub async fn set_password(
         .engine
         .set_password(*id, &form.password, &Actor::User(admin.id))
         .await;
-    let done = match &result {
-        Ok(u) => format!(
+    after_action(&state, &session, result, |u| format!(
             "New password set for {}; they were signed out everywhere and can sign in with it now.",
             u.name
-        ),
-        Err(_) => String::new(),
-    };
-    after_action(&state, &session, result, &done, "/ui/admin/users").await
+        ), "/ui/admin/users").await
 }
 
 /// Why a new password is not acceptable, if it is not.
@@ -269,14 +268,19 @@ pub async fn deactivate(
         .engine
         .set_user_active(*id, false, &Actor::User(admin.id))
         .await;
-    let done = match &result {
-        Ok(u) => format!(
-            "{} is deactivated: signed out everywhere, and their API tokens no longer work.",
-            u.name
-        ),
-        Err(_) => String::new(),
-    };
-    after_action(&state, &session, result, &done, "/ui/admin/users").await
+    after_action(
+        &state,
+        &session,
+        result,
+        |u| {
+            format!(
+                "{} is deactivated: signed out everywhere, and their API tokens no longer work.",
+                u.name
+            )
+        },
+        "/ui/admin/users",
+    )
+    .await
 }
 
 #[post("/admin/users/{id}/reactivate")]
@@ -290,11 +294,14 @@ pub async fn reactivate(
         .engine
         .set_user_active(*id, true, &Actor::User(admin.id))
         .await;
-    let done = match &result {
-        Ok(u) => format!("{} is active again and can sign in.", u.name),
-        Err(_) => String::new(),
-    };
-    after_action(&state, &session, result, &done, "/ui/admin/users").await
+    after_action(
+        &state,
+        &session,
+        result,
+        |u| format!("{} is active again and can sign in.", u.name),
+        "/ui/admin/users",
+    )
+    .await
 }
 
 async fn tokens_page(
@@ -422,7 +429,7 @@ pub async fn revoke_token(
         &state,
         &session,
         result,
-        "Token revoked. Anything still using it now gets 401.",
+        |_| "Token revoked. Anything still using it now gets 401.".to_owned(),
         "/ui/admin/tokens",
     )
     .await
@@ -475,7 +482,7 @@ pub async fn retry_job(
         &state,
         &session,
         result,
-        "Queued again; a worker will pick it up within seconds.",
+        |_| "Queued again; a worker will pick it up within seconds.".to_owned(),
         "/ui/admin/jobs",
     )
     .await

@@ -455,7 +455,7 @@ pub async fn add_reference(
                 &state,
                 &session,
                 Err::<(), _>(e),
-                "",
+                |_| String::new(),
                 &format!("/ui/cases/{id}"),
             )
             .await
@@ -498,7 +498,7 @@ pub async fn nominate(
         &state,
         &session,
         result,
-        "The provider's contact is being emailed a link to nominate references. You will be told when they do.",
+        |_| "The provider's contact is being emailed a link to nominate references. You will be told when they do.".to_owned(),
         &back,
     )
     .await
@@ -516,7 +516,10 @@ pub async fn launch(
         &state,
         &session,
         result,
-        "Launched. Invitations are on their way; silent referees are reminded automatically.",
+        |_| {
+            "Launched. Invitations are on their way; silent referees are reminded automatically."
+                .to_owned()
+        },
         &format!("/ui/cases/{id}"),
     )
     .await
@@ -534,7 +537,7 @@ pub async fn cancel(
         &state,
         &session,
         result,
-        "Case cancelled. Every referee link has stopped working.",
+        |_| "Case cancelled. Every referee link has stopped working.".to_owned(),
         &format!("/ui/cases/{id}"),
     )
     .await
@@ -552,7 +555,7 @@ pub async fn close(
         &state,
         &session,
         result,
-        "Collection closed early. The case is ready for review.",
+        |_| "Collection closed early. The case is ready for review.".to_owned(),
         &format!("/ui/cases/{id}"),
     )
     .await
@@ -592,7 +595,7 @@ pub async fn resend(
         &state,
         &session,
         result,
-        &format!("A new link is on its way to {name}; the old one no longer works."),
+        |_| format!("A new link is on its way to {name}; the old one no longer works."),
         &format!("/ui/cases/{case_id}"),
     )
     .await
@@ -615,7 +618,7 @@ pub async fn withdraw(
         &state,
         &session,
         result,
-        &format!("{name} was withdrawn; their link no longer works."),
+        |_| format!("{name} was withdrawn; their link no longer works."),
         &format!("/ui/cases/{case_id}"),
     )
     .await

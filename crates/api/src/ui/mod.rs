@@ -166,18 +166,18 @@ pub(crate) async fn flash_redirect(
     Ok(see_other(location))
 }
 
-/// The answer to a button press: back to `location` with `done` on success, or with the
-/// reason it could not be done (a move the state does not allow, a broken rule). Anything
-/// else is a real error.
+/// The answer to a button press: back to `location` with the message `done` makes of the
+/// result on success, or with the reason it could not be done (a move the state does not
+/// allow, a broken rule). Anything else is a real error.
 pub(crate) async fn after_action<T>(
     state: &AppState,
     session: &UiSession,
     result: Result<T, EngineError>,
-    done: &str,
+    done: impl FnOnce(&T) -> String,
     location: &str,
 ) -> Result<HttpResponse, ApiError> {
     match result {
-        Ok(_) => flash_redirect(state, session, true, done, location).await,
+        Ok(value) => flash_redirect(state, session, true, &done(&value), location).await,
         Err(
             e @ (EngineError::InvalidState { .. }
             | EngineError::Conflict(_)

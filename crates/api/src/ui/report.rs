@@ -264,7 +264,7 @@ pub async fn decide(
                 &state,
                 &session,
                 Err::<(), _>(e),
-                "",
+                |_| String::new(),
                 &format!("/ui/cases/{id}/report"),
             )
             .await
