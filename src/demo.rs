@@ -13,7 +13,7 @@ use engine::questionnaire::{QuestionKind, default_questions};
 use engine::users::NewUser;
 use engine::workflow::SubmissionMeta;
 
-use crate::settings::Settings;
+use app::Settings;
 
 /// One referee's answers: a rating per likert question of the default questionnaire, in its
 /// order (reverse-scored ones are given as
@@ -137,8 +137,8 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                 provider_id: provider.id,
                 title: Some("Fractional CFO services 2027".into()),
                 template_id: None,
-                min_responses: 3,
-                deadline_days: 14,
+                min_responses: None,
+                deadline_days: None,
             },
             admin.id,
         )

@@ -1,44 +1,38 @@
-//! The `vouch` binary: reads configuration once, builds the concrete parts (database,
-//! engine, HTTP server) and runs the command asked for.
+//! The `vouch` binary: reads configuration once, builds the concrete parts through `app`
+//! (the same startup the tests use) and runs the command asked for.
 
 mod cli;
 mod demo;
-mod settings;
 
 use std::io::BufRead;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use app::Settings;
 use clap::Parser;
 use engine::Engine;
 use engine::clock::SystemClock;
 use engine::jobs::Worker;
 use engine::users::NewUser;
-use tracing_subscriber::EnvFilter;
 use validator::ValidateEmail;
 
 use cli::{AdminCommand, Cli, Command};
-use settings::Settings;
-
-fn init_tracing() {
-    let filter = EnvFilter::try_from_env("VOUCH_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if std::env::var("VOUCH_LOG_FORMAT").as_deref() == Ok("json") {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
-    match run(cli).await {
+    // Logging is configured by the settings, so they are read first; a configuration
+    // error is printed as it is.
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    app::init_logging(&settings.log);
+    match run(cli.command, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -47,43 +41,15 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Connects, migrates and seeds: every command that touches data starts here, so a fresh
-/// machine needs no separate setup step.
+/// The engine with the configured mailer (file or SMTP) and the system clock.
 async fn open_engine(settings: &Settings) -> anyhow::Result<Engine> {
     let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
         .context("mail settings")?;
-    open_engine_with(settings, Arc::new(mail)).await
+    app::open_engine(settings, Arc::new(SystemClock), Arc::new(mail)).await
 }
 
-async fn open_engine_with(
-    settings: &Settings,
-    mail: Arc<dyn engine::mail::MailSender>,
-) -> anyhow::Result<Engine> {
-    let db = engine::db::connect(&settings.database.url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                engine::settings::redact_url(&settings.database.url)
-            )
-        })?;
-    engine::db::migrate(&db)
-        .await
-        .context("migrations failed")?;
-    let engine = Engine::new(db, settings.workflow.clone(), Arc::new(SystemClock), mail)
-        .with_report(settings.report.clone())
-        .with_scoring(settings.scoring.clone())
-        .with_auth(settings.auth.clone());
-    engine
-        .seed_defaults()
-        .await
-        .context("seeding defaults failed")?;
-    Ok(engine)
-}
-
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(cli.config.as_deref())?;
-    match cli.command {
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
         Command::Serve => serve(settings).await,
         Command::Worker => worker(settings).await,
         Command::Migrate => {
@@ -132,13 +98,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
         .context("mail settings")?;
-    let engine = open_engine_with(&settings, Arc::new(mail.clone())).await?;
-    let app = api::Application::build(
-        settings.server.clone(),
-        settings.limits.clone(),
-        engine.clone(),
-    )
-    .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+    let app::App {
+        engine,
+        server: app,
+    } = app::build(&settings, Arc::new(SystemClock), Arc::new(mail.clone())).await?;
     tracing::info!(
         port = app.port(),
         public_url = %settings.server.public_url,
@@ -161,7 +124,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
         .context("mail settings")?;
-    let engine = open_engine_with(&settings, Arc::new(mail.clone())).await?;
+    let engine = app::open_engine(&settings, Arc::new(SystemClock), Arc::new(mail.clone())).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = spawn_workers(&engine, settings.workflow.workers, &stop_rx);
     tracing::info!(workers = workers.len(), "vouch worker running");

@@ -105,7 +105,7 @@ async fn case_list_filters_by_status(app: TestApp) {
             .unwrap()
             .unwrap()
             .into();
-    row.status = Set("review".into());
+    row.status = Set(engine::domain::CaseStatus::Review);
     row.update(app.engine.db()).await.unwrap();
 
     let drafts: Value = app
@@ -150,7 +150,7 @@ async fn adding_a_reference_to_a_closed_case_answers_409_naming_the_state(app: T
         .unwrap()
         .unwrap()
         .into();
-    row.status = Set("decided".into());
+    row.status = Set(engine::domain::CaseStatus::Decided);
     row.update(app.engine.db()).await.unwrap();
     let res = app
         .post(&format!("/api/v1/cases/{id}/references"), &ops)

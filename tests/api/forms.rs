@@ -94,6 +94,7 @@ async fn status_of(app: &TestApp, id: Uuid) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 async fn stored_answers(app: &TestApp, reference_id: Uuid) -> Vec<answer::Model> {

@@ -36,7 +36,9 @@ async fn enqueue_noops(engine: &Engine, n: usize) {
 async fn census(db: &impl ConnectionTrait) -> BTreeMap<(String, i32), usize> {
     let mut counts = BTreeMap::new();
     for row in job::Entity::find().all(db).await.expect("jobs") {
-        *counts.entry((row.status, row.attempts)).or_default() += 1;
+        *counts
+            .entry((row.status.to_string(), row.attempts))
+            .or_default() += 1;
     }
     counts
 }
@@ -232,7 +234,7 @@ async fn claimed_by(
 ) -> uuid::Uuid {
     let id = row.id;
     let mut active: job::ActiveModel = row.into();
-    active.status = Set("running".into());
+    active.status = Set(engine::domain::JobStatus::Running);
     active.attempts = Set(1);
     active.locked_by = Set(Some(worker.to_owned()));
     active.lease_until = Set(Some(lease_until));

@@ -118,14 +118,16 @@ fn subjects_to(app: &TestApp, to: &str) -> Vec<String> {
         .collect()
 }
 
+/// Submits a complete set of answers (the engine refuses an incomplete one).
 async fn submit(app: &TestApp, reference: &Value) {
     let id: Uuid = reference["id"].as_str().unwrap().parse().unwrap();
+    let mut answers: Vec<(String, String)> = crate::helpers::LIKERT_KEYS
+        .iter()
+        .map(|k| ((*k).to_owned(), "5".to_owned()))
+        .collect();
+    answers.push(("rehire".into(), "yes".into()));
     app.engine
-        .submit_response(
-            id,
-            vec![("values_shared".into(), "5".into())],
-            SubmissionMeta::default(),
-        )
+        .submit_response(id, answers, SubmissionMeta::default())
         .await
         .unwrap();
 }
@@ -528,7 +530,7 @@ async fn exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_deliv
 /// Puts a finished job back as if its worker had died holding it.
 async fn resurrect_as_crashed(app: &TestApp, job: job::Model) {
     let mut active: job::ActiveModel = job.into();
-    active.status = Set("running".into());
+    active.status = Set(engine::domain::JobStatus::Running);
     active.locked_by = Set(Some("crashed-worker".into()));
     active.lease_until = Set(Some(app.engine.now() + Duration::seconds(30)));
     active.update(app.engine.db()).await.unwrap();
@@ -573,7 +575,7 @@ async fn a_job_rerun_after_a_crash_records_one_message_per_key(app: TestApp) {
         .unwrap();
     let first_id = log.message_id.clone().unwrap();
     let mut active: email_log::ActiveModel = log.into();
-    active.status = Set("sending".into());
+    active.status = Set(engine::domain::EmailStatus::Sending);
     active.update(app.engine.db()).await.unwrap();
     let mut reference: reference_request::ActiveModel =
         reference_row(&app, &s.references[0]).await.into();

@@ -1,11 +1,20 @@
-//! The one place where errors become HTTP answers: `application/problem+json` (RFC 9457).
-//! A 500 never carries its cause to the client; the cause is logged instead.
+//! The one place where errors get their HTTP status. The API answers them as
+//! `application/problem+json` (RFC 9457); the HTML pages (the referee and provider forms,
+//! the staff UI) take the status from here too and only choose the words. A 500 never
+//! carries its cause to the client; the cause is logged instead.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use engine::EngineError;
+use engine::domain::State;
+use engine::questionnaire::AnswerError;
+use engine::referee::CONSENT;
 use serde::Serialize;
+
+/// The status of input that breaks a rule: an API request, or a form shown again with its
+/// errors beside the fields.
+pub const INVALID_INPUT: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -41,7 +50,7 @@ pub enum ApiError {
     #[error("{detail}")]
     Conflict {
         detail: String,
-        current_state: Option<String>,
+        current_state: Option<State>,
     },
     #[error("{0}")]
     Gone(String),
@@ -88,7 +97,9 @@ impl ApiError {
         let (slug, title) = self.slug_and_title();
         let (errors, current_state) = match self {
             ApiError::Validation(errors) => (Some(errors.clone()), None),
-            ApiError::Conflict { current_state, .. } => (None, current_state.clone()),
+            ApiError::Conflict { current_state, .. } => {
+                (None, current_state.map(|s| s.as_str().to_owned()))
+            }
             _ => (None, None),
         };
         let detail = match self {
@@ -110,15 +121,47 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Logs the whole cause chain of a 500; none of it goes to the client.
+    pub(crate) fn log_if_internal(&self) {
+        if let ApiError::Internal(cause) = self {
+            let mut chain = cause.to_string();
+            let mut source = cause.source();
+            while let Some(s) = source {
+                chain.push_str(": ");
+                chain.push_str(&s.to_string());
+                source = s.source();
+            }
+            tracing::error!(error = %chain, "request failed");
+        }
+    }
+}
+
+/// A referee's answer problems as request fields: `answers.<question key>`, and `consent`.
+pub fn answer_fields(problems: Vec<AnswerError>) -> Vec<FieldError> {
+    problems
+        .into_iter()
+        .map(|e| FieldError {
+            field: if e.key == CONSENT {
+                e.key
+            } else {
+                format!("answers.{}", e.key)
+            },
+            message: e.message,
+        })
+        .collect()
+}
+
 impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> Self {
         match err {
             EngineError::NotFound { entity } => ApiError::NotFound(entity),
-            EngineError::InvalidState { ref current, .. } => ApiError::Conflict {
+            EngineError::InvalidState { current, .. } => ApiError::Conflict {
                 detail: err.to_string(),
-                current_state: Some(current.clone()),
+                current_state: Some(current),
             },
             EngineError::Validation { field, message } => ApiError::field(field, message),
+            EngineError::InvalidAnswers { fields } => ApiError::Validation(answer_fields(fields)),
             EngineError::Gone(detail) => ApiError::Gone(detail),
             EngineError::Conflict(detail) => ApiError::Conflict {
                 detail,
@@ -138,7 +181,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) => INVALID_INPUT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -147,17 +190,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            // The whole cause chain goes to the log, none of it to the client.
-            let mut chain = cause.to_string();
-            let mut source = cause.source();
-            while let Some(s) = source {
-                chain.push_str(": ");
-                chain.push_str(&s.to_string());
-                source = s.source();
-            }
-            tracing::error!(error = %chain, "request failed");
-        }
+        self.log_if_internal();
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((
             header::CONTENT_TYPE,

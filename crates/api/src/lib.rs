@@ -4,6 +4,7 @@
 //! to the engine; this crate never touches the database or sends mail itself.
 
 mod auth;
+mod downloads;
 pub mod error;
 mod extract;
 mod idempotency;
@@ -12,6 +13,7 @@ mod openapi;
 mod pages;
 mod public;
 mod ratelimit;
+mod requests;
 mod routes;
 mod security;
 mod settings;
@@ -37,6 +39,25 @@ pub struct AppState {
     pub login_limiter: ratelimit::RateLimiter,
     pub pages: pages::Pages,
     pub show_referee_identity: bool,
+}
+
+/// Every route: the JSON API and its docs, the public forms, the staff UI, the stylesheet
+/// they share, and `/`, which takes a person to the staff UI.
+fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/",
+        web::get().to(|| async {
+            actix_web::HttpResponse::SeeOther()
+                .insert_header(("Location", "/ui"))
+                .finish()
+        }),
+    )
+    .service(pages::stylesheet)
+    // `/api/v1/public` before the `/api/v1` scope: scopes match in the order they are
+    // registered, and the public forms need no bearer token.
+    .configure(public::configure)
+    .configure(ui::configure)
+    .configure(routes::configure);
 }
 
 /// A bound, ready-to-run HTTP server. The listener is bound in `build`, so the port is
@@ -80,7 +101,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(extract::MAX_JSON_BYTES))
-                .configure(routes::configure)
+                .configure(configure)
                 .wrap(from_fn(logging::log_request))
         })
         .listen(listener)?

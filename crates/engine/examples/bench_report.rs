@@ -19,7 +19,7 @@ use engine::clock::SystemClock;
 use engine::domain::Role;
 use engine::providers::NewProvider;
 use engine::questionnaire::{Question, QuestionKind};
-use engine::templates::NewTemplate;
+use engine::questionnaires::NewTemplate;
 use engine::users::NewUser;
 use engine::workflow::SubmissionMeta;
 use engine::{Engine, WorkflowSettings};
@@ -148,8 +148,8 @@ async fn bench(url: &str) -> Result<(), BoxError> {
                 provider_id: provider.id,
                 title: None,
                 template_id: Some(template.id),
-                min_responses: 3,
-                deadline_days: 30,
+                min_responses: Some(3),
+                deadline_days: Some(30),
             },
             owner.id,
         )

@@ -70,10 +70,7 @@ impl crate::Engine {
     /// The audit timeline of a case, oldest first.
     pub async fn case_events(&self, case_id: Uuid) -> Result<Vec<AuditEvent>, EngineError> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-        crate::entity::vetting_case::Entity::find_by_id(case_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "case" })?;
+        crate::store::cases::get(&self.db, case_id).await?;
         Ok(audit_event::Entity::find()
             .filter(audit_event::Column::CaseId.eq(case_id))
             .order_by_asc(audit_event::Column::CreatedAt)

@@ -3,50 +3,70 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::domain::{CaseStatus, ReferenceRequest, ReferenceStatus, VettingCase, stored};
-use crate::entity::{provider, reference_request, template_version, vetting_case};
+use crate::domain::{CaseStatus, ReferenceRequest, ReferenceStatus, State, VettingCase};
+use crate::entity::{provider, template_version};
+use crate::store::cases::{self, CaseRow};
+use crate::store::references::{self, ReferenceRow};
 use crate::users::normalize_email;
-use crate::{Engine, EngineError, Page, PageRequest, profile, templates};
+use crate::{Engine, EngineError, Page, PageRequest, profile, questionnaires};
 
+/// A case to open. Unset numbers take their `Limits::default`.
 pub struct NewCase {
     pub provider_id: Uuid,
     pub title: Option<String>,
     pub template_id: Option<Uuid>,
-    pub min_responses: i32,
-    pub deadline_days: i32,
+    pub min_responses: Option<i32>,
+    pub deadline_days: Option<i32>,
 }
+
+/// The allowed range and the default of a whole-number setting of a case.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub min: i32,
+    pub max: i32,
+    pub default: i32,
+}
+
+impl Limits {
+    /// `value`, or the default when unset; an error naming `field` when out of range.
+    pub fn check(&self, field: &str, value: Option<i32>) -> Result<i32, EngineError> {
+        match value {
+            None => Ok(self.default),
+            Some(v) if (self.min..=self.max).contains(&v) => Ok(v),
+            Some(_) => Err(EngineError::validation(
+                field,
+                format!("must be between {} and {}", self.min, self.max),
+            )),
+        }
+    }
+}
+
+/// Quorum: completed responses a recommendation needs.
+pub const MIN_RESPONSES: Limits = Limits {
+    min: 1,
+    max: 20,
+    default: 3,
+};
+
+/// Days from launch to the deadline.
+pub const DEADLINE_DAYS: Limits = Limits {
+    min: 1,
+    max: 90,
+    default: 14,
+};
+
+/// Longest case title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
 
 pub struct NewReference {
     pub name: String,
     pub email: String,
     pub company: String,
     pub relationship: String,
-}
-
-pub(crate) fn to_reference(m: reference_request::Model) -> Result<ReferenceRequest, EngineError> {
-    Ok(ReferenceRequest {
-        id: m.id,
-        case_id: m.case_id,
-        status: stored(&m.status)?,
-        name: m.name,
-        email: m.email,
-        company: m.company,
-        relationship: m.relationship,
-        nominated_by: m.nominated_by,
-        reminders_sent: m.reminders_sent,
-        invited_at: m.invited_at,
-        opened_at: m.opened_at,
-        responded_at: m.responded_at,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-    })
 }
 
 fn counts(refs: &[ReferenceRequest]) -> BTreeMap<String, u64> {
@@ -64,7 +84,7 @@ fn counts(refs: &[ReferenceRequest]) -> BTreeMap<String, u64> {
 /// in three queries whatever the number of cases.
 async fn assemble(
     conn: &impl ConnectionTrait,
-    cases: Vec<vetting_case::Model>,
+    cases: Vec<CaseRow>,
 ) -> Result<Vec<VettingCase>, EngineError> {
     let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
     let provider_ids: Vec<Uuid> = cases.iter().map(|c| c.provider_id).collect();
@@ -84,13 +104,8 @@ async fn assemble(
         .map(|v| (v.id, (v.template_id, v.version)))
         .collect();
     let mut refs: BTreeMap<Uuid, Vec<ReferenceRequest>> = BTreeMap::new();
-    for r in reference_request::Entity::find()
-        .filter(reference_request::Column::CaseId.is_in(ids))
-        .order_by_asc(reference_request::Column::Id)
-        .all(conn)
-        .await?
-    {
-        refs.entry(r.case_id).or_default().push(to_reference(r)?);
+    for r in references::of_cases(conn, &ids).await? {
+        refs.entry(r.case_id).or_default().push(r.into());
     }
     cases
         .into_iter()
@@ -113,7 +128,7 @@ async fn assemble(
                 min_responses: c.min_responses,
                 deadline_days: c.deadline_days,
                 deadline_at: c.deadline_at,
-                status: stored(&c.status)?,
+                status: c.status,
                 launched_at: c.launched_at,
                 closed_at: c.closed_at,
                 created_at: c.created_at,
@@ -128,13 +143,29 @@ async fn assemble(
 impl Engine {
     /// Opens a case in `draft`, snapshotting the current values profile and the template
     /// version it will be launched with.
+    #[tracing::instrument(skip_all, err)]
     pub async fn create_case(&self, new: NewCase, owner: Uuid) -> Result<VettingCase, EngineError> {
+        let min_responses = MIN_RESPONSES.check("min_responses", new.min_responses)?;
+        let deadline_days = DEADLINE_DAYS.check("deadline_days", new.deadline_days)?;
+        let title = new
+            .title
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if title
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
+        {
+            return Err(EngineError::validation(
+                "title",
+                format!("must be at most {MAX_TITLE_CHARS} characters"),
+            ));
+        }
         let txn = self.db.begin().await?;
         let provider = provider::Entity::find_by_id(new.provider_id)
             .one(&txn)
             .await?
             .ok_or_else(|| EngineError::validation("provider_id", "no provider with this id"))?;
-        let version = match templates::current_version(&txn, new.template_id).await {
+        let version = match questionnaires::current_version(&txn, new.template_id).await {
             Err(EngineError::NotFound { .. }) if new.template_id.is_some() => {
                 return Err(EngineError::validation(
                     "template_id",
@@ -145,30 +176,27 @@ impl Engine {
         };
         let profile = profile::load(&txn).await?;
         let now = self.now();
-        let title = new
-            .title
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| format!("Reference check: {}", provider.name));
-        let m = vetting_case::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            provider_id: Set(provider.id),
-            owner_id: Set(owner),
-            title: Set(title),
-            template_version_id: Set(version.id),
-            profile_snapshot: Set(
-                serde_json::to_value(&profile).map_err(|e| EngineError::Corrupt(e.to_string()))?
-            ),
-            min_responses: Set(new.min_responses),
-            deadline_days: Set(new.deadline_days),
-            deadline_at: Set(None),
-            status: Set(CaseStatus::Draft.as_str().to_owned()),
-            launched_at: Set(None),
-            closed_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
+        let title = title.unwrap_or_else(|| format!("Reference check: {}", provider.name));
+        let m = cases::insert(
+            &txn,
+            CaseRow {
+                id: Uuid::now_v7(),
+                provider_id: provider.id,
+                owner_id: owner,
+                title,
+                template_version_id: version.id,
+                profile_snapshot: serde_json::to_value(&profile)
+                    .map_err(|e| EngineError::Corrupt(e.to_string()))?,
+                min_responses,
+                deadline_days,
+                deadline_at: None,
+                status: CaseStatus::Draft,
+                launched_at: None,
+                closed_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
         .await?;
         audit::record(
             &txn,
@@ -186,10 +214,7 @@ impl Engine {
     }
 
     pub async fn case(&self, id: Uuid) -> Result<VettingCase, EngineError> {
-        let m = vetting_case::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "case" })?;
+        let m = cases::get(&self.db, id).await?;
         Ok(assemble(&self.db, vec![m]).await?.remove(0))
     }
 
@@ -198,14 +223,7 @@ impl Engine {
         status: Option<CaseStatus>,
         page: PageRequest,
     ) -> Result<Page<VettingCase>, EngineError> {
-        let mut q = vetting_case::Entity::find().order_by_desc(vetting_case::Column::Id);
-        if let Some(status) = status {
-            q = q.filter(vetting_case::Column::Status.eq(status.as_str()));
-        }
-        if let Some(cursor) = page.cursor {
-            q = q.filter(vetting_case::Column::Id.lt(cursor));
-        }
-        let rows = q.limit(page.limit() + 1).all(&self.db).await?;
+        let rows = cases::page(&self.db, status, page.cursor, page.limit() + 1).await?;
         let page = Page::from_rows(rows, page.limit(), |m| m.id);
         Ok(Page {
             items: assemble(&self.db, page.items).await?,
@@ -215,18 +233,11 @@ impl Engine {
 
     /// How many cases are in each status (every status present, zero included).
     pub async fn case_counts(&self) -> Result<BTreeMap<CaseStatus, u64>, EngineError> {
-        let rows: Vec<(String, i64)> = vetting_case::Entity::find()
-            .select_only()
-            .column(vetting_case::Column::Status)
-            .column_as(vetting_case::Column::Id.count(), "n")
-            .group_by(vetting_case::Column::Status)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+        let rows = cases::count_by_status(&self.db).await?;
         let mut counts: BTreeMap<CaseStatus, u64> =
             CaseStatus::ALL.iter().map(|s| (*s, 0)).collect();
         for (status, n) in rows {
-            counts.insert(stored(&status)?, u64::try_from(n).unwrap_or(0));
+            counts.insert(status, u64::try_from(n).unwrap_or(0));
         }
         Ok(counts)
     }
@@ -235,12 +246,9 @@ impl Engine {
     pub async fn case_questions(
         &self,
         case_id: Uuid,
-    ) -> Result<templates::TemplateVersion, EngineError> {
-        let m = vetting_case::Entity::find_by_id(case_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "case" })?;
-        templates::version_by_id(&self.db, m.template_version_id).await
+    ) -> Result<questionnaires::TemplateVersion, EngineError> {
+        let m = cases::get(&self.db, case_id).await?;
+        questionnaires::version_by_id(&self.db, m.template_version_id).await
     }
 
     /// Inserts a pending reference into a case that accepts references (checked by the
@@ -248,16 +256,12 @@ impl Engine {
     pub(crate) async fn insert_reference(
         &self,
         txn: &sea_orm::DatabaseTransaction,
-        case: &vetting_case::Model,
+        case: &CaseRow,
         new: NewReference,
         actor: &Actor,
-    ) -> Result<reference_request::Model, EngineError> {
+    ) -> Result<ReferenceRow, EngineError> {
         let case_id = case.id;
-        let status: CaseStatus = stored(&case.status)?;
-        let existing = reference_request::Entity::find()
-            .filter(reference_request::Column::CaseId.eq(case_id))
-            .count(txn)
-            .await?;
+        let existing = references::count_of_case(txn, case_id).await?;
         let max = u64::from(self.settings.max_references_per_case);
         if existing >= max {
             return Err(EngineError::validation(
@@ -266,25 +270,27 @@ impl Engine {
             ));
         }
         let now = self.now();
-        let m = reference_request::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            case_id: Set(case_id),
-            name: Set(new.name.trim().to_owned()),
-            email: Set(normalize_email(&new.email)),
-            company: Set(new.company.trim().to_owned()),
-            relationship: Set(new.relationship.trim().to_owned()),
-            nominated_by: Set(actor.to_string()),
-            status: Set(ReferenceStatus::Pending.as_str().to_owned()),
-            invitations_sent: Set(0),
-            reminders_sent: Set(0),
-            invited_at: Set(None),
-            opened_at: Set(None),
-            responded_at: Set(None),
-            decline_reason: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(txn)
+        let m = references::insert(
+            txn,
+            ReferenceRow {
+                id: Uuid::now_v7(),
+                case_id,
+                name: new.name.trim().to_owned(),
+                email: normalize_email(&new.email),
+                company: new.company.trim().to_owned(),
+                relationship: new.relationship.trim().to_owned(),
+                nominated_by: actor.to_string(),
+                status: ReferenceStatus::Pending,
+                invitations_sent: 0,
+                reminders_sent: 0,
+                invited_at: None,
+                opened_at: None,
+                responded_at: None,
+                decline_reason: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
         .await?;
         audit::record(
             txn,
@@ -297,7 +303,7 @@ impl Engine {
         )
         .await?;
         // Added while collecting: invite at once, like the ones invited at launch.
-        if status == CaseStatus::Collecting {
+        if case.status == CaseStatus::Collecting {
             self.enqueue_invitation(txn, &m).await?;
         }
         Ok(m)
@@ -311,20 +317,15 @@ impl Engine {
         actor: &Actor,
     ) -> Result<ReferenceRequest, EngineError> {
         let txn = self.db.begin().await?;
-        let case = vetting_case::Entity::find_by_id(case_id)
-            .one(&txn)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "case" })?;
-        let status: CaseStatus = stored(&case.status)?;
-        if !status.accepts_references() {
+        let case = cases::lock(&txn, case_id).await?;
+        if !case.status.accepts_references() {
             return Err(EngineError::InvalidState {
-                entity: "case",
                 action: "add a reference to",
-                current: status.as_str().to_owned(),
+                current: State::Case(case.status),
             });
         }
         let m = self.insert_reference(&txn, &case, new, actor).await?;
         txn.commit().await?;
-        to_reference(m)
+        Ok(m.into())
     }
 }

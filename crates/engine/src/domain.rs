@@ -2,19 +2,26 @@
 //! Their string forms are stable API values.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+/// A closed set of states or kinds with stable string forms: the API's JSON value and the
+/// value stored in its text column. Reading a row with a value outside the set is a
+/// database error, never a panic.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+            sea_orm::EnumIter, sea_orm::DeriveActiveEnum,
+        )]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name { $(#[sea_orm(string_value = $text)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -30,6 +37,13 @@ macro_rules! string_enum {
             }
         }
 
+        /// Reads as its string form, so `status == "invited"` says what it means.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = $crate::domain::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -41,8 +55,6 @@ macro_rules! string_enum {
         }
     };
 }
-
-pub(crate) use string_enum;
 
 /// A string that names no variant of the enum it was parsed as.
 #[derive(Debug, thiserror::Error)]
@@ -80,19 +92,99 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// A referee's response row: saved as a draft from the first view, then submitted once.
+    ResponseStatus { Draft => "draft", Submitted => "submitted" }
+);
+
+string_enum!(
+    /// Delivery of one logged email.
+    EmailStatus {
+        Sending => "sending",
+        Retrying => "retrying",
+        Sent => "sent",
+        Failed => "failed",
+    }
+);
+
+string_enum!(
+    /// A request to the provider to nominate references.
+    NominationStatus {
+        Pending => "pending",
+        Sent => "sent",
+        Submitted => "submitted",
+        Superseded => "superseded",
+    }
+);
+
+impl NominationStatus {
+    /// States in which the provider's link still takes nominations.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Sent)
+    }
+}
+
+string_enum!(
+    /// Where a job is in its life.
+    JobStatus {
+        Queued => "queued",
+        Running => "running",
+        Done => "done",
+        Failed => "failed",
+        Dead => "dead",
+    }
+);
+
+string_enum!(
+    /// HR's decision on a provider.
+    Outcome {
+        Approved => "approved",
+        ApprovedWithConditions => "approved_with_conditions",
+        Rejected => "rejected",
+    }
+);
+
+/// The state an object was in when an action on it was refused (the API's
+/// `current_state`, and what the public pages choose their words by).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Case(CaseStatus),
+    Reference(ReferenceStatus),
+    Nomination(NominationStatus),
+    Job(JobStatus),
+}
+
+impl State {
+    pub fn entity(self) -> &'static str {
+        match self {
+            State::Case(_) => "case",
+            State::Reference(_) => "reference",
+            State::Nomination(_) => "nomination",
+            State::Job(_) => "job",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Case(s) => s.as_str(),
+            State::Reference(s) => s.as_str(),
+            State::Nomination(s) => s.as_str(),
+            State::Job(s) => s.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} in state `{}`", self.entity(), self.as_str())
+    }
+}
+
 impl CaseStatus {
     /// States in which references may still be added.
     pub fn accepts_references(self) -> bool {
         matches!(self, Self::Draft | Self::Nominating | Self::Collecting)
     }
-}
-
-/// Parses an enum value read back from the database. An unknown value there means the
-/// database was edited by hand or by a newer version: an error, never a panic.
-pub(crate) fn stored<T: FromStr>(value: &str) -> Result<T, crate::EngineError> {
-    value
-        .parse()
-        .map_err(|_| crate::EngineError::Corrupt(format!("unexpected stored value `{value}`")))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -161,4 +253,21 @@ pub struct VettingCase {
     pub references: Vec<ReferenceRequest>,
     /// Number of references in each status (every status is present, zero included).
     pub counts: BTreeMap<String, u64>,
+}
+
+/// A job as shown to admins.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub run_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

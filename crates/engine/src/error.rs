@@ -2,17 +2,19 @@
 
 use sea_orm::DbErr;
 
+use crate::domain::State;
+use crate::questionnaire::AnswerError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
 
     /// An illegal state transition; `current` is the state the object is in now.
-    #[error("cannot {action} a {entity} in state `{current}`")]
+    #[error("cannot {action} a {current}")]
     InvalidState {
-        entity: &'static str,
         action: &'static str,
-        current: String,
+        current: State,
     },
 
     /// Something that existed and is over (an expired link).
@@ -22,6 +24,11 @@ pub enum EngineError {
     /// Input that passed the shape checks but breaks a domain rule.
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
+
+    /// A referee's answers that do not fit the questionnaire; nothing was stored. Each
+    /// problem is keyed by question (or `consent`).
+    #[error("{} answer(s) need attention", fields.len())]
+    InvalidAnswers { fields: Vec<AnswerError> },
 
     /// A uniqueness rule was broken (e.g. an email already in use).
     #[error("{0}")]

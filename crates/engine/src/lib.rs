@@ -1,14 +1,25 @@
-//! The workflow engine of Vouch: storage, domain rules and every state change of a vetting
-//! case. It knows nothing of HTTP or SMTP; the API crate calls it, and it reaches the
-//! outside world only through the database it is given.
+//! The workflow engine of Vouch: the domain rules and every state change of a vetting
+//! case, and the job queue that sends its email. It knows nothing of HTTP; it reaches the
+//! outside world through the database it is given and the `MailSender` it is handed.
+//!
+//! Layers, bottom up:
+//! - `entity` (sea-orm models) and `domain` (typed states, read models);
+//! - `store`: the only code that reads and writes the rows of cases, references,
+//!   responses, tokens, the email log, nominations and jobs; no rules;
+//! - `outbox` (what a change queues) and `transitions` (checked status changes with their
+//!   audit events, shared by the use cases);
+//! - use cases: `cases`, `workflow`, `referee`, `nominations`, `report`, and `jobs`, which
+//!   runs the queued tasks; beside them the self-contained `users`, `sessions`,
+//!   `providers`, `profile` and `questionnaires`.
+//! - `scoring` and `machine` are pure functions the use cases call.
 
 pub mod audit;
 pub mod cases;
 pub mod clock;
 pub mod credentials;
 pub mod db;
+pub mod deliveries;
 pub mod domain;
-pub mod emails;
 pub mod entity;
 mod error;
 pub mod idempotency;
@@ -16,21 +27,25 @@ pub mod jobs;
 pub mod machine;
 pub mod mail;
 pub mod nominations;
-pub mod page;
+pub mod organisations;
+pub mod outbox;
+pub mod paging;
 pub mod profile;
 pub mod providers;
 pub mod questionnaire;
+pub mod questionnaires;
 pub mod referee;
 pub mod report;
 pub mod scoring;
 pub mod sessions;
 pub mod settings;
-pub mod templates;
+pub mod store;
+mod transitions;
 pub mod users;
 pub mod workflow;
 
 pub use error::EngineError;
-pub use page::{Page, PageRequest};
+pub use paging::{Page, PageRequest};
 pub use settings::{
     AuthSettings, DatabaseSettings, ReportSettings, ScoringSettings, WorkflowSettings,
 };
@@ -116,7 +131,7 @@ impl Engine {
     /// template). Safe to run on every start: existing data is left alone.
     pub async fn seed_defaults(&self) -> Result<(), EngineError> {
         profile::seed_default(&self.db).await?;
-        templates::seed_default(&self.db).await?;
+        questionnaires::seed_default(&self.db).await?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! the current state (the API answers 409).
 
 use crate::EngineError;
-use crate::domain::{CaseStatus, ReferenceStatus};
+use crate::domain::{CaseStatus, ReferenceStatus, State};
 
 /// Things that can happen to a case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,9 +39,8 @@ pub fn case_transition(from: CaseStatus, event: CaseEvent) -> Result<CaseStatus,
         (Draft | Nominating | Collecting | Review, CaseEvent::Cancel) => Cancelled,
         _ => {
             return Err(EngineError::InvalidState {
-                entity: "case",
                 action: event.verb(),
-                current: from.as_str().to_owned(),
+                current: State::Case(from),
             });
         }
     };
@@ -98,9 +97,8 @@ pub fn reference_transition(
         (Pending | Invited | Opened | Bounced | Expired, ReferenceEvent::Withdraw) => Withdrawn,
         _ => {
             return Err(EngineError::InvalidState {
-                entity: "reference",
                 action: event.verb(),
-                current: from.as_str().to_owned(),
+                current: State::Reference(from),
             });
         }
     };
@@ -149,7 +147,7 @@ mod tests {
                 match (case_transition(from, event), expected) {
                     (Ok(to), Some(exp)) => assert_eq!(to, exp, "{from} on {event:?}"),
                     (Err(EngineError::InvalidState { current, .. }), None) => {
-                        assert_eq!(current, from.as_str())
+                        assert_eq!(current.as_str(), from.as_str())
                     }
                     (got, exp) => panic!("{from} on {event:?}: got {got:?}, expected {exp:?}"),
                 }
@@ -206,7 +204,7 @@ mod tests {
                 match (reference_transition(from, event), expected) {
                     (Ok(to), Some(exp)) => assert_eq!(to, exp, "{from} on {event:?}"),
                     (Err(EngineError::InvalidState { current, .. }), None) => {
-                        assert_eq!(current, from.as_str())
+                        assert_eq!(current.as_str(), from.as_str())
                     }
                     (got, exp) => panic!("{from} on {event:?}: got {got:?}, expected {exp:?}"),
                 }

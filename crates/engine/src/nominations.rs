@@ -2,24 +2,30 @@
 //! names, the provider's contact gets a link (`/n/{token}`), and what they enter becomes
 //! pending references on the case.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::cases::{NewReference, to_reference};
+use crate::cases::{Limits, NewReference};
 use crate::credentials::token_hash;
-use crate::domain::{CaseStatus, ReferenceRequest, VettingCase, stored};
-use crate::entity::{nomination, reference_request, vetting_case};
-use crate::jobs::{OwnerNotice, Task};
+use crate::domain::{CaseStatus, NominationStatus, ReferenceRequest, State, VettingCase};
 use crate::machine::CaseEvent;
+use crate::organisations::domain_of;
+use crate::outbox::{OwnerNotice, Task};
+use crate::store::cases::{self, CaseRow};
+use crate::store::nominations::{self as nomination_rows, NominationRow};
+use crate::store::references;
+use crate::transitions::set_case_status;
 use crate::users::normalize_email;
-use crate::workflow::{lock_case, set_case_status};
 use crate::{Engine, EngineError};
 
-/// Most references one nomination link asks for.
-pub const MAX_NOMINATIONS: u32 = 10;
+/// How many references one nomination link asks for.
+pub const NOMINATIONS: Limits = Limits {
+    min: 1,
+    max: 10,
+    default: 3,
+};
 
 /// What the nomination page shows.
 #[derive(Clone, Debug)]
@@ -33,23 +39,6 @@ pub struct NominationForm {
     pub existing_emails: Vec<String>,
 }
 
-/// The host of a URL or the domain of an email address, lowercased, without `www.`.
-pub fn domain_of(url_or_email: &str) -> Option<String> {
-    let s = url_or_email.trim().to_lowercase();
-    let host = match s.rsplit_once('@') {
-        Some((_, domain)) => domain.to_owned(),
-        None => {
-            let rest = s.split_once("://").map(|(_, r)| r).unwrap_or(&s);
-            rest.split(['/', ':', '?', '#'])
-                .next()
-                .unwrap_or("")
-                .to_owned()
-        }
-    };
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
-    (!host.is_empty()).then_some(host)
-}
-
 fn not_found() -> EngineError {
     EngineError::NotFound { entity: "link" }
 }
@@ -61,18 +50,14 @@ impl Engine {
     pub async fn request_nominations(
         &self,
         case_id: Uuid,
-        count: u32,
+        count: Option<u32>,
         actor: &Actor,
     ) -> Result<VettingCase, EngineError> {
-        if !(1..=MAX_NOMINATIONS).contains(&count) {
-            return Err(EngineError::validation(
-                "count",
-                format!("must be between 1 and {MAX_NOMINATIONS}"),
-            ));
-        }
+        let count = count.map(|c| i32::try_from(c).unwrap_or(i32::MAX));
+        let count = NOMINATIONS.check("count", count)? as u32;
         let now = self.now();
         let txn = self.db.begin().await?;
-        let case = lock_case(&txn, case_id).await?;
+        let case = cases::lock(&txn, case_id).await?;
         set_case_status(
             &txn,
             case,
@@ -82,24 +67,8 @@ impl Engine {
             now,
         )
         .await?;
-        nomination::Entity::update_many()
-            .col_expr(nomination::Column::Status, Expr::value("superseded"))
-            .filter(nomination::Column::CaseId.eq(case_id))
-            .filter(nomination::Column::Status.is_in(["pending", "sent"]))
-            .exec(&txn)
-            .await?;
-        let id = Uuid::now_v7();
-        nomination::ActiveModel {
-            id: Set(id),
-            case_id: Set(case_id),
-            token_hash: Set(None),
-            requested_count: Set(count as i32),
-            status: Set("pending".into()),
-            created_at: Set(now),
-            submitted_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
+        nomination_rows::supersede_open(&txn, case_id).await?;
+        let id = nomination_rows::insert_pending(&txn, case_id, count, now).await?;
         self.enqueue(&txn, &Task::SendNomination { nomination_id: id }, now)
             .await?;
         txn.commit().await?;
@@ -109,28 +78,24 @@ impl Engine {
     async fn resolve_nomination_token(
         &self,
         token: &str,
-    ) -> Result<(nomination::Model, vetting_case::Model), EngineError> {
-        let row = nomination::Entity::find()
-            .filter(nomination::Column::TokenHash.eq(token_hash(token)))
-            .one(&self.db)
+    ) -> Result<(NominationRow, CaseRow), EngineError> {
+        let row = nomination_rows::find_by_token_hash(&self.db, &token_hash(token))
             .await?
             .ok_or_else(not_found)?;
-        match row.status.as_str() {
-            "submitted" => {
+        match row.status {
+            NominationStatus::Submitted => {
                 return Err(EngineError::InvalidState {
-                    entity: "nomination",
                     action: "submit",
-                    current: "submitted".into(),
+                    current: State::Nomination(row.status),
                 });
             }
-            "pending" | "sent" => {}
-            _ => return Err(not_found()),
+            NominationStatus::Pending | NominationStatus::Sent => {}
+            NominationStatus::Superseded => return Err(not_found()),
         }
-        let case = vetting_case::Entity::find_by_id(row.case_id)
-            .one(&self.db)
+        let case = cases::find(&self.db, row.case_id)
             .await?
             .ok_or_else(not_found)?;
-        match stored::<CaseStatus>(&case.status)? {
+        match case.status {
             CaseStatus::Nominating | CaseStatus::Collecting => Ok((row, case)),
             CaseStatus::Cancelled | CaseStatus::Draft => Err(not_found()),
             CaseStatus::Review | CaseStatus::Decided => {
@@ -141,10 +106,8 @@ impl Engine {
 
     pub async fn nomination_form(&self, token: &str) -> Result<NominationForm, EngineError> {
         let (row, case) = self.resolve_nomination_token(token).await?;
-        let (provider, owner) = self.case_parties(&case).await?;
-        let existing_emails = reference_request::Entity::find()
-            .filter(reference_request::Column::CaseId.eq(case.id))
-            .all(&self.db)
+        let (provider, owner) = cases::parties(&self.db, &case).await?;
+        let existing_emails = references::of_case(&self.db, case.id)
             .await?
             .into_iter()
             .map(|r| r.email)
@@ -183,30 +146,21 @@ impl Engine {
         }
         let now = self.now();
         let txn = self.db.begin().await?;
-        let claimed = nomination::Entity::update_many()
-            .col_expr(nomination::Column::Status, Expr::value("submitted"))
-            .col_expr(nomination::Column::SubmittedAt, Expr::value(Some(now)))
-            .filter(nomination::Column::Id.eq(row.id))
-            .filter(nomination::Column::Status.is_in(["pending", "sent"]))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected != 1 {
+        // The case first, as everywhere (store's locking order).
+        let case = cases::lock(&txn, row.case_id).await?;
+        if !nomination_rows::claim_submission(&txn, row.id, now).await? {
             return Err(EngineError::InvalidState {
-                entity: "nomination",
                 action: "submit",
-                current: "submitted".into(),
+                current: State::Nomination(NominationStatus::Submitted),
             });
         }
-        let case = lock_case(&txn, row.case_id).await?;
         let mut added = Vec::new();
         for nominee in nominees {
             let email = normalize_email(&nominee.email);
-            let duplicate = reference_request::Entity::find()
-                .filter(reference_request::Column::CaseId.eq(case.id))
-                .filter(reference_request::Column::Email.eq(email))
-                .one(&txn)
-                .await?;
-            if duplicate.is_some() {
+            if references::find_by_email(&txn, case.id, &email)
+                .await?
+                .is_some()
+            {
                 continue;
             }
             added.push(
@@ -233,28 +187,6 @@ impl Engine {
         };
         self.enqueue(&txn, &notice, now).await?;
         txn.commit().await?;
-        added.into_iter().map(to_reference).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn domains_are_read_from_urls_and_emails() {
-        assert_eq!(
-            domain_of("https://www.Ledger.example/about").as_deref(),
-            Some("ledger.example")
-        );
-        assert_eq!(
-            domain_of("pat@Ledger.Example").as_deref(),
-            Some("ledger.example")
-        );
-        assert_eq!(
-            domain_of("ledger.example:8080").as_deref(),
-            Some("ledger.example")
-        );
-        assert_eq!(domain_of("  ").as_deref(), None);
+        Ok(added.into_iter().map(ReferenceRequest::from).collect())
     }
 }

@@ -9,20 +9,22 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::credentials::token_hash;
-use crate::domain::{CaseStatus, ReferenceStatus, stored};
-use crate::entity::{answer, reference_request, reference_token, response, vetting_case};
+use crate::domain::{CaseStatus, ReferenceStatus, State};
 use crate::machine::ReferenceEvent;
 use crate::profile::Dimension;
 use crate::questionnaire::{AnswerError, Question, validate_answers};
-use crate::workflow::{SubmissionMeta, load_reference, set_reference_status};
-use crate::{Engine, EngineError, templates};
+use crate::store::cases::{self, CaseRow};
+use crate::store::references::{self, ReferenceRow};
+use crate::store::{responses, tokens};
+use crate::transitions::set_reference_status;
+use crate::workflow::SubmissionMeta;
+use crate::{Engine, EngineError, questionnaires};
 
 /// Everything the questionnaire page shows.
 #[derive(Clone, Debug)]
@@ -40,48 +42,36 @@ pub struct RefereeForm {
     pub draft: BTreeMap<String, String>,
 }
 
-/// Why a submission was refused.
-#[derive(Debug)]
-pub enum SubmitError {
-    /// Answers that do not fit the questions; nothing was stored.
-    Invalid(Vec<AnswerError>),
-    Engine(EngineError),
-}
-
-impl From<EngineError> for SubmitError {
-    fn from(e: EngineError) -> Self {
-        SubmitError::Engine(e)
-    }
-}
+/// The key of the consent problem in `InvalidAnswers` (question keys are the others).
+pub const CONSENT: &str = "consent";
 
 fn not_found() -> EngineError {
     EngineError::NotFound { entity: "link" }
 }
 
 impl Engine {
+    /// The reference behind a live (not revoked) token.
+    async fn live_reference(&self, token: &str) -> Result<ReferenceRow, EngineError> {
+        let reference_id = tokens::live_reference(&self.db, &token_hash(token))
+            .await?
+            .ok_or_else(not_found)?;
+        references::get(&self.db, reference_id).await
+    }
+
     /// Resolves a referee token to its reference and case, applying the rules above.
     async fn resolve_referee_token(
         &self,
         token: &str,
-    ) -> Result<(reference_request::Model, vetting_case::Model), EngineError> {
-        let row = reference_token::Entity::find()
-            .filter(reference_token::Column::TokenHash.eq(token_hash(token)))
-            .one(&self.db)
-            .await?
-            .filter(|t| t.revoked_at.is_none())
-            .ok_or_else(not_found)?;
-        let reference = load_reference(&self.db, row.reference_id).await?;
-        let case = vetting_case::Entity::find_by_id(reference.case_id)
-            .one(&self.db)
+    ) -> Result<(ReferenceRow, CaseRow), EngineError> {
+        let reference = self.live_reference(token).await?;
+        let case = cases::find(&self.db, reference.case_id)
             .await?
             .ok_or_else(not_found)?;
-        let status: ReferenceStatus = stored(&reference.status)?;
-        match status {
+        match reference.status {
             ReferenceStatus::Completed | ReferenceStatus::Declined => {
                 return Err(EngineError::InvalidState {
-                    entity: "reference",
                     action: "answer",
-                    current: status.as_str().to_owned(),
+                    current: State::Reference(reference.status),
                 });
             }
             ReferenceStatus::Withdrawn | ReferenceStatus::Pending | ReferenceStatus::Bounced => {
@@ -94,9 +84,8 @@ impl Engine {
             }
             ReferenceStatus::Invited | ReferenceStatus::Opened => {}
         }
-        let case_status: CaseStatus = stored(&case.status)?;
         let past_deadline = case.deadline_at.is_some_and(|d| self.now() >= d);
-        match case_status {
+        match case.status {
             CaseStatus::Collecting if !past_deadline => Ok((reference, case)),
             CaseStatus::Cancelled => Err(not_found()),
             _ => Err(EngineError::Gone("this request is closed".into())),
@@ -105,25 +94,18 @@ impl Engine {
 
     async fn form_for(
         &self,
-        reference: &reference_request::Model,
-        case: &vetting_case::Model,
+        reference: &ReferenceRow,
+        case: &CaseRow,
     ) -> Result<RefereeForm, EngineError> {
-        let (provider, owner) = self.case_parties(case).await?;
-        let version = templates::version_by_id(&self.db, case.template_version_id).await?;
-        let mut draft = BTreeMap::new();
-        if let Some(resp) = response::Entity::find()
-            .filter(response::Column::ReferenceId.eq(reference.id))
-            .one(&self.db)
-            .await?
-        {
-            for a in answer::Entity::find()
-                .filter(answer::Column::ResponseId.eq(resp.id))
-                .all(&self.db)
+        let (provider, owner) = cases::parties(&self.db, case).await?;
+        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        let draft = match responses::of_reference(&self.db, reference.id).await? {
+            Some(resp) => responses::answers_of(&self.db, &[resp.id])
                 .await?
-            {
-                draft.insert(a.question_key, a.value);
-            }
-        }
+                .remove(&resp.id)
+                .unwrap_or_default(),
+            None => BTreeMap::new(),
+        };
         let dimensions: Vec<Dimension> =
             serde_json::from_value(case.profile_snapshot.clone()).unwrap_or_default();
         Ok(RefereeForm {
@@ -141,13 +123,7 @@ impl Engine {
     /// The state of the reference behind a live (not revoked) token, whatever it is: for
     /// the pages shown after answering or declining.
     pub async fn referee_link_status(&self, token: &str) -> Result<ReferenceStatus, EngineError> {
-        let row = reference_token::Entity::find()
-            .filter(reference_token::Column::TokenHash.eq(token_hash(token)))
-            .one(&self.db)
-            .await?
-            .filter(|t| t.revoked_at.is_none())
-            .ok_or_else(not_found)?;
-        stored(&load_reference(&self.db, row.reference_id).await?.status)
+        Ok(self.live_reference(token).await?.status)
     }
 
     /// The form behind a token, without changing anything.
@@ -160,13 +136,14 @@ impl Engine {
     /// reference `opened` and starts the clock used by the "too fast" fraud signal.
     #[tracing::instrument(skip_all, err)]
     pub async fn open_referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
-        let (reference, case) = self.resolve_referee_token(token).await?;
-        if reference.status == ReferenceStatus::Invited.as_str() {
+        let (mut reference, case) = self.resolve_referee_token(token).await?;
+        if reference.status == ReferenceStatus::Invited {
             let now = self.now();
             let txn = self.db.begin().await?;
-            let fresh = load_reference(&txn, reference.id).await?;
-            if fresh.status == ReferenceStatus::Invited.as_str() {
-                set_reference_status(
+            cases::lock(&txn, case.id).await?;
+            let fresh = references::get(&txn, reference.id).await?;
+            reference = if fresh.status == ReferenceStatus::Invited {
+                let opened = set_reference_status(
                     &txn,
                     fresh,
                     ReferenceEvent::Open,
@@ -175,130 +152,89 @@ impl Engine {
                     now,
                 )
                 .await?;
-                self.ensure_draft(&txn, reference.id, now).await?;
-            }
+                responses::ensure_draft(&txn, reference.id, now).await?;
+                opened
+            } else {
+                fresh
+            };
             txn.commit().await?;
         }
-        let reference = load_reference(&self.db, reference.id).await?;
         self.form_for(&reference, &case).await
     }
 
-    /// The draft response row, created at first view (its `first_viewed_at`). Two
-    /// requests creating it at once both succeed: the unique `reference_id` keeps one row.
-    async fn ensure_draft(
+    /// What `save_referee_draft` (`submit` false) or `submit_referee_answers` would find
+    /// wrong with these answers, without storing anything: for a front end that reports
+    /// them together with its own problems.
+    pub async fn check_referee_answers(
         &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        reference_id: Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<Uuid, EngineError> {
-        let find = || {
-            response::Entity::find()
-                .filter(response::Column::ReferenceId.eq(reference_id))
-                .one(conn)
-        };
-        if let Some(existing) = find().await? {
-            return Ok(existing.id);
-        }
-        let row = response::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            reference_id: Set(reference_id),
-            status: Set("draft".into()),
-            first_viewed_at: Set(Some(now)),
-            submitted_at: Set(None),
-            client_ip: Set(None),
-            user_agent: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-        response::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(response::Column::ReferenceId)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-        Ok(find()
-            .await?
-            .ok_or(EngineError::NotFound { entity: "response" })?
-            .id)
+        token: &str,
+        raw: &BTreeMap<String, String>,
+        submit: bool,
+    ) -> Result<Vec<AnswerError>, EngineError> {
+        let (_, case) = self.resolve_referee_token(token).await?;
+        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        Ok(validate_answers(&version.questions, raw, submit)
+            .err()
+            .unwrap_or_default())
     }
 
     /// Stores answers as a draft to finish later. Values must be valid; required ones may
-    /// be missing.
-    #[tracing::instrument(skip_all, err(Debug))]
+    /// be missing (`InvalidAnswers` otherwise, and nothing is stored).
+    #[tracing::instrument(skip_all, err)]
     pub async fn save_referee_draft(
         &self,
         token: &str,
         raw: &BTreeMap<String, String>,
-    ) -> Result<(), SubmitError> {
+    ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token).await?;
-        let version = templates::version_by_id(&self.db, case.template_version_id).await?;
-        let answers =
-            validate_answers(&version.questions, raw, false).map_err(SubmitError::Invalid)?;
+        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        let answers = validate_answers(&version.questions, raw, false)
+            .map_err(|fields| EngineError::InvalidAnswers { fields })?;
         let now = self.now();
-        let txn = self.db.begin().await.map_err(EngineError::from)?;
-        let response_id = self.ensure_draft(&txn, reference.id, now).await?;
+        let txn = self.db.begin().await?;
+        let response_id = responses::ensure_draft(&txn, reference.id, now).await?;
         // Only a draft may change: a concurrent submission wins.
-        let still_draft = response::Entity::update_many()
-            .col_expr(
-                response::Column::UpdatedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(response::Column::Id.eq(response_id))
-            .filter(response::Column::Status.eq("draft"))
-            .exec(&txn)
-            .await
-            .map_err(EngineError::from)?;
-        if still_draft.rows_affected != 1 {
-            return Err(SubmitError::Engine(EngineError::InvalidState {
-                entity: "reference",
+        if !responses::touch_draft(&txn, response_id, now).await? {
+            return Err(EngineError::InvalidState {
                 action: "answer",
-                current: ReferenceStatus::Completed.as_str().to_owned(),
-            }));
+                current: State::Reference(ReferenceStatus::Completed),
+            });
         }
-        answer::Entity::delete_many()
-            .filter(answer::Column::ResponseId.eq(response_id))
-            .exec(&txn)
-            .await
-            .map_err(EngineError::from)?;
-        let rows: Vec<answer::ActiveModel> = answers
-            .into_iter()
-            .map(|(key, value)| answer::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                response_id: Set(response_id),
-                question_key: Set(key),
-                value: Set(value),
-            })
-            .collect();
-        if !rows.is_empty() {
-            answer::Entity::insert_many(rows)
-                .exec(&txn)
-                .await
-                .map_err(EngineError::from)?;
-        }
-        txn.commit().await.map_err(EngineError::from)?;
+        responses::replace_answers(&txn, response_id, answers).await?;
+        txn.commit().await?;
         Ok(())
     }
 
-    /// Validates and submits the referee's answers. Nothing is stored when any answer is
-    /// invalid or a required one is missing.
-    #[tracing::instrument(skip_all, err(Debug))]
+    /// Submits the referee's answers through their link. The referee must have agreed to
+    /// how their answers are used (`consent`); every problem, the missing consent among
+    /// them, comes back at once as `InvalidAnswers`, and nothing is stored.
+    #[tracing::instrument(skip_all, err)]
     pub async fn submit_referee_answers(
         &self,
         token: &str,
         raw: &BTreeMap<String, String>,
+        consent: bool,
         meta: SubmissionMeta,
-    ) -> Result<(), SubmitError> {
+    ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token).await?;
-        let version = templates::version_by_id(&self.db, case.template_version_id).await?;
-        let answers =
-            validate_answers(&version.questions, raw, true).map_err(SubmitError::Invalid)?;
+        if !consent {
+            let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+            let mut fields = validate_answers(&version.questions, raw, true)
+                .err()
+                .unwrap_or_default();
+            fields.push(AnswerError {
+                key: CONSENT.into(),
+                message: "Please agree to how your answers are used before sending.".into(),
+            });
+            return Err(EngineError::InvalidAnswers { fields });
+        }
+        let answers = raw.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         self.submit_response(reference.id, answers, meta).await?;
         Ok(())
     }
 
     /// The referee declines through their link.
+    #[tracing::instrument(skip_all, err)]
     pub async fn decline_by_token(
         &self,
         token: &str,

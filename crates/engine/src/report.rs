@@ -1,30 +1,28 @@
 //! The report of a case (what HR reads), its CSV export, and HR's decision. Loads the data
 //! and hands it to the pure functions in `scoring`.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::domain::{CaseStatus, ReferenceStatus, VettingCase, stored};
-use crate::entity::{answer, decision, provider, reference_request, response, vetting_case};
-use crate::jobs::{OwnerNotice, Task};
+use crate::domain::{CaseStatus, ReferenceStatus, VettingCase};
+use crate::entity::decision;
 use crate::machine::CaseEvent;
-use crate::nominations::domain_of;
+use crate::organisations::domain_of;
+use crate::outbox::{OwnerNotice, Task};
 use crate::profile::Dimension;
 use crate::questionnaire::Question;
 use crate::scoring::{
     self, Comment, DimensionScore, Flag, Recommendation, RefereeInput, Rehire, ScoringInput,
     counted_value,
 };
-use crate::workflow::{lock_case, set_case_status};
-use crate::{Engine, EngineError, templates};
+use crate::store::cases::{self, CaseRow};
+use crate::store::{references, responses};
+use crate::transitions::set_case_status;
+use crate::{Engine, EngineError, questionnaires};
 
 /// The report of API.md, plus a few fields for people (`provider_name`, `notes`).
 #[derive(Clone, Debug, Serialize)]
@@ -53,22 +51,15 @@ pub struct Report {
 
 /// Everything loaded for scoring a case.
 struct Loaded {
-    case: vetting_case::Model,
-    provider: provider::Model,
+    case: CaseRow,
+    provider: crate::entity::provider::Model,
     questions: Vec<Question>,
     profile: Vec<Dimension>,
     referees: Vec<RefereeInput>,
     invited: u32,
 }
 
-crate::domain::string_enum!(
-    /// HR's decision on a provider.
-    Outcome {
-        Approved => "approved",
-        ApprovedWithConditions => "approved_with_conditions",
-        Rejected => "rejected",
-    }
-);
+pub use crate::domain::Outcome;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -81,49 +72,22 @@ pub struct Decision {
 
 impl Engine {
     async fn load_for_scoring(&self, case_id: Uuid) -> Result<Loaded, EngineError> {
-        let case = vetting_case::Entity::find_by_id(case_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "case" })?;
-        let provider = provider::Entity::find_by_id(case.provider_id)
-            .one(&self.db)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "provider" })?;
-        let questions = templates::version_by_id(&self.db, case.template_version_id)
+        let case = cases::get(&self.db, case_id).await?;
+        let provider = cases::provider_of(&self.db, &case).await?;
+        let questions = questionnaires::version_by_id(&self.db, case.template_version_id)
             .await?
             .questions;
         let profile: Vec<Dimension> = serde_json::from_value(case.profile_snapshot.clone())
             .map_err(|e| EngineError::Corrupt(format!("profile snapshot: {e}")))?;
-        let references = reference_request::Entity::find()
-            .filter(reference_request::Column::CaseId.eq(case_id))
-            .order_by_asc(reference_request::Column::Id)
-            .all(&self.db)
-            .await?;
+        let references = references::of_case(&self.db, case_id).await?;
         let ids: Vec<Uuid> = references.iter().map(|r| r.id).collect();
-        let responses: BTreeMap<Uuid, response::Model> = response::Entity::find()
-            .filter(response::Column::ReferenceId.is_in(ids))
-            .filter(response::Column::Status.eq("submitted"))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|r| (r.reference_id, r))
-            .collect();
+        let responses = responses::submitted_of(&self.db, &ids).await?;
         let response_ids: Vec<Uuid> = responses.values().map(|r| r.id).collect();
-        let mut answers: BTreeMap<Uuid, BTreeMap<String, String>> = BTreeMap::new();
-        for a in answer::Entity::find()
-            .filter(answer::Column::ResponseId.is_in(response_ids))
-            .all(&self.db)
-            .await?
-        {
-            answers
-                .entry(a.response_id)
-                .or_default()
-                .insert(a.question_key, a.value);
-        }
+        let mut answers = responses::answers_of(&self.db, &response_ids).await?;
         let mut invited = 0;
         let mut referees = Vec::with_capacity(references.len());
         for r in references {
-            let status: ReferenceStatus = stored(&r.status)?;
+            let status = r.status;
             let withdrawn = status == ReferenceStatus::Withdrawn;
             if r.invitations_sent > 0 && !withdrawn {
                 invited += 1;
@@ -189,14 +153,14 @@ impl Engine {
                 if n == 1 { "" } else { "s" }
             ));
         }
-        if stored::<CaseStatus>(&l.case.status)? == CaseStatus::Collecting {
+        if l.case.status == CaseStatus::Collecting {
             notes.push("Responses are still being collected: this report is partial.".into());
         }
         Ok(Report {
             case_id,
             title: l.case.title.clone(),
             provider_name: l.provider.name.clone(),
-            status: stored(&l.case.status)?,
+            status: l.case.status,
             responses: scores.responses,
             invited: l.invited,
             min_responses: l.case.min_responses as u32,
@@ -277,7 +241,7 @@ impl Engine {
         }
         let now = self.now();
         let txn = self.db.begin().await?;
-        let case = lock_case(&txn, case_id).await?;
+        let case = cases::lock(&txn, case_id).await?;
         set_case_status(
             &txn,
             case,
@@ -290,7 +254,7 @@ impl Engine {
         decision::ActiveModel {
             id: Set(Uuid::now_v7()),
             case_id: Set(case_id),
-            outcome: Set(outcome.as_str().to_owned()),
+            outcome: Set(outcome),
             rationale: Set(rationale.to_owned()),
             decided_by: Set(decided_by),
             created_at: Set(now),
@@ -323,7 +287,7 @@ impl Engine {
             .await?
             .map(|d| {
                 Ok(Decision {
-                    outcome: stored(&d.outcome)?,
+                    outcome: d.outcome,
                     rationale: d.rationale,
                     decided_by: d.decided_by,
                     created_at: d.created_at,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::credentials::{hash_password, new_token, token_hash};
-use crate::domain::{Role, User, stored};
+use crate::domain::{Role, User};
 use crate::entity::{api_token, user};
 use crate::{Engine, EngineError};
 
@@ -49,7 +49,7 @@ pub struct NewUser<'a> {
 pub(crate) fn to_user(m: user::Model) -> Result<User, EngineError> {
     Ok(User {
         id: m.id,
-        role: stored(&m.role)?,
+        role: m.role,
         email: m.email,
         name: m.name,
         active: m.active,
@@ -71,7 +71,7 @@ impl Engine {
             id: Set(Uuid::now_v7()),
             email: Set(email.clone()),
             name: Set(new.name.trim().to_owned()),
-            role: Set(new.role.as_str().to_owned()),
+            role: Set(new.role),
             password_hash: Set(password_hash),
             active: Set(true),
             failed_logins: Set(0),
@@ -183,8 +183,8 @@ impl Engine {
         actor: &Actor,
     ) -> Result<User, EngineError> {
         self.change_user(id, actor, |m| {
-            let from = m.role.clone();
-            m.role = role.as_str().to_owned();
+            let from = m.role;
+            m.role = role;
             (
                 "user.role_changed",
                 serde_json::json!({ "from": from, "to": role }),
@@ -230,9 +230,9 @@ impl Engine {
             .one(&txn)
             .await?
             .ok_or(EngineError::NotFound { entity: "user" })?;
-        let was_admin = m.active && m.role == Role::Admin.as_str();
+        let was_admin = m.active && m.role == Role::Admin;
         let (kind, mut data) = change(&mut m);
-        let still_admin = m.active && m.role == Role::Admin.as_str();
+        let still_admin = m.active && m.role == Role::Admin;
         if was_admin && !still_admin {
             let admins = user::Entity::find()
                 .filter(user::Column::Role.eq(Role::Admin.as_str()))

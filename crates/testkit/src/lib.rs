@@ -1,5 +1,6 @@
 //! Test harness (dev-dependency only): a fresh database per test, created by the real
-//! migrations and dropped afterwards; the real HTTP server on a random port; the real
+//! migrations and dropped afterwards; the app started by `app::build`, as the binary
+//! starts it, with the real HTTP server on a random port; the real
 //! mailer speaking SMTP to a capturing sink on loopback; and a test clock that tests move
 //! forward instead of sleeping. Jobs run when a test calls `engine.run_until_idle()`.
 //!
@@ -12,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::{Application, ServerSettings};
+use api::ServerSettings;
 use engine::clock::TestClock;
 use engine::domain::Role;
 use engine::users::NewUser;
@@ -168,12 +169,25 @@ impl TestApp {
         Self::spawn_with(backend, TestConfig::default()).await
     }
 
+    /// Starts the app through `app::build`, the binary's own startup, with the embedded
+    /// defaults overridden by `config`, the test's database, a random port, and SMTP to
+    /// the capturing sink.
     pub async fn spawn_with(backend: Backend, config: TestConfig) -> Option<Self> {
         let db = TestDb::new(backend).await?;
-        let conn = engine::db::connect(&db.url).await.expect("connect");
-        engine::db::migrate(&conn).await.expect("migrate");
         let smtp = SmtpSink::start().await;
-        let mail_settings = mailer::MailSettings {
+        let mut settings = app::Settings::defaults();
+        settings.database.url = db.url.clone();
+        settings.server = ServerSettings {
+            bind: "127.0.0.1:0".into(),
+            public_url: PUBLIC_URL.into(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            workers: Some(1),
+        };
+        settings.workflow = config.workflow;
+        settings.limits = config.limits;
+        settings.report = config.report;
+        settings.auth = config.auth;
+        settings.mail = mailer::MailSettings {
             transport: mailer::TransportKind::Smtp,
             from: "Vouch <vouch@vouch.test>".into(),
             smtp: mailer::SmtpSettings {
@@ -186,24 +200,14 @@ impl TestApp {
             ..Default::default()
         };
         let mailer =
-            mailer::Mailer::from_settings(&mail_settings, PUBLIC_URL).expect("mailer settings");
+            mailer::Mailer::from_settings(&settings.mail, PUBLIC_URL).expect("mailer settings");
         let clock = TestClock::default();
-        let engine = Engine::new(
-            conn,
-            config.workflow,
-            Arc::new(clock.clone()),
-            Arc::new(mailer.clone()),
-        )
-        .with_report(config.report)
-        .with_auth(config.auth);
-        engine.seed_defaults().await.expect("seed");
-        let settings = ServerSettings {
-            bind: "127.0.0.1:0".into(),
-            public_url: PUBLIC_URL.into(),
-            trusted_proxies: config.trusted_proxies.clone(),
-            workers: Some(1),
-        };
-        let app = Application::build(settings, config.limits, engine.clone()).expect("bind");
+        let app::App {
+            engine,
+            server: app,
+        } = app::build(&settings, Arc::new(clock.clone()), Arc::new(mailer.clone()))
+            .await
+            .expect("start the app");
         let port = app.port();
         let server = app.handle();
         tokio::spawn(app.run_until_stopped());

@@ -4,15 +4,13 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use engine::EngineError;
-use engine::questionnaire::{Question, validate_answers};
-use engine::referee::SubmitError;
+use engine::questionnaire::Question;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use super::submission_meta;
 use crate::AppState;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, answer_fields};
 use crate::extract::ValidJson;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -50,14 +48,6 @@ pub struct FormSaved {
     pub status: &'static str,
 }
 
-fn link_error(e: EngineError) -> ApiError {
-    match e {
-        EngineError::NotFound { .. } => ApiError::NotFound("link"),
-        EngineError::Gone(detail) => ApiError::Gone(detail),
-        other => other.into(),
-    }
-}
-
 /// The questionnaire behind a referee link (marks the reference `opened`).
 #[utoipa::path(
     params(("token" = String, Path)),
@@ -72,11 +62,7 @@ pub async fn get_form(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = state
-        .engine
-        .open_referee_form(&token)
-        .await
-        .map_err(link_error)?;
+    let form = state.engine.open_referee_form(&token).await?;
     Ok(HttpResponse::Ok().json(PublicForm {
         provider_name: form.provider_name,
         requested_by: form.requested_by,
@@ -105,11 +91,8 @@ pub async fn post_form(
     body: ValidJson<FormSubmission>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let form = state
-        .engine
-        .referee_form(&token)
-        .await
-        .map_err(link_error)?;
+    // The shape only: each answer a string or a whole number. What the answers must be
+    // is the engine's rule (`InvalidAnswers`, answered as 422 naming answers.<key>).
     let mut errors = Vec::new();
     let mut raw = BTreeMap::new();
     for (key, value) in body.answers {
@@ -127,42 +110,25 @@ pub async fn post_form(
         }
     }
     let submit = body.action == FormAction::Submit;
-    if let Err(bad) = validate_answers(&form.questions, &raw, submit) {
-        errors.extend(bad.into_iter().map(|e| FieldError {
-            field: format!("answers.{}", e.key),
-            message: e.message,
-        }));
-    }
-    if submit && !body.consent {
-        errors.push(FieldError {
-            field: "consent".into(),
-            message: "must be true to submit".into(),
-        });
-    }
     if !errors.is_empty() {
+        // Report the engine's findings on the readable answers in the same answer.
+        let more = state
+            .engine
+            .check_referee_answers(&token, &raw, submit)
+            .await?;
+        errors.extend(answer_fields(more));
         return Err(ApiError::Validation(errors));
     }
-    let result = if submit {
+    if submit {
         let meta = submission_meta(&req, &state);
         state
             .engine
-            .submit_referee_answers(&token, &raw, meta)
-            .await
+            .submit_referee_answers(&token, &raw, body.consent, meta)
+            .await?;
     } else {
-        state.engine.save_referee_draft(&token, &raw).await
-    };
-    match result {
-        Ok(()) => Ok(HttpResponse::Ok().json(FormSaved {
-            status: if submit { "submitted" } else { "saved" },
-        })),
-        Err(SubmitError::Invalid(bad)) => Err(ApiError::Validation(
-            bad.into_iter()
-                .map(|e| FieldError {
-                    field: format!("answers.{}", e.key),
-                    message: e.message,
-                })
-                .collect(),
-        )),
-        Err(SubmitError::Engine(e)) => Err(link_error(e)),
+        state.engine.save_referee_draft(&token, &raw).await?;
     }
+    Ok(HttpResponse::Ok().json(FormSaved {
+        status: if submit { "submitted" } else { "saved" },
+    }))
 }

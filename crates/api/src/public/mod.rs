@@ -11,10 +11,9 @@ pub(crate) use forms_json::{__path_get_form, __path_post_form};
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{HttpRequest, HttpResponse, web};
-use engine::EngineError;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use engine::domain::{NominationStatus, ReferenceStatus, State};
 use engine::workflow::SubmissionMeta;
 
 use crate::AppState;
@@ -72,45 +71,73 @@ pub(crate) fn submission_meta(req: &HttpRequest, state: &AppState) -> Submission
     }
 }
 
-/// The page for a link that cannot be used, the same whatever the reason it is unknown.
-pub(crate) fn link_problem_page(state: &AppState, err: EngineError) -> HttpResponse {
-    let pages = &state.pages;
-    match err {
-        EngineError::NotFound { .. } => pages.message(
-            StatusCode::NOT_FOUND,
+/// The page for a link that cannot be used. Its status is the error's (`ApiError`); only
+/// the words are chosen here, the same whatever the reason a link is unknown.
+pub(crate) fn link_problem_page(state: &AppState, err: impl Into<ApiError>) -> HttpResponse {
+    let err: ApiError = err.into();
+    let status = err.status_code();
+    let (title, lines): (&str, &[&str]) = match &err {
+        ApiError::NotFound(_) => (
             "This link is not valid",
             &[
                 "It may have been replaced by a newer email, or mistyped.",
                 "If you were asked for a reference, please use the link in the most recent email, or reply to it.",
             ],
         ),
-        EngineError::Gone(_) => pages.message(
-            StatusCode::GONE,
+        ApiError::Gone(_) => (
             "This request has closed",
-            &["The deadline has passed, so answers are no longer collected. Thank you all the same."],
+            &[
+                "The deadline has passed, so answers are no longer collected. Thank you all the same.",
+            ],
         ),
-        EngineError::InvalidState { current, .. } if current == "declined" => pages.message(
-            StatusCode::CONFLICT,
+        ApiError::Conflict {
+            current_state: Some(State::Reference(ReferenceStatus::Declined)),
+            ..
+        } => (
             "You declined this request",
             &["Nothing more is needed from you. Thank you for letting us know."],
         ),
-        EngineError::InvalidState { current, .. } if current == "submitted" => pages.message(
-            StatusCode::CONFLICT,
+        ApiError::Conflict {
+            current_state: Some(State::Nomination(NominationStatus::Submitted)),
+            ..
+        } => (
             "These references were already sent",
-            &["Thank you: nothing more is needed. If something changed, reply to the email you received."],
+            &[
+                "Thank you: nothing more is needed. If something changed, reply to the email you received.",
+            ],
         ),
-        EngineError::InvalidState { .. } => pages.message(
-            StatusCode::CONFLICT,
+        ApiError::Conflict { .. } => (
             "You have already answered",
-            &["Your answers were received, and they cannot be changed now. Thank you for your help."],
+            &[
+                "Your answers were received, and they cannot be changed now. Thank you for your help.",
+            ],
         ),
-        other => {
-            tracing::error!(error = %other, "public page failed");
-            pages.message(
-                StatusCode::INTERNAL_SERVER_ERROR,
+        ApiError::Internal(_) => {
+            err.log_if_internal();
+            (
                 "Something went wrong on our side",
                 &["Nothing you did caused this. Please go back and try again in a few minutes."],
             )
         }
-    }
+        other => {
+            let detail = other.to_string();
+            return state.pages.message(
+                status,
+                "This could not be done",
+                &[
+                    detail.as_str(),
+                    "Please go back, check what you entered and try again.",
+                ],
+            );
+        }
+    };
+    state.pages.message(status, title, lines)
+}
+
+/// A form body that could not be read (not urlencoded, or no known button pressed).
+pub(crate) fn unreadable_form(state: &AppState, line: &str) -> HttpResponse {
+    let status = ApiError::BadRequest(String::new()).status_code();
+    state
+        .pages
+        .message(status, "The form could not be read", &[line])
 }

@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use engine::cases::NewReference;
-use engine::nominations::{NominationForm, domain_of};
+use engine::nominations::NominationForm;
+use engine::organisations::domain_of;
 use serde::Serialize;
 use validator::ValidateEmail;
 
-use super::{form_fields, link_problem_page};
+use super::{form_fields, link_problem_page, unreadable_form};
 use crate::AppState;
 
 const FIELDS: [(&str, &str, &str, usize); 4] = [
@@ -211,11 +212,7 @@ pub async fn submit(
         Err(e) => return link_problem_page(&state, e),
     };
     let Ok(fields) = form_fields(&body) else {
-        return state.pages.message(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read",
-            &["Please go back and send it again."],
-        );
+        return unreadable_form(&state, "Please go back and send it again.");
     };
     let confirmed = fields.get("confirm").is_some_and(|v| v == "on");
     let (nominees, entered) = check(&form, &fields, confirmed);
@@ -223,7 +220,7 @@ pub async fn submit(
         let status = if entered.errors.is_empty() {
             StatusCode::OK
         } else {
-            StatusCode::UNPROCESSABLE_ENTITY
+            crate::error::INVALID_INPUT
         };
         return render(&state, status, &token, &form, &entered);
     }

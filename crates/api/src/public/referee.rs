@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use engine::EngineError;
 use engine::domain::ReferenceStatus;
-use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, QuestionKind, validate_answers};
-use engine::referee::{RefereeForm, SubmitError};
+use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, QuestionKind};
+use engine::referee::RefereeForm;
 use serde::{Deserialize, Serialize};
 
-use super::{form_fields, link_problem_page, submission_meta};
+use super::{form_fields, link_problem_page, submission_meta, unreadable_form};
 use crate::AppState;
 
 #[derive(Serialize)]
@@ -252,30 +253,20 @@ async fn rerender(
     state: &AppState,
     token: &str,
     answers: BTreeMap<String, String>,
-    mut errors: Vec<AnswerError>,
+    errors: Vec<AnswerError>,
     consent: bool,
-    check_answers: bool,
 ) -> HttpResponse {
     let form = match state.engine.referee_form(token).await {
         Ok(form) => form,
         Err(e) => return link_problem_page(state, e),
     };
-    if check_answers && let Err(found) = validate_answers(&form.questions, &answers, true) {
-        errors.splice(0..0, found);
-    }
     let filled = Filled {
         values: answers,
         errors,
         consent,
         saved: false,
     };
-    render_form(
-        state,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        token,
-        &form,
-        filled,
-    )
+    render_form(state, crate::error::INVALID_INPUT, token, &form, filled)
 }
 
 /// Saves a draft (`action=save`) or submits (`action=submit`). Errors re-render the form
@@ -289,11 +280,7 @@ pub async fn post_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let Ok(fields) = form_fields(&body) else {
-        return state.pages.message(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read",
-            &["Please go back and send it again."],
-        );
+        return unreadable_form(&state, "Please go back and send it again.");
     };
     let answers: BTreeMap<String, String> = fields
         .iter()
@@ -303,33 +290,17 @@ pub async fn post_form(
     let action = fields.get("action").map(String::as_str).unwrap_or("submit");
     let result = match action {
         "save" => state.engine.save_referee_draft(&token, &answers).await,
-        "submit" if consent => {
+        "submit" => {
             let meta = submission_meta(&req, &state);
             state
                 .engine
-                .submit_referee_answers(&token, &answers, meta)
+                .submit_referee_answers(&token, &answers, consent, meta)
                 .await
         }
-        "submit" => {
-            let missing_consent = AnswerError {
-                key: "consent".into(),
-                message: "Please tick this box to agree before sending.".into(),
-            };
-            return rerender(
-                &state,
-                &token,
-                answers,
-                vec![missing_consent],
-                consent,
-                true,
-            )
-            .await;
-        }
         _ => {
-            return state.pages.message(
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &["Please go back and use one of the buttons at the end of the form."],
+            return unreadable_form(
+                &state,
+                "Please go back and use one of the buttons at the end of the form.",
             );
         }
     };
@@ -344,10 +315,10 @@ pub async fn post_form(
                 .insert_header(("Location", location))
                 .finish()
         }
-        Err(SubmitError::Invalid(errors)) => {
-            rerender(&state, &token, answers, errors, consent, false).await
+        Err(EngineError::InvalidAnswers { fields }) => {
+            rerender(&state, &token, answers, fields, consent).await
         }
-        Err(SubmitError::Engine(e)) => link_problem_page(&state, e),
+        Err(e) => link_problem_page(&state, e),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use engine::audit::Actor;
-use engine::cases::{NewCase, NewReference};
+use engine::cases::NewCase;
 use engine::domain::{CaseStatus, ReferenceRequest, VettingCase};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -11,47 +11,21 @@ use validator::Validate;
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ValidJson, ValidQuery, not_blank};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::requests::CreateReference;
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCase {
     pub provider_id: Uuid,
-    #[validate(length(max = 200))]
+    /// At most 200 characters; defaults to "Reference check: <provider>".
     pub title: Option<String>,
     /// Defaults to the standard template; its newest version is used.
     pub template_id: Option<Uuid>,
-    /// Quorum: completed responses needed for a recommendation (default 3).
-    #[validate(range(min = 1, max = 20))]
+    /// Quorum: completed responses needed for a recommendation (1–20, default 3).
     pub min_responses: Option<i32>,
-    /// Days from launch to the deadline (default 14).
-    #[validate(range(min = 1, max = 90))]
+    /// Days from launch to the deadline (1–90, default 14).
     pub deadline_days: Option<i32>,
-}
-
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateReference {
-    #[validate(length(max = 200), custom(function = "not_blank"))]
-    pub name: String,
-    #[validate(email, length(max = 320))]
-    pub email: String,
-    #[validate(length(max = 200), custom(function = "not_blank"))]
-    pub company: String,
-    /// How the referee knows the provider, e.g. "client since 2022, CFO".
-    #[validate(length(max = 500), custom(function = "not_blank"))]
-    pub relationship: String,
-}
-
-impl CreateReference {
-    pub fn into_new(self) -> NewReference {
-        NewReference {
-            name: self.name,
-            email: self.email,
-            company: self.company,
-            relationship: self.relationship,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -83,8 +57,8 @@ pub async fn create_case(
                 provider_id: b.provider_id,
                 title: b.title,
                 template_id: b.template_id,
-                min_responses: b.min_responses.unwrap_or(3),
-                deadline_days: b.deadline_days.unwrap_or(14),
+                min_responses: b.min_responses,
+                deadline_days: b.deadline_days,
             },
             user.id,
         )

@@ -137,8 +137,7 @@ pub async fn case_events(
 #[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NominateRequest {
-    /// How many references to ask the provider for (default 3).
-    #[validate(range(min = 1, max = 10))]
+    /// How many references to ask the provider for (1–10, default 3).
     pub count: Option<u32>,
 }
 
@@ -164,12 +163,12 @@ pub async fn nominate(
 ) -> Result<HttpResponse, ApiError> {
     // The body is optional: none means the default count, anything else must be valid.
     let count = if body.iter().all(u8::is_ascii_whitespace) {
-        3
+        None
     } else {
         let req: NominateRequest = crate::extract::parse(&body)?;
         validator::Validate::validate(&req)
             .map_err(|e| ApiError::Validation(crate::extract::flatten(&e, "")))?;
-        req.count.unwrap_or(3)
+        req.count
     };
     let case = state
         .engine

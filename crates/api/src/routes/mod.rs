@@ -1,5 +1,6 @@
-//! Route table. Every staff route sits in the `/api/v1` scope behind `authenticate`
-//! (resolves the bearer token) and `idempotent` (Idempotency-Key on POST).
+//! The JSON API's route table and its docs page. Every staff route sits in the `/api/v1`
+//! scope behind `authenticate` (resolves the bearer token) and `idempotent`
+//! (Idempotency-Key on POST).
 
 mod cases;
 mod health;
@@ -36,9 +37,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(healthz)
     .service(readyz)
-    .service(crate::pages::stylesheet)
-    .configure(crate::public::configure)
-    .configure(crate::ui::configure)
     .route(
         "/api/docs",
         web::get().to(|| async {

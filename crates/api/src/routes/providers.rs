@@ -2,32 +2,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use engine::domain::Provider;
-use engine::providers::NewProvider;
-use serde::Deserialize;
 use uuid::Uuid;
-use validator::Validate;
 
 use super::PageQuery;
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ValidJson, ValidQuery, not_blank};
-
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateProvider {
-    #[validate(length(max = 200), custom(function = "not_blank"))]
-    pub name: String,
-    /// e.g. accounting, marketing, it, hr, legal.
-    #[validate(length(max = 100), custom(function = "not_blank"))]
-    pub category: String,
-    #[validate(url, length(max = 500))]
-    pub website: Option<String>,
-    #[validate(length(max = 200), custom(function = "not_blank"))]
-    pub contact_name: String,
-    #[validate(email, length(max = 320))]
-    pub contact_email: String,
-}
+use crate::extract::{ValidJson, ValidQuery};
+use crate::requests::CreateProvider;
 
 /// Register a provider.
 #[utoipa::path(
@@ -51,18 +33,6 @@ pub async fn create_provider(
         .create_provider(body.0.into_new(), user.id)
         .await?;
     Ok(HttpResponse::Created().json(provider))
-}
-
-impl CreateProvider {
-    pub fn into_new(self) -> NewProvider {
-        NewProvider {
-            name: self.name,
-            category: self.category,
-            website: self.website,
-            contact_name: self.contact_name,
-            contact_email: self.contact_email,
-        }
-    }
 }
 
 /// List providers, newest first.

@@ -2,15 +2,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use engine::domain::VettingCase;
-use engine::report::{Outcome, Report};
-use serde::Deserialize;
+use engine::report::Report;
 use uuid::Uuid;
-use validator::Validate;
 
 use crate::AppState;
 use crate::auth::{Hr, Staff};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ValidJson, not_blank};
+use crate::extract::ValidJson;
+use crate::requests::DecisionRequest;
 
 /// Scores, confidence, agreement, alignment, flags, comments and the rehire tally.
 /// Available (partial) while collecting.
@@ -42,27 +41,7 @@ pub async fn case_report_csv(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    csv_download(&state, *id).await
-}
-
-/// The report CSV as a download (shared with the staff UI).
-pub(crate) async fn csv_download(state: &AppState, id: Uuid) -> Result<HttpResponse, ApiError> {
-    let csv = state.engine.case_report_csv(id).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"vouch-case-{id}.csv\""),
-        ))
-        .body(csv))
-}
-
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionRequest {
-    pub outcome: Outcome,
-    #[validate(length(max = 5000), custom(function = "not_blank"))]
-    pub rationale: String,
+    crate::downloads::csv_download(&state, *id).await
 }
 
 /// Record HR's decision (only from `review`); the owner is told by email.

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use engine::audit::Actor;
 use engine::questionnaire::Question;
-use engine::templates::{NewTemplate, Template};
+use engine::questionnaires::{NewTemplate, Template};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;

@@ -133,14 +133,7 @@ pub async fn create_user(
     // The password is never sent back into the page.
     let kept = json!({ "name": form.name, "email": form.email, "role": form.role });
     let (Some(role), true) = (role, errors.is_empty()) else {
-        return users_page(
-            &state,
-            &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            kept,
-            &errors,
-        )
-        .await;
+        return users_page(&state, &session, crate::error::INVALID_INPUT, kept, &errors).await;
     };
     let created = state
         .engine
@@ -170,7 +163,7 @@ pub async fn create_user(
                 field: "email".into(),
                 message,
             }];
-            users_page(&state, &session, StatusCode::UNPROCESSABLE_ENTITY, kept, &errors).await
+            users_page(&state, &session, crate::error::INVALID_INPUT, kept, &errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -395,7 +388,7 @@ pub async fn create_token(
         return tokens_page(
             &state,
             &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
             json!({ "form": kept, "errors": errors_by_field(&errors) }),
         )
         .await;

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use engine::audit::Actor;
-use engine::cases::NewCase;
+use engine::cases::{DEADLINE_DAYS, MIN_RESPONSES, NewCase};
+use engine::domain::EmailStatus;
 use engine::domain::{CaseStatus, ReferenceStatus, VettingCase};
+use engine::nominations::NOMINATIONS;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -20,7 +22,7 @@ use super::{
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, FieldError};
-use crate::routes::CreateReference;
+use crate::requests::CreateReference;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -148,8 +150,8 @@ pub async fn new_case(
 ) -> Result<HttpResponse, ApiError> {
     let form = json!({
         "provider_id": query.provider_id,
-        "min_responses": 3,
-        "deadline_days": 14,
+        "min_responses": MIN_RESPONSES.default,
+        "deadline_days": DEADLINE_DAYS.default,
     });
     case_form(&state, &session, StatusCode::OK, form, &[]).await
 }
@@ -172,37 +174,22 @@ pub async fn create(
     let min_responses = number_field(
         "min_responses",
         &form.min_responses,
-        3,
-        (1, 20),
+        MIN_RESPONSES,
         &mut errors,
     );
     let deadline_days = number_field(
         "deadline_days",
         &form.deadline_days,
-        14,
-        (1, 90),
+        DEADLINE_DAYS,
         &mut errors,
     );
     let title = optional(&form.title);
-    if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
-        errors.push(FieldError {
-            field: "title".into(),
-            message: "must be at most 200 characters".into(),
-        });
-    }
     let kept = json!({
         "provider_id": form.provider_id, "title": form.title, "template_id": form.template_id,
         "min_responses": form.min_responses, "deadline_days": form.deadline_days,
     });
     let (Some(provider_id), true) = (provider_id, errors.is_empty()) else {
-        return case_form(
-            &state,
-            &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            kept,
-            &errors,
-        )
-        .await;
+        return case_form(&state, &session, crate::error::INVALID_INPUT, kept, &errors).await;
     };
     let created = state
         .engine
@@ -238,16 +225,14 @@ pub async fn create(
                 field: field.into(),
                 message: format!("that {entity} does not exist any more; choose another"),
             }];
-            case_form(
-                &state,
-                &session,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                kept,
-                &errors,
-            )
-            .await
+            case_form(&state, &session, crate::error::INVALID_INPUT, kept, &errors).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => match ApiError::from(e) {
+            ApiError::Validation(errors) => {
+                case_form(&state, &session, crate::error::INVALID_INPUT, kept, &errors).await
+            }
+            other => Err(other),
+        },
     }
 }
 
@@ -306,7 +291,7 @@ async fn case_page(
                 };
                 json!({
                     "text": format!("{} {how}, {}", format::sentence(&what).trim_end_matches('.'), format::datetime(e.at)),
-                    "failed": e.status == "failed",
+                    "failed": e.status == EmailStatus::Failed,
                     "error": e.error,
                 })
             });
@@ -413,7 +398,7 @@ pub async fn add_reference(
             &state,
             &session,
             *id,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
             Some((kept, &errors)),
         )
         .await;
@@ -445,7 +430,7 @@ pub async fn add_reference(
                 &state,
                 &session,
                 *id,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                crate::error::INVALID_INPUT,
                 Some((kept, &errors)),
             )
             .await
@@ -479,7 +464,7 @@ pub async fn nominate(
 ) -> Result<HttpResponse, ApiError> {
     let back = format!("/ui/cases/{id}");
     let mut errors = Vec::new();
-    let count = number_field("count", &form.count, 3, (1, 10), &mut errors);
+    let count = number_field("count", &form.count, NOMINATIONS, &mut errors);
     if let Some(e) = errors.first() {
         return flash_redirect(
             &state,
@@ -492,7 +477,7 @@ pub async fn nominate(
     }
     let result = state
         .engine
-        .request_nominations(*id, count as u32, &Actor::User(user.id))
+        .request_nominations(*id, count.map(|c| c as u32), &Actor::User(user.id))
         .await;
     after_action(
         &state,

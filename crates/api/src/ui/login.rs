@@ -122,7 +122,7 @@ pub async fn submit(
     if !errors.is_empty() {
         return Ok(login_page(
             &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
             &csrf,
             json!({ "next": next, "email": form.email, "errors": errors }),
         ));

@@ -23,6 +23,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use engine::EngineError;
+use engine::cases::Limits;
 use engine::domain::{Role, User};
 use serde_json::{Value, json};
 
@@ -191,13 +192,10 @@ pub(crate) async fn after_action<T>(
 /// A refused action in words.
 fn not_done(err: &EngineError) -> String {
     match err {
-        EngineError::InvalidState {
-            entity,
-            action,
-            current,
-        } => format!(
-            "Not done: you cannot {action} a {entity} that is {}.",
-            format::status_word(current)
+        EngineError::InvalidState { action, current } => format!(
+            "Not done: you cannot {action} a {} that is {}.",
+            current.entity(),
+            format::status_word(current.as_str())
         ),
         EngineError::Validation { message, .. } => format!("Not done: {message}."),
         other => format!("Not done: {other}."),
@@ -229,25 +227,26 @@ pub(crate) fn optional(value: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
-/// A whole-number form field within `min..=max`; blank gives `default`.
+/// A whole-number form field within the engine's `limits`; blank means unset (the
+/// engine's default). Checked here as well so that a form shows every error at once.
 pub(crate) fn number_field(
     field: &str,
     value: &str,
-    default: i32,
-    (min, max): (i32, i32),
+    limits: Limits,
     errors: &mut Vec<FieldError>,
-) -> i32 {
-    if value.trim().is_empty() {
-        return default;
+) -> Option<i32> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
     }
-    match value.trim().parse::<i32>() {
-        Ok(n) if (min..=max).contains(&n) => n,
+    match value.parse::<i32>().map(|n| limits.check(field, Some(n))) {
+        Ok(Ok(n)) => Some(n),
         _ => {
             errors.push(FieldError {
                 field: field.to_owned(),
-                message: format!("enter a whole number from {min} to {max}"),
+                message: format!("enter a whole number from {} to {}", limits.min, limits.max),
             });
-            default
+            None
         }
     }
 }

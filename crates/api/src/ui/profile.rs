@@ -102,7 +102,7 @@ pub async fn update(
         return Ok(profile_page(
             &state,
             &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
             rows,
             &errors,
         ));
@@ -121,7 +121,7 @@ pub async fn update(
         Err(engine::EngineError::Validation { field, message }) => Ok(profile_page(
             &state,
             &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
             rows,
             &[FieldError { field, message }],
         )),

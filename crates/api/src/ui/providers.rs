@@ -10,7 +10,7 @@ use super::{check, errors_by_field, flash_redirect, optional, page, render};
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, FieldError};
-use crate::routes::CreateProvider;
+use crate::requests::CreateProvider;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -104,7 +104,7 @@ pub async fn create(
         return Ok(form_page(
             &state,
             &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
             kept,
             &errors,
         ));

@@ -18,7 +18,7 @@ use super::{chart, check, errors_by_field, flash_redirect, format, page, render}
 use crate::AppState;
 use crate::auth::{Hr, Staff};
 use crate::error::{ApiError, FieldError};
-use crate::routes::DecisionRequest;
+use crate::requests::DecisionRequest;
 
 #[get("/review")]
 pub async fn review(
@@ -71,7 +71,7 @@ pub async fn csv(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::routes::csv_download(&state, *id).await
+    crate::downloads::csv_download(&state, *id).await
 }
 
 /// Agreement in words (r_wg: 0.7 and up is conventionally strong).
@@ -236,7 +236,7 @@ pub async fn decide(
             &state,
             &session,
             *id,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
             Some((kept, &errors)),
         )
         .await;

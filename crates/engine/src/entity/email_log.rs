@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::EmailStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "email_log")]
 pub struct Model {
@@ -14,7 +16,7 @@ pub struct Model {
     pub recipient: String,
     pub subject: String,
     pub message_id: Option<String>,
-    pub status: String,
+    pub status: EmailStatus,
     pub error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::JobStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "jobs")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: Uuid,
     pub kind: String,
     pub payload: Json,
-    pub status: String,
+    pub status: JobStatus,
     pub run_at: DateTimeUtc,
     pub attempts: i32,
     pub max_attempts: i32,

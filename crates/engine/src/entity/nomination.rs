@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::NominationStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "nominations")]
 pub struct Model {
@@ -10,7 +12,7 @@ pub struct Model {
     pub case_id: Uuid,
     pub token_hash: Option<String>,
     pub requested_count: i32,
-    pub status: String,
+    pub status: NominationStatus,
     pub created_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
 }

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ReferenceStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "reference_requests")]
 pub struct Model {
@@ -13,7 +15,7 @@ pub struct Model {
     pub company: String,
     pub relationship: String,
     pub nominated_by: String,
-    pub status: String,
+    pub status: ReferenceStatus,
     pub invitations_sent: i32,
     pub reminders_sent: i32,
     pub invited_at: Option<DateTimeUtc>,

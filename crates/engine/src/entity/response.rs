@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ResponseStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "responses")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub reference_id: Uuid,
-    pub status: String,
+    pub status: ResponseStatus,
     pub first_viewed_at: Option<DateTimeUtc>,
     pub submitted_at: Option<DateTimeUtc>,
     pub client_ip: Option<String>,

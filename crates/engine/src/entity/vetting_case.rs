@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::CaseStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "vetting_cases")]
 pub struct Model {
@@ -15,7 +17,7 @@ pub struct Model {
     pub min_responses: i32,
     pub deadline_days: i32,
     pub deadline_at: Option<DateTimeUtc>,
-    pub status: String,
+    pub status: CaseStatus,
     pub launched_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -6,16 +6,24 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use futures_util::FutureExt;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use rand::RngExt;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::Task;
-use super::queue::{JobStatus, backoff, claim_due, finish};
 use super::tasks::Outcome;
-use crate::entity::job;
+use crate::domain::JobStatus;
+use crate::outbox::Task;
+use crate::store::jobs::{self as job_rows, JobRow};
 use crate::{Engine, EngineError};
+
+/// Delay before attempt `attempts + 1`: `base × 2^(attempts − 1)`, times a random factor
+/// in [0.5, 1.5) so that jobs failing together do not retry together; at most a day.
+pub fn backoff(base_seconds: u64, attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 20) as u32 - 1;
+    let seconds = (base_seconds.max(1) as f64) * f64::from(2u32.pow(exp));
+    let jitter: f64 = rand::rng().random_range(0.5..1.5);
+    Duration::milliseconds(((seconds * jitter).min(86_400.0) * 1000.0) as i64)
+}
 
 /// What a worker did before it stopped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,7 +49,7 @@ impl Engine {
     ) -> Result<WorkerReport, EngineError> {
         let claim = format!("{worker}:{}", Uuid::now_v7());
         let claimed_at = self.now();
-        let jobs = claim_due(&self.db, &claim, claimed_at, self.lease(), limit).await?;
+        let jobs = job_rows::claim_due(&self.db, &claim, claimed_at, self.lease(), limit).await?;
         let mut lease_until = claimed_at + self.lease();
         let mut lost = std::collections::HashSet::new();
         let mut report = WorkerReport::default();
@@ -96,33 +104,19 @@ impl Engine {
     ) -> Result<chrono::DateTime<chrono::Utc>, EngineError> {
         let now = self.now();
         let until = now + self.lease();
-        job::Entity::update_many()
-            .col_expr(job::Column::LeaseUntil, Expr::value(until))
-            .filter(job::Column::Id.is_in(ids.iter().copied()))
-            .filter(job::Column::LockedBy.eq(claim))
-            .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
-            .filter(job::Column::LeaseUntil.gt(now))
-            .exec(&self.db)
-            .await?;
+        job_rows::renew_leases(&self.db, ids, claim, now, until).await?;
         Ok(until)
     }
 
     /// Which of `jobs` this claim holds with a lease ending at `until`.
     async fn jobs_held(
         &self,
-        jobs: &[job::Model],
+        jobs: &[JobRow],
         claim: &str,
         until: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Uuid>, EngineError> {
-        Ok(job::Entity::find()
-            .filter(job::Column::Id.is_in(jobs.iter().map(|j| j.id)))
-            .filter(job::Column::LockedBy.eq(claim))
-            .filter(job::Column::LeaseUntil.eq(until))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|j| j.id)
-            .collect())
+        let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
+        job_rows::held(&self.db, &ids, claim, until).await
     }
 
     /// Runs every job that is due now, including those that become due while running
@@ -145,30 +139,11 @@ impl Engine {
 
     /// Hands claimed but unstarted jobs back to the queue, as if never claimed.
     async fn release(&self, claim: &str, ids: Vec<Uuid>) -> Result<u64, EngineError> {
-        // Scoped here: ExprTrait's `max`/`sub` shadow the integer methods elsewhere.
-        use sea_orm::ExprTrait;
-        let res = job::Entity::update_many()
-            .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
-            .col_expr(
-                job::Column::Attempts,
-                Expr::col(job::Column::Attempts).sub(1),
-            )
-            .col_expr(
-                job::Column::LeaseUntil,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            )
-            .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
-            .col_expr(job::Column::UpdatedAt, Expr::value(self.now()))
-            .filter(job::Column::Id.is_in(ids))
-            .filter(job::Column::LockedBy.eq(claim))
-            .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected)
+        job_rows::release(&self.db, claim, ids, self.now()).await
     }
 
     #[tracing::instrument(skip_all, fields(job_id = %job.id, kind = %job.kind, attempt = job.attempts))]
-    async fn run_claimed(&self, job: job::Model, claim: &str) -> Result<(), EngineError> {
+    async fn run_claimed(&self, job: JobRow, claim: &str) -> Result<(), EngineError> {
         let outcome = match serde_json::from_value::<Task>(job.payload.clone()) {
             // A panicking task must not take its worker down with it.
             Ok(task) => match AssertUnwindSafe(self.perform(&task)).catch_unwind().await {
@@ -203,7 +178,7 @@ impl Engine {
             JobStatus::Failed => tracing::warn!(error = error.as_deref(), "job failed permanently"),
             _ => tracing::debug!("job done"),
         }
-        let finished = finish(
+        let finished = job_rows::finish(
             &self.db,
             job.id,
             claim,
@@ -298,5 +273,23 @@ impl Worker {
         }
         tracing::info!(worker = %self.name, jobs = total.jobs_run, released = total.released, "worker stopped");
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for attempts in 1..=6 {
+            let nominal = 60.0 * f64::from(2u32.pow(attempts as u32 - 1));
+            let d = backoff(60, attempts).num_milliseconds() as f64 / 1000.0;
+            assert!(
+                d >= nominal * 0.5 && d < nominal * 1.5,
+                "attempt {attempts}: {d}"
+            );
+        }
+        assert!(backoff(60, 30) <= Duration::days(1));
     }
 }

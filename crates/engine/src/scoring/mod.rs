@@ -219,7 +219,7 @@ pub fn dimension_stats(dim: &Dimension, referee_means: &[f64]) -> DimensionScore
 }
 
 fn domain(email: &str) -> Option<String> {
-    crate::nominations::domain_of(email)
+    crate::organisations::domain_of(email)
 }
 
 /// Scores a case. Pure: the same input always gives the same report.

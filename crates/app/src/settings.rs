@@ -9,7 +9,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
-pub const DEFAULTS: &str = include_str!("../config/default.toml");
+pub const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,9 +22,35 @@ pub struct Settings {
     pub report: engine::ReportSettings,
     pub scoring: engine::ScoringSettings,
     pub auth: engine::AuthSettings,
+    pub log: LogSettings,
+}
+
+/// `[log]`: how log lines are written (to stderr). Which lines is `VOUCH_LOG`, an
+/// `EnvFilter` (default `info`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event; coloured only when stderr is a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
 }
 
 impl Settings {
+    /// The embedded defaults alone, ignoring files and the environment (tests start here).
+    pub fn defaults() -> Self {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("the embedded config/default.toml is valid (checked by a test)")
+    }
+
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Toml::string(DEFAULTS));
         if let Some(path) = file {
@@ -60,13 +86,28 @@ mod tests {
         assert_eq!(s.limits.login_attempts_per_minute, 10);
         assert_eq!(s.auth.lockout_after_failures, 5);
         assert_eq!(s.auth.session_idle_minutes, 720);
+        assert_eq!(s.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn json_logs_are_a_setting() {
+        let s: Settings = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[log]\nformat = \"json\""))
+            .extract()
+            .unwrap();
+        assert_eq!(s.log.format, LogFormat::Json);
+        let err = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string("[log]\nformat = \"xml\""))
+            .extract::<Settings>()
+            .unwrap_err();
+        assert!(err.to_string().contains("xml"), "{err}");
     }
 
     #[test]
     fn the_production_example_is_a_valid_config() {
         let s: Settings = Figment::from(Toml::string(DEFAULTS))
             .merge(Toml::string(include_str!(
-                "../config/production.toml.example"
+                "../../../config/production.toml.example"
             )))
             .extract()
             .unwrap();

@@ -4,19 +4,18 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::entity::email_log;
+use crate::domain::EmailStatus;
+use crate::store::email_log;
 use crate::{Engine, EngineError};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct EmailSummary {
     /// `invitation`, `reminder`, `owner_bounce`, …
     pub kind: String,
-    /// `sending`, `sent` or `failed`.
-    pub status: String,
+    pub status: EmailStatus,
     /// When it was sent, or first attempted if it has not been sent.
     pub at: DateTime<Utc>,
     /// The mail server's answer when delivery failed.
@@ -29,13 +28,7 @@ impl Engine {
         &self,
         case_id: Uuid,
     ) -> Result<BTreeMap<Uuid, EmailSummary>, EngineError> {
-        let rows = email_log::Entity::find()
-            .filter(email_log::Column::CaseId.eq(case_id))
-            .filter(email_log::Column::ReferenceId.is_not_null())
-            .order_by_asc(email_log::Column::CreatedAt)
-            .order_by_asc(email_log::Column::Id)
-            .all(&self.db)
-            .await?;
+        let rows = email_log::of_case_references(&self.db, case_id).await?;
         let mut last = BTreeMap::new();
         for row in rows {
             if let Some(reference_id) = row.reference_id {

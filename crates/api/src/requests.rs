@@ -1,0 +1,71 @@
+//! Request bodies shared by the JSON API and the staff UI's forms: their shape rules
+//! (validator) are written once here, and both front ends turn them into engine calls.
+
+use engine::cases::NewReference;
+use engine::providers::NewProvider;
+use engine::report::Outcome;
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::extract::not_blank;
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProvider {
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub name: String,
+    /// e.g. accounting, marketing, it, hr, legal.
+    #[validate(length(max = 100), custom(function = "not_blank"))]
+    pub category: String,
+    #[validate(url, length(max = 500))]
+    pub website: Option<String>,
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub contact_name: String,
+    #[validate(email, length(max = 320))]
+    pub contact_email: String,
+}
+
+impl CreateProvider {
+    pub fn into_new(self) -> NewProvider {
+        NewProvider {
+            name: self.name,
+            category: self.category,
+            website: self.website,
+            contact_name: self.contact_name,
+            contact_email: self.contact_email,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReference {
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub name: String,
+    #[validate(email, length(max = 320))]
+    pub email: String,
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub company: String,
+    /// How the referee knows the provider, e.g. "client since 2022, CFO".
+    #[validate(length(max = 500), custom(function = "not_blank"))]
+    pub relationship: String,
+}
+
+impl CreateReference {
+    pub fn into_new(self) -> NewReference {
+        NewReference {
+            name: self.name,
+            email: self.email,
+            company: self.company,
+            relationship: self.relationship,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub outcome: Outcome,
+    #[validate(length(max = 5000), custom(function = "not_blank"))]
+    pub rationale: String,
+}

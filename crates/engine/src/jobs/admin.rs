@@ -1,0 +1,56 @@
+//! The admin's view of the queue: jobs by status (`dead` is the dead-letter queue), and
+//! putting a dead job back.
+
+use uuid::Uuid;
+
+use crate::domain::{Job, JobStatus, State};
+use crate::store::jobs::{self as job_rows, JobRow};
+use crate::{Engine, EngineError, Page, PageRequest};
+
+impl From<JobRow> for Job {
+    fn from(m: JobRow) -> Self {
+        Job {
+            id: m.id,
+            status: m.status,
+            kind: m.kind,
+            payload: m.payload,
+            run_at: m.run_at,
+            attempts: m.attempts,
+            max_attempts: m.max_attempts,
+            last_error: m.last_error,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl Engine {
+    /// Jobs, newest first, optionally of one status (`dead` is the dead-letter queue).
+    pub async fn list_jobs(
+        &self,
+        status: Option<JobStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Job>, EngineError> {
+        let rows = job_rows::page(&self.db, status, page.cursor, page.limit() + 1).await?;
+        let page = Page::from_rows(rows, page.limit(), |m| m.id);
+        Ok(Page {
+            items: page.items.into_iter().map(Job::from).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// Puts a dead job back in the queue, due now, with a fresh set of attempts.
+    #[tracing::instrument(skip_all, fields(job_id = %id), err)]
+    pub async fn retry_dead_job(&self, id: Uuid) -> Result<Job, EngineError> {
+        let row = job_rows::get(&self.db, id).await?;
+        if row.status != JobStatus::Dead {
+            return Err(EngineError::InvalidState {
+                action: "retry",
+                current: State::Job(row.status),
+            });
+        }
+        let updated = job_rows::requeue(&self.db, row, self.now()).await?;
+        tracing::info!("dead job put back in the queue");
+        Ok(updated.into())
+    }
+}

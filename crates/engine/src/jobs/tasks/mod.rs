@@ -1,0 +1,137 @@
+//! What each kind of job does, one module per kind. Every task is safe to run twice: it
+//! checks the state it acts on first, and each email has a unique key in the email log
+//! (`deliver_and_record`), so a job retried after a crash does not record (or, outside
+//! the crash window, send) a second message.
+
+mod deadline;
+mod nomination;
+mod owner;
+mod referee;
+
+use chrono::{DateTime, Utc};
+use mailer::{Email, MailError};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use uuid::Uuid;
+
+use crate::domain::EmailStatus;
+use crate::outbox::{EmailKey, Task};
+use crate::store::email_log::{self, NewEmail};
+use crate::{Engine, EngineError};
+
+/// How a job ended, as the runner needs to know it.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Done,
+    /// Failed for good, and the failure was handled (e.g. the reference marked bounced).
+    Failed(String),
+    /// Failed for now; try again later.
+    Retry(String),
+    /// Cannot succeed without a person (bad template, bad config, bad payload).
+    Dead(String),
+}
+
+/// What became of one email handed to the mailer.
+pub(super) enum Delivery {
+    Sent {
+        message_id: String,
+    },
+    /// A previous run of this job already delivered it.
+    AlreadySent,
+    Failed(MailError),
+}
+
+/// An email about a case: what to send, under which key, about which reference.
+pub(super) struct Outgoing<'a> {
+    pub key: &'a EmailKey,
+    pub email: &'a Email,
+    pub case_id: Uuid,
+    pub reference_id: Option<Uuid>,
+}
+
+pub(super) fn human_date(t: DateTime<Utc>) -> String {
+    t.format("%-d %B %Y").to_string()
+}
+
+/// How a mail failure ends the job: retry a transient one, report a permanent one, and
+/// leave a broken template or configuration to a person.
+pub(super) fn mail_outcome(e: MailError) -> Outcome {
+    match e {
+        MailError::Transient { .. } => Outcome::Retry(e.to_string()),
+        MailError::Permanent { .. } => Outcome::Failed(e.to_string()),
+        MailError::Render { .. } | MailError::Config(_) => Outcome::Dead(e.to_string()),
+    }
+}
+
+impl Engine {
+    pub(crate) async fn perform(&self, task: &Task) -> Result<Outcome, EngineError> {
+        match task {
+            Task::SendInvitation {
+                reference_id,
+                generation,
+            } => self.send_to_referee(*reference_id, *generation, None).await,
+            Task::SendReminder {
+                reference_id,
+                generation,
+                sequence,
+            } => {
+                self.send_to_referee(*reference_id, *generation, Some(*sequence))
+                    .await
+            }
+            Task::SendConfirmation { reference_id } => self.send_confirmation(*reference_id).await,
+            Task::CaseDeadline { case_id } => self.reach_deadline(*case_id).await,
+            Task::NotifyOwner { case_id, notice } => self.notify_owner(*case_id, notice).await,
+            Task::SendNomination { nomination_id } => self.send_nomination(*nomination_id).await,
+            Task::Noop => Ok(Outcome::Done),
+        }
+    }
+
+    /// Sends `out.email` once under its key and records the result in the email log.
+    ///
+    /// The log row is found or created first; a row already `sent` means an earlier run
+    /// delivered it, and nothing is sent again. A failure is recorded at once (`retrying`
+    /// or `failed`, with the server's answer). On success the row is marked `sent` in the
+    /// returned transaction, where the caller records what the email caused, and commits.
+    pub(super) async fn deliver_and_record(
+        &self,
+        out: Outgoing<'_>,
+    ) -> Result<(Delivery, DatabaseTransaction), EngineError> {
+        let key = out.key.as_str();
+        let row = match email_log::find_by_key(&self.db, key).await? {
+            Some(row) if row.status == EmailStatus::Sent => {
+                return Ok((Delivery::AlreadySent, self.db.begin().await?));
+            }
+            Some(row) => row,
+            None => {
+                let new = NewEmail {
+                    key,
+                    kind: out.email.kind(),
+                    recipient: &out.email.to().email,
+                    case_id: out.case_id,
+                    reference_id: out.reference_id,
+                };
+                email_log::insert_sending(&self.db, new, self.now()).await?
+            }
+        };
+        let log_id = row.id;
+        match self.mail.send(out.email, log_id).await {
+            Ok(sent) => {
+                let txn = self.db.begin().await?;
+                email_log::mark_sent(&txn, log_id, &sent.message_id, &sent.subject, self.now())
+                    .await?;
+                let delivery = Delivery::Sent {
+                    message_id: sent.message_id,
+                };
+                Ok((delivery, txn))
+            }
+            Err(e) => {
+                let status = if e.is_transient() {
+                    EmailStatus::Retrying
+                } else {
+                    EmailStatus::Failed
+                };
+                email_log::mark_failed(&self.db, row, status, e.to_string()).await?;
+                Ok((Delivery::Failed(e), self.db.begin().await?))
+            }
+        }
+    }
+}

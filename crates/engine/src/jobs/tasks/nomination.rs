@@ -1,0 +1,76 @@
+//! The provider's contact gets a link to nominate references.
+
+use chrono::Duration;
+use mailer::{Email, NominationRequest, Recipient};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Delivery, Outcome, Outgoing, human_date, mail_outcome};
+use crate::audit::{self, Actor};
+use crate::credentials::{new_token, token_hash};
+use crate::domain::CaseStatus;
+use crate::outbox::EmailKey;
+use crate::store::cases;
+use crate::store::nominations as nomination_rows;
+use crate::{Engine, EngineError};
+
+impl Engine {
+    /// The link is made here, as for referees, since only its hash is ever stored.
+    pub(super) async fn send_nomination(
+        &self,
+        nomination_id: Uuid,
+    ) -> Result<Outcome, EngineError> {
+        let Some(nomination) = nomination_rows::find(&self.db, nomination_id).await? else {
+            return Ok(Outcome::Done);
+        };
+        let Some(case) = cases::find(&self.db, nomination.case_id).await? else {
+            return Ok(Outcome::Done);
+        };
+        if !nomination.status.is_open() || case.status != CaseStatus::Nominating {
+            return Ok(Outcome::Done);
+        }
+        let (provider, owner) = cases::parties(&self.db, &case).await?;
+        let token = new_token();
+        nomination_rows::set_token_hash(&self.db, nomination_id, token_hash(&token)).await?;
+        let now = self.now();
+        let email = Email::NominationRequest(NominationRequest {
+            to: Recipient::new(&provider.contact_name, &provider.contact_email),
+            reply_to: Recipient::new(&owner.name, &owner.email),
+            provider_name: provider.name.clone(),
+            requested_by: owner.name.clone(),
+            company_name: None,
+            token,
+            count: nomination.requested_count as u32,
+            deadline: human_date(now + Duration::days(i64::from(case.deadline_days))),
+        });
+        let key = EmailKey::nomination(nomination_id);
+        let (delivery, txn) = self
+            .deliver_and_record(Outgoing {
+                key: &key,
+                email: &email,
+                case_id: case.id,
+                reference_id: None,
+            })
+            .await?;
+        let outcome = match delivery {
+            Delivery::Sent { message_id } => {
+                nomination_rows::mark_sent(&txn, nomination_id).await?;
+                audit::record(
+                    &txn,
+                    Some(case.id),
+                    None,
+                    &Actor::System,
+                    "nomination.sent",
+                    json!({ "message_id": message_id, "count": nomination.requested_count }),
+                    now,
+                )
+                .await?;
+                Outcome::Done
+            }
+            Delivery::AlreadySent => Outcome::Done,
+            Delivery::Failed(e) => mail_outcome(e),
+        };
+        txn.commit().await?;
+        Ok(outcome)
+    }
+}

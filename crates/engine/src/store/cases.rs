@@ -1,0 +1,127 @@
+//! `vetting_cases` rows, and the two parties of a case (provider and owner).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::found;
+use crate::EngineError;
+use crate::domain::CaseStatus;
+use crate::entity::{provider, user, vetting_case};
+
+pub use vetting_case::Model as CaseRow;
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<CaseRow>, EngineError> {
+    Ok(vetting_case::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<CaseRow, EngineError> {
+    found(find(conn, id).await?, "case")
+}
+
+/// Reads a case inside a transaction and, on PostgreSQL, locks its row until the
+/// transaction ends (`FOR UPDATE`), so that concurrent changes to one case (e.g. the last
+/// two referees submitting at once) see each other's effects instead of each deciding on
+/// a stale count. SQLite needs no lock: it runs one write transaction at a time.
+pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, EngineError> {
+    let mut query = vetting_case::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    found(query.one(txn).await?, "case")
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, row: CaseRow) -> Result<CaseRow, EngineError> {
+    let active: vetting_case::ActiveModel = row.into();
+    Ok(active.insert(conn).await?)
+}
+
+/// Writes a new status; entering `review` or `cancelled` also stamps `closed_at`.
+pub async fn update_status(
+    conn: &impl ConnectionTrait,
+    case: CaseRow,
+    to: CaseStatus,
+    now: DateTime<Utc>,
+) -> Result<CaseRow, EngineError> {
+    let mut active: vetting_case::ActiveModel = case.into();
+    active.status = Set(to);
+    active.updated_at = Set(now);
+    if matches!(to, CaseStatus::Review | CaseStatus::Cancelled) {
+        active.closed_at = Set(Some(now));
+    }
+    Ok(active.update(conn).await?)
+}
+
+/// Stamps the launch time and the deadline.
+pub async fn set_launched(
+    conn: &impl ConnectionTrait,
+    case: CaseRow,
+    now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> Result<CaseRow, EngineError> {
+    let mut active: vetting_case::ActiveModel = case.into();
+    active.launched_at = Set(Some(now));
+    active.deadline_at = Set(Some(deadline));
+    Ok(active.update(conn).await?)
+}
+
+/// Cases, newest first, after `cursor`, at most `limit`.
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    status: Option<CaseStatus>,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<CaseRow>, EngineError> {
+    use sea_orm::QueryOrder;
+    let mut q = vetting_case::Entity::find().order_by_desc(vetting_case::Column::Id);
+    if let Some(status) = status {
+        q = q.filter(vetting_case::Column::Status.eq(status));
+    }
+    if let Some(cursor) = cursor {
+        q = q.filter(vetting_case::Column::Id.lt(cursor));
+    }
+    Ok(q.limit(limit).all(conn).await?)
+}
+
+/// How many cases are in each status that has any.
+pub async fn count_by_status(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<(CaseStatus, i64)>, EngineError> {
+    Ok(vetting_case::Entity::find()
+        .select_only()
+        .column(vetting_case::Column::Status)
+        .column_as(vetting_case::Column::Id.count(), "n")
+        .group_by(vetting_case::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// The provider under vetting.
+pub async fn provider_of(
+    conn: &impl ConnectionTrait,
+    case: &CaseRow,
+) -> Result<provider::Model, EngineError> {
+    found(
+        provider::Entity::find_by_id(case.provider_id)
+            .one(conn)
+            .await?,
+        "provider",
+    )
+}
+
+/// The provider under vetting and the case owner (who asks, and is told).
+pub async fn parties(
+    conn: &impl ConnectionTrait,
+    case: &CaseRow,
+) -> Result<(provider::Model, user::Model), EngineError> {
+    let provider = provider_of(conn, case).await?;
+    let owner = found(
+        user::Entity::find_by_id(case.owner_id).one(conn).await?,
+        "user",
+    )?;
+    Ok((provider, owner))
+}

@@ -1,0 +1,239 @@
+//! `jobs` rows: the durable queue. Enqueueing (deduplicated by key), claiming due jobs
+//! under a lease, renewing and releasing leases, finishing, and the admin's listing.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement, Value,
+};
+use uuid::Uuid;
+
+use super::found;
+use crate::EngineError;
+use crate::domain::JobStatus;
+use crate::entity::job;
+
+pub use job::Model as JobRow;
+
+/// A job to add to the queue.
+pub struct NewJob {
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+    /// Jobs with the same key are the same job: a second insert is dropped.
+    pub dedupe_key: Option<String>,
+    pub run_at: DateTime<Utc>,
+    pub max_attempts: i32,
+}
+
+/// Inserts a queued job; a job whose key is already taken is dropped as a duplicate.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    new: NewJob,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    let row = job::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(new.kind.to_owned()),
+        payload: Set(new.payload),
+        status: Set(JobStatus::Queued),
+        run_at: Set(new.run_at),
+        attempts: Set(0),
+        max_attempts: Set(new.max_attempts),
+        lease_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        dedupe_key: Set(new.dedupe_key),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    job::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(job::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due jobs for `claim` (a fresh id per batch) in one statement: jobs
+/// that are queued and due, or running with an expired lease (their worker died). On
+/// PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent workers claim disjoint batches
+/// without waiting on each other; SQLite runs one writer at a time, so the single UPDATE
+/// is already exclusive.
+pub async fn claim_due(
+    conn: &impl ConnectionTrait,
+    claim: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<JobRow>, EngineError> {
+    let backend = conn.get_database_backend();
+    let lease_until = now + lease;
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, \
+             locked_by = $2, updated_at = $3 \
+             WHERE id IN (SELECT id FROM jobs \
+               WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3) \
+               ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        _ => {
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?1, \
+             locked_by = ?2, updated_at = ?3 \
+             WHERE id IN (SELECT id FROM jobs \
+               WHERE (status = 'queued' AND run_at <= ?3) OR (status = 'running' AND lease_until < ?3) \
+               ORDER BY run_at LIMIT ?4) \
+             RETURNING *"
+        }
+    };
+    let values: Vec<Value> = vec![
+        lease_until.into(),
+        claim.to_owned().into(),
+        now.into(),
+        (limit as i64).into(),
+    ];
+    let stmt = Statement::from_sql_and_values(backend, sql, values);
+    let mut jobs = job::Entity::find().from_raw_sql(stmt).all(conn).await?;
+    jobs.sort_by_key(|j| (j.run_at, j.id));
+    Ok(jobs)
+}
+
+/// Moves a claimed job to its final or next state, provided the claim still holds: a
+/// worker whose lease ran out (and whose job another worker took over) changes nothing.
+pub async fn finish(
+    conn: &impl ConnectionTrait,
+    job_id: Uuid,
+    claim: &str,
+    status: JobStatus,
+    run_at: Option<DateTime<Utc>>,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, EngineError> {
+    let mut update = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(status.as_str()))
+        .col_expr(
+            job::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now));
+    if let Some(run_at) = run_at {
+        update = update.col_expr(job::Column::RunAt, Expr::value(run_at));
+    }
+    if let Some(error) = error {
+        update = update.col_expr(job::Column::LastError, Expr::value(error.to_owned()));
+    }
+    let res = update
+        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::LockedBy.eq(claim))
+        .filter(job::Column::Status.eq(JobStatus::Running))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Extends to `until` the lease of the jobs this claim still holds (not those another
+/// worker took over after our lease ran out).
+pub async fn renew_leases(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    claim: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    job::Entity::update_many()
+        .col_expr(job::Column::LeaseUntil, Expr::value(until))
+        .filter(job::Column::Id.is_in(ids.iter().copied()))
+        .filter(job::Column::LockedBy.eq(claim))
+        .filter(job::Column::Status.eq(JobStatus::Running))
+        .filter(job::Column::LeaseUntil.gt(now))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Which of `ids` this claim holds with a lease ending at `until`.
+pub async fn held(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    claim: &str,
+    until: DateTime<Utc>,
+) -> Result<Vec<Uuid>, EngineError> {
+    Ok(job::Entity::find()
+        .filter(job::Column::Id.is_in(ids.iter().copied()))
+        .filter(job::Column::LockedBy.eq(claim))
+        .filter(job::Column::LeaseUntil.eq(until))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|j| j.id)
+        .collect())
+}
+
+/// Hands claimed but unstarted jobs back to the queue, as if never claimed.
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    claim: &str,
+    ids: Vec<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<u64, EngineError> {
+    // Scoped here: ExprTrait's `max`/`sub` shadow the integer methods elsewhere.
+    use sea_orm::ExprTrait;
+    let res = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).sub(1),
+        )
+        .col_expr(
+            job::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.is_in(ids))
+        .filter(job::Column::LockedBy.eq(claim))
+        .filter(job::Column::Status.eq(JobStatus::Running))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Jobs, newest first, after `cursor`, at most `limit`.
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    status: Option<JobStatus>,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<JobRow>, EngineError> {
+    let mut q = job::Entity::find().order_by_desc(job::Column::Id);
+    if let Some(status) = status {
+        q = q.filter(job::Column::Status.eq(status));
+    }
+    if let Some(cursor) = cursor {
+        q = q.filter(job::Column::Id.lt(cursor));
+    }
+    Ok(q.limit(limit).all(conn).await?)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<JobRow, EngineError> {
+    found(job::Entity::find_by_id(id).one(conn).await?, "job")
+}
+
+/// Queues a job again, due `now`, with a fresh set of attempts.
+pub async fn requeue(
+    conn: &impl ConnectionTrait,
+    row: JobRow,
+    now: DateTime<Utc>,
+) -> Result<JobRow, EngineError> {
+    let mut active: job::ActiveModel = row.into();
+    active.status = Set(JobStatus::Queued);
+    active.attempts = Set(0);
+    active.run_at = Set(now);
+    active.updated_at = Set(now);
+    Ok(active.update(conn).await?)
+}

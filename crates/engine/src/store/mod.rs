@@ -1,0 +1,27 @@
+//! The store: the one place that reads and writes the rows of a case's life — cases,
+//! references, responses and their answers, link tokens, the email log, nominations and
+//! jobs. Functions here take a connection or the caller's transaction and do exactly what
+//! their name says; which change is allowed, and when, is decided by the use-case modules
+//! above (`transitions`, `workflow`, `referee`, `nominations`, `report`, `jobs`).
+//!
+//! Status columns are typed (`domain::*Status`): a row whose stored value this version
+//! does not know is a database error when read, never a panic and never a guess.
+//!
+//! Locking order, everywhere: the case row first (`cases::lock`), then its references.
+//! Two transactions that both change one case therefore queue on the case row instead of
+//! deadlocking on each other's references.
+
+pub mod cases;
+pub mod email_log;
+pub mod jobs;
+pub mod nominations;
+pub mod references;
+pub mod responses;
+pub mod tokens;
+
+use crate::EngineError;
+
+/// `Ok(row)` or `NotFound { entity }`.
+pub(crate) fn found<T>(row: Option<T>, entity: &'static str) -> Result<T, EngineError> {
+    row.ok_or(EngineError::NotFound { entity })
+}

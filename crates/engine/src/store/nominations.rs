@@ -1,0 +1,114 @@
+//! `nominations` rows: a request to the provider to name references, and the hash of
+//! the link it was sent.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::EngineError;
+use crate::domain::NominationStatus;
+use crate::entity::nomination;
+
+pub use nomination::Model as NominationRow;
+
+const OPEN: [NominationStatus; 2] = [NominationStatus::Pending, NominationStatus::Sent];
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<NominationRow>, EngineError> {
+    Ok(nomination::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn find_by_token_hash(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<NominationRow>, EngineError> {
+    Ok(nomination::Entity::find()
+        .filter(nomination::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?)
+}
+
+/// Ends the open requests of a case (a new one replaces them).
+pub async fn supersede_open(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<(), EngineError> {
+    nomination::Entity::update_many()
+        .col_expr(
+            nomination::Column::Status,
+            Expr::value(NominationStatus::Superseded.as_str()),
+        )
+        .filter(nomination::Column::CaseId.eq(case_id))
+        .filter(nomination::Column::Status.is_in(OPEN))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A new request in `pending`, its link not made yet.
+pub async fn insert_pending(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+    count: u32,
+    now: DateTime<Utc>,
+) -> Result<Uuid, EngineError> {
+    let id = Uuid::now_v7();
+    nomination::ActiveModel {
+        id: Set(id),
+        case_id: Set(case_id),
+        token_hash: Set(None),
+        requested_count: Set(count as i32),
+        status: Set(NominationStatus::Pending),
+        created_at: Set(now),
+        submitted_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn set_token_hash(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    token_hash: String,
+) -> Result<(), EngineError> {
+    nomination::ActiveModel {
+        id: Set(id),
+        token_hash: Set(Some(token_hash)),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_sent(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+    nomination::ActiveModel {
+        id: Set(id),
+        status: Set(NominationStatus::Sent),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
+/// Switches an open request to `submitted`; false when it was no longer open (a second
+/// submission, or a newer request).
+pub async fn claim_submission(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, EngineError> {
+    let res = nomination::Entity::update_many()
+        .col_expr(
+            nomination::Column::Status,
+            Expr::value(NominationStatus::Submitted.as_str()),
+        )
+        .col_expr(nomination::Column::SubmittedAt, Expr::value(Some(now)))
+        .filter(nomination::Column::Id.eq(id))
+        .filter(nomination::Column::Status.is_in(OPEN))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}

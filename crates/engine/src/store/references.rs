@@ -1,0 +1,163 @@
+//! `reference_requests` rows: one referee of one case.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::found;
+use crate::EngineError;
+use crate::domain::{ReferenceRequest, ReferenceStatus};
+use crate::entity::reference_request;
+
+pub use reference_request::Model as ReferenceRow;
+
+impl From<ReferenceRow> for ReferenceRequest {
+    fn from(m: ReferenceRow) -> Self {
+        ReferenceRequest {
+            id: m.id,
+            case_id: m.case_id,
+            status: m.status,
+            name: m.name,
+            email: m.email,
+            company: m.company,
+            relationship: m.relationship,
+            nominated_by: m.nominated_by,
+            reminders_sent: m.reminders_sent,
+            invited_at: m.invited_at,
+            opened_at: m.opened_at,
+            responded_at: m.responded_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ReferenceRow, EngineError> {
+    found(
+        reference_request::Entity::find_by_id(id).one(conn).await?,
+        "reference",
+    )
+}
+
+/// The references of one case, oldest first.
+pub async fn of_case(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+) -> Result<Vec<ReferenceRow>, EngineError> {
+    of_cases(conn, &[case_id]).await
+}
+
+/// The references of several cases, oldest first.
+pub async fn of_cases(
+    conn: &impl ConnectionTrait,
+    case_ids: &[Uuid],
+) -> Result<Vec<ReferenceRow>, EngineError> {
+    Ok(reference_request::Entity::find()
+        .filter(reference_request::Column::CaseId.is_in(case_ids.iter().copied()))
+        .order_by_asc(reference_request::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+pub async fn count_of_case(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<u64, EngineError> {
+    Ok(reference_request::Entity::find()
+        .filter(reference_request::Column::CaseId.eq(case_id))
+        .count(conn)
+        .await?)
+}
+
+/// How many references of a case are in `status`.
+pub async fn count_in_status(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+    status: ReferenceStatus,
+) -> Result<u64, EngineError> {
+    Ok(reference_request::Entity::find()
+        .filter(reference_request::Column::CaseId.eq(case_id))
+        .filter(reference_request::Column::Status.eq(status))
+        .count(conn)
+        .await?)
+}
+
+/// The reference of a case with this (normalised) email, if any.
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+    email: &str,
+) -> Result<Option<ReferenceRow>, EngineError> {
+    Ok(reference_request::Entity::find()
+        .filter(reference_request::Column::CaseId.eq(case_id))
+        .filter(reference_request::Column::Email.eq(email))
+        .one(conn)
+        .await?)
+}
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    row: ReferenceRow,
+) -> Result<ReferenceRow, EngineError> {
+    let active: reference_request::ActiveModel = row.into();
+    Ok(active.insert(conn).await?)
+}
+
+/// Writes a new status with its timestamp: `opened_at` on opening, `responded_at` on an
+/// answer or a decline.
+pub async fn update_status(
+    conn: &impl ConnectionTrait,
+    reference: ReferenceRow,
+    to: ReferenceStatus,
+    now: DateTime<Utc>,
+) -> Result<ReferenceRow, EngineError> {
+    let mut active: reference_request::ActiveModel = reference.into();
+    active.status = Set(to);
+    active.updated_at = Set(now);
+    match to {
+        ReferenceStatus::Opened => active.opened_at = Set(Some(now)),
+        ReferenceStatus::Completed | ReferenceStatus::Declined => {
+            active.responded_at = Set(Some(now))
+        }
+        _ => {}
+    }
+    Ok(active.update(conn).await?)
+}
+
+/// Records that invitation `generation` went out (the first one also sets `invited_at`).
+pub async fn mark_invited(
+    conn: &impl ConnectionTrait,
+    reference: ReferenceRow,
+    generation: i32,
+    now: DateTime<Utc>,
+) -> Result<ReferenceRow, EngineError> {
+    let first = reference.invited_at.is_none();
+    let mut active: reference_request::ActiveModel = reference.into();
+    active.invitations_sent = Set(generation);
+    if first {
+        active.invited_at = Set(Some(now));
+    }
+    Ok(active.update(conn).await?)
+}
+
+pub async fn count_reminder(
+    conn: &impl ConnectionTrait,
+    reference: ReferenceRow,
+    now: DateTime<Utc>,
+) -> Result<ReferenceRow, EngineError> {
+    let reminders = reference.reminders_sent + 1;
+    let mut active: reference_request::ActiveModel = reference.into();
+    active.reminders_sent = Set(reminders);
+    active.updated_at = Set(now);
+    Ok(active.update(conn).await?)
+}
+
+pub async fn set_decline_reason(
+    conn: &impl ConnectionTrait,
+    reference: ReferenceRow,
+    reason: String,
+) -> Result<ReferenceRow, EngineError> {
+    let mut active: reference_request::ActiveModel = reference.into();
+    active.decline_reason = Set(Some(reason));
+    Ok(active.update(conn).await?)
+}

@@ -1,0 +1,56 @@
+//! `reference_tokens` rows: the SHA-256 of each link sent to a referee. The plain token
+//! is never stored.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::EngineError;
+use crate::entity::reference_token;
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    reference_id: Uuid,
+    token_hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    reference_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        reference_id: Set(reference_id),
+        token_hash: Set(token_hash),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The reference behind a link that has not been revoked.
+pub async fn live_reference(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<Uuid>, EngineError> {
+    Ok(reference_token::Entity::find()
+        .filter(reference_token::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+        .filter(|t| t.revoked_at.is_none())
+        .map(|t| t.reference_id))
+}
+
+/// Stops every live link of these references.
+pub async fn revoke(
+    conn: &impl ConnectionTrait,
+    reference_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    reference_token::Entity::update_many()
+        .col_expr(reference_token::Column::RevokedAt, Expr::value(now))
+        .filter(reference_token::Column::ReferenceId.is_in(reference_ids.iter().copied()))
+        .filter(reference_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}

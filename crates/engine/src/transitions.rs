@@ -1,0 +1,153 @@
+//! The moves every use case shares: a checked status change with its audit event, the
+//! jobs a change queues, and the automatic hand-over to review. Callers pass the open
+//! transaction in which the case row is already locked (`store::cases::lock`).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor};
+use crate::domain::{CaseStatus, ReferenceStatus, State};
+use crate::machine::{CaseEvent, ReferenceEvent, case_transition, reference_transition};
+use crate::outbox::{self, OwnerNotice, Task};
+use crate::store::cases::{self, CaseRow};
+use crate::store::references::{self, ReferenceRow};
+use crate::{Engine, EngineError};
+
+/// Refuses an action that only makes sense while the case collects answers.
+pub(crate) fn require_collecting(case: &CaseRow, action: &'static str) -> Result<(), EngineError> {
+    if case.status == CaseStatus::Collecting {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidState {
+            action,
+            current: State::Case(case.status),
+        })
+    }
+}
+
+/// Moves a case to the status `event` leads to, with its audit event.
+pub(crate) async fn set_case_status(
+    txn: &DatabaseTransaction,
+    case: CaseRow,
+    event: CaseEvent,
+    actor: &Actor,
+    mut data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<CaseRow, EngineError> {
+    let from = case.status;
+    let to = case_transition(from, event)?;
+    let updated = cases::update_status(txn, case, to, now).await?;
+    data["from"] = json!(from.as_str());
+    data["to"] = json!(to.as_str());
+    audit::record(
+        txn,
+        Some(updated.id),
+        None,
+        actor,
+        "case.status_changed",
+        data,
+        now,
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Moves a reference to the status `event` leads to, with its audit event.
+pub(crate) async fn set_reference_status(
+    txn: &DatabaseTransaction,
+    reference: ReferenceRow,
+    event: ReferenceEvent,
+    actor: &Actor,
+    mut data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<ReferenceRow, EngineError> {
+    let from = reference.status;
+    let to = reference_transition(from, event)?;
+    let updated = references::update_status(txn, reference, to, now).await?;
+    data["from"] = json!(from.as_str());
+    data["to"] = json!(to.as_str());
+    audit::record(
+        txn,
+        Some(updated.case_id),
+        Some(updated.id),
+        actor,
+        "reference.status_changed",
+        data,
+        now,
+    )
+    .await?;
+    Ok(updated)
+}
+
+impl Engine {
+    /// Queues `task`, due at `run_at`, in the caller's transaction.
+    pub(crate) async fn enqueue(
+        &self,
+        conn: &impl ConnectionTrait,
+        task: &Task,
+        run_at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        outbox::enqueue(conn, task, run_at, self.now(), self.settings.max_attempts).await
+    }
+
+    /// Queues the next invitation of a reference (generation = invitations so far + 1).
+    pub(crate) async fn enqueue_invitation(
+        &self,
+        conn: &impl ConnectionTrait,
+        reference: &ReferenceRow,
+    ) -> Result<(), EngineError> {
+        let task = Task::SendInvitation {
+            reference_id: reference.id,
+            generation: reference.invitations_sent + 1,
+        };
+        self.enqueue(conn, &task, self.now()).await
+    }
+
+    /// After a reference leaves the outstanding states: tell the owner once quorum is
+    /// reached, and move the case to review when quorum is met and nobody is still
+    /// expected to answer.
+    pub(crate) async fn advance_if_complete(
+        &self,
+        txn: &DatabaseTransaction,
+        case_id: Uuid,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let case = cases::lock(txn, case_id).await?;
+        if case.status != CaseStatus::Collecting {
+            return Ok(());
+        }
+        let refs = references::of_case(txn, case_id).await?;
+        let completed = refs
+            .iter()
+            .filter(|r| r.status == ReferenceStatus::Completed)
+            .count();
+        let outstanding = refs.iter().filter(|r| r.status.is_outstanding()).count();
+        if (completed as i64) < i64::from(case.min_responses) {
+            return Ok(());
+        }
+        let quorum = Task::NotifyOwner {
+            case_id,
+            notice: OwnerNotice::QuorumReached,
+        };
+        self.enqueue(txn, &quorum, now).await?;
+        if outstanding == 0 {
+            set_case_status(
+                txn,
+                case,
+                CaseEvent::Close,
+                &Actor::System,
+                json!({ "reason": "quorum met and no reference outstanding" }),
+                now,
+            )
+            .await?;
+            let review = Task::NotifyOwner {
+                case_id,
+                notice: OwnerNotice::ReadyForReview,
+            };
+            self.enqueue(txn, &review, now).await?;
+        }
+        Ok(())
+    }
+}
