@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use testkit::TestApp;
 
 use crate::helpers::problem;
-use crate::on_both_databases;
+use crate::{fixtures, on_both_databases};
 
 on_both_databases!(
     me_returns_the_callers_account,
@@ -286,23 +286,13 @@ async fn every_staff_route_enforces_its_roles(app: TestApp) {
 /// fresh case (or reference) ready for that move.
 async fn concrete_path(app: &TestApp, admin: &str, path: &str) -> String {
     let launched = || async {
-        let case = app.create_case(admin).await;
-        let id = case["id"].as_str().unwrap().to_owned();
-        let reference = app.add_reference(admin, &id, 1).await;
-        let res = app
-            .post(&format!("/api/v1/cases/{id}/launch"), admin)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        (id, reference["id"].as_str().unwrap().to_owned())
+        let case = fixtures::launched_case(app, 1).await;
+        (case.id, case.reference_id(0))
     };
     match path {
         "LAUNCH" => {
-            let case = app.create_case(admin).await;
-            let id = case["id"].as_str().unwrap().to_owned();
-            app.add_reference(admin, &id, 1).await;
-            format!("/api/v1/cases/{id}/launch")
+            let case = fixtures::case_with_referees(app, 1, None).await;
+            format!("/api/v1/cases/{}/launch", case.id)
         }
         "NOMINATE" => format!(
             "/api/v1/cases/{}/nominate",

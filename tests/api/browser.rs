@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 use testkit::{Backend, TestApp};
 use uuid::Uuid;
 
+use crate::fixtures;
 use crate::helpers::LIKERT_KEYS;
 
 /// What the referee types under concerns; looked for in the database afterwards.
@@ -134,24 +135,6 @@ async fn run_script(tools: &Tools, script: &str, env: &[(&str, String)]) -> Stri
     stdout.into_owned()
 }
 
-async fn launch_case_with_two_referees(app: &TestApp) -> Vec<Value> {
-    let ops = app.token_for(Role::Ops).await;
-    let case = app.create_case(&ops).await;
-    let case_id = case["id"].as_str().unwrap();
-    let references = vec![
-        app.add_reference(&ops, case_id, 1).await,
-        app.add_reference(&ops, case_id, 2).await,
-    ];
-    let res = app
-        .post(&format!("/api/v1/cases/{case_id}/launch"), &ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "launch");
-    app.engine.run_until_idle().await.unwrap();
-    references
-}
-
 /// The referee link in the invitation email to `reference`, pointing at the test server.
 fn form_link(app: &TestApp, reference: &Value) -> String {
     let email = reference["email"].as_str().unwrap();
@@ -190,7 +173,7 @@ async fn referee_completes_the_form_in_a_real_browser_on_a_phone() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let references = launch_case_with_two_referees(&app).await;
+    let references = fixtures::launched_case(&app, 2).await.references;
     let phone_link = form_link(&app, &references[0]);
     let desktop_link = form_link(&app, &references[1]);
 

@@ -1,6 +1,13 @@
-//! End-to-end tests of the staff API: the real server on a random port, a fresh database
-//! per test. Every scenario runs on SQLite and on PostgreSQL (see testkit).
+//! End-to-end tests of Vouch: the real server on a random port, a fresh database per
+//! test. They cover the staff API, the public referee and provider forms, the staff web
+//! UI, the CLI, the job queue, the docs and the browser test. The scenarios declared with
+//! `on_both_databases!`/`on_both_backends!` (helpers.rs) run on SQLite and on PostgreSQL
+//! (see testkit); the docs, CLI and browser tests run on SQLite.
+//!
+//! `fixtures` holds the shared "case with referees" setup; `ui`, `forms` and `workflow`
+//! are directories split by flow.
 
+mod fixtures;
 mod helpers;
 
 mod auth;
@@ -10,7 +17,6 @@ mod cli;
 mod docs;
 mod forms;
 mod idempotency;
-mod nominations;
 mod profile_templates;
 mod providers;
 mod queue;

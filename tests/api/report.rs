@@ -6,6 +6,7 @@ use engine::domain::Role;
 use serde_json::{Value, json};
 use testkit::{Backend, TestApp, TestConfig};
 
+use crate::fixtures::{self, CaseWithReferees};
 use crate::helpers::{LIKERT_KEYS, field_error, problem};
 use crate::on_both_backends;
 
@@ -33,56 +34,6 @@ fn answers(level: u8, rehire: &str, extra: &[(&str, &str)]) -> Vec<(String, Stri
     f
 }
 
-struct Case {
-    ops: String,
-    hr: String,
-    id: String,
-    links: Vec<String>,
-    owner_email: String,
-}
-
-async fn launched(app: &TestApp, referees: usize) -> Case {
-    let ops = app.token_for(Role::Ops).await;
-    let hr = app.token_for(Role::Hr).await;
-    let me: Value = app
-        .get("/api/v1/me", &ops)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let case = app.create_case(&ops).await;
-    let id = case["id"].as_str().unwrap().to_owned();
-    let mut emails = Vec::new();
-    for n in 1..=referees {
-        emails.push(
-            app.add_reference(&ops, &id, n).await["email"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
-    }
-    let res = app
-        .post(&format!("/api/v1/cases/{id}/launch"), &ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    app.engine.run_until_idle().await.unwrap();
-    let links = emails
-        .iter()
-        .map(|e| app.links_sent_to(e).pop().unwrap())
-        .collect();
-    Case {
-        ops,
-        hr,
-        id,
-        links,
-        owner_email: me["email"].as_str().unwrap().to_owned(),
-    }
-}
-
 /// A referee opens the form, takes five minutes, and submits from `ip` (via the proxy).
 async fn answer(app: &TestApp, link: &str, ip: &str, form: &[(String, String)]) {
     app.client
@@ -102,9 +53,9 @@ async fn answer(app: &TestApp, link: &str, ip: &str, form: &[(String, String)]) 
     assert_eq!(res.status(), 303, "submission accepted");
 }
 
-async fn report(app: &TestApp, case: &Case) -> Value {
+async fn report(app: &TestApp, case: &CaseWithReferees, hr: &str) -> Value {
     let res = app
-        .get(&format!("/api/v1/cases/{}/report", case.id), &case.hr)
+        .get(&format!("/api/v1/cases/{}/report", case.id), hr)
         .send()
         .await
         .unwrap();
@@ -120,10 +71,12 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
     let Some(app) = TestApp::spawn_with(backend, config).await else {
         return;
     };
-    let case = launched(&app, 4).await;
+    let case = fixtures::launched_case(&app, 4).await;
+    let hr = app.token_for(Role::Hr).await;
+    let links = case.links(&app);
 
     // Before anyone answers: a partial report that says so.
-    let r = report(&app, &case).await;
+    let r = report(&app, &case, &hr).await;
     assert_eq!(r["status"], "collecting");
     assert_eq!(r["responses"], 0);
     assert_eq!(r["invited"], 4);
@@ -140,36 +93,30 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
 
     answer(
         &app,
-        &case.links[0],
+        &links[0],
         "198.51.100.1",
         &answers(5, "yes", &[("concerns", "Invoices sometimes late")]),
     )
     .await;
+    answer(&app, &links[1], "198.51.100.2", &answers(4, "yes", &[])).await;
     answer(
         &app,
-        &case.links[1],
-        "198.51.100.2",
-        &answers(4, "yes", &[]),
-    )
-    .await;
-    answer(
-        &app,
-        &case.links[2],
+        &links[2],
         "198.51.100.3",
         &answers(3, "unsure", &[("strengths", "=cmd|' /C calc'!A0")]),
     )
     .await;
     let res = app
         .client
-        .post(app.url(&format!("/r/{}/decline", case.links[3])))
+        .post(app.url(&format!("/r/{}/decline", links[3])))
         .form(&[("reason", "Too busy")])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
 
-    let r = report(&app, &case).await;
-    assert_eq!(r["case_id"], case.id.as_str());
+    let r = report(&app, &case, &hr).await;
+    assert_eq!(r["case_id"], case.id.to_string());
     assert_eq!(r["status"], "review", "quorum met and nobody outstanding");
     assert_eq!(r["responses"], 3);
     assert_eq!(r["invited"], 4);
@@ -255,24 +202,24 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
     let res = app.post(&path, &case.ops).json(&body).send().await.unwrap();
     problem(res, 403).await;
     let res = app
-        .post(&path, &case.hr)
+        .post(&path, &hr)
         .json(&json!({"outcome": "approved", "rationale": "  "}))
         .send()
         .await
         .unwrap();
     field_error(res, "rationale").await;
     let res = app
-        .post(&path, &case.hr)
+        .post(&path, &hr)
         .json(&json!({"outcome": "maybe", "rationale": "x"}))
         .send()
         .await
         .unwrap();
     field_error(res, "outcome").await;
-    let res = app.post(&path, &case.hr).json(&body).send().await.unwrap();
+    let res = app.post(&path, &hr).json(&body).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let decided: Value = res.json().await.unwrap();
     assert_eq!(decided["status"], "decided");
-    let res = app.post(&path, &case.hr).json(&body).send().await.unwrap();
+    let res = app.post(&path, &hr).json(&body).send().await.unwrap();
     assert_eq!(problem(res, 409).await["current_state"], "decided");
     app.engine.run_until_idle().await.unwrap();
     let owner_subjects: Vec<String> = app
@@ -296,7 +243,7 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
         "{owner_subjects:?}"
     );
     let events: Value = app
-        .get(&format!("/api/v1/cases/{}/events", case.id), &case.hr)
+        .get(&format!("/api/v1/cases/{}/events", case.id), &hr)
         .send()
         .await
         .unwrap()
@@ -316,9 +263,11 @@ async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let case = launched(&app, 2).await;
+    let case = fixtures::launched_case(&app, 2).await;
+    let hr = app.token_for(Role::Hr).await;
+    let links = case.links(&app);
     // Both submit at once after opening (no time passes), from the same address.
-    for link in &case.links {
+    for link in &links {
         app.client
             .get(app.url(&format!("/r/{link}")))
             .send()
@@ -333,7 +282,7 @@ async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
             .unwrap();
         assert_eq!(res.status(), 303);
     }
-    let r = report(&app, &case).await;
+    let r = report(&app, &case, &hr).await;
     let kinds: Vec<&str> = r["flags"]
         .as_array()
         .unwrap()
@@ -363,7 +312,7 @@ async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
     );
     // Decisions are only taken in review.
     let res = app
-        .post(&format!("/api/v1/cases/{}/decision", case.id), &case.hr)
+        .post(&format!("/api/v1/cases/{}/decision", case.id), &hr)
         .json(&json!({"outcome": "rejected", "rationale": "Too early"}))
         .send()
         .await
@@ -372,7 +321,7 @@ async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
     let res = app
         .get(
             &format!("/api/v1/cases/{}/report", uuid::Uuid::now_v7()),
-            &case.hr,
+            &hr,
         )
         .send()
         .await

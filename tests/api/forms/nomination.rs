@@ -1,4 +1,6 @@
-//! The provider nominates its own client references through a tokenized form.
+//! The provider nominates its own client references through a tokenized form: ops asks
+//! for nominations through the staff API, the provider's contact gets a link, and the
+//! nominees join the case.
 
 use engine::domain::Role;
 use serde_json::{Value, json};

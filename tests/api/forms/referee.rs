@@ -1,16 +1,14 @@
-//! The public referee form (HTML and JSON): every path a referee can take, and every way a
-//! link can be unusable.
+//! The referee questionnaire through its link, as HTML and as JSON: viewing it, drafts,
+//! validation with what was typed kept, submitting, declining, and simultaneous answers.
 
-use chrono::Duration;
-use engine::domain::Role;
-use engine::entity::{answer, reference_request, response};
+use engine::entity::{reference_request, response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use testkit::{Backend, TestApp, TestConfig};
-use uuid::Uuid;
+use testkit::TestApp;
 
+use super::{complete_form, status_of, stored_answers, with, without};
 use crate::helpers::{LIKERT_KEYS, field_error, problem};
-use crate::{on_both_backends, on_both_databases};
+use crate::{fixtures, on_both_databases};
 
 on_both_databases!(
     opening_the_link_shows_the_questionnaire_and_marks_it_opened,
@@ -20,105 +18,19 @@ on_both_databases!(
     html_in_answers_is_stored_verbatim_and_shown_escaped,
     a_saved_draft_is_shown_again_on_the_next_visit,
     decline_asks_for_confirmation_first_then_declines_with_a_reason,
-    unknown_superseded_and_expired_links_answer_404_404_and_410,
     two_simultaneous_submissions_store_exactly_one_response,
     the_questionnaire_as_json_saves_submits_and_names_bad_keys,
     the_last_two_referees_answering_at_once_still_move_the_case_to_review,
     two_simultaneous_first_saves_both_succeed_with_one_draft,
 );
 
-/// A full, valid HTML submission of the default questionnaire.
-fn complete_form() -> Vec<(String, String)> {
-    let mut f: Vec<(String, String)> = LIKERT_KEYS
-        .iter()
-        .map(|k| (format!("q_{k}"), "4".to_owned()))
-        .collect();
-    f.push(("q_rehire".into(), "yes".into()));
-    f.push(("q_strengths".into(), "Always on time".into()));
-    f.push(("q_concerns".into(), String::new()));
-    f.push(("consent".into(), "on".into()));
-    f.push(("action".into(), "submit".into()));
-    f
-}
-
-fn without(form: &[(String, String)], name: &str) -> Vec<(String, String)> {
-    form.iter().filter(|(k, _)| k != name).cloned().collect()
-}
-
-fn with(form: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
-    let mut f = without(form, name);
-    f.push((name.to_owned(), value.to_owned()));
-    f
-}
-
-struct Invited {
-    ops: String,
-    reference_ids: Vec<Uuid>,
-    links: Vec<String>,
-}
-
-/// A launched case with `n` referees whose invitations went out; their link tokens.
-async fn invited(app: &TestApp, n: usize) -> Invited {
-    let ops = app.token_for(Role::Ops).await;
-    let case = app.create_case(&ops).await;
-    let case_id = case["id"].as_str().unwrap().to_owned();
-    let mut reference_ids = Vec::new();
-    let mut emails = Vec::new();
-    for i in 1..=n {
-        let r = app.add_reference(&ops, &case_id, i).await;
-        reference_ids.push(r["id"].as_str().unwrap().parse().unwrap());
-        emails.push(r["email"].as_str().unwrap().to_owned());
-    }
-    let res = app
-        .post(&format!("/api/v1/cases/{case_id}/launch"), &ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    app.engine.run_until_idle().await.unwrap();
-    let links = emails
-        .iter()
-        .map(|e| app.links_sent_to(e).pop().expect("an invitation"))
-        .collect();
-    Invited {
-        ops,
-        reference_ids,
-        links,
-    }
-}
-
-async fn status_of(app: &TestApp, id: Uuid) -> String {
-    reference_request::Entity::find_by_id(id)
-        .one(app.engine.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .status
-        .to_string()
-}
-
-async fn stored_answers(app: &TestApp, reference_id: Uuid) -> Vec<answer::Model> {
-    let Some(resp) = response::Entity::find()
-        .filter(response::Column::ReferenceId.eq(reference_id))
-        .one(app.engine.db())
-        .await
-        .unwrap()
-    else {
-        return Vec::new();
-    };
-    answer::Entity::find()
-        .filter(answer::Column::ResponseId.eq(resp.id))
-        .all(app.engine.db())
-        .await
-        .unwrap()
-}
-
 async fn opening_the_link_shows_the_questionnaire_and_marks_it_opened(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    assert_eq!(status_of(&app, inv.reference_ids[0]).await, "invited");
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    assert_eq!(status_of(&app, case.reference_id(0)).await, "invited");
     let res = app
         .client
-        .get(app.url(&format!("/r/{}", inv.links[0])))
+        .get(app.url(&format!("/r/{}", links[0])))
         .send()
         .await
         .unwrap();
@@ -152,9 +64,9 @@ async fn opening_the_link_shows_the_questionnaire_and_marks_it_opened(app: TestA
     assert!(html.contains("Not observed"));
     assert!(html.contains("name=\"consent\""));
     assert!(!html.contains("<script"), "works without JavaScript");
-    assert_eq!(status_of(&app, inv.reference_ids[0]).await, "opened");
+    assert_eq!(status_of(&app, case.reference_id(0)).await, "opened");
     let resp = response::Entity::find()
-        .filter(response::Column::ReferenceId.eq(inv.reference_ids[0]))
+        .filter(response::Column::ReferenceId.eq(case.reference_id(0)))
         .one(app.engine.db())
         .await
         .unwrap()
@@ -177,8 +89,9 @@ async fn opening_the_link_shows_the_questionnaire_and_marks_it_opened(app: TestA
 }
 
 async fn a_complete_submission_redirects_to_done_and_stores_every_answer(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let link = &links[0];
     app.client
         .get(app.url(&format!("/r/{link}")))
         .send()
@@ -202,7 +115,7 @@ async fn a_complete_submission_redirects_to_done_and_stores_every_answer(app: Te
         .unwrap();
     assert_eq!(done.status(), 200);
     assert!(done.text().await.unwrap().contains("Thank you"));
-    let id = inv.reference_ids[0];
+    let id = case.reference_id(0);
     assert_eq!(status_of(&app, id).await, "completed");
     let answers = stored_answers(&app, id).await;
     assert_eq!(
@@ -245,8 +158,9 @@ async fn a_complete_submission_redirects_to_done_and_stores_every_answer(app: Te
 }
 
 async fn missing_answers_and_consent_rerender_with_errors_and_keep_what_was_typed(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let link = &links[0];
     let form = without(&without(&complete_form(), "q_rehire"), "consent");
     let form = with(&form, "q_concerns", "Invoices were <b>late</b> twice");
     let form = with(&form, "q_values_shared", "2");
@@ -274,7 +188,7 @@ async fn missing_answers_and_consent_rerender_with_errors_and_keep_what_was_type
         "chosen ratings stay chosen"
     );
     assert!(!html.contains("id=\"error-values_shared\""));
-    let id = inv.reference_ids[0];
+    let id = case.reference_id(0);
     assert_eq!(
         status_of(&app, id).await,
         "invited",
@@ -284,8 +198,9 @@ async fn missing_answers_and_consent_rerender_with_errors_and_keep_what_was_type
 }
 
 async fn out_of_range_values_and_overlong_text_are_refused_and_kept(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let link = &links[0];
     let long = "word ".repeat(2000);
     let form = with(
         &with(&complete_form(), "q_values_shared", "7"),
@@ -308,7 +223,7 @@ async fn out_of_range_values_and_overlong_text_are_refused_and_kept(app: TestApp
         html.contains(&format!("{long}</textarea>")),
         "the long text is kept to edit"
     );
-    assert_eq!(status_of(&app, inv.reference_ids[0]).await, "invited");
+    assert_eq!(status_of(&app, case.reference_id(0)).await, "invited");
     // Saving a draft with a bad value is refused too.
     let form = with(
         &with(&complete_form(), "action", "save"),
@@ -323,12 +238,13 @@ async fn out_of_range_values_and_overlong_text_are_refused_and_kept(app: TestApp
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    assert!(stored_answers(&app, inv.reference_ids[0]).await.is_empty());
+    assert!(stored_answers(&app, case.reference_id(0)).await.is_empty());
 }
 
 async fn html_in_answers_is_stored_verbatim_and_shown_escaped(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let link = &links[0];
     let evil = "<script>alert(1)</script> & \"quotes\"";
     let form = vec![
         ("q_concerns".to_owned(), evil.to_owned()),
@@ -342,7 +258,7 @@ async fn html_in_answers_is_stored_verbatim_and_shown_escaped(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let stored = stored_answers(&app, inv.reference_ids[0]).await;
+    let stored = stored_answers(&app, case.reference_id(0)).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].value, evil, "stored exactly as typed");
     let html = app
@@ -362,8 +278,9 @@ async fn html_in_answers_is_stored_verbatim_and_shown_escaped(app: TestApp) {
 }
 
 async fn a_saved_draft_is_shown_again_on_the_next_visit(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let link = &links[0];
     let draft = vec![
         ("q_values_shared".to_owned(), "5".to_owned()),
         ("q_rehire".to_owned(), "unsure".to_owned()),
@@ -393,7 +310,7 @@ async fn a_saved_draft_is_shown_again_on_the_next_visit(app: TestApp) {
     assert!(html.contains("name=\"q_rehire\" value=\"unsure\" checked"));
     assert!(html.contains("Clear monthly reports</textarea>"));
     assert_eq!(
-        status_of(&app, inv.reference_ids[0]).await,
+        status_of(&app, case.reference_id(0)).await,
         "opened",
         "a draft is not an answer"
     );
@@ -406,7 +323,7 @@ async fn a_saved_draft_is_shown_again_on_the_next_visit(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let answers = stored_answers(&app, inv.reference_ids[0]).await;
+    let answers = stored_answers(&app, case.reference_id(0)).await;
     assert_eq!(
         answers
             .iter()
@@ -415,12 +332,13 @@ async fn a_saved_draft_is_shown_again_on_the_next_visit(app: TestApp) {
             .value,
         "4"
     );
-    assert_eq!(status_of(&app, inv.reference_ids[0]).await, "completed");
+    assert_eq!(status_of(&app, case.reference_id(0)).await, "completed");
 }
 
 async fn decline_asks_for_confirmation_first_then_declines_with_a_reason(app: TestApp) {
-    let inv = invited(&app, 2).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 2).await;
+    let links = case.links(&app);
+    let link = &links[0];
     let page = app
         .client
         .get(app.url(&format!("/r/{link}/decline")))
@@ -435,7 +353,7 @@ async fn decline_asks_for_confirmation_first_then_declines_with_a_reason(app: Te
             .contains("Decline this reference request?")
     );
     assert_eq!(
-        status_of(&app, inv.reference_ids[0]).await,
+        status_of(&app, case.reference_id(0)).await,
         "invited",
         "GET changes nothing"
     );
@@ -455,7 +373,7 @@ async fn decline_asks_for_confirmation_first_then_declines_with_a_reason(app: Te
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let row = reference_request::Entity::find_by_id(inv.reference_ids[0])
+    let row = reference_request::Entity::find_by_id(case.reference_id(0))
         .one(app.engine.db())
         .await
         .unwrap()
@@ -476,98 +394,20 @@ async fn decline_asks_for_confirmation_first_then_declines_with_a_reason(app: Te
     // One-click unsubscribe (RFC 8058) from a mail client declines too.
     let res = app
         .client
-        .post(app.url(&format!("/r/{}/decline", inv.links[1])))
+        .post(app.url(&format!("/r/{}/decline", links[1])))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("List-Unsubscribe=One-Click")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(status_of(&app, inv.reference_ids[1]).await, "declined");
-}
-
-async fn unknown_superseded_and_expired_links_answer_404_404_and_410(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let unknown = app
-        .client
-        .get(app.url("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 404);
-    let unknown_page = unknown.text().await.unwrap();
-    let id = inv.reference_ids[0];
-    let res = app
-        .post(&format!("/api/v1/references/{id}/resend"), &inv.ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let old = app
-        .client
-        .get(app.url(&format!("/r/{}", inv.links[0])))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(old.status(), 404);
-    assert_eq!(
-        old.text().await.unwrap(),
-        unknown_page,
-        "no hint whether the link ever existed"
-    );
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{}", inv.links[0])))
-        .form(&complete_form())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    app.engine.run_until_idle().await.unwrap();
-    let email = reference_request::Entity::find_by_id(id)
-        .one(app.engine.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .email;
-    let fresh = app.links_sent_to(&email).pop().unwrap();
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/r/{fresh}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    app.clock.advance(Duration::days(15));
-    let expired = app
-        .client
-        .get(app.url(&format!("/r/{fresh}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        expired.status(),
-        410,
-        "past the deadline, before the deadline job even ran"
-    );
-    app.engine.run_until_idle().await.unwrap();
-    let expired = app
-        .client
-        .post(app.url(&format!("/r/{fresh}")))
-        .form(&complete_form())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(expired.status(), 410);
-    assert!(expired.text().await.unwrap().contains("closed"));
-    assert!(stored_answers(&app, id).await.is_empty());
+    assert_eq!(status_of(&app, case.reference_id(1)).await, "declined");
 }
 
 async fn two_simultaneous_submissions_store_exactly_one_response(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let link = &links[0];
     // Opened first, so both submissions race to switch the same draft row.
     app.client
         .get(app.url(&format!("/r/{link}")))
@@ -589,17 +429,18 @@ async fn two_simultaneous_submissions_store_exactly_one_response(app: TestApp) {
         "one wins, the other is told it is already answered"
     );
     let responses = response::Entity::find()
-        .filter(response::Column::ReferenceId.eq(inv.reference_ids[0]))
+        .filter(response::Column::ReferenceId.eq(case.reference_id(0)))
         .all(app.engine.db())
         .await
         .unwrap();
     assert_eq!(responses.len(), 1);
-    assert_eq!(stored_answers(&app, inv.reference_ids[0]).await.len(), 18);
+    assert_eq!(stored_answers(&app, case.reference_id(0)).await.len(), 18);
 }
 
 async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let path = format!("/api/v1/public/forms/{}", inv.links[0]);
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let path = format!("/api/v1/public/forms/{}", links[0]);
     let res = app.client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let form: Value = res.json().await.unwrap();
@@ -622,7 +463,7 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
         );
     }
     assert_eq!(form["draft"], json!({}));
-    assert_eq!(status_of(&app, inv.reference_ids[0]).await, "opened");
+    assert_eq!(status_of(&app, case.reference_id(0)).await, "opened");
 
     let res = app
         .client
@@ -686,7 +527,7 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "submitted");
-    assert_eq!(status_of(&app, inv.reference_ids[0]).await, "completed");
+    assert_eq!(status_of(&app, case.reference_id(0)).await, "completed");
     let res = app
         .client
         .post(app.url(&path))
@@ -704,79 +545,9 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
     problem(res, 404).await;
 }
 
-async fn public_routes_are_rate_limited_per_client_with_retry_after(backend: Backend) {
-    let mut config = TestConfig::default();
-    config.limits.public_requests_per_minute = 3;
-    let Some(app) = TestApp::spawn_with(backend, config).await else {
-        return;
-    };
-    let inv = invited(&app, 1).await;
-    for _ in 0..3 {
-        let res = app
-            .client
-            .get(app.url(&format!("/r/{}", inv.links[0])))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-    }
-    let res = app
-        .client
-        .get(app.url(&format!("/r/{}", inv.links[0])))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 429);
-    let retry: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=20).contains(&retry), "{retry}");
-    problem(res, 429).await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/public/forms/whatever"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 429, "the JSON form shares the limit");
-    // Staff routes are not limited this way.
-    let res = app.get("/api/v1/me", &inv.ops).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-}
-
 async fn the_last_two_referees_answering_at_once_still_move_the_case_to_review(app: TestApp) {
-    let ops = app.token_for(Role::Ops).await;
-    let provider = app.create_provider(&ops).await;
-    let res = app
-        .post("/api/v1/cases", &ops)
-        .json(&json!({"provider_id": provider["id"], "min_responses": 2}))
-        .send()
-        .await
-        .unwrap();
-    let case_id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let emails: Vec<String> = [1, 2]
-        .iter()
-        .map(|n| format!("referee{n}@client{n}.example"))
-        .collect();
-    for n in 1..=2 {
-        app.add_reference(&ops, &case_id, n).await;
-    }
-    let res = app
-        .post(&format!("/api/v1/cases/{case_id}/launch"), &ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    app.engine.run_until_idle().await.unwrap();
-    let links: Vec<String> = emails
-        .iter()
-        .map(|e| app.links_sent_to(e).pop().unwrap())
-        .collect();
+    let launched = fixtures::launched_case_with_quorum(&app, 2, 2).await;
+    let links = launched.links(&app);
     for link in &links {
         app.client
             .get(app.url(&format!("/r/{link}")))
@@ -794,7 +565,7 @@ async fn the_last_two_referees_answering_at_once_still_move_the_case_to_review(a
     assert_eq!(a.unwrap().status(), 303);
     assert_eq!(b.unwrap().status(), 303);
     let case: Value = app
-        .get(&format!("/api/v1/cases/{case_id}"), &ops)
+        .get(&format!("/api/v1/cases/{}", launched.id), &launched.ops)
         .send()
         .await
         .unwrap()
@@ -809,8 +580,9 @@ async fn the_last_two_referees_answering_at_once_still_move_the_case_to_review(a
 }
 
 async fn two_simultaneous_first_saves_both_succeed_with_one_draft(app: TestApp) {
-    let inv = invited(&app, 1).await;
-    let link = &inv.links[0];
+    let case = fixtures::launched_case(&app, 1).await;
+    let links = case.links(&app);
+    let link = &links[0];
     let draft = [("q_values_shared", "4"), ("action", "save")];
     let send = || {
         app.client
@@ -822,12 +594,10 @@ async fn two_simultaneous_first_saves_both_succeed_with_one_draft(app: TestApp) 
     assert_eq!(a.unwrap().status(), 303);
     assert_eq!(b.unwrap().status(), 303);
     let rows = response::Entity::find()
-        .filter(response::Column::ReferenceId.eq(inv.reference_ids[0]))
+        .filter(response::Column::ReferenceId.eq(case.reference_id(0)))
         .all(app.engine.db())
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(stored_answers(&app, inv.reference_ids[0]).await.len(), 1);
+    assert_eq!(stored_answers(&app, case.reference_id(0)).await.len(), 1);
 }
-
-on_both_backends!(public_routes_are_rate_limited_per_client_with_retry_after);

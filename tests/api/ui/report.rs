@@ -1,0 +1,110 @@
+//! HR in the staff UI: the review list, the report (chart, score, flags, comments, CSV)
+//! and recording a decision.
+
+use engine::domain::Role;
+use testkit::TestApp;
+
+use super::{case_in_review, flash_of, location};
+use crate::on_both_databases;
+
+on_both_databases!(hr_reads_the_report_and_records_a_decision);
+
+async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
+    let case = case_in_review(&app).await;
+    let hr = app.ui_as(Role::Hr).await;
+    let (_, review) = hr.page("/ui/review").await;
+    assert!(review.contains("Waiting for your decision (1)"));
+    assert!(review.contains(&format!("/ui/cases/{case}/report")));
+
+    let report_url = format!("/ui/cases/{case}/report");
+    let (status, html) = hr.page(&report_url).await;
+    assert_eq!(status, 200);
+    // The chart: one row per dimension of the profile, each referee as a point, the
+    // interval and the minimum drawn.
+    let dims = app.engine.profile().await.unwrap().len();
+    assert!(html.contains("<svg id=\"dimension-chart\""));
+    assert_eq!(html.matches("<g class=\"dimension").count(), dims);
+    assert_eq!(html.matches("<circle class=\"score\"").count(), dims);
+    assert_eq!(html.matches("<circle class=\"referee\"").count(), dims * 3);
+    assert_eq!(html.matches("<line class=\"minimum\"").count(), dims);
+    assert_eq!(html.matches("<line class=\"interval\"").count(), dims);
+    let report = app.engine.case_report(case).await.unwrap();
+    let alignment = format!("{}", report.alignment_score.unwrap());
+    assert!(html.contains(&alignment), "alignment {alignment} shown");
+    // Plain-word flags (a referee rated values 2), agreement, comments and rehire tally.
+    assert!(html.contains("A low rating on values or dedication"));
+    assert!(html.contains("Strength from referee 0"));
+    assert!(html.contains("id=\"rehire-yes\">3<"));
+    assert!(html.contains("(weak)") || html.contains("(moderate)") || html.contains("(strong)"));
+
+    // The CSV download is the API's.
+    let res = hr.get(&format!("{report_url}.csv")).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+
+    // A decision without rationale or outcome is refused, named, and nothing is stored.
+    let decide = format!("/ui/cases/{case}/decision");
+    let res = hr
+        .post(
+            &report_url,
+            &decide,
+            &[("outcome", "maybe"), ("rationale", "  ")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Choose approved, approved with conditions or rejected."));
+    assert!(html.contains("Must not be blank."));
+    assert!(app.engine.case_decision(case).await.unwrap().is_none());
+
+    let rationale = "Strong on values; agree a named partner for month-end before signing.";
+    let typed = format!("{rationale}\r\nConditions: see the contract draft.");
+    let res = hr
+        .post(
+            &report_url,
+            &decide,
+            &[
+                ("outcome", "approved_with_conditions"),
+                ("rationale", &typed),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("/ui/cases/{case}"));
+    let (_, html) = hr.page(&format!("/ui/cases/{case}")).await;
+    assert!(html.contains("Decision recorded: Approved with conditions."));
+    assert!(html.contains("badge-decided"));
+    assert!(html.contains(rationale));
+    let decision = app.engine.case_decision(case).await.unwrap().unwrap();
+    assert_eq!(decision.outcome.as_str(), "approved_with_conditions");
+    assert_eq!(
+        decision.rationale,
+        format!("{rationale}\nConditions: see the contract draft."),
+        "line breaks stored as LF"
+    );
+
+    // Deciding twice is refused with the reason; the report shows the decision instead of a form.
+    let res = hr
+        .post(
+            &format!("/ui/cases/{case}"),
+            &decide,
+            &[("outcome", "rejected"), ("rationale", "again")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let flash = flash_of(&hr, &report_url).await;
+    assert!(flash.contains("Not done"), "{flash}");
+    let (_, html) = hr.page(&report_url).await;
+    assert!(!html.contains("Record decision") && html.contains(rationale));
+}

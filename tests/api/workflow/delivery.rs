@@ -1,0 +1,269 @@
+//! Email delivery failures: transient ones retried with backoff, permanent ones bouncing
+//! the reference, exhausted attempts in the dead-letter queue with an admin retry, and a
+//! job rerun after a crash sending one message per key.
+
+use chrono::Duration;
+use engine::domain::Role;
+use engine::entity::{email_log, job, reference_request};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::Value;
+use testkit::{TestApp, TestConfig};
+use uuid::Uuid;
+
+use super::{jobs_of_kind, reference_row};
+use crate::helpers::problem;
+use crate::{fixtures, on_both_backends, on_both_databases};
+
+on_both_databases!(
+    transient_failure_is_retried_with_backoff_then_succeeds,
+    permanent_failure_bounces_the_reference_and_tells_the_owner,
+    a_job_rerun_after_a_crash_records_one_message_per_key,
+);
+
+on_both_backends!(exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_delivers);
+
+async fn transient_failure_is_retried_with_backoff_then_succeeds(app: TestApp) {
+    let s = fixtures::case_with_referees(&app, 1, Some(1)).await;
+    let referee = s.email(0);
+    app.smtp.reject(&referee, 451, "4.7.1 Try again later");
+    s.launch(&app).await;
+    app.engine.run_until_idle().await.unwrap();
+    let invite = jobs_of_kind(&app, "send_invitation").await.remove(0);
+    assert_eq!(invite.status, "queued");
+    assert_eq!(invite.attempts, 1);
+    assert!(invite.last_error.as_deref().unwrap().contains("451"));
+    let delay = invite.run_at - app.engine.now();
+    assert!(
+        delay >= Duration::seconds(30) && delay < Duration::seconds(90),
+        "{delay}"
+    );
+    assert_eq!(
+        reference_row(&app, &s.references[0]).await.status,
+        "pending"
+    );
+    assert!(app.smtp.messages().is_empty());
+
+    // Second failure: the delay doubles (base 60 s × 2, with jitter).
+    app.clock.advance(Duration::seconds(90));
+    app.engine.run_until_idle().await.unwrap();
+    let invite = jobs_of_kind(&app, "send_invitation").await.remove(0);
+    assert_eq!(invite.attempts, 2);
+    let delay = invite.run_at - app.engine.now();
+    assert!(
+        delay >= Duration::seconds(60) && delay < Duration::seconds(180),
+        "{delay}"
+    );
+
+    app.smtp.accept(&referee);
+    app.clock.advance(Duration::seconds(180));
+    app.engine.run_until_idle().await.unwrap();
+    let invite = jobs_of_kind(&app, "send_invitation").await.remove(0);
+    assert_eq!(invite.status, "done");
+    assert_eq!(
+        reference_row(&app, &s.references[0]).await.status,
+        "invited"
+    );
+    assert_eq!(app.links_sent_to(&referee).len(), 1);
+    let logs = email_log::Entity::find()
+        .all(app.engine.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        logs.len(),
+        1,
+        "one log row for the one message, however many attempts"
+    );
+    assert_eq!(logs[0].status, "sent");
+}
+
+async fn permanent_failure_bounces_the_reference_and_tells_the_owner(app: TestApp) {
+    let s = fixtures::case_with_referees(&app, 1, Some(1)).await;
+    let referee = s.email(0);
+    app.smtp.reject(&referee, 550, "5.1.1 No such user");
+    s.launch(&app).await;
+    app.engine.run_until_idle().await.unwrap();
+    let row = reference_row(&app, &s.references[0]).await;
+    assert_eq!(row.status, "bounced");
+    let invite = jobs_of_kind(&app, "send_invitation").await.remove(0);
+    assert_eq!(invite.status, "failed");
+    assert_eq!(invite.attempts, 1, "a permanent failure is not retried");
+    let owner_mail: Vec<_> = app
+        .smtp
+        .messages()
+        .into_iter()
+        .filter(|m| m.recipients.contains(&s.owner_email))
+        .collect();
+    assert_eq!(owner_mail.len(), 1);
+    let text = mail_parser::MessageParser::default()
+        .parse(&owner_mail[0].data)
+        .unwrap()
+        .body_text(0)
+        .unwrap()
+        .into_owned();
+    assert!(
+        text.contains(&referee),
+        "the bounce notice names the referee: {text}"
+    );
+    assert!(
+        text.contains("No such user"),
+        "and gives the reason: {text}"
+    );
+    let events: Value = app
+        .get(&format!("/api/v1/cases/{}/events", s.id), &s.ops)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["data"]["to"] == "bounced")
+    );
+}
+
+async fn exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_delivers(
+    backend: testkit::Backend,
+) {
+    let mut config = TestConfig::default();
+    config.workflow.max_attempts = 2;
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let s = fixtures::case_with_referees(&app, 1, Some(1)).await;
+    let referee = s.email(0);
+    app.smtp
+        .reject(&referee, 421, "4.3.2 Service shutting down");
+    s.launch(&app).await;
+    app.engine.run_until_idle().await.unwrap();
+    app.clock.advance(Duration::hours(1));
+    app.engine.run_until_idle().await.unwrap();
+    let invite = jobs_of_kind(&app, "send_invitation").await.remove(0);
+    assert_eq!(invite.status, "dead");
+    assert_eq!(invite.attempts, 2);
+
+    let admin = app.token_for(Role::Admin).await;
+    let dead: Value = app
+        .get("/api/v1/jobs?status=dead", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = dead["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], invite.id.to_string());
+    assert_eq!(items[0]["kind"], "send_invitation");
+    assert!(items[0]["last_error"].as_str().unwrap().contains("421"));
+    let res = app
+        .get("/api/v1/jobs?status=dead", &s.ops)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 403).await;
+
+    app.smtp.accept(&referee);
+    let res = app
+        .post(&format!("/api/v1/jobs/{}/retry", invite.id), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let retried: Value = res.json().await.unwrap();
+    assert_eq!(retried["status"], "queued");
+    assert_eq!(retried["attempts"], 0);
+    app.engine.run_until_idle().await.unwrap();
+    assert_eq!(
+        reference_row(&app, &s.references[0]).await.status,
+        "invited"
+    );
+    assert_eq!(app.links_sent_to(&referee).len(), 1);
+    let res = app
+        .post(&format!("/api/v1/jobs/{}/retry", invite.id), &admin)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(res, 409).await;
+    assert_eq!(body["current_state"], "done");
+    let res = app
+        .post(&format!("/api/v1/jobs/{}/retry", Uuid::now_v7()), &admin)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 404).await;
+}
+
+/// Puts a finished job back as if its worker had died holding it.
+async fn resurrect_as_crashed(app: &TestApp, job: job::Model) {
+    let mut active: job::ActiveModel = job.into();
+    active.status = Set(engine::domain::JobStatus::Running);
+    active.locked_by = Set(Some("crashed-worker".into()));
+    active.lease_until = Set(Some(app.engine.now() + Duration::seconds(30)));
+    active.update(app.engine.db()).await.unwrap();
+}
+
+async fn a_job_rerun_after_a_crash_records_one_message_per_key(app: TestApp) {
+    let s = fixtures::launched_case_with_quorum(&app, 1, 1).await;
+    let referee = s.email(0);
+    assert_eq!(app.smtp.messages().len(), 1);
+    let invite = jobs_of_kind(&app, "send_invitation").await.remove(0);
+
+    // Crash after everything was committed but before the job was marked done.
+    resurrect_as_crashed(&app, invite.clone()).await;
+    app.engine.run_until_idle().await.unwrap();
+    assert_eq!(
+        app.smtp.messages().len(),
+        1,
+        "the lease still holds: nobody takes the job"
+    );
+    app.clock.advance(Duration::seconds(61));
+    app.engine.run_until_idle().await.unwrap();
+    let invite = job::Entity::find_by_id(invite.id)
+        .one(app.engine.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invite.status, "done");
+    assert_eq!(
+        app.smtp.messages().len(),
+        1,
+        "the rerun sees the invitation already sent"
+    );
+
+    // Crash between the SMTP server's 250 and our commit: the message goes out again,
+    // under the same log row and Message-ID.
+    let log = email_log::Entity::find()
+        .one(app.engine.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let first_id = log.message_id.clone().unwrap();
+    let mut active: email_log::ActiveModel = log.into();
+    active.status = Set(engine::domain::EmailStatus::Sending);
+    active.update(app.engine.db()).await.unwrap();
+    let mut reference: reference_request::ActiveModel =
+        reference_row(&app, &s.references[0]).await.into();
+    reference.invitations_sent = Set(0);
+    reference.update(app.engine.db()).await.unwrap();
+    resurrect_as_crashed(&app, invite).await;
+    app.clock.advance(Duration::seconds(61));
+    app.engine.run_until_idle().await.unwrap();
+    let logs = email_log::Entity::find()
+        .all(app.engine.db())
+        .await
+        .unwrap();
+    assert_eq!(logs.len(), 1, "one log row per key");
+    assert_eq!(logs[0].status, "sent");
+    let messages = app.smtp.messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[1].header("Message-ID").unwrap(),
+        first_id,
+        "same Message-ID"
+    );
+    assert_eq!(app.links_sent_to(&referee).len(), 2);
+}
