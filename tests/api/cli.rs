@@ -365,3 +365,62 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
         "each demo run sets a fresh password"
     );
 }
+
+/// The lines `vouch serve` logs up to "vouch is serving", with `format` as `log.format`;
+/// the server is stopped afterwards.
+fn serve_log_lines(db_url: &str, format: &str) -> Vec<String> {
+    use std::io::BufRead;
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg("serve")
+        .env("VOUCH__DATABASE__URL", db_url)
+        .env("VOUCH__SERVER__BIND", "127.0.0.1:0")
+        .env("VOUCH__MAIL__DIR", mail_dir.path())
+        .env("VOUCH__LOG__FORMAT", format)
+        .env("VOUCH_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vouch");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        let ready = line.contains("vouch is serving");
+        lines.push(line);
+        if ready {
+            break;
+        }
+    }
+    sigterm(&child);
+    child.wait().unwrap();
+    lines
+}
+
+#[test]
+fn logs_to_a_pipe_are_plain_text_or_json_lines_as_configured() {
+    let db = testkit::TestDb::sqlite();
+    let text = serve_log_lines(&db.url, "text");
+    assert!(text.last().is_some_and(|l| l.contains("INFO")), "{text:?}");
+    assert!(
+        text.iter().all(|l| !l.contains('\u{1b}')),
+        "no colour codes when stderr is not a terminal: {text:?}"
+    );
+    let json = serve_log_lines(&db.url, "json");
+    let last: serde_json::Value =
+        serde_json::from_str(json.last().unwrap()).expect("a JSON log line");
+    assert_eq!(last["level"], "INFO");
+    assert_eq!(
+        last["fields"]["message"],
+        "vouch is serving; API docs at /api/docs"
+    );
+
+    let out = vouch_env(
+        &db.url,
+        &["migrate"],
+        None,
+        &[("VOUCH__LOG__FORMAT", "xml".to_owned())],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("xml"));
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{DateTime, Duration, Utc};
 use engine::clock::Clock;
 use engine::entity::job;
-use engine::jobs::{Task, Worker, WorkerReport, enqueue};
+use engine::jobs::{OwnerNotice, Task, Worker, WorkerReport, enqueue};
 use engine::{Engine, EngineError, WorkflowSettings};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
 use testkit::{Backend, TestApp, TestDb};
@@ -18,7 +18,44 @@ use tokio::sync::watch;
 
 use crate::on_both_databases;
 
-on_both_databases!(a_running_job_is_taken_over_only_once_its_lease_has_run_out,);
+on_both_databases!(
+    a_running_job_is_taken_over_only_once_its_lease_has_run_out,
+    a_bounce_is_queued_once_per_bounced_invitation,
+);
+
+/// The owner hears of each bounced invitation once: the same bounce queued again (its
+/// job retried, another reason from the server) is the same job; the next invitation's
+/// bounce is a new one. (The key once held a fresh UUID, so every enqueue was new.)
+async fn a_bounce_is_queued_once_per_bounced_invitation(app: TestApp) {
+    let db = app.engine.db();
+    let now = app.engine.now();
+    let (case_id, reference_id) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    for (generation, reason) in [
+        (1, "550 no such user"),
+        (1, "550 mailbox unavailable"),
+        (2, "550 no such user"),
+    ] {
+        let task = Task::NotifyOwner {
+            case_id,
+            notice: OwnerNotice::Bounce {
+                reference_id,
+                reason: reason.into(),
+                generation: Some(generation),
+            },
+        };
+        enqueue(db, &task, now, now, 8).await.expect("enqueue");
+    }
+    let jobs = job::Entity::find().all(db).await.expect("jobs");
+    let mut keys: Vec<String> = jobs.into_iter().filter_map(|j| j.dedupe_key).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            format!("notify:{case_id}:bounce:{reference_id}:1"),
+            format!("notify:{case_id}:bounce:{reference_id}:2"),
+        ]
+    );
+}
 
 /// Adds `n` `Noop` jobs, due now, in one transaction.
 async fn enqueue_noops(engine: &Engine, n: usize) {

@@ -68,6 +68,7 @@ pub async fn record(
 
 impl crate::Engine {
     /// The audit timeline of a case, oldest first.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_events(&self, case_id: Uuid) -> Result<Vec<AuditEvent>, EngineError> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         crate::store::cases::get(&self.db, case_id).await?;

@@ -213,11 +213,13 @@ impl Engine {
         Ok(case)
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn case(&self, id: Uuid) -> Result<VettingCase, EngineError> {
         let m = cases::get(&self.db, id).await?;
         Ok(assemble(&self.db, vec![m]).await?.remove(0))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_cases(
         &self,
         status: Option<CaseStatus>,
@@ -232,6 +234,7 @@ impl Engine {
     }
 
     /// How many cases are in each status (every status present, zero included).
+    #[tracing::instrument(skip_all)]
     pub async fn case_counts(&self) -> Result<BTreeMap<CaseStatus, u64>, EngineError> {
         let rows = cases::count_by_status(&self.db).await?;
         let mut counts: BTreeMap<CaseStatus, u64> =
@@ -243,6 +246,7 @@ impl Engine {
     }
 
     /// The questionnaire a case was (or will be) launched with.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_questions(
         &self,
         case_id: Uuid,
@@ -310,6 +314,7 @@ impl Engine {
     }
 
     /// Adds a referee to a case that is still open for references.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
     pub async fn add_reference(
         &self,
         case_id: Uuid,

@@ -24,6 +24,7 @@ pub struct EmailSummary {
 
 impl Engine {
     /// The newest email logged for each reference of a case.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn last_emails(
         &self,
         case_id: Uuid,

@@ -23,6 +23,7 @@ pub enum Claim {
 impl Engine {
     /// Claims `key` for `user_id`. The primary key makes the claim atomic: of two
     /// concurrent requests with one key, exactly one is `Fresh`.
+    #[tracing::instrument(skip_all, err)]
     pub async fn claim_idempotency_key(
         &self,
         user_id: Uuid,
@@ -64,6 +65,7 @@ impl Engine {
         }
     }
 
+    #[tracing::instrument(skip_all, err)]
     pub async fn complete_idempotency_key(
         &self,
         user_id: Uuid,
@@ -85,6 +87,7 @@ impl Engine {
 
     /// Deletes stored answers older than `keep` (clients retry within minutes, not days),
     /// so the table does not grow forever. Returns how many were removed.
+    #[tracing::instrument(skip_all, err)]
     pub async fn purge_idempotency_keys(&self, keep: chrono::Duration) -> Result<u64, EngineError> {
         use sea_orm::{ColumnTrait, QueryFilter};
         let res = idempotency_key::Entity::delete_many()
@@ -95,6 +98,7 @@ impl Engine {
     }
 
     /// Forgets a claim whose request failed on our side, so the client can retry it.
+    #[tracing::instrument(skip_all, err)]
     pub async fn release_idempotency_key(
         &self,
         user_id: Uuid,

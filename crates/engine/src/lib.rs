@@ -129,6 +129,7 @@ impl Engine {
 
     /// Seeds what a fresh installation needs (values profile and the default questionnaire
     /// template). Safe to run on every start: existing data is left alone.
+    #[tracing::instrument(skip_all, err)]
     pub async fn seed_defaults(&self) -> Result<(), EngineError> {
         profile::seed_default(&self.db).await?;
         questionnaires::seed_default(&self.db).await?;

@@ -104,6 +104,7 @@ impl Engine {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn nomination_form(&self, token: &str) -> Result<NominationForm, EngineError> {
         let (row, case) = self.resolve_nomination_token(token).await?;
         let (provider, owner) = cases::parties(&self.db, &case).await?;

@@ -170,11 +170,13 @@ fn validate(dims: &[Dimension]) -> Result<(), EngineError> {
 }
 
 impl Engine {
+    #[tracing::instrument(skip_all)]
     pub async fn profile(&self) -> Result<Vec<Dimension>, EngineError> {
         load(&self.db).await
     }
 
     /// Replaces the whole profile. Cases already launched keep the snapshot they took.
+    #[tracing::instrument(skip_all, err)]
     pub async fn replace_profile(
         &self,
         dims: Vec<Dimension>,

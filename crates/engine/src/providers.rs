@@ -33,6 +33,7 @@ pub(crate) fn to_provider(m: provider::Model) -> Provider {
 }
 
 impl Engine {
+    #[tracing::instrument(skip_all, err)]
     pub async fn create_provider(
         &self,
         new: NewProvider,
@@ -69,6 +70,7 @@ impl Engine {
         Ok(to_provider(m))
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn provider(&self, id: Uuid) -> Result<Provider, EngineError> {
         provider::Entity::find_by_id(id)
             .one(&self.db)
@@ -77,6 +79,7 @@ impl Engine {
             .ok_or(EngineError::NotFound { entity: "provider" })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_providers(&self, page: PageRequest) -> Result<Page<Provider>, EngineError> {
         let mut q = provider::Entity::find().order_by_desc(provider::Column::Id);
         if let Some(cursor) = page.cursor {

@@ -151,6 +151,7 @@ pub(crate) async fn version_by_id(
 }
 
 impl Engine {
+    #[tracing::instrument(skip_all)]
     pub async fn list_templates(&self) -> Result<Vec<Template>, EngineError> {
         let templates = template::Entity::find()
             .order_by_asc(template::Column::Id)
@@ -180,6 +181,7 @@ impl Engine {
             .collect()
     }
 
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn template(&self, id: Uuid) -> Result<Template, EngineError> {
         self.list_templates()
             .await?
@@ -190,6 +192,7 @@ impl Engine {
 
     /// Publishes a questionnaire: a new template, or (with `template_id`) the next version
     /// of an existing one.
+    #[tracing::instrument(skip_all, err)]
     pub async fn publish_template(
         &self,
         new: NewTemplate,

@@ -122,11 +122,13 @@ impl Engine {
 
     /// The state of the reference behind a live (not revoked) token, whatever it is: for
     /// the pages shown after answering or declining.
+    #[tracing::instrument(skip_all)]
     pub async fn referee_link_status(&self, token: &str) -> Result<ReferenceStatus, EngineError> {
         Ok(self.live_reference(token).await?.status)
     }
 
     /// The form behind a token, without changing anything.
+    #[tracing::instrument(skip_all)]
     pub async fn referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
         let (reference, case) = self.resolve_referee_token(token).await?;
         self.form_for(&reference, &case).await
@@ -165,6 +167,7 @@ impl Engine {
     /// What `save_referee_draft` (`submit` false) or `submit_referee_answers` would find
     /// wrong with these answers, without storing anything: for a front end that reports
     /// them together with its own problems.
+    #[tracing::instrument(skip_all)]
     pub async fn check_referee_answers(
         &self,
         token: &str,

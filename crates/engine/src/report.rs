@@ -178,6 +178,7 @@ impl Engine {
 
     /// One CSV row per completed referee × question. Referees are numbered, not named,
     /// unless `report.show_referee_identity` is on.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_report_csv(&self, case_id: Uuid) -> Result<String, EngineError> {
         use crate::scoring::csv::row;
         let l = self.load_for_scoring(case_id).await?;
@@ -280,6 +281,7 @@ impl Engine {
         self.case(case_id).await
     }
 
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_decision(&self, case_id: Uuid) -> Result<Option<Decision>, EngineError> {
         decision::Entity::find()
             .filter(decision::Column::CaseId.eq(case_id))

@@ -141,6 +141,7 @@ impl Engine {
 
     /// The live session a cookie token belongs to, if any. Expired sessions and those of
     /// deactivated users are deleted on sight.
+    #[tracing::instrument(skip_all)]
     pub async fn session(&self, token: &str) -> Result<Option<Session>, EngineError> {
         let Some(row) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token_hash(token)))
@@ -179,6 +180,7 @@ impl Engine {
     }
 
     /// Leaves a message for the session's next page.
+    #[tracing::instrument(skip_all, fields(session_id = %session_id), err)]
     pub async fn set_flash(&self, session_id: Uuid, message: &str) -> Result<(), EngineError> {
         session::Entity::update_many()
             .col_expr(session::Column::Flash, Expr::value(message))
@@ -189,6 +191,7 @@ impl Engine {
     }
 
     /// Clears the flash once a page has shown it.
+    #[tracing::instrument(skip_all, fields(session_id = %session_id))]
     pub async fn clear_flash(&self, session_id: Uuid) -> Result<(), EngineError> {
         session::Entity::update_many()
             .col_expr(session::Column::Flash, Expr::value(Option::<String>::None))
@@ -199,6 +202,7 @@ impl Engine {
     }
 
     /// Ends the session a cookie token belongs to (nothing happens for an unknown one).
+    #[tracing::instrument(skip_all, err)]
     pub async fn logout(&self, token: &str) -> Result<(), EngineError> {
         session::Entity::delete_many()
             .filter(session::Column::TokenHash.eq(token_hash(token)))
@@ -208,6 +212,7 @@ impl Engine {
     }
 
     /// Deletes sessions past their maximum age or idle for too long; returns how many.
+    #[tracing::instrument(skip_all, err)]
     pub async fn purge_ended_sessions(&self) -> Result<u64, EngineError> {
         let now = self.now();
         let idle = Duration::minutes(i64::from(self.auth.session_idle_minutes));

@@ -63,6 +63,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 impl Engine {
+    #[tracing::instrument(skip_all, err)]
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, EngineError> {
         let email = normalize_email(new.email);
         let password_hash = new.password.map(hash_password).transpose()?;
@@ -90,6 +91,7 @@ impl Engine {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, EngineError> {
         user::Entity::find()
             .filter(user::Column::Email.eq(normalize_email(email)))
@@ -101,6 +103,7 @@ impl Engine {
 
     /// Creates an API token for the user and returns the token itself, which is shown once
     /// and never stored: only its hash is.
+    #[tracing::instrument(skip_all, err)]
     pub async fn create_api_token(
         &self,
         user_id: Uuid,
@@ -123,6 +126,7 @@ impl Engine {
 
     /// The active user a bearer token belongs to, or `None` for an unknown, revoked or
     /// deactivated one.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate_token(&self, token: &str) -> Result<Option<User>, EngineError> {
         let Some(token_row) = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(token_hash(token)))
@@ -156,6 +160,7 @@ impl Engine {
 /// Admin management of accounts and tokens. Each change is an audit event.
 impl Engine {
     /// Every account, by email.
+    #[tracing::instrument(skip_all)]
     pub async fn list_accounts(&self) -> Result<Vec<Account>, EngineError> {
         let now = self.now();
         user::Entity::find()
@@ -176,6 +181,7 @@ impl Engine {
     }
 
     /// Changes a user's role. The last active admin cannot be demoted.
+    #[tracing::instrument(skip_all, fields(id = %id), err)]
     pub async fn set_user_role(
         &self,
         id: Uuid,
@@ -196,6 +202,7 @@ impl Engine {
     /// Deactivates or reactivates a user. A deactivated user's sessions end at once and
     /// their API tokens stop working; the last active admin cannot be deactivated.
     /// Reactivating also lifts a lockout.
+    #[tracing::instrument(skip_all, fields(id = %id), err)]
     pub async fn set_user_active(
         &self,
         id: Uuid,
@@ -268,6 +275,7 @@ impl Engine {
 
     /// Sets (or replaces) a user's web UI password, lifts any lockout and ends their
     /// sessions, so whoever knew the old password is signed out.
+    #[tracing::instrument(skip_all, fields(id = %id), err)]
     pub async fn set_password(
         &self,
         id: Uuid,
@@ -303,6 +311,7 @@ impl Engine {
     }
 
     /// Every API token (never the secret), newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenInfo>, EngineError> {
         let emails: BTreeMap<Uuid, String> = user::Entity::find()
             .all(&self.db)
@@ -328,6 +337,7 @@ impl Engine {
     }
 
     /// Revokes an API token; it stops working at once. Revoking twice is a conflict.
+    #[tracing::instrument(skip_all, fields(id = %id), err)]
     pub async fn revoke_api_token(&self, id: Uuid, actor: &Actor) -> Result<(), EngineError> {
         let now = self.now();
         let txn = self.db.begin().await?;

@@ -134,6 +134,41 @@ async fn a_complete_submission_redirects_to_done_and_stores_every_answer(app: Te
     assert_eq!(resp.user_agent.as_deref(), Some("TestBrowser/1.0"));
     assert!(resp.submitted_at.unwrap() >= resp.first_viewed_at.unwrap());
 
+    // The referee is thanked once, told what happens next, and sent no new link.
+    app.engine.run_until_idle().await.unwrap();
+    app.engine.run_until_idle().await.unwrap();
+    let referee = case.email(0);
+    let thanks: Vec<_> = app
+        .smtp
+        .messages()
+        .into_iter()
+        .filter(|m| m.recipients.iter().any(|r| r == &referee))
+        .filter_map(|m| {
+            mail_parser::MessageParser::default()
+                .parse(&m.data)
+                .map(|p| {
+                    (
+                        p.subject().unwrap_or_default().to_owned(),
+                        p.body_text(0).unwrap_or_default().into_owned(),
+                    )
+                })
+        })
+        .filter(|(subject, _)| subject.starts_with("Thank you"))
+        .collect();
+    assert_eq!(thanks.len(), 1, "one thank-you: {thanks:?}");
+    assert_eq!(thanks[0].0, "Thank you for your reference on Ledger & Co");
+    assert!(
+        thanks[0].1.contains("nothing more to do"),
+        "{}",
+        thanks[0].1
+    );
+    assert!(!thanks[0].1.contains("/r/"), "no link in the thank-you");
+    assert_eq!(
+        app.links_sent_to(&referee).len(),
+        1,
+        "only the invitation's link"
+    );
+
     let again = app
         .client
         .post(app.url(&format!("/r/{link}")))

@@ -18,12 +18,28 @@ on_both_databases!(
     repeated_wrong_passwords_lock_the_account_for_a_while,
     an_idle_session_expires,
     forms_without_the_sessions_csrf_token_are_refused,
+    the_site_root_leads_to_the_staff_ui,
 );
 
 on_both_backends!(
     sign_in_attempts_are_rate_limited_per_address,
     cookies_are_secure_behind_an_https_proxy,
 );
+
+async fn the_site_root_leads_to_the_staff_ui(app: TestApp) {
+    let ui = app.ui();
+    let res = ui.get("/").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/ui");
+    // Not signed in, /ui goes on to the sign-in page.
+    let res = ui.get("/ui").await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        location(&res).starts_with("/ui/login"),
+        "{}",
+        location(&res)
+    );
+}
 
 async fn signing_in_opens_a_session_and_signing_out_ends_it(app: TestApp) {
     let user = app.staff_user(Role::Ops, UI_PASSWORD).await;

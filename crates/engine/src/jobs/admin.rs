@@ -26,6 +26,7 @@ impl From<JobRow> for Job {
 
 impl Engine {
     /// Jobs, newest first, optionally of one status (`dead` is the dead-letter queue).
+    #[tracing::instrument(skip_all)]
     pub async fn list_jobs(
         &self,
         status: Option<JobStatus>,

@@ -41,6 +41,7 @@ impl Engine {
     /// were claimed. `stop` is checked between jobs: once it is set, the jobs not yet
     /// started are released for another worker, so a shutdown never waits for a whole
     /// batch.
+    #[tracing::instrument(skip_all, err)]
     pub async fn run_due_jobs(
         &self,
         worker: &str,
@@ -122,6 +123,7 @@ impl Engine {
     /// Runs every job that is due now, including those that become due while running
     /// (e.g. a notification caused by a job). Time does not move: jobs scheduled in the
     /// future stay queued until the clock reaches them.
+    #[tracing::instrument(skip_all, err)]
     pub async fn run_until_idle(&self) -> Result<u64, EngineError> {
         let mut total = 0;
         // A generous bound against a job that keeps re-queuing itself as due now.
