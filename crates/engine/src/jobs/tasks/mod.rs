@@ -13,6 +13,7 @@ use mailer::{Email, MailError};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
 
+use crate::audit::{self, Actor};
 use crate::domain::EmailStatus;
 use crate::outbox::{EmailKey, Task};
 use crate::store::email_log::{self, NewEmail};
@@ -40,12 +41,24 @@ pub(super) enum Delivery {
     Failed(MailError),
 }
 
-/// An email about a case: what to send, under which key, about which reference.
+/// An email about a case: what to send, under which key, about which reference, and the
+/// audit event its delivery makes (`message_id` is added to `data`), if any.
 pub(super) struct Outgoing<'a> {
     pub key: &'a EmailKey,
     pub email: &'a Email,
     pub case_id: Uuid,
     pub reference_id: Option<Uuid>,
+    pub audit: Option<(&'static str, serde_json::Value)>,
+}
+
+impl Delivery {
+    /// How the job ends when nothing but the email itself was at stake.
+    fn outcome(self) -> Outcome {
+        match self {
+            Delivery::Sent { .. } | Delivery::AlreadySent => Outcome::Done,
+            Delivery::Failed(e) => mail_outcome(e),
+        }
+    }
 }
 
 pub(super) fn human_date(t: DateTime<Utc>) -> String {
@@ -118,6 +131,19 @@ impl Engine {
                 let txn = self.db.begin().await?;
                 email_log::mark_sent(&txn, log_id, &sent.message_id, &sent.subject, self.now())
                     .await?;
+                if let Some((kind, mut data)) = out.audit {
+                    data["message_id"] = serde_json::json!(sent.message_id);
+                    audit::record(
+                        &txn,
+                        Some(out.case_id),
+                        out.reference_id,
+                        &Actor::System,
+                        kind,
+                        data,
+                        self.now(),
+                    )
+                    .await?;
+                }
                 let delivery = Delivery::Sent {
                     message_id: sent.message_id,
                 };

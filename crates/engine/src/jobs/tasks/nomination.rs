@@ -5,8 +5,7 @@ use mailer::{Email, NominationRequest, Recipient};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Delivery, Outcome, Outgoing, human_date, mail_outcome};
-use crate::audit::{self, Actor};
+use super::{Delivery, Outcome, Outgoing, human_date};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::CaseStatus;
 use crate::outbox::EmailKey;
@@ -50,27 +49,16 @@ impl Engine {
                 email: &email,
                 case_id: case.id,
                 reference_id: None,
+                audit: Some((
+                    "nomination.sent",
+                    json!({ "count": nomination.requested_count }),
+                )),
             })
             .await?;
-        let outcome = match delivery {
-            Delivery::Sent { message_id } => {
-                nomination_rows::mark_sent(&txn, nomination_id).await?;
-                audit::record(
-                    &txn,
-                    Some(case.id),
-                    None,
-                    &Actor::System,
-                    "nomination.sent",
-                    json!({ "message_id": message_id, "count": nomination.requested_count }),
-                    now,
-                )
-                .await?;
-                Outcome::Done
-            }
-            Delivery::AlreadySent => Outcome::Done,
-            Delivery::Failed(e) => mail_outcome(e),
-        };
+        if let Delivery::Sent { .. } = delivery {
+            nomination_rows::mark_sent(&txn, nomination_id).await?;
+        }
         txn.commit().await?;
-        Ok(outcome)
+        Ok(delivery.outcome())
     }
 }

@@ -5,8 +5,7 @@ use mailer::{Email, OwnerNotification, Recipient};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Delivery, Outcome, Outgoing, mail_outcome};
-use crate::audit::{self, Actor};
+use super::{Outcome, Outgoing};
 use crate::domain::ReferenceStatus;
 use crate::entity::user;
 use crate::outbox::{EmailKey, OwnerNotice};
@@ -82,26 +81,10 @@ impl Engine {
                 email: &email,
                 case_id,
                 reference_id,
+                audit: Some(("owner.notified", json!({ "notice": email.kind() }))),
             })
             .await?;
-        let outcome = match delivery {
-            Delivery::Sent { message_id } => {
-                audit::record(
-                    &txn,
-                    Some(case_id),
-                    reference_id,
-                    &Actor::System,
-                    "owner.notified",
-                    json!({ "notice": email.kind(), "message_id": message_id }),
-                    self.now(),
-                )
-                .await?;
-                Outcome::Done
-            }
-            Delivery::AlreadySent => Outcome::Done,
-            Delivery::Failed(e) => mail_outcome(e),
-        };
         txn.commit().await?;
-        Ok(outcome)
+        Ok(delivery.outcome())
     }
 }

@@ -112,6 +112,7 @@ impl Engine {
                 email: &email,
                 case_id: ctx.case.id,
                 reference_id: Some(reference_id),
+                audit: None,
             })
             .await?;
         cases::lock(&txn, ctx.case.id).await?;
@@ -213,26 +214,10 @@ impl Engine {
                 email: &email,
                 case_id: ctx.case.id,
                 reference_id: Some(reference_id),
+                audit: Some(("reference.thanked", json!({}))),
             })
             .await?;
-        let outcome = match delivery {
-            Delivery::Sent { message_id } => {
-                audit::record(
-                    &txn,
-                    Some(ctx.case.id),
-                    Some(reference_id),
-                    &Actor::System,
-                    "reference.thanked",
-                    json!({ "message_id": message_id }),
-                    self.now(),
-                )
-                .await?;
-                Outcome::Done
-            }
-            Delivery::AlreadySent => Outcome::Done,
-            Delivery::Failed(e) => mail_outcome(e),
-        };
         txn.commit().await?;
-        Ok(outcome)
+        Ok(delivery.outcome())
     }
 }
