@@ -21,9 +21,9 @@ use crate::profile::Dimension;
 use crate::questionnaire::{AnswerError, Question, validate_answers};
 use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
+use crate::store::responses::SubmissionMeta;
 use crate::store::{responses, tokens};
 use crate::transitions::set_reference_status;
-use crate::workflow::SubmissionMeta;
 use crate::{Engine, EngineError, questionnaires};
 
 /// Everything the questionnaire page shows.

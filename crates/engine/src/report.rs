@@ -73,13 +73,15 @@ pub struct Decision {
 impl Engine {
     async fn load_for_scoring(&self, case_id: Uuid) -> Result<Loaded, EngineError> {
         let case = cases::get(&self.db, case_id).await?;
-        let provider = cases::provider_of(&self.db, &case).await?;
-        let questions = questionnaires::version_by_id(&self.db, case.template_version_id)
-            .await?
-            .questions;
+        // Independent reads, each on its own pooled connection.
+        let (provider, version, references) = tokio::try_join!(
+            cases::provider_of(&self.db, &case),
+            questionnaires::version_by_id(&self.db, case.template_version_id),
+            references::of_case(&self.db, case_id),
+        )?;
+        let questions = version.questions;
         let profile: Vec<Dimension> = serde_json::from_value(case.profile_snapshot.clone())
             .map_err(|e| EngineError::Corrupt(format!("profile snapshot: {e}")))?;
-        let references = references::of_case(&self.db, case_id).await?;
         let ids: Vec<Uuid> = references.iter().map(|r| r.id).collect();
         let responses = responses::submitted_of(&self.db, &ids).await?;
         let response_ids: Vec<Uuid> = responses.values().map(|r| r.id).collect();
