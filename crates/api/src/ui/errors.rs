@@ -52,7 +52,7 @@ fn error_page(req: &HttpRequest, err: &ApiError) -> HttpResponse {
     if matches!(err, ApiError::Internal(_)) {
         return page(
             req,
-            StatusCode::INTERNAL_SERVER_ERROR,
+            err.status_code(),
             "Something went wrong on our side",
             "The problem has been logged. Try again in a moment; if it keeps happening, tell your administrator.",
         );
