@@ -13,7 +13,95 @@ on_both_databases!(
     unknown_fields_and_wrong_types_name_the_field,
     malformed_json_oversize_and_wrong_media_type,
     reference_fields_are_validated_and_nothing_is_stored,
+    the_engine_itself_refuses_bad_references_and_incomplete_answers,
 );
+
+/// The engine's own entry points check what the API and the forms check, so a caller
+/// that skips the front ends (a future importer, a script) cannot store bad data.
+async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: TestApp) {
+    use engine::EngineError;
+    use engine::audit::Actor;
+    use engine::cases::NewReference;
+    use engine::workflow::SubmissionMeta;
+
+    let ops = app.token_for(Role::Ops).await;
+    let case = app.create_case(&ops).await;
+    let case_id: uuid::Uuid = case["id"].as_str().unwrap().parse().unwrap();
+    let good = || NewReference {
+        name: "Referee".into(),
+        email: "referee@client.example".into(),
+        company: "Client".into(),
+        relationship: "client since 2021".into(),
+    };
+    for (bad, field) in [
+        (
+            NewReference {
+                name: "  ".into(),
+                ..good()
+            },
+            "name",
+        ),
+        (
+            NewReference {
+                email: "not-an-email".into(),
+                ..good()
+            },
+            "email",
+        ),
+        (
+            NewReference {
+                company: "x".repeat(201),
+                ..good()
+            },
+            "company",
+        ),
+        (
+            NewReference {
+                relationship: String::new(),
+                ..good()
+            },
+            "relationship",
+        ),
+    ] {
+        match app.engine.add_reference(case_id, bad, &Actor::System).await {
+            Err(EngineError::Validation { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected a validation error on {field}, got {other:?}"),
+        }
+    }
+    let reference = app
+        .engine
+        .add_reference(case_id, good(), &Actor::System)
+        .await
+        .unwrap();
+    let res = app
+        .post(&format!("/api/v1/cases/{case_id}/launch"), &ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.engine.run_until_idle().await.unwrap();
+    let partial = vec![("values_shared".to_owned(), "9".to_owned())];
+    match app
+        .engine
+        .submit_response(reference.id, partial, SubmissionMeta::default())
+        .await
+    {
+        Err(EngineError::InvalidAnswers { fields }) => {
+            assert!(
+                fields.iter().any(|e| e.key == "values_shared"),
+                "{fields:?}"
+            );
+            assert!(fields.iter().any(|e| e.key == "rehire"), "{fields:?}");
+        }
+        other => panic!("expected InvalidAnswers, got {other:?}"),
+    }
+    let case = app.engine.case(case_id).await.unwrap();
+    assert_eq!(case.references.len(), 1, "no bad reference was stored");
+    assert_eq!(
+        case.references[0].status,
+        engine::domain::ReferenceStatus::Invited
+    );
+}
 
 fn provider() -> Value {
     json!({

@@ -40,14 +40,17 @@ impl CreateProvider {
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReference {
-    #[validate(length(max = 200), custom(function = "not_blank"))]
+    #[validate(length(max = NewReference::MAX_NAME), custom(function = "not_blank"))]
     pub name: String,
-    #[validate(email, length(max = 320))]
+    #[validate(email, length(max = NewReference::MAX_EMAIL))]
     pub email: String,
-    #[validate(length(max = 200), custom(function = "not_blank"))]
+    #[validate(length(max = NewReference::MAX_COMPANY), custom(function = "not_blank"))]
     pub company: String,
     /// How the referee knows the provider, e.g. "client since 2022, CFO".
-    #[validate(length(max = 500), custom(function = "not_blank"))]
+    #[validate(
+        length(max = NewReference::MAX_RELATIONSHIP),
+        custom(function = "not_blank")
+    )]
     pub relationship: String,
 }
 

@@ -69,6 +69,56 @@ pub struct NewReference {
     pub relationship: String,
 }
 
+/// What is wrong with one field of a `NewReference`; each front end words it its own way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReferenceProblem {
+    Blank,
+    /// Longer than this many characters.
+    TooLong(u64),
+    NotAnEmail,
+}
+
+impl std::fmt::Display for ReferenceProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReferenceProblem::Blank => f.write_str("must not be blank"),
+            ReferenceProblem::TooLong(max) => write!(f, "must be at most {max} characters"),
+            ReferenceProblem::NotAnEmail => f.write_str("must be a valid email address"),
+        }
+    }
+}
+
+impl NewReference {
+    // u64: the type validator's `length(max = …)` takes, so the API's shape checks use
+    // these very numbers.
+    pub const MAX_NAME: u64 = 200;
+    pub const MAX_EMAIL: u64 = 320;
+    pub const MAX_COMPANY: u64 = 200;
+    pub const MAX_RELATIONSHIP: u64 = 500;
+
+    /// Every problem, by field (`name`, `email`, `company`, `relationship`), in that order.
+    pub fn problems(&self) -> Vec<(&'static str, ReferenceProblem)> {
+        use validator::ValidateEmail;
+        let mut out = Vec::new();
+        for (field, value, max) in [
+            ("name", &self.name, Self::MAX_NAME),
+            ("email", &self.email, Self::MAX_EMAIL),
+            ("company", &self.company, Self::MAX_COMPANY),
+            ("relationship", &self.relationship, Self::MAX_RELATIONSHIP),
+        ] {
+            let value = value.trim();
+            if value.is_empty() {
+                out.push((field, ReferenceProblem::Blank));
+            } else if value.chars().count() as u64 > max {
+                out.push((field, ReferenceProblem::TooLong(max)));
+            } else if field == "email" && !value.validate_email() {
+                out.push((field, ReferenceProblem::NotAnEmail));
+            }
+        }
+        out
+    }
+}
+
 fn counts(refs: &[ReferenceRequest]) -> BTreeMap<String, u64> {
     let mut counts: BTreeMap<String, u64> = ReferenceStatus::ALL
         .iter()
@@ -264,6 +314,9 @@ impl Engine {
         new: NewReference,
         actor: &Actor,
     ) -> Result<ReferenceRow, EngineError> {
+        if let Some((field, problem)) = new.problems().into_iter().next() {
+            return Err(EngineError::validation(field, problem.to_string()));
+        }
         let case_id = case.id;
         let existing = references::count_of_case(txn, case_id).await?;
         let max = u64::from(self.settings.max_references_per_case);

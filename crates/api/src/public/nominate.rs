@@ -4,11 +4,10 @@ use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
-use engine::cases::NewReference;
+use engine::cases::{NewReference, ReferenceProblem};
 use engine::nominations::NominationForm;
 use engine::organisations::domain_of;
 use serde::Serialize;
-use validator::ValidateEmail;
 
 use super::{form_fields, link_problem_page, unreadable_form};
 use crate::AppState;
@@ -154,25 +153,31 @@ fn check(
         {
             continue;
         }
+        let nominee = NewReference {
+            name,
+            email,
+            company,
+            relationship,
+        };
         let mut row_ok = true;
         let mut error = |f: &str, msg: &str| {
             entered.errors.insert(format!("{f}_{i}"), msg.to_owned());
             row_ok = false;
         };
-        for (f, v, max) in [
-            ("name", &name, 200),
-            ("company", &company, 200),
-            ("relationship", &relationship, 500),
-        ] {
-            if v.is_empty() {
-                error(f, "Please fill this in.");
-            } else if v.chars().count() > max {
-                error(f, &format!("Please keep this under {max} characters."));
+        let problems = nominee.problems();
+        let email_ok = problems.iter().all(|(f, _)| *f != "email");
+        for (f, problem) in problems {
+            match problem {
+                ReferenceProblem::Blank => error(f, "Please fill this in."),
+                ReferenceProblem::TooLong(max) => {
+                    error(f, &format!("Please keep this under {max} characters."))
+                }
+                ReferenceProblem::NotAnEmail => error(f, "Please enter a valid email address."),
             }
         }
-        let lower = email.to_lowercase();
-        if !email.validate_email() || email.len() > 320 {
-            error("email", "Please enter a valid email address.");
+        let lower = nominee.email.to_lowercase();
+        if !email_ok {
+            // Already said what is wrong with it.
         } else if !seen.insert(lower.clone()) || form.existing_emails.contains(&lower) {
             error("email", "This person is already on the list.");
         } else if let Some(d) = domain_of(&lower)
@@ -180,16 +185,12 @@ fn check(
             && !confirmed
         {
             entered.warnings.push(format!(
-                "{email} is at {d}, the provider's own domain. References should be clients, not colleagues. Send anyway if this is right."
+                "{} is at {d}, the provider's own domain. References should be clients, not colleagues. Send anyway if this is right.",
+                nominee.email
             ));
         }
         if row_ok {
-            nominees.push(NewReference {
-                name,
-                email,
-                company,
-                relationship,
-            });
+            nominees.push(nominee);
         }
     }
     if nominees.is_empty() && entered.errors.is_empty() {
