@@ -27,7 +27,7 @@ async fn me_returns_the_callers_account(app: TestApp) {
 }
 
 async fn missing_or_bad_token_answers_401_problem(app: TestApp) {
-    let res = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    let res = app.fetch("/api/v1/me").await;
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
     problem(res, 401).await;
     let res = app
@@ -47,9 +47,9 @@ async fn missing_or_bad_token_answers_401_problem(app: TestApp) {
 }
 
 async fn health_endpoints_answer_without_a_token(app: TestApp) {
-    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let res = app.fetch("/healthz").await;
     assert_eq!(res.status(), 200);
-    let res = app.client.get(app.url("/readyz")).send().await.unwrap();
+    let res = app.fetch("/readyz").await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ready");

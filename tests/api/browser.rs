@@ -352,12 +352,8 @@ async fn staff_ui_end_to_end_in_chromium() {
         let links = app.links_sent_to(email);
         assert_eq!(links.len(), 1, "one invitation to {email}");
         let res = app
-            .client
-            .post(app.url(&format!("/r/{}", links[0])))
-            .form(&questionnaire_form(i))
-            .send()
-            .await
-            .unwrap();
+            .post_form(&format!("/r/{}", links[0]), &questionnaire_form(i))
+            .await;
         assert!(
             res.status() == 303 || res.status() == 200,
             "{email} submits: {}",

@@ -6,12 +6,7 @@ use testkit::{Backend, TestApp};
 #[tokio::test]
 async fn openapi_document_describes_every_staff_route() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let res = app
-        .client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.fetch("/api/v1/openapi.json").await;
     assert_eq!(res.status(), 200);
     let doc: Value = res.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
@@ -43,9 +38,9 @@ async fn openapi_document_describes_every_staff_route() {
 #[tokio::test]
 async fn docs_page_is_served_with_its_assets_from_the_binary() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let res = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    let res = app.fetch("/api/docs").await;
     assert_eq!(res.status(), 308);
-    let res = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    let res = app.fetch("/api/docs/").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
@@ -53,12 +48,7 @@ async fn docs_page_is_served_with_its_assets_from_the_binary() {
         !html.contains("cdn."),
         "the page must not load assets from a CDN"
     );
-    let res = app
-        .client
-        .get(app.url("/api/docs/swagger-ui-bundle.js"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.fetch("/api/docs/swagger-ui-bundle.js").await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().len() > 100_000);
 }

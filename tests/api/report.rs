@@ -36,11 +36,7 @@ fn answers(level: u8, rehire: &str, extra: &[(&str, &str)]) -> Vec<(String, Stri
 
 /// A referee opens the form, takes five minutes, and submits from `ip` (via the proxy).
 async fn answer(app: &TestApp, link: &str, ip: &str, form: &[(String, String)]) {
-    app.client
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap();
+    app.fetch(&format!("/r/{link}")).await;
     app.clock.advance(Duration::minutes(5));
     let res = app
         .client
@@ -107,12 +103,11 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
     )
     .await;
     let res = app
-        .client
-        .post(app.url(&format!("/r/{}/decline", links[3])))
-        .form(&[("reason", "Too busy")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/r/{}/decline", links[3]),
+            &[("reason", "Too busy")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
 
     let r = report(&app, &case, &hr).await;
@@ -268,18 +263,10 @@ async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
     let links = case.links(&app);
     // Both submit at once after opening (no time passes), from the same address.
     for link in &links {
-        app.client
-            .get(app.url(&format!("/r/{link}")))
-            .send()
-            .await
-            .unwrap();
+        app.fetch(&format!("/r/{link}")).await;
         let res = app
-            .client
-            .post(app.url(&format!("/r/{link}")))
-            .form(&answers(2, "no", &[]))
-            .send()
-            .await
-            .unwrap();
+            .post_form(&format!("/r/{link}"), &answers(2, "no", &[]))
+            .await;
         assert_eq!(res.status(), 303);
     }
     let r = report(&app, &case, &hr).await;

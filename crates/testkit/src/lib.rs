@@ -253,6 +253,29 @@ impl TestApp {
             .expect("create token")
     }
 
+    /// GETs `path` as an anonymous visitor (a referee, a provider, a browser).
+    pub async fn fetch(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POSTs `form` (urlencoded) to `path` as an anonymous visitor, as a browser does.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        form: &T,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.client.get(self.url(path)).bearer_auth(token)
     }

@@ -63,12 +63,7 @@ async fn references_of(app: &TestApp, ops: &str, case_id: &str) -> Vec<Value> {
 
 async fn nominating_emails_the_provider_a_link_and_its_references_join_the_case(app: TestApp) {
     let (ops, case_id, token) = nominated(&app, 2).await;
-    let page = app
-        .client
-        .get(app.url(&format!("/n/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.fetch(&format!("/n/{token}")).await;
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
@@ -85,13 +80,7 @@ async fn nominating_emails_the_provider_a_link_and_its_references_join_the_case(
     assert!(!html.contains("name=\"name_3\""));
     let mut form = row(1, "Ria Client", "ria@client-one.example", "Client One");
     form.extend(row(2, "Sam Client", "sam@client-two.example", "Client Two"));
-    let res = app
-        .client
-        .post(app.url(&format!("/n/{token}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/n/{token}"), &form).await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("References received"));
     let refs = references_of(&app, &ops, &case_id).await;
@@ -120,13 +109,7 @@ async fn nominating_emails_the_provider_a_link_and_its_references_join_the_case(
         })
         .count();
     assert_eq!(owner_mail, 1, "the ops lead hears about the nominations");
-    let again = app
-        .client
-        .post(app.url(&format!("/n/{token}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let again = app.post_form(&format!("/n/{token}"), &form).await;
     assert_eq!(again.status(), 409);
     assert_eq!(references_of(&app, &ops, &case_id).await.len(), 2);
     // The ops lead launches, and the nominees are invited.
@@ -145,13 +128,7 @@ async fn bad_nominations_name_every_field_keep_what_was_typed_and_add_nothing(ap
     let mut form = row(1, "Ria", "not-an-email", "Client One");
     form.extend(row(2, "Sam", "sam@client.example", ""));
     form.extend(row(3, "Sam again", "SAM@client.example", "Client Three"));
-    let res = app
-        .client
-        .post(app.url(&format!("/n/{token}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/n/{token}"), &form).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     for id in ["error-email_1", "error-company_2", "error-email_3"] {
@@ -164,12 +141,8 @@ async fn bad_nominations_name_every_field_keep_what_was_typed_and_add_nothing(ap
     assert!(html.contains("already on the list"));
     assert!(references_of(&app, &ops, &case_id).await.is_empty());
     let res = app
-        .client
-        .post(app.url(&format!("/n/{token}")))
-        .form(&[("name_1", "")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/n/{token}"), &[("name_1", "")])
+        .await;
     assert_eq!(res.status(), 422, "at least one reference is needed");
 }
 
@@ -181,13 +154,7 @@ async fn a_referee_at_the_providers_own_domain_needs_confirmation(app: TestApp) 
         "colleague@ledger.example",
         "Ledger & Co",
     );
-    let res = app
-        .client
-        .post(app.url(&format!("/n/{token}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/n/{token}"), &form).await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(
@@ -202,13 +169,7 @@ async fn a_referee_at_the_providers_own_domain_needs_confirmation(app: TestApp) 
     );
     let mut confirmed = form.clone();
     confirmed.push(("confirm".into(), "on".into()));
-    let res = app
-        .client
-        .post(app.url(&format!("/n/{token}")))
-        .form(&confirmed)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/n/{token}"), &confirmed).await;
     assert_eq!(res.status(), 200);
     assert_eq!(references_of(&app, &ops, &case_id).await.len(), 1);
 }
@@ -250,12 +211,7 @@ async fn nominate_checks_the_count_and_the_case_state(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(problem(res, 409).await["current_state"], "collecting");
-    let res = app
-        .client
-        .get(app.url("/n/unknown-token"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.fetch("/n/unknown-token").await;
     assert_eq!(res.status(), 404);
 }
 
@@ -271,21 +227,10 @@ async fn asking_again_replaces_the_earlier_link(app: TestApp) {
     app.engine.run_until_idle().await.unwrap();
     let tokens = app.tokens_sent_to(CONTACT, "/n/");
     assert_eq!(tokens.len(), 2);
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/n/{first}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.fetch(&format!("/n/{first}")).await.status(), 404);
     let html = app
-        .client
-        .get(app.url(&format!("/n/{}", tokens[1])))
-        .send()
+        .fetch(&format!("/n/{}", tokens[1]))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

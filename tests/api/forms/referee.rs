@@ -28,12 +28,7 @@ async fn opening_the_link_shows_the_questionnaire_and_marks_it_opened(app: TestA
     let case = fixtures::launched_case(&app, 1).await;
     let links = case.links(&app);
     assert_eq!(status_of(&app, case.reference_id(0)).await, "invited");
-    let res = app
-        .client
-        .get(app.url(&format!("/r/{}", links[0])))
-        .send()
-        .await
-        .unwrap();
+    let res = app.fetch(&format!("/r/{}", links[0])).await;
     assert_eq!(res.status(), 200);
     let h = res.headers().clone();
     let csp = h["content-security-policy"].to_str().unwrap();
@@ -73,12 +68,7 @@ async fn opening_the_link_shows_the_questionnaire_and_marks_it_opened(app: TestA
         .expect("a draft is started at first view");
     assert!(resp.first_viewed_at.is_some());
     // The stylesheet is served by the app itself.
-    let css = app
-        .client
-        .get(app.url("/static/vouch.css"))
-        .send()
-        .await
-        .unwrap();
+    let css = app.fetch("/static/vouch.css").await;
     assert_eq!(css.status(), 200);
     assert!(
         css.headers()["content-type"]
@@ -92,11 +82,7 @@ async fn a_complete_submission_redirects_to_done_and_stores_every_answer(app: Te
     let case = fixtures::launched_case(&app, 1).await;
     let links = case.links(&app);
     let link = &links[0];
-    app.client
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap();
+    app.fetch(&format!("/r/{link}")).await;
     let res = app
         .client
         .post(app.url(&format!("/r/{link}")))
@@ -107,12 +93,7 @@ async fn a_complete_submission_redirects_to_done_and_stores_every_answer(app: Te
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], format!("/r/{link}/done"));
-    let done = app
-        .client
-        .get(app.url(&format!("/r/{link}/done")))
-        .send()
-        .await
-        .unwrap();
+    let done = app.fetch(&format!("/r/{link}/done")).await;
     assert_eq!(done.status(), 200);
     assert!(done.text().await.unwrap().contains("Thank you"));
     let id = case.reference_id(0);
@@ -169,21 +150,10 @@ async fn a_complete_submission_redirects_to_done_and_stores_every_answer(app: Te
         "only the invitation's link"
     );
 
-    let again = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .form(&complete_form())
-        .send()
-        .await
-        .unwrap();
+    let again = app.post_form(&format!("/r/{link}"), &complete_form()).await;
     assert_eq!(again.status(), 409);
     assert!(again.text().await.unwrap().contains("already answered"));
-    let view = app
-        .client
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap();
+    let view = app.fetch(&format!("/r/{link}")).await;
     assert_eq!(view.status(), 409);
     assert_eq!(
         stored_answers(&app, id).await.len(),
@@ -199,13 +169,7 @@ async fn missing_answers_and_consent_rerender_with_errors_and_keep_what_was_type
     let form = without(&without(&complete_form(), "q_rehire"), "consent");
     let form = with(&form, "q_concerns", "Invoices were <b>late</b> twice");
     let form = with(&form, "q_values_shared", "2");
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/r/{link}"), &form).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("class=\"error-summary\""));
@@ -242,13 +206,7 @@ async fn out_of_range_values_and_overlong_text_are_refused_and_kept(app: TestApp
         "q_strengths",
         &long,
     );
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/r/{link}"), &form).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("id=\"error-values_shared\""));
@@ -265,13 +223,7 @@ async fn out_of_range_values_and_overlong_text_are_refused_and_kept(app: TestApp
         "q_rehire",
         "perhaps",
     );
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/r/{link}"), &form).await;
     assert_eq!(res.status(), 422);
     assert!(stored_answers(&app, case.reference_id(0)).await.is_empty());
 }
@@ -285,23 +237,14 @@ async fn html_in_answers_is_stored_verbatim_and_shown_escaped(app: TestApp) {
         ("q_concerns".to_owned(), evil.to_owned()),
         ("action".to_owned(), "save".to_owned()),
     ];
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/r/{link}"), &form).await;
     assert_eq!(res.status(), 303);
     let stored = stored_answers(&app, case.reference_id(0)).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].value, evil, "stored exactly as typed");
     let html = app
-        .client
-        .get(app.url(&format!("/r/{link}?saved=1")))
-        .send()
+        .fetch(&format!("/r/{link}?saved=1"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -322,21 +265,12 @@ async fn a_saved_draft_is_shown_again_on_the_next_visit(app: TestApp) {
         ("q_strengths".to_owned(), "Clear monthly reports".to_owned()),
         ("action".to_owned(), "save".to_owned()),
     ];
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .form(&draft)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/r/{link}"), &draft).await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], format!("/r/{link}?saved=1"));
     let html = app
-        .client
-        .get(app.url(&format!("/r/{link}?saved=1")))
-        .send()
+        .fetch(&format!("/r/{link}?saved=1"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -350,13 +284,7 @@ async fn a_saved_draft_is_shown_again_on_the_next_visit(app: TestApp) {
         "a draft is not an answer"
     );
     // Later visit: finish and send.
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .form(&complete_form())
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(&format!("/r/{link}"), &complete_form()).await;
     assert_eq!(res.status(), 303);
     let answers = stored_answers(&app, case.reference_id(0)).await;
     assert_eq!(
@@ -374,12 +302,7 @@ async fn decline_asks_for_confirmation_first_then_declines_with_a_reason(app: Te
     let case = fixtures::launched_case(&app, 2).await;
     let links = case.links(&app);
     let link = &links[0];
-    let page = app
-        .client
-        .get(app.url(&format!("/r/{link}/decline")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.fetch(&format!("/r/{link}/decline")).await;
     assert_eq!(page.status(), 200);
     assert!(
         page.text()
@@ -393,20 +316,14 @@ async fn decline_asks_for_confirmation_first_then_declines_with_a_reason(app: Te
         "GET changes nothing"
     );
     let res = app
-        .client
-        .post(app.url(&format!("/r/{link}/decline")))
-        .form(&[("reason", "I only worked with them for a week")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/r/{link}/decline"),
+            &[("reason", "I only worked with them for a week")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], format!("/r/{link}/declined"));
-    let page = app
-        .client
-        .get(app.url(&format!("/r/{link}/declined")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.fetch(&format!("/r/{link}/declined")).await;
     assert_eq!(page.status(), 200);
     let row = reference_request::Entity::find_by_id(case.reference_id(0))
         .one(app.engine.db())
@@ -418,12 +335,7 @@ async fn decline_asks_for_confirmation_first_then_declines_with_a_reason(app: Te
         row.decline_reason.as_deref(),
         Some("I only worked with them for a week")
     );
-    let again = app
-        .client
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap();
+    let again = app.fetch(&format!("/r/{link}")).await;
     assert_eq!(again.status(), 409);
     assert!(again.text().await.unwrap().contains("You declined"));
     // One-click unsubscribe (RFC 8058) from a mail client declines too.
@@ -444,11 +356,7 @@ async fn two_simultaneous_submissions_store_exactly_one_response(app: TestApp) {
     let links = case.links(&app);
     let link = &links[0];
     // Opened first, so both submissions race to switch the same draft row.
-    app.client
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap();
+    app.fetch(&format!("/r/{link}")).await;
     let send = || {
         app.client
             .post(app.url(&format!("/r/{link}")))
@@ -476,7 +384,7 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
     let case = fixtures::launched_case(&app, 1).await;
     let links = case.links(&app);
     let path = format!("/api/v1/public/forms/{}", links[0]);
-    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    let res = app.fetch(&path).await;
     assert_eq!(res.status(), 200);
     let form: Value = res.json().await.unwrap();
     assert_eq!(form["provider_name"], "Ledger & Co");
@@ -526,15 +434,7 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "saved");
-    let form: Value = app
-        .client
-        .get(app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form: Value = app.fetch(&path).await.json().await.unwrap();
     assert_eq!(
         form["draft"],
         json!({"values_shared": "5", "concerns": "None"})
@@ -571,12 +471,7 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
         .await
         .unwrap();
     problem(res, 409).await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/public/forms/nope"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.fetch("/api/v1/public/forms/nope").await;
     problem(res, 404).await;
 }
 
@@ -584,11 +479,7 @@ async fn the_last_two_referees_answering_at_once_still_move_the_case_to_review(a
     let launched = fixtures::launched_case_with_quorum(&app, 2, 2).await;
     let links = launched.links(&app);
     for link in &links {
-        app.client
-            .get(app.url(&format!("/r/{link}")))
-            .send()
-            .await
-            .unwrap();
+        app.fetch(&format!("/r/{link}")).await;
     }
     let send = |link: &str| {
         app.client

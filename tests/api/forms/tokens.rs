@@ -18,11 +18,8 @@ async fn unknown_superseded_and_expired_links_answer_404_404_and_410(app: TestAp
     let case = fixtures::launched_case(&app, 1).await;
     let links = case.links(&app);
     let unknown = app
-        .client
-        .get(app.url("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
-        .send()
-        .await
-        .unwrap();
+        .fetch("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .await;
     assert_eq!(unknown.status(), 404);
     let unknown_page = unknown.text().await.unwrap();
     let id = case.reference_id(0);
@@ -32,12 +29,7 @@ async fn unknown_superseded_and_expired_links_answer_404_404_and_410(app: TestAp
         .await
         .unwrap();
     assert_eq!(res.status(), 202);
-    let old = app
-        .client
-        .get(app.url(&format!("/r/{}", links[0])))
-        .send()
-        .await
-        .unwrap();
+    let old = app.fetch(&format!("/r/{}", links[0])).await;
     assert_eq!(old.status(), 404);
     assert_eq!(
         old.text().await.unwrap(),
@@ -45,12 +37,8 @@ async fn unknown_superseded_and_expired_links_answer_404_404_and_410(app: TestAp
         "no hint whether the link ever existed"
     );
     let res = app
-        .client
-        .post(app.url(&format!("/r/{}", links[0])))
-        .form(&complete_form())
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/r/{}", links[0]), &complete_form())
+        .await;
     assert_eq!(res.status(), 404);
     app.engine.run_until_idle().await.unwrap();
     let email = reference_request::Entity::find_by_id(id)
@@ -60,22 +48,9 @@ async fn unknown_superseded_and_expired_links_answer_404_404_and_410(app: TestAp
         .unwrap()
         .email;
     let fresh = app.links_sent_to(&email).pop().unwrap();
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/r/{fresh}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.fetch(&format!("/r/{fresh}")).await.status(), 200);
     app.clock.advance(Duration::days(15));
-    let expired = app
-        .client
-        .get(app.url(&format!("/r/{fresh}")))
-        .send()
-        .await
-        .unwrap();
+    let expired = app.fetch(&format!("/r/{fresh}")).await;
     assert_eq!(
         expired.status(),
         410,
@@ -83,12 +58,8 @@ async fn unknown_superseded_and_expired_links_answer_404_404_and_410(app: TestAp
     );
     app.engine.run_until_idle().await.unwrap();
     let expired = app
-        .client
-        .post(app.url(&format!("/r/{fresh}")))
-        .form(&complete_form())
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/r/{fresh}"), &complete_form())
+        .await;
     assert_eq!(expired.status(), 410);
     assert!(expired.text().await.unwrap().contains("closed"));
     assert!(stored_answers(&app, id).await.is_empty());
@@ -103,20 +74,10 @@ async fn public_routes_are_rate_limited_per_client_with_retry_after(backend: Bac
     let case = fixtures::launched_case(&app, 1).await;
     let links = case.links(&app);
     for _ in 0..3 {
-        let res = app
-            .client
-            .get(app.url(&format!("/r/{}", links[0])))
-            .send()
-            .await
-            .unwrap();
+        let res = app.fetch(&format!("/r/{}", links[0])).await;
         assert_eq!(res.status(), 200);
     }
-    let res = app
-        .client
-        .get(app.url(&format!("/r/{}", links[0])))
-        .send()
-        .await
-        .unwrap();
+    let res = app.fetch(&format!("/r/{}", links[0])).await;
     assert_eq!(res.status(), 429);
     let retry: u64 = res.headers()["retry-after"]
         .to_str()
@@ -125,12 +86,7 @@ async fn public_routes_are_rate_limited_per_client_with_retry_after(backend: Bac
         .unwrap();
     assert!((1..=20).contains(&retry), "{retry}");
     problem(res, 429).await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/public/forms/whatever"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.fetch("/api/v1/public/forms/whatever").await;
     assert_eq!(res.status(), 429, "the JSON form shares the limit");
     // Staff routes are not limited this way.
     let res = app.get("/api/v1/me", &case.ops).send().await.unwrap();

@@ -237,7 +237,7 @@ async fn cookies_are_secure_behind_an_https_proxy(backend: Backend) {
         cookies.iter().all(|c| c.ends_with("; Secure")),
         "{cookies:?}"
     );
-    let res = app.client.get(app.url("/ui/login")).send().await.unwrap();
+    let res = app.fetch("/ui/login").await;
     assert!(set_cookies(&res).iter().all(|c| !c.contains("Secure")));
 }
 

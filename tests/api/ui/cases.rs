@@ -324,15 +324,7 @@ async fn ops_runs_a_case_through_the_forms(app: TestApp) {
             .contains("A new link is on its way to Referee 1")
     );
     app.engine.run_until_idle().await.unwrap();
-    assert_eq!(
-        app.client
-            .get(app.url(&format!("/r/{old}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.fetch(&format!("/r/{old}")).await.status(), 404);
     let second = &case.references[1];
     let res = ui
         .post(
