@@ -73,9 +73,7 @@ impl Engine {
     ) -> Result<ReferenceRequest, EngineError> {
         let now = self.now();
         let txn = self.db.begin().await?;
-        let case_id = references::get(&txn, reference_id).await?.case_id;
-        let case = cases::lock(&txn, case_id).await?;
-        let reference = references::get(&txn, reference_id).await?;
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
         require_collecting(&case, "resend a link in")?;
         tokens::revoke(&txn, &[reference_id], now).await?;
         let reference = set_reference_status(
@@ -101,9 +99,7 @@ impl Engine {
     ) -> Result<ReferenceRequest, EngineError> {
         let now = self.now();
         let txn = self.db.begin().await?;
-        let case_id = references::get(&txn, reference_id).await?.case_id;
-        let case = cases::lock(&txn, case_id).await?;
-        let reference = references::get(&txn, reference_id).await?;
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
         if !case.status.accepts_references() {
             return Err(EngineError::InvalidState {
                 action: "withdraw a reference from",
@@ -183,9 +179,7 @@ impl Engine {
     ) -> Result<ReferenceRequest, EngineError> {
         let now = self.now();
         let txn = self.db.begin().await?;
-        let case_id = references::get(&txn, reference_id).await?.case_id;
-        let case = cases::lock(&txn, case_id).await?;
-        let reference = references::get(&txn, reference_id).await?;
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
         require_collecting(&case, "decline in")?;
         // The link keeps resolving (to a "you declined" page), so it is not revoked.
         let mut reference = set_reference_status(
@@ -200,7 +194,7 @@ impl Engine {
         if let Some(reason) = reason {
             reference = references::set_decline_reason(&txn, reference, reason).await?;
         }
-        self.advance_if_complete(&txn, case_id).await?;
+        self.advance_if_complete(&txn, case.id).await?;
         txn.commit().await?;
         Ok(reference.into())
     }
@@ -218,9 +212,7 @@ impl Engine {
     ) -> Result<ReferenceRequest, EngineError> {
         let now = self.now();
         let txn = self.db.begin().await?;
-        let case_id = references::get(&txn, reference_id).await?.case_id;
-        let case = cases::lock(&txn, case_id).await?;
-        let reference = references::get(&txn, reference_id).await?;
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
         require_collecting(&case, "answer in")?;
         // Already answered (or declined): say so before judging the answers.
         reference_transition(reference.status, ReferenceEvent::Complete)?;
@@ -248,7 +240,7 @@ impl Engine {
         .await?;
         self.enqueue(&txn, &Task::SendConfirmation { reference_id }, now)
             .await?;
-        self.advance_if_complete(&txn, case_id).await?;
+        self.advance_if_complete(&txn, case.id).await?;
         txn.commit().await?;
         Ok(reference.into())
     }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use super::found;
 use crate::EngineError;
 use crate::domain::{ReferenceRequest, ReferenceStatus};
 use crate::entity::reference_request;
+use crate::store::cases::CaseRow;
 
 pub use reference_request::Model as ReferenceRow;
 
@@ -40,6 +41,17 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ReferenceRow, 
         reference_request::Entity::find_by_id(id).one(conn).await?,
         "reference",
     )
+}
+
+/// Locks the case of a reference, then reads the reference: the store's locking order
+/// (case first), and a reference read after the lock, so it is current.
+pub async fn lock_with_case(
+    txn: &DatabaseTransaction,
+    reference_id: Uuid,
+) -> Result<(CaseRow, ReferenceRow), EngineError> {
+    let case_id = get(txn, reference_id).await?.case_id;
+    let case = super::cases::lock(txn, case_id).await?;
+    Ok((case, get(txn, reference_id).await?))
 }
 
 /// The references of one case, oldest first.
