@@ -54,6 +54,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Gone(String),
+    /// A staff account locked after repeated wrong passwords (the sign-in page).
+    #[error("this account is locked until {0}")]
+    AccountLocked(String),
     #[error("too many requests; try again in {0} seconds")]
     TooManyRequests(u64),
     #[error("the request is not valid")]
@@ -84,6 +87,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
             ApiError::Gone(_) => ("gone", "Gone"),
+            ApiError::AccountLocked(_) => ("locked", "Account locked"),
             ApiError::TooManyRequests(_) => ("rate-limited", "Too many requests"),
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
@@ -180,6 +184,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::AccountLocked(_) => StatusCode::LOCKED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Validation(_) => INVALID_INPUT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,

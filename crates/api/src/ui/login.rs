@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use engine::sessions::Login;
 use serde::Deserialize;
 use serde_json::json;
@@ -146,7 +146,7 @@ pub async fn submit(
         }
         Login::Refused => Ok(login_page(
             &state,
-            StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized.status_code(),
             &csrf,
             json!({
                 "next": next,
@@ -156,7 +156,7 @@ pub async fn submit(
         )),
         Login::Locked { until } => Ok(login_page(
             &state,
-            StatusCode::from_u16(423).unwrap_or(StatusCode::FORBIDDEN),
+            ApiError::AccountLocked(format::datetime(until)).status_code(),
             &csrf,
             json!({
                 "next": next,
