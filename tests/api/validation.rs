@@ -80,6 +80,27 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
         .unwrap();
     assert_eq!(res.status(), 200);
     app.engine.run_until_idle().await.unwrap();
+    match app
+        .engine
+        .decline_reference(reference.id, Some("x".repeat(1001)))
+        .await
+    {
+        Err(EngineError::Validation { field, .. }) => assert_eq!(field, "reason"),
+        other => panic!("expected a validation error on reason, got {other:?}"),
+    }
+    match app
+        .engine
+        .record_decision(
+            case_id,
+            engine::report::Outcome::Approved,
+            &"x".repeat(5001),
+            uuid::Uuid::now_v7(),
+        )
+        .await
+    {
+        Err(EngineError::Validation { field, .. }) => assert_eq!(field, "rationale"),
+        other => panic!("expected a validation error on rationale, got {other:?}"),
+    }
     let partial = vec![("values_shared".to_owned(), "9".to_owned())];
     match app
         .engine

@@ -3,7 +3,7 @@
 
 use engine::cases::NewReference;
 use engine::providers::NewProvider;
-use engine::report::Outcome;
+use engine::report::{MAX_RATIONALE_CHARS, Outcome};
 use serde::Deserialize;
 use validator::Validate;
 
@@ -69,6 +69,6 @@ impl CreateReference {
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     pub outcome: Outcome,
-    #[validate(length(max = 5000), custom(function = "not_blank"))]
+    #[validate(length(max = MAX_RATIONALE_CHARS), custom(function = "not_blank"))]
     pub rationale: String,
 }

@@ -61,6 +61,9 @@ struct Loaded {
 
 pub use crate::domain::Outcome;
 
+/// Longest decision rationale, in characters (u64: validator's `length(max = …)` type).
+pub const MAX_RATIONALE_CHARS: u64 = 5000;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
@@ -241,6 +244,12 @@ impl Engine {
         let rationale = rationale.trim();
         if rationale.is_empty() {
             return Err(EngineError::validation("rationale", "must not be blank"));
+        }
+        if rationale.chars().count() as u64 > MAX_RATIONALE_CHARS {
+            return Err(EngineError::validation(
+                "rationale",
+                format!("must be at most {MAX_RATIONALE_CHARS} characters"),
+            ));
         }
         let now = self.now();
         let txn = self.db.begin().await?;

@@ -21,6 +21,9 @@ use crate::{Engine, EngineError, questionnaires};
 
 pub use crate::store::responses::SubmissionMeta;
 
+/// Longest reason a referee may give for declining, in characters.
+pub const MAX_DECLINE_REASON_CHARS: usize = 1000;
+
 impl Engine {
     /// Starts collecting: every pending reference is invited, and the deadline is set.
     #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
@@ -170,13 +173,23 @@ impl Engine {
         self.case(case_id).await
     }
 
-    /// The referee says no. Their links stop working.
+    /// The referee says no, with an optional reason of at most `MAX_DECLINE_REASON_CHARS`.
+    /// The link keeps working, to show that they declined.
     #[tracing::instrument(skip_all, fields(reference_id = %reference_id), err)]
     pub async fn decline_reference(
         &self,
         reference_id: Uuid,
         reason: Option<String>,
     ) -> Result<ReferenceRequest, EngineError> {
+        if reason
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > MAX_DECLINE_REASON_CHARS)
+        {
+            return Err(EngineError::validation(
+                "reason",
+                format!("must be at most {MAX_DECLINE_REASON_CHARS} characters"),
+            ));
+        }
         let now = self.now();
         let txn = self.db.begin().await?;
         let (case, reference) = references::lock_with_case(&txn, reference_id).await?;

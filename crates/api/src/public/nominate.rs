@@ -12,11 +12,17 @@ use serde::Serialize;
 use super::{form_fields, link_problem_page, unreadable_form};
 use crate::AppState;
 
-const FIELDS: [(&str, &str, &str, usize); 4] = [
-    ("name", "Name", "text", 200),
-    ("email", "Email", "email", 320),
-    ("company", "Company", "text", 200),
-    ("relationship", "How they worked with you", "text", 500),
+/// The form's fields: name, label, input type, and the engine's length limit.
+const FIELDS: [(&str, &str, &str, u64); 4] = [
+    ("name", "Name", "text", NewReference::MAX_NAME),
+    ("email", "Email", "email", NewReference::MAX_EMAIL),
+    ("company", "Company", "text", NewReference::MAX_COMPANY),
+    (
+        "relationship",
+        "How they worked with you",
+        "text",
+        NewReference::MAX_RELATIONSHIP,
+    ),
 ];
 
 #[derive(Serialize)]
@@ -25,7 +31,7 @@ struct FieldView {
     label: &'static str,
     #[serde(rename = "type")]
     kind: &'static str,
-    max: usize,
+    max: u64,
     value: String,
     error: Option<String>,
 }

@@ -8,6 +8,7 @@ use engine::EngineError;
 use engine::domain::ReferenceStatus;
 use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, QuestionKind};
 use engine::referee::RefereeForm;
+use engine::workflow::MAX_DECLINE_REASON_CHARS;
 use serde::{Deserialize, Serialize};
 
 use super::{form_fields, link_problem_page, submission_meta, unreadable_form};
@@ -350,6 +351,7 @@ pub async fn confirm_decline(state: web::Data<AppState>, token: web::Path<String
                 "token": token.as_str(),
                 "provider_name": form.provider_name,
                 "requested_by": form.requested_by,
+                "max_reason": MAX_DECLINE_REASON_CHARS,
             }),
         ),
         Err(e) => link_problem_page(&state, e),
@@ -366,7 +368,7 @@ pub async fn decline(
     let fields = form_fields(&body).unwrap_or_default();
     let reason = fields
         .get("reason")
-        .map(|r| r.chars().take(1000).collect::<String>());
+        .map(|r| r.chars().take(MAX_DECLINE_REASON_CHARS).collect::<String>());
     match state.engine.decline_by_token(&token, reason).await {
         Ok(()) => HttpResponse::SeeOther()
             .insert_header(("Location", format!("/r/{token}/declined")))

@@ -178,6 +178,7 @@ async fn report_page(
             "generated": format::datetime(report.generated_at),
             "outcomes": Outcome::ALL.iter().map(|o| json!({ "value": o, "label": format::outcome_label(o.as_str()) })).collect::<Vec<_>>(),
             "form": form,
+            "max_rationale": engine::report::MAX_RATIONALE_CHARS,
             "errors": errors_by_field(errors),
         }),
     ))
