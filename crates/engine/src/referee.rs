@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -44,6 +44,20 @@ pub struct RefereeForm {
 
 /// The key of the consent problem in `InvalidAnswers` (question keys are the others).
 pub const CONSENT: &str = "consent";
+
+/// The answers worth storing, in question order, checked against the questionnaire the
+/// case was launched with; every problem at once as `InvalidAnswers` otherwise. With
+/// `complete` (a submission, not a draft) every required question must be answered.
+pub(crate) async fn checked_answers(
+    conn: &impl ConnectionTrait,
+    template_version_id: Uuid,
+    raw: &BTreeMap<String, String>,
+    complete: bool,
+) -> Result<Vec<(String, String)>, EngineError> {
+    let version = questionnaires::version_by_id(conn, template_version_id).await?;
+    validate_answers(&version.questions, raw, complete)
+        .map_err(|fields| EngineError::InvalidAnswers { fields })
+}
 
 fn not_found() -> EngineError {
     EngineError::NotFound { entity: "link" }
@@ -173,12 +187,34 @@ impl Engine {
         token: &str,
         raw: &BTreeMap<String, String>,
         submit: bool,
+        consent: bool,
     ) -> Result<Vec<AnswerError>, EngineError> {
         let (_, case) = self.resolve_referee_token(token).await?;
-        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
-        Ok(validate_answers(&version.questions, raw, submit)
-            .err()
-            .unwrap_or_default())
+        self.answer_problems(&case, raw, submit, consent).await
+    }
+
+    /// Every problem with `raw` for the case's questionnaire; with `submit`, also the
+    /// missing required answers and the missing consent.
+    async fn answer_problems(
+        &self,
+        case: &CaseRow,
+        raw: &BTreeMap<String, String>,
+        submit: bool,
+        consent: bool,
+    ) -> Result<Vec<AnswerError>, EngineError> {
+        let mut problems =
+            match checked_answers(&self.db, case.template_version_id, raw, submit).await {
+                Ok(_) => Vec::new(),
+                Err(EngineError::InvalidAnswers { fields }) => fields,
+                Err(e) => return Err(e),
+            };
+        if submit && !consent {
+            problems.push(AnswerError {
+                key: CONSENT.into(),
+                message: "Please agree to how your answers are used before sending.".into(),
+            });
+        }
+        Ok(problems)
     }
 
     /// Stores answers as a draft to finish later. Values must be valid; required ones may
@@ -190,9 +226,7 @@ impl Engine {
         raw: &BTreeMap<String, String>,
     ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token).await?;
-        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
-        let answers = validate_answers(&version.questions, raw, false)
-            .map_err(|fields| EngineError::InvalidAnswers { fields })?;
+        let answers = checked_answers(&self.db, case.template_version_id, raw, false).await?;
         let now = self.now();
         let txn = self.db.begin().await?;
         let response_id = responses::ensure_draft(&txn, reference.id, now).await?;
@@ -221,14 +255,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token).await?;
         if !consent {
-            let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
-            let mut fields = validate_answers(&version.questions, raw, true)
-                .err()
-                .unwrap_or_default();
-            fields.push(AnswerError {
-                key: CONSENT.into(),
-                message: "Please agree to how your answers are used before sending.".into(),
-            });
+            let fields = self.answer_problems(&case, raw, true, false).await?;
             return Err(EngineError::InvalidAnswers { fields });
         }
         let answers = raw.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

@@ -14,10 +14,10 @@ use crate::audit::Actor;
 use crate::domain::{ReferenceRequest, ReferenceStatus, State, VettingCase};
 use crate::machine::{CaseEvent, ReferenceEvent, case_transition, reference_transition};
 use crate::outbox::{OwnerNotice, Task};
-use crate::questionnaire::validate_answers;
+use crate::referee::checked_answers;
 use crate::store::{cases, references, responses, tokens};
 use crate::transitions::{require_collecting, set_case_status, set_reference_status};
-use crate::{Engine, EngineError, questionnaires};
+use crate::{Engine, EngineError};
 
 pub use crate::store::responses::SubmissionMeta;
 
@@ -229,10 +229,8 @@ impl Engine {
         require_collecting(&case, "answer in")?;
         // Already answered (or declined): say so before judging the answers.
         reference_transition(reference.status, ReferenceEvent::Complete)?;
-        let version = questionnaires::version_by_id(&txn, case.template_version_id).await?;
         let raw: BTreeMap<String, String> = answers.into_iter().collect();
-        let answers = validate_answers(&version.questions, &raw, true)
-            .map_err(|fields| EngineError::InvalidAnswers { fields })?;
+        let answers = checked_answers(&txn, case.template_version_id, &raw, true).await?;
         let response_id =
             responses::claim_submission(&txn, reference.id, reference.opened_at, &meta, now)
                 .await?

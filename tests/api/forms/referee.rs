@@ -425,6 +425,24 @@ async fn the_questionnaire_as_json_saves_submits_and_names_bad_keys(app: TestApp
     for f in ["answers.rehire", "answers.bogus", "answers.concerns"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
+    // A submission with an unreadable answer names it, the missing ones and the consent.
+    let res = app
+        .client
+        .post(app.url(&path))
+        .json(&json!({"answers": {"values_shared": [5]}, "action": "submit"}))
+        .send()
+        .await
+        .unwrap();
+    let body = field_error(res, "answers.values_shared").await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in ["answers.rehire", "consent"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
     let res = app
         .client
         .post(app.url(&path))

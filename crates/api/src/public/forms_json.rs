@@ -114,7 +114,7 @@ pub async fn post_form(
         // Report the engine's findings on the readable answers in the same answer.
         let more = state
             .engine
-            .check_referee_answers(&token, &raw, submit)
+            .check_referee_answers(&token, &raw, submit, body.consent)
             .await?;
         errors.extend(answer_fields(more));
         return Err(ApiError::Validation(errors));
