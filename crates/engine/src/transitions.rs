@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::domain::{CaseStatus, ReferenceStatus, State};
@@ -107,14 +106,14 @@ impl Engine {
 
     /// After a reference leaves the outstanding states: tell the owner once quorum is
     /// reached, and move the case to review when quorum is met and nobody is still
-    /// expected to answer.
+    /// expected to answer. `case` is the row the caller locked in `txn`.
     pub(crate) async fn advance_if_complete(
         &self,
         txn: &DatabaseTransaction,
-        case_id: Uuid,
+        case: CaseRow,
     ) -> Result<(), EngineError> {
         let now = self.now();
-        let case = cases::lock(txn, case_id).await?;
+        let case_id = case.id;
         if case.status != CaseStatus::Collecting {
             return Ok(());
         }

@@ -119,7 +119,7 @@ impl Engine {
             now,
         )
         .await?;
-        self.advance_if_complete(&txn, case.id).await?;
+        self.advance_if_complete(&txn, case).await?;
         txn.commit().await?;
         Ok(reference.into())
     }
@@ -207,7 +207,7 @@ impl Engine {
         if let Some(reason) = reason {
             reference = references::set_decline_reason(&txn, reference, reason).await?;
         }
-        self.advance_if_complete(&txn, case.id).await?;
+        self.advance_if_complete(&txn, case).await?;
         txn.commit().await?;
         Ok(reference.into())
     }
@@ -251,7 +251,7 @@ impl Engine {
         .await?;
         self.enqueue(&txn, &Task::SendConfirmation { reference_id }, now)
             .await?;
-        self.advance_if_complete(&txn, case.id).await?;
+        self.advance_if_complete(&txn, case).await?;
         txn.commit().await?;
         Ok(reference.into())
     }

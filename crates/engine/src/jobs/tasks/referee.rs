@@ -115,7 +115,7 @@ impl Engine {
                 audit: None,
             })
             .await?;
-        cases::lock(&txn, ctx.case.id).await?;
+        let case = cases::lock(&txn, ctx.case.id).await?;
         let reference = references::get(&txn, reference_id).await?;
         let outcome = match delivery {
             Delivery::Sent { .. } | Delivery::AlreadySent => {
@@ -182,7 +182,7 @@ impl Engine {
                     },
                 };
                 self.enqueue(&txn, &notice, now).await?;
-                self.advance_if_complete(&txn, ctx.case.id).await?;
+                self.advance_if_complete(&txn, case).await?;
                 Outcome::Failed(reason)
             }
             Delivery::Failed(e) => mail_outcome(e),
