@@ -63,7 +63,8 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 impl Engine {
-    #[tracing::instrument(skip_all, err)]
+    // No `err`: the duplicate-email error names the address, which stays out of the logs.
+    #[tracing::instrument(skip_all)]
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, EngineError> {
         let email = normalize_email(new.email);
         let password_hash = new.password.map(hash_password).transpose()?;
