@@ -9,7 +9,7 @@ use engine::audit::Actor;
 use engine::cases::{NewCase, NewReference};
 use engine::domain::Role;
 use engine::providers::NewProvider;
-use engine::questionnaire::{QuestionKind, default_questions};
+use engine::questionnaire::{QuestionKind, default_questions, self_assessment_questions};
 use engine::users::NewUser;
 use engine::workflow::SubmissionMeta;
 
@@ -138,6 +138,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                 title: Some("Fractional CFO services 2027".into()),
                 template_id: None,
                 min_responses: None,
+                min_organisations: None,
                 deadline_days: None,
             },
             admin.id,
@@ -172,11 +173,36 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             &actor,
         )
         .await?;
+    engine.request_self_assessment(case.id, &actor).await?;
     engine.launch_case(case.id, &actor).await?;
     engine
         .run_until_idle()
         .await
         .context("sending the invitations")?;
+    // The provider sees itself a little more kindly than its clients do, most of all on
+    // telling clients about problems early.
+    let self_view: std::collections::BTreeMap<String, String> =
+        self_assessment_questions(&default_questions())
+            .into_iter()
+            .map(|q| {
+                let rating = match (q.key.as_str(), q.reverse_scored) {
+                    ("communication_proactive", _) => "5",
+                    (_, true) => "2",
+                    _ => "4",
+                };
+                (q.key, rating.to_owned())
+            })
+            .collect();
+    engine
+        .record_self_assessment(
+            case.id,
+            &self_view,
+            SubmissionMeta {
+                client_ip: Some("203.0.113.7".into()),
+                user_agent: Some("vouch demo".into()),
+            },
+        )
+        .await?;
     let likert: Vec<String> = default_questions()
         .into_iter()
         .filter(|q| q.kind == QuestionKind::Likert)

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_schema;
 mod m20261122_000001_add_sessions;
+mod m20261127_000001_evidence;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_schema::Migration),
             Box::new(m20261122_000001_add_sessions::Migration),
+            Box::new(m20261127_000001_evidence::Migration),
         ]
     }
 }

@@ -6,21 +6,28 @@
 //!   phone, forgets a required answer, is shown the error with what they typed kept,
 //!   answers it and lands on the thank-you page; the engine then holds a completed
 //!   reference with the answers.
-//! - `staff.mjs`: an ops lead signs in, adds a provider, opens a case, adds three referees
-//!   and launches; the referees answer (over HTTP, here); an HR reviewer reads the report
-//!   (chart, score, recommendation, print stylesheet) and records a decision; the engine
-//!   then holds the decided case.
+//! - `self_assessment.mjs`: the provider's contact opens the self-assessment link from the
+//!   captured request email on a phone, rates about half the first-person statements,
+//!   saves, comes back later to the saved answers, sends without consent (error summary,
+//!   answers kept), then sends everything and lands on the thank-you page; the engine then
+//!   holds the submitted self-assessment with a self score on every dimension.
+//! - `staff.mjs`: an ops lead signs in, adds a provider, opens a case, adds three referees,
+//!   launches and asks for the provider's self-assessment; the provider and the referees
+//!   answer (over HTTP, here); an HR reviewer reads the report (chart with the self marks,
+//!   score, recommendation, print stylesheet) and records a decision; the engine then
+//!   holds the decided case.
 //!
 //! Needs node, `npm ci --prefix tests/browser` and chromium (`.ci/run` installs them).
 //! Without them the tests are skipped with a message, unless `CI` is set, where they fail.
 //! With `VOUCH_UPDATE_SCREENSHOTS=1` they write `docs/screenshots/form-phone.png`,
-//! `form-desktop.png`, `case-page.png` and `report.png`.
+//! `form-desktop.png`, `self-assessment-phone.png`, `case-page.png` and `report.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use engine::domain::{CaseStatus, ReferenceStatus, Role};
+use engine::domain::{CaseStatus, ReferenceStatus, Role, SelfAssessmentState};
 use engine::entity::{answer, reference_request, response};
+use engine::questionnaire::{default_questions, self_assessment_questions};
 use engine::report::Outcome;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -219,6 +226,81 @@ async fn referee_completes_the_form_in_a_real_browser_on_a_phone() {
     assert_eq!(second.status, "opened");
 }
 
+/// The provider's self-assessment link of `case_id`, requested through the API with the
+/// ops token `ops` and delivered by the job queue, pointing at the test server.
+async fn request_self_assessment(app: &TestApp, ops: &str, case_id: Uuid) -> String {
+    let res = app
+        .post(&format!("/api/v1/cases/{case_id}/self-assessment"), ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202, "request the self-assessment");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["self_assessment"], "requested");
+    app.engine.run_until_idle().await.unwrap();
+    let case = app.engine.case(case_id).await.unwrap();
+    let contact = app
+        .engine
+        .provider(case.provider_id)
+        .await
+        .unwrap()
+        .contact_email;
+    let tokens = app.tokens_sent_to(&contact, "/s/");
+    assert_eq!(tokens.len(), 1, "one self-assessment link to {contact}");
+    format!("{}/s/{}", app.address, tokens[0])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_rates_itself_in_a_real_browser_on_a_phone() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let case = fixtures::case_with_referees(&app, 1, None).await;
+    let link = request_self_assessment(&app, &case.ops, case.id).await;
+    let statements = self_assessment_questions(&default_questions());
+    let mut dimensions: Vec<&str> = statements
+        .iter()
+        .filter_map(|q| q.dimension.as_deref())
+        .collect();
+    dimensions.dedup();
+
+    let temp = tempfile::tempdir().unwrap();
+    run_script(
+        &tools,
+        "self_assessment.mjs",
+        &[
+            ("VOUCH_SELF_URL", link),
+            ("VOUCH_EXPECT_STATEMENTS", statements.len().to_string()),
+            ("VOUCH_EXPECT_GROUPS", dimensions.len().to_string()),
+            (
+                "VOUCH_SCREENSHOT_DIR",
+                screenshot_dir(temp.path()).display().to_string(),
+            ),
+        ],
+    )
+    .await;
+
+    let stored = app.engine.case(case.id).await.unwrap();
+    assert_eq!(stored.self_assessment, SelfAssessmentState::Submitted);
+    let report = app.engine.case_report(case.id).await.unwrap();
+    let own = report
+        .self_assessment
+        .expect("the report holds the self-assessment");
+    assert_eq!(
+        own.dimensions.len(),
+        report.dimensions.len(),
+        "one self score per dimension of the profile: {own:?}"
+    );
+    // The script answers every statement with 4 or 5, never "does not apply".
+    assert!(
+        own.dimensions
+            .iter()
+            .all(|d| d.score.is_some_and(|s| (0.0..=100.0).contains(&s))),
+        "every dimension has a self score: {own:?}"
+    );
+}
+
 /// The password of the two staff users of the staff UI test.
 const STAFF_PASSWORD: &str = "browser-test password, not a real one";
 /// What the ops lead calls the case; the HR reviewer looks for it on the review page.
@@ -300,6 +382,41 @@ fn questionnaire_form(i: usize) -> Vec<(String, String)> {
     form
 }
 
+/// The provider's contact, as the ops lead types it into the provider form in staff.mjs.
+const PROVIDER_CONTACT: &str = "nora@northwind-ledger.example";
+
+/// How well the provider thinks of itself on question `key`, 1–5: a little better than its
+/// clients on most dimensions, more modest on communication.
+fn self_favour(key: &str) -> u8 {
+    match key.split('_').next().unwrap_or_default() {
+        "communication" => 3,
+        "partnership" | "scope" => 4,
+        _ if key == "expertise_current" => 4,
+        _ => 5,
+    }
+}
+
+/// The provider's complete self-assessment as the HTML form posts it: every scored
+/// statement of the default questionnaire.
+fn self_assessment_form() -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = self_assessment_questions(&default_questions())
+        .iter()
+        .map(|q| {
+            let f = self_favour(&q.key);
+            let value = if q.reverse_scored { 6 - f } else { f };
+            (format!("q_{}", q.key), value.to_string())
+        })
+        .collect();
+    assert_eq!(
+        form.len(),
+        16,
+        "the default questionnaire has 16 scored statements"
+    );
+    form.push(("consent".into(), "on".into()));
+    form.push(("action".into(), "submit".into()));
+    form
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_ui_end_to_end_in_chromium() {
     let Some(tools) = browser_tools() else {
@@ -317,7 +434,7 @@ async fn staff_ui_end_to_end_in_chromium() {
         ("VOUCH_SCREENSHOT_DIR", screenshots),
     ];
 
-    // The ops lead: provider, case, referees, launch.
+    // The ops lead: provider, case, referees, launch, self-assessment request.
     let referees: Vec<Value> = REFEREES
         .iter()
         .map(|(name, email, company, relationship)| {
@@ -345,9 +462,26 @@ async fn staff_ui_end_to_end_in_chromium() {
     let mut emails: Vec<&str> = case.references.iter().map(|r| r.email.as_str()).collect();
     emails.sort_unstable();
     assert_eq!(emails, REFEREES.map(|r| r.1));
+    assert_eq!(case.self_assessment, SelfAssessmentState::Requested);
 
-    // The invitations go out; each referee answers through their link.
+    // The invitations and the self-assessment request go out. The provider rates itself
+    // first: its link closes when the case leaves collecting, which the last referee's
+    // answer does.
     app.engine.run_until_idle().await.unwrap();
+    let tokens = app.tokens_sent_to(PROVIDER_CONTACT, "/s/");
+    assert_eq!(
+        tokens.len(),
+        1,
+        "one self-assessment link to {PROVIDER_CONTACT}"
+    );
+    let res = app
+        .post_form(&format!("/s/{}", tokens[0]), &self_assessment_form())
+        .await;
+    assert_eq!(res.status(), 303, "the provider sends its self-assessment");
+    let case = app.engine.case(case_id).await.unwrap();
+    assert_eq!(case.self_assessment, SelfAssessmentState::Submitted);
+
+    // Each referee answers through their link.
     for (i, (_, email, _, _)) in REFEREES.iter().enumerate() {
         let links = app.links_sent_to(email);
         assert_eq!(links.len(), 1, "one invitation to {email}");
@@ -391,8 +525,17 @@ async fn staff_ui_end_to_end_in_chromium() {
         .iter()
         .map(|d| d.referee_scores.len())
         .sum();
+    let self_marks = report
+        .dimensions
+        .iter()
+        .filter(|d| d.self_score.is_some())
+        .count();
     assert_eq!(dimensions, 8, "the default profile has eight dimensions");
     assert_eq!(dots, 8 * 3, "three referees rated every dimension");
+    assert_eq!(
+        self_marks, 8,
+        "the provider rated itself on every dimension"
+    );
 
     // The HR reviewer: review, report, decision.
     let mut env = common.to_vec();
@@ -405,6 +548,7 @@ async fn staff_ui_end_to_end_in_chromium() {
         ("VOUCH_EXPECT_SCORED", scored.to_string()),
         ("VOUCH_EXPECT_INTERVALS", intervals.to_string()),
         ("VOUCH_EXPECT_REFEREE_DOTS", dots.to_string()),
+        ("VOUCH_EXPECT_SELF_MARKS", self_marks.to_string()),
     ]);
     run_script(&tools, "staff.mjs", &env).await;
 

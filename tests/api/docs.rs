@@ -19,6 +19,19 @@ async fn openapi_document_describes_every_staff_route() {
         ("/api/v1/cases", "get"),
         ("/api/v1/cases/{id}", "get"),
         ("/api/v1/cases/{id}/references", "post"),
+        ("/api/v1/cases/{id}/launch", "post"),
+        ("/api/v1/cases/{id}/nominate", "post"),
+        ("/api/v1/cases/{id}/self-assessment", "post"),
+        ("/api/v1/cases/{id}/cancel", "post"),
+        ("/api/v1/cases/{id}/close", "post"),
+        ("/api/v1/cases/{id}/events", "get"),
+        ("/api/v1/cases/{id}/report", "get"),
+        ("/api/v1/cases/{id}/report.csv", "get"),
+        ("/api/v1/cases/{id}/decision", "post"),
+        ("/api/v1/references/{id}/resend", "post"),
+        ("/api/v1/references/{id}/withdraw", "post"),
+        ("/api/v1/jobs", "get"),
+        ("/api/v1/jobs/{id}/retry", "post"),
         ("/api/v1/profile", "get"),
         ("/api/v1/profile", "put"),
         ("/api/v1/templates", "get"),
@@ -33,6 +46,40 @@ async fn openapi_document_describes_every_staff_route() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    // The evidence figures of the report and the case are documented.
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("Report", "organisations"),
+        ("Report", "min_organisations"),
+        ("Report", "sources"),
+        ("Report", "self_assessment"),
+        ("DimensionScore", "referees"),
+        ("DimensionScore", "person_score"),
+        ("DimensionScore", "sourced_score"),
+        ("DimensionScore", "nominated_score"),
+        ("DimensionScore", "self_score"),
+        ("DimensionScore", "self_gap"),
+        ("VettingCase", "min_organisations"),
+        ("VettingCase", "self_assessment"),
+        ("ReferenceRequest", "source"),
+        ("ReferenceRequest", "organisation"),
+    ] {
+        assert!(
+            schemas[schema]["properties"][field].is_object(),
+            "{schema}.{field} missing from the document"
+        );
+    }
+    let kinds = schemas["FlagKind"].to_string();
+    for kind in [
+        "insufficient_organisations",
+        "nominated_only",
+        "source_gap",
+        "blind_spot",
+        "fraud_provider_ip",
+        "fraud_unviewed",
+    ] {
+        assert!(kinds.contains(kind), "flag {kind} missing: {kinds}");
+    }
 }
 
 #[tokio::test]

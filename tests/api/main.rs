@@ -15,6 +15,7 @@ mod browser;
 mod cases;
 mod cli;
 mod docs;
+mod evidence;
 mod forms;
 mod idempotency;
 mod profile_templates;

@@ -9,11 +9,13 @@
 //
 //   stage ops: /ui sends a stranger to the sign-in page; the ops lead signs in, adds a
 //     provider, lands on the new-case form with it preselected, opens a case, adds three
-//     references (each listed as "Not invited yet") and launches (flash, "Collecting").
+//     references (each listed as "Not invited yet"), launches (flash, "Collecting") and
+//     requests the provider's self-assessment (flash, "Requested" under Self-assessment).
 //     Prints `CASE_ID=<uuid>` on stdout. axe: sign-in, cases list, new provider, new case,
 //     case page.
 //   stage hr: the HR reviewer signs in, finds the case under Review, reads the report (the
-//     SVG chart against the counts the Rust side expects, the alignment score, the
+//     SVG chart against the counts the Rust side expects, with a diamond per dimension the
+//     provider rated itself on and a Self column in the table, the alignment score, the
 //     recommendation, the print stylesheet), submits the decision without a rationale
 //     (422, error beside the field, choice kept), then with one, and lands on the case page
 //     with the decision shown and the case "Decided". axe: review, report, the 422 report.
@@ -30,7 +32,7 @@
 //   VOUCH_CASE_ID          the case from stage ops (stage hr)
 //   VOUCH_RATIONALE        the decision's rationale (stage hr)
 //   VOUCH_EXPECT_DIMENSIONS, VOUCH_EXPECT_SCORED, VOUCH_EXPECT_INTERVALS,
-//   VOUCH_EXPECT_REFEREE_DOTS
+//   VOUCH_EXPECT_REFEREE_DOTS, VOUCH_EXPECT_SELF_MARKS
 //                          what the chart must show, from the engine's report (stage hr)
 //   VOUCH_SCREENSHOT_DIR   write case-page.png and report.png there (stage hr; optional)
 //   VOUCH_SCREENSHOT_EXTRA=1  also write login, case-launched, review, report-print and
@@ -205,6 +207,14 @@ async function expectFlash(page, expected, label) {
   step(`${label}: flash "${said}"`);
 }
 
+/// The badge of the case's self-assessment, in the case facts.
+async function expectSelfAssessmentBadge(page, expected, label) {
+  const badge = page.locator('dl.facts dt:text-is("Self-assessment") + dd .badge');
+  check((await badge.count()) === 1, `${label}: no badge under "Self-assessment" on ${page.url()}`);
+  const said = await text(badge);
+  check(said === expected, `${label}: the self-assessment badge reads ${JSON.stringify(said)}, expected "${expected}"`);
+}
+
 /// The status badge next to the case's title.
 async function expectCaseBadge(page, expected, label) {
   const badge = page.locator('h1 .badge');
@@ -301,7 +311,7 @@ async function opsStage(browser) {
       await expectFlash(page, new RegExp(`${r.name} added`), `add ${r.email}`);
       const row = page.locator('table.refs tbody tr').filter({ hasText: r.email });
       check((await row.count()) === 1, `${r.email} is not listed once in the references table`);
-      const status = await text(row.locator('.badge'));
+      const status = await text(row.locator('td[data-label="Status"] .badge'));
       check(status === 'Not invited yet', `${r.email} is listed as ${JSON.stringify(status)}, expected "Not invited yet"`);
     }
     const rows = await page.locator('table.refs tbody tr').count();
@@ -322,6 +332,26 @@ async function opsStage(browser) {
     await noHorizontalOverflow(page, 'case page');
     await runAxe(page, 'case page (collecting)');
     await screenshot(page, 'case-launched.png', true);
+
+    // Ask the provider how it rates itself.
+    await expectSelfAssessmentBadge(page, 'Not requested', 'before the self-assessment request');
+    const ask = page.getByRole('button', { name: 'Request self-assessment', exact: true });
+    check(
+      (await page.locator(`form[action="/ui/cases/${caseId}/self-assessment"] input[type=hidden][name=csrf]`).count()) === 1,
+      'the self-assessment request form has no csrf field',
+    );
+    sent = await submit(page, ask, 'request self-assessment');
+    check(sent.status === 303, `requesting the self-assessment answered ${sent.status}, expected 303`);
+    check(sent.url.href === caseUrl, `requesting the self-assessment led to ${sent.url}, expected ${caseUrl}`);
+    await expectFlash(page, /emailed a link to rate their own firm/, 'request self-assessment');
+    await expectSelfAssessmentBadge(page, 'Requested', 'after the self-assessment request');
+    await expectCaseBadge(page, 'Collecting', 'after the self-assessment request');
+    check(
+      (await page.getByRole('button', { name: 'Send a new self-assessment link', exact: true }).count()) === 1,
+      'after the request, the case page does not offer to send a new self-assessment link',
+    );
+    step('self-assessment requested: flash shown, badge "Requested"');
+    await runAxe(page, 'case page (self-assessment requested)');
 
     // The case is in the list, collecting.
     await page.locator('nav.staff-nav').getByRole('link', { name: 'Cases' }).click();
@@ -344,6 +374,7 @@ async function hrStage(browser) {
   const expectScored = envNumber('VOUCH_EXPECT_SCORED');
   const expectIntervals = envNumber('VOUCH_EXPECT_INTERVALS');
   const expectDots = envNumber('VOUCH_EXPECT_REFEREE_DOTS');
+  const expectSelf = envNumber('VOUCH_EXPECT_SELF_MARKS');
   const caseUrl = `${BASE}/ui/cases/${caseId}`;
   const reportUrl = `${caseUrl}/report`;
 
@@ -386,23 +417,35 @@ async function hrStage(browser) {
     const dots = await count('g.dimension circle.referee');
     const intervals = await count('g.dimension line.interval');
     const minimums = await count('g.dimension line.minimum');
-    step(`chart: ${dims} dimensions, ${scores} scores, ${dots} referee dots, ${intervals} intervals, ${minimums} minimums`);
+    const selfMarks = await count('g.dimension polygon.self');
+    step(
+      `chart: ${dims} dimensions, ${scores} scores, ${dots} referee dots, ${intervals} intervals, ${minimums} minimums, ${selfMarks} self marks`,
+    );
     check(dims === expectDimensions, `the chart has ${dims} g.dimension, expected ${expectDimensions}`);
     check(scores === expectScored, `the chart has ${scores} circle.score, expected ${expectScored}`);
     check(dots > 0 && dots === expectDots, `the chart has ${dots} circle.referee, expected ${expectDots}`);
     check(intervals > 0 && intervals === expectIntervals, `the chart has ${intervals} line.interval, expected ${expectIntervals}`);
     check(minimums === dims, `the chart has ${minimums} line.minimum for ${dims} dimensions`);
+    check(selfMarks === expectSelf, `the chart has ${selfMarks} polygon.self, expected ${expectSelf}`);
+    const perRow = await chart.locator('g.dimension').evaluateAll((gs) =>
+      gs.map((g) => g.querySelectorAll('polygon.self').length),
+    );
+    check(perRow.every((n) => n <= 1), `a dimension has more than one self mark: ${perRow.join(', ')}`);
+    if (expectSelf > 0) {
+      const legend = await text(page.locator('figure.chart figcaption.legend'));
+      check(/self-assessment/i.test(legend), `the chart's legend does not explain the self marks: ${JSON.stringify(legend)}`);
+    }
     // Drawn, not just present: every dot inside the plot, and the chart visibly sized.
     const box = await chart.boundingBox();
     check(box && box.width > 400 && box.height > 200, `the chart is drawn ${JSON.stringify(box)}`);
     const outside = await chart.evaluate((svg) => {
       const frame = svg.getBoundingClientRect();
-      return [...svg.querySelectorAll('circle')].filter((c) => {
+      return [...svg.querySelectorAll('circle, polygon')].filter((c) => {
         const b = c.getBoundingClientRect();
         return b.width === 0 || b.left < frame.left || b.right > frame.right || b.top < frame.top || b.bottom > frame.bottom;
       }).length;
     });
-    check(outside === 0, `${outside} dot(s) of the chart are empty or outside it`);
+    check(outside === 0, `${outside} dot(s) or self mark(s) of the chart are empty or outside it`);
     // Each dimension's name is drawn whole (the SVG clips whatever falls outside its
     // viewBox, and SVG text does not wrap), apart from the others, and next to its own row:
     // nearer its own track than any other.
@@ -436,6 +479,26 @@ async function hrStage(browser) {
     check(
       labels.length === 0,
       `the chart's dimension names are not readable (${labels.length} problems): ${labels.slice(0, 6).join('; ')}`,
+    );
+
+    // The table beside the chart: a Self column with the provider's score on each row it
+    // rated itself on.
+    const table = page.locator('table.dimensions');
+    const columns = await table.locator('thead th').evaluateAll((ths) => ths.map((th) => th.textContent.trim()));
+    const selfColumn = columns.indexOf('Self');
+    check(selfColumn > 0, `the dimension table has no "Self" column: ${columns.join(' | ')}`);
+    const selfCells = await table.locator('tbody tr').evaluateAll(
+      (trs, i) => trs.map((tr) => (tr.children[i]?.textContent ?? '').replace(/\s+/g, ' ').trim()),
+      selfColumn,
+    );
+    check(selfCells.length === expectDimensions, `the dimension table has ${selfCells.length} rows, expected ${expectDimensions}`);
+    const withSelf = selfCells.filter((c) => /^\d/.test(c)).length;
+    check(withSelf === expectSelf, `the Self column has ${withSelf} scores (${selfCells.join(' | ')}), expected ${expectSelf}`);
+    step(`table: Self column ${selfCells.join(' | ')}`);
+    const selfState = await text(page.locator('#self-assessment-state'));
+    check(
+      expectSelf === 0 || /^received\b/.test(selfState),
+      `"Where the evidence comes from" says the self-assessment is ${JSON.stringify(selfState)}`,
     );
 
     // The headline figures.

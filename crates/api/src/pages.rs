@@ -11,8 +11,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../templates/layout.html")),
     ("message.html", include_str!("../templates/message.html")),
     (
-        "referee_form.html",
-        include_str!("../templates/referee_form.html"),
+        "questionnaire.html",
+        include_str!("../templates/questionnaire.html"),
     ),
     ("decline.html", include_str!("../templates/decline.html")),
     ("nominate.html", include_str!("../templates/nominate.html")),

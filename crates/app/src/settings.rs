@@ -82,6 +82,13 @@ mod tests {
         assert_eq!(s.limits.public_requests_per_minute, 60);
         assert!(!s.report.show_referee_identity);
         assert_eq!(s.scoring.min_seconds_per_question, 2.0);
+        assert_eq!(s.scoring.source_gap_points, 20.0);
+        assert_eq!(s.scoring.blind_spot_points, 25.0);
+        // The file and the engine's own default name the same mailbox providers.
+        assert_eq!(
+            s.scoring.public_mail_domains,
+            engine::ScoringSettings::default().public_mail_domains
+        );
         assert_eq!(s.mail.dir, std::path::PathBuf::from("mail"));
         assert_eq!(s.limits.login_attempts_per_minute, 10);
         assert_eq!(s.auth.lockout_after_failures, 5);

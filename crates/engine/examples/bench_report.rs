@@ -1,6 +1,8 @@
-//! How long building a report takes for a case with 200 completed responses × 20
-//! questions, on PostgreSQL: loading plus scoring (`Engine::case_report`), the CSV export,
-//! and the pure scoring alone. A benchmark, not a test.
+//! How long building a report takes for a case with 200 completed responses from 40
+//! client organisations × 20 questions, a quarter of the organisations nominated by the
+//! provider and a self-assessment, on PostgreSQL: loading plus scoring
+//! (`Engine::case_report`), the CSV export, and the pure scoring alone
+//! (`scoring::score_case`). A benchmark, not a test.
 //!
 //! ```text
 //! cargo run --release -p engine --example bench_report
@@ -28,7 +30,9 @@ use uuid::Uuid;
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const REFEREES: usize = 200;
+const ORGANISATIONS: usize = 40;
 const RUNS: u32 = 20;
+const SCORING_RUNS: u32 = 200;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -72,6 +76,7 @@ fn twenty_questions() -> Vec<Question> {
             required: true,
             reverse_scored: i % 5 == 4,
             options: Vec::new(),
+            self_prompt: Some(format!("We {i}")),
         })
         .collect();
     for (key, kind) in [
@@ -87,6 +92,7 @@ fn twenty_questions() -> Vec<Question> {
             required: false,
             reverse_scored: false,
             options: Vec::new(),
+            self_prompt: None,
         });
     }
     qs
@@ -149,6 +155,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
                 title: None,
                 template_id: Some(template.id),
                 min_responses: Some(3),
+                min_organisations: None,
                 deadline_days: Some(30),
             },
             owner.id,
@@ -156,20 +163,28 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         .await?;
     let mut ids = Vec::new();
     for i in 0..REFEREES {
+        let org = i % ORGANISATIONS;
+        // Every fourth organisation came through the provider's nomination link.
+        let by = if org % 4 == 0 {
+            &Actor::Provider
+        } else {
+            &actor
+        };
         let r = engine
             .add_reference(
                 case.id,
                 NewReference {
                     name: format!("Referee {i}"),
-                    email: format!("r{i}@client{i}.example"),
-                    company: format!("Client {i}"),
+                    email: format!("r{i}@client{org}.example"),
+                    company: format!("Client {org}"),
                     relationship: "client".into(),
                 },
-                &actor,
+                by,
             )
             .await?;
         ids.push(r.id);
     }
+    engine.request_self_assessment(case.id, &actor).await?;
     engine.launch_case(case.id, &actor).await?;
     engine.run_until_idle().await?;
     let questions = twenty_questions();
@@ -199,6 +214,18 @@ async fn bench(url: &str) -> Result<(), BoxError> {
             )
             .await?;
     }
+    let self_view = questions
+        .iter()
+        .filter(|q| q.is_self_assessed())
+        .map(|q| (q.key.clone(), "4".to_owned()))
+        .collect();
+    let meta = SubmissionMeta {
+        client_ip: Some("10.9.9.9".into()),
+        user_agent: None,
+    };
+    engine
+        .record_self_assessment(case.id, &self_view, meta)
+        .await?;
     eprintln!(
         "seeded {REFEREES} responses × {} questions in {:.1?}",
         questions.len(),
@@ -219,6 +246,9 @@ async fn bench(url: &str) -> Result<(), BoxError> {
     }
     let report = report.expect("ran");
     assert_eq!(report.responses as usize, REFEREES);
+    assert_eq!(report.organisations as usize, ORGANISATIONS);
+    assert!(report.self_assessment.is_some());
+    let scoring_times = time_scoring(&engine, &questions, &report);
 
     let med = |v: &mut Vec<Duration>| {
         v.sort();
@@ -238,6 +268,12 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         "  GET report.csv, median:            {:.1?}",
         med(&mut csv_times)
     );
+    let mut scoring_times = scoring_times;
+    println!(
+        "  score_case alone, median:          {:.1?}  ({SCORING_RUNS} runs, max {:.1?})",
+        med(&mut scoring_times),
+        scoring_times[scoring_times.len() - 1]
+    );
     println!(
         "  alignment {:?}, recommendation {:?}, {} flags",
         report.alignment_score,
@@ -245,4 +281,87 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         report.flags.len()
     );
     Ok(())
+}
+
+/// The pure scoring step on the same shape of data: 200 referees of 40 organisations,
+/// a quarter nominated, with a self-assessment and provider addresses to check.
+fn time_scoring(
+    engine: &Engine,
+    questions: &[Question],
+    report: &engine::report::Report,
+) -> Vec<Duration> {
+    use engine::domain::ReferenceSource;
+    use engine::profile::Dimension;
+    use engine::scoring::{RefereeInput, ScoringInput, SelfAssessmentInput, score_case};
+
+    let now = chrono::Utc::now();
+    let referees: Vec<RefereeInput> = (0..REFEREES)
+        .map(|i| {
+            let org = i % ORGANISATIONS;
+            RefereeInput {
+                reference_id: Uuid::from_u128(i as u128 + 1),
+                name: format!("Referee {i}"),
+                email: format!("r{i}@client{org}.example"),
+                company: format!("Client {org}"),
+                source: if org % 4 == 0 {
+                    ReferenceSource::Nominated
+                } else {
+                    ReferenceSource::Sourced
+                },
+                completed: true,
+                withdrawn: false,
+                answers: questions
+                    .iter()
+                    .enumerate()
+                    .map(|(j, q)| (q.key.clone(), (1 + (i * 7 + j * 3) % 5).to_string()))
+                    .collect(),
+                client_ip: Some(format!("10.0.{}.{}", i / 250, i % 250)),
+                first_viewed_at: Some(now - chrono::Duration::minutes(10)),
+                submitted_at: Some(now),
+            }
+        })
+        .collect();
+    let profile: Vec<Dimension> = report
+        .dimensions
+        .iter()
+        .map(|d| Dimension {
+            key: d.key.clone(),
+            label: d.label.clone(),
+            weight: d.weight,
+            min_score: d.min_score,
+        })
+        .collect();
+    let self_assessment = SelfAssessmentInput {
+        answers: questions
+            .iter()
+            .map(|q| (q.key.clone(), "4".to_owned()))
+            .collect(),
+        submitted_at: now,
+    };
+    let settings = engine.scoring_settings();
+    let provider_ips = vec!["10.9.9.9".to_owned()];
+    let domains = vec!["provider.bench.example".to_owned()];
+    let input = ScoringInput {
+        questions,
+        profile: &profile,
+        referees: &referees,
+        min_responses: 3,
+        min_organisations: 2,
+        provider_domains: &domains,
+        min_seconds_per_question: settings.min_seconds_per_question,
+        show_identity: false,
+        public_mail_domains: &settings.public_mail_domains,
+        source_gap_points: settings.source_gap_points,
+        blind_spot_points: settings.blind_spot_points,
+        self_assessment: Some(&self_assessment),
+        provider_ips: &provider_ips,
+    };
+    let mut times = Vec::new();
+    for _ in 0..SCORING_RUNS {
+        let t = Instant::now();
+        let scores = score_case(&input);
+        times.push(t.elapsed());
+        assert_eq!(scores.organisations as usize, ORGANISATIONS);
+    }
+    times
 }

@@ -7,10 +7,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Transactio
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::domain::{CaseStatus, ReferenceRequest, ReferenceStatus, State, VettingCase};
+use crate::domain::{
+    CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, SelfAssessmentState, State,
+    VettingCase,
+};
 use crate::entity::{provider, template_version};
 use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
+use crate::store::self_assessments;
 use crate::users::normalize_email;
 use crate::{Engine, EngineError, Page, PageRequest, profile, questionnaires};
 
@@ -20,6 +24,9 @@ pub struct NewCase {
     pub title: Option<String>,
     pub template_id: Option<Uuid>,
     pub min_responses: Option<i32>,
+    /// Distinct client organisations a recommendation needs: 1..=`min_responses`,
+    /// default `min(2, min_responses)`.
+    pub min_organisations: Option<i32>,
     pub deadline_days: Option<i32>,
 }
 
@@ -51,6 +58,15 @@ pub const MIN_RESPONSES: Limits = Limits {
     max: 20,
     default: 3,
 };
+
+/// The organisations quorum of a case with this response quorum.
+pub fn min_organisations_limits(min_responses: i32) -> Limits {
+    Limits {
+        min: 1,
+        max: min_responses,
+        default: min_responses.min(2),
+    }
+}
 
 /// Days from launch to the deadline.
 pub const DEADLINE_DAYS: Limits = Limits {
@@ -131,7 +147,7 @@ fn counts(refs: &[ReferenceRequest]) -> BTreeMap<String, u64> {
 }
 
 /// Assembles case read models with their provider names, template versions and references,
-/// in three queries whatever the number of cases.
+/// in four queries whatever the number of cases.
 async fn assemble(
     conn: &impl ConnectionTrait,
     cases: Vec<CaseRow>,
@@ -153,6 +169,7 @@ async fn assemble(
         .into_iter()
         .map(|v| (v.id, (v.template_id, v.version)))
         .collect();
+    let mut self_assessments = self_assessments::states_of_cases(conn, &ids).await?;
     let mut refs: BTreeMap<Uuid, Vec<ReferenceRequest>> = BTreeMap::new();
     for r in references::of_cases(conn, &ids).await? {
         refs.entry(r.case_id).or_default().push(r.into());
@@ -176,6 +193,10 @@ async fn assemble(
                 template_id,
                 template_version,
                 min_responses: c.min_responses,
+                min_organisations: c.min_organisations,
+                self_assessment: self_assessments
+                    .remove(&c.id)
+                    .unwrap_or(SelfAssessmentState::NotRequested),
                 deadline_days: c.deadline_days,
                 deadline_at: c.deadline_at,
                 status: c.status,
@@ -196,6 +217,8 @@ impl Engine {
     #[tracing::instrument(skip_all, err)]
     pub async fn create_case(&self, new: NewCase, owner: Uuid) -> Result<VettingCase, EngineError> {
         let min_responses = MIN_RESPONSES.check("min_responses", new.min_responses)?;
+        let min_organisations = min_organisations_limits(min_responses)
+            .check("min_organisations", new.min_organisations)?;
         let deadline_days = DEADLINE_DAYS.check("deadline_days", new.deadline_days)?;
         let title = new
             .title
@@ -238,6 +261,7 @@ impl Engine {
                 profile_snapshot: serde_json::to_value(&profile)
                     .map_err(|e| EngineError::Corrupt(e.to_string()))?,
                 min_responses,
+                min_organisations,
                 deadline_days,
                 deadline_at: None,
                 status: CaseStatus::Draft,
@@ -337,6 +361,10 @@ impl Engine {
                 company: new.company.trim().to_owned(),
                 relationship: new.relationship.trim().to_owned(),
                 nominated_by: actor.to_string(),
+                source: match actor {
+                    Actor::Provider => ReferenceSource::Nominated,
+                    _ => ReferenceSource::Sourced,
+                },
                 status: ReferenceStatus::Pending,
                 invitations_sent: 0,
                 reminders_sent: 0,

@@ -93,6 +93,39 @@ string_enum!(
 );
 
 string_enum!(
+    /// Who found a referee: the hiring company's staff (`sourced`) or the provider itself,
+    /// through its nomination link (`nominated`). The report compares the two.
+    ReferenceSource { Sourced => "sourced", Nominated => "nominated" }
+);
+
+string_enum!(
+    /// A request to the provider to rate itself (the self-assessment): made, its link
+    /// emailed, answered, or replaced by a newer request.
+    SelfAssessmentStatus {
+        Pending => "pending",
+        Sent => "sent",
+        Submitted => "submitted",
+        Superseded => "superseded",
+    }
+);
+
+string_enum!(
+    /// The self-assessment of a case as the case shows it.
+    SelfAssessmentState {
+        NotRequested => "not_requested",
+        Requested => "requested",
+        Submitted => "submitted",
+    }
+);
+
+impl SelfAssessmentStatus {
+    /// States in which the provider's link still takes answers.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Sent)
+    }
+}
+
+string_enum!(
     /// A referee's response row: saved as a draft from the first view, then submitted once.
     ResponseStatus { Draft => "draft", Submitted => "submitted" }
 );
@@ -151,6 +184,7 @@ pub enum State {
     Case(CaseStatus),
     Reference(ReferenceStatus),
     Nomination(NominationStatus),
+    SelfAssessment(SelfAssessmentStatus),
     Job(JobStatus),
 }
 
@@ -160,6 +194,7 @@ impl State {
             State::Case(_) => "case",
             State::Reference(_) => "reference",
             State::Nomination(_) => "nomination",
+            State::SelfAssessment(_) => "self_assessment",
             State::Job(_) => "job",
         }
     }
@@ -169,6 +204,7 @@ impl State {
             State::Case(s) => s.as_str(),
             State::Reference(s) => s.as_str(),
             State::Nomination(s) => s.as_str(),
+            State::SelfAssessment(s) => s.as_str(),
             State::Job(s) => s.as_str(),
         }
     }
@@ -184,6 +220,11 @@ impl CaseStatus {
     /// States in which references may still be added.
     pub fn accepts_references(self) -> bool {
         matches!(self, Self::Draft | Self::Nominating | Self::Collecting)
+    }
+
+    /// States in which the provider may be asked to rate itself, and may answer.
+    pub fn accepts_self_assessment(self) -> bool {
+        self.accepts_references()
     }
 }
 
@@ -222,6 +263,10 @@ pub struct ReferenceRequest {
     pub relationship: String,
     /// `user:<id>` or `provider`.
     pub nominated_by: String,
+    /// Found by staff (`sourced`) or named by the provider (`nominated`).
+    pub source: ReferenceSource,
+    /// The client organisation, as the referee gave it (the `company`).
+    pub organisation: String,
     pub status: ReferenceStatus,
     pub reminders_sent: i32,
     pub invited_at: Option<DateTime<Utc>>,
@@ -242,6 +287,10 @@ pub struct VettingCase {
     pub template_id: Uuid,
     pub template_version: i32,
     pub min_responses: i32,
+    /// Distinct client organisations a recommendation needs.
+    pub min_organisations: i32,
+    /// Whether the provider was asked to rate itself, and whether it has.
+    pub self_assessment: SelfAssessmentState,
     pub deadline_days: i32,
     /// Set at launch: `deadline_days` after it.
     pub deadline_at: Option<DateTime<Utc>>,

@@ -5,12 +5,12 @@
 //! Layers, bottom up:
 //! - `entity` (sea-orm models) and `domain` (typed states, read models);
 //! - `store`: the only code that reads and writes the rows of cases, references,
-//!   responses, tokens, the email log, nominations and jobs; no rules;
+//!   responses, tokens, the email log, nominations, self-assessments and jobs; no rules;
 //! - `outbox` (what a change queues) and `transitions` (checked status changes with their
 //!   audit events, shared by the use cases);
-//! - use cases: `cases`, `workflow`, `referee`, `nominations`, `report`, and `jobs`, which
-//!   runs the queued tasks; beside them the self-contained `users`, `sessions`,
-//!   `providers`, `profile` and `questionnaires`.
+//! - use cases: `cases`, `workflow`, `referee`, `nominations`, `self_assessment`, `report`,
+//!   and `jobs`, which runs the queued tasks; beside them the self-contained `users`,
+//!   `sessions`, `providers`, `profile` and `questionnaires`.
 //! - `scoring` and `machine` are pure functions the use cases call.
 
 pub mod audit;
@@ -37,6 +37,7 @@ pub mod questionnaires;
 pub mod referee;
 pub mod report;
 pub mod scoring;
+pub mod self_assessment;
 pub mod sessions;
 pub mod settings;
 pub mod store;
@@ -92,6 +93,10 @@ impl Engine {
     pub fn with_scoring(mut self, scoring: ScoringSettings) -> Self {
         self.scoring = scoring;
         self
+    }
+
+    pub fn scoring_settings(&self) -> &ScoringSettings {
+        &self.scoring
     }
 
     /// Sets the `[auth]` settings (sessions and lockout).

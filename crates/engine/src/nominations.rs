@@ -131,12 +131,14 @@ impl Engine {
     }
 
     /// Adds the nominated references (already validated by the caller) to the case, once:
-    /// a second submission of the same link is refused.
+    /// a second submission of the same link is refused. `client_ip` is kept: a referee
+    /// answering from the provider's own address is a fraud signal in the report.
     #[tracing::instrument(skip_all, err)]
     pub async fn submit_nominations(
         &self,
         token: &str,
         nominees: Vec<NewReference>,
+        client_ip: Option<String>,
     ) -> Result<Vec<ReferenceRequest>, EngineError> {
         let (row, _) = self.resolve_nomination_token(token).await?;
         if nominees.is_empty() || nominees.len() > row.requested_count as usize {
@@ -149,7 +151,7 @@ impl Engine {
         let txn = self.db.begin().await?;
         // The case first, as everywhere (store's locking order).
         let case = cases::lock(&txn, row.case_id).await?;
-        if !nomination_rows::claim_submission(&txn, row.id, now).await? {
+        if !nomination_rows::claim_submission(&txn, row.id, client_ip, now).await? {
             return Err(EngineError::InvalidState {
                 action: "submit",
                 current: State::Nomination(NominationStatus::Submitted),

@@ -33,6 +33,8 @@ pub enum Task {
     NotifyOwner { case_id: Uuid, notice: OwnerNotice },
     /// Email the provider's contact a link to nominate references.
     SendNomination { nomination_id: Uuid },
+    /// Email the provider's contact a link to rate itself.
+    SendSelfAssessment { self_assessment_id: Uuid },
     /// Thank a referee for their answers and say what happens next.
     SendConfirmation { reference_id: Uuid },
     /// Does nothing; for measuring the queue itself.
@@ -76,6 +78,10 @@ impl EmailKey {
         Self(format!("nomination:{nomination_id}"))
     }
 
+    pub fn self_assessment(self_assessment_id: Uuid) -> Self {
+        Self(format!("self_assessment:{self_assessment_id}"))
+    }
+
     pub fn confirmation(reference_id: Uuid) -> Self {
         Self(format!("confirmation:{reference_id}"))
     }
@@ -110,6 +116,7 @@ impl Task {
             Task::CaseDeadline { .. } => "case_deadline",
             Task::NotifyOwner { .. } => "notify_owner",
             Task::SendNomination { .. } => "send_nomination",
+            Task::SendSelfAssessment { .. } => "send_self_assessment",
             Task::SendConfirmation { .. } => "send_confirmation",
             Task::Noop => "noop",
         }
@@ -129,6 +136,9 @@ impl Task {
                 sequence,
             } => EmailKey::reminder(*reference_id, *generation, *sequence),
             Task::SendNomination { nomination_id } => EmailKey::nomination(*nomination_id),
+            Task::SendSelfAssessment { self_assessment_id } => {
+                EmailKey::self_assessment(*self_assessment_id)
+            }
             Task::SendConfirmation { reference_id } => EmailKey::confirmation(*reference_id),
             Task::NotifyOwner { case_id, notice } => match notice {
                 OwnerNotice::Bounce {

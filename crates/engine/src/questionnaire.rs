@@ -39,6 +39,46 @@ pub struct Question {
     /// The allowed answers of a `choice` question.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// The same statement in the provider's own voice ("We …"), for its self-assessment.
+    /// Only likert questions with a dimension have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_prompt: Option<String>,
+}
+
+impl Question {
+    /// Whether the provider rates itself on this question: a likert question with a
+    /// dimension (the ones the report scores).
+    pub fn is_self_assessed(&self) -> bool {
+        self.kind == QuestionKind::Likert && self.dimension.is_some()
+    }
+}
+
+/// The questions of a self-assessment, worded in the first person: each scored question
+/// with its own `self_prompt`, else the default questionnaire's for the same unchanged
+/// question (templates seeded before self prompts existed), else its referee wording.
+pub fn self_assessment_questions(questions: &[Question]) -> Vec<Question> {
+    let defaults = default_questions();
+    questions
+        .iter()
+        .filter(|q| q.is_self_assessed())
+        .map(|q| {
+            let prompt = q
+                .self_prompt
+                .clone()
+                .or_else(|| {
+                    defaults
+                        .iter()
+                        .find(|d| d.key == q.key && d.prompt == q.prompt)
+                        .and_then(|d| d.self_prompt.clone())
+                })
+                .unwrap_or_else(|| q.prompt.clone());
+            Question {
+                prompt,
+                self_prompt: None,
+                ..q.clone()
+            }
+        })
+        .collect()
 }
 
 fn is_key(s: &str) -> bool {
@@ -96,6 +136,20 @@ pub fn validate_questions(
                 format!("`{d}` is not a dimension of the values profile"),
             ));
         }
+        if let Some(p) = &q.self_prompt {
+            if !q.is_self_assessed() {
+                return Err(EngineError::validation(
+                    field("self_prompt"),
+                    "only likert questions with a dimension have a self-assessment wording",
+                ));
+            }
+            if p.trim().is_empty() || p.len() > 1000 {
+                return Err(EngineError::validation(
+                    field("self_prompt"),
+                    "must be 1-1000 characters",
+                ));
+            }
+        }
         if q.reverse_scored && q.kind != QuestionKind::Likert {
             return Err(EngineError::validation(
                 field("reverse_scored"),
@@ -123,10 +177,11 @@ pub fn validate_questions(
     Ok(())
 }
 
-fn likert(key: &str, dimension: &str, prompt: &str, reverse: bool) -> Question {
+fn likert(key: &str, dimension: &str, [prompt, self_prompt]: [&str; 2], reverse: bool) -> Question {
     Question {
         key: key.into(),
         prompt: prompt.into(),
+        self_prompt: Some(self_prompt.into()),
         kind: QuestionKind::Likert,
         dimension: Some(dimension.into()),
         required: true,
@@ -143,97 +198,145 @@ pub fn default_questions() -> Vec<Question> {
         likert(
             "values_shared",
             "values",
-            "They share our way of working: honesty, care for quality and respect for people.",
+            [
+                "They share our way of working: honesty, care for quality and respect for people.",
+                "We share our clients' way of working: honesty, care for quality and respect for people.",
+            ],
             false,
         ),
         likert(
             "values_tradeoffs",
             "values",
-            "When a shortcut would have helped them but hurt us, they did the right thing.",
+            [
+                "When a shortcut would have helped them but hurt us, they did the right thing.",
+                "When a shortcut would have helped us but hurt a client, we did the right thing.",
+            ],
             false,
         ),
         likert(
             "dedication_success",
             "dedication",
-            "They care about our success as much as their own.",
+            [
+                "They care about our success as much as their own.",
+                "We care about our clients' success as much as our own.",
+            ],
             false,
         ),
         likert(
             "dedication_extra_mile",
             "dedication",
-            "They went beyond the letter of the contract when it mattered to us.",
+            [
+                "They went beyond the letter of the contract when it mattered to us.",
+                "We go beyond the letter of the contract when it matters to a client.",
+            ],
             false,
         ),
         likert(
             "dedication_minimum",
             "dedication",
-            "They did the minimum the contract required and no more.",
+            [
+                "They did the minimum the contract required and no more.",
+                "We do the minimum the contract requires and no more.",
+            ],
             true,
         ),
         likert(
             "accountability_mistakes",
             "accountability",
-            "When something went wrong, they owned it and fixed it without being pushed.",
+            [
+                "When something went wrong, they owned it and fixed it without being pushed.",
+                "When something goes wrong, we own it and fix it without being pushed.",
+            ],
             false,
         ),
         likert(
             "accountability_delivery",
             "accountability",
-            "They delivered what they promised, when they promised it.",
+            [
+                "They delivered what they promised, when they promised it.",
+                "We deliver what we promise, when we promise it.",
+            ],
             false,
         ),
         likert(
             "communication_proactive",
             "communication",
-            "They told us about problems early, before we had to ask.",
+            [
+                "They told us about problems early, before we had to ask.",
+                "We tell clients about problems early, before they have to ask.",
+            ],
             false,
         ),
         likert(
             "communication_responsive",
             "communication",
-            "They answered questions promptly and clearly.",
+            [
+                "They answered questions promptly and clearly.",
+                "We answer questions promptly and clearly.",
+            ],
             false,
         ),
         likert(
             "partnership_initiative",
             "partnership",
-            "They brought advice and ideas, not only the tasks we gave them.",
+            [
+                "They brought advice and ideas, not only the tasks we gave them.",
+                "We bring advice and ideas, not only the tasks a client gives us.",
+            ],
             false,
         ),
         likert(
             "partnership_team",
             "partnership",
-            "They worked as one team with our in-house staff.",
+            [
+                "They worked as one team with our in-house staff.",
+                "We work as one team with our clients' in-house staff.",
+            ],
             false,
         ),
         likert(
             "confidentiality_trust",
             "confidentiality",
-            "We could trust them with sensitive information.",
+            [
+                "We could trust them with sensitive information.",
+                "Clients can trust us with sensitive information.",
+            ],
             false,
         ),
         likert(
             "scope_clarity",
             "scope",
-            "They were clear about what they do and do not do.",
+            [
+                "They were clear about what they do and do not do.",
+                "We are clear about what we do and do not do.",
+            ],
             false,
         ),
         likert(
             "scope_surprises",
             "scope",
-            "We were surprised by extra charges or work they expected us to do.",
+            [
+                "We were surprised by extra charges or work they expected us to do.",
+                "Our clients are surprised by extra charges or work we expect them to do.",
+            ],
             true,
         ),
         likert(
             "expertise_quality",
             "expertise",
-            "Their technical work was of high quality.",
+            [
+                "Their technical work was of high quality.",
+                "Our technical work is of high quality.",
+            ],
             false,
         ),
         likert(
             "expertise_current",
             "expertise",
-            "They kept up with their field and applied it to our situation.",
+            [
+                "They kept up with their field and applied it to our situation.",
+                "We keep up with our field and apply it to each client's situation.",
+            ],
             false,
         ),
     ];
@@ -245,6 +348,7 @@ pub fn default_questions() -> Vec<Question> {
         required: true,
         reverse_scored: false,
         options: Vec::new(),
+        self_prompt: None,
     });
     for (key, prompt) in [
         ("strengths", "What do they do especially well?"),
@@ -258,6 +362,7 @@ pub fn default_questions() -> Vec<Question> {
             required: false,
             reverse_scored: false,
             options: Vec::new(),
+            self_prompt: None,
         });
     }
     q
@@ -289,8 +394,8 @@ mod tests {
     fn duplicate_keys_and_unknown_dimensions_are_rejected_with_the_field_named() {
         let dims = vec!["values".to_string()];
         let mut qs = vec![
-            likert("a", "values", "x", false),
-            likert("a", "values", "y", false),
+            likert("a", "values", ["x", "We x"], false),
+            likert("a", "values", ["y", "We y"], false),
         ];
         let err = validate_questions(&qs, &dims).unwrap_err();
         assert!(

@@ -59,6 +59,14 @@ pub(crate) async fn checked_answers(
         .map_err(|fields| EngineError::InvalidAnswers { fields })
 }
 
+/// The problem of a submission sent without agreeing to how the answers are used.
+pub(crate) fn consent_problem() -> AnswerError {
+    AnswerError {
+        key: CONSENT.into(),
+        message: "Please agree to how your answers are used before sending.".into(),
+    }
+}
+
 fn not_found() -> EngineError {
     EngineError::NotFound { entity: "link" }
 }
@@ -168,7 +176,7 @@ impl Engine {
                     now,
                 )
                 .await?;
-                responses::ensure_draft(&txn, reference.id, now).await?;
+                responses::ensure_draft(&txn, reference.id, Some(now), now).await?;
                 opened
             } else {
                 fresh
@@ -209,10 +217,7 @@ impl Engine {
                 Err(e) => return Err(e),
             };
         if submit && !consent {
-            problems.push(AnswerError {
-                key: CONSENT.into(),
-                message: "Please agree to how your answers are used before sending.".into(),
-            });
+            problems.push(consent_problem());
         }
         Ok(problems)
     }
@@ -229,7 +234,10 @@ impl Engine {
         let answers = checked_answers(&self.db, case.template_version_id, raw, false).await?;
         let now = self.now();
         let txn = self.db.begin().await?;
-        let response_id = responses::ensure_draft(&txn, reference.id, now).await?;
+        // A draft saved without the form ever being loaded keeps no view time, so its
+        // submission is still flagged as unviewed.
+        let response_id =
+            responses::ensure_draft(&txn, reference.id, reference.opened_at, now).await?;
         // Only a draft may change: a concurrent submission wins.
         if !responses::touch_draft(&txn, response_id, now).await? {
             return Err(EngineError::InvalidState {

@@ -1,6 +1,8 @@
 //! The report of a case (what HR reads), its CSV export, and HR's decision. Loads the data
 //! and hands it to the pure functions in `scoring`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -11,16 +13,16 @@ use crate::audit::{self, Actor};
 use crate::domain::{CaseStatus, ReferenceStatus, VettingCase};
 use crate::entity::decision;
 use crate::machine::CaseEvent;
-use crate::organisations::domain_of;
+use crate::organisations::{domain_of, organisation_key};
 use crate::outbox::{OwnerNotice, Task};
 use crate::profile::Dimension;
 use crate::questionnaire::Question;
 use crate::scoring::{
     self, Comment, DimensionScore, Flag, Recommendation, RefereeInput, Rehire, ScoringInput,
-    counted_value,
+    SelfAssessmentInput, SelfAssessmentScores, Sources, counted_value,
 };
 use crate::store::cases::{self, CaseRow};
-use crate::store::{references, responses};
+use crate::store::{nominations, references, responses, self_assessments};
 use crate::transitions::set_case_status;
 use crate::{Engine, EngineError, questionnaires};
 
@@ -38,6 +40,14 @@ pub struct Report {
     pub invited: u32,
     pub min_responses: u32,
     pub quorum_met: bool,
+    /// Distinct client organisations among the completed responses.
+    pub organisations: u32,
+    pub min_organisations: u32,
+    /// Organisations with a completed response found by staff / nominated by the
+    /// provider (one with both kinds counts in both).
+    pub sources: Sources,
+    /// The provider's own view, when it has submitted one; never part of the scores.
+    pub self_assessment: Option<SelfAssessmentScores>,
     pub alignment_score: Option<f64>,
     pub recommendation: Recommendation,
     pub dimensions: Vec<DimensionScore>,
@@ -57,6 +67,9 @@ struct Loaded {
     profile: Vec<Dimension>,
     referees: Vec<RefereeInput>,
     invited: u32,
+    self_assessment: Option<SelfAssessmentInput>,
+    /// Where the provider submitted its self-assessment and nominations from.
+    provider_ips: Vec<String>,
 }
 
 pub use crate::domain::Outcome;
@@ -77,11 +90,17 @@ impl Engine {
     async fn load_for_scoring(&self, case_id: Uuid) -> Result<Loaded, EngineError> {
         let case = cases::get(&self.db, case_id).await?;
         // Independent reads, each on its own pooled connection.
-        let (provider, version, references) = tokio::try_join!(
+        let (provider, version, references, self_assessment, nomination_ips, self_ips) = tokio::try_join!(
             cases::provider_of(&self.db, &case),
             questionnaires::version_by_id(&self.db, case.template_version_id),
             references::of_case(&self.db, case_id),
+            self.submitted_self_assessment(case_id),
+            nominations::client_ips_of_case(&self.db, case_id),
+            self_assessments::client_ips_of_case(&self.db, case_id),
         )?;
+        let mut provider_ips: Vec<String> = nomination_ips.into_iter().chain(self_ips).collect();
+        provider_ips.sort();
+        provider_ips.dedup();
         let questions = version.questions;
         let profile: Vec<Dimension> = serde_json::from_value(case.profile_snapshot.clone())
             .map_err(|e| EngineError::Corrupt(format!("profile snapshot: {e}")))?;
@@ -108,6 +127,7 @@ impl Engine {
                 client_ip: resp.and_then(|x| x.client_ip.clone()),
                 first_viewed_at: resp.and_then(|x| x.first_viewed_at),
                 submitted_at: resp.and_then(|x| x.submitted_at),
+                source: r.source,
                 name: r.name,
                 email: r.email,
                 company: r.company,
@@ -120,6 +140,8 @@ impl Engine {
             profile,
             referees,
             invited,
+            self_assessment,
+            provider_ips,
         })
     }
 
@@ -140,9 +162,15 @@ impl Engine {
             profile: &l.profile,
             referees: &l.referees,
             min_responses: l.case.min_responses as u32,
+            min_organisations: l.case.min_organisations as u32,
             provider_domains: &domains,
             min_seconds_per_question: self.scoring.min_seconds_per_question,
             show_identity: self.report.show_referee_identity,
+            public_mail_domains: &self.scoring.public_mail_domains,
+            source_gap_points: self.scoring.source_gap_points,
+            blind_spot_points: self.scoring.blind_spot_points,
+            self_assessment: l.self_assessment.as_ref(),
+            provider_ips: &l.provider_ips,
         });
         let mut notes = Vec::new();
         let few = scores
@@ -154,9 +182,17 @@ impl Engine {
             && n < 5
         {
             notes.push(format!(
-                "Some dimensions rest on {n} referee{}: their 95% intervals are wide, so read those scores as indicative, not precise.",
+                "Some dimensions rest on {n} client organisation{}: their 95% intervals are wide, so read those scores as indicative, not precise.",
                 if n == 1 { "" } else { "s" }
             ));
+        }
+        notes.push(
+            "Each client organisation has one vote: several people from one client are averaged first, so a provider's friendliest client cannot outweigh the others.".into(),
+        );
+        if scores.self_assessment.is_some() {
+            notes.push(
+                "The provider's self-assessment is shown beside the scores and never counted in them.".into(),
+            );
         }
         if l.case.status == CaseStatus::Collecting {
             notes.push("Responses are still being collected: this report is partial.".into());
@@ -170,6 +206,10 @@ impl Engine {
             invited: l.invited,
             min_responses: l.case.min_responses as u32,
             quorum_met: scores.quorum_met,
+            organisations: scores.organisations,
+            min_organisations: l.case.min_organisations as u32,
+            sources: scores.sources,
+            self_assessment: scores.self_assessment,
             alignment_score: scores.alignment_score,
             recommendation: scores.recommendation,
             dimensions: scores.dimensions,
@@ -181,8 +221,9 @@ impl Engine {
         })
     }
 
-    /// One CSV row per completed referee × question. Referees are numbered, not named,
-    /// unless `report.show_referee_identity` is on.
+    /// One CSV row per completed referee × question. Referees and their organisations are
+    /// numbered, not named, unless `report.show_referee_identity` is on; the numbering
+    /// still shows who belongs to one organisation (which is how they are scored).
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_report_csv(&self, case_id: Uuid) -> Result<String, EngineError> {
         use crate::scoring::csv::row;
@@ -196,6 +237,8 @@ impl Engine {
             "kind",
             "answer",
             "counted_value",
+            "source",
+            "organisation",
         ]);
         let mut completed: Vec<&RefereeInput> = l
             .referees
@@ -203,11 +246,23 @@ impl Engine {
             .filter(|r| r.completed && !r.withdrawn)
             .collect();
         completed.sort_by_key(|r| r.submitted_at);
+        let mut organisation_numbers: HashMap<String, usize> = HashMap::new();
         for (i, r) in completed.iter().enumerate() {
-            let (who, company) = if show {
-                (format!("{} <{}>", r.name, r.email), r.company.clone())
+            let key = organisation_key(&r.email, &r.company, &self.scoring.public_mail_domains);
+            let next = organisation_numbers.len() + 1;
+            let number = *organisation_numbers.entry(key).or_insert(next);
+            let (who, company, organisation) = if show {
+                (
+                    format!("{} <{}>", r.name, r.email),
+                    r.company.clone(),
+                    r.company.clone(),
+                )
             } else {
-                (format!("Referee {}", i + 1), String::new())
+                (
+                    format!("Referee {}", i + 1),
+                    String::new(),
+                    format!("Organisation {number}"),
+                )
             };
             for q in &l.questions {
                 let raw = r.answers.get(&q.key).cloned().unwrap_or_default();
@@ -226,6 +281,8 @@ impl Engine {
                     kind.as_str(),
                     raw.as_str(),
                     counted.as_str(),
+                    r.source.as_str(),
+                    organisation.as_str(),
                 ]));
             }
         }

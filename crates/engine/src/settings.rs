@@ -11,12 +11,26 @@ use serde::Deserialize;
 pub struct ScoringSettings {
     /// A response faster than this many seconds per question is flagged `fraud_too_fast`.
     pub min_seconds_per_question: f64,
+    /// Mailbox providers anyone can sign up to: a referee there is grouped into a client
+    /// organisation by the company they name, not by their address.
+    pub public_mail_domains: Vec<String>,
+    /// `source_gap`: nominated references rate a dimension this many points (0–100) above
+    /// the references staff found.
+    pub source_gap_points: f64,
+    /// `blind_spot`: the provider rates itself this many points above its clients.
+    pub blind_spot_points: f64,
 }
 
 impl Default for ScoringSettings {
     fn default() -> Self {
         Self {
             min_seconds_per_question: 2.0,
+            public_mail_domains: crate::organisations::DEFAULT_PUBLIC_MAIL_DOMAINS
+                .iter()
+                .map(|d| (*d).to_owned())
+                .collect(),
+            source_gap_points: 20.0,
+            blind_spot_points: 25.0,
         }
     }
 }

@@ -50,7 +50,8 @@
 //!
 //! Links come from `server.public_url`: `{public_url}/r/{token}` (questionnaire),
 //! `{public_url}/r/{token}/decline` (decline, also in `List-Unsubscribe`),
-//! `{public_url}/n/{token}` (nomination) and `{public_url}/ui/cases/{case_id}` (staff).
+//! `{public_url}/n/{token}` (nomination), `{public_url}/s/{token}` (self-assessment) and
+//! `{public_url}/ui/cases/{case_id}` (staff).
 
 mod check;
 mod compose;
@@ -70,7 +71,7 @@ pub use compose::Composed;
 pub use error::{MailError, Stage};
 pub use message::{
     Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Recipient, Reminder,
-    SubmissionConfirmation,
+    SelfAssessmentRequest, SubmissionConfirmation,
 };
 pub use render::RenderedEmail;
 pub use settings::{MailSettings, SmtpSettings, Tls, TransportKind};

@@ -81,6 +81,31 @@ pub struct NominationRequest {
     pub deadline: String,
 }
 
+/// Asks the provider's contact to rate their own firm, in the first person, on the same
+/// dimensions as the client references, at `{public_url}/s/{token}`. The answers are shown
+/// to the hiring company's reviewers beside the references and never count in the score.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelfAssessmentRequest {
+    /// The provider's contact person.
+    pub to: Recipient,
+    /// The case owner.
+    pub reply_to: Recipient,
+    /// The provider being vetted.
+    pub provider_name: String,
+    /// Who is asking.
+    pub requested_by: String,
+    /// The hiring company, when it should be named.
+    pub company_name: Option<String>,
+    /// The self-assessment link token.
+    pub token: String,
+    /// The deadline, already formatted for people.
+    pub deadline: String,
+    /// Number of statements to rate.
+    pub questions_count: u32,
+    /// Estimated minutes to answer.
+    pub minutes: u32,
+}
+
 /// A notice to the case owner, with a link to the case `{public_url}/ui/cases/{case_id}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerNotification {
@@ -157,6 +182,8 @@ pub enum Email {
     Reminder(Reminder),
     /// See [`NominationRequest`].
     NominationRequest(NominationRequest),
+    /// See [`SelfAssessmentRequest`].
+    SelfAssessmentRequest(SelfAssessmentRequest),
     /// See [`OwnerNotification`].
     OwnerNotification(OwnerNotification),
     /// See [`SubmissionConfirmation`].
@@ -171,6 +198,7 @@ impl Email {
             Email::Invitation(_) => "invitation",
             Email::Reminder(_) => "reminder",
             Email::NominationRequest(_) => "nomination_request",
+            Email::SelfAssessmentRequest(_) => "self_assessment_request",
             Email::OwnerNotification(n) => match n.kind {
                 OwnerNotice::QuorumReached => "owner_quorum_reached",
                 OwnerNotice::ReadyForReview => "owner_ready_for_review",
@@ -188,6 +216,7 @@ impl Email {
             Email::Invitation(m) => &m.to,
             Email::Reminder(m) => &m.invitation.to,
             Email::NominationRequest(m) => &m.to,
+            Email::SelfAssessmentRequest(m) => &m.to,
             Email::OwnerNotification(m) => &m.to,
             Email::SubmissionConfirmation(m) => &m.to,
         }
@@ -200,6 +229,7 @@ impl Email {
             Email::Invitation(m) => Some(&m.reply_to),
             Email::Reminder(m) => Some(&m.invitation.reply_to),
             Email::NominationRequest(m) => Some(&m.reply_to),
+            Email::SelfAssessmentRequest(m) => Some(&m.reply_to),
             Email::OwnerNotification(_) => None,
             Email::SubmissionConfirmation(m) => Some(&m.reply_to),
         }
@@ -231,6 +261,12 @@ impl From<Reminder> for Email {
 impl From<NominationRequest> for Email {
     fn from(m: NominationRequest) -> Self {
         Email::NominationRequest(m)
+    }
+}
+
+impl From<SelfAssessmentRequest> for Email {
+    fn from(m: SelfAssessmentRequest) -> Self {
+        Email::SelfAssessmentRequest(m)
     }
 }
 

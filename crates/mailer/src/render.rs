@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::error::MailError;
 use crate::message::{
     Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Recipient, Reminder,
-    SubmissionConfirmation,
+    SelfAssessmentRequest, SubmissionConfirmation,
 };
 
 macro_rules! embedded {
@@ -40,6 +40,9 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "nomination_request.subject",
     "nomination_request.txt",
     "nomination_request.html",
+    "self_assessment_request.subject",
+    "self_assessment_request.txt",
+    "self_assessment_request.html",
     "owner_quorum_reached.subject",
     "owner_quorum_reached.txt",
     "owner_quorum_reached.html",
@@ -107,6 +110,10 @@ impl Links {
 
     pub(crate) fn nomination(&self, token: &str) -> Result<String, MailError> {
         Ok(format!("{}/n/{}", self.base, checked_token(token)?))
+    }
+
+    pub(crate) fn self_assessment(&self, token: &str) -> Result<String, MailError> {
+        Ok(format!("{}/s/{}", self.base, checked_token(token)?))
     }
 
     pub(crate) fn case(&self, case_id: Uuid) -> String {
@@ -301,6 +308,18 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
             count => m.count,
             link => safe(links.nomination(&m.token)?),
         },
+        Email::SelfAssessmentRequest(m) => context! {
+            to_name => &m.to.name,
+            reply_to_name => &m.reply_to.name,
+            reply_to_email => &m.reply_to.email,
+            provider_name => &m.provider_name,
+            requested_by => &m.requested_by,
+            company_name => m.company_name.as_deref(),
+            deadline => &m.deadline,
+            questions_count => m.questions_count,
+            minutes => m.minutes,
+            link => safe(links.self_assessment(&m.token)?),
+        },
         Email::OwnerNotification(m) => {
             let base = context! {
                 to_name => &m.to.name,
@@ -407,6 +426,17 @@ fn samples() -> Vec<Email> {
             count: 3,
             deadline: "1 January 2030".to_owned(),
         }),
+        Email::SelfAssessmentRequest(SelfAssessmentRequest {
+            to: Recipient::new("Pat Provider", "pat@provider.example"),
+            reply_to: owner.clone(),
+            provider_name: "Sample Provider".to_owned(),
+            requested_by: "Olive Owner".to_owned(),
+            company_name: None,
+            token: "sample-token".to_owned(),
+            deadline: "1 January 2030".to_owned(),
+            questions_count: 8,
+            minutes: 4,
+        }),
         Email::OwnerNotification(notification(OwnerNotice::QuorumReached)),
         Email::OwnerNotification(notification(OwnerNotice::ReadyForReview)),
         Email::OwnerNotification(notification(OwnerNotice::NominationsReceived { count: 3 })),
@@ -438,6 +468,7 @@ mod tests {
         "invitation",
         "reminder",
         "nomination_request",
+        "self_assessment_request",
         "owner_quorum_reached",
         "owner_ready_for_review",
         "owner_bounce",
@@ -483,15 +514,58 @@ mod tests {
             "https://vouch.example/n/xyz"
         );
         assert_eq!(
+            links.self_assessment("s3lf_T-k").unwrap(),
+            "https://vouch.example/s/s3lf_T-k"
+        );
+        assert_eq!(
             links.case(Uuid::nil()),
             "https://vouch.example/ui/cases/00000000-0000-0000-0000-000000000000"
         );
     }
 
     #[test]
+    fn a_self_assessment_request_has_its_link_and_minutes_in_both_bodies() {
+        let links = links();
+        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+        let email = Email::from(SelfAssessmentRequest {
+            to: Recipient::new("Pat Provider", "pat@provider.example"),
+            reply_to: Recipient::new("Olive Owner", "olive@example.com"),
+            provider_name: "Acme Books".to_owned(),
+            requested_by: "Olive Owner".to_owned(),
+            company_name: Some("Example Corp".to_owned()),
+            token: "s3lf-Token_1".to_owned(),
+            deadline: "5 December 2026".to_owned(),
+            questions_count: 9,
+            minutes: 5,
+        });
+
+        let rendered = templates.render(&email, &links).expect("renders");
+
+        let link = "https://vouch.example/s/s3lf-Token_1";
+        assert!(
+            rendered.text.contains(&format!("\n{link}\n")),
+            "{}",
+            rendered.text
+        );
+        assert!(
+            rendered.html.contains(&format!("href=\"{link}\"")),
+            "{}",
+            rendered.html
+        );
+        for body in [&rendered.text, &rendered.html] {
+            assert!(body.contains("about 5 minutes for 9 statements"), "{body}");
+            assert!(body.contains("5 December 2026"), "{body}");
+            assert!(body.contains("never counted in the score"), "{body}");
+        }
+        assert_eq!(rendered.subject, "A short self-assessment for Acme Books");
+    }
+
+    #[test]
     fn a_token_that_is_not_url_safe_is_refused() {
         for token in ["", "a b", "a/b", "a\"b", "é"] {
             assert!(links().questionnaire(token).is_err(), "{token:?}");
+            assert!(links().nomination(token).is_err(), "{token:?}");
+            assert!(links().self_assessment(token).is_err(), "{token:?}");
         }
     }
 

@@ -108,3 +108,53 @@ async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
     let (_, html) = hr.page(&report_url).await;
     assert!(!html.contains("Record decision") && html.contains(rationale));
 }
+
+on_both_databases!(the_report_page_compares_sources_and_shows_the_self_assessment);
+
+/// A nominated and a sourced referee who disagree, and a provider that rates itself
+/// highly: the page says so in words, and draws the provider's own view on the chart.
+async fn the_report_page_compares_sources_and_shows_the_self_assessment(app: TestApp) {
+    use crate::evidence::{answer, open_case, requested_link, self_view};
+
+    let case = open_case(&app, serde_json::json!({ "min_responses": 2 })).await;
+    case.nominate(&app, &[("n@pal.example", "Pal plc")], "203.0.113.50")
+        .await;
+    case.add(&app, "s@found.example", "Found Ltd").await;
+    let token = requested_link(&app, &case).await;
+    let res = app.post_form(&format!("/s/{token}"), &self_view(5)).await;
+    assert_eq!(res.status(), 303);
+    case.launch(&app).await;
+    answer(&app, "n@pal.example", 5, "198.51.100.1").await;
+    answer(&app, "s@found.example", 3, "198.51.100.2").await;
+
+    let ops = app.ui_as(Role::Ops).await;
+    let (status, html) = ops.page(&format!("/ui/cases/{}", case.id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Nominated by provider") && html.contains("Found by you"));
+    assert!(
+        html.contains("badge-submitted"),
+        "the self-assessment's state"
+    );
+
+    let (status, html) = ops.page(&format!("/ui/cases/{}/report", case.id)).await;
+    assert_eq!(status, 200);
+    let dims = app.engine.profile().await.unwrap().len();
+    assert_eq!(html.matches("<polygon class=\"self\"").count(), dims);
+    assert!(html.contains("id=\"sources-sourced\">1<"));
+    assert!(html.contains("id=\"sources-nominated\">1<"));
+    assert!(html.contains("References the provider chose, beside the ones you found"));
+    let comparison = html
+        .split("id=\"source-comparison\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</ul>").next())
+        .expect("the comparison list");
+    assert!(
+        comparison.contains("50.0 points higher") && comparison.contains("Shares our values"),
+        "{comparison}"
+    );
+    assert!(
+        html.contains("A blind spot"),
+        "self 100 against clients' 75"
+    );
+    assert!(html.contains("key-self"), "the legend names the diamond");
+}

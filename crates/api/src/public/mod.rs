@@ -1,11 +1,14 @@
 //! Public pages and endpoints, reached with a link token instead of a login: the referee
-//! questionnaire (`/r/{token}`), the provider's nomination form (`/n/{token}`), and the
-//! questionnaire as JSON (`/api/v1/public/forms/{token}`). All are rate-limited per client
-//! address and sent with strict security headers.
+//! questionnaire (`/r/{token}`), the provider's nomination form (`/n/{token}`) and
+//! self-assessment (`/s/{token}`), and the questionnaire as JSON
+//! (`/api/v1/public/forms/{token}`). All are rate-limited per client address and sent
+//! with strict security headers.
 
 mod forms_json;
 mod nominate;
+mod questionnaire;
 mod referee;
+mod self_assessment;
 
 pub(crate) use forms_json::{__path_get_form, __path_post_form};
 
@@ -13,7 +16,7 @@ use std::collections::BTreeMap;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use engine::domain::{NominationStatus, ReferenceStatus, State};
+use engine::domain::{NominationStatus, ReferenceStatus, SelfAssessmentStatus, State};
 use engine::workflow::SubmissionMeta;
 
 use crate::AppState;
@@ -37,6 +40,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(referee::declined),
     )
     .service(
+        web::scope("/s")
+            .wrap(from_fn(ratelimit::limit_public))
+            .wrap(from_fn(security::security_headers))
+            .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
+            .service(self_assessment::show_form)
+            .service(self_assessment::post_form)
+            .service(self_assessment::done),
+    )
+    .service(
         web::scope("/n")
             .wrap(from_fn(ratelimit::limit_public))
             .wrap(from_fn(security::security_headers))
@@ -50,6 +62,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(forms_json::get_form)
             .service(forms_json::post_form),
     );
+}
+
+/// `?saved=1` after a draft was saved.
+#[derive(serde::Deserialize)]
+pub(crate) struct ShowQuery {
+    saved: Option<String>,
+}
+
+impl ShowQuery {
+    pub fn saved(&self) -> bool {
+        self.saved.is_some()
+    }
 }
 
 /// Parses an `application/x-www-form-urlencoded` body; repeated names keep the last value.
@@ -96,6 +120,15 @@ pub(crate) fn link_problem_page(state: &AppState, err: impl Into<ApiError>) -> H
         } => (
             "You declined this request",
             &["Nothing more is needed from you. Thank you for letting us know."],
+        ),
+        ApiError::Conflict {
+            current_state: Some(State::SelfAssessment(SelfAssessmentStatus::Submitted)),
+            ..
+        } => (
+            "Your self-assessment was already sent",
+            &[
+                "Thank you: nothing more is needed. If you would like to change it, reply to the email you received and ask for a new link.",
+            ],
         ),
         ApiError::Conflict {
             current_state: Some(State::Nomination(NominationStatus::Submitted)),

@@ -3,13 +3,13 @@
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use engine::cases::{NewReference, ReferenceProblem};
 use engine::nominations::NominationForm;
 use engine::organisations::domain_of;
 use serde::Serialize;
 
-use super::{form_fields, link_problem_page, unreadable_form};
+use super::{form_fields, link_problem_page, submission_meta, unreadable_form};
 use crate::AppState;
 
 /// The form's fields: name, label, input type, and the engine's length limit.
@@ -210,6 +210,7 @@ fn check(
 
 #[post("/{token}")]
 pub async fn submit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
     body: web::Bytes,
@@ -231,7 +232,12 @@ pub async fn submit(
         };
         return render(&state, status, &token, &form, &entered);
     }
-    match state.engine.submit_nominations(&token, nominees).await {
+    let client_ip = submission_meta(&req, &state).client_ip;
+    match state
+        .engine
+        .submit_nominations(&token, nominees, client_ip)
+        .await
+    {
         Ok(added) => {
             let line = format!(
                 "{} reference{} will receive a short questionnaire from {}. Thank you.",

@@ -24,6 +24,9 @@ pub struct CreateCase {
     pub template_id: Option<Uuid>,
     /// Quorum: completed responses needed for a recommendation (1–20, default 3).
     pub min_responses: Option<i32>,
+    /// Distinct client organisations needed for a recommendation
+    /// (1–`min_responses`, default the smaller of 2 and `min_responses`).
+    pub min_organisations: Option<i32>,
     /// Days from launch to the deadline (1–90, default 14).
     pub deadline_days: Option<i32>,
 }
@@ -58,6 +61,7 @@ pub async fn create_case(
                 title: b.title,
                 template_id: b.template_id,
                 min_responses: b.min_responses,
+                min_organisations: b.min_organisations,
                 deadline_days: b.deadline_days,
             },
             user.id,

@@ -176,3 +176,29 @@ pub async fn nominate(
         .await?;
     Ok(HttpResponse::Accepted().json(case))
 }
+
+/// Ask the provider's contact to rate its own firm on the questionnaire's scored
+/// statements. Allowed while the case is `draft`, `nominating` or `collecting`; asking
+/// again sends a new link and the old one stops working.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 202, body = VettingCase, description = "the email is queued; `self_assessment` is `requested`"),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the case is in review, decided or cancelled")
+    ),
+    security(("bearer" = [])),
+    tag = "cases"
+)]
+#[post("/cases/{id}/self-assessment")]
+pub async fn request_self_assessment(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let case = state
+        .engine
+        .request_self_assessment(*id, &Actor::User(user.id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(case))
+}

@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(add_reference)
             .service(launch_case)
             .service(nominate)
+            .service(request_self_assessment)
             .service(cancel_case)
             .service(close_case)
             .service(case_events)

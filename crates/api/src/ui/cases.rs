@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use engine::audit::Actor;
-use engine::cases::{DEADLINE_DAYS, MIN_RESPONSES, NewCase};
+use engine::cases::{DEADLINE_DAYS, MIN_RESPONSES, NewCase, min_organisations_limits};
 use engine::domain::EmailStatus;
 use engine::domain::{CaseStatus, ReferenceStatus, VettingCase};
 use engine::nominations::NOMINATIONS;
@@ -103,6 +103,7 @@ pub struct CaseForm {
     title: String,
     template_id: String,
     min_responses: String,
+    min_organisations: String,
     deadline_days: String,
 }
 
@@ -151,6 +152,7 @@ pub async fn new_case(
     let form = json!({
         "provider_id": query.provider_id,
         "min_responses": MIN_RESPONSES.default,
+        "min_organisations": min_organisations_limits(MIN_RESPONSES.default).default,
         "deadline_days": DEADLINE_DAYS.default,
     });
     case_form(&state, &session, StatusCode::OK, form, &[]).await
@@ -177,6 +179,13 @@ pub async fn create(
         MIN_RESPONSES,
         &mut errors,
     );
+    // Its range depends on the quorum just entered (default when that was left empty).
+    let min_organisations = number_field(
+        "min_organisations",
+        &form.min_organisations,
+        min_organisations_limits(min_responses.unwrap_or(MIN_RESPONSES.default)),
+        &mut errors,
+    );
     let deadline_days = number_field(
         "deadline_days",
         &form.deadline_days,
@@ -186,7 +195,8 @@ pub async fn create(
     let title = optional(&form.title);
     let kept = json!({
         "provider_id": form.provider_id, "title": form.title, "template_id": form.template_id,
-        "min_responses": form.min_responses, "deadline_days": form.deadline_days,
+        "min_responses": form.min_responses, "min_organisations": form.min_organisations,
+        "deadline_days": form.deadline_days,
     });
     let (Some(provider_id), true) = (provider_id, errors.is_empty()) else {
         return case_form(&state, &session, crate::error::INVALID_INPUT, kept, &errors).await;
@@ -199,6 +209,7 @@ pub async fn create(
                 title,
                 template_id: form.template_id.trim().parse().ok(),
                 min_responses,
+                min_organisations,
                 deadline_days,
             },
             user.id,
@@ -301,7 +312,7 @@ async fn case_page(
                 "email": r.email,
                 "company": r.company,
                 "relationship": r.relationship,
-                "by_provider": r.nominated_by == "provider",
+                "source": r.source,
                 "status": r.status,
                 "status_label": format::reference_label(r.status),
                 "last_email": email,
@@ -333,7 +344,11 @@ async fn case_page(
                 "progress": format::progress(&case, now),
                 "owner": names.get(&case.owner_id).cloned().unwrap_or_default(),
                 "min_responses": case.min_responses,
+                "min_organisations": case.min_organisations,
                 "deadline_days": case.deadline_days,
+                "self_assessment": case.self_assessment,
+                "self_assessment_label": format::self_assessment_label(case.self_assessment),
+                "can_request_self_assessment": case.status.accepts_self_assessment(),
                 "template_version": case.template_version,
                 "created": format::datetime(case.created_at),
                 "launched": case.launched_at.map(format::datetime),
@@ -485,6 +500,27 @@ pub async fn nominate(
         result,
         |_| "The provider's contact is being emailed a link to nominate references. You will be told when they do.".to_owned(),
         &back,
+    )
+    .await
+}
+
+#[post("/cases/{id}/self-assessment")]
+pub async fn request_self_assessment(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state
+        .engine
+        .request_self_assessment(*id, &Actor::User(user.id))
+        .await;
+    after_action(
+        &state,
+        &session,
+        result,
+        |_| "The provider's contact is being emailed a link to rate their own firm. Their answers will appear in the report beside the referees'.".to_owned(),
+        &format!("/ui/cases/{id}"),
     )
     .await
 }

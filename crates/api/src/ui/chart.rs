@@ -1,6 +1,7 @@
 //! The report's chart, laid out on the server: one row per dimension on a 0–100 axis,
 //! with the profile minimum as a tick, the 95% interval as a line, each referee's score as
-//! a small dot and the dimension's score as a large one. The template draws it as inline
+//! a small dot, the dimension's score as a large one, and the provider's self-assessment
+//! as a diamond. The template draws it as inline
 //! SVG, so it needs no JavaScript and prints as crisply as the text around it. Each
 //! dimension's name (and score) is written above its row, across the plot's width: SVG
 //! text does not wrap, and the SVG clips whatever is drawn past its edge.
@@ -50,6 +51,8 @@ pub struct Row {
     pub score: Option<Mark>,
     pub interval: Option<(f64, f64, f64, f64)>,
     pub referees: Vec<Point>,
+    /// The provider's own rating, when it sent a self-assessment.
+    pub self_mark: Option<Mark>,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,6 +119,7 @@ pub fn layout(dimensions: &[DimensionScore]) -> Chart {
                 score: d.score.map(|v| Mark { x: x(v), value: v }),
                 interval: d.ci95.map(|[lo, hi]| (x(lo), x(hi), lo, hi)),
                 referees,
+                self_mark: d.self_score.map(|v| Mark { x: x(v), value: v }),
             }
         })
         .collect();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use engine::audit::AuditEvent;
-use engine::domain::{CaseStatus, ReferenceStatus, VettingCase};
+use engine::domain::{CaseStatus, ReferenceStatus, SelfAssessmentState, VettingCase};
 use engine::scoring::{FlagKind, Recommendation};
 use uuid::Uuid;
 
@@ -31,6 +31,14 @@ pub fn case_label(status: CaseStatus) -> &'static str {
         CaseStatus::Review => "In review",
         CaseStatus::Decided => "Decided",
         CaseStatus::Cancelled => "Cancelled",
+    }
+}
+
+pub fn self_assessment_label(state: SelfAssessmentState) -> &'static str {
+    match state {
+        SelfAssessmentState::NotRequested => "Not requested",
+        SelfAssessmentState::Requested => "Requested",
+        SelfAssessmentState::Submitted => "Submitted",
     }
 }
 
@@ -218,22 +226,57 @@ pub fn flag(kind: FlagKind) -> (&'static str, &'static str) {
             "Too few answers",
             "Fewer referees answered than the case needs; the scores are not a reliable basis yet.",
         ),
+        FlagKind::InsufficientOrganisations => (
+            "Too few client organisations",
+            "The answers come from fewer client organisations than the case needs; several people from one client count as one vote.",
+        ),
         FlagKind::DuplicateReferee => (
             "Same referee twice",
-            "Two references share an email address or a company, so one client may be counted twice.",
+            "Two references share an email address, so one person may be counted twice.",
+        ),
+        FlagKind::NominatedOnly => (
+            "Only references the provider chose",
+            "Every answer so far comes from a reference the provider nominated. Add references you found yourself before relying on the scores.",
+        ),
+        FlagKind::SourceGap => (
+            "Chosen references rate them higher",
+            "References the provider nominated rate a dimension well above the references you found: the provider may have picked its happiest clients.",
+        ),
+        FlagKind::BlindSpot => (
+            "A blind spot",
+            "The provider rates itself well above what its clients say on a dimension: a partner that does not see a problem is slow to fix it.",
+        ),
+        FlagKind::FraudProviderIp => (
+            "Answer from the provider's address",
+            "A referee answered from the network address the provider used for its own self-assessment or nominations: the provider may have filled it in.",
+        ),
+        FlagKind::FraudUnviewed => (
+            "Answered without opening the form",
+            "Answers arrived for a questionnaire whose page was never loaded: they were posted by a script, not by a person reading the questions.",
         ),
         FlagKind::FraudSameDomain => (
             "Referee from the provider's own domain",
             "A referee's email is on the provider's own domain: they may not be an independent client.",
         ),
         FlagKind::FraudDuplicateIp => (
-            "Answers from one address",
-            "Several answers came from the same network address; they may have been filled in by one person.",
+            "Different clients, one address",
+            "Answers from different client organisations came from the same network address; they may have been filled in by one person.",
         ),
         FlagKind::FraudTooFast => (
             "Answered implausibly fast",
             "A questionnaire was completed faster than anyone can read the questions.",
         ),
+    }
+}
+
+/// A difference of scores with its sign: `+24.0`, `−3.5`, `0.0`.
+pub fn signed(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{v:.1}")
+    } else if v < 0.0 {
+        format!("\u{2212}{:.1}", -v)
+    } else {
+        "0.0".into()
     }
 }
 
@@ -258,7 +301,7 @@ pub fn recommendation(r: Recommendation) -> (&'static str, &'static str, &'stati
         Recommendation::InsufficientData => (
             "Not enough answers",
             "warn",
-            "Fewer referees answered than the case needs, so there is no recommendation yet.",
+            "Fewer referees, or fewer client organisations, answered than the case needs, so there is no recommendation yet.",
         ),
     }
 }

@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(cases::show)
             .service(cases::add_reference)
             .service(cases::nominate)
+            .service(cases::request_self_assessment)
             .service(cases::launch)
             .service(cases::cancel)
             .service(cases::close)

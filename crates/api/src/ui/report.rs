@@ -122,11 +122,23 @@ async fn report_page(
                 "score": d.score,
                 "ci95": d.ci95,
                 "n": d.n,
+                "referees": d.referees,
+                "person_score": d.person_score,
+                "sourced_score": d.sourced_score,
+                "nominated_score": d.nominated_score,
+                "self_score": d.self_score,
+                "self_gap": d.self_gap.map(format::signed),
                 "agreement": d.agreement.map(|a| format!("{a:.2}")),
                 "agreement_words": agreement_words(d.agreement),
                 "below_min": d.below_min,
             })
         })
+        .collect();
+    // Where both groups rated a dimension, how the provider's picks compare with yours.
+    let source_comparison: Vec<String> = report
+        .dimensions
+        .iter()
+        .filter_map(engine::scoring::source_gap_sentence)
         .collect();
     let flags: Vec<Value> = report
         .flags
@@ -166,6 +178,8 @@ async fn report_page(
             "recommendation": { "label": rec_label, "tone": rec_tone, "text": rec_text },
             "dimensions": dimensions,
             "chart": chart::layout(&report.dimensions),
+            "source_comparison": source_comparison,
+            "self_submitted": report.self_assessment.as_ref().map(|s| format::datetime(s.submitted_at)),
             "flags": flags,
             "comments": comments,
             "decision": decision.map(|d| json!({

@@ -14,6 +14,7 @@ pub mod provider;
 pub mod reference_request;
 pub mod reference_token;
 pub mod response;
+pub mod self_assessment;
 pub mod session;
 pub mod template;
 pub mod template_version;

@@ -15,6 +15,7 @@ pub struct Model {
     pub status: NominationStatus,
     pub created_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
+    pub client_ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

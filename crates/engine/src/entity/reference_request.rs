@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::ReferenceStatus;
+use crate::domain::{ReferenceSource, ReferenceStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "reference_requests")]
@@ -15,6 +15,7 @@ pub struct Model {
     pub company: String,
     pub relationship: String,
     pub nominated_by: String,
+    pub source: ReferenceSource,
     pub status: ReferenceStatus,
     pub invitations_sent: i32,
     pub reminders_sent: i32,

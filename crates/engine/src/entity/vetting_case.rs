@@ -15,6 +15,7 @@ pub struct Model {
     pub template_version_id: Uuid,
     pub profile_snapshot: Json,
     pub min_responses: i32,
+    pub min_organisations: i32,
     pub deadline_days: i32,
     pub deadline_at: Option<DateTimeUtc>,
     pub status: CaseStatus,

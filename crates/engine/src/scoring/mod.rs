@@ -1,6 +1,13 @@
 //! Scoring: pure functions from answers to the report HR reads. No I/O here; `report.rs`
 //! in the engine loads the data and calls `score_case`. The rules are DESIGN.md's
-//! "Scoring" section, which both this code and its tests follow to the letter.
+//! "Scoring" section and API.md's "Evidence: organisations, provenance, self-assessment",
+//! which both this code and its tests follow to the letter.
+//!
+//! One vote per client organisation: each referee's answers give a mean per dimension
+//! m(r, d); the referees of one organisation (see [`crate::organisations::organisation_key`])
+//! are averaged into M(o, d); the published score, its spread, interval and agreement are
+//! computed over the organisations, so a provider's friendliest client cannot outvote the
+//! others by sending five people.
 
 pub mod csv;
 mod stats;
@@ -13,6 +20,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::domain::ReferenceSource;
+use crate::organisations::organisation_key;
 use crate::profile::Dimension;
 use crate::questionnaire::{Question, QuestionKind};
 
@@ -28,6 +37,8 @@ pub struct RefereeInput {
     pub name: String,
     pub email: String,
     pub company: String,
+    /// Who found the referee: staff (`sourced`) or the provider's nomination form.
+    pub source: ReferenceSource,
     /// Completed responses only carry answers.
     pub completed: bool,
     /// Withdrawn references are not part of the case any more.
@@ -38,6 +49,13 @@ pub struct RefereeInput {
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
+/// The provider's submitted self-assessment: answers keyed by question key, as a referee's.
+#[derive(Clone, Debug)]
+pub struct SelfAssessmentInput {
+    pub answers: BTreeMap<String, String>,
+    pub submitted_at: DateTime<Utc>,
+}
+
 /// Everything needed to score a case.
 #[derive(Clone, Debug)]
 pub struct ScoringInput<'a> {
@@ -45,53 +63,117 @@ pub struct ScoringInput<'a> {
     pub profile: &'a [Dimension],
     pub referees: &'a [RefereeInput],
     pub min_responses: u32,
+    /// Completed organisations needed (the case's `min_organisations`).
+    pub min_organisations: u32,
+    /// `scoring.public_mail_domains`: addresses there are keyed by company.
+    pub public_mail_domains: &'a [String],
     /// Domains of the provider's website and contact email.
     pub provider_domains: &'a [String],
+    /// Client IPs of the provider's self-assessment and nomination submissions.
+    pub provider_ips: &'a [String],
     pub min_seconds_per_question: f64,
+    /// `scoring.source_gap_points`: nominated − sourced score that raises `source_gap`.
+    pub source_gap_points: f64,
+    /// `scoring.blind_spot_points`: self − clients score that raises `blind_spot`.
+    pub blind_spot_points: f64,
+    /// The provider's submitted self-assessment, if any. Never counted in the scores.
+    pub self_assessment: Option<&'a SelfAssessmentInput>,
     pub show_identity: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One dimension of the values profile, scored. Scores are 0–100, rounded to one decimal.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DimensionScore {
+    /// The dimension's stable key, e.g. `values`.
     pub key: String,
+    /// The dimension's name as the profile shows it.
     pub label: String,
+    /// Relative weight of the dimension in the alignment score.
     pub weight: f64,
+    /// Scores below this minimum (0–100) are flagged `below_min`.
     pub min_score: f64,
-    /// 0–100; null without data.
+    /// 0–100: the mean over client organisations (each organisation's referees averaged
+    /// first, one vote per organisation); null without data.
     pub score: Option<f64>,
-    /// Referees with at least one counted answer on this dimension.
+    /// Client organisations with at least one counted answer on this dimension.
     pub n: u32,
-    /// Sample standard deviation of the referees' means, on the 1–5 scale.
+    /// Sample standard deviation of the organisations' means, on the 1–5 scale (0 for one
+    /// organisation); null without data.
     pub stddev: Option<f64>,
-    /// 95% confidence interval of the score (Student t), clipped to 0–100.
+    /// 95% confidence interval of the score over organisations (Student t), clipped to
+    /// 0–100; [0, 100] for a single organisation; null without data.
     pub ci95: Option<[f64; 2]>,
-    /// Within-group agreement r_wg (0–1); null below two referees.
+    /// Within-group agreement r_wg (0–1) between organisations; null below two.
     pub agreement: Option<f64>,
+    /// Whether the score is below `min_score`.
     pub below_min: bool,
+    /// People with at least one counted answer on this dimension.
+    pub referees: u32,
+    /// The score of the plain mean over people (every referee one vote); null without data.
+    pub person_score: Option<f64>,
+    /// The score from the references staff found only (organisation-level); null when
+    /// none of them has data on this dimension.
+    pub sourced_score: Option<f64>,
+    /// The score from the references the provider nominated only (organisation-level);
+    /// null when none of them has data on this dimension.
+    pub nominated_score: Option<f64>,
+    /// The provider's own rating of itself in its self-assessment (0–100); null without a
+    /// submitted self-assessment or without answers on this dimension. Never counted.
+    pub self_score: Option<f64>,
+    /// `self_score − score`, from the published (rounded) figures; null when either is
+    /// null. Positive: the provider rates itself higher than its clients do.
+    pub self_gap: Option<f64>,
     /// Each referee's mean on this dimension as a 0–100 score (for charts), sorted.
     pub referee_scores: Vec<f64>,
+    /// Each client organisation's mean on this dimension as a 0–100 score, sorted.
+    pub organisation_scores: Vec<f64>,
 }
 
+/// What a flag is about. Flags never decide: they tell the reader where to look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FlagKind {
+    /// A dimension scored below its minimum.
     BelowMin,
+    /// A referee answered 2 or less on a values or dedication question.
     LowRating,
+    /// Client organisations disagree on a dimension (agreement below 0.5).
     LowAgreement,
+    /// Fewer completed responses than the case needs.
     InsufficientResponses,
+    /// Fewer client organisations have answered than the case needs.
+    InsufficientOrganisations,
+    /// Every completed response comes from a reference the provider nominated.
+    NominatedOnly,
+    /// Nominated references rate a dimension much higher than sourced ones.
+    SourceGap,
+    /// The provider rates itself much higher on a dimension than its clients do.
+    BlindSpot,
+    /// The same email address appears twice in the case.
     DuplicateReferee,
+    /// A referee's email is at the provider's own domain.
     FraudSameDomain,
+    /// Responses from different client organisations came from one network address.
     FraudDuplicateIp,
+    /// A response came from the network address the provider used.
+    FraudProviderIp,
+    /// A response was submitted without its form ever being loaded.
+    FraudUnviewed,
+    /// A response was submitted faster than its questions can be read.
     FraudTooFast,
 }
 
+/// Something in the evidence the reader should look at.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flag {
+    /// What the flag is about.
     pub kind: FlagKind,
+    /// The reason, in plain English.
     pub detail: String,
+    /// The reference concerned, when there is one and naming it is allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<Uuid>,
 }
@@ -124,17 +206,58 @@ pub struct Rehire {
     pub unsure: u32,
 }
 
+/// Client organisations by how their references were found. An organisation with both
+/// kinds of completed reference counts in both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Sources {
+    /// Organisations with at least one completed response from a reference staff found.
+    pub sourced: u32,
+    /// Organisations with at least one completed response from a reference the provider
+    /// nominated.
+    pub nominated: u32,
+}
+
+/// The provider's own rating of one dimension.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SelfDimension {
+    /// The dimension's key.
+    pub key: String,
+    /// 0–100, from the provider's answers on this dimension; null without answers.
+    pub score: Option<f64>,
+}
+
+/// The provider's self-assessment as scored. It never counts in the scores.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SelfAssessmentScores {
+    /// When the provider submitted it.
+    pub submitted_at: DateTime<Utc>,
+    /// One entry per dimension of the values profile, in profile order.
+    pub dimensions: Vec<SelfDimension>,
+}
+
 /// The computed part of a report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scores {
+    /// Completed responses (withdrawn references excluded).
     pub responses: u32,
+    /// Whether `responses` ≥ the case's `min_responses`.
     pub quorum_met: bool,
+    /// Distinct client organisations among the completed responses.
+    pub organisations: u32,
+    /// Those organisations by how their references were found.
+    pub sources: Sources,
+    /// Weighted mean of the dimension scores (0–100); null without data.
     pub alignment_score: Option<f64>,
     pub recommendation: Recommendation,
     pub dimensions: Vec<DimensionScore>,
     pub flags: Vec<Flag>,
     pub comments: Vec<Comment>,
     pub rehire: Rehire,
+    /// The provider's self-assessment; null when none was submitted.
+    pub self_assessment: Option<SelfAssessmentScores>,
 }
 
 /// Rounds to `places` decimals.
@@ -146,6 +269,21 @@ pub fn round(x: f64, places: i32) -> f64 {
 /// A 1–5 mean as a 0–100 score.
 pub fn to_score(mean: f64) -> f64 {
     (mean - 1.0) / 4.0 * 100.0
+}
+
+/// A 1–5 mean as a published score: 0–100, one decimal.
+fn published(mean: f64) -> f64 {
+    round(to_score(mean), 1)
+}
+
+/// The difference of two published scores, as published.
+///
+/// Gaps are computed from the ROUNDED scores the reader sees, then rounded again (to
+/// remove binary noise such as 87.5 − 62.4 = 25.099999…): `round(round(a) − round(b))`.
+/// So "self 80.0, clients 55.0, gap 25.0" always adds up on the page, and a flag raised at
+/// a threshold of 25 agrees with the figures shown, even when the exact gap was 24.96.
+fn gap(a: f64, b: f64) -> f64 {
+    round(round(a, 1) - round(b, 1), 1)
 }
 
 /// The counted value of a likert answer: 1–5, reversed (6 − v) when the question is
@@ -163,36 +301,104 @@ pub fn counted_value(q: &Question, raw: &str) -> Option<f64> {
     Some(if q.reverse_scored { 6.0 - v } else { v })
 }
 
-/// Statistics of one dimension from the referees' means m(r, d).
-pub fn dimension_stats(dim: &Dimension, referee_means: &[f64]) -> DimensionScore {
-    // Sorted first: floating-point sums depend on order, and the report must not depend on
-    // the order in which referees answered.
-    let mut sorted = referee_means.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let referee_means = sorted.as_slice();
-    let n = referee_means.len();
-    let mut referee_scores: Vec<f64> = referee_means
-        .iter()
-        .map(|m| round(to_score(*m), 1))
-        .collect();
-    referee_scores.sort_by(|a, b| a.total_cmp(b));
-    let Some(m) = mean(referee_means) else {
-        return DimensionScore {
-            key: dim.key.clone(),
-            label: dim.label.clone(),
-            weight: dim.weight,
-            min_score: dim.min_score,
-            score: None,
-            n: 0,
-            stddev: None,
-            ci95: None,
-            agreement: None,
-            below_min: false,
-            referee_scores,
-        };
+/// "References the provider chose rate them 24.0 points higher on Dedication than the ones
+/// you found." — the `source_gap` sentence for a dimension, whenever both `sourced_score`
+/// and `nominated_score` exist (also below the flag's threshold); `None` otherwise.
+pub fn source_gap_sentence(d: &DimensionScore) -> Option<String> {
+    let g = gap(d.nominated_score?, d.sourced_score?);
+    Some(if g == 0.0 {
+        format!(
+            "References the provider chose rate them the same on {} as the ones you found.",
+            d.label
+        )
+    } else {
+        format!(
+            "References the provider chose rate them {:.1} points {} on {} than the ones you found.",
+            g.abs(),
+            if g > 0.0 { "higher" } else { "lower" },
+            d.label
+        )
+    })
+}
+
+/// "The provider rates itself 30.0 points higher on Values than its clients do." — the
+/// `blind_spot` sentence for a dimension, whenever `self_gap` exists (also below the
+/// flag's threshold, or negative); `None` otherwise.
+pub fn self_gap_sentence(d: &DimensionScore) -> Option<String> {
+    let g = d.self_gap?;
+    Some(if g == 0.0 {
+        format!(
+            "The provider rates itself the same on {} as its clients do.",
+            d.label
+        )
+    } else {
+        format!(
+            "The provider rates itself {:.1} points {} on {} than its clients do.",
+            g.abs(),
+            if g > 0.0 { "higher" } else { "lower" },
+            d.label
+        )
+    })
+}
+
+/// Mean, sample standard deviation and count of a set of 1–5 means.
+struct Spread {
+    n: usize,
+    mean: f64,
+    sd: f64,
+}
+
+/// `None` for no values. `sorted` must be sorted: floating-point sums depend on order, and
+/// the report must not depend on the order in which referees answered.
+fn spread(sorted: &[f64]) -> Option<Spread> {
+    Some(Spread {
+        n: sorted.len(),
+        mean: mean(sorted)?,
+        sd: sample_sd(sorted),
+    })
+}
+
+/// One entry per referee with a mean on a dimension.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// Index of the organisation (an arbitrary but consistent numbering).
+    org: usize,
+    source: ReferenceSource,
+    /// m(r, d).
+    m: f64,
+}
+
+/// M(o, d) for every organisation with a referee matching `keep`, sorted. `entries` must be
+/// sorted by organisation, then m, so each organisation's values are summed in one order.
+fn organisation_means(entries: &[Entry], keep: impl Fn(ReferenceSource) -> bool) -> Vec<f64> {
+    let mut out = Vec::new();
+    for group in entries.chunk_by(|a, b| a.org == b.org) {
+        let (sum, count) = group
+            .iter()
+            .filter(|e| keep(e.source))
+            .fold((0.0, 0u32), |(s, c), e| (s + e.m, c + 1));
+        if count > 0 {
+            out.push(sum / f64::from(count));
+        }
+    }
+    out.sort_by(f64::total_cmp);
+    out
+}
+
+/// Organisation-level statistics of one dimension from the organisations' means M(o, d),
+/// sorted; the person-level, provenance and self-assessment fields are left empty.
+fn organisation_stats(dim: &Dimension, org_means: &[f64]) -> DimensionScore {
+    let mut d = DimensionScore {
+        key: dim.key.clone(),
+        label: dim.label.clone(),
+        weight: dim.weight,
+        min_score: dim.min_score,
+        organisation_scores: org_means.iter().map(|m| published(*m)).collect(),
+        ..DimensionScore::default()
     };
-    let s = sample_sd(referee_means);
-    let score = to_score(m);
+    let Some(Spread { n, mean: m, sd: s }) = spread(org_means) else {
+        return d;
+    };
     let ci95 = if n == 1 {
         [0.0, 100.0]
     } else {
@@ -202,33 +408,40 @@ pub fn dimension_stats(dim: &Dimension, referee_means: &[f64]) -> DimensionScore
             round(to_score(m + half).clamp(0.0, 100.0), 1),
         ]
     };
-    let agreement = (n >= 2).then(|| round((1.0 - s * s / EXPECTED_VARIANCE).clamp(0.0, 1.0), 2));
-    DimensionScore {
-        key: dim.key.clone(),
-        label: dim.label.clone(),
-        weight: dim.weight,
-        min_score: dim.min_score,
-        score: Some(round(score, 1)),
-        n: n as u32,
-        stddev: Some(round(s, 2)),
-        ci95: Some(ci95),
-        agreement,
-        below_min: score < dim.min_score,
-        referee_scores,
+    let score = published(m);
+    d.score = Some(score);
+    d.n = n as u32;
+    d.stddev = Some(round(s, 2));
+    d.ci95 = Some(ci95);
+    d.agreement = (n >= 2).then(|| round((1.0 - s * s / EXPECTED_VARIANCE).clamp(0.0, 1.0), 2));
+    // The published score, so that "59.96" shown as 60.0 is not called below a minimum
+    // of 60.
+    d.below_min = score < dim.min_score;
+    d
+}
+
+fn flag(kind: FlagKind, detail: String, reference_id: Option<Uuid>) -> Flag {
+    Flag {
+        kind,
+        detail,
+        reference_id,
     }
 }
 
-fn domain(email: &str) -> Option<String> {
-    crate::organisations::domain_of(email)
-}
-
-/// Scores a case. Pure: the same input always gives the same report.
+/// Scores a case. Pure: the same input always gives the same report, whatever the order of
+/// the referees and whatever the organisations are called.
 pub fn score_case(input: &ScoringInput<'_>) -> Scores {
     let questions: HashMap<&str, &Question> = input
         .questions
         .iter()
         .map(|q| (q.key.as_str(), q))
         .collect();
+    // Dimension key → slot (the first profile entry with that key).
+    let mut slots: HashMap<&str, usize> = HashMap::new();
+    for (i, d) in input.profile.iter().enumerate() {
+        slots.entry(d.key.as_str()).or_insert(i);
+    }
+    let nd = input.profile.len();
     let completed: Vec<&RefereeInput> = input
         .referees
         .iter()
@@ -236,11 +449,35 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
         .collect();
     let responses = completed.len() as u32;
 
-    // m(r, d): each referee's mean of counted answers per dimension.
-    let mut per_dimension: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    // Organisations of the completed responses, numbered in order of appearance (the
+    // numbers never reach the output: every figure is sorted by value).
+    let mut org_ids: HashMap<String, usize> = HashMap::new();
+    let mut org_sources: Vec<[bool; 2]> = Vec::new();
+    let org_of: Vec<usize> = completed
+        .iter()
+        .map(|r| {
+            let key = organisation_key(&r.email, &r.company, input.public_mail_domains);
+            let next = org_ids.len();
+            let id = *org_ids.entry(key).or_insert(next);
+            if id == org_sources.len() {
+                org_sources.push([false; 2]);
+            }
+            org_sources[id][usize::from(r.source == ReferenceSource::Nominated)] = true;
+            id
+        })
+        .collect();
+    let organisations = org_sources.len() as u32;
+    let sources = Sources {
+        sourced: org_sources.iter().filter(|s| s[0]).count() as u32,
+        nominated: org_sources.iter().filter(|s| s[1]).count() as u32,
+    };
+
+    // m(r, d), one entry per referee and dimension slot with data.
+    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); nd];
     let mut flags = Vec::new();
-    for r in &completed {
-        let mut sums: BTreeMap<&str, (f64, u32)> = BTreeMap::new();
+    let mut sums: Vec<(f64, u32)> = vec![(0.0, 0); nd];
+    for (r, &org) in completed.iter().zip(&org_of) {
+        sums.fill((0.0, 0));
         for (key, raw) in &r.answers {
             let Some(q) = questions.get(key.as_str()) else {
                 continue;
@@ -249,13 +486,15 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
                 continue;
             };
             let dim = q.dimension.as_deref().unwrap_or_default();
-            let e = sums.entry(dim).or_default();
-            e.0 += v;
-            e.1 += 1;
+            if let Some(&slot) = slots.get(dim) {
+                // Sums of small integers are exact: the order of answers does not matter.
+                sums[slot].0 += v;
+                sums[slot].1 += 1;
+            }
             if (dim == "values" || dim == "dedication") && v <= 2.0 {
-                flags.push(Flag {
-                    kind: FlagKind::LowRating,
-                    detail: format!(
+                flags.push(flag(
+                    FlagKind::LowRating,
+                    format!(
                         "A referee rated \u{201c}{}\u{201d} {v} of 5 on {dim}{}.",
                         q.prompt,
                         if q.reverse_scored {
@@ -264,166 +503,251 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
                             ""
                         }
                     ),
-                    reference_id: input.show_identity.then_some(r.reference_id),
+                    input.show_identity.then_some(r.reference_id),
+                ));
+            }
+        }
+        for (slot, &(sum, count)) in sums.iter().enumerate() {
+            if count > 0 {
+                entries[slot].push(Entry {
+                    org,
+                    source: r.source,
+                    m: sum / f64::from(count),
                 });
             }
         }
-        for (dim, (sum, count)) in sums {
-            per_dimension
-                .entry(dim)
-                .or_default()
-                .push(sum / f64::from(count));
-        }
     }
 
-    for means in per_dimension.values_mut() {
-        means.sort_by(|a, b| a.total_cmp(b));
-    }
+    // The self-assessment's mean per dimension slot (1–5).
+    let self_means: Vec<Option<f64>> = match input.self_assessment {
+        None => vec![None; nd],
+        Some(sa) => {
+            sums.fill((0.0, 0));
+            for (key, raw) in &sa.answers {
+                let Some(q) = questions.get(key.as_str()) else {
+                    continue;
+                };
+                let Some(v) = counted_value(q, raw) else {
+                    continue;
+                };
+                if let Some(&slot) = q.dimension.as_deref().and_then(|d| slots.get(d)) {
+                    sums[slot].0 += v;
+                    sums[slot].1 += 1;
+                }
+            }
+            sums.iter()
+                .map(|&(sum, count)| (count > 0).then(|| sum / f64::from(count)))
+                .collect()
+        }
+    };
+
+    // Per dimension: organisation-level figures, people, provenance groups and self.
+    let mut exact_scores: Vec<Option<f64>> = Vec::with_capacity(nd);
     let dimensions: Vec<DimensionScore> = input
         .profile
         .iter()
-        .map(|d| {
-            dimension_stats(
-                d,
-                per_dimension
-                    .get(d.key.as_str())
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]),
-            )
+        .map(|dim| {
+            let slot = slots[dim.key.as_str()];
+            let es = &mut entries[slot];
+            es.sort_by(|a, b| a.org.cmp(&b.org).then(a.m.total_cmp(&b.m)));
+            let all = organisation_means(es, |_| true);
+            let sourced = organisation_means(es, |s| s == ReferenceSource::Sourced);
+            let nominated = organisation_means(es, |s| s == ReferenceSource::Nominated);
+            let mut people: Vec<f64> = es.iter().map(|e| e.m).collect();
+            people.sort_by(f64::total_cmp);
+
+            exact_scores.push(mean(&all).map(to_score));
+            let mut d = organisation_stats(dim, &all);
+            d.referees = people.len() as u32;
+            d.person_score = mean(&people).map(published);
+            d.sourced_score = mean(&sourced).map(published);
+            d.nominated_score = mean(&nominated).map(published);
+            d.self_score = self_means[slot].map(published);
+            d.self_gap = d.self_score.zip(d.score).map(|(s, c)| gap(s, c));
+            d.referee_scores = people.iter().map(|m| published(*m)).collect();
+            d
         })
         .collect();
 
-    // From the exact dimension scores; only the result is rounded.
+    // From the exact organisation-level scores; only the result is rounded.
     let (weighted, weights) = input
         .profile
         .iter()
-        .filter_map(|d| {
-            let means = per_dimension.get(d.key.as_str())?;
-            Some((to_score(mean(means)?), d.weight))
-        })
+        .zip(&exact_scores)
+        .filter_map(|(d, s)| Some((s.as_ref()?, d.weight)))
         .fold((0.0, 0.0), |(a, b), (s, w)| (a + s * w, b + w));
     let alignment_score = (weights > 0.0).then(|| round(weighted / weights, 1));
 
     for d in &dimensions {
         if d.below_min {
-            flags.push(Flag {
-                kind: FlagKind::BelowMin,
-                detail: format!(
+            flags.push(flag(
+                FlagKind::BelowMin,
+                format!(
                     "{} scored {:.1}, below the minimum of {}.",
                     d.label,
                     d.score.unwrap_or_default(),
                     d.min_score
                 ),
-                reference_id: None,
-            });
+                None,
+            ));
         }
         if let Some(a) = d.agreement
             && a < 0.5
         {
-            flags.push(Flag {
-                kind: FlagKind::LowAgreement,
-                detail: format!(
-                    "Referees disagree on {} (agreement {a:.2}): read the individual answers.",
+            flags.push(flag(
+                FlagKind::LowAgreement,
+                format!(
+                    "Client organisations disagree on {} (agreement {a:.2}): read the individual answers.",
                     d.label
                 ),
-                reference_id: None,
-            });
+                None,
+            ));
         }
     }
     if responses < input.min_responses {
-        flags.push(Flag {
-            kind: FlagKind::InsufficientResponses,
-            detail: format!(
+        flags.push(flag(
+            FlagKind::InsufficientResponses,
+            format!(
                 "{responses} of the {} responses needed have been received.",
                 input.min_responses
             ),
-            reference_id: None,
-        });
+            None,
+        ));
+    }
+    if organisations < input.min_organisations {
+        flags.push(flag(
+            FlagKind::InsufficientOrganisations,
+            format!(
+                "{organisations} of the {} client organisations needed {} answered; several people from one organisation count as one.",
+                input.min_organisations,
+                if organisations == 1 { "has" } else { "have" }
+            ),
+            None,
+        ));
+    }
+    if responses > 0 && sources.sourced == 0 {
+        flags.push(flag(
+            FlagKind::NominatedOnly,
+            "Every response comes from a reference the provider chose; none from a reference you found yourselves.".into(),
+            None,
+        ));
+    }
+    for d in &dimensions {
+        if let (Some(n), Some(s)) = (d.nominated_score, d.sourced_score)
+            && gap(n, s) >= input.source_gap_points
+            && let Some(sentence) = source_gap_sentence(d)
+        {
+            flags.push(flag(FlagKind::SourceGap, sentence, None));
+        }
+    }
+    for d in &dimensions {
+        if let Some(g) = d.self_gap
+            && g >= input.blind_spot_points
+            && let Some(sentence) = self_gap_sentence(d)
+        {
+            flags.push(flag(FlagKind::BlindSpot, sentence, None));
+        }
     }
 
     let active: Vec<&RefereeInput> = input.referees.iter().filter(|r| !r.withdrawn).collect();
     let mut by_email: BTreeMap<String, Vec<&RefereeInput>> = BTreeMap::new();
-    let mut by_company: BTreeMap<String, Vec<&RefereeInput>> = BTreeMap::new();
     for r in &active {
         by_email
             .entry(r.email.trim().to_lowercase())
             .or_default()
             .push(r);
-        let company = r.company.trim().to_lowercase();
-        if !company.is_empty() {
-            by_company.entry(company).or_default().push(r);
-        }
     }
-    for (what, groups) in [("email address", &by_email), ("company", &by_company)] {
-        for group in groups.values().filter(|g| g.len() > 1) {
-            flags.push(Flag {
-                kind: FlagKind::DuplicateReferee,
-                detail: format!(
-                    "{} references share the same {what}{}.",
-                    group.len(),
-                    if what == "company" {
-                        format!(" ({})", group[0].company.trim())
-                    } else {
-                        String::new()
-                    }
-                ),
-                reference_id: Some(group[1].reference_id),
-            });
-        }
+    for group in by_email.values().filter(|g| g.len() > 1) {
+        flags.push(flag(
+            FlagKind::DuplicateReferee,
+            format!("{} references share the same email address.", group.len()),
+            Some(group[1].reference_id),
+        ));
     }
     for r in &active {
-        if let Some(d) = domain(&r.email)
+        if let Some(d) = crate::organisations::domain_of(&r.email)
             && input.provider_domains.contains(&d)
         {
-            flags.push(Flag {
-                kind: FlagKind::FraudSameDomain,
-                detail: format!("A referee's email is at {d}, the provider's own domain."),
-                reference_id: Some(r.reference_id),
-            });
+            flags.push(flag(
+                FlagKind::FraudSameDomain,
+                format!("A referee's email is at {d}, the provider's own domain."),
+                Some(r.reference_id),
+            ));
         }
     }
-    let mut by_ip: BTreeMap<&str, Vec<&RefereeInput>> = BTreeMap::new();
-    for r in &completed {
+    // Several people of one organisation behind one office address are normal; several
+    // organisations behind one address are not.
+    let mut by_ip: BTreeMap<&str, Vec<(&RefereeInput, usize)>> = BTreeMap::new();
+    for (r, &org) in completed.iter().zip(&org_of) {
         if let Some(ip) = r.client_ip.as_deref() {
-            by_ip.entry(ip).or_default().push(r);
+            by_ip.entry(ip).or_default().push((r, org));
         }
     }
-    for group in by_ip.values().filter(|g| g.len() > 1) {
-        flags.push(Flag {
-            kind: FlagKind::FraudDuplicateIp,
-            detail: format!(
-                "{} responses were submitted from the same network address.",
-                group.len()
+    for group in by_ip.values() {
+        let first_org = group[0].1;
+        let Some(other) = group.iter().find(|(_, org)| *org != first_org) else {
+            continue;
+        };
+        let mut orgs: Vec<usize> = group.iter().map(|(_, org)| *org).collect();
+        orgs.sort_unstable();
+        orgs.dedup();
+        flags.push(flag(
+            FlagKind::FraudDuplicateIp,
+            format!(
+                "{} responses from {} different client organisations were submitted from the same network address.",
+                group.len(),
+                orgs.len()
             ),
-            reference_id: Some(group[1].reference_id),
-        });
+            Some(other.0.reference_id),
+        ));
+    }
+    for r in &completed {
+        if let Some(ip) = r.client_ip.as_deref()
+            && input.provider_ips.iter().any(|p| p == ip)
+        {
+            flags.push(flag(
+                FlagKind::FraudProviderIp,
+                "A response was submitted from the same network address as the provider's own self-assessment or nominations.".into(),
+                Some(r.reference_id),
+            ));
+        }
+    }
+    for r in &completed {
+        if r.first_viewed_at.is_none() {
+            flags.push(flag(
+                FlagKind::FraudUnviewed,
+                "A response was submitted without its questionnaire ever being opened, as a script would.".into(),
+                Some(r.reference_id),
+            ));
+        }
     }
     let min_seconds = input.min_seconds_per_question * input.questions.len() as f64;
     for r in &completed {
         if let (Some(start), Some(end)) = (r.first_viewed_at, r.submitted_at) {
             let seconds = (end - start).num_milliseconds() as f64 / 1000.0;
             if seconds < min_seconds {
-                flags.push(Flag {
-                    kind: FlagKind::FraudTooFast,
-                    detail: format!(
+                flags.push(flag(
+                    FlagKind::FraudTooFast,
+                    format!(
                         "A response was completed in {seconds:.0} s; reading {} questions takes at least {min_seconds:.0} s.",
                         input.questions.len()
                     ),
-                    reference_id: Some(r.reference_id),
-                });
+                    Some(r.reference_id),
+                ));
             }
         }
     }
 
-    let recommendation = if responses < input.min_responses {
-        Recommendation::InsufficientData
-    } else if dimensions.iter().any(|d| d.below_min) {
-        Recommendation::BelowProfile
-    } else if !flags.is_empty() {
-        Recommendation::Review
-    } else {
-        Recommendation::MeetsProfile
-    };
+    let recommendation =
+        if responses < input.min_responses || organisations < input.min_organisations {
+            Recommendation::InsufficientData
+        } else if dimensions.iter().any(|d| d.below_min) {
+            Recommendation::BelowProfile
+        } else if !flags.is_empty() {
+            Recommendation::Review
+        } else {
+            Recommendation::MeetsProfile
+        };
 
     let mut comments = Vec::new();
     let mut rehire = Rehire::default();
@@ -459,14 +783,28 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
         });
     }
 
+    let self_assessment = input.self_assessment.map(|sa| SelfAssessmentScores {
+        submitted_at: sa.submitted_at,
+        dimensions: dimensions
+            .iter()
+            .map(|d| SelfDimension {
+                key: d.key.clone(),
+                score: d.self_score,
+            })
+            .collect(),
+    });
+
     Scores {
         responses,
         quorum_met: responses >= input.min_responses,
+        organisations,
+        sources,
         alignment_score,
         recommendation,
         dimensions,
         flags,
         comments,
         rehire,
+        self_assessment,
     }
 }

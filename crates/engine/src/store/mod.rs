@@ -1,6 +1,6 @@
 //! The store: the one place that reads and writes the rows of a case's life — cases,
-//! references, responses and their answers, link tokens, the email log, nominations and
-//! jobs. Functions here take a connection or the caller's transaction and do exactly what
+//! references, responses and their answers, link tokens, the email log, nominations,
+//! self-assessments and jobs. Functions here take a connection or the caller's transaction and do exactly what
 //! their name says; which change is allowed, and when, is decided by the use-case modules
 //! above (`transitions`, `workflow`, `referee`, `nominations`, `report`, `jobs`).
 //!
@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod nominations;
 pub mod references;
 pub mod responses;
+pub mod self_assessments;
 pub mod tokens;
 
 use crate::EngineError;

@@ -61,6 +61,7 @@ pub async fn insert_pending(
         status: Set(NominationStatus::Pending),
         created_at: Set(now),
         submitted_at: Set(None),
+        client_ip: Set(None),
     }
     .insert(conn)
     .await?;
@@ -98,6 +99,7 @@ pub async fn mark_sent(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), Engi
 pub async fn claim_submission(
     conn: &impl ConnectionTrait,
     id: Uuid,
+    client_ip: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<bool, EngineError> {
     let res = nomination::Entity::update_many()
@@ -106,9 +108,25 @@ pub async fn claim_submission(
             Expr::value(NominationStatus::Submitted.as_str()),
         )
         .col_expr(nomination::Column::SubmittedAt, Expr::value(Some(now)))
+        .col_expr(nomination::Column::ClientIp, Expr::value(client_ip))
         .filter(nomination::Column::Id.eq(id))
         .filter(nomination::Column::Status.is_in(OPEN))
         .exec(conn)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// Client addresses the provider submitted nominations from.
+pub async fn client_ips_of_case(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+) -> Result<Vec<String>, EngineError> {
+    Ok(nomination::Entity::find()
+        .filter(nomination::Column::CaseId.eq(case_id))
+        .filter(nomination::Column::ClientIp.is_not_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.client_ip)
+        .collect())
 }

@@ -47,11 +47,12 @@ pub async fn submitted_of(
         .collect())
 }
 
-/// The draft row, created at first view (its `first_viewed_at`). Two requests creating
-/// it at once both succeed: the unique `reference_id` keeps one row.
+/// The draft row, created at first view (its `first_viewed_at`) or at a first save. Two
+/// requests creating it at once both succeed: the unique `reference_id` keeps one row.
 pub async fn ensure_draft(
     conn: &impl ConnectionTrait,
     reference_id: Uuid,
+    first_viewed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Uuid, EngineError> {
     if let Some(existing) = of_reference(conn, reference_id).await? {
@@ -61,7 +62,7 @@ pub async fn ensure_draft(
         id: Set(Uuid::now_v7()),
         reference_id: Set(reference_id),
         status: Set(ResponseStatus::Draft),
-        first_viewed_at: Set(Some(now)),
+        first_viewed_at: Set(first_viewed_at),
         submitted_at: Set(None),
         client_ip: Set(None),
         user_agent: Set(None),

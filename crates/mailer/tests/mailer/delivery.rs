@@ -1,9 +1,9 @@
 //! What a recipient's mail server receives, byte for byte where it matters.
 
-use mailer::{Email, Recipient, Reminder};
+use mailer::{Email, Recipient, Reminder, SelfAssessmentRequest};
 use smtp_sink::SmtpSink;
 
-use crate::helpers::{header, invitation, parse, smtp_mailer};
+use crate::helpers::{header, invitation, parse, self_assessment_request, smtp_mailer};
 
 const INVITATION_TEXT: &str = "\
 Hello Sam Referee,
@@ -182,6 +182,64 @@ async fn a_provider_named_like_a_script_tag_is_escaped_in_html_and_left_alone_in
     assert_eq!(
         parsed.subject,
         "Reference request: <script>alert(1)</script>"
+    );
+}
+
+#[tokio::test]
+async fn a_self_assessment_request_reaches_the_provider_with_its_link_and_escaped_names() {
+    let sink = SmtpSink::start().await;
+    let mailer = smtp_mailer(&sink, 1);
+    let email = Email::from(SelfAssessmentRequest {
+        provider_name: "<b>Acme</b> & Sons".to_owned(),
+        company_name: Some("Hiring <Co>".to_owned()),
+        ..self_assessment_request()
+    });
+
+    let sent = mailer.send(&email).await.expect("sent");
+
+    let raw = &sink.wait_for(1).await[0].data;
+    assert_eq!(
+        header(raw, "To"),
+        "\"Pat Provider\" <pat@acme-books.example>"
+    );
+    assert_eq!(
+        header(raw, "Reply-To"),
+        "\"Olivia Owner\" <olivia@hiring.example.com>"
+    );
+    assert_eq!(
+        sent.subject,
+        "A short self-assessment for <b>Acme</b> & Sons"
+    );
+    let parsed = parse(raw);
+    assert_eq!(parsed.subject, sent.subject);
+    assert!(!parsed.html.contains("<b>"), "{}", parsed.html);
+    assert!(!parsed.html.contains("<Co>"), "{}", parsed.html);
+    assert!(
+        parsed
+            .html
+            .contains("working with <strong>&lt;b&gt;Acme&lt;&#x2f;b&gt; &amp; Sons</strong>."),
+        "{}",
+        parsed.html
+    );
+    assert!(
+        parsed
+            .html
+            .contains("Olivia Owner at Hiring &lt;Co&gt; is considering"),
+        "{}",
+        parsed.html
+    );
+    assert!(
+        parsed
+            .html
+            .contains("<a href=\"https://vouch.example.com/s/tok_3xAmple-Token\" style=")
+    );
+    let text = parsed.text.replace("\r\n", "\n");
+    assert!(text.starts_with("Hello Pat Provider,\n"), "{text}");
+    assert!(text.contains("working with <b>Acme</b> & Sons."), "{text}");
+    assert!(text.contains("\nhttps://vouch.example.com/s/tok_3xAmple-Token\n"));
+    assert!(
+        text.contains("shown only to the reviewers at Hiring <Co>."),
+        "{text}"
     );
 }
 

@@ -5,7 +5,8 @@ use std::path::Path;
 use mail_parser::{ContentType, MessageParser, MessagePart, MimeHeaders, PartType};
 use mailer::{
     Email, Invitation, MailSettings, Mailer, NominationRequest, OwnerNotice, OwnerNotification,
-    Recipient, Reminder, SmtpSettings, SubmissionConfirmation, Tls, TransportKind,
+    Recipient, Reminder, SelfAssessmentRequest, SmtpSettings, SubmissionConfirmation, Tls,
+    TransportKind,
 };
 use smtp_sink::SmtpSink;
 use uuid::Uuid;
@@ -60,6 +61,20 @@ pub fn invitation() -> Invitation {
     }
 }
 
+pub fn self_assessment_request() -> SelfAssessmentRequest {
+    SelfAssessmentRequest {
+        to: Recipient::new("Pat Provider", "pat@acme-books.example"),
+        reply_to: owner(),
+        provider_name: "Acme Books".to_owned(),
+        requested_by: "Olivia Owner".to_owned(),
+        company_name: Some("Hiring Co".to_owned()),
+        token: TOKEN.to_owned(),
+        deadline: "5 December 2026".to_owned(),
+        questions_count: 9,
+        minutes: 5,
+    }
+}
+
 pub fn invitation_to(email: &str) -> Email {
     Email::from(Invitation {
         to: Recipient::new("Someone", email),
@@ -98,6 +113,7 @@ pub fn every_kind() -> Vec<Email> {
             count: 3,
             deadline: "5 December 2026".to_owned(),
         }),
+        Email::from(self_assessment_request()),
         Email::from(notification(OwnerNotice::QuorumReached)),
         Email::from(notification(OwnerNotice::ReadyForReview)),
         Email::from(notification(OwnerNotice::NominationsReceived { count: 2 })),

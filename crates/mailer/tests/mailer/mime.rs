@@ -49,6 +49,7 @@ async fn each_email_links_to_where_its_reader_acts() {
     let expected_link = |kind: &str| match kind {
         "invitation" | "reminder" => Some("https://vouch.example.com/r/tok_3xAmple-Token"),
         "nomination_request" => Some("https://vouch.example.com/n/tok_3xAmple-Token"),
+        "self_assessment_request" => Some("https://vouch.example.com/s/tok_3xAmple-Token"),
         "owner_quorum_reached"
         | "owner_ready_for_review"
         | "owner_bounce"

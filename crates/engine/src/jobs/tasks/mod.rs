@@ -7,6 +7,7 @@ mod deadline;
 mod nomination;
 mod owner;
 mod referee;
+mod self_assessment;
 
 use chrono::{DateTime, Utc};
 use mailer::{Email, MailError};
@@ -94,6 +95,9 @@ impl Engine {
             Task::CaseDeadline { case_id } => self.reach_deadline(*case_id).await,
             Task::NotifyOwner { case_id, notice } => self.notify_owner(*case_id, notice).await,
             Task::SendNomination { nomination_id } => self.send_nomination(*nomination_id).await,
+            Task::SendSelfAssessment { self_assessment_id } => {
+                self.send_self_assessment(*self_assessment_id).await
+            }
             Task::Noop => Ok(Outcome::Done),
         }
     }

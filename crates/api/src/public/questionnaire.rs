@@ -1,0 +1,347 @@
+//! The questionnaire page shared by the referee (`/r/{token}`) and the provider's
+//! self-assessment (`/s/{token}`): the same questions, grouped by dimension, with the same
+//! save/resume, consent and error summary; only the wording around them differs.
+
+use std::collections::BTreeMap;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, Question, QuestionKind};
+use serde::Serialize;
+
+use crate::AppState;
+
+/// Who answers, which decides the page's wording and its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Respondent {
+    Referee,
+    /// The provider rating itself.
+    Provider,
+}
+
+impl Respondent {
+    fn path(self) -> &'static str {
+        match self {
+            Respondent::Referee => "r",
+            Respondent::Provider => "s",
+        }
+    }
+}
+
+/// What a questionnaire page shows, whoever answers it.
+pub(super) struct Questionnaire<'a> {
+    pub respondent: Respondent,
+    pub provider_name: &'a str,
+    pub requested_by: &'a str,
+    /// The person addressed by name.
+    pub addressee: &'a str,
+    pub deadline: Option<DateTime<Utc>>,
+    pub questions: &'a [Question],
+    pub dimensions: &'a [(String, String)],
+}
+
+impl<'a> From<&'a engine::referee::RefereeForm> for Questionnaire<'a> {
+    fn from(f: &'a engine::referee::RefereeForm) -> Self {
+        Questionnaire {
+            respondent: Respondent::Referee,
+            provider_name: &f.provider_name,
+            requested_by: &f.requested_by,
+            addressee: &f.referee_name,
+            deadline: f.deadline,
+            questions: &f.questions,
+            dimensions: &f.dimensions,
+        }
+    }
+}
+
+impl<'a> From<&'a engine::self_assessment::SelfAssessmentForm> for Questionnaire<'a> {
+    fn from(f: &'a engine::self_assessment::SelfAssessmentForm) -> Self {
+        Questionnaire {
+            respondent: Respondent::Provider,
+            provider_name: &f.provider_name,
+            requested_by: &f.requested_by,
+            addressee: &f.contact_name,
+            deadline: f.deadline,
+            questions: &f.questions,
+            dimensions: &f.dimensions,
+        }
+    }
+}
+
+/// A posted questionnaire: the answers (`q_<key>` fields), consent, and the button.
+pub(super) struct Posted {
+    pub answers: BTreeMap<String, String>,
+    pub consent: bool,
+    pub action: Action,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Action {
+    Save,
+    Submit,
+}
+
+impl Action {
+    /// Where a successful post leads: back to the form, saved, or to the thank-you page.
+    pub fn redirect(self, path: &str, token: &str) -> HttpResponse {
+        let location = match self {
+            Action::Save => format!("/{path}/{token}?saved=1"),
+            Action::Submit => format!("/{path}/{token}/done"),
+        };
+        HttpResponse::SeeOther()
+            .insert_header(("Location", location))
+            .finish()
+    }
+}
+
+impl Posted {
+    /// `None` when no known button was pressed.
+    pub fn read(fields: &BTreeMap<String, String>) -> Option<Self> {
+        let action = match fields.get("action").map(String::as_str).unwrap_or("submit") {
+            "save" => Action::Save,
+            "submit" => Action::Submit,
+            _ => return None,
+        };
+        Some(Posted {
+            answers: fields
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("q_").map(|k| (k.to_owned(), v.clone())))
+                .collect(),
+            consent: fields.get("consent").is_some_and(|v| v == "on"),
+            action,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    number: bool,
+    class: &'static str,
+}
+
+const LIKERT: [Choice; 6] = [
+    Choice {
+        value: "1",
+        label: "Strongly disagree",
+        number: true,
+        class: "",
+    },
+    Choice {
+        value: "2",
+        label: "Disagree",
+        number: true,
+        class: "",
+    },
+    Choice {
+        value: "3",
+        label: "Neutral",
+        number: true,
+        class: "",
+    },
+    Choice {
+        value: "4",
+        label: "Agree",
+        number: true,
+        class: "",
+    },
+    Choice {
+        value: "5",
+        label: "Strongly agree",
+        number: true,
+        class: "",
+    },
+    Choice {
+        value: "na",
+        label: "Not observed",
+        number: false,
+        class: "na",
+    },
+];
+
+const YES_NO: [Choice; 3] = [
+    Choice {
+        value: "yes",
+        label: "Yes",
+        number: false,
+        class: "",
+    },
+    Choice {
+        value: "no",
+        label: "No",
+        number: false,
+        class: "",
+    },
+    Choice {
+        value: "unsure",
+        label: "Not sure",
+        number: false,
+        class: "",
+    },
+];
+
+#[derive(Serialize)]
+struct QuestionView<'a> {
+    key: &'a str,
+    prompt: &'a str,
+    kind: &'static str,
+    required: bool,
+    options: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    title: String,
+    hint: Option<&'static str>,
+    questions: Vec<QuestionView<'a>>,
+}
+
+#[derive(Serialize)]
+struct SummaryError {
+    anchor: String,
+    label: String,
+    message: String,
+}
+
+/// What the person typed (or had saved), and what is wrong with it.
+#[derive(Default)]
+pub(super) struct Filled {
+    pub values: BTreeMap<String, String>,
+    pub errors: Vec<AnswerError>,
+    pub consent: bool,
+    pub saved: bool,
+}
+
+/// The likert scale; "not observed" is "does not apply" when the provider rates itself.
+fn likert_choices(respondent: Respondent) -> Vec<Choice> {
+    LIKERT
+        .into_iter()
+        .map(|c| match (respondent, c.value) {
+            (Respondent::Provider, "na") => Choice {
+                label: "Does not apply",
+                ..c
+            },
+            _ => c,
+        })
+        .collect()
+}
+
+fn view(q: &Question) -> QuestionView<'_> {
+    QuestionView {
+        key: &q.key,
+        prompt: &q.prompt,
+        kind: match q.kind {
+            QuestionKind::Likert => "likert",
+            QuestionKind::YesNo => "yes_no",
+            QuestionKind::Choice => "choice",
+            QuestionKind::Text => "text",
+        },
+        required: q.required,
+        options: &q.options,
+    }
+}
+
+fn groups<'a>(form: &Questionnaire<'a>) -> Vec<Group<'a>> {
+    let mut out: Vec<Group<'a>> = form
+        .dimensions
+        .iter()
+        .map(|(key, label)| Group {
+            title: label.clone(),
+            hint: None,
+            questions: form
+                .questions
+                .iter()
+                .filter(|q| q.dimension.as_deref() == Some(key))
+                .map(view)
+                .collect(),
+        })
+        .filter(|g| !g.questions.is_empty())
+        .collect();
+    if let Some(first) = out.first_mut() {
+        first.hint = Some(match form.respondent {
+            Respondent::Referee => {
+                "1 = strongly disagree, 5 = strongly agree. Choose “not observed” when you cannot judge."
+            }
+            Respondent::Provider => {
+                "1 = strongly disagree, 5 = strongly agree. Choose “does not apply” when a statement does not fit your work."
+            }
+        });
+    }
+    let known: Vec<&str> = form.dimensions.iter().map(|(k, _)| k.as_str()).collect();
+    let rest: Vec<QuestionView<'a>> = form
+        .questions
+        .iter()
+        .filter(|q| q.dimension.as_deref().is_none_or(|d| !known.contains(&d)))
+        .map(view)
+        .collect();
+    if !rest.is_empty() {
+        out.push(Group {
+            title: "In your own words".into(),
+            hint: None,
+            questions: rest,
+        });
+    }
+    out
+}
+
+/// The page of a questionnaire with what was `filled` in, at `status`.
+pub(super) fn render(
+    state: &AppState,
+    status: StatusCode,
+    token: &str,
+    form: &Questionnaire<'_>,
+    filled: Filled,
+) -> HttpResponse {
+    let field_errors: BTreeMap<&str, &str> = filled
+        .errors
+        .iter()
+        .map(|e| (e.key.as_str(), e.message.as_str()))
+        .collect();
+    let summary: Vec<SummaryError> = filled
+        .errors
+        .iter()
+        .map(|e| {
+            let label = form
+                .questions
+                .iter()
+                .find(|q| q.key == e.key)
+                .map(|q| q.prompt.trim_end_matches(['.', '?']).to_owned())
+                .unwrap_or_else(|| "Agreement".into());
+            SummaryError {
+                anchor: format!("field-{}", e.key),
+                label,
+                message: e.message.clone(),
+            }
+        })
+        .collect();
+    let count = form.questions.len();
+    state.pages.render(
+        status,
+        "questionnaire.html",
+        serde_json::json!({
+            "token": token,
+            "form": serde_json::json!({
+                "provider_name": form.provider_name,
+                "requested_by": form.requested_by,
+                "addressee": form.addressee,
+            }),
+            "path": form.respondent.path(),
+            "self_assessment": form.respondent == Respondent::Provider,
+            "groups": groups(form),
+            "values": filled.values,
+            "field_errors": field_errors,
+            "errors": summary,
+            "consent": filled.consent,
+            "saved": filled.saved,
+            "likert": likert_choices(form.respondent),
+            "yes_no": YES_NO,
+            "question_count": count,
+            "minutes": (count * 20).div_ceil(60).max(1),
+            "deadline": form.deadline.map(|d| d.format("%-d %B %Y").to_string()),
+            "show_identity": state.show_referee_identity,
+            "max_text": MAX_TEXT_CHARS,
+        }),
+    )
+}

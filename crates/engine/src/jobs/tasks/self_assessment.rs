@@ -1,0 +1,68 @@
+//! The provider's contact gets a link to rate its own firm.
+
+use chrono::Duration;
+use mailer::{Email, Recipient, SelfAssessmentRequest};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Delivery, Outcome, Outgoing, human_date};
+use crate::credentials::{new_token, token_hash};
+use crate::outbox::EmailKey;
+use crate::questionnaire::self_assessment_questions;
+use crate::store::cases;
+use crate::store::self_assessments;
+use crate::{Engine, EngineError, questionnaires};
+
+impl Engine {
+    /// The link is made here, as for referees, since only its hash is ever stored.
+    pub(super) async fn send_self_assessment(
+        &self,
+        self_assessment_id: Uuid,
+    ) -> Result<Outcome, EngineError> {
+        let Some(request) = self_assessments::find(&self.db, self_assessment_id).await? else {
+            return Ok(Outcome::Done);
+        };
+        let Some(case) = cases::find(&self.db, request.case_id).await? else {
+            return Ok(Outcome::Done);
+        };
+        if !request.status.is_open() || !case.status.accepts_self_assessment() {
+            return Ok(Outcome::Done);
+        }
+        let (provider, owner) = cases::parties(&self.db, &case).await?;
+        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        let questions = self_assessment_questions(&version.questions).len() as u32;
+        let token = new_token();
+        self_assessments::set_token_hash(&self.db, self_assessment_id, token_hash(&token)).await?;
+        let now = self.now();
+        let deadline = case
+            .deadline_at
+            .unwrap_or(now + Duration::days(i64::from(case.deadline_days)));
+        let email = Email::SelfAssessmentRequest(SelfAssessmentRequest {
+            to: Recipient::new(&provider.contact_name, &provider.contact_email),
+            reply_to: Recipient::new(&owner.name, &owner.email),
+            provider_name: provider.name.clone(),
+            requested_by: owner.name.clone(),
+            company_name: None,
+            token,
+            deadline: human_date(deadline),
+            questions_count: questions,
+            // About 20 seconds a statement, rounded up to whole minutes.
+            minutes: (questions * 20).div_ceil(60).max(1),
+        });
+        let key = EmailKey::self_assessment(self_assessment_id);
+        let (delivery, txn) = self
+            .deliver_and_record(Outgoing {
+                key: &key,
+                email: &email,
+                case_id: case.id,
+                reference_id: None,
+                audit: Some(("self_assessment.sent", json!({}))),
+            })
+            .await?;
+        if let Delivery::Sent { .. } = delivery {
+            self_assessments::mark_sent(&txn, self_assessment_id).await?;
+        }
+        txn.commit().await?;
+        Ok(delivery.outcome())
+    }
+}

@@ -1,0 +1,119 @@
+//! Where each reference came from: found by staff (`sourced`) or nominated by the
+//! provider, in the reference JSON, the CSV, and the report's comparison and flags.
+
+use serde_json::json;
+use testkit::{Backend, TestApp};
+
+use super::{answer, behind_proxy, dimension, flag_kinds, open_case};
+use crate::on_both_backends;
+
+async fn references_carry_their_source_and_organisation(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, behind_proxy()).await else {
+        return;
+    };
+    let case = open_case(&app, json!({ "min_responses": 2 })).await;
+    let found = case.add(&app, "dana@found.example", "Found Ltd").await;
+    assert_eq!(found["source"], "sourced");
+    assert_eq!(found["organisation"], "Found Ltd");
+    let after = case
+        .nominate(
+            &app,
+            &[("nia@friend.example", "Friend plc")],
+            "203.0.113.50",
+        )
+        .await;
+    let nominee = after["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["email"] == "nia@friend.example")
+        .expect("the nominee was added");
+    assert_eq!(nominee["source"], "nominated");
+    assert_eq!(nominee["organisation"], "Friend plc");
+
+    case.launch(&app).await;
+    answer(&app, "dana@found.example", 4, "198.51.100.1").await;
+    answer(&app, "nia@friend.example", 4, "198.51.100.2").await;
+    let res = app
+        .get(&format!("/api/v1/cases/{}/report.csv", case.id), &case.ops)
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "referee,company,question_key,dimension,kind,answer,counted_value,source,organisation"
+    );
+    // Anonymised: organisations are numbered in the order their first answer arrived.
+    assert!(
+        lines.contains(&"Referee 1,,values_shared,values,likert,4,4,sourced,Organisation 1"),
+        "{csv}"
+    );
+    assert!(
+        lines.contains(&"Referee 2,,values_shared,values,likert,4,4,nominated,Organisation 2"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Friend plc") && !csv.contains("Found Ltd"));
+}
+
+async fn nominated_only_and_source_gap_are_flagged(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, behind_proxy()).await else {
+        return;
+    };
+    let case = open_case(&app, json!({ "min_responses": 2 })).await;
+    case.nominate(
+        &app,
+        &[
+            ("n1@pal.example", "Pal One"),
+            ("n2@pal2.example", "Pal Two"),
+        ],
+        "203.0.113.50",
+    )
+    .await;
+    case.add(&app, "s1@found.example", "Found One").await;
+    case.add(&app, "s2@found2.example", "Found Two").await;
+    case.launch(&app).await;
+
+    answer(&app, "n1@pal.example", 5, "198.51.100.1").await;
+    let r = case.report(&app).await;
+    assert!(flag_kinds(&r).contains(&"nominated_only".to_owned()));
+    assert_eq!(r["sources"], json!({ "sourced": 0, "nominated": 1 }));
+    let values = dimension(&r, "values");
+    assert_eq!(values["nominated_score"], 100.0);
+    assert_eq!(values["sourced_score"], json!(null));
+
+    // A reference you found agrees exactly: no longer nominated-only, and no gap.
+    answer(&app, "s1@found.example", 5, "198.51.100.2").await;
+    let r = case.report(&app).await;
+    assert!(!flag_kinds(&r).contains(&"nominated_only".to_owned()));
+    assert!(!flag_kinds(&r).contains(&"source_gap".to_owned()));
+    assert_eq!(r["sources"], json!({ "sourced": 1, "nominated": 1 }));
+
+    // The second one you found is lukewarm: sourced 100 and 50 → 75; nominated 100.
+    // A gap of 25 points, over the default 20.
+    answer(&app, "s2@found2.example", 3, "198.51.100.3").await;
+    let r = case.report(&app).await;
+    let values = dimension(&r, "values");
+    assert_eq!(values["sourced_score"], 75.0);
+    assert_eq!(values["nominated_score"], 100.0);
+    let gap = r["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "source_gap")
+        .expect("a source_gap flag");
+    assert!(
+        gap["detail"]
+            .as_str()
+            .unwrap()
+            .contains("25.0 points higher"),
+        "{gap}"
+    );
+    assert_eq!(r["recommendation"], "review");
+}
+
+on_both_backends!(
+    references_carry_their_source_and_organisation,
+    nominated_only_and_source_gap_are_flagged
+);
