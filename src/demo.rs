@@ -219,6 +219,9 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         if !story.concerns.is_empty() {
             answers.push(("concerns".into(), story.concerns.into()));
         }
+        // Each simulated referee took a few minutes over the questionnaire.
+        let viewed_at = engine.now() - chrono::Duration::minutes(6 + i as i64);
+        engine.record_referee_view(reference.id, viewed_at).await?;
         engine
             .submit_response(
                 reference.id,

@@ -31,7 +31,7 @@ use engine::questionnaire::{default_questions, self_assessment_questions};
 use engine::report::Outcome;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use testkit::{Backend, TestApp};
+use testkit::{Backend, TestApp, TestConfig};
 use uuid::Uuid;
 
 use crate::fixtures;
@@ -390,8 +390,8 @@ const PROVIDER_CONTACT: &str = "nora@northwind-ledger.example";
 fn self_favour(key: &str) -> u8 {
     match key.split('_').next().unwrap_or_default() {
         "communication" => 3,
-        "partnership" | "scope" => 4,
-        _ if key == "expertise_current" => 4,
+        "scope" => 4,
+        _ if key == "partnership_team" || key == "expertise_current" => 4,
         _ => 5,
     }
 }
@@ -417,12 +417,53 @@ fn self_assessment_form() -> Vec<(String, String)> {
     form
 }
 
+/// Where each referee (in order) and the provider answer from, as the proxy in front of
+/// the server reports it: one documentation address each, so the report's same-address
+/// checks see different people (on loopback, everyone shares 127.0.0.1).
+const REFEREE_ADDRESSES: [&str; 3] = ["192.0.2.10", "198.51.100.20", "203.0.113.30"];
+const PROVIDER_ADDRESS: &str = "192.0.2.200";
+
+/// Answers the form at `path` as a person at `address` would: opens it, takes a few
+/// minutes (on the test clock), and sends `form`. Returns the status of the POST. Posting
+/// blind, at once and from one address would rightly be flagged in the report.
+async fn answer_as_a_person(
+    app: &TestApp,
+    address: &str,
+    path: &str,
+    form: &[(String, String)],
+) -> u16 {
+    let res = app
+        .client
+        .get(app.url(path))
+        .header("x-forwarded-for", address)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "GET {path}");
+    app.clock.advance(chrono::Duration::minutes(6));
+    app.client
+        .post(app.url(path))
+        .header("x-forwarded-for", address)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_ui_end_to_end_in_chromium() {
     let Some(tools) = browser_tools() else {
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // The server sits behind a proxy on loopback, so each answer below can come from an
+    // address of its own (X-Forwarded-For); the browser's requests come from 127.0.0.1.
+    let config = TestConfig {
+        trusted_proxies: vec!["127.0.0.1".into()],
+        ..TestConfig::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, config).await.unwrap();
     let ops = app.staff_user(Role::Ops, STAFF_PASSWORD).await.email;
     let hr = app.staff_user(Role::Hr, STAFF_PASSWORD).await.email;
     let temp = tempfile::tempdir().unwrap();
@@ -474,10 +515,14 @@ async fn staff_ui_end_to_end_in_chromium() {
         1,
         "one self-assessment link to {PROVIDER_CONTACT}"
     );
-    let res = app
-        .post_form(&format!("/s/{}", tokens[0]), &self_assessment_form())
-        .await;
-    assert_eq!(res.status(), 303, "the provider sends its self-assessment");
+    let status = answer_as_a_person(
+        &app,
+        PROVIDER_ADDRESS,
+        &format!("/s/{}", tokens[0]),
+        &self_assessment_form(),
+    )
+    .await;
+    assert_eq!(status, 303, "the provider sends its self-assessment");
     let case = app.engine.case(case_id).await.unwrap();
     assert_eq!(case.self_assessment, SelfAssessmentState::Submitted);
 
@@ -485,14 +530,14 @@ async fn staff_ui_end_to_end_in_chromium() {
     for (i, (_, email, _, _)) in REFEREES.iter().enumerate() {
         let links = app.links_sent_to(email);
         assert_eq!(links.len(), 1, "one invitation to {email}");
-        let res = app
-            .post_form(&format!("/r/{}", links[0]), &questionnaire_form(i))
-            .await;
-        assert!(
-            res.status() == 303 || res.status() == 200,
-            "{email} submits: {}",
-            res.status()
-        );
+        let status = answer_as_a_person(
+            &app,
+            REFEREE_ADDRESSES[i],
+            &format!("/r/{}", links[0]),
+            &questionnaire_form(i),
+        )
+        .await;
+        assert_eq!(status, 303, "{email} submits");
     }
     app.engine.run_until_idle().await.unwrap();
     let case = app.engine.case(case_id).await.unwrap();

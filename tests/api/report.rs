@@ -181,9 +181,11 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
         "referee,company,question_key,dimension,kind,answer,counted_value,source,organisation"
     );
     assert_eq!(lines.len(), 1 + 3 * 19);
-    assert!(lines.contains(
-        &"Referee 1,,dedication_minimum,dedication,likert,1,5,sourced,Organisation 1"
-    ));
+    assert!(
+        lines.contains(
+            &"Referee 1,,dedication_minimum,dedication,likert,1,5,sourced,Organisation 1"
+        )
+    );
     assert!(
         csv.contains("Referee 3,,strengths,,text,'=cmd|' /C calc'!A0,,sourced,Organisation 3"),
         "{csv}"

@@ -165,7 +165,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
     for i in 0..REFEREES {
         let org = i % ORGANISATIONS;
         // Every fourth organisation came through the provider's nomination link.
-        let by = if org % 4 == 0 {
+        let by = if org.is_multiple_of(4) {
             &Actor::Provider
         } else {
             &actor
@@ -188,6 +188,19 @@ async fn bench(url: &str) -> Result<(), BoxError> {
     engine.launch_case(case.id, &actor).await?;
     engine.run_until_idle().await?;
     let questions = twenty_questions();
+    // Before the last answer moves the case to review, which closes the self-assessment.
+    let self_view = questions
+        .iter()
+        .filter(|q| q.is_self_assessed())
+        .map(|q| (q.key.clone(), "4".to_owned()))
+        .collect();
+    let meta = SubmissionMeta {
+        client_ip: Some("10.9.9.9".into()),
+        user_agent: None,
+    };
+    engine
+        .record_self_assessment(case.id, &self_view, meta)
+        .await?;
     let seed_started = Instant::now();
     for (i, id) in ids.iter().enumerate() {
         // Spread answers so every statistic has real work to do.
@@ -214,18 +227,6 @@ async fn bench(url: &str) -> Result<(), BoxError> {
             )
             .await?;
     }
-    let self_view = questions
-        .iter()
-        .filter(|q| q.is_self_assessed())
-        .map(|q| (q.key.clone(), "4".to_owned()))
-        .collect();
-    let meta = SubmissionMeta {
-        client_ip: Some("10.9.9.9".into()),
-        user_agent: None,
-    };
-    engine
-        .record_self_assessment(case.id, &self_view, meta)
-        .await?;
     eprintln!(
         "seeded {REFEREES} responses × {} questions in {:.1?}",
         questions.len(),
@@ -303,7 +304,7 @@ fn time_scoring(
                 name: format!("Referee {i}"),
                 email: format!("r{i}@client{org}.example"),
                 company: format!("Client {org}"),
-                source: if org % 4 == 0 {
+                source: if org.is_multiple_of(4) {
                     ReferenceSource::Nominated
                 } else {
                     ReferenceSource::Sourced

@@ -160,30 +160,57 @@ impl Engine {
     /// reference `opened` and starts the clock used by the "too fast" fraud signal.
     #[tracing::instrument(skip_all, err)]
     pub async fn open_referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
-        let (mut reference, case) = self.resolve_referee_token(token).await?;
-        if reference.status == ReferenceStatus::Invited {
-            let now = self.now();
-            let txn = self.db.begin().await?;
-            cases::lock(&txn, case.id).await?;
-            let fresh = references::get(&txn, reference.id).await?;
-            reference = if fresh.status == ReferenceStatus::Invited {
-                let opened = set_reference_status(
-                    &txn,
-                    fresh,
-                    ReferenceEvent::Open,
-                    &Actor::Referee(reference.id),
-                    json!({}),
-                    now,
-                )
-                .await?;
-                responses::ensure_draft(&txn, reference.id, Some(now), now).await?;
-                opened
-            } else {
-                fresh
-            };
-            txn.commit().await?;
-        }
+        let (reference, case) = self.resolve_referee_token(token).await?;
+        let reference = self.mark_opened(reference, &case, self.now()).await?;
         self.form_for(&reference, &case).await
+    }
+
+    /// Records that a referee saw their questionnaire at `viewed_at`, without going
+    /// through its link: for simulated referees (`vouch demo`), whose answers would
+    /// otherwise be flagged as posted unseen, or as posted too fast.
+    #[tracing::instrument(skip_all, fields(reference_id = %reference_id), err)]
+    pub async fn record_referee_view(
+        &self,
+        reference_id: Uuid,
+        viewed_at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let reference = references::get(&self.db, reference_id).await?;
+        let case = cases::get(&self.db, reference.case_id).await?;
+        self.mark_opened(reference, &case, viewed_at).await?;
+        Ok(())
+    }
+
+    /// The first view of an invited reference: `opened`, with a draft stamped with the
+    /// time. Later views change nothing.
+    async fn mark_opened(
+        &self,
+        reference: ReferenceRow,
+        case: &CaseRow,
+        now: DateTime<Utc>,
+    ) -> Result<ReferenceRow, EngineError> {
+        if reference.status != ReferenceStatus::Invited {
+            return Ok(reference);
+        }
+        let txn = self.db.begin().await?;
+        cases::lock(&txn, case.id).await?;
+        let fresh = references::get(&txn, reference.id).await?;
+        let reference = if fresh.status == ReferenceStatus::Invited {
+            let opened = set_reference_status(
+                &txn,
+                fresh,
+                ReferenceEvent::Open,
+                &Actor::Referee(reference.id),
+                json!({}),
+                now,
+            )
+            .await?;
+            responses::ensure_draft(&txn, reference.id, Some(now), now).await?;
+            opened
+        } else {
+            fresh
+        };
+        txn.commit().await?;
+        Ok(reference)
     }
 
     /// What `save_referee_draft` (`submit` false) or `submit_referee_answers` would find

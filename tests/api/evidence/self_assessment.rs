@@ -68,6 +68,10 @@ async fn the_provider_rates_itself_and_the_report_shows_the_gap(backend: Backend
     );
     assert!(html.contains("We care about our clients"), "first person");
     assert!(html.contains("Does not apply"));
+    assert!(
+        html.contains("class=\"group-title\">Dedication<") && !html.contains("Shares our values"),
+        "headings name the dimension, not the hiring company's \"our\""
+    );
     assert!(!html.contains("/decline"), "a provider does not decline");
 
     // Save half, come back: it is all still there.

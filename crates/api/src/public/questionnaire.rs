@@ -82,6 +82,27 @@ pub(super) enum Action {
     Submit,
 }
 
+impl Filled {
+    /// The form as first shown: the saved draft, and whether it was just saved.
+    pub fn draft(values: BTreeMap<String, String>, saved: bool) -> Self {
+        Filled {
+            values,
+            saved,
+            ..Default::default()
+        }
+    }
+
+    /// A refused post: what was typed, and what is wrong with it.
+    pub fn rejected(posted: Posted, errors: Vec<AnswerError>) -> Self {
+        Filled {
+            values: posted.answers,
+            errors,
+            consent: posted.consent,
+            saved: false,
+        }
+    }
+}
+
 impl Action {
     /// Where a successful post leads: back to the form, saved, or to the thank-you page.
     pub fn redirect(self, path: &str, token: &str) -> HttpResponse {
@@ -243,12 +264,29 @@ fn view(q: &Question) -> QuestionView<'_> {
     }
 }
 
+/// A dimension's heading. The profile's labels speak for the hiring company ("Shares our
+/// values"), which would read as the provider's own "our" on its self-assessment; there
+/// the dimension's key names it instead ("Values").
+fn group_title(respondent: Respondent, key: &str, label: &str) -> String {
+    match respondent {
+        Respondent::Referee => label.to_owned(),
+        Respondent::Provider => {
+            let words = key.replace('_', " ");
+            let mut chars = words.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 fn groups<'a>(form: &Questionnaire<'a>) -> Vec<Group<'a>> {
     let mut out: Vec<Group<'a>> = form
         .dimensions
         .iter()
         .map(|(key, label)| Group {
-            title: label.clone(),
+            title: group_title(form.respondent, key, label),
             hint: None,
             questions: form
                 .questions

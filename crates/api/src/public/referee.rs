@@ -1,17 +1,15 @@
 //! The referee questionnaire as HTML, for any browser, with or without JavaScript.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use engine::EngineError;
 use engine::domain::ReferenceStatus;
-use engine::questionnaire::AnswerError;
 use engine::workflow::MAX_DECLINE_REASON_CHARS;
 
-use super::questionnaire::{Action, Filled, Posted, Questionnaire, render};
+use super::questionnaire::{Action, Filled, Posted, render};
 use super::{ShowQuery, form_fields, link_problem_page, submission_meta, unreadable_form};
 use crate::AppState;
+use crate::error::INVALID_INPUT;
 
 /// The questionnaire. The first view marks the reference `opened`.
 #[get("/{token}")]
@@ -22,47 +20,15 @@ pub async fn show_form(
 ) -> HttpResponse {
     match state.engine.open_referee_form(&token).await {
         Ok(form) => {
-            let filled = Filled {
-                values: form.draft.clone(),
-                saved: query.saved(),
-                ..Default::default()
-            };
+            let filled = Filled::draft(form.draft.clone(), query.saved());
             render(&state, StatusCode::OK, &token, &(&form).into(), filled)
         }
         Err(e) => link_problem_page(&state, e),
     }
 }
 
-/// Re-renders the form with `errors` next to their fields and everything typed kept.
-async fn rerender(
-    state: &AppState,
-    token: &str,
-    answers: BTreeMap<String, String>,
-    errors: Vec<AnswerError>,
-    consent: bool,
-) -> HttpResponse {
-    let form = match state.engine.referee_form(token).await {
-        Ok(form) => form,
-        Err(e) => return link_problem_page(state, e),
-    };
-    let filled = Filled {
-        values: answers,
-        errors,
-        consent,
-        saved: false,
-    };
-    render(
-        state,
-        crate::error::INVALID_INPUT,
-        token,
-        &Questionnaire::from(&form),
-        filled,
-    )
-}
-
 /// Saves a draft (`action=save`) or submits (`action=submit`). Errors re-render the form
-/// with everything typed kept. The form itself is only loaded when it has to be shown
-/// again: the common, valid post goes straight to the engine.
+/// with everything typed kept; the common, valid post goes straight to the engine.
 #[post("/{token}")]
 pub async fn post_form(
     state: web::Data<AppState>,
@@ -96,8 +62,15 @@ pub async fn post_form(
     };
     match result {
         Ok(()) => posted.action.redirect("r", &token),
+        // The form is only loaded when it has to be shown again.
         Err(EngineError::InvalidAnswers { fields }) => {
-            rerender(&state, &token, posted.answers, fields, posted.consent).await
+            match state.engine.referee_form(&token).await {
+                Ok(form) => {
+                    let filled = Filled::rejected(posted, fields);
+                    render(&state, INVALID_INPUT, &token, &(&form).into(), filled)
+                }
+                Err(e) => link_problem_page(&state, e),
+            }
         }
         Err(e) => link_problem_page(&state, e),
     }

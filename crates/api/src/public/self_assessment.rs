@@ -6,9 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use engine::EngineError;
 use engine::domain::SelfAssessmentStatus;
 
-use super::questionnaire::{Action, Filled, Posted, Questionnaire, render};
+use super::questionnaire::{Action, Filled, Posted, render};
 use super::{ShowQuery, form_fields, link_problem_page, submission_meta, unreadable_form};
 use crate::AppState;
+use crate::error::INVALID_INPUT;
 
 /// The form; the first view is stamped.
 #[get("/{token}")]
@@ -19,11 +20,7 @@ pub async fn show_form(
 ) -> HttpResponse {
     match state.engine.open_self_assessment(&token).await {
         Ok(form) => {
-            let filled = Filled {
-                values: form.draft.clone(),
-                saved: query.saved(),
-                ..Default::default()
-            };
+            let filled = Filled::draft(form.draft.clone(), query.saved());
             render(&state, StatusCode::OK, &token, &(&form).into(), filled)
         }
         Err(e) => link_problem_page(&state, e),
@@ -66,23 +63,13 @@ pub async fn post_form(
     match result {
         Ok(()) => posted.action.redirect("s", &token),
         Err(EngineError::InvalidAnswers { fields }) => {
-            let form = match state.engine.self_assessment_form(&token).await {
-                Ok(form) => form,
-                Err(e) => return link_problem_page(&state, e),
-            };
-            let filled = Filled {
-                values: posted.answers,
-                errors: fields,
-                consent: posted.consent,
-                saved: false,
-            };
-            render(
-                &state,
-                crate::error::INVALID_INPUT,
-                &token,
-                &Questionnaire::from(&form),
-                filled,
-            )
+            match state.engine.self_assessment_form(&token).await {
+                Ok(form) => {
+                    let filled = Filled::rejected(posted, fields);
+                    render(&state, INVALID_INPUT, &token, &(&form).into(), filled)
+                }
+                Err(e) => link_problem_page(&state, e),
+            }
         }
         Err(e) => link_problem_page(&state, e),
     }

@@ -151,6 +151,7 @@ mod tests {
             agreement: None,
             below_min: score.is_some_and(|s| s < 60.0),
             referee_scores: referees,
+            ..DimensionScore::default()
         }
     }
 
@@ -166,6 +167,12 @@ mod tests {
         assert_eq!(row.interval.unwrap().0, 462.0);
         assert_eq!(row.label_y, row.y - LABEL_ABOVE);
         assert!(chart.rows[1].score.is_none() && chart.rows[1].interval.is_none());
+        assert!(row.self_mark.is_none(), "no self-assessment, no diamond");
+        let mut with_self = dim(Some(75.0), vec![75.0]);
+        with_self.self_score = Some(100.0);
+        let chart = layout(&[with_self]);
+        let mark = chart.rows[0].self_mark.as_ref().unwrap();
+        assert_eq!((mark.x, mark.value), (PLOT_RIGHT, 100.0));
         assert_eq!(chart.axis.first().unwrap().x, PLOT_LEFT);
         assert_eq!(chart.axis.last().unwrap().x, PLOT_RIGHT);
     }

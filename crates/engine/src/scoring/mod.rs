@@ -182,16 +182,22 @@ pub struct Flag {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recommendation {
+    /// Every dimension meets its minimum and nothing was flagged.
     MeetsProfile,
+    /// The scores meet the profile, but a flag asks a person to look first.
     Review,
+    /// Some dimension scores below its minimum.
     BelowProfile,
+    /// Too few responses or client organisations to say.
     InsufficientData,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
+    /// The free-text question answered.
     pub question_key: String,
+    /// The referee's words, as written.
     pub text: String,
     /// Only when `report.show_referee_identity` is on.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -201,8 +207,11 @@ pub struct Comment {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rehire {
+    /// Referees who would hire the provider again.
     pub yes: u32,
+    /// Referees who would not.
     pub no: u32,
+    /// Referees who are unsure.
     pub unsure: u32,
 }
 
@@ -251,10 +260,15 @@ pub struct Scores {
     pub sources: Sources,
     /// Weighted mean of the dimension scores (0–100); null without data.
     pub alignment_score: Option<f64>,
+    /// What the evidence suggests; a person always decides.
     pub recommendation: Recommendation,
+    /// One entry per dimension of the values profile, in profile order.
     pub dimensions: Vec<DimensionScore>,
+    /// Everything the reader should look at, in a fixed order.
     pub flags: Vec<Flag>,
+    /// Non-blank free-text answers (sorted unless identities are shown).
     pub comments: Vec<Comment>,
+    /// Answers to "would you hire them again?".
     pub rehire: Rehire,
     /// The provider's self-assessment; null when none was submitted.
     pub self_assessment: Option<SelfAssessmentScores>,
@@ -301,19 +315,19 @@ pub fn counted_value(q: &Question, raw: &str) -> Option<f64> {
     Some(if q.reverse_scored { 6.0 - v } else { v })
 }
 
-/// "References the provider chose rate them 24.0 points higher on Dedication than the ones
+/// "References the provider chose rate them 24.0 points higher on “Dedication” than the ones
 /// you found." — the `source_gap` sentence for a dimension, whenever both `sourced_score`
 /// and `nominated_score` exist (also below the flag's threshold); `None` otherwise.
 pub fn source_gap_sentence(d: &DimensionScore) -> Option<String> {
     let g = gap(d.nominated_score?, d.sourced_score?);
     Some(if g == 0.0 {
         format!(
-            "References the provider chose rate them the same on {} as the ones you found.",
+            "References the provider chose rate them the same on \u{201c}{}\u{201d} as the ones you found.",
             d.label
         )
     } else {
         format!(
-            "References the provider chose rate them {:.1} points {} on {} than the ones you found.",
+            "References the provider chose rate them {:.1} points {} on \u{201c}{}\u{201d} than the ones you found.",
             g.abs(),
             if g > 0.0 { "higher" } else { "lower" },
             d.label
@@ -321,19 +335,19 @@ pub fn source_gap_sentence(d: &DimensionScore) -> Option<String> {
     })
 }
 
-/// "The provider rates itself 30.0 points higher on Values than its clients do." — the
+/// "The provider rates itself 30.0 points higher on “Values” than its clients do." — the
 /// `blind_spot` sentence for a dimension, whenever `self_gap` exists (also below the
 /// flag's threshold, or negative); `None` otherwise.
 pub fn self_gap_sentence(d: &DimensionScore) -> Option<String> {
     let g = d.self_gap?;
     Some(if g == 0.0 {
         format!(
-            "The provider rates itself the same on {} as its clients do.",
+            "The provider rates itself the same on \u{201c}{}\u{201d} as its clients do.",
             d.label
         )
     } else {
         format!(
-            "The provider rates itself {:.1} points {} on {} than its clients do.",
+            "The provider rates itself {:.1} points {} on \u{201c}{}\u{201d} than its clients do.",
             g.abs(),
             if g > 0.0 { "higher" } else { "lower" },
             d.label

@@ -503,7 +503,7 @@ fn provenance_scores_use_each_organisations_referees_of_that_kind() {
     assert_eq!(
         source_gap_sentence(e).as_deref(),
         Some(
-            "References the provider chose rate them 75.0 points lower on EXPERTISE than the ones you found."
+            "References the provider chose rate them 75.0 points lower on \u{201c}EXPERTISE\u{201d} than the ones you found."
         )
     );
 }
@@ -564,7 +564,7 @@ fn source_gap_at_the_threshold_is_flagged_from_the_published_scores() {
     assert_eq!(kinds(&s), vec![FlagKind::SourceGap]);
     assert_eq!(
         s.flags[0].detail,
-        "References the provider chose rate them 10.5 points higher on EXPERTISE than the ones you found."
+        "References the provider chose rate them 10.5 points higher on \u{201c}EXPERTISE\u{201d} than the ones you found."
     );
     assert_eq!(s.flags[0].reference_id, None);
     assert_eq!(s.recommendation, Recommendation::Review);
@@ -590,7 +590,7 @@ fn source_gap_sentences_say_higher_lower_or_the_same() {
     assert_eq!(
         source_gap_sentence(&d).as_deref(),
         Some(
-            "References the provider chose rate them 24.0 points higher on Dedication than the ones you found."
+            "References the provider chose rate them 24.0 points higher on \u{201c}Dedication\u{201d} than the ones you found."
         )
     );
     let same = DimensionScore {
@@ -600,7 +600,7 @@ fn source_gap_sentences_say_higher_lower_or_the_same() {
     assert_eq!(
         source_gap_sentence(&same).as_deref(),
         Some(
-            "References the provider chose rate them the same on Dedication as the ones you found."
+            "References the provider chose rate them the same on \u{201c}Dedication\u{201d} as the ones you found."
         )
     );
     let lower = DimensionScore {
@@ -643,7 +643,7 @@ fn blind_spot_at_just_below_and_under_the_threshold() {
     assert_eq!(kinds(&s), vec![FlagKind::BlindSpot]);
     assert_eq!(
         s.flags[0].detail,
-        "The provider rates itself 23.0 points higher on EXPERTISE than its clients do."
+        "The provider rates itself 23.0 points higher on \u{201c}EXPERTISE\u{201d} than its clients do."
     );
     assert_eq!(s.recommendation, Recommendation::Review);
     assert_eq!(
@@ -672,7 +672,9 @@ fn blind_spot_at_just_below_and_under_the_threshold() {
     );
     assert_eq!(
         self_gap_sentence(&s.dimensions[0]).as_deref(),
-        Some("The provider rates itself 33.3 points lower on EXPERTISE than its clients do.")
+        Some(
+            "The provider rates itself 33.3 points lower on \u{201c}EXPERTISE\u{201d} than its clients do."
+        )
     );
 }
 
