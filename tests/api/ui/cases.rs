@@ -231,6 +231,23 @@ async fn ops_runs_a_case_through_the_forms(app: TestApp) {
     assert!(html.contains("Choose the provider to vet."));
     assert!(html.contains("Enter a whole number from 1 to 20."));
     assert!(html.contains("Enter a whole number from 1 to 90."));
+    // More client organisations than answers cannot be asked for.
+    let res = ui
+        .post(
+            &to,
+            "/ui/cases",
+            &[
+                ("provider_id", &provider_id),
+                ("min_responses", "2"),
+                ("min_organisations", "3"),
+                ("deadline_days", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Enter a whole number from 1 to 2."), "{html}");
+    assert!(html.contains("name=\"min_organisations\"") && html.contains("value=\"3\""));
     let res = ui
         .post(
             &to,
@@ -239,6 +256,7 @@ async fn ops_runs_a_case_through_the_forms(app: TestApp) {
                 ("provider_id", &provider_id),
                 ("title", "IT partner 2027"),
                 ("min_responses", "2"),
+                ("min_organisations", "2"),
                 ("deadline_days", "10"),
             ],
         )
@@ -308,6 +326,7 @@ async fn ops_runs_a_case_through_the_forms(app: TestApp) {
 
     // Resend: the old link stops working; withdraw; launching twice is refused.
     let case = app.engine.case(case_id).await.unwrap();
+    assert_eq!(case.min_organisations, 2, "taken from the form");
     let first = &case.references[0];
     let old = app.links_sent_to(&first.email)[0].clone();
     let res = ui

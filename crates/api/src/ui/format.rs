@@ -172,6 +172,9 @@ pub fn event(
             other => format!("The case owner was emailed ({})", other.replace('_', " ")),
         },
         "nomination.sent" => "The provider was asked to nominate references".into(),
+        "self_assessment.requested" => "A self-assessment was requested from the provider".into(),
+        "self_assessment.sent" => "The provider was emailed its self-assessment link".into(),
+        "self_assessment.submitted" => "The provider sent its self-assessment".into(),
         "nomination.submitted" => {
             let n = e.data.get("added").and_then(|v| v.as_u64()).unwrap_or(0);
             format!(
