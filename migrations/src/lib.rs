@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_create_schema;
 mod m20261122_000001_add_sessions;
 mod m20261127_000001_evidence;
+mod m20261127_000002_referee_protection;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_schema::Migration),
             Box::new(m20261122_000001_add_sessions::Migration),
             Box::new(m20261127_000001_evidence::Migration),
+            Box::new(m20261127_000002_referee_protection::Migration),
         ]
     }
 }

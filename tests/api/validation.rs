@@ -32,6 +32,7 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
         email: "referee@client.example".into(),
         company: "Client".into(),
         relationship: "client since 2021".into(),
+        override_reason: None,
     };
     for (bad, field) in [
         (

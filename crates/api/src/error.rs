@@ -54,6 +54,12 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Gone(String),
+    /// The referee's address was asked too often lately (409; may be overridden).
+    #[error("{0}")]
+    RefereeFatigue(String),
+    /// The referee's address opted out for good (409).
+    #[error("{0}")]
+    RefereeOptedOut(String),
     /// A staff account locked after repeated wrong passwords (the sign-in page).
     #[error("this account is locked until {0}")]
     AccountLocked(String),
@@ -87,6 +93,8 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
             ApiError::Gone(_) => ("gone", "Gone"),
+            ApiError::RefereeFatigue(_) => ("referee-fatigue", "Referee asked too often"),
+            ApiError::RefereeOptedOut(_) => ("referee-opted-out", "Referee opted out"),
             ApiError::AccountLocked(_) => ("locked", "Account locked"),
             ApiError::TooManyRequests(_) => ("rate-limited", "Too many requests"),
             ApiError::Validation(_) => ("validation", "Validation failed"),
@@ -167,6 +175,8 @@ impl From<EngineError> for ApiError {
             EngineError::Validation { field, message } => ApiError::field(field, message),
             EngineError::InvalidAnswers { fields } => ApiError::Validation(answer_fields(fields)),
             EngineError::Gone(detail) => ApiError::Gone(detail),
+            e @ EngineError::RefereeFatigue { .. } => ApiError::RefereeFatigue(e.to_string()),
+            e @ EngineError::RefereeOptedOut => ApiError::RefereeOptedOut(e.to_string()),
             EngineError::Conflict(detail) => ApiError::Conflict {
                 detail,
                 current_state: None,
@@ -182,7 +192,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::CsrfRejected => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. }
+            | ApiError::RefereeFatigue(_)
+            | ApiError::RefereeOptedOut(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::AccountLocked(_) => StatusCode::LOCKED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,

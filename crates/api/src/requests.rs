@@ -52,6 +52,11 @@ pub struct CreateReference {
         custom(function = "not_blank")
     )]
     pub relationship: String,
+    /// Why this person may be asked although they were asked for references
+    /// `workflow.referee_requests_per_90_days` times in the last 90 days (otherwise 409
+    /// `/problems/referee-fatigue`). Kept in the audit trail.
+    #[validate(length(max = NewReference::MAX_OVERRIDE_REASON))]
+    pub override_reason: Option<String>,
 }
 
 impl CreateReference {
@@ -61,6 +66,7 @@ impl CreateReference {
             email: self.email,
             company: self.company,
             relationship: self.relationship,
+            override_reason: self.override_reason,
         }
     }
 }

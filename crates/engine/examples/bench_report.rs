@@ -178,6 +178,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
                     email: format!("r{i}@client{org}.example"),
                     company: format!("Client {org}"),
                     relationship: "client".into(),
+                    override_reason: None,
                 },
                 by,
             )

@@ -7,12 +7,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Transactio
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
+use crate::credentials::new_token;
 use crate::domain::{
     CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, SelfAssessmentState, State,
     VettingCase,
 };
 use crate::entity::{provider, template_version};
 use crate::store::cases::{self, CaseRow};
+use crate::store::opt_outs;
 use crate::store::references::{self, ReferenceRow};
 use crate::store::self_assessments;
 use crate::users::normalize_email;
@@ -83,6 +85,9 @@ pub struct NewReference {
     pub email: String,
     pub company: String,
     pub relationship: String,
+    /// Why this person may be asked although they were asked often lately (the fatigue
+    /// limit); kept in the audit trail. Staff only.
+    pub override_reason: Option<String>,
 }
 
 /// What is wrong with one field of a `NewReference`; each front end words it its own way.
@@ -111,6 +116,7 @@ impl NewReference {
     pub const MAX_EMAIL: u64 = 320;
     pub const MAX_COMPANY: u64 = 200;
     pub const MAX_RELATIONSHIP: u64 = 500;
+    pub const MAX_OVERRIDE_REASON: u64 = 500;
 
     /// Every problem, by field (`name`, `email`, `company`, `relationship`), in that order.
     pub fn problems(&self) -> Vec<(&'static str, ReferenceProblem)> {
@@ -262,6 +268,8 @@ impl Engine {
                     .map_err(|e| EngineError::Corrupt(e.to_string()))?,
                 min_responses,
                 min_organisations,
+                // Orders the anonymised report's labels (store::cases docs).
+                anonymity_seed: new_token(),
                 deadline_days,
                 deadline_at: None,
                 status: CaseStatus::Draft,
@@ -341,6 +349,7 @@ impl Engine {
         if let Some((field, problem)) = new.problems().into_iter().next() {
             return Err(EngineError::validation(field, problem.to_string()));
         }
+        let override_reason = self.check_referee_may_be_asked(txn, &new).await?;
         let case_id = case.id;
         let existing = references::count_of_case(txn, case_id).await?;
         let max = u64::from(self.settings.max_references_per_case);
@@ -372,6 +381,7 @@ impl Engine {
                 opened_at: None,
                 responded_at: None,
                 decline_reason: None,
+                withdrawn_reason: None,
                 created_at: now,
                 updated_at: now,
             },
@@ -387,11 +397,64 @@ impl Engine {
             now,
         )
         .await?;
+        if let Some(reason) = override_reason {
+            audit::record(
+                txn,
+                Some(case_id),
+                Some(m.id),
+                actor,
+                "reference.fatigue_overridden",
+                serde_json::json!({ "reason": reason }),
+                now,
+            )
+            .await?;
+        }
         // Added while collecting: invite at once, like the ones invited at launch.
         if case.status == CaseStatus::Collecting {
             self.enqueue_invitation(txn, &m).await?;
         }
         Ok(m)
+    }
+
+    /// Refuses an address that opted out (no override), or one asked for references
+    /// `referee_requests_per_90_days` times or more in the last 90 days unless staff gave
+    /// an override reason, which is returned to be audited.
+    async fn check_referee_may_be_asked(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        new: &NewReference,
+    ) -> Result<Option<String>, EngineError> {
+        let now = self.now();
+        if opt_outs::contains(txn, &new.email, now).await? {
+            return Err(EngineError::RefereeOptedOut);
+        }
+        let window = chrono::Duration::days(90);
+        let asked =
+            references::first_invitations_since(txn, &normalize_email(&new.email), now - window)
+                .await?;
+        let limit = self.settings.referee_requests_per_90_days;
+        // 0 switches the limit off.
+        if limit == 0 || (asked.len() as u64) < u64::from(limit) {
+            return Ok(None);
+        }
+        let reason = new
+            .override_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        match reason {
+            Some(reason) => Ok(Some(reason.to_owned())),
+            None => {
+                // Allowed again once the count drops below the limit: when the request
+                // that many places from the newest leaves the window.
+                let oldest_to_expire = asked.len() - limit as usize;
+                Err(EngineError::RefereeFatigue {
+                    requests: asked.len() as u64,
+                    limit,
+                    next_allowed: asked[oldest_to_expire] + window,
+                })
+            }
+        }
     }
 
     /// Adds a referee to a case that is still open for references.

@@ -30,6 +30,22 @@ pub enum EngineError {
     #[error("{} answer(s) need attention", fields.len())]
     InvalidAnswers { fields: Vec<AnswerError> },
 
+    /// The address was asked for references too often lately (any case); a person may
+    /// override with a reason.
+    #[error(
+        "this address was asked for a reference {requests} times in the last 90 days (the limit is {limit}); the next request is allowed from {}",
+        .next_allowed.format("%-d %B %Y")
+    )]
+    RefereeFatigue {
+        requests: u64,
+        limit: u32,
+        next_allowed: chrono::DateTime<chrono::Utc>,
+    },
+
+    /// The address asked never to be asked again; nobody may override that.
+    #[error("this person asked not to be asked for references again")]
+    RefereeOptedOut,
+
     /// A uniqueness rule was broken (e.g. an email already in use).
     #[error("{0}")]
     Conflict(String),

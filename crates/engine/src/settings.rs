@@ -129,6 +129,9 @@ pub struct WorkflowSettings {
     pub lease_seconds: u64,
     /// Job workers run by each `vouch serve` or `vouch worker` process.
     pub workers: usize,
+    /// First invitations one address may get in 90 days, across all cases, before adding
+    /// it again needs an override reason (0: no limit).
+    pub referee_requests_per_90_days: u32,
 }
 
 impl Default for WorkflowSettings {
@@ -141,6 +144,7 @@ impl Default for WorkflowSettings {
             max_attempts: 8,
             lease_seconds: 60,
             workers: 1,
+            referee_requests_per_90_days: 3,
         }
     }
 }

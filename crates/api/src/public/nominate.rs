@@ -164,6 +164,7 @@ fn check(
             email,
             company,
             relationship,
+            override_reason: None,
         };
         let mut row_ok = true;
         let mut error = |f: &str, msg: &str| {

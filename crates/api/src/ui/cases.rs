@@ -388,6 +388,8 @@ pub struct ReferenceForm {
     email: String,
     company: String,
     relationship: String,
+    /// Shown once the address turned out to be asked too often lately.
+    override_reason: String,
 }
 
 #[post("/cases/{id}/references")]
@@ -398,14 +400,16 @@ pub async fn add_reference(
     id: web::Path<Uuid>,
     UiForm(form): UiForm<ReferenceForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let kept = json!({
+    let mut kept = json!({
         "name": form.name, "email": form.email, "company": form.company, "relationship": form.relationship,
+        "override_reason": form.override_reason,
     });
     let body = CreateReference {
         name: form.name.trim().to_owned(),
         email: form.email.trim().to_owned(),
         company: form.company.trim().to_owned(),
         relationship: form.relationship.trim().to_owned(),
+        override_reason: optional(&form.override_reason),
     };
     let errors = check(&body);
     if !errors.is_empty() {
@@ -436,6 +440,38 @@ pub async fn add_reference(
                 true,
                 &format!("{name} added. {note}"),
                 &format!("/ui/cases/{id}"),
+            )
+            .await
+        }
+        // Too often asked: the same form again, now with the override field.
+        Err(e @ engine::EngineError::RefereeFatigue { .. }) => {
+            kept["fatigue"] = json!(true);
+            let errors = [FieldError {
+                field: "override_reason".into(),
+                message: format!(
+                    "{e}. To ask anyway, say why; the reason is kept in the case's audit trail"
+                ),
+            }];
+            case_page(
+                &state,
+                &session,
+                *id,
+                StatusCode::CONFLICT,
+                Some((kept, &errors)),
+            )
+            .await
+        }
+        Err(e @ engine::EngineError::RefereeOptedOut) => {
+            let errors = [FieldError {
+                field: "email".into(),
+                message: e.to_string(),
+            }];
+            case_page(
+                &state,
+                &session,
+                *id,
+                StatusCode::CONFLICT,
+                Some((kept, &errors)),
             )
             .await
         }

@@ -23,6 +23,7 @@ pub struct Model {
     pub opened_at: Option<DateTimeUtc>,
     pub responded_at: Option<DateTimeUtc>,
     pub decline_reason: Option<String>,
+    pub withdrawn_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -16,6 +16,7 @@ pub struct Model {
     pub profile_snapshot: Json,
     pub min_responses: i32,
     pub min_organisations: i32,
+    pub anonymity_seed: String,
     pub deadline_days: i32,
     pub deadline_at: Option<DateTimeUtc>,
     pub status: CaseStatus,

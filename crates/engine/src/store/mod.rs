@@ -15,6 +15,7 @@ pub mod cases;
 pub mod email_log;
 pub mod jobs;
 pub mod nominations;
+pub mod opt_outs;
 pub mod references;
 pub mod responses;
 pub mod self_assessments;

@@ -109,6 +109,24 @@ pub async fn find_by_email(
         .await?)
 }
 
+/// When each reference at `email` (normalised), in any case, was first invited since
+/// `since`, oldest first.
+pub async fn first_invitations_since(
+    conn: &impl ConnectionTrait,
+    email: &str,
+    since: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, EngineError> {
+    Ok(reference_request::Entity::find()
+        .filter(reference_request::Column::Email.eq(email))
+        .filter(reference_request::Column::InvitedAt.gte(since))
+        .order_by_asc(reference_request::Column::InvitedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.invited_at)
+        .collect())
+}
+
 pub async fn insert(
     conn: &impl ConnectionTrait,
     row: ReferenceRow,
