@@ -8,6 +8,7 @@ mod m20261121_000001_create_schema;
 mod m20261122_000001_add_sessions;
 mod m20261127_000001_evidence;
 mod m20261127_000002_referee_protection;
+mod m20261128_000001_invitation_generation;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_add_sessions::Migration),
             Box::new(m20261127_000001_evidence::Migration),
             Box::new(m20261127_000002_referee_protection::Migration),
+            Box::new(m20261128_000001_invitation_generation::Migration),
         ]
     }
 }

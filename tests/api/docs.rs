@@ -29,6 +29,7 @@ async fn openapi_document_describes_every_staff_route() {
         ("/api/v1/cases/{id}/report.csv", "get"),
         ("/api/v1/cases/{id}/decision", "post"),
         ("/api/v1/references/{id}/resend", "post"),
+        ("/api/v1/references/{id}/invite", "post"),
         ("/api/v1/references/{id}/withdraw", "post"),
         ("/api/v1/jobs", "get"),
         ("/api/v1/jobs/{id}/retry", "post"),

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::helpers::LIKERT_KEYS;
 
 /// A case of the provider "Ledger & Co" with referees `Referee 1..=n`
-/// (`referee{n}@client{n}.example`), owned by an ops user.
+/// (`referee{n}.<case>@client{n}.example`), owned by an ops user.
 pub struct CaseWithReferees {
     /// An API token of the ops user who opened the case.
     pub ops: String,

@@ -19,6 +19,7 @@ mod evidence;
 mod forms;
 mod idempotency;
 mod profile_templates;
+mod protection;
 mod providers;
 mod queue;
 mod report;

@@ -46,6 +46,7 @@ pub struct ApiDoc;
     routes::case_report_csv,
     routes::record_decision,
     routes::resend_reference,
+    routes::invite_reference,
     routes::withdraw_reference,
     routes::list_jobs,
     routes::retry_job,

@@ -15,6 +15,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/questionnaire.html"),
     ),
     ("decline.html", include_str!("../templates/decline.html")),
+    ("opt_out.html", include_str!("../templates/opt_out.html")),
     ("nominate.html", include_str!("../templates/nominate.html")),
     ("ui/base.html", include_str!("../templates/ui/base.html")),
     (

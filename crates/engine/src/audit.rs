@@ -67,7 +67,26 @@ pub async fn record(
 }
 
 impl crate::Engine {
-    /// The audit timeline of a case, oldest first.
+    /// An event that tells when a referee answered names nobody unless identities are
+    /// shown: otherwise its time, set beside the report, could say whose answers are whose.
+    fn anonymised(&self, mut e: AuditEvent) -> AuditEvent {
+        let answered = match e.kind.as_str() {
+            "reference.status_changed" => {
+                e.data.get("to").and_then(|v| v.as_str()) == Some("completed")
+            }
+            "reference.thanked" => true,
+            _ => false,
+        };
+        if answered && !self.report_settings().show_referee_identity {
+            e.reference_id = None;
+            if e.actor.starts_with("referee:") {
+                e.actor = "referee".into();
+            }
+        }
+        e
+    }
+
+    /// The audit timeline of a case, oldest first, with answer events anonymised.
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_events(&self, case_id: Uuid) -> Result<Vec<AuditEvent>, EngineError> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -88,6 +107,7 @@ impl crate::Engine {
                 data: m.data,
                 created_at: m.created_at,
             })
+            .map(|e| self.anonymised(e))
             .collect())
     }
 }

@@ -97,6 +97,9 @@ pub enum ReferenceProblem {
     /// Longer than this many characters.
     TooLong(u64),
     NotAnEmail,
+    /// Tabs, line breaks or other control characters, which have no place in a name and
+    /// could forge lines in emails and exports.
+    ControlCharacters,
 }
 
 impl std::fmt::Display for ReferenceProblem {
@@ -105,6 +108,9 @@ impl std::fmt::Display for ReferenceProblem {
             ReferenceProblem::Blank => f.write_str("must not be blank"),
             ReferenceProblem::TooLong(max) => write!(f, "must be at most {max} characters"),
             ReferenceProblem::NotAnEmail => f.write_str("must be a valid email address"),
+            ReferenceProblem::ControlCharacters => {
+                f.write_str("must not contain control characters")
+            }
         }
     }
 }
@@ -131,6 +137,8 @@ impl NewReference {
             let value = value.trim();
             if value.is_empty() {
                 out.push((field, ReferenceProblem::Blank));
+            } else if value.chars().any(char::is_control) {
+                out.push((field, ReferenceProblem::ControlCharacters));
             } else if value.chars().count() as u64 > max {
                 out.push((field, ReferenceProblem::TooLong(max)));
             } else if field == "email" && !value.validate_email() {
@@ -298,7 +306,23 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn case(&self, id: Uuid) -> Result<VettingCase, EngineError> {
         let m = cases::get(&self.db, id).await?;
-        Ok(assemble(&self.db, vec![m]).await?.remove(0))
+        let case = assemble(&self.db, vec![m]).await?.remove(0);
+        Ok(self.without_answer_times(case))
+    }
+
+    /// Unless identities are shown, an answered reference does not say when it answered
+    /// (`responded_at`, and `updated_at` which would give it away): set beside the report,
+    /// the time could say whose answers are whose. Who has answered stays visible.
+    fn without_answer_times(&self, mut case: VettingCase) -> VettingCase {
+        if !self.report.show_referee_identity {
+            for r in &mut case.references {
+                if r.status == ReferenceStatus::Completed {
+                    r.responded_at = None;
+                    r.updated_at = r.opened_at.or(r.invited_at).unwrap_or(r.created_at);
+                }
+            }
+        }
+        case
     }
 
     #[tracing::instrument(skip_all)]
@@ -309,8 +333,12 @@ impl Engine {
     ) -> Result<Page<VettingCase>, EngineError> {
         let rows = cases::page(&self.db, status, page.cursor, page.limit() + 1).await?;
         let page = Page::from_rows(rows, page.limit(), |m| m.id);
+        let items = assemble(&self.db, page.items).await?;
         Ok(Page {
-            items: assemble(&self.db, page.items).await?,
+            items: items
+                .into_iter()
+                .map(|c| self.without_answer_times(c))
+                .collect(),
             next_cursor: page.next_cursor,
         })
     }
@@ -376,6 +404,7 @@ impl Engine {
                 },
                 status: ReferenceStatus::Pending,
                 invitations_sent: 0,
+                generation: 0,
                 reminders_sent: 0,
                 invited_at: None,
                 opened_at: None,
@@ -409,8 +438,9 @@ impl Engine {
             )
             .await?;
         }
-        // Added while collecting: invite at once, like the ones invited at launch.
-        if case.status == CaseStatus::Collecting {
+        // Added by staff while collecting: invite at once, like the ones invited at launch.
+        // The provider's nominees wait for ops to launch or invite them.
+        if case.status == CaseStatus::Collecting && m.source == ReferenceSource::Sourced {
             self.enqueue_invitation(txn, &m).await?;
         }
         Ok(m)
@@ -476,5 +506,44 @@ impl Engine {
         let m = self.insert_reference(&txn, &case, new, actor).await?;
         txn.commit().await?;
         Ok(m.into())
+    }
+}
+
+impl Engine {
+    /// Invites a reference that waits in `pending` on a collecting case: a nominee, whom
+    /// the provider's nomination never invites by itself. Asking twice queues one email.
+    #[tracing::instrument(skip_all, fields(reference_id = %reference_id), err)]
+    pub async fn invite_reference(
+        &self,
+        reference_id: Uuid,
+        actor: &Actor,
+    ) -> Result<ReferenceRequest, EngineError> {
+        let txn = self.db.begin().await?;
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
+        if case.status != CaseStatus::Collecting {
+            return Err(EngineError::InvalidState {
+                action: "invite a reference of",
+                current: State::Case(case.status),
+            });
+        }
+        if reference.status != ReferenceStatus::Pending {
+            return Err(EngineError::InvalidState {
+                action: "invite",
+                current: State::Reference(reference.status),
+            });
+        }
+        self.enqueue_invitation(&txn, &reference).await?;
+        audit::record(
+            &txn,
+            Some(case.id),
+            Some(reference.id),
+            actor,
+            "reference.invite_requested",
+            serde_json::json!({}),
+            self.now(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(reference.into())
     }
 }

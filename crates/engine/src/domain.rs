@@ -268,9 +268,14 @@ pub struct ReferenceRequest {
     /// The client organisation, as the referee gave it (the `company`).
     pub organisation: String,
     pub status: ReferenceStatus,
+    /// Why a `withdrawn` reference was withdrawn when no one on the case did it:
+    /// `opted_out` (the referee asked never to be asked again). Null otherwise.
+    pub withdrawn_reason: Option<String>,
     pub reminders_sent: i32,
     pub invited_at: Option<DateTime<Utc>>,
     pub opened_at: Option<DateTime<Utc>>,
+    /// When they answered or declined. Withheld for answered references unless
+    /// `report.show_referee_identity` is on (as is the answer's time in `updated_at`).
     pub responded_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

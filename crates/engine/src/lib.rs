@@ -13,6 +13,7 @@
 //!   `sessions`, `providers`, `profile` and `questionnaires`.
 //! - `scoring` and `machine` are pure functions the use cases call.
 
+pub mod anonymity;
 pub mod audit;
 pub mod cases;
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod jobs;
 pub mod machine;
 pub mod mail;
 pub mod nominations;
+pub mod opt_out;
 pub mod organisations;
 pub mod outbox;
 pub mod paging;

@@ -35,8 +35,6 @@ pub struct NominationForm {
     pub count: u32,
     /// The provider's own domains (website, contact email): a referee there is suspect.
     pub provider_domains: Vec<String>,
-    /// Emails already on the case, to catch duplicates.
-    pub existing_emails: Vec<String>,
 }
 
 fn not_found() -> EngineError {
@@ -108,11 +106,6 @@ impl Engine {
     pub async fn nomination_form(&self, token: &str) -> Result<NominationForm, EngineError> {
         let (row, case) = self.resolve_nomination_token(token).await?;
         let (provider, owner) = cases::parties(&self.db, &case).await?;
-        let existing_emails = references::of_case(&self.db, case.id)
-            .await?
-            .into_iter()
-            .map(|r| r.email)
-            .collect();
         let provider_domains = [
             provider.website.as_deref(),
             Some(provider.contact_email.as_str()),
@@ -126,7 +119,6 @@ impl Engine {
             requested_by: owner.name,
             count: row.requested_count as u32,
             provider_domains,
-            existing_emails,
         })
     }
 
@@ -157,6 +149,8 @@ impl Engine {
                 current: State::Nomination(NominationStatus::Submitted),
             });
         }
+        // Someone already on the case, asked too often lately, or who opted out is left
+        // out without a word: the provider must not learn any of that about a person.
         let mut added = Vec::new();
         for nominee in nominees {
             let email = normalize_email(&nominee.email);
@@ -166,10 +160,14 @@ impl Engine {
             {
                 continue;
             }
-            added.push(
-                self.insert_reference(&txn, &case, nominee, &Actor::Provider)
-                    .await?,
-            );
+            match self
+                .insert_reference(&txn, &case, nominee, &Actor::Provider)
+                .await
+            {
+                Ok(reference) => added.push(reference),
+                Err(EngineError::RefereeFatigue { .. } | EngineError::RefereeOptedOut) => {}
+                Err(e) => return Err(e),
+            }
         }
         audit::record(
             &txn,

@@ -59,6 +59,10 @@ pub enum OwnerNotice {
         count: u32,
     },
     Decided,
+    /// A referee of the case asked never to be asked again and was withdrawn.
+    OptedOut {
+        reference_id: Uuid,
+    },
 }
 
 /// The idempotency key of one email: the same for every run of the job that sends it.
@@ -99,6 +103,7 @@ impl EmailKey {
             OwnerNotice::Bounce { reference_id, .. } => {
                 format!("bounce:{reference_id}:{bounce_generation}")
             }
+            OwnerNotice::OptedOut { reference_id } => format!("opted_out:{reference_id}"),
         };
         Self(format!("notify:{case_id}:{what}"))
     }

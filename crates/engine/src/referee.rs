@@ -193,7 +193,7 @@ impl Engine {
         }
         let txn = self.db.begin().await?;
         cases::lock(&txn, case.id).await?;
-        let fresh = references::get(&txn, reference.id).await?;
+        let fresh = references::lock(&txn, reference.id).await?;
         let reference = if fresh.status == ReferenceStatus::Invited {
             let opened = set_reference_status(
                 &txn,

@@ -1,8 +1,6 @@
 //! The report of a case (what HR reads), its CSV export, and HR's decision. Loads the data
 //! and hands it to the pure functions in `scoring`.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -24,7 +22,7 @@ use crate::scoring::{
 use crate::store::cases::{self, CaseRow};
 use crate::store::{nominations, references, responses, self_assessments};
 use crate::transitions::set_case_status;
-use crate::{Engine, EngineError, questionnaires};
+use crate::{Engine, EngineError, anonymity, questionnaires};
 
 /// The report of API.md, plus a few fields for people (`provider_name`, `notes`).
 #[derive(Clone, Debug, Serialize)]
@@ -54,6 +52,9 @@ pub struct Report {
     pub flags: Vec<Flag>,
     pub comments: Vec<Comment>,
     pub rehire: Rehire,
+    /// Per-referee detail (the dimensions' `referee_scores` and `organisation_scores`, the
+    /// comments) is withheld: too few responses are complete to keep them anonymous.
+    pub detail_hidden: bool,
     /// How to read the figures (e.g. wide intervals with few referees).
     pub notes: Vec<String>,
     pub generated_at: DateTime<Utc>,
@@ -197,6 +198,19 @@ impl Engine {
         if l.case.status == CaseStatus::Collecting {
             notes.push("Responses are still being collected: this report is partial.".into());
         }
+        let mut scores = scores;
+        let detail_hidden = !self.report.shows_detail(scores.responses);
+        if detail_hidden {
+            for d in &mut scores.dimensions {
+                d.referee_scores.clear();
+                d.organisation_scores.clear();
+            }
+            scores.comments.clear();
+            notes.push(format!(
+                "Individual ratings and quoted comments are hidden until {} responses are complete, so that nobody can tell who said what.",
+                self.report.min_responses_for_detail
+            ));
+        }
         Ok(Report {
             case_id,
             title: l.case.title.clone(),
@@ -216,14 +230,17 @@ impl Engine {
             flags: scores.flags,
             comments: scores.comments,
             rehire: scores.rehire,
+            detail_hidden,
             notes,
             generated_at: self.now(),
         })
     }
 
-    /// One CSV row per completed referee × question. Referees and their organisations are
-    /// numbered, not named, unless `report.show_referee_identity` is on; the numbering
-    /// still shows who belongs to one organisation (which is how they are scored).
+    /// One CSV row per completed referee × question. Unless `report.show_referee_identity`
+    /// is on, referees and organisations are labelled `Referee 1..n` and `Organisation A..`
+    /// in the case's random order (`anonymity`), rows follow that order, nothing names,
+    /// dates or locates anyone, and there are no rows at all below
+    /// `report.min_responses_for_detail` complete responses.
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_report_csv(&self, case_id: Uuid) -> Result<String, EngineError> {
         use crate::scoring::csv::row;
@@ -240,17 +257,31 @@ impl Engine {
             "source",
             "organisation",
         ]);
-        let mut completed: Vec<&RefereeInput> = l
+        let completed: Vec<&RefereeInput> = l
             .referees
             .iter()
             .filter(|r| r.completed && !r.withdrawn)
             .collect();
-        completed.sort_by_key(|r| r.submitted_at);
-        let mut organisation_numbers: HashMap<String, usize> = HashMap::new();
-        for (i, r) in completed.iter().enumerate() {
-            let key = organisation_key(&r.email, &r.company, &self.scoring.public_mail_domains);
-            let next = organisation_numbers.len() + 1;
-            let number = *organisation_numbers.entry(key).or_insert(next);
+        if !self.report.shows_detail(completed.len() as u32) {
+            return Ok(out);
+        }
+        let domains = &self.scoring.public_mail_domains;
+        let org_of = |r: &RefereeInput| organisation_key(&r.email, &r.company, domains);
+        let seed = &l.case.anonymity_seed;
+        let ids: Vec<Uuid> = completed.iter().map(|r| r.reference_id).collect();
+        let referee_at = anonymity::positions(seed, &ids);
+        let orgs: Vec<String> = completed.iter().map(|r| org_of(r)).collect();
+        let organisation_at = anonymity::positions(seed, &orgs);
+        let mut rows: Vec<(usize, &RefereeInput)> = completed
+            .iter()
+            .map(|r| (referee_at[&r.reference_id], *r))
+            .collect();
+        if show {
+            rows.sort_by(|a, b| (&a.1.name, &a.1.email).cmp(&(&b.1.name, &b.1.email)));
+        } else {
+            rows.sort_by_key(|(position, _)| *position);
+        }
+        for (position, r) in rows {
             let (who, company, organisation) = if show {
                 (
                     format!("{} <{}>", r.name, r.email),
@@ -259,9 +290,9 @@ impl Engine {
                 )
             } else {
                 (
-                    format!("Referee {}", i + 1),
+                    anonymity::referee_label(position),
                     String::new(),
-                    format!("Organisation {number}"),
+                    anonymity::organisation_label(organisation_at[&org_of(r)]),
                 )
             };
             for q in &l.questions {

@@ -61,11 +61,31 @@ impl Default for AuthSettings {
 }
 
 /// `[report]`: what the report (and the referee, in advance) is told about identities.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportSettings {
     /// Show referees' names next to their answers and comments (default: anonymised).
     pub show_referee_identity: bool,
+    /// Anonymised reports show per-referee detail (chart points, per-referee rows, quoted
+    /// comments) only from this many complete responses: with fewer, a reader who knows
+    /// who answered could tell who said what.
+    pub min_responses_for_detail: u32,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            show_referee_identity: false,
+            min_responses_for_detail: 3,
+        }
+    }
+}
+
+impl ReportSettings {
+    /// Whether a report with `responses` complete responses may show per-referee detail.
+    pub fn shows_detail(&self, responses: u32) -> bool {
+        self.show_referee_identity || responses >= self.min_responses_for_detail
+    }
 }
 
 #[derive(Clone, Deserialize)]

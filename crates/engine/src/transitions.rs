@@ -91,7 +91,11 @@ impl Engine {
         outbox::enqueue(conn, task, run_at, self.now(), self.settings.max_attempts).await
     }
 
-    /// Queues the next invitation of a reference (generation = invitations so far + 1).
+    /// Queues the next invitation of a reference, under a new generation recorded on the
+    /// reference in the same transaction (`references::next_generation`): once it commits,
+    /// the jobs of every older generation (a queued invitation, the reminders of the last
+    /// one) find themselves superseded and mint no link. `reference` must be the row as
+    /// read in this transaction, after the case lock.
     pub(crate) async fn enqueue_invitation(
         &self,
         conn: &impl ConnectionTrait,
@@ -99,7 +103,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let task = Task::SendInvitation {
             reference_id: reference.id,
-            generation: reference.invitations_sent + 1,
+            generation: references::next_generation(conn, reference).await?,
         };
         self.enqueue(conn, &task, self.now()).await
     }

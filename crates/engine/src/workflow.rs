@@ -1,7 +1,10 @@
 //! The lifecycle of a case after it is created: launch, resend, withdraw, cancel, close,
 //! and a referee's answer or decline. Each operation runs in one transaction that locks
 //! the case, checks the transition, changes the state, writes the audit event and queues
-//! the jobs it causes.
+//! the jobs it causes. The operations on one reference lock its case and then re-read the
+//! reference locked too (`references::lock_with_case`), and decide on that fresh row only:
+//! a submission racing a withdrawal is judged after the withdrawal committed (or the other
+//! way round), so a `withdrawn` reference can never become `completed`.
 
 use std::collections::BTreeMap;
 
@@ -78,6 +81,10 @@ impl Engine {
         let txn = self.db.begin().await?;
         let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
         require_collecting(&case, "resend a link in")?;
+        // Revoking the old links and asking for a new generation (`enqueue_invitation`)
+        // commit together, under the case lock that every link minter takes too
+        // (`send_to_referee`): a job of an older generation minted its link before this
+        // (revoked here) or checks after it, finds itself superseded and mints nothing.
         tokens::revoke(&txn, &[reference_id], now).await?;
         let reference = set_reference_status(
             &txn,

@@ -1,6 +1,6 @@
 //! Turns a rendered email into the exact bytes that are sent: multipart/alternative (plain
-//! text, then HTML), From, To, Reply-To, a Message-ID we choose, `List-Unsubscribe` for mail
-//! that a referee may decline, and RFC 2047 / quoted-printable encoding of anything
+//! text, then HTML), From, To, Reply-To, a Message-ID we choose, `List-Unsubscribe` (the
+//! "don't ask me again" link) on mail to a referee, and RFC 2047 / quoted-printable encoding of anything
 //! non-ASCII (done by lettre's builder, so the result is 7-bit clean).
 
 use lettre::Message;
@@ -43,7 +43,7 @@ fn mailbox(person: &Recipient) -> Result<Mailbox, lettre::address::AddressError>
 pub(crate) struct Composer<'a> {
     pub(crate) from: &'a Mailbox,
     pub(crate) message_id_domain: &'a str,
-    pub(crate) decline_link: Option<String>,
+    pub(crate) opt_out_link: Option<String>,
 }
 
 impl Composer<'_> {
@@ -79,13 +79,14 @@ impl Composer<'_> {
             })?;
             builder = builder.reply_to(reply_to);
         }
-        if let Some(decline) = &self.decline_link {
-            // RFC 2369 and RFC 8058: mail clients show an "unsubscribe" button that declines
-            // the request, and may POST `List-Unsubscribe=One-Click` to the same URL.
+        if let Some(opt_out) = &self.opt_out_link {
+            // RFC 2369 and RFC 8058: mail clients show an "unsubscribe" button that puts the
+            // referee on the opt-out list, and may POST `List-Unsubscribe=One-Click` to the
+            // same URL. Unsubscribing means "never ask me again", not "not this provider".
             builder = builder
                 .raw_header(HeaderValue::new(
                     HeaderName::new_from_ascii_str("List-Unsubscribe"),
-                    format!("<{decline}>"),
+                    format!("<{opt_out}>"),
                 ))
                 .raw_header(HeaderValue::new(
                     HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),

@@ -49,7 +49,8 @@
 //! retry may deliver it twice (with the same Message-ID when `send_with_id` is used).
 //!
 //! Links come from `server.public_url`: `{public_url}/r/{token}` (questionnaire),
-//! `{public_url}/r/{token}/decline` (decline, also in `List-Unsubscribe`),
+//! `{public_url}/r/{token}/decline` (decline this request), `{public_url}/u/{token}` ("don't
+//! ask me again", in every email to a referee and in its `List-Unsubscribe`),
 //! `{public_url}/n/{token}` (nomination), `{public_url}/s/{token}` (self-assessment) and
 //! `{public_url}/ui/cases/{case_id}` (staff).
 
@@ -145,14 +146,14 @@ impl Mailer {
     /// mail.from}>`.
     pub fn compose(&self, email: &Email, id: Uuid) -> Result<Composed, MailError> {
         let rendered = self.render(email)?;
-        let decline_link = email
-            .decline_token()
-            .map(|token| self.inner.links.decline(token))
+        let opt_out_link = email
+            .opt_out_token()
+            .map(|token| self.inner.links.opt_out(token))
             .transpose()?;
         Composer {
             from: &self.inner.from,
             message_id_domain: &self.inner.message_id_domain,
-            decline_link,
+            opt_out_link,
         }
         .compose(email, rendered, id)
     }

@@ -154,10 +154,18 @@ pub enum OwnerNotice {
         /// The server's reply, so the owner can judge (typo, left the company, …).
         reason: String,
     },
+    /// A referee asked never to be asked for references again, and was withdrawn from the
+    /// case.
+    OptedOut {
+        /// The referee who opted out.
+        referee: Recipient,
+    },
 }
 
-/// Thanks the referee after they submitted. It carries no link: the questionnaire is
-/// closed, so there is nothing left to decline either.
+/// Thanks the referee after they submitted. The questionnaire is closed, so there is
+/// nothing left to answer or decline; its one link is "don't ask me again"
+/// (`{public_url}/u/{token}`, also in `List-Unsubscribe`), which every email to a referee
+/// carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmissionConfirmation {
     /// The referee.
@@ -170,6 +178,8 @@ pub struct SubmissionConfirmation {
     pub requested_by: String,
     /// The hiring company, when it should be named.
     pub company_name: Option<String>,
+    /// A link token of the referee, for the opt-out link.
+    pub token: String,
 }
 
 /// Any email the mailer can render and send.
@@ -205,6 +215,7 @@ impl Email {
                 OwnerNotice::Bounce { .. } => "owner_bounce",
                 OwnerNotice::NominationsReceived { .. } => "owner_nominations_received",
                 OwnerNotice::Decided { .. } => "owner_decided",
+                OwnerNotice::OptedOut { .. } => "owner_opted_out",
             },
             Email::SubmissionConfirmation(_) => "submission_confirmation",
         }
@@ -235,12 +246,14 @@ impl Email {
         }
     }
 
-    /// The referee token whose decline link goes into `List-Unsubscribe`: only mail that
-    /// asks a referee to answer can be declined.
-    pub(crate) fn decline_token(&self) -> Option<&str> {
+    /// The referee token whose opt-out link goes into `List-Unsubscribe`: every email to
+    /// a referee carries one (RFC 8058), so a person who never wants to be asked again can
+    /// say so from any of them. Providers and owners are not referees.
+    pub(crate) fn opt_out_token(&self) -> Option<&str> {
         match self {
             Email::Invitation(m) => Some(&m.token),
             Email::Reminder(m) => Some(&m.invitation.token),
+            Email::SubmissionConfirmation(m) => Some(&m.token),
             _ => None,
         }
     }

@@ -58,6 +58,9 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "owner_decided.subject",
     "owner_decided.txt",
     "owner_decided.html",
+    "owner_opted_out.subject",
+    "owner_opted_out.txt",
+    "owner_opted_out.html",
     "submission_confirmation.subject",
     "submission_confirmation.txt",
     "submission_confirmation.html",
@@ -106,6 +109,11 @@ impl Links {
 
     pub(crate) fn decline(&self, token: &str) -> Result<String, MailError> {
         Ok(format!("{}/r/{}/decline", self.base, checked_token(token)?))
+    }
+
+    /// "Don't ask me again": puts the referee's address on the opt-out list.
+    pub(crate) fn opt_out(&self, token: &str) -> Result<String, MailError> {
+        Ok(format!("{}/u/{}", self.base, checked_token(token)?))
     }
 
     pub(crate) fn nomination(&self, token: &str) -> Result<String, MailError> {
@@ -336,6 +344,11 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
                     reason => reason,
                     ..base
                 },
+                OwnerNotice::OptedOut { referee } => context! {
+                    referee_name => &referee.name,
+                    referee_email => &referee.email,
+                    ..base
+                },
                 OwnerNotice::Decided {
                     outcome,
                     rationale,
@@ -360,6 +373,7 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
             provider_name => &m.provider_name,
             requested_by => &m.requested_by,
             company_name => m.company_name.as_deref(),
+            opt_out_link => safe(links.opt_out(&m.token)?),
         },
     })
 }
@@ -377,6 +391,7 @@ fn invitation_context(m: &Invitation, links: &Links) -> Result<Value, MailError>
         minutes => m.minutes,
         link => Value::from_safe_string(links.questionnaire(&m.token)?),
         decline_link => Value::from_safe_string(links.decline(&m.token)?),
+        opt_out_link => Value::from_safe_string(links.opt_out(&m.token)?),
     })
 }
 
@@ -449,12 +464,16 @@ fn samples() -> Vec<Email> {
             referee: referee.clone(),
             reason: "550 5.1.1 No such user".to_owned(),
         })),
+        Email::OwnerNotification(notification(OwnerNotice::OptedOut {
+            referee: referee.clone(),
+        })),
         Email::SubmissionConfirmation(SubmissionConfirmation {
             to: referee,
             reply_to: owner,
             provider_name: "Sample Provider".to_owned(),
             requested_by: "Olive Owner".to_owned(),
             company_name: None,
+            token: "sample-token".to_owned(),
         }),
     ]
 }
@@ -474,6 +493,7 @@ mod tests {
         "owner_bounce",
         "owner_nominations_received",
         "owner_decided",
+        "owner_opted_out",
         "submission_confirmation",
     ];
 
@@ -509,6 +529,7 @@ mod tests {
             links.decline("abc").unwrap(),
             "https://vouch.example/r/abc/decline"
         );
+        assert_eq!(links.opt_out("abc").unwrap(), "https://vouch.example/u/abc");
         assert_eq!(
             links.nomination("xyz").unwrap(),
             "https://vouch.example/n/xyz"
@@ -564,6 +585,7 @@ mod tests {
     fn a_token_that_is_not_url_safe_is_refused() {
         for token in ["", "a b", "a/b", "a\"b", "é"] {
             assert!(links().questionnaire(token).is_err(), "{token:?}");
+            assert!(links().opt_out(token).is_err(), "{token:?}");
             assert!(links().nomination(token).is_err(), "{token:?}");
             assert!(links().self_assessment(token).is_err(), "{token:?}");
         }

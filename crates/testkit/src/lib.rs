@@ -344,7 +344,9 @@ impl TestApp {
             .post(&format!("/api/v1/cases/{case_id}/references"), token)
             .json(&serde_json::json!({
                 "name": format!("Referee {n}"),
-                "email": format!("referee{n}@client{n}.example"),
+                // Unique per case: the same person asked in many cases would meet the
+                // fatigue limit (three first invitations in 90 days).
+                "email": format!("referee{n}.{}@client{n}.example", &case_id[case_id.len() - 12..]),
                 "company": format!("Client {n}"),
                 "relationship": "client since 2021"
             }))

@@ -1,6 +1,7 @@
 //! The public forms that come by email, by flow: the referee questionnaire (`referee`),
-//! what unusable or overused links answer (`tokens`), and the provider's nomination form
-//! (`nomination`). This module holds the referee-form helpers they share.
+//! what unusable or overused links answer (`tokens`), the provider's nomination form
+//! (`nomination`), and a referee's "don't ask me again" (`opt_out`). This module holds the
+//! referee-form helpers they share.
 
 use engine::entity::{answer, reference_request, response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -10,6 +11,7 @@ use uuid::Uuid;
 use crate::helpers::LIKERT_KEYS;
 
 mod nomination;
+mod opt_out;
 mod referee;
 mod tokens;
 

@@ -1,8 +1,8 @@
 //! The workflow end to end, by flow: launching and the invitations (`launch`), reminders,
 //! the deadline and the quorum on a test clock (`deadline`), delivery failures: retries,
 //! bounces, the dead-letter queue and crash safety (`delivery`), and the lifecycle routes:
-//! resend, withdraw, cancel, close and the timeline (`lifecycle`). This module holds the
-//! helpers they share.
+//! resend, withdraw, cancel, close and the timeline (`lifecycle`), and what happens when
+//! they race a referee or a job (`races`). This module holds the helpers they share.
 
 use engine::entity::{job, reference_request};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -16,6 +16,7 @@ mod deadline;
 mod delivery;
 mod launch;
 mod lifecycle;
+mod races;
 
 async fn case_json(app: &TestApp, s: &CaseWithReferees) -> Value {
     app.get(&format!("/api/v1/cases/{}", s.id), &s.ops)

@@ -1,11 +1,13 @@
 //! Public pages and endpoints, reached with a link token instead of a login: the referee
-//! questionnaire (`/r/{token}`), the provider's nomination form (`/n/{token}`) and
-//! self-assessment (`/s/{token}`), and the questionnaire as JSON
+//! questionnaire (`/r/{token}`), a referee's "don't ask me again" (`/u/{token}`), the
+//! provider's nomination form (`/n/{token}`) and self-assessment (`/s/{token}`), and the
+//! questionnaire as JSON
 //! (`/api/v1/public/forms/{token}`). All are rate-limited per client address and sent
 //! with strict security headers.
 
 mod forms_json;
 mod nominate;
+mod opt_out;
 mod questionnaire;
 mod referee;
 mod self_assessment;
@@ -38,6 +40,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(referee::confirm_decline)
             .service(referee::decline)
             .service(referee::declined),
+    )
+    .service(
+        web::scope("/u")
+            .wrap(from_fn(ratelimit::limit_public))
+            .wrap(from_fn(security::security_headers))
+            .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
+            .service(opt_out::confirm)
+            .service(opt_out::opt_out),
     )
     .service(
         web::scope("/s")

@@ -180,12 +180,19 @@ fn check(
                     error(f, &format!("Please keep this under {max} characters."))
                 }
                 ReferenceProblem::NotAnEmail => error(f, "Please enter a valid email address."),
+                ReferenceProblem::ControlCharacters => error(
+                    f,
+                    "Please use plain text here: no tabs, line breaks or other control characters.",
+                ),
             }
         }
         let lower = nominee.email.to_lowercase();
         if !email_ok {
             // Already said what is wrong with it.
-        } else if !seen.insert(lower.clone()) || form.existing_emails.contains(&lower) {
+        } else if !seen.insert(lower.clone()) {
+            // Twice in this form: the provider can see that for itself. Whether someone
+            // is already on the case (or may not be asked) is never said: the engine
+            // skips them silently.
             error("email", "This person is already on the list.");
         } else if let Some(d) = domain_of(&lower)
             && form.provider_domains.contains(&d)
@@ -234,17 +241,20 @@ pub async fn submit(
         return render(&state, status, &token, &form, &entered);
     }
     let client_ip = submission_meta(&req, &state).client_ip;
+    let named = nominees.len();
     match state
         .engine
         .submit_nominations(&token, nominees, client_ip)
         .await
     {
-        Ok(added) => {
+        // The thanks count what the provider sent, not what was added: some may have been
+        // left out, and the provider must not learn which, or that any were.
+        Ok(_) => {
             let line = format!(
-                "{} reference{} will receive a short questionnaire from {}. Thank you.",
-                added.len(),
-                if added.len() == 1 { "" } else { "s" },
-                form.requested_by
+                "Thank you: {} will contact the {} reference{} you named.",
+                form.requested_by,
+                named,
+                if named == 1 { "" } else { "s" },
             );
             state
                 .pages

@@ -202,3 +202,28 @@ pub async fn request_self_assessment(
         .await?;
     Ok(HttpResponse::Accepted().json(case))
 }
+
+/// Invite a `pending` reference of a collecting case now: the provider's nominees wait
+/// for this (or for the launch). Asking again queues nothing more.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 202, body = ReferenceRequest, description = "the invitation is queued"),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the case is not collecting, or the reference is not pending")
+    ),
+    security(("bearer" = [])),
+    tag = "references"
+)]
+#[post("/references/{id}/invite")]
+pub async fn invite_reference(
+    state: web::Data<AppState>,
+    Ops(user): Ops,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = state
+        .engine
+        .invite_reference(*id, &Actor::User(user.id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(reference))
+}

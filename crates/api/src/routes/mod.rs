@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(case_report)
             .service(record_decision)
             .service(resend_reference)
+            .service(invite_reference)
             .service(withdraw_reference)
             .service(list_jobs)
             .service(retry_job)

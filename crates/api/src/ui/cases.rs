@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, get, post, web};
 use engine::audit::Actor;
 use engine::cases::{DEADLINE_DAYS, MIN_RESPONSES, NewCase, min_organisations_limits};
 use engine::domain::EmailStatus;
-use engine::domain::{CaseStatus, ReferenceStatus, VettingCase};
+use engine::domain::{CaseStatus, ReferenceSource, ReferenceStatus, VettingCase};
 use engine::nominations::NOMINATIONS;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -286,6 +286,7 @@ async fn case_page(
         })
     });
     let now = engine.now();
+    let show_identity = engine.report_settings().show_referee_identity;
     let open = matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating);
     let collecting = case.status == CaseStatus::Collecting;
     let references: Vec<Value> = case
@@ -293,7 +294,12 @@ async fn case_page(
         .iter()
         .map(|r| {
             use ReferenceStatus::*;
+            let hide_time = r.status == Completed && !show_identity;
             let email = emails.get(&r.id).map(|e| {
+                if hide_time {
+                    // When they answered would say which report rows are theirs.
+                    return json!({ "text": "Answered and thanked", "failed": false, "error": null });
+                }
                 let what = e.kind.replace('_', " ");
                 let how = match e.status.as_str() {
                     "sent" => "sent",
@@ -318,6 +324,8 @@ async fn case_page(
                 "last_email": email,
                 // A pending reference's invitation is still on its way: nothing to resend yet.
                 "can_resend": collecting && matches!(r.status, Invited | Opened | Bounced),
+                // The provider's nominees wait for ops: at launch, or one by one here.
+                "can_invite": collecting && r.status == Pending && r.source == ReferenceSource::Nominated,
                 "can_withdraw": case.status.accepts_references()
                     && matches!(r.status, Pending | Invited | Opened | Bounced | Expired),
             })
@@ -653,6 +661,29 @@ pub async fn resend(
         &session,
         result,
         |_| format!("A new link is on its way to {name}; the old one no longer works."),
+        &format!("/ui/cases/{case_id}"),
+    )
+    .await
+}
+
+#[post("/cases/{case_id}/references/{id}/invite")]
+pub async fn invite(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Ops(user): Ops,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (case_id, id) = path.into_inner();
+    let name = reference_of(&state, case_id, id).await?;
+    let result = state
+        .engine
+        .invite_reference(id, &Actor::User(user.id))
+        .await;
+    after_action(
+        &state,
+        &session,
+        result,
+        |_| format!("{name}'s invitation is on its way."),
         &format!("/ui/cases/{case_id}"),
     )
     .await

@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(cases::cancel)
             .service(cases::close)
             .service(cases::resend)
+            .service(cases::invite)
             .service(cases::withdraw)
             .service(providers::list)
             .service(providers::new_provider)

@@ -18,6 +18,9 @@ pub struct Model {
     pub source: ReferenceSource,
     pub status: ReferenceStatus,
     pub invitations_sent: i32,
+    /// The newest invitation generation asked for (`invitations_sent` trails it until
+    /// that invitation is delivered).
+    pub generation: i32,
     pub reminders_sent: i32,
     pub invited_at: Option<DateTimeUtc>,
     pub opened_at: Option<DateTimeUtc>,

@@ -531,6 +531,10 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
             }
         }
     }
+    if !input.show_identity {
+        // In referee order, the low ratings would say which of them came from one person.
+        flags.sort_by(|a, b| a.detail.cmp(&b.detail));
+    }
 
     // The self-assessment's mean per dimension slot (1–5).
     let self_means: Vec<Option<f64>> = match input.self_assessment {

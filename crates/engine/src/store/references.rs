@@ -1,9 +1,10 @@
 //! `reference_requests` rows: one referee of one case.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -21,6 +22,7 @@ impl From<ReferenceRow> for ReferenceRequest {
             id: m.id,
             case_id: m.case_id,
             status: m.status,
+            withdrawn_reason: m.withdrawn_reason,
             name: m.name,
             email: m.email,
             organisation: m.company.clone(),
@@ -45,15 +47,29 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ReferenceRow, 
     )
 }
 
-/// Locks the case of a reference, then reads the reference: the store's locking order
-/// (case first), and a reference read after the lock, so it is current.
+/// Reads a reference inside a transaction and, on PostgreSQL, locks its row until the
+/// transaction ends (`FOR UPDATE`), so the caller decides on its current state and nobody
+/// changes it before the caller commits. Lock the case first (`cases::lock`): the store's
+/// locking order. SQLite needs no lock: it runs one write transaction at a time.
+pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<ReferenceRow, EngineError> {
+    let mut query = reference_request::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    found(query.one(txn).await?, "reference")
+}
+
+/// Locks the case of a reference, then re-reads the reference locked as well (`lock`):
+/// the store's locking order (case first), and a reference read after the case lock was
+/// granted, so every use case decides on the row as the last writer left it. (The first
+/// read only finds the case; a reference never moves to another case.)
 pub async fn lock_with_case(
     txn: &DatabaseTransaction,
     reference_id: Uuid,
 ) -> Result<(CaseRow, ReferenceRow), EngineError> {
     let case_id = get(txn, reference_id).await?.case_id;
     let case = super::cases::lock(txn, case_id).await?;
-    Ok((case, get(txn, reference_id).await?))
+    Ok((case, lock(txn, reference_id).await?))
 }
 
 /// The references of one case, oldest first.
@@ -156,6 +172,31 @@ pub async fn update_status(
     Ok(active.update(conn).await?)
 }
 
+/// Asks for the next invitation generation of `reference` (one past the newest asked for
+/// or sent) and records it, in the caller's transaction, where the case row is locked: from
+/// its commit on, every job of an older generation is superseded (`is_current`).
+pub async fn next_generation(
+    conn: &impl ConnectionTrait,
+    reference: &ReferenceRow,
+) -> Result<i32, EngineError> {
+    let next = reference.generation.max(reference.invitations_sent) + 1;
+    reference_request::Entity::update_many()
+        .col_expr(reference_request::Column::Generation, Expr::value(next))
+        .filter(reference_request::Column::Id.eq(reference.id))
+        .exec(conn)
+        .await?;
+    Ok(next)
+}
+
+impl ReferenceRow {
+    /// Whether invitation `generation` (or one of its reminders) is the newest one asked
+    /// for. Rows written before `generation` existed were brought up to their newest
+    /// invitation job by the migration, so "no later one" is the test.
+    pub fn is_current(&self, generation: i32) -> bool {
+        self.generation <= generation
+    }
+}
+
 /// Records that invitation `generation` went out (the first one also sets `invited_at`).
 pub async fn mark_invited(
     conn: &impl ConnectionTrait,
@@ -191,5 +232,33 @@ pub async fn set_decline_reason(
 ) -> Result<ReferenceRow, EngineError> {
     let mut active: reference_request::ActiveModel = reference.into();
     active.decline_reason = Set(Some(reason));
+    Ok(active.update(conn).await?)
+}
+
+/// The outstanding references (`pending`, `invited`, `opened`) at `email` (normalised), in
+/// any case, oldest first.
+pub async fn outstanding_with_email(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Vec<ReferenceRow>, EngineError> {
+    Ok(reference_request::Entity::find()
+        .filter(reference_request::Column::Email.eq(email))
+        .filter(reference_request::Column::Status.is_in([
+            ReferenceStatus::Pending,
+            ReferenceStatus::Invited,
+            ReferenceStatus::Opened,
+        ]))
+        .order_by_asc(reference_request::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+pub async fn set_withdrawn_reason(
+    conn: &impl ConnectionTrait,
+    reference: ReferenceRow,
+    reason: &str,
+) -> Result<ReferenceRow, EngineError> {
+    let mut active: reference_request::ActiveModel = reference.into();
+    active.withdrawn_reason = Set(Some(reason.to_owned()));
     Ok(active.update(conn).await?)
 }

@@ -40,6 +40,19 @@ pub async fn live_reference(
         .map(|t| t.reference_id))
 }
 
+/// The reference behind any link ever sent, revoked or not: "don't ask me again" must
+/// keep working from an old email (its `List-Unsubscribe` header cannot be recalled).
+pub async fn any_reference(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<Uuid>, EngineError> {
+    Ok(reference_token::Entity::find()
+        .filter(reference_token::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+        .map(|t| t.reference_id))
+}
+
 /// Stops every live link of these references.
 pub async fn revoke(
     conn: &impl ConnectionTrait,

@@ -14,9 +14,13 @@ The questionnaire has 14 questions and takes about 7 minutes. You can save your 
 
 https://vouch.example.com/r/tok_3xAmple-Token
 
-If you would rather not take part, decline here and you will not be asked again:
+If you would rather not take part, decline here and you will not be contacted about this request again:
 
 https://vouch.example.com/r/tok_3xAmple-Token/decline
+
+Never want to be asked for a reference again? Don't ask me again:
+
+https://vouch.example.com/u/tok_3xAmple-Token
 
 Questions? Reply to this email and it will reach Olivia Owner.
 
@@ -51,7 +55,7 @@ async fn an_invitation_arrives_with_its_headers_both_parts_and_the_questionnaire
     assert_eq!(header(raw, "Message-ID"), sent.message_id);
     assert_eq!(
         header(raw, "List-Unsubscribe"),
-        "<https://vouch.example.com/r/tok_3xAmple-Token/decline>"
+        "<https://vouch.example.com/u/tok_3xAmple-Token>"
     );
     assert_eq!(
         header(raw, "List-Unsubscribe-Post"),
@@ -71,6 +75,9 @@ async fn an_invitation_arrives_with_its_headers_both_parts_and_the_questionnaire
     );
     assert!(parsed.html.contains(
         "<a href=\"https://vouch.example.com/r/tok_3xAmple-Token/decline\">decline here</a>"
+    ));
+    assert!(parsed.html.contains(
+        "<a href=\"https://vouch.example.com/u/tok_3xAmple-Token\">Don't ask me again</a>"
     ));
     assert!(parsed.html.contains("<strong>Acme Books</strong>"));
     assert!(parsed.html.contains("Sent by Vouch Reference Checks."));
@@ -285,11 +292,16 @@ async fn the_first_and_second_reminders_are_worded_differently_and_keep_both_lin
                 .text
                 .contains("\r\nhttps://vouch.example.com/r/tok_3xAmple-Token/decline\r\n")
         );
+        assert!(
+            reminder
+                .text
+                .contains("\r\nhttps://vouch.example.com/u/tok_3xAmple-Token\r\n")
+        );
     }
     for raw in [&received[0].data, &received[1].data] {
         assert_eq!(
             header(raw, "List-Unsubscribe"),
-            "<https://vouch.example.com/r/tok_3xAmple-Token/decline>"
+            "<https://vouch.example.com/u/tok_3xAmple-Token>"
         );
     }
 }

@@ -126,12 +126,16 @@ pub fn every_kind() -> Vec<Email> {
             referee: Recipient::new("Sam Referee", "sam@client.example.org"),
             reason: "550 5.1.1 No such user".to_owned(),
         })),
+        Email::from(notification(OwnerNotice::OptedOut {
+            referee: Recipient::new("Sam Referee", "sam@client.example.org"),
+        })),
         Email::from(SubmissionConfirmation {
             to: Recipient::new("Sam Referee", "sam@client.example.org"),
             reply_to: owner(),
             provider_name: "Acme Books".to_owned(),
             requested_by: "Olivia Owner".to_owned(),
             company_name: Some("Hiring Co".to_owned()),
+            token: TOKEN.to_owned(),
         }),
     ]
 }

@@ -50,11 +50,13 @@ async fn each_email_links_to_where_its_reader_acts() {
         "invitation" | "reminder" => Some("https://vouch.example.com/r/tok_3xAmple-Token"),
         "nomination_request" => Some("https://vouch.example.com/n/tok_3xAmple-Token"),
         "self_assessment_request" => Some("https://vouch.example.com/s/tok_3xAmple-Token"),
+        "submission_confirmation" => Some("https://vouch.example.com/u/tok_3xAmple-Token"),
         "owner_quorum_reached"
         | "owner_ready_for_review"
         | "owner_bounce"
         | "owner_nominations_received"
-        | "owner_decided" => {
+        | "owner_decided"
+        | "owner_opted_out" => {
             Some("https://vouch.example.com/ui/cases/00000000-0000-0000-0000-000000000000")
         }
         _ => None,
@@ -80,7 +82,7 @@ async fn each_email_links_to_where_its_reader_acts() {
 }
 
 #[tokio::test]
-async fn only_mail_a_referee_can_decline_carries_list_unsubscribe_and_owner_mail_has_no_reply_to() {
+async fn only_mail_to_a_referee_carries_list_unsubscribe_and_owner_mail_has_no_reply_to() {
     let sink = SmtpSink::start().await;
     let mailer = smtp_mailer(&sink, 1);
     let emails = every_kind();
@@ -90,13 +92,46 @@ async fn only_mail_a_referee_can_decline_carries_list_unsubscribe_and_owner_mail
 
     for (email, captured) in emails.iter().zip(sink.wait_for(emails.len()).await) {
         let head = head(&captured.data);
-        let declinable = matches!(email.kind(), "invitation" | "reminder");
+        let to_referee = matches!(
+            email.kind(),
+            "invitation" | "reminder" | "submission_confirmation"
+        );
         assert_eq!(
             head.contains("\r\nList-Unsubscribe: "),
-            declinable,
+            to_referee,
             "{}",
             email.kind()
         );
+        if to_referee {
+            assert_eq!(
+                header(&captured.data, "List-Unsubscribe"),
+                "<https://vouch.example.com/u/tok_3xAmple-Token>",
+                "{}",
+                email.kind()
+            );
+            assert_eq!(
+                header(&captured.data, "List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click",
+                "{}",
+                email.kind()
+            );
+            let rendered = mailer.render(email).expect("renders");
+            let link = "https://vouch.example.com/u/tok_3xAmple-Token";
+            assert!(
+                rendered
+                    .text
+                    .contains(&format!("Don't ask me again:\n\n{link}\n")),
+                "{}",
+                email.kind()
+            );
+            assert!(
+                rendered
+                    .html
+                    .contains(&format!("<a href=\"{link}\">Don't ask me again</a>")),
+                "{}",
+                email.kind()
+            );
+        }
         let to_owner = email.kind().starts_with("owner_");
         assert_eq!(
             !head.contains("\r\nReply-To: "),

@@ -1,5 +1,5 @@
 //! Notices to the case owner: quorum reached, ready for review, a bounce, nominations
-//! received, the decision.
+//! received, the decision, a referee who opted out.
 
 use mailer::{Email, OwnerNotification, Recipient};
 use serde_json::json;
@@ -64,6 +64,15 @@ impl Engine {
                 mailer::OwnerNotice::NominationsReceived { count: *count },
                 None,
             ),
+            OwnerNotice::OptedOut { reference_id } => {
+                let referee = references::get(&self.db, *reference_id).await?;
+                (
+                    mailer::OwnerNotice::OptedOut {
+                        referee: Recipient::new(&referee.name, &referee.email),
+                    },
+                    Some(*reference_id),
+                )
+            }
         };
         let email = Email::OwnerNotification(OwnerNotification {
             to: Recipient::new(&owner.name, &owner.email),

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use mailer::{Email, Invitation, Recipient, Reminder, SubmissionConfirmation};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,6 +28,39 @@ struct ReferenceContext {
     owner: user::Model,
 }
 
+/// Whether invitation `generation` (`sequence` None) or its reminder `sequence` is still
+/// to be sent, judged on the case and reference as read under their locks.
+fn still_wanted(
+    case: &CaseRow,
+    reference: &ReferenceRow,
+    generation: i32,
+    sequence: Option<i32>,
+) -> bool {
+    let status = reference.status;
+    case.status == CaseStatus::Collecting
+        // A resend asked for a newer generation: this one is superseded.
+        && reference.is_current(generation)
+        && match sequence {
+            // The invitation of this generation is still to be sent.
+            None => {
+                reference.invitations_sent < generation
+                    && matches!(
+                        status,
+                        ReferenceStatus::Pending
+                            | ReferenceStatus::Invited
+                            | ReferenceStatus::Opened
+                            | ReferenceStatus::Bounced
+                    )
+            }
+            // Reminders only while the referee is silent and this generation's invitation
+            // is the newest one sent.
+            Some(_) => {
+                reference.invitations_sent == generation
+                    && matches!(status, ReferenceStatus::Invited | ReferenceStatus::Opened)
+            }
+        }
+}
+
 impl Engine {
     async fn reference_context(&self, reference_id: Uuid) -> Result<ReferenceContext, EngineError> {
         let reference = references::get(&self.db, reference_id).await?;
@@ -43,49 +77,40 @@ impl Engine {
     /// An invitation (`sequence` None) or a reminder to a referee. Each carries a fresh
     /// link: the plain token is never stored, so it cannot be repeated, and the links
     /// already sent stay valid.
+    ///
+    /// Whether the email is still wanted is decided, and its link minted, in one
+    /// transaction holding the case lock and then the reference lock, the locks under
+    /// which resend, withdraw and cancel revoke links and resend asks for a new generation.
+    /// So a link is minted only while its generation is the newest one asked for and the
+    /// referee is still expected to answer, and whatever comes later revokes it. The email
+    /// goes out after that commit; what it caused is recorded on the rows as they are then.
     pub(super) async fn send_to_referee(
         &self,
         reference_id: Uuid,
         generation: i32,
         sequence: Option<i32>,
     ) -> Result<Outcome, EngineError> {
-        let ctx = self.reference_context(reference_id).await?;
-        let status = ctx.reference.status;
-        let still_wanted = ctx.case.status == CaseStatus::Collecting
-            && match sequence {
-                // The invitation of this generation is still to be sent.
-                None => {
-                    ctx.reference.invitations_sent < generation
-                        && matches!(
-                            status,
-                            ReferenceStatus::Pending
-                                | ReferenceStatus::Invited
-                                | ReferenceStatus::Opened
-                                | ReferenceStatus::Bounced
-                        )
-                }
-                // Reminders only while the referee is silent and no newer link was sent.
-                Some(_) => {
-                    ctx.reference.invitations_sent == generation
-                        && matches!(status, ReferenceStatus::Invited | ReferenceStatus::Opened)
-                }
-            };
-        if !still_wanted {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
+        if !still_wanted(&case, &reference, generation, sequence) {
+            txn.rollback().await?;
             return Ok(Outcome::Done);
         }
-        let now = self.now();
         let token = new_token();
-        tokens::insert(&self.db, reference_id, token_hash(&token), now).await?;
-        let questions = questionnaires::version_by_id(&self.db, ctx.case.template_version_id)
+        tokens::insert(&txn, reference_id, token_hash(&token), now).await?;
+        txn.commit().await?;
+        let (provider, owner) = cases::parties(&self.db, &case).await?;
+        let questions = questionnaires::version_by_id(&self.db, case.template_version_id)
             .await?
             .questions
             .len() as u32;
-        let deadline = ctx.case.deadline_at.unwrap_or(now);
+        let deadline = case.deadline_at.unwrap_or(now);
         let invitation = Invitation {
-            to: Recipient::new(&ctx.reference.name, &ctx.reference.email),
-            reply_to: Recipient::new(&ctx.owner.name, &ctx.owner.email),
-            provider_name: ctx.provider.name.clone(),
-            requested_by: ctx.owner.name.clone(),
+            to: Recipient::new(&reference.name, &reference.email),
+            reply_to: Recipient::new(&owner.name, &owner.email),
+            provider_name: provider.name.clone(),
+            requested_by: owner.name.clone(),
             company_name: None,
             token,
             deadline: human_date(deadline),
@@ -110,13 +135,14 @@ impl Engine {
             .deliver_and_record(Outgoing {
                 key: &key,
                 email: &email,
-                case_id: ctx.case.id,
+                case_id: case.id,
                 reference_id: Some(reference_id),
                 audit: None,
             })
             .await?;
-        let case = cases::lock(&txn, ctx.case.id).await?;
-        let reference = references::get(&txn, reference_id).await?;
+        // A resend, withdrawal or cancellation may have come while the email was on its
+        // way (its link is revoked then): decide on the rows as they are now.
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
         let outcome = match delivery {
             Delivery::Sent { .. } | Delivery::AlreadySent => {
                 let message_id = match &delivery {
@@ -124,6 +150,9 @@ impl Engine {
                     _ => None,
                 };
                 match sequence {
+                    // Superseded or no longer wanted: nothing to record, and no reminders
+                    // for a generation that is not the newest.
+                    None if !still_wanted(&case, &reference, generation, None) => {}
                     None => {
                         let reference = set_reference_status(
                             &txn,
@@ -149,7 +178,7 @@ impl Engine {
                         references::count_reminder(&txn, reference, now).await?;
                         audit::record(
                             &txn,
-                            Some(ctx.case.id),
+                            Some(case.id),
                             Some(reference_id),
                             &Actor::System,
                             "reference.reminded",
@@ -163,26 +192,30 @@ impl Engine {
             }
             Delivery::Failed(e) if e.is_permanent() => {
                 let reason = e.to_string();
-                tokens::revoke(&txn, &[reference_id], now).await?;
-                set_reference_status(
-                    &txn,
-                    reference,
-                    ReferenceEvent::Bounce,
-                    &Actor::System,
-                    json!({ "reason": reason }),
-                    now,
-                )
-                .await?;
-                let notice = Task::NotifyOwner {
-                    case_id: ctx.case.id,
-                    notice: OwnerNotice::Bounce {
-                        reference_id,
-                        reason: reason.clone(),
-                        generation: Some(generation),
-                    },
-                };
-                self.enqueue(&txn, &notice, now).await?;
-                self.advance_if_complete(&txn, case).await?;
+                // A bounce of a superseded generation must not revoke the newer links; a
+                // reference no longer outstanding has nothing left to bounce.
+                if reference.is_current(generation) && reference.status.is_outstanding() {
+                    tokens::revoke(&txn, &[reference_id], now).await?;
+                    set_reference_status(
+                        &txn,
+                        reference,
+                        ReferenceEvent::Bounce,
+                        &Actor::System,
+                        json!({ "reason": reason }),
+                        now,
+                    )
+                    .await?;
+                    let notice = Task::NotifyOwner {
+                        case_id: case.id,
+                        notice: OwnerNotice::Bounce {
+                            reference_id,
+                            reason: reason.clone(),
+                            generation: Some(generation),
+                        },
+                    };
+                    self.enqueue(&txn, &notice, now).await?;
+                    self.advance_if_complete(&txn, case).await?;
+                }
                 Outcome::Failed(reason)
             }
             Delivery::Failed(e) => mail_outcome(e),
@@ -200,12 +233,17 @@ impl Engine {
         if ctx.reference.status != ReferenceStatus::Completed {
             return Ok(Outcome::Done);
         }
+        // A link of its own for "don't ask me again" (`/u/{token}`), which every email to
+        // a referee carries; on `/r/` it only says the questionnaire was answered.
+        let token = new_token();
+        tokens::insert(&self.db, reference_id, token_hash(&token), self.now()).await?;
         let email = Email::SubmissionConfirmation(SubmissionConfirmation {
             to: Recipient::new(&ctx.reference.name, &ctx.reference.email),
             reply_to: Recipient::new(&ctx.owner.name, &ctx.owner.email),
             provider_name: ctx.provider.name.clone(),
             requested_by: ctx.owner.name.clone(),
             company_name: None,
+            token,
         });
         let key = EmailKey::confirmation(reference_id);
         let (delivery, txn) = self

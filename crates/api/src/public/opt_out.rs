@@ -1,0 +1,50 @@
+//! "Don't ask me again" (`/u/{token}`): the link in every email to a referee and in its
+//! `List-Unsubscribe` header. Any token ever sent to the referee works, revoked ones too.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+
+use super::link_problem_page;
+use crate::AppState;
+
+/// The confirm page. A GET changes nothing: mail scanners open every link in a message
+/// before its reader does.
+#[get("/{token}")]
+pub async fn confirm(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    match state.engine.opt_out_page(&token).await {
+        Ok(page) => state.pages.render(
+            StatusCode::OK,
+            "opt_out.html",
+            serde_json::json!({
+                "token": token.as_str(),
+                "provider_name": page.provider_name,
+                "address_hint": page.address_hint,
+                "opted_out": page.opted_out,
+            }),
+        ),
+        Err(e) => link_problem_page(&state, e),
+    }
+}
+
+/// Records the opt-out. The body is ignored: the page's form sends none, a mail client's
+/// one-click unsubscribe sends `List-Unsubscribe=One-Click` (RFC 8058), and either means
+/// the same. Answered with the page itself (200), not a redirect, since one-click clients
+/// do not follow one.
+#[post("/{token}")]
+pub async fn opt_out(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    _body: web::Bytes,
+) -> HttpResponse {
+    match state.engine.record_opt_out(&token).await {
+        Ok(_) => state.pages.message(
+            StatusCode::OK,
+            "You will not be asked again",
+            &[
+                "Your address is on our list of addresses that are never asked for a reference, and the requests still open for it have stopped. The people who asked have been told.",
+                "Nothing more is needed. You can close this page.",
+            ],
+        ),
+        Err(e) => link_problem_page(&state, e),
+    }
+}
