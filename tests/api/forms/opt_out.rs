@@ -222,7 +222,7 @@ async fn opting_out_withdraws_open_requests_in_every_case_and_blocks_new_ones(ap
     // Nobody may add the address again, in any letter case, anywhere.
     for (case, email) in [
         (&draft, "Quiet@Client.Example"),
-        (&answered, QUIET),
+        (&collecting, QUIET),
         (&open_case(&app, json!({})).await, " QUIET@client.example "),
     ] {
         let body = problem(add(&app, case, email).await, 409).await;
