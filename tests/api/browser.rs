@@ -6,6 +6,9 @@
 //!   phone, forgets a required answer, is shown the error with what they typed kept,
 //!   answers it and lands on the thank-you page; the engine then holds a completed
 //!   reference with the answers.
+//! - `opt_out.mjs`: a referee opens "Don't ask me again" from the captured invitation
+//!   on a phone, the confirm page passes axe, the button leads to a confirmation page
+//!   that passes axe too; the engine then holds the reference withdrawn as `opted_out`.
 //! - `self_assessment.mjs`: the provider's contact opens the self-assessment link from the
 //!   captured request email on a phone, rates about half the first-person statements,
 //!   saves, comes back later to the saved answers, sends without consent (error summary,
@@ -15,7 +18,8 @@
 //!   launches and asks for the provider's self-assessment; the provider and the referees
 //!   answer (over HTTP, here); an HR reviewer reads the report (chart with the self marks,
 //!   score, recommendation, print stylesheet) and records a decision; the engine then
-//!   holds the decided case.
+//!   holds the decided case. Its `hidden` stage reads a report with too few responses for
+//!   per-referee detail: no dots, no quotes, the reason given.
 //!
 //! Needs node, `npm ci --prefix tests/browser` and chromium (`.ci/run` installs them).
 //! Without them the tests are skipped with a message, unless `CI` is set, where they fail.
@@ -224,6 +228,36 @@ async fn referee_completes_the_form_in_a_real_browser_on_a_phone() {
     // The desktop screenshot opened the second link without answering.
     let second = reference_row(&app, &references[1]).await;
     assert_eq!(second.status, "opened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn referee_opts_out_in_a_real_browser_on_a_phone() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let references = fixtures::launched_case(&app, 1).await.references;
+    let email = references[0]["email"].as_str().unwrap();
+    let tokens = app.tokens_sent_to(email, "/u/");
+    assert_eq!(
+        tokens.len(),
+        1,
+        "one \"don't ask me again\" link to {email}"
+    );
+
+    run_script(
+        &tools,
+        "opt_out.mjs",
+        &[(
+            "VOUCH_OPT_OUT_URL",
+            format!("{}/u/{}", app.address, tokens[0]),
+        )],
+    )
+    .await;
+
+    let row = reference_row(&app, &references[0]).await;
+    assert_eq!(row.status, "withdrawn");
+    assert_eq!(row.withdrawn_reason.as_deref(), Some("opted_out"));
 }
 
 /// The provider's self-assessment link of `case_id`, requested through the API with the
@@ -608,4 +642,38 @@ async fn staff_ui_end_to_end_in_chromium() {
     assert_eq!(decision.outcome, Outcome::ApprovedWithConditions);
     // A browser submits a textarea's line breaks as CRLF, and the UI stores them as sent.
     assert_eq!(decision.rationale.replace("\r\n", "\n"), RATIONALE);
+}
+
+/// Below `report.min_responses_for_detail` complete responses the report shows no single
+/// referee: checked, with axe, in chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_with_hidden_detail_in_chromium() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let hr = app.staff_user(Role::Hr, STAFF_PASSWORD).await.email;
+    let case = fixtures::launched_case(&app, 3).await;
+    for i in 0..2 {
+        let link = app.links_sent_to(&case.email(i)).pop().unwrap();
+        app.fetch(&format!("/r/{link}")).await;
+        let res = app
+            .post_form(&format!("/r/{link}"), &questionnaire_form(i))
+            .await;
+        assert_eq!(res.status(), 303);
+    }
+    let report = app.engine.case_report(case.id).await.unwrap();
+    assert!(report.detail_hidden, "two of three: detail is hidden");
+    run_script(
+        &tools,
+        "staff.mjs",
+        &[
+            ("VOUCH_STAGE", "hidden".to_owned()),
+            ("VOUCH_BASE_URL", app.address.clone()),
+            ("VOUCH_PASSWORD", STAFF_PASSWORD.to_owned()),
+            ("VOUCH_HR_EMAIL", hr),
+            ("VOUCH_CASE_ID", case.id.to_string()),
+        ],
+    )
+    .await;
 }

@@ -21,7 +21,11 @@
 //     with the decision shown and the case "Decided". axe: review, report, the 422 report.
 //
 // Environment:
-//   VOUCH_STAGE            ops | hr (required)
+//   stage hidden: the HR reviewer reads the report of a case with fewer complete responses
+//     than report.min_responses_for_detail: no referee dots, no quoted comments, the
+//     reason said. axe: that report.
+//
+//   VOUCH_STAGE            ops | hr | hidden (required)
 //   VOUCH_BASE_URL         http://127.0.0.1:PORT (required)
 //   VOUCH_PASSWORD         the password of both staff users (required)
 //   VOUCH_OPS_EMAIL        the ops lead (stage ops)
@@ -578,6 +582,34 @@ async function hrStage(browser) {
   }
 }
 
+// Stage hidden: an HR reviewer opens the report of a case with fewer complete responses
+// than report.min_responses_for_detail: no referee's dot on the chart, no quoted comment,
+// the report says why; axe finds nothing serious.
+async function hiddenStage(browser) {
+  const email = env('VOUCH_HR_EMAIL');
+  const caseId = env('VOUCH_CASE_ID');
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  watch(page);
+  await signIn(page, email, '/ui/review');
+  await open(page, `${BASE}/ui/cases/${caseId}/report`, 'hidden-detail report');
+  check((await page.locator('svg#dimension-chart').count()) === 1, 'the report has no chart');
+  const dots = await page.locator('svg#dimension-chart circle.referee').count();
+  check(dots === 0, `the chart shows ${dots} referee dot(s) below the detail threshold`);
+  const scores = await page.locator('svg#dimension-chart circle.score').count();
+  check(scores > 0, 'the aggregate scores are still drawn');
+  const hidden = page.locator('#comments-hidden');
+  check((await hidden.count()) === 1, 'the comments section does not say they are hidden');
+  check(await hidden.isVisible(), 'the hidden-comments note is not visible');
+  const notes = await text(page.locator('main'));
+  check(/hidden until \d+ responses/.test(notes), 'the report does not say why detail is hidden');
+  check((await page.locator('.comments blockquote').count()) === 0, 'a comment is quoted');
+  await runAxe(page, 'hidden-detail report');
+  await noHorizontalOverflow(page, 'hidden-detail report');
+  step('hidden-detail report: no dots, no quotes, the reason given');
+  await context.close();
+}
+
 async function newContext(browser) {
   const context = await browser.newContext(DESKTOP);
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
@@ -586,13 +618,17 @@ async function newContext(browser) {
 }
 
 async function main() {
-  check(STAGE === 'ops' || STAGE === 'hr', `VOUCH_STAGE is ${JSON.stringify(STAGE)}, expected ops or hr`);
+  check(
+    ['ops', 'hr', 'hidden'].includes(STAGE),
+    `VOUCH_STAGE is ${JSON.stringify(STAGE)}, expected ops, hr or hidden`,
+  );
   check(/^https?:\/\/[^/]+$/.test(BASE), `VOUCH_BASE_URL ${JSON.stringify(BASE)} is not http://HOST:PORT`);
   check(PASSWORD, 'VOUCH_PASSWORD is not set');
   const browser = await launchChromium();
   try {
     step(`chromium ${browser.version()}, ${BASE}`);
     if (STAGE === 'ops') await opsStage(browser);
+    else if (STAGE === 'hidden') await hiddenStage(browser);
     else await hrStage(browser);
   } finally {
     await browser.close();

@@ -127,11 +127,13 @@ async fn opting_out_withdraws_open_requests_in_every_case_and_blocks_new_ones(ap
         "{html}"
     );
     assert!(
-        html.contains("<button type=\"submit\" class=\"danger\">Don&#x27;t ask me again</button>")
-            || html.contains("<button type=\"submit\" class=\"danger\">Don't ask me again</button>"),
+        html.contains("<button type=\"submit\" class=\"danger\">Don't ask me again</button>"),
         "{html}"
     );
-    assert!(html.contains("Ledger &amp; Co"), "the provider is named: {html}");
+    assert!(
+        html.contains("Ledger &amp; Co"),
+        "the provider is named: {html}"
+    );
     assert!(
         !html.contains(QUIET),
         "the page never shows the whole address: {html}"
@@ -203,7 +205,10 @@ async fn opting_out_withdraws_open_requests_in_every_case_and_blocks_new_ones(ap
 
     // The trail records it without the address.
     let timeline: Value = app
-        .get(&format!("/api/v1/cases/{}/events", collecting.id), &collecting.ops)
+        .get(
+            &format!("/api/v1/cases/{}/events", collecting.id),
+            &collecting.ops,
+        )
         .send()
         .await
         .unwrap()
@@ -223,7 +228,7 @@ async fn opting_out_withdraws_open_requests_in_every_case_and_blocks_new_ones(ap
     for (case, email) in [
         (&draft, "Quiet@Client.Example"),
         (&collecting, QUIET),
-        (&open_case(&app, json!({})).await, " QUIET@client.example "),
+        (&open_case(&app, json!({})).await, "QUIET@CLIENT.EXAMPLE"),
     ] {
         let body = problem(add(&app, case, email).await, 409).await;
         assert!(
@@ -244,7 +249,13 @@ async fn a_second_post_an_old_link_and_an_unknown_one(app: TestApp) {
 
     // A resend revokes the first link: it no longer opens the questionnaire...
     let res = app
-        .post(&format!("/api/v1/references/{}/resend", reference["id"].as_str().unwrap()), &case.ops)
+        .post(
+            &format!(
+                "/api/v1/references/{}/resend",
+                reference["id"].as_str().unwrap()
+            ),
+            &case.ops,
+        )
         .send()
         .await
         .unwrap();
@@ -263,19 +274,33 @@ async fn a_second_post_an_old_link_and_an_unknown_one(app: TestApp) {
     assert_eq!(stored.withdrawn_reason.as_deref(), Some("opted_out"));
     app.engine.run_until_idle().await.unwrap();
     let sent = app.smtp.messages().len();
-    let events = app.engine.case_events(case.id.parse().unwrap()).await.unwrap().len();
+    let events = app
+        .engine
+        .case_events(case.id.parse().unwrap())
+        .await
+        .unwrap()
+        .len();
 
     // A second POST (the new link, or the old one again) is harmless.
     for token in [&new, &old] {
         let res = post_empty(&app, &format!("/u/{token}")).await;
         assert_eq!(res.status(), 200);
-        assert!(res.text().await.unwrap().contains("You will not be asked again"));
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("You will not be asked again")
+        );
     }
     app.engine.run_until_idle().await.unwrap();
     assert_eq!(listed(&app).await, 1);
     assert_eq!(app.smtp.messages().len(), sent, "no second notice");
     assert_eq!(
-        app.engine.case_events(case.id.parse().unwrap()).await.unwrap().len(),
+        app.engine
+            .case_events(case.id.parse().unwrap())
+            .await
+            .unwrap()
+            .len(),
         events,
         "nothing more on the trail"
     );
@@ -337,14 +362,19 @@ async fn every_email_to_a_referee_carries_one_click_unsubscribe(app: TestApp) {
     case.launch(&app).await;
     // The first reminder comes after `workflow.reminder_days[0]` days of silence.
     let days = app.engine.settings().reminder_days[0];
-    app.clock.advance(Duration::days(i64::from(days)) + Duration::hours(1));
+    app.clock
+        .advance(Duration::days(i64::from(days)) + Duration::hours(1));
     app.engine.run_until_idle().await.unwrap();
     answer(&app, ANSWERS, 4, "203.0.113.9").await;
     app.engine.run_until_idle().await.unwrap();
 
     let quiet_mail = messages_to(&app, QUIET);
     let subjects: Vec<String> = quiet_mail.iter().map(|m| subject(m)).collect();
-    assert_eq!(subjects.len(), 2, "an invitation and a reminder: {subjects:?}");
+    assert_eq!(
+        subjects.len(),
+        2,
+        "an invitation and a reminder: {subjects:?}"
+    );
     assert!(subjects[1].starts_with("Reminder"), "{subjects:?}");
     let answers_mail = messages_to(&app, ANSWERS);
     let last = answers_mail.last().unwrap();
@@ -355,7 +385,10 @@ async fn every_email_to_a_referee_carries_one_click_unsubscribe(app: TestApp) {
     );
 
     let mut urls = Vec::new();
-    for raw in quiet_mail.iter().chain([answers_mail.first().unwrap(), last]) {
+    for raw in quiet_mail
+        .iter()
+        .chain([answers_mail.first().unwrap(), last])
+    {
         let (url, post) = unsubscribe_headers(raw);
         assert_eq!(post, "List-Unsubscribe=One-Click");
         let token = opt_out_token(&url);

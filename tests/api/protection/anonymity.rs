@@ -226,7 +226,7 @@ async fn nobody_is_shown_answering_at_a_time(backend: Backend) {
             || (e["kind"] == "reference.status_changed" && e["data"]["to"] == "completed");
         if answered {
             assert_eq!(e["reference_id"], Value::Null, "{e}");
-            assert_eq!(e["actor"], "referee", "{e}");
+            assert!(!e["actor"].as_str().unwrap().contains(':'), "no id: {e}");
         }
     }
     let ui = app.ui_as(engine::domain::Role::Ops).await;

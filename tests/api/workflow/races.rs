@@ -264,7 +264,10 @@ async fn a_reminder_of_a_superseded_generation_mints_no_live_link(app: TestApp) 
         live_token_hashes(&app, id).await,
         hashes(&[&links[1], &links[2]])
     );
-    assert_eq!(reference_row(&app, &s.references[0]).await.reminders_sent, 1);
+    assert_eq!(
+        reference_row(&app, &s.references[0]).await.reminders_sent,
+        1
+    );
     assert_eq!(app.fetch(&format!("/r/{first}")).await.status(), 404);
     assert_eq!(app.fetch(&format!("/r/{}", links[2])).await.status(), 200);
 }
@@ -346,7 +349,7 @@ async fn a_resend_racing_a_reminder_leaves_only_the_new_link_live(app: TestApp) 
 /// `generation` takes it from the queued invitation, so the reminders of the link the
 /// resend replaced are superseded; a reference without one starts at what it was sent.
 async fn an_upgrade_takes_the_generation_of_a_queued_resend(app: TestApp) {
-    use migration::{MigrationName, MigratorTrait};
+    use migration::MigratorTrait;
     let s = fixtures::launched_case(&app, 2).await;
     // Day 4: the first reminders (day 3) are due, and ops resend to the first referee.
     app.clock.advance(Duration::days(4));
@@ -379,5 +382,9 @@ async fn an_upgrade_takes_the_generation_of_a_queued_resend(app: TestApp) {
         live_token_hashes(&app, s.reference_id(0)).await,
         hashes(&[&links[1]])
     );
-    assert_eq!(app.links_sent_to(&s.email(1)).len(), 2, "invitation and reminder");
+    assert_eq!(
+        app.links_sent_to(&s.email(1)).len(),
+        2,
+        "invitation and reminder"
+    );
 }

@@ -320,7 +320,11 @@ async fn case_page(
                 "relationship": r.relationship,
                 "source": r.source,
                 "status": r.status,
-                "status_label": format::reference_label(r.status),
+                "status_label": if r.withdrawn_reason.as_deref() == Some("opted_out") {
+                    "Opted out"
+                } else {
+                    format::reference_label(r.status)
+                },
                 "last_email": email,
                 // A pending reference's invitation is still on its way: nothing to resend yet.
                 "can_resend": collecting && matches!(r.status, Invited | Opened | Bounced),

@@ -169,8 +169,17 @@ pub fn event(
                 "The case owner was told the provider nominated references".into()
             }
             "owner_decided" => "The case owner was told the decision".into(),
+            "owner_opted_out" => format!("The case owner was told {referee} opted out"),
             other => format!("The case owner was emailed ({})", other.replace('_', " ")),
         },
+        "reference.opted_out" => {
+            format!("{referee} asked never to be asked for references again, and was withdrawn")
+        }
+        "reference.fatigue_overridden" => format!(
+            "{referee} was added although asked often lately: \u{201c}{}\u{201d}",
+            s("reason")
+        ),
+        "reference.invite_requested" => format!("{referee} is to be invited"),
         "nomination.sent" => "The provider was asked to nominate references".into(),
         "self_assessment.requested" => "A self-assessment was requested from the provider".into(),
         "self_assessment.sent" => "The provider was emailed its self-assessment link".into(),
