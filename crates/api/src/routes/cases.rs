@@ -110,7 +110,7 @@ pub async fn get_case(
     responses(
         (status = 201, body = ReferenceRequest),
         (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "case no longer takes references"),
+        (status = 409, body = Problem, description = "the case no longer takes references; or the address was asked too often lately (type `/problems/referee-fatigue`: send `override_reason`), or opted out for good (type `/problems/referee-opted-out`)"),
         (status = 422, body = Problem)
     ),
     security(("bearer" = [])),
