@@ -9,6 +9,7 @@ mod m20261122_000001_add_sessions;
 mod m20261127_000001_evidence;
 mod m20261127_000002_referee_protection;
 mod m20261128_000001_invitation_generation;
+mod m20261128_000002_engagements;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_evidence::Migration),
             Box::new(m20261127_000002_referee_protection::Migration),
             Box::new(m20261128_000001_invitation_generation::Migration),
+            Box::new(m20261128_000002_engagements::Migration),
         ]
     }
 }

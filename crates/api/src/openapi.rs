@@ -20,7 +20,7 @@ use crate::routes;
     tags(
         (name = "staff"), (name = "providers"), (name = "cases"),
         (name = "references"), (name = "profile"), (name = "templates"),
-        (name = "reports"), (name = "jobs"), (name = "public"), (name = "health")
+        (name = "reports"), (name = "engagements"), (name = "insights"), (name = "jobs"), (name = "public"), (name = "health")
     )
 )]
 pub struct ApiDoc;
@@ -48,6 +48,12 @@ pub struct ApiDoc;
     routes::resend_reference,
     routes::invite_reference,
     routes::withdraw_reference,
+    routes::list_engagements,
+    routes::get_engagement,
+    routes::add_stakeholder,
+    routes::start_pulse,
+    routes::end_engagement,
+    routes::calibration,
     routes::list_jobs,
     routes::retry_job,
     routes::get_profile,

@@ -59,6 +59,7 @@ pub async fn open_engine(
     let engine = Engine::new(db, settings.workflow.clone(), clock, mail)
         .with_report(settings.report.clone())
         .with_scoring(settings.scoring.clone())
+        .with_followup(settings.followup.clone())
         .with_auth(settings.auth.clone());
     engine
         .seed_defaults()

@@ -22,6 +22,7 @@ pub struct Settings {
     pub report: engine::ReportSettings,
     pub scoring: engine::ScoringSettings,
     pub auth: engine::AuthSettings,
+    pub followup: engine::FollowupSettings,
     pub log: LogSettings,
 }
 
@@ -83,6 +84,7 @@ mod tests {
         assert!(!s.report.show_referee_identity);
         assert_eq!(s.scoring.min_seconds_per_question, 2.0);
         assert_eq!(s.scoring.source_gap_points, 20.0);
+        assert_eq!(s.followup.pulse_days, [90, 365]);
         assert_eq!(s.scoring.blind_spot_points, 25.0);
         // The file and the engine's own default name the same mailbox providers.
         assert_eq!(

@@ -77,6 +77,7 @@ fn twenty_questions() -> Vec<Question> {
             reverse_scored: i % 5 == 4,
             options: Vec::new(),
             self_prompt: Some(format!("We {i}")),
+            pulse_prompt: None,
         })
         .collect();
     for (key, kind) in [
@@ -93,6 +94,7 @@ fn twenty_questions() -> Vec<Question> {
             reverse_scored: false,
             options: Vec::new(),
             self_prompt: None,
+            pulse_prompt: None,
         });
     }
     qs

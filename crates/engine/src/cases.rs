@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::credentials::new_token;
 use crate::domain::{
-    CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, SelfAssessmentState, State,
-    VettingCase,
+    CaseKind, CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, SelfAssessmentState,
+    State, VettingCase,
 };
 use crate::entity::{provider, template_version};
 use crate::store::cases::{self, CaseRow};
@@ -208,6 +208,7 @@ async fn assemble(
                 template_version,
                 min_responses: c.min_responses,
                 min_organisations: c.min_organisations,
+                engagement_id: c.engagement_id,
                 self_assessment: self_assessments
                     .remove(&c.id)
                     .unwrap_or(SelfAssessmentState::NotRequested),
@@ -278,6 +279,8 @@ impl Engine {
                 min_organisations,
                 // Orders the anonymised report's labels (store::cases docs).
                 anonymity_seed: new_token(),
+                kind: CaseKind::Review,
+                engagement_id: None,
                 deadline_days,
                 deadline_at: None,
                 status: CaseStatus::Draft,

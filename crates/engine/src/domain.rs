@@ -79,6 +79,27 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a case is for: vetting a provider (`review`), or a check-in with the buyer's
+    /// own people during an engagement (`pulse`).
+    CaseKind { Review => "review", Pulse => "pulse" }
+);
+
+string_enum!(
+    /// An engagement with an approved provider.
+    EngagementStatus { Active => "active", Ended => "ended" }
+);
+
+string_enum!(
+    /// Where a pulse is: its stakeholders are answering, or it is over.
+    PulseStatus { Collecting => "collecting", Complete => "complete" }
+);
+
+string_enum!(
+    /// A pulse score against the pre-hire 95% interval on the same dimension.
+    Drift { Below => "below", Within => "within", Above => "above" }
+);
+
+string_enum!(
     /// Lifecycle of one reference request (one referee).
     ReferenceStatus {
         Pending => "pending",
@@ -185,6 +206,8 @@ pub enum State {
     Reference(ReferenceStatus),
     Nomination(NominationStatus),
     SelfAssessment(SelfAssessmentStatus),
+    Engagement(EngagementStatus),
+    Pulse(PulseStatus),
     Job(JobStatus),
 }
 
@@ -195,6 +218,8 @@ impl State {
             State::Reference(_) => "reference",
             State::Nomination(_) => "nomination",
             State::SelfAssessment(_) => "self_assessment",
+            State::Engagement(_) => "engagement",
+            State::Pulse(_) => "pulse",
             State::Job(_) => "job",
         }
     }
@@ -205,6 +230,8 @@ impl State {
             State::Reference(s) => s.as_str(),
             State::Nomination(s) => s.as_str(),
             State::SelfAssessment(s) => s.as_str(),
+            State::Engagement(s) => s.as_str(),
+            State::Pulse(s) => s.as_str(),
             State::Job(s) => s.as_str(),
         }
     }
@@ -296,6 +323,8 @@ pub struct VettingCase {
     pub min_organisations: i32,
     /// Whether the provider was asked to rate itself, and whether it has.
     pub self_assessment: SelfAssessmentState,
+    /// The engagement an approval opened (null before, and for other outcomes).
+    pub engagement_id: Option<Uuid>,
     pub deadline_days: i32,
     /// Set at launch: `deadline_days` after it.
     pub deadline_at: Option<DateTime<Utc>>,
@@ -324,4 +353,72 @@ pub struct Job {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An engagement with an approved provider, and its check-ins.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Engagement {
+    pub id: Uuid,
+    /// The case whose approval opened it.
+    pub case_id: Uuid,
+    pub provider_id: Uuid,
+    pub provider_name: String,
+    pub status: EngagementStatus,
+    /// The decision's time: pulses are counted from it.
+    pub started_at: DateTime<Utc>,
+    /// When the next scheduled pulse starts; null when none is left or it ended.
+    pub next_pulse_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
+    /// Seeded by `vouch demo`, not real.
+    pub demo: bool,
+    pub stakeholders: Vec<Stakeholder>,
+    /// Oldest first.
+    pub pulses: Vec<Pulse>,
+}
+
+/// One of the buyer's own people working with the provider.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stakeholder {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A check-in with the stakeholders, against what the references predicted.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pulse {
+    /// The pulse's own case (kind `pulse`).
+    pub id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub status: PulseStatus,
+    /// Stakeholders asked.
+    pub invited: u32,
+    /// Stakeholders who answered.
+    pub responses: u32,
+    /// The profile-weighted mean of the pulse's dimension scores; null without data.
+    pub alignment: Option<f64>,
+    pub dimensions: Vec<PulseDimension>,
+}
+
+/// One dimension of a pulse.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PulseDimension {
+    pub key: String,
+    pub label: String,
+    /// 0–100: the plain mean of the stakeholders' means; null without data.
+    pub score: Option<f64>,
+    /// Stakeholders with data on it.
+    pub n: u32,
+    /// The case's score before hiring.
+    pub pre_hire_score: Option<f64>,
+    /// The case's 95% interval before hiring.
+    pub pre_hire_ci95: Option<[f64; 2]>,
+    /// The unrounded pulse score against the pre-hire interval; null without data.
+    pub drift: Option<Drift>,
 }

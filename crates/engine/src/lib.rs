@@ -15,12 +15,14 @@
 
 pub mod anonymity;
 pub mod audit;
+pub mod calibration;
 pub mod cases;
 pub mod clock;
 pub mod credentials;
 pub mod db;
 pub mod deliveries;
 pub mod domain;
+pub mod engagements;
 pub mod entity;
 mod error;
 pub mod idempotency;
@@ -50,7 +52,8 @@ pub mod workflow;
 pub use error::EngineError;
 pub use paging::{Page, PageRequest};
 pub use settings::{
-    AuthSettings, DatabaseSettings, ReportSettings, ScoringSettings, WorkflowSettings,
+    AuthSettings, DatabaseSettings, FollowupSettings, ReportSettings, ScoringSettings,
+    WorkflowSettings,
 };
 
 use std::sync::Arc;
@@ -71,6 +74,7 @@ pub struct Engine {
     report: ReportSettings,
     scoring: ScoringSettings,
     auth: AuthSettings,
+    followup: FollowupSettings,
 }
 
 impl Engine {
@@ -88,6 +92,7 @@ impl Engine {
             report: ReportSettings::default(),
             scoring: ScoringSettings::default(),
             auth: AuthSettings::default(),
+            followup: FollowupSettings::default(),
         }
     }
 
@@ -99,6 +104,12 @@ impl Engine {
 
     pub fn scoring_settings(&self) -> &ScoringSettings {
         &self.scoring
+    }
+
+    /// Sets the `[followup]` settings (pulses after an approval).
+    pub fn with_followup(mut self, followup: FollowupSettings) -> Self {
+        self.followup = followup;
+        self
     }
 
     /// Sets the `[auth]` settings (sessions and lockout).

@@ -35,6 +35,11 @@ pub enum Task {
     SendNomination { nomination_id: Uuid },
     /// Email the provider's contact a link to rate itself.
     SendSelfAssessment { self_assessment_id: Uuid },
+    /// Start a scheduled pulse of an engagement (`day` days after the decision).
+    StartPulse { engagement_id: Uuid, day: u32 },
+    /// A pulse is over: score it against the references' prediction, and tell the owner
+    /// when it is below.
+    PulseComplete { case_id: Uuid },
     /// Thank a referee for their answers and say what happens next.
     SendConfirmation { reference_id: Uuid },
     /// Does nothing; for measuring the queue itself.
@@ -86,6 +91,11 @@ impl EmailKey {
         Self(format!("self_assessment:{self_assessment_id}"))
     }
 
+    /// The owner's notice that a pulse is below the references' prediction.
+    pub fn pulse_below(case_id: Uuid) -> Self {
+        Self(format!("pulse_below:{case_id}"))
+    }
+
     pub fn confirmation(reference_id: Uuid) -> Self {
         Self(format!("confirmation:{reference_id}"))
     }
@@ -122,6 +132,8 @@ impl Task {
             Task::NotifyOwner { .. } => "notify_owner",
             Task::SendNomination { .. } => "send_nomination",
             Task::SendSelfAssessment { .. } => "send_self_assessment",
+            Task::StartPulse { .. } => "start_pulse",
+            Task::PulseComplete { .. } => "pulse_complete",
             Task::SendConfirmation { .. } => "send_confirmation",
             Task::Noop => "noop",
         }
@@ -155,7 +167,8 @@ impl Task {
                 } => EmailKey::owner(*case_id, notice, *g),
                 other => EmailKey::owner(*case_id, other, 0),
             },
-            Task::CaseDeadline { .. } | Task::Noop => return None,
+            Task::PulseComplete { case_id } => EmailKey::pulse_below(*case_id),
+            Task::CaseDeadline { .. } | Task::StartPulse { .. } | Task::Noop => return None,
         })
     }
 
@@ -237,5 +250,19 @@ mod tests {
             task.dedupe_key().unwrap(),
             format!("invitation:{reference_id}:2")
         );
+    }
+}
+
+impl Task {
+    /// What follows a case leaving `collecting` by itself or by hand: a vetting case goes
+    /// to HR; a pulse is scored against the references' prediction.
+    pub(crate) fn after_close(case_id: Uuid, kind: crate::domain::CaseKind) -> Task {
+        match kind {
+            crate::domain::CaseKind::Pulse => Task::PulseComplete { case_id },
+            crate::domain::CaseKind::Review => Task::NotifyOwner {
+                case_id,
+                notice: OwnerNotice::ReadyForReview,
+            },
+        }
     }
 }

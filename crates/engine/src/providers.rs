@@ -89,3 +89,16 @@ impl Engine {
         Ok(Page::from_rows(rows, page.limit(), |m| m.id).map(to_provider))
     }
 }
+
+/// A provider's name, for read models that show it next to an id.
+pub(crate) async fn name_of(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+) -> Result<String, EngineError> {
+    use sea_orm::EntityTrait;
+    Ok(crate::entity::provider::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default())
+}

@@ -43,6 +43,10 @@ pub struct Question {
     /// Only likert questions with a dimension have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_prompt: Option<String>,
+    /// The same statement about the buyer's own experience since the provider started,
+    /// for its stakeholders' pulses. Only likert questions with a dimension have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulse_prompt: Option<String>,
 }
 
 impl Question {
@@ -53,32 +57,62 @@ impl Question {
     }
 }
 
-/// The questions of a self-assessment, worded in the first person: each scored question
-/// with its own `self_prompt`, else the default questionnaire's for the same unchanged
-/// question (templates seeded before self prompts existed), else its referee wording.
-pub fn self_assessment_questions(questions: &[Question]) -> Vec<Question> {
+/// Which wording of the scored statements a questionnaire uses besides the referee's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Voice {
+    /// The provider about itself ("We …").
+    Provider,
+    /// The buyer's own people about their experience so far.
+    Stakeholder,
+}
+
+impl Voice {
+    fn prompt(self, q: &Question) -> Option<&String> {
+        match self {
+            Voice::Provider => q.self_prompt.as_ref(),
+            Voice::Stakeholder => q.pulse_prompt.as_ref(),
+        }
+    }
+}
+
+/// The scored statements in `voice`: each with its own wording for it, else the default
+/// questionnaire's for the same unchanged question (templates seeded before the wording
+/// existed), else the referee wording.
+fn scored_questions_in(questions: &[Question], voice: Voice) -> Vec<Question> {
     let defaults = default_questions();
     questions
         .iter()
         .filter(|q| q.is_self_assessed())
         .map(|q| {
-            let prompt = q
-                .self_prompt
-                .clone()
+            let prompt = voice
+                .prompt(q)
+                .cloned()
                 .or_else(|| {
                     defaults
                         .iter()
                         .find(|d| d.key == q.key && d.prompt == q.prompt)
-                        .and_then(|d| d.self_prompt.clone())
+                        .and_then(|d| voice.prompt(d).cloned())
                 })
                 .unwrap_or_else(|| q.prompt.clone());
             Question {
                 prompt,
                 self_prompt: None,
+                pulse_prompt: None,
                 ..q.clone()
             }
         })
         .collect()
+}
+
+/// The questions of a self-assessment, worded in the first person.
+pub fn self_assessment_questions(questions: &[Question]) -> Vec<Question> {
+    scored_questions_in(questions, Voice::Provider)
+}
+
+/// The questions of a pulse: the same scored statements (same keys), about the buyer's own
+/// experience with the provider.
+pub fn pulse_questions(questions: &[Question]) -> Vec<Question> {
+    scored_questions_in(questions, Voice::Stakeholder)
 }
 
 fn is_key(s: &str) -> bool {
@@ -136,16 +170,20 @@ pub fn validate_questions(
                 format!("`{d}` is not a dimension of the values profile"),
             ));
         }
-        if let Some(p) = &q.self_prompt {
+        for (name, wording) in [
+            ("self_prompt", &q.self_prompt),
+            ("pulse_prompt", &q.pulse_prompt),
+        ] {
+            let Some(p) = wording else { continue };
             if !q.is_self_assessed() {
                 return Err(EngineError::validation(
-                    field("self_prompt"),
-                    "only likert questions with a dimension have a self-assessment wording",
+                    field(name),
+                    "only likert questions with a dimension have another wording",
                 ));
             }
             if p.trim().is_empty() || p.len() > 1000 {
                 return Err(EngineError::validation(
-                    field("self_prompt"),
+                    field(name),
                     "must be 1-1000 characters",
                 ));
             }
@@ -177,11 +215,17 @@ pub fn validate_questions(
     Ok(())
 }
 
-fn likert(key: &str, dimension: &str, [prompt, self_prompt]: [&str; 2], reverse: bool) -> Question {
+fn likert(
+    key: &str,
+    dimension: &str,
+    [prompt, self_prompt, pulse_prompt]: [&str; 3],
+    reverse: bool,
+) -> Question {
     Question {
         key: key.into(),
         prompt: prompt.into(),
         self_prompt: Some(self_prompt.into()),
+        pulse_prompt: Some(pulse_prompt.into()),
         kind: QuestionKind::Likert,
         dimension: Some(dimension.into()),
         required: true,
@@ -201,6 +245,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They share our way of working: honesty, care for quality and respect for people.",
                 "We share our clients' way of working: honesty, care for quality and respect for people.",
+                "They share our way of working: honesty, care for quality and respect for people.",
             ],
             false,
         ),
@@ -210,6 +255,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "When a shortcut would have helped them but hurt us, they did the right thing.",
                 "When a shortcut would have helped us but hurt a client, we did the right thing.",
+                "When a shortcut would help them but hurt us, they do the right thing.",
             ],
             false,
         ),
@@ -219,6 +265,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They care about our success as much as their own.",
                 "We care about our clients' success as much as our own.",
+                "They care about our success as much as their own.",
             ],
             false,
         ),
@@ -228,6 +275,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They went beyond the letter of the contract when it mattered to us.",
                 "We go beyond the letter of the contract when it matters to a client.",
+                "They go beyond the letter of the contract when it matters to us.",
             ],
             false,
         ),
@@ -237,6 +285,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They did the minimum the contract required and no more.",
                 "We do the minimum the contract requires and no more.",
+                "They do the minimum the contract requires and no more.",
             ],
             true,
         ),
@@ -246,6 +295,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "When something went wrong, they owned it and fixed it without being pushed.",
                 "When something goes wrong, we own it and fix it without being pushed.",
+                "When something goes wrong, they own it and fix it without being pushed.",
             ],
             false,
         ),
@@ -255,6 +305,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They delivered what they promised, when they promised it.",
                 "We deliver what we promise, when we promise it.",
+                "They deliver what they promise, when they promise it.",
             ],
             false,
         ),
@@ -264,6 +315,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They told us about problems early, before we had to ask.",
                 "We tell clients about problems early, before they have to ask.",
+                "They tell us about problems early, before we have to ask.",
             ],
             false,
         ),
@@ -273,6 +325,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They answered questions promptly and clearly.",
                 "We answer questions promptly and clearly.",
+                "They answer our questions promptly and clearly.",
             ],
             false,
         ),
@@ -282,6 +335,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They brought advice and ideas, not only the tasks we gave them.",
                 "We bring advice and ideas, not only the tasks a client gives us.",
+                "They bring us advice and ideas, not only the tasks we give them.",
             ],
             false,
         ),
@@ -291,6 +345,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They worked as one team with our in-house staff.",
                 "We work as one team with our clients' in-house staff.",
+                "They work as one team with our staff.",
             ],
             false,
         ),
@@ -300,6 +355,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "We could trust them with sensitive information.",
                 "Clients can trust us with sensitive information.",
+                "We can trust them with sensitive information.",
             ],
             false,
         ),
@@ -309,6 +365,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They were clear about what they do and do not do.",
                 "We are clear about what we do and do not do.",
+                "They are clear about what they do and do not do for us.",
             ],
             false,
         ),
@@ -318,6 +375,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "We were surprised by extra charges or work they expected us to do.",
                 "Our clients are surprised by extra charges or work we expect them to do.",
+                "We are surprised by extra charges or work they expect us to do.",
             ],
             true,
         ),
@@ -327,6 +385,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "Their technical work was of high quality.",
                 "Our technical work is of high quality.",
+                "Their work for us is of high quality.",
             ],
             false,
         ),
@@ -336,6 +395,7 @@ pub fn default_questions() -> Vec<Question> {
             [
                 "They kept up with their field and applied it to our situation.",
                 "We keep up with our field and apply it to each client's situation.",
+                "They keep up with their field and apply it to our situation.",
             ],
             false,
         ),
@@ -349,6 +409,7 @@ pub fn default_questions() -> Vec<Question> {
         reverse_scored: false,
         options: Vec::new(),
         self_prompt: None,
+        pulse_prompt: None,
     });
     for (key, prompt) in [
         ("strengths", "What do they do especially well?"),
@@ -363,6 +424,7 @@ pub fn default_questions() -> Vec<Question> {
             reverse_scored: false,
             options: Vec::new(),
             self_prompt: None,
+            pulse_prompt: None,
         });
     }
     q
@@ -394,8 +456,8 @@ mod tests {
     fn duplicate_keys_and_unknown_dimensions_are_rejected_with_the_field_named() {
         let dims = vec!["values".to_string()];
         let mut qs = vec![
-            likert("a", "values", ["x", "We x"], false),
-            likert("a", "values", ["y", "We y"], false),
+            likert("a", "values", ["x", "We x", "Now x"], false),
+            likert("a", "values", ["y", "We y", "Now y"], false),
         ];
         let err = validate_questions(&qs, &dims).unwrap_err();
         assert!(

@@ -15,10 +15,10 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::credentials::token_hash;
-use crate::domain::{CaseStatus, ReferenceStatus, State};
+use crate::domain::{CaseKind, CaseStatus, ReferenceStatus, State};
 use crate::machine::ReferenceEvent;
 use crate::profile::Dimension;
-use crate::questionnaire::{AnswerError, Question, validate_answers};
+use crate::questionnaire::{AnswerError, Question, pulse_questions, validate_answers};
 use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
 use crate::store::responses::SubmissionMeta;
@@ -32,6 +32,8 @@ pub struct RefereeForm {
     pub reference_id: Uuid,
     pub referee_name: String,
     pub provider_name: String,
+    /// A vetting reference, or a stakeholder's pulse (which changes the page's words).
+    pub kind: CaseKind,
     /// The case owner, who asks.
     pub requested_by: String,
     pub deadline: Option<DateTime<Utc>>,
@@ -50,13 +52,26 @@ pub const CONSENT: &str = "consent";
 /// `complete` (a submission, not a draft) every required question must be answered.
 pub(crate) async fn checked_answers(
     conn: &impl ConnectionTrait,
-    template_version_id: Uuid,
+    case: &CaseRow,
     raw: &BTreeMap<String, String>,
     complete: bool,
 ) -> Result<Vec<(String, String)>, EngineError> {
-    let version = questionnaires::version_by_id(conn, template_version_id).await?;
-    validate_answers(&version.questions, raw, complete)
+    let questions = case_questions(conn, case).await?;
+    validate_answers(&questions, raw, complete)
         .map_err(|fields| EngineError::InvalidAnswers { fields })
+}
+
+/// The questions a case's respondents answer: the questionnaire it was launched with, or
+/// for a pulse its scored statements about the buyer's own experience.
+pub(crate) async fn case_questions(
+    conn: &impl ConnectionTrait,
+    case: &CaseRow,
+) -> Result<Vec<Question>, EngineError> {
+    let version = questionnaires::version_by_id(conn, case.template_version_id).await?;
+    Ok(match case.kind {
+        CaseKind::Review => version.questions,
+        CaseKind::Pulse => pulse_questions(&version.questions),
+    })
 }
 
 /// The problem of a submission sent without agreeing to how the answers are used.
@@ -120,7 +135,7 @@ impl Engine {
         case: &CaseRow,
     ) -> Result<RefereeForm, EngineError> {
         let (provider, owner) = cases::parties(&self.db, case).await?;
-        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        let questions = case_questions(&self.db, case).await?;
         let draft = match responses::of_reference(&self.db, reference.id).await? {
             Some(resp) => responses::answers_of(&self.db, &[resp.id])
                 .await?
@@ -137,7 +152,8 @@ impl Engine {
             provider_name: provider.name,
             requested_by: owner.name,
             deadline: case.deadline_at,
-            questions: version.questions,
+            kind: case.kind,
+            questions,
             draft,
         })
     }
@@ -237,12 +253,11 @@ impl Engine {
         submit: bool,
         consent: bool,
     ) -> Result<Vec<AnswerError>, EngineError> {
-        let mut problems =
-            match checked_answers(&self.db, case.template_version_id, raw, submit).await {
-                Ok(_) => Vec::new(),
-                Err(EngineError::InvalidAnswers { fields }) => fields,
-                Err(e) => return Err(e),
-            };
+        let mut problems = match checked_answers(&self.db, case, raw, submit).await {
+            Ok(_) => Vec::new(),
+            Err(EngineError::InvalidAnswers { fields }) => fields,
+            Err(e) => return Err(e),
+        };
         if submit && !consent {
             problems.push(consent_problem());
         }
@@ -258,7 +273,7 @@ impl Engine {
         raw: &BTreeMap<String, String>,
     ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token).await?;
-        let answers = checked_answers(&self.db, case.template_version_id, raw, false).await?;
+        let answers = checked_answers(&self.db, &case, raw, false).await?;
         let now = self.now();
         let txn = self.db.begin().await?;
         // A draft saved without the form ever being loaded keeps no view time, so its

@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::domain::{CaseStatus, ReferenceStatus, VettingCase};
+use crate::domain::{CaseKind, CaseStatus, PulseStatus, ReferenceStatus, State, VettingCase};
 use crate::entity::decision;
 use crate::machine::CaseEvent;
 use crate::organisations::{domain_of, organisation_key};
@@ -61,16 +61,16 @@ pub struct Report {
 }
 
 /// Everything loaded for scoring a case.
-struct Loaded {
-    case: CaseRow,
-    provider: crate::entity::provider::Model,
-    questions: Vec<Question>,
-    profile: Vec<Dimension>,
-    referees: Vec<RefereeInput>,
-    invited: u32,
-    self_assessment: Option<SelfAssessmentInput>,
+pub(crate) struct Loaded {
+    pub(crate) case: CaseRow,
+    pub(crate) provider: crate::entity::provider::Model,
+    pub(crate) questions: Vec<Question>,
+    pub(crate) profile: Vec<Dimension>,
+    pub(crate) referees: Vec<RefereeInput>,
+    pub(crate) invited: u32,
+    pub(crate) self_assessment: Option<SelfAssessmentInput>,
     /// Where the provider submitted its self-assessment and nominations from.
-    provider_ips: Vec<String>,
+    pub(crate) provider_ips: Vec<String>,
 }
 
 pub use crate::domain::Outcome;
@@ -88,7 +88,7 @@ pub struct Decision {
 }
 
 impl Engine {
-    async fn load_for_scoring(&self, case_id: Uuid) -> Result<Loaded, EngineError> {
+    pub(crate) async fn load_for_scoring(&self, case_id: Uuid) -> Result<Loaded, EngineError> {
         let case = cases::get(&self.db, case_id).await?;
         // Independent reads, each on its own pooled connection.
         let (provider, version, references, self_assessment, nomination_ips, self_ips) = tokio::try_join!(
@@ -342,6 +342,13 @@ impl Engine {
         let now = self.now();
         let txn = self.db.begin().await?;
         let case = cases::lock(&txn, case_id).await?;
+        if case.kind == CaseKind::Pulse {
+            return Err(EngineError::InvalidState {
+                action: "decide on",
+                current: State::Pulse(PulseStatus::Complete),
+            });
+        }
+        let provider_id = case.provider_id;
         set_case_status(
             &txn,
             case,
@@ -376,6 +383,11 @@ impl Engine {
             notice: OwnerNotice::Decided,
         };
         self.enqueue(&txn, &notice, now).await?;
+        // An approval starts the engagement, and with it the pulses, in this transaction.
+        if outcome != Outcome::Rejected {
+            self.open_engagement(&txn, case_id, provider_id, &Actor::User(decided_by), false)
+                .await?;
+        }
         txn.commit().await?;
         self.case(case_id).await
     }

@@ -35,6 +35,25 @@ impl Default for ScoringSettings {
     }
 }
 
+/// `[followup]`: what happens after an approval.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowupSettings {
+    /// Days after the decision at which each pulse starts by itself.
+    pub pulse_days: Vec<u32>,
+    /// Days a pulse's stakeholders have to answer.
+    pub pulse_deadline_days: u32,
+}
+
+impl Default for FollowupSettings {
+    fn default() -> Self {
+        Self {
+            pulse_days: vec![90, 365],
+            pulse_deadline_days: 14,
+        }
+    }
+}
+
 /// `[auth]`: staff sign-in to the web UI.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]

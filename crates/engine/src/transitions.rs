@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::json;
 
 use crate::audit::{self, Actor};
-use crate::domain::{CaseStatus, ReferenceStatus, State};
+use crate::domain::{CaseKind, CaseStatus, ReferenceStatus, State};
 use crate::machine::{CaseEvent, ReferenceEvent, case_transition, reference_transition};
 use crate::outbox::{self, OwnerNotice, Task};
 use crate::store::cases::{self, CaseRow};
@@ -127,6 +127,23 @@ impl Engine {
             .filter(|r| r.status == ReferenceStatus::Completed)
             .count();
         let outstanding = refs.iter().filter(|r| r.status.is_outstanding()).count();
+        // A pulse has no quorum: it is over once every stakeholder answered or declined.
+        if case.kind == CaseKind::Pulse {
+            if outstanding == 0 {
+                set_case_status(
+                    txn,
+                    case,
+                    CaseEvent::Close,
+                    &Actor::System,
+                    json!({ "reason": "every stakeholder answered or declined" }),
+                    now,
+                )
+                .await?;
+                self.enqueue(txn, &Task::PulseComplete { case_id }, now)
+                    .await?;
+            }
+            return Ok(());
+        }
         if (completed as i64) < i64::from(case.min_responses) {
             return Ok(());
         }

@@ -16,9 +16,10 @@ use uuid::Uuid;
 use crate::audit::Actor;
 use crate::domain::{ReferenceRequest, ReferenceStatus, State, VettingCase};
 use crate::machine::{CaseEvent, ReferenceEvent, case_transition, reference_transition};
-use crate::outbox::{OwnerNotice, Task};
+use crate::outbox::Task;
 use crate::referee::checked_answers;
-use crate::store::{cases, references, responses, tokens};
+use crate::store::cases::{self, CaseRow};
+use crate::store::{references, responses, tokens};
 use crate::transitions::{require_collecting, set_case_status, set_reference_status};
 use crate::{Engine, EngineError};
 
@@ -35,11 +36,25 @@ impl Engine {
         case_id: Uuid,
         actor: &Actor,
     ) -> Result<VettingCase, EngineError> {
-        let now = self.now();
         let txn = self.db.begin().await?;
         let case = cases::lock(&txn, case_id).await?;
+        self.launch_locked(&txn, case, actor).await?;
+        txn.commit().await?;
+        self.case(case_id).await
+    }
+
+    /// Launches a case its caller locked in `txn`: invites every pending reference and
+    /// sets the deadline.
+    pub(crate) async fn launch_locked(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        case: CaseRow,
+        actor: &Actor,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let case_id = case.id;
         case_transition(case.status, CaseEvent::Launch)?;
-        let references = references::of_case(&txn, case_id).await?;
+        let references = references::of_case(txn, case_id).await?;
         let pending: Vec<_> = references
             .iter()
             .filter(|r| r.status == ReferenceStatus::Pending)
@@ -51,9 +66,9 @@ impl Engine {
             ));
         }
         let deadline = now + Duration::days(i64::from(case.deadline_days));
-        let case = cases::set_launched(&txn, case, now, deadline).await?;
+        let case = cases::set_launched(txn, case, now, deadline).await?;
         set_case_status(
-            &txn,
+            txn,
             case,
             CaseEvent::Launch,
             actor,
@@ -62,12 +77,10 @@ impl Engine {
         )
         .await?;
         for reference in pending {
-            self.enqueue_invitation(&txn, reference).await?;
+            self.enqueue_invitation(txn, reference).await?;
         }
-        self.enqueue(&txn, &Task::CaseDeadline { case_id }, deadline)
-            .await?;
-        txn.commit().await?;
-        self.case(case_id).await
+        self.enqueue(txn, &Task::CaseDeadline { case_id }, deadline)
+            .await
     }
 
     /// Sends a reference a new link; the old ones stop working at once.
@@ -138,18 +151,29 @@ impl Engine {
         case_id: Uuid,
         actor: &Actor,
     ) -> Result<VettingCase, EngineError> {
-        let now = self.now();
         let txn = self.db.begin().await?;
         let case = cases::lock(&txn, case_id).await?;
-        set_case_status(&txn, case, CaseEvent::Cancel, actor, json!({}), now).await?;
-        let ids: Vec<Uuid> = references::of_case(&txn, case_id)
+        self.cancel_locked(&txn, case, actor).await?;
+        txn.commit().await?;
+        self.case(case_id).await
+    }
+
+    /// Cancels a case its caller locked in `txn`: every link stops working.
+    pub(crate) async fn cancel_locked(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        case: CaseRow,
+        actor: &Actor,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let case_id = case.id;
+        set_case_status(txn, case, CaseEvent::Cancel, actor, json!({}), now).await?;
+        let ids: Vec<Uuid> = references::of_case(txn, case_id)
             .await?
             .into_iter()
             .map(|r| r.id)
             .collect();
-        tokens::revoke(&txn, &ids, now).await?;
-        txn.commit().await?;
-        self.case(case_id).await
+        tokens::revoke(txn, &ids, now).await
     }
 
     /// Stops collecting early and hands the case to review.
@@ -162,6 +186,7 @@ impl Engine {
         let now = self.now();
         let txn = self.db.begin().await?;
         let case = cases::lock(&txn, case_id).await?;
+        let kind = case.kind;
         set_case_status(
             &txn,
             case,
@@ -171,10 +196,7 @@ impl Engine {
             now,
         )
         .await?;
-        let notice = Task::NotifyOwner {
-            case_id,
-            notice: OwnerNotice::ReadyForReview,
-        };
+        let notice = Task::after_close(case_id, kind);
         self.enqueue(&txn, &notice, now).await?;
         txn.commit().await?;
         self.case(case_id).await
@@ -237,7 +259,7 @@ impl Engine {
         // Already answered (or declined): say so before judging the answers.
         reference_transition(reference.status, ReferenceEvent::Complete)?;
         let raw: BTreeMap<String, String> = answers.into_iter().collect();
-        let answers = checked_answers(&txn, case.template_version_id, &raw, true).await?;
+        let answers = checked_answers(&txn, &case, &raw, true).await?;
         let response_id =
             responses::claim_submission(&txn, reference.id, reference.opened_at, &meta, now)
                 .await?

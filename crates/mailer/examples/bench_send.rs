@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use mailer::{
-    Email, Invitation, MailSettings, Mailer, Recipient, SmtpSettings, Tls, TransportKind,
+    Email, Invitation, MailSettings, Mailer, Purpose, Recipient, SmtpSettings, Tls, TransportKind,
 };
 use smtp_sink::SmtpSink;
 use tokio::task::JoinSet;
@@ -38,6 +38,7 @@ fn invitation(n: usize) -> Email {
         deadline: "5 December 2026".to_owned(),
         questions_count: 14,
         minutes: 7,
+        purpose: Purpose::Reference,
     })
 }
 

@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! # async fn demo(settings: mailer::MailSettings) -> Result<(), mailer::MailError> {
-//! use mailer::{Email, Invitation, Mailer, Recipient};
+//! use mailer::{Email, Invitation, Mailer, Purpose, Recipient};
 //!
 //! // Once at start-up: checks the settings and the templates, holds the SMTP pool.
 //! let mailer = Mailer::from_settings(&settings, "https://vouch.example.com")?;
@@ -21,6 +21,7 @@
 //!     deadline: "5 December 2026".into(),
 //!     questions_count: 14,
 //!     minutes: 7,
+//!     purpose: Purpose::Reference, // or Purpose::Pulse for a check-in after the decision
 //! });
 //! match mailer.send(&email).await {
 //!     Ok(sent) => println!("sent {}", sent.message_id),
@@ -71,8 +72,8 @@ pub use check::{CheckStep, SmtpReport, check_smtp};
 pub use compose::Composed;
 pub use error::{MailError, Stage};
 pub use message::{
-    Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Recipient, Reminder,
-    SelfAssessmentRequest, SubmissionConfirmation,
+    Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Purpose, Recipient,
+    Reminder, SelfAssessmentRequest, SubmissionConfirmation,
 };
 pub use render::RenderedEmail;
 pub use settings::{MailSettings, SmtpSettings, Tls, TransportKind};

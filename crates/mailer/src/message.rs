@@ -26,7 +26,32 @@ impl Recipient {
     }
 }
 
-/// The first email to a referee, with the questionnaire link `{public_url}/r/{token}`.
+/// Why a questionnaire link is being sent: the wording of [`Invitation`] and [`Reminder`]
+/// depends on it; the links, the deadline and the opt-out are the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// A reference request to one of the provider's clients, before the decision.
+    #[default]
+    Reference,
+    /// A pulse check-in after the decision: the hiring company's own staff member who works
+    /// with the provider is asked how it is going, from their own experience since the
+    /// provider started.
+    Pulse,
+}
+
+impl Purpose {
+    /// The value templates receive as `purpose`: `reference` or `pulse`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Reference => "reference",
+            Purpose::Pulse => "pulse",
+        }
+    }
+}
+
+/// The first email to a referee (or, for a [`Purpose::Pulse`], to a stakeholder), with the
+/// questionnaire link `{public_url}/r/{token}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
     /// The referee.
@@ -47,6 +72,10 @@ pub struct Invitation {
     pub questions_count: u32,
     /// Estimated minutes to answer.
     pub minutes: u32,
+    /// A reference request (the default, also for payloads written before pulses existed)
+    /// or a pulse check-in to the hiring company's own staff.
+    #[serde(default)]
+    pub purpose: Purpose,
 }
 
 /// A reminder to a referee who has not answered yet. `sequence` 1 is the first (gentle)
@@ -160,6 +189,13 @@ pub enum OwnerNotice {
         /// The referee who opted out.
         referee: Recipient,
     },
+    /// A pulse after the decision scored below what the references predicted (below the
+    /// case's 95% interval) on at least one dimension.
+    PulseBelow {
+        /// One full plain sentence per dimension below, e.g. "Stakeholders rate
+        /// “Dedication” at 35, below what references predicted (62–88)."
+        dimensions: Vec<String>,
+    },
 }
 
 /// Thanks the referee after they submitted. The questionnaire is closed, so there is
@@ -216,6 +252,7 @@ impl Email {
                 OwnerNotice::NominationsReceived { .. } => "owner_nominations_received",
                 OwnerNotice::Decided { .. } => "owner_decided",
                 OwnerNotice::OptedOut { .. } => "owner_opted_out",
+                OwnerNotice::PulseBelow { .. } => "owner_pulse_below",
             },
             Email::SubmissionConfirmation(_) => "submission_confirmation",
         }

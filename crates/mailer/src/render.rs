@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use crate::error::MailError;
 use crate::message::{
-    Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Recipient, Reminder,
-    SelfAssessmentRequest, SubmissionConfirmation,
+    Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Purpose, Recipient,
+    Reminder, SelfAssessmentRequest, SubmissionConfirmation,
 };
 
 macro_rules! embedded {
@@ -61,6 +61,9 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "owner_opted_out.subject",
     "owner_opted_out.txt",
     "owner_opted_out.html",
+    "owner_pulse_below.subject",
+    "owner_pulse_below.txt",
+    "owner_pulse_below.html",
     "submission_confirmation.subject",
     "submission_confirmation.txt",
     "submission_confirmation.html",
@@ -363,6 +366,10 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
                     count => count,
                     ..base
                 },
+                OwnerNotice::PulseBelow { dimensions } => context! {
+                    dimensions => dimensions,
+                    ..base
+                },
                 OwnerNotice::QuorumReached | OwnerNotice::ReadyForReview => base,
             }
         }
@@ -389,14 +396,15 @@ fn invitation_context(m: &Invitation, links: &Links) -> Result<Value, MailError>
         deadline => &m.deadline,
         questions_count => m.questions_count,
         minutes => m.minutes,
+        purpose => m.purpose.as_str(),
         link => Value::from_safe_string(links.questionnaire(&m.token)?),
         decline_link => Value::from_safe_string(links.decline(&m.token)?),
         opt_out_link => Value::from_safe_string(links.opt_out(&m.token)?),
     })
 }
 
-/// One example of every kind (and both reminder wordings), used to check a template set
-/// when it is loaded. Optional values are absent here so that templates are proven to
+/// One example of every kind (and both reminder wordings, for both purposes), used to check
+/// a template set when it is loaded. Optional values are absent here so that templates are proven to
 /// cope with them.
 fn samples() -> Vec<Email> {
     let referee = Recipient::new("Sam Sample", "sam@example.org");
@@ -411,6 +419,11 @@ fn samples() -> Vec<Email> {
         deadline: "1 January 2030".to_owned(),
         questions_count: 12,
         minutes: 6,
+        purpose: Purpose::Reference,
+    };
+    let pulse = Invitation {
+        purpose: Purpose::Pulse,
+        ..invitation.clone()
     };
     let notification = |kind| OwnerNotification {
         to: owner.clone(),
@@ -429,6 +442,15 @@ fn samples() -> Vec<Email> {
         }),
         Email::Reminder(Reminder {
             invitation,
+            sequence: 2,
+        }),
+        Email::Invitation(pulse.clone()),
+        Email::Reminder(Reminder {
+            invitation: pulse.clone(),
+            sequence: 1,
+        }),
+        Email::Reminder(Reminder {
+            invitation: pulse,
             sequence: 2,
         }),
         Email::NominationRequest(NominationRequest {
@@ -467,6 +489,12 @@ fn samples() -> Vec<Email> {
         Email::OwnerNotification(notification(OwnerNotice::OptedOut {
             referee: referee.clone(),
         })),
+        Email::OwnerNotification(notification(OwnerNotice::PulseBelow {
+            dimensions: vec![
+                "Stakeholders rate “Dedication” at 35, below what references predicted (62–88)."
+                    .to_owned(),
+            ],
+        })),
         Email::SubmissionConfirmation(SubmissionConfirmation {
             to: referee,
             reply_to: owner,
@@ -494,6 +522,7 @@ mod tests {
         "owner_nominations_received",
         "owner_decided",
         "owner_opted_out",
+        "owner_pulse_below",
         "submission_confirmation",
     ];
 
@@ -579,6 +608,219 @@ mod tests {
             assert!(body.contains("never counted in the score"), "{body}");
         }
         assert_eq!(rendered.subject, "A short self-assessment for Acme Books");
+    }
+
+    fn pulse(sequence: Option<u32>) -> Email {
+        let invitation = Invitation {
+            to: Recipient::new("Kim Colleague", "kim@example.com"),
+            reply_to: Recipient::new("Olive Owner", "olive@example.com"),
+            provider_name: "Acme Books".to_owned(),
+            requested_by: "Olive Owner".to_owned(),
+            company_name: Some("Example Corp".to_owned()),
+            token: "pu1se-Token_1".to_owned(),
+            deadline: "5 March 2027".to_owned(),
+            questions_count: 10,
+            minutes: 4,
+            purpose: Purpose::Pulse,
+        };
+        match sequence {
+            None => Email::from(invitation),
+            Some(sequence) => Email::from(Reminder {
+                invitation,
+                sequence,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_pulse_invitation_asks_the_staff_member_how_it_is_going_in_both_bodies() {
+        let links = links();
+        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+
+        let rendered = templates.render(&pulse(None), &links).expect("renders");
+
+        assert_eq!(rendered.subject, "How is it going with Acme Books?");
+        let link = "https://vouch.example/r/pu1se-Token_1";
+        assert!(
+            rendered.text.contains(&format!("\n{link}\n")),
+            "{}",
+            rendered.text
+        );
+        assert!(rendered.text.contains(&format!("\n{link}/decline\n")));
+        assert!(
+            rendered
+                .text
+                .contains("Don't ask me again:\n\nhttps://vouch.example/u/pu1se-Token_1\n")
+        );
+        assert!(rendered.html.contains(&format!("href=\"{link}\"")));
+        assert!(rendered.html.contains(&format!("href=\"{link}/decline\"")));
+        assert!(
+            rendered.html.contains(
+                "<a href=\"https://vouch.example/u/pu1se-Token_1\">Don't ask me again</a>"
+            )
+        );
+        assert!(
+            rendered
+                .text
+                .contains("How is it going with Acme Books? Olive Owner would like to hear"),
+            "{}",
+            rendered.text
+        );
+        assert!(
+            rendered
+                .html
+                .contains("How is it going with <strong>Acme Books</strong>? Olive Owner"),
+            "{}",
+            rendered.html
+        );
+        for body in [&rendered.text, &rendered.html] {
+            assert!(
+                body.contains(
+                    "your own experience of working with them since they started at Example Corp"
+                ),
+                "{body}"
+            );
+            assert!(body.contains("short check-in, not a reference"), "{body}");
+            assert!(
+                body.contains("10 questions and takes about 4 minutes"),
+                "{body}"
+            );
+            assert!(body.contains("5 March 2027"), "{body}");
+            assert!(
+                body.contains("contacted about this check-in again"),
+                "{body}"
+            );
+            // Nothing of the referee's wording: they are not one of the provider's clients.
+            assert!(!body.contains("one of their clients"), "{body}");
+            assert!(!body.contains("is considering working with"), "{body}");
+            assert!(!body.contains("asked for a reference"), "{body}");
+        }
+        assert!(rendered.html.contains(">Answer the check-in</a>"));
+    }
+
+    #[test]
+    fn pulse_reminders_keep_the_check_in_wording_and_the_deadline() {
+        let links = links();
+        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+
+        let first = templates.render(&pulse(Some(1)), &links).expect("renders");
+        let second = templates.render(&pulse(Some(2)), &links).expect("renders");
+
+        assert_eq!(first.subject, "Reminder: how is it going with Acme Books?");
+        assert_eq!(
+            second.subject,
+            "Last call before 5 March 2027: how is it going with Acme Books?"
+        );
+        assert!(
+            first.text.contains(
+                "\nA short reminder: Olive Owner asked how it is going with Acme Books, from \
+                 your own experience since they started at Example Corp."
+            ),
+            "{}",
+            first.text
+        );
+        assert!(
+            second
+                .text
+                .contains("\nThe check-in on Acme Books closes on 5 March 2027,"),
+            "{}",
+            second.text
+        );
+        assert!(second.html.contains(
+            "The check-in on <strong>Acme Books</strong> closes on <strong>5 March 2027</strong>,"
+        ));
+        for reminder in [&first, &second] {
+            for body in [&reminder.text, &reminder.html] {
+                assert!(!body.contains("reference"), "{body}");
+                assert!(body.contains("https://vouch.example/r/pu1se-Token_1"));
+                assert!(body.contains("https://vouch.example/r/pu1se-Token_1/decline"));
+                assert!(body.contains("https://vouch.example/u/pu1se-Token_1"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_pulse_below_notice_lists_every_sentence_and_escapes_html() {
+        let links = links();
+        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+        let sentences = [
+            "Stakeholders rate “Dedication” at 35, below what references predicted (62–88).",
+            "Stakeholders rate “Values” at 41, below what references predicted (55–80).",
+            "Stakeholders rate “<b>Care</b> & rigour” at 20, below what references predicted (50–70).",
+        ];
+        let email = Email::from(OwnerNotification {
+            to: Recipient::new("Olive Owner", "olive@example.com"),
+            kind: OwnerNotice::PulseBelow {
+                dimensions: sentences.iter().map(|s| (*s).to_owned()).collect(),
+            },
+            case_id: Uuid::nil(),
+            case_title: "Bookkeeping <2027>".to_owned(),
+            provider_name: "Acme & Sons".to_owned(),
+            responses: 0,
+            min_responses: 0,
+        });
+
+        let rendered = templates.render(&email, &links).expect("renders");
+
+        assert_eq!(email.kind(), "owner_pulse_below");
+        assert_eq!(
+            rendered.subject,
+            "A check-in on Acme & Sons is below what references predicted"
+        );
+        for sentence in sentences {
+            assert!(
+                rendered.text.contains(&format!("\n- {sentence}\n")),
+                "{}",
+                rendered.text
+            );
+        }
+        assert!(rendered.text.contains("\"Bookkeeping <2027>\""));
+        for sentence in &sentences[..2] {
+            assert!(
+                rendered.html.contains(&format!("<li>{sentence}</li>")),
+                "{}",
+                rendered.html
+            );
+        }
+        assert!(
+            rendered.html.contains(
+                "<li>Stakeholders rate “&lt;b&gt;Care&lt;&#x2f;b&gt; &amp; rigour” at 20, below \
+                 what references predicted (50–70).</li>"
+            ),
+            "{}",
+            rendered.html
+        );
+        assert!(!rendered.html.contains("<b>"), "{}", rendered.html);
+        assert!(rendered.html.contains("<strong>Acme &amp; Sons</strong>"));
+        assert!(
+            rendered
+                .html
+                .contains("<strong>Bookkeeping &lt;2027&gt;</strong>")
+        );
+        assert_eq!(rendered.html.matches("<li>").count(), 3);
+        let case = "https://vouch.example/ui/cases/00000000-0000-0000-0000-000000000000";
+        assert!(rendered.text.contains(&format!("\n{case}\n")));
+        assert!(rendered.html.contains(&format!("href=\"{case}\"")));
+    }
+
+    #[test]
+    fn an_invitation_payload_without_a_purpose_is_a_reference_request() {
+        let pulse = pulse(None);
+        let mut json = serde_json::to_value(&pulse).expect("serialises");
+        assert_eq!(json["purpose"], "pulse");
+        assert_eq!(
+            serde_json::from_value::<Email>(json.clone()).expect("round trip"),
+            pulse
+        );
+        json.as_object_mut().expect("object").remove("purpose");
+
+        let older = serde_json::from_value::<Email>(json).expect("deserialises");
+
+        let Email::Invitation(invitation) = older else {
+            panic!("{older:?}")
+        };
+        assert_eq!(invitation.purpose, Purpose::Reference);
+        assert_eq!(Purpose::default(), Purpose::Reference);
     }
 
     #[test]

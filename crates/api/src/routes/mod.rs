@@ -3,6 +3,7 @@
 //! (Idempotency-Key on POST).
 
 mod cases;
+mod engagements;
 mod health;
 mod jobs;
 mod lifecycle;
@@ -22,6 +23,7 @@ use crate::error::ApiError;
 use crate::{ApiDoc, auth, idempotency};
 
 pub(crate) use cases::*;
+pub(crate) use engagements::*;
 pub(crate) use health::*;
 pub(crate) use jobs::*;
 pub(crate) use lifecycle::*;
@@ -70,6 +72,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resend_reference)
             .service(invite_reference)
             .service(withdraw_reference)
+            .service(list_engagements)
+            .service(get_engagement)
+            .service(add_stakeholder)
+            .service(start_pulse)
+            .service(end_engagement)
+            .service(calibration)
             .service(list_jobs)
             .service(retry_job)
             .service(get_profile)

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::CaseStatus;
+use crate::domain::{CaseKind, CaseStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "vetting_cases")]
@@ -17,6 +17,8 @@ pub struct Model {
     pub min_responses: i32,
     pub min_organisations: i32,
     pub anonymity_seed: String,
+    pub kind: CaseKind,
+    pub engagement_id: Option<Uuid>,
     pub deadline_days: i32,
     pub deadline_at: Option<DateTimeUtc>,
     pub status: CaseStatus,

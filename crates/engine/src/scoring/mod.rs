@@ -442,6 +442,42 @@ fn flag(kind: FlagKind, detail: String, reference_id: Option<Uuid>) -> Flag {
     }
 }
 
+/// Per profile dimension, the plain mean over people of their means m(r, d) (1–5,
+/// unrounded) and how many people have one: every person one vote, as in a pulse, where
+/// all the stakeholders belong to the one buyer.
+pub fn plain_means(
+    questions: &[Question],
+    profile: &[Dimension],
+    referees: &[RefereeInput],
+) -> Vec<(Option<f64>, u32)> {
+    let by_key: HashMap<&str, &Question> = questions.iter().map(|q| (q.key.as_str(), q)).collect();
+    let mut per_person: Vec<Vec<f64>> = vec![Vec::new(); profile.len()];
+    for r in referees.iter().filter(|r| r.completed && !r.withdrawn) {
+        for (i, d) in profile.iter().enumerate() {
+            let values: Vec<f64> = r
+                .answers
+                .iter()
+                .filter_map(|(key, raw)| {
+                    let q = by_key.get(key.as_str())?;
+                    (q.dimension.as_deref() == Some(d.key.as_str()))
+                        .then(|| counted_value(q, raw))
+                        .flatten()
+                })
+                .collect();
+            if let Some(m) = mean(&values) {
+                per_person[i].push(m);
+            }
+        }
+    }
+    per_person
+        .into_iter()
+        .map(|mut means| {
+            means.sort_by(f64::total_cmp);
+            (mean(&means), means.len() as u32)
+        })
+        .collect()
+}
+
 /// Scores a case. Pure: the same input always gives the same report, whatever the order of
 /// the referees and whatever the organisations are called.
 pub fn score_case(input: &ScoringInput<'_>) -> Scores {

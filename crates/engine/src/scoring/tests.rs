@@ -32,6 +32,7 @@ fn q(key: &str, kind: QuestionKind, dimension: Option<&str>, reverse: bool) -> Q
         reverse_scored: reverse,
         options: Vec::new(),
         self_prompt: None,
+        pulse_prompt: None,
     }
 }
 

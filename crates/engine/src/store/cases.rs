@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::found;
 use crate::EngineError;
-use crate::domain::CaseStatus;
+use crate::domain::{CaseKind, CaseStatus};
 use crate::entity::{provider, user, vetting_case};
 
 pub use vetting_case::Model as CaseRow;
@@ -68,7 +68,7 @@ pub async fn set_launched(
     Ok(active.update(conn).await?)
 }
 
-/// Cases, newest first, after `cursor`, at most `limit`.
+/// Vetting cases (not pulses), newest first, after `cursor`, at most `limit`.
 pub async fn page(
     conn: &impl ConnectionTrait,
     status: Option<CaseStatus>,
@@ -76,7 +76,9 @@ pub async fn page(
     limit: u64,
 ) -> Result<Vec<CaseRow>, EngineError> {
     use sea_orm::QueryOrder;
-    let mut q = vetting_case::Entity::find().order_by_desc(vetting_case::Column::Id);
+    let mut q = vetting_case::Entity::find()
+        .filter(vetting_case::Column::Kind.eq(CaseKind::Review))
+        .order_by_desc(vetting_case::Column::Id);
     if let Some(status) = status {
         q = q.filter(vetting_case::Column::Status.eq(status));
     }
@@ -91,6 +93,7 @@ pub async fn count_by_status(
     conn: &impl ConnectionTrait,
 ) -> Result<Vec<(CaseStatus, i64)>, EngineError> {
     Ok(vetting_case::Entity::find()
+        .filter(vetting_case::Column::Kind.eq(CaseKind::Review))
         .select_only()
         .column(vetting_case::Column::Status)
         .column_as(vetting_case::Column::Id.count(), "n")

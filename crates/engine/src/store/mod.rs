@@ -13,6 +13,7 @@
 
 pub mod cases;
 pub mod email_log;
+pub mod engagements;
 pub mod jobs;
 pub mod nominations;
 pub mod opt_outs;

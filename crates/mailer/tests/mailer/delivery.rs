@@ -3,7 +3,9 @@
 use mailer::{Email, Recipient, Reminder, SelfAssessmentRequest};
 use smtp_sink::SmtpSink;
 
-use crate::helpers::{header, invitation, parse, self_assessment_request, smtp_mailer};
+use crate::helpers::{
+    header, invitation, parse, pulse_invitation, self_assessment_request, smtp_mailer,
+};
 
 const INVITATION_TEXT: &str = "\
 Hello Sam Referee,
@@ -303,5 +305,65 @@ async fn the_first_and_second_reminders_are_worded_differently_and_keep_both_lin
             header(raw, "List-Unsubscribe"),
             "<https://vouch.example.com/u/tok_3xAmple-Token>"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_pulse_check_in_reaches_the_staff_member_with_the_referee_links_and_headers() {
+    let sink = SmtpSink::start().await;
+    let mailer = smtp_mailer(&sink, 1);
+    mailer
+        .send(&Email::from(pulse_invitation()))
+        .await
+        .expect("sent");
+    mailer
+        .send(&Email::from(Reminder {
+            invitation: pulse_invitation(),
+            sequence: 1,
+        }))
+        .await
+        .expect("sent");
+
+    let received = sink.wait_for(2).await;
+    let subjects: Vec<String> = received.iter().map(|m| parse(&m.data).subject).collect();
+    assert_eq!(
+        subjects,
+        [
+            "How is it going with Acme Books?",
+            "Reminder: how is it going with Acme Books?"
+        ]
+    );
+    for captured in &received {
+        let raw = &captured.data;
+        assert_eq!(
+            header(raw, "To"),
+            "\"Kim Colleague\" <kim@hiring.example.com>"
+        );
+        assert_eq!(
+            header(raw, "Reply-To"),
+            "\"Olivia Owner\" <olivia@hiring.example.com>"
+        );
+        assert_eq!(
+            header(raw, "List-Unsubscribe"),
+            "<https://vouch.example.com/u/tok_3xAmple-Token>"
+        );
+        assert_eq!(
+            header(raw, "List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click"
+        );
+        let text = parse(raw).text.replace("\r\n", "\n");
+        assert!(text.starts_with("Hello Kim Colleague,\n"), "{text}");
+        assert!(
+            text.contains("your own experience") && text.contains("since they started"),
+            "{text}"
+        );
+        assert!(!text.contains("one of their clients"), "{text}");
+        for link in [
+            "https://vouch.example.com/r/tok_3xAmple-Token",
+            "https://vouch.example.com/r/tok_3xAmple-Token/decline",
+            "https://vouch.example.com/u/tok_3xAmple-Token",
+        ] {
+            assert!(text.contains(&format!("\n{link}\n")), "{link}: {text}");
+        }
     }
 }

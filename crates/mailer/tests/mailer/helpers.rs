@@ -5,7 +5,7 @@ use std::path::Path;
 use mail_parser::{ContentType, MessageParser, MessagePart, MimeHeaders, PartType};
 use mailer::{
     Email, Invitation, MailSettings, Mailer, NominationRequest, OwnerNotice, OwnerNotification,
-    Recipient, Reminder, SelfAssessmentRequest, SmtpSettings, SubmissionConfirmation, Tls,
+    Purpose, Recipient, Reminder, SelfAssessmentRequest, SmtpSettings, SubmissionConfirmation, Tls,
     TransportKind,
 };
 use smtp_sink::SmtpSink;
@@ -58,6 +58,16 @@ pub fn invitation() -> Invitation {
         deadline: "5 December 2026".to_owned(),
         questions_count: 14,
         minutes: 7,
+        purpose: Purpose::Reference,
+    }
+}
+
+/// A pulse check-in to one of the hiring company's own people who work with the provider.
+pub fn pulse_invitation() -> Invitation {
+    Invitation {
+        to: Recipient::new("Kim Colleague", "kim@hiring.example.com"),
+        purpose: Purpose::Pulse,
+        ..invitation()
     }
 }
 
@@ -82,7 +92,7 @@ pub fn invitation_to(email: &str) -> Email {
     })
 }
 
-/// One email of every kind (and both reminder wordings).
+/// One email of every kind (and both reminder wordings, for references and pulses).
 pub fn every_kind() -> Vec<Email> {
     let notification = |kind| OwnerNotification {
         to: owner(),
@@ -101,6 +111,15 @@ pub fn every_kind() -> Vec<Email> {
         }),
         Email::from(Reminder {
             invitation: invitation(),
+            sequence: 2,
+        }),
+        Email::from(pulse_invitation()),
+        Email::from(Reminder {
+            invitation: pulse_invitation(),
+            sequence: 1,
+        }),
+        Email::from(Reminder {
+            invitation: pulse_invitation(),
             sequence: 2,
         }),
         Email::from(NominationRequest {
@@ -128,6 +147,14 @@ pub fn every_kind() -> Vec<Email> {
         })),
         Email::from(notification(OwnerNotice::OptedOut {
             referee: Recipient::new("Sam Referee", "sam@client.example.org"),
+        })),
+        Email::from(notification(OwnerNotice::PulseBelow {
+            dimensions: vec![
+                "Stakeholders rate “Dedication” at 35, below what references predicted (62–88)."
+                    .to_owned(),
+                "Stakeholders rate “Values” at 41, below what references predicted (55–80)."
+                    .to_owned(),
+            ],
         })),
         Email::from(SubmissionConfirmation {
             to: Recipient::new("Sam Referee", "sam@client.example.org"),

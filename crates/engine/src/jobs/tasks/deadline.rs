@@ -8,7 +8,7 @@ use super::Outcome;
 use crate::audit::Actor;
 use crate::domain::CaseStatus;
 use crate::machine::{CaseEvent, ReferenceEvent};
-use crate::outbox::{OwnerNotice, Task};
+use crate::outbox::Task;
 use crate::store::{cases, references};
 use crate::transitions::{set_case_status, set_reference_status};
 use crate::{Engine, EngineError};
@@ -41,6 +41,7 @@ impl Engine {
                 expired += 1;
             }
         }
+        let kind = case.kind;
         set_case_status(
             &txn,
             case,
@@ -50,11 +51,8 @@ impl Engine {
             now,
         )
         .await?;
-        let review = Task::NotifyOwner {
-            case_id,
-            notice: OwnerNotice::ReadyForReview,
-        };
-        self.enqueue(&txn, &review, now).await?;
+        self.enqueue(&txn, &Task::after_close(case_id, kind), now)
+            .await?;
         txn.commit().await?;
         Ok(Outcome::Done)
     }

@@ -6,6 +6,7 @@
 mod deadline;
 mod nomination;
 mod owner;
+mod pulse;
 mod referee;
 mod self_assessment;
 
@@ -98,6 +99,10 @@ impl Engine {
             Task::SendSelfAssessment { self_assessment_id } => {
                 self.send_self_assessment(*self_assessment_id).await
             }
+            Task::StartPulse { engagement_id, day } => {
+                self.start_scheduled_pulse(*engagement_id, *day).await
+            }
+            Task::PulseComplete { case_id } => self.complete_pulse(*case_id).await,
             Task::Noop => Ok(Outcome::Done),
         }
     }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Delivery, Outcome, Outgoing, human_date, mail_outcome};
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
-use crate::domain::{CaseStatus, ReferenceStatus};
+use crate::domain::{CaseKind, CaseStatus, ReferenceStatus};
 use crate::entity::{provider, user};
 use crate::machine::ReferenceEvent;
 use crate::outbox::{EmailKey, OwnerNotice, Task};
@@ -18,7 +18,7 @@ use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
 use crate::store::tokens;
 use crate::transitions::set_reference_status;
-use crate::{Engine, EngineError, questionnaires};
+use crate::{Engine, EngineError};
 
 /// Everything an email about a reference needs.
 struct ReferenceContext {
@@ -101,10 +101,7 @@ impl Engine {
         tokens::insert(&txn, reference_id, token_hash(&token), now).await?;
         txn.commit().await?;
         let (provider, owner) = cases::parties(&self.db, &case).await?;
-        let questions = questionnaires::version_by_id(&self.db, case.template_version_id)
-            .await?
-            .questions
-            .len() as u32;
+        let questions = crate::referee::case_questions(&self.db, &case).await?.len() as u32;
         let deadline = case.deadline_at.unwrap_or(now);
         let invitation = Invitation {
             to: Recipient::new(&reference.name, &reference.email),
@@ -117,6 +114,10 @@ impl Engine {
             questions_count: questions,
             // About 20 seconds a question, rounded up to whole minutes.
             minutes: (questions * 20).div_ceil(60).max(1),
+            purpose: match case.kind {
+                CaseKind::Review => mailer::Purpose::Reference,
+                CaseKind::Pulse => mailer::Purpose::Pulse,
+            },
         };
         let (email, key) = match sequence {
             None => (

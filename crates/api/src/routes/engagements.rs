@@ -1,0 +1,166 @@
+//! After the decision: engagements, their stakeholders and pulses, and how well the
+//! reference check predicted them (calibration).
+
+use actix_web::{HttpResponse, get, post, web};
+use engine::audit::Actor;
+use engine::domain::{Engagement, EngagementStatus, Stakeholder};
+use engine::engagements::{Calibration, MAX_END_REASON_CHARS, NewStakeholder};
+use serde::Deserialize;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::AppState;
+use crate::auth::{Hr, Staff};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ValidJson, ValidQuery, not_blank};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementListQuery {
+    pub status: Option<EngagementStatus>,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStakeholder {
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub name: String,
+    #[validate(email, length(max = 320))]
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndEngagement {
+    /// Why it ended, e.g. "contract not renewed".
+    #[validate(length(max = MAX_END_REASON_CHARS), custom(function = "not_blank"))]
+    pub reason: String,
+}
+
+/// Engagements, newest first (optionally by status).
+#[utoipa::path(
+    params(EngagementListQuery),
+    responses((status = 200, body = Vec<Engagement>)),
+    security(("bearer" = [])),
+    tag = "engagements"
+)]
+#[get("/engagements")]
+pub async fn list_engagements(
+    state: web::Data<AppState>,
+    _: Staff,
+    ValidQuery(query): ValidQuery<EngagementListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let items = state.engine.engagements(query.status).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+}
+
+/// One engagement with its stakeholders and pulses.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Engagement), (status = 404, body = Problem)),
+    security(("bearer" = [])),
+    tag = "engagements"
+)]
+#[get("/engagements/{id}")]
+pub async fn get_engagement(
+    state: web::Data<AppState>,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.engine.engagement(*id).await?))
+}
+
+/// Add one of your own people who works with the provider.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    request_body = CreateStakeholder,
+    responses(
+        (status = 201, body = Stakeholder),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the engagement has ended"),
+        (status = 422, body = Problem)
+    ),
+    security(("bearer" = [])),
+    tag = "engagements"
+)]
+#[post("/engagements/{id}/stakeholders")]
+pub async fn add_stakeholder(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<CreateStakeholder>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let s = state
+        .engine
+        .add_stakeholder(
+            *id,
+            NewStakeholder {
+                name: b.name,
+                email: b.email,
+            },
+            &Actor::User(user.id),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(s))
+}
+
+/// Start a pulse now: every stakeholder is emailed a link.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 202, body = Engagement),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "a pulse is collecting, or the engagement has ended"),
+        (status = 422, body = Problem, description = "no stakeholders")
+    ),
+    security(("bearer" = [])),
+    tag = "engagements"
+)]
+#[post("/engagements/{id}/pulse")]
+pub async fn start_pulse(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let e = state.engine.start_pulse(*id, &Actor::User(user.id)).await?;
+    Ok(HttpResponse::Accepted().json(e))
+}
+
+/// End an engagement; a collecting pulse is cancelled and no more are started.
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    request_body = EndEngagement,
+    responses(
+        (status = 200, body = Engagement),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "already ended"),
+        (status = 422, body = Problem)
+    ),
+    security(("bearer" = [])),
+    tag = "engagements"
+)]
+#[post("/engagements/{id}/end")]
+pub async fn end_engagement(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<EndEngagement>,
+) -> Result<HttpResponse, ApiError> {
+    let e = state
+        .engine
+        .end_engagement(*id, &body.0.reason, &Actor::User(user.id))
+        .await?;
+    Ok(HttpResponse::Ok().json(e))
+}
+
+/// How well the reference check predicted the first pulse, per dimension and overall.
+#[utoipa::path(
+    responses((status = 200, body = Calibration)),
+    security(("bearer" = [])),
+    tag = "insights"
+)]
+#[get("/insights/calibration")]
+pub async fn calibration(state: web::Data<AppState>, _: Hr) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.engine.calibration().await?))
+}

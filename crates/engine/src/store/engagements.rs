@@ -1,0 +1,130 @@
+//! `engagements` and `stakeholders` rows, and the pulse cases of an engagement.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::found;
+use crate::EngineError;
+use crate::domain::{CaseKind, EngagementStatus};
+use crate::entity::{engagement, stakeholder, vetting_case};
+
+pub use engagement::Model as EngagementRow;
+pub use stakeholder::Model as StakeholderRow;
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<EngagementRow, EngineError> {
+    found(
+        engagement::Entity::find_by_id(id).one(conn).await?,
+        "engagement",
+    )
+}
+
+/// Reads an engagement and, on PostgreSQL, locks it until the transaction ends.
+pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<EngagementRow, EngineError> {
+    let mut query = engagement::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    found(query.one(txn).await?, "engagement")
+}
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    row: EngagementRow,
+) -> Result<EngagementRow, EngineError> {
+    let active: engagement::ActiveModel = row.into();
+    Ok(active.insert(conn).await?)
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    row: engagement::ActiveModel,
+) -> Result<EngagementRow, EngineError> {
+    Ok(row.update(conn).await?)
+}
+
+/// Engagements, newest first; `status` filters.
+pub async fn all(
+    conn: &impl ConnectionTrait,
+    status: Option<EngagementStatus>,
+) -> Result<Vec<EngagementRow>, EngineError> {
+    let mut q = engagement::Entity::find().order_by_desc(engagement::Column::StartedAt);
+    if let Some(status) = status {
+        q = q.filter(engagement::Column::Status.eq(status));
+    }
+    Ok(q.all(conn).await?)
+}
+
+pub async fn of_provider(
+    conn: &impl ConnectionTrait,
+    provider_id: Uuid,
+) -> Result<Vec<EngagementRow>, EngineError> {
+    Ok(engagement::Entity::find()
+        .filter(engagement::Column::ProviderId.eq(provider_id))
+        .order_by_asc(engagement::Column::StartedAt)
+        .all(conn)
+        .await?)
+}
+
+pub async fn stakeholders_of(
+    conn: &impl ConnectionTrait,
+    engagement_ids: &[Uuid],
+) -> Result<Vec<StakeholderRow>, EngineError> {
+    Ok(stakeholder::Entity::find()
+        .filter(stakeholder::Column::EngagementId.is_in(engagement_ids.iter().copied()))
+        .order_by_asc(stakeholder::Column::CreatedAt)
+        .order_by_asc(stakeholder::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+pub async fn insert_stakeholder(
+    conn: &impl ConnectionTrait,
+    engagement_id: Uuid,
+    name: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<StakeholderRow, EngineError> {
+    Ok(stakeholder::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        engagement_id: Set(engagement_id),
+        name: Set(name.to_owned()),
+        email: Set(email.to_owned()),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// The pulse cases of these engagements, oldest first.
+pub async fn pulses_of(
+    conn: &impl ConnectionTrait,
+    engagement_ids: &[Uuid],
+) -> Result<Vec<vetting_case::Model>, EngineError> {
+    Ok(vetting_case::Entity::find()
+        .filter(vetting_case::Column::Kind.eq(CaseKind::Pulse))
+        .filter(vetting_case::Column::EngagementId.is_in(engagement_ids.iter().copied()))
+        .order_by_asc(vetting_case::Column::CreatedAt)
+        .order_by_asc(vetting_case::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Links a case to its engagement (the approved case, or a pulse).
+pub async fn set_case_engagement(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+    engagement_id: Uuid,
+) -> Result<(), EngineError> {
+    vetting_case::ActiveModel {
+        id: Set(case_id),
+        engagement_id: Set(Some(engagement_id)),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
