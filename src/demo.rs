@@ -116,7 +116,7 @@ async fn demo_staff(engine: &Engine) -> anyhow::Result<(Vec<engine::domain::User
 
 /// The demo's referees are made up, and the demo may run any number of times: their
 /// addresses are not held to the fatigue limit (each override is audited as usual).
-const DEMO_OVERRIDE: &str = "demo data: simulated referees";
+pub(crate) const DEMO_OVERRIDE: &str = "demo data: simulated referees";
 
 pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     let (staff, password) = demo_staff(engine).await?;
@@ -247,6 +247,9 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         .await?;
     engine.run_until_idle().await?;
     let report = engine.case_report(case.id).await?;
+    let engagements = crate::demo_engagements::seed(engine, &staff[1], &staff[2])
+        .await
+        .context("seeding the demo engagements")?;
 
     let base = settings.server.public_url.trim_end_matches('/');
     println!(
@@ -274,6 +277,9 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     println!(
         "The report: {base}/ui/cases/{}/report (sign in as demo-hr to record the decision).",
         case.id
+    );
+    println!(
+        "{engagements} demo engagements with a finished 90-day check-in: {base}/ui/engagements, and how well references predicted them: {base}/ui/insights/calibration (marked as demo data)."
     );
     println!();
     println!("Or use the JSON API:");

@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod demo_engagements;
 
 use std::io::BufRead;
 use std::process::ExitCode;

@@ -458,6 +458,21 @@ impl Engine {
         Ok(())
     }
 
+    /// Marks an engagement as made up by `vouch demo`: shown as demo data wherever it
+    /// appears (the engagement pages, the calibration page).
+    pub async fn mark_engagement_as_demo(&self, id: Uuid) -> Result<(), EngineError> {
+        rows::update(
+            &self.db,
+            engagement::ActiveModel {
+                id: Set(id),
+                demo: Set(true),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Ends an engagement; a running pulse is cancelled and no more are started.
     #[tracing::instrument(skip_all, fields(engagement_id = %id), err)]
     pub async fn end_engagement(

@@ -18,12 +18,14 @@ pub(super) enum Respondent {
     Referee,
     /// The provider rating itself.
     Provider,
+    /// One of the buyer's own people, in a pulse of an engagement.
+    Stakeholder,
 }
 
 impl Respondent {
     fn path(self) -> &'static str {
         match self {
-            Respondent::Referee => "r",
+            Respondent::Referee | Respondent::Stakeholder => "r",
             Respondent::Provider => "s",
         }
     }
@@ -44,7 +46,10 @@ pub(super) struct Questionnaire<'a> {
 impl<'a> From<&'a engine::referee::RefereeForm> for Questionnaire<'a> {
     fn from(f: &'a engine::referee::RefereeForm) -> Self {
         Questionnaire {
-            respondent: Respondent::Referee,
+            respondent: match f.kind {
+                engine::domain::CaseKind::Review => Respondent::Referee,
+                engine::domain::CaseKind::Pulse => Respondent::Stakeholder,
+            },
             provider_name: &f.provider_name,
             requested_by: &f.requested_by,
             addressee: &f.referee_name,
@@ -269,7 +274,7 @@ fn view(q: &Question) -> QuestionView<'_> {
 /// the dimension's key names it instead ("Values").
 fn group_title(respondent: Respondent, key: &str, label: &str) -> String {
     match respondent {
-        Respondent::Referee => label.to_owned(),
+        Respondent::Referee | Respondent::Stakeholder => label.to_owned(),
         Respondent::Provider => {
             let words = key.replace('_', " ");
             let mut chars = words.chars();
@@ -299,7 +304,7 @@ fn groups<'a>(form: &Questionnaire<'a>) -> Vec<Group<'a>> {
         .collect();
     if let Some(first) = out.first_mut() {
         first.hint = Some(match form.respondent {
-            Respondent::Referee => {
+            Respondent::Referee | Respondent::Stakeholder => {
                 "1 = strongly disagree, 5 = strongly agree. Choose “not observed” when you cannot judge."
             }
             Respondent::Provider => {
@@ -367,6 +372,7 @@ pub(super) fn render(
             }),
             "path": form.respondent.path(),
             "self_assessment": form.respondent == Respondent::Provider,
+            "pulse": form.respondent == Respondent::Stakeholder,
             "groups": groups(form),
             "values": filled.values,
             "field_errors": field_errors,

@@ -10,14 +10,14 @@ use engine::scoring::DimensionScore;
 use serde::Serialize;
 
 pub const WIDTH: f64 = 720.0;
-const PLOT_LEFT: f64 = 20.0;
-const PLOT_RIGHT: f64 = 700.0;
-const TOP: f64 = 34.0;
-const ROW: f64 = 56.0;
-const BOTTOM: f64 = 16.0;
+pub(crate) const PLOT_LEFT: f64 = 20.0;
+pub(crate) const PLOT_RIGHT: f64 = 700.0;
+pub(crate) const TOP: f64 = 34.0;
+pub(crate) const ROW: f64 = 56.0;
+pub(crate) const BOTTOM: f64 = 16.0;
 /// The label's baseline above the row's track: clear of the minimum tick and the highest
 /// referee dot (15 above the track), and of the row above.
-const LABEL_ABOVE: f64 = 21.0;
+pub(crate) const LABEL_ABOVE: f64 = 21.0;
 
 #[derive(Debug, Serialize)]
 pub struct Chart {
@@ -69,30 +69,45 @@ pub struct Point {
 }
 
 /// x of a 0–100 value.
-fn x(value: f64) -> f64 {
+pub(crate) fn x(value: f64) -> f64 {
     let v = value.clamp(0.0, 100.0);
     round(PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * v / 100.0)
 }
 
-fn round(v: f64) -> f64 {
+pub(crate) fn round(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-pub fn layout(dimensions: &[DimensionScore]) -> Chart {
-    let height = TOP + ROW * dimensions.len() as f64 + BOTTOM;
-    let axis = (0..=4)
+/// The chart's height for `rows` rows.
+pub(crate) fn height(rows: usize) -> f64 {
+    TOP + ROW * rows as f64 + BOTTOM
+}
+
+/// The track's y of row `i`.
+pub(crate) fn row_y(i: usize) -> f64 {
+    round(TOP + ROW * i as f64 + ROW / 2.0)
+}
+
+/// The 0, 25, 50, 75 and 100 grid lines of a chart `height` tall.
+pub(crate) fn axis(height: f64) -> Vec<Tick> {
+    (0..=4)
         .map(|i| Tick {
             x: x(f64::from(i * 25)),
             value: i * 25,
             y1: TOP - 6.0,
             y2: height - BOTTOM,
         })
-        .collect();
+        .collect()
+}
+
+pub fn layout(dimensions: &[DimensionScore]) -> Chart {
+    let height = height(dimensions.len());
+    let axis = axis(height);
     let rows = dimensions
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let y = round(TOP + ROW * i as f64 + ROW / 2.0);
+            let y = row_y(i);
             // Referees with equal scores are spread vertically so each dot stays visible.
             let mut seen: Vec<f64> = Vec::new();
             let referees = d

@@ -1,0 +1,143 @@
+//! `vouch demo`'s engagements: a few providers that were checked, approved and then asked
+//! about at their first pulse, so that the calibration page has something to show. Every
+//! engagement made here is marked as demo data, and the UI says so.
+
+use anyhow::Context;
+use engine::Engine;
+use engine::audit::Actor;
+use engine::cases::{NewCase, NewReference};
+use engine::domain::User;
+use engine::engagements::NewStakeholder;
+use engine::providers::NewProvider;
+use engine::questionnaire::{default_questions, pulse_questions};
+use engine::report::Outcome;
+use engine::workflow::SubmissionMeta;
+
+/// Provider name, how its references rated it (1–5) and how its first pulse went.
+const HISTORIES: [(&str, u8, u8); 5] = [
+    ("Brightline Payroll", 5, 5),
+    ("Cobalt IT Partners", 4, 4),
+    ("Delta Growth Marketing", 4, 2),
+    ("Evergreen Legal Ops", 3, 3),
+    ("Fulcrum HR Services", 5, 4),
+];
+
+/// The answers of someone who rates everything `level` (reverse-scored statements
+/// answered the other way round), for `questions`.
+fn ratings(questions: &[engine::questionnaire::Question], level: u8) -> Vec<(String, String)> {
+    questions
+        .iter()
+        .filter(|q| q.is_self_assessed())
+        .map(|q| {
+            let v = if q.reverse_scored { 6 - level } else { level };
+            (q.key.clone(), v.to_string())
+        })
+        .collect()
+}
+
+fn meta(n: usize) -> SubmissionMeta {
+    SubmissionMeta {
+        client_ip: Some(format!("198.51.100.{}", 100 + n)),
+        user_agent: Some("vouch demo".into()),
+    }
+}
+
+/// Seeds the engagements; returns how many.
+pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usize> {
+    let actor = Actor::User(ops.id);
+    let referee_questions = default_questions();
+    let pulse = pulse_questions(&referee_questions);
+    for (i, (name, before, after)) in HISTORIES.iter().enumerate() {
+        let slug = name.to_lowercase().replace(' ', "-");
+        let provider = engine
+            .create_provider(
+                NewProvider {
+                    name: (*name).into(),
+                    category: "demo".into(),
+                    website: None,
+                    contact_name: "Demo Contact".into(),
+                    contact_email: format!("contact@{slug}.example"),
+                },
+                ops.id,
+            )
+            .await?;
+        let case = engine
+            .create_case(
+                NewCase {
+                    provider_id: provider.id,
+                    title: Some(format!("{name} (demo history)")),
+                    template_id: None,
+                    min_responses: Some(2),
+                    min_organisations: None,
+                    deadline_days: None,
+                },
+                ops.id,
+            )
+            .await?;
+        let mut references = Vec::new();
+        for r in 0..2 {
+            references.push(
+                engine
+                    .add_reference(
+                        case.id,
+                        NewReference {
+                            name: format!("Demo Referee {}", r + 1),
+                            email: format!("referee{r}@client{r}-of-{slug}.example"),
+                            company: format!("Client {} of {name}", r + 1),
+                            relationship: "client (demo)".into(),
+                            override_reason: Some(crate::demo::DEMO_OVERRIDE.into()),
+                        },
+                        &actor,
+                    )
+                    .await?,
+            );
+        }
+        engine.launch_case(case.id, &actor).await?;
+        engine.run_until_idle().await?;
+        for (r, reference) in references.iter().enumerate() {
+            // The second referee of each is a little less keen, so the intervals have width.
+            let level = if r == 0 { *before } else { before.saturating_sub(1).max(1) };
+            let mut answers = ratings(&referee_questions, level);
+            answers.push(("rehire".into(), "yes".into()));
+            engine.record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(7)).await?;
+            engine.submit_response(reference.id, answers, meta(i)).await?;
+        }
+        engine.run_until_idle().await?;
+        let decided = engine
+            .record_decision(case.id, Outcome::Approved, "Demo data: approved to show what happens after the decision.", hr.id)
+            .await
+            .with_context(|| format!("approving the demo case of {name}"))?;
+        let engagement_id = decided
+            .engagement_id
+            .context("an approval opens an engagement")?;
+        engine.mark_engagement_as_demo(engagement_id).await?;
+        for s in 0..2 {
+            engine
+                .add_stakeholder(
+                    engagement_id,
+                    NewStakeholder {
+                        name: format!("Demo Stakeholder {}", s + 1),
+                        email: format!("stakeholder{s}@buyer-of-{slug}.example"),
+                    },
+                    &actor,
+                )
+                .await?;
+        }
+        let engagement = engine.start_pulse(engagement_id, &actor).await?;
+        engine.run_until_idle().await?;
+        let pulse_case = engagement
+            .pulses
+            .last()
+            .context("the pulse just started")?
+            .id;
+        for (s, reference) in engine.case(pulse_case).await?.references.iter().enumerate() {
+            let level = if s == 0 { *after } else { after.saturating_sub(1).max(1) };
+            engine.record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(5)).await?;
+            engine
+                .submit_response(reference.id, ratings(&pulse, level), meta(i))
+                .await?;
+        }
+        engine.run_until_idle().await?;
+    }
+    Ok(HISTORIES.len())
+}
