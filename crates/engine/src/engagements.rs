@@ -357,6 +357,19 @@ impl Engine {
             });
         }
         let now = self.now();
+        // Stakeholders are the buyer's own staff: no fatigue limit, but an opt-out holds.
+        let mut asked = Vec::with_capacity(stakeholders.len());
+        for s in &stakeholders {
+            if !crate::store::opt_outs::contains(txn, &s.email, now).await? {
+                asked.push(s);
+            }
+        }
+        if asked.is_empty() {
+            return Err(EngineError::validation(
+                "stakeholders",
+                "every stakeholder asked not to be contacted again",
+            ));
+        }
         let approved = cases::get(txn, row.case_id).await?;
         let number = rows::pulses_of(txn, &[row.id]).await?.len() + 1;
         let days = (now - row.started_at).num_days();
@@ -384,11 +397,7 @@ impl Engine {
             },
         )
         .await?;
-        for s in &stakeholders {
-            // Stakeholders are the buyer's own staff: no fatigue limit, but an opt-out holds.
-            if crate::store::opt_outs::contains(txn, &s.email, now).await? {
-                continue;
-            }
+        for s in asked {
             references::insert(txn, stakeholder_reference(&pulse, s, actor, now)).await?;
         }
         self.launch_locked(txn, pulse.clone(), actor).await?;

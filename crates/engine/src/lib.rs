@@ -25,6 +25,7 @@ pub mod domain;
 pub mod engagements;
 pub mod entity;
 mod error;
+pub mod history;
 pub mod idempotency;
 pub mod jobs;
 pub mod machine;

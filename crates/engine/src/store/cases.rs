@@ -88,6 +88,20 @@ pub async fn page(
     Ok(q.limit(limit).all(conn).await?)
 }
 
+/// A provider's vetting cases (not pulses), oldest first.
+pub async fn of_provider(
+    conn: &impl ConnectionTrait,
+    provider_id: Uuid,
+) -> Result<Vec<CaseRow>, EngineError> {
+    use sea_orm::QueryOrder;
+    Ok(vetting_case::Entity::find()
+        .filter(vetting_case::Column::Kind.eq(CaseKind::Review))
+        .filter(vetting_case::Column::ProviderId.eq(provider_id))
+        .order_by_asc(vetting_case::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 /// How many cases are in each status that has any.
 pub async fn count_by_status(
     conn: &impl ConnectionTrait,
