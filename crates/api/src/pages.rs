@@ -31,6 +31,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("ui/case.html", include_str!("../templates/ui/case.html")),
     (
+        "ui/engagements.html",
+        include_str!("../templates/ui/engagements.html"),
+    ),
+    (
+        "ui/engagement.html",
+        include_str!("../templates/ui/engagement.html"),
+    ),
+    (
         "ui/report.html",
         include_str!("../templates/ui/report.html"),
     ),
@@ -45,6 +53,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "ui/provider_new.html",
         include_str!("../templates/ui/provider_new.html"),
+    ),
+    (
+        "ui/provider.html",
+        include_str!("../templates/ui/provider.html"),
+    ),
+    (
+        "ui/calibration.html",
+        include_str!("../templates/ui/calibration.html"),
     ),
     (
         "ui/profile.html",

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use engine::domain::Provider;
+use engine::history::ProviderWithHistory;
 use uuid::Uuid;
 
 use super::PageQuery;
@@ -52,10 +53,15 @@ pub async fn list_providers(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// One provider.
+/// One provider, with its history: its vetting cases (decision and alignment score) and
+/// the engagements that followed (with their pulses), oldest first.
 #[utoipa::path(
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Provider), (status = 404, body = Problem)),
+    responses(
+        (status = 200, body = ProviderWithHistory,
+            description = "The provider's fields, and `history: {cases, engagements}`"),
+        (status = 404, body = Problem)
+    ),
     security(("bearer" = [])),
     tag = "providers"
 )]
@@ -65,5 +71,5 @@ pub async fn get_provider(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.provider(*id).await?))
+    Ok(HttpResponse::Ok().json(state.engine.provider_with_history(*id).await?))
 }

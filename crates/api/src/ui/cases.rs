@@ -371,6 +371,7 @@ async fn case_page(
                 "can_cancel": matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating | CaseStatus::Collecting | CaseStatus::Review),
                 "can_close": collecting,
                 "has_report": !open && case.status != CaseStatus::Cancelled,
+                "engagement_id": case.engagement_id,
             },
             "provider": provider,
             "references": references,

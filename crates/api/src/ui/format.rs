@@ -170,6 +170,9 @@ pub fn event(
             }
             "owner_decided" => "The case owner was told the decision".into(),
             "owner_opted_out" => format!("The case owner was told {referee} opted out"),
+            "owner_pulse_below" => {
+                "The case owner was told a check-in is below what references predicted".into()
+            }
             other => format!("The case owner was emailed ({})", other.replace('_', " ")),
         },
         "reference.opted_out" => {
@@ -180,6 +183,14 @@ pub fn event(
             s("reason")
         ),
         "reference.invite_requested" => format!("{referee} is to be invited"),
+        "engagement.opened" => "The approval opened an engagement".into(),
+        "engagement.stakeholder_added" => format!("{} was added as a stakeholder", s("name")),
+        "engagement.ended" => format!("The engagement ended: \u{201c}{}\u{201d}", s("reason")),
+        "pulse.started" => "A check-in with the stakeholders started".into(),
+        "pulse.skipped" => format!("A scheduled check-in was skipped: {}", s("reason")),
+        "pulse.below_notified" => {
+            "The case owner was told a check-in is below what references predicted".into()
+        }
         "nomination.sent" => "The provider was asked to nominate references".into(),
         "self_assessment.requested" => "A self-assessment was requested from the provider".into(),
         "self_assessment.sent" => "The provider was emailed its self-assessment link".into(),

@@ -9,12 +9,17 @@
 mod admin;
 mod cases;
 mod chart;
+mod engagements;
 mod errors;
 mod format;
+mod history_chart;
+mod insights;
 mod login;
 mod profile;
 mod providers;
+mod pulse_chart;
 mod report;
+mod scatter;
 pub(crate) mod session;
 
 use std::collections::BTreeMap;
@@ -63,9 +68,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(cases::resend)
             .service(cases::invite)
             .service(cases::withdraw)
+            .service(engagements::list)
+            .service(engagements::show)
+            .service(engagements::add_stakeholder)
+            .service(engagements::start_pulse)
+            .service(engagements::end)
             .service(providers::list)
             .service(providers::new_provider)
             .service(providers::create)
+            .service(providers::show)
+            .service(insights::calibration)
             .service(profile::show)
             .service(profile::update)
             .service(admin::users)

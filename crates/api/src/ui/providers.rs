@@ -1,12 +1,16 @@
-//! Providers: the list (everyone on staff) and adding one (ops).
+//! Providers: the list and a provider's page with its history (everyone on staff), and
+//! adding one (ops).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
+use engine::domain::{CaseStatus, Drift, Engagement, EngagementStatus, PulseStatus};
+use engine::history::CaseHistory;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::session::{UiForm, UiSession};
-use super::{check, errors_by_field, flash_redirect, optional, page, render};
+use super::{check, errors_by_field, flash_redirect, format, history_chart, optional, page, render};
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, FieldError};
@@ -43,6 +47,116 @@ pub async fn list(
             "first_page": query.cursor.is_none(),
         }),
     ))
+}
+
+/// A provider, and its history: each vetting case with its decision and alignment score,
+/// the engagement an approval opened with its pulses, and a chart of those scores by date.
+#[get("/providers/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    session: UiSession,
+    _: Staff,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let p = state.engine.provider_with_history(*id).await?;
+    let history = &p.history;
+    let mut engagements: Vec<&Engagement> = history.engagements.iter().collect();
+    let cases: Vec<Value> = history
+        .cases
+        .iter()
+        .map(|c| {
+            let own: Vec<Value> = engagements
+                .iter()
+                .filter(|e| e.case_id == c.id)
+                .map(|e| engagement_entry(e, c.alignment_score))
+                .collect();
+            engagements.retain(|e| e.case_id != c.id);
+            case_entry(c, own)
+        })
+        .collect();
+    // An engagement whose case is not among the provider's (not expected) is still shown.
+    let others: Vec<Value> = engagements
+        .iter()
+        .map(|e| engagement_entry(e, None))
+        .collect();
+    let provider = &p.provider;
+    Ok(page(
+        &state,
+        &session,
+        "ui/provider.html",
+        json!({
+            "title": provider.name,
+            "nav": "providers",
+            "provider": provider,
+            "added": format::date(provider.created_at),
+            "cases": cases,
+            "other_engagements": others,
+            "chart": history_chart::layout(history),
+        }),
+    ))
+}
+
+fn case_entry(c: &CaseHistory, engagements: Vec<Value>) -> Value {
+    json!({
+        "id": c.id,
+        "title": c.title,
+        "status": c.status,
+        "status_label": format::case_label(c.status),
+        "created": format::date(c.created_at),
+        "has_report": !matches!(c.status, CaseStatus::Draft | CaseStatus::Nominating | CaseStatus::Cancelled),
+        "decided": c.decided_at.map(format::date),
+        "outcome": c.outcome.map(|o| format::outcome_label(o.as_str())),
+        "alignment": c.alignment_score,
+        "engagements": engagements,
+    })
+}
+
+/// An engagement and its pulses; `pre_hire` is its case's alignment score.
+fn engagement_entry(e: &Engagement, pre_hire: Option<f64>) -> Value {
+    let pulses: Vec<Value> = e
+        .pulses
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let drifting = |drift: Drift| -> Vec<&str> {
+                p.dimensions
+                    .iter()
+                    .filter(|d| d.drift == Some(drift))
+                    .map(|d| d.label.as_str())
+                    .collect()
+            };
+            json!({
+                "number": i + 1,
+                "started": format::date(p.started_at),
+                "status": p.status,
+                "status_label": match p.status {
+                    PulseStatus::Collecting => "Collecting",
+                    PulseStatus::Complete => "Finished",
+                },
+                "responses": p.responses,
+                "invited": p.invited,
+                "alignment": p.alignment,
+                "pre_hire": pre_hire,
+                "below": drifting(Drift::Below),
+                "above": drifting(Drift::Above),
+            })
+        })
+        .collect();
+    json!({
+        "id": e.id,
+        "status": e.status,
+        "status_label": match e.status {
+            EngagementStatus::Active => "Active",
+            EngagementStatus::Ended => "Ended",
+        },
+        "started": format::date(e.started_at),
+        "ended": e.ended_at.map(format::date),
+        "end_reason": e.end_reason,
+        "next_pulse": e.next_pulse_at.map(format::date),
+        "demo": e.demo,
+        "stakeholders": e.stakeholders.len(),
+        "pulses": pulses,
+    })
 }
 
 fn form_page(
