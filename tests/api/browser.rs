@@ -19,12 +19,18 @@
 //!   answer (over HTTP, here); an HR reviewer reads the report (chart with the self marks,
 //!   score, recommendation, print stylesheet) and records a decision; the engine then
 //!   holds the decided case. Its `hidden` stage reads a report with too few responses for
-//!   per-referee detail: no dots, no quotes, the reason given.
+//!   per-referee detail: no dots, no quotes, the reason given. Its `engagement` stage
+//!   follows an approved provider: the engagement list ("Drifting below") and the
+//!   engagement page with a completed pulse (chart, table, forms), on a desktop and a
+//!   phone. Its `calibration` stage reads HR's calibration page over engagements with a
+//!   finished pulse: a scatter plot for the alignment score and one per dimension, each
+//!   with r in words.
 //!
 //! Needs node, `npm ci --prefix tests/browser` and chromium (`.ci/run` installs them).
 //! Without them the tests are skipped with a message, unless `CI` is set, where they fail.
 //! With `VOUCH_UPDATE_SCREENSHOTS=1` they write `docs/screenshots/form-phone.png`,
-//! `form-desktop.png`, `self-assessment-phone.png`, `case-page.png` and `report.png`.
+//! `form-desktop.png`, `self-assessment-phone.png`, `case-page.png`, `report.png`,
+//! `engagement.png` and `calibration.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -673,6 +679,304 @@ async fn a_report_with_hidden_detail_in_chromium() {
             ("VOUCH_PASSWORD", STAFF_PASSWORD.to_owned()),
             ("VOUCH_HR_EMAIL", hr),
             ("VOUCH_CASE_ID", case.id.to_string()),
+        ],
+    )
+    .await;
+}
+
+/// Stakeholder `i`'s pulse as the HTML form posts it: content on most dimensions, unhappy
+/// with communication and accountability (below what the referees predicted).
+fn pulse_form(i: usize) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = LIKERT_KEYS
+        .iter()
+        .map(|key| {
+            let f = match key.split('_').next().unwrap_or_default() {
+                "communication" => 1,
+                "accountability" => 2,
+                "values" if i == 1 => 5,
+                _ => 4,
+            };
+            let value = if REVERSE_KEYS.contains(key) { 6 - f } else { f };
+            (format!("q_{key}"), value.to_string())
+        })
+        .collect();
+    form.push(("consent".into(), "on".into()));
+    form.push(("action".into(), "submit".into()));
+    form
+}
+
+/// The engagement page after an approval, with a completed pulse that drifts below on
+/// some dimensions: checked, with axe, in chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engagement_page_in_chromium() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let config = TestConfig {
+        trusted_proxies: vec!["127.0.0.1".into()],
+        ..TestConfig::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, config).await.unwrap();
+    let hr = app.staff_user(Role::Hr, STAFF_PASSWORD).await.email;
+
+    // Three referees answer, and HR approves.
+    let case = fixtures::launched_case(&app, 3).await;
+    for (i, address) in REFEREE_ADDRESSES.iter().enumerate() {
+        let link = app.links_sent_to(&case.email(i)).pop().unwrap();
+        let status =
+            answer_as_a_person(&app, address, &format!("/r/{link}"), &questionnaire_form(i)).await;
+        assert_eq!(status, 303);
+    }
+    app.engine.run_until_idle().await.unwrap();
+    let hr_token = app.token_for(Role::Hr).await;
+    let res = app
+        .post(&format!("/api/v1/cases/{}/decision", case.id), &hr_token)
+        .json(
+            &json!({ "outcome": "approved", "rationale": "Strong on values and accountability." }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "approve");
+    let id = app
+        .engine
+        .case(case.id)
+        .await
+        .unwrap()
+        .engagement_id
+        .expect("the approval opened an engagement");
+
+    // Two stakeholders, a pulse, and their answers a month in.
+    let stakeholders = [
+        ("Dana Buyer", "dana@buyer.example"),
+        ("Ivo Finance", "ivo@buyer.example"),
+    ];
+    for (name, email) in stakeholders {
+        let res = app
+            .post(&format!("/api/v1/engagements/{id}/stakeholders"), &case.ops)
+            .json(&json!({ "name": name, "email": email }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "add {email}");
+    }
+    app.clock.advance(chrono::Duration::days(30));
+    let res = app
+        .post(&format!("/api/v1/engagements/{id}/pulse"), &case.ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202, "start a pulse");
+    app.engine.run_until_idle().await.unwrap();
+    for (i, (_, email)) in stakeholders.iter().enumerate() {
+        let links = app.links_sent_to(email);
+        assert_eq!(links.len(), 1, "one pulse link to {email}");
+        let status = answer_as_a_person(
+            &app,
+            REFEREE_ADDRESSES[i],
+            &format!("/r/{}", links[0]),
+            &pulse_form(i),
+        )
+        .await;
+        assert_eq!(status, 303, "{email} answers");
+    }
+    app.engine.run_until_idle().await.unwrap();
+    let engagement = app.engine.engagement(id).await.unwrap();
+    let pulse = engagement.pulses.last().expect("a pulse");
+    assert_eq!(pulse.status, engine::domain::PulseStatus::Complete);
+    let below = pulse
+        .dimensions
+        .iter()
+        .filter(|d| d.drift == Some(engine::domain::Drift::Below))
+        .count();
+    assert!(
+        below > 0 && below < pulse.dimensions.len(),
+        "some dimensions below, not all: {:?}",
+        pulse.dimensions
+    );
+
+    let temp = tempfile::tempdir().unwrap();
+    run_script(
+        &tools,
+        "staff.mjs",
+        &[
+            ("VOUCH_STAGE", "engagement".to_owned()),
+            ("VOUCH_BASE_URL", app.address.clone()),
+            ("VOUCH_PASSWORD", STAFF_PASSWORD.to_owned()),
+            ("VOUCH_HR_EMAIL", hr),
+            ("VOUCH_ENGAGEMENT_ID", id.to_string()),
+            (
+                "VOUCH_EXPECT_DIMENSIONS",
+                pulse.dimensions.len().to_string(),
+            ),
+            ("VOUCH_EXPECT_BELOW", below.to_string()),
+            (
+                "VOUCH_SCREENSHOT_DIR",
+                screenshot_dir(temp.path()).display().to_string(),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// The ratings of one person on every scored statement: dimension `d` of the default
+/// profile (in `LIKERT_KEYS` order) counts as `levels[d]` (a reverse-scored statement is
+/// answered 6 − level).
+fn ratings_by_dimension(levels: [u8; 8]) -> Vec<(String, String)> {
+    let mut dimensions: Vec<&str> = LIKERT_KEYS
+        .iter()
+        .map(|k| k.split('_').next().unwrap_or_default())
+        .collect();
+    dimensions.dedup();
+    assert_eq!(dimensions.len(), 8);
+    LIKERT_KEYS
+        .iter()
+        .map(|key| {
+            let d = key.split('_').next().unwrap_or_default();
+            let level = levels[dimensions.iter().position(|x| *x == d).unwrap()];
+            let raw = if REVERSE_KEYS.contains(key) {
+                6 - level
+            } else {
+                level
+            };
+            ((*key).to_owned(), raw.to_string())
+        })
+        .collect()
+}
+
+/// HR's calibration page over eight engagements, each with a finished pulse, and the page
+/// of one of their providers: checked, with axe, in chromium (and the README's screenshot
+/// taken).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calibration_page_in_chromium() {
+    use engine::audit::Actor;
+    use engine::engagements::NewStakeholder;
+    use engine::workflow::SubmissionMeta;
+
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let hr = app.staff_user(Role::Hr, STAFF_PASSWORD).await;
+    let meta = || SubmissionMeta {
+        client_ip: None,
+        user_agent: None,
+    };
+    // Eight providers of varied quality, three referees each who roughly agree; the
+    // stakeholders later find some providers better or worse than the referees said, and
+    // differ a little on each dimension (fixed patterns, so the plots are the same every
+    // run).
+    let quality = |k: usize, d: usize| -> i8 {
+        [2, 4, 3, 5, 2, 4, 3, 5][k] + [0, 1, -1, 0, 1, 0, -1, 0][(k + d) % 8]
+    };
+    let referee_level = |k: usize, d: usize, i: usize| -> u8 {
+        let noise = [0, 1, -1, 0, 0, -1, 1][(k * 5 + d * 3 + i) % 7];
+        (quality(k, d) + noise).clamp(1, 5) as u8
+    };
+    let stakeholder_level = |k: usize, d: usize, j: usize| -> u8 {
+        let engagement = [1, 0, 0, -1, 1, 0, -1, 0][k];
+        let drift = [0, -1, 1, 0, -2, 1, 0, -1, 2][(k * 4 + d * 2 + j * 5) % 9];
+        (quality(k, d) + engagement + drift).clamp(1, 5) as u8
+    };
+    let mut cases = Vec::new();
+    for _ in 0..8 {
+        cases.push(fixtures::case_with_referees(&app, 3, None).await);
+    }
+    for case in &cases {
+        case.launch(&app).await;
+    }
+    app.engine.run_until_idle().await.unwrap();
+    for (k, case) in cases.iter().enumerate() {
+        for i in 0..3 {
+            let levels = std::array::from_fn(|d| referee_level(k, d, i));
+            let mut answers = ratings_by_dimension(levels);
+            answers.push(("rehire".into(), "yes".into()));
+            app.engine
+                .submit_response(case.reference_id(i), answers, meta())
+                .await
+                .unwrap();
+        }
+    }
+    app.engine.run_until_idle().await.unwrap();
+    let actor = Actor::User(hr.id);
+    let mut pulses = Vec::new();
+    for (k, case) in cases.iter().enumerate() {
+        let decided = app
+            .engine
+            .record_decision(case.id, Outcome::Approved, "References checked.", hr.id)
+            .await
+            .unwrap();
+        let engagement = decided
+            .engagement_id
+            .expect("an approval opens an engagement");
+        for j in 0..2 {
+            app.engine
+                .add_stakeholder(
+                    engagement,
+                    NewStakeholder {
+                        name: format!("Colleague {j}"),
+                        email: format!("colleague{j}.provider{k}@buyer.example"),
+                    },
+                    &actor,
+                )
+                .await
+                .unwrap();
+        }
+        let started = app.engine.start_pulse(engagement, &actor).await.unwrap();
+        pulses.push(started.pulses.last().unwrap().id);
+    }
+    app.engine.run_until_idle().await.unwrap();
+    for (k, pulse) in pulses.iter().enumerate() {
+        let stakeholders = reference_request::Entity::find()
+            .filter(reference_request::Column::CaseId.eq(*pulse))
+            .all(app.engine.db())
+            .await
+            .unwrap();
+        for (j, s) in stakeholders.iter().enumerate() {
+            let levels = std::array::from_fn(|d| stakeholder_level(k, d, j));
+            app.engine
+                .submit_response(s.id, ratings_by_dimension(levels), meta())
+                .await
+                .unwrap();
+        }
+    }
+    app.engine.run_until_idle().await.unwrap();
+
+    let provider_id = app.engine.case(cases[0].id).await.unwrap().provider_id;
+    let calibration = app.engine.calibration().await.unwrap();
+    assert_eq!(
+        calibration.engagements, 8,
+        "every engagement has a finished pulse"
+    );
+    let points = calibration.alignment.pairs
+        + calibration
+            .dimensions
+            .iter()
+            .map(|d| d.correlation.pairs)
+            .sum::<u32>();
+    let temp = tempfile::tempdir().unwrap();
+    run_script(
+        &tools,
+        "staff.mjs",
+        &[
+            ("VOUCH_STAGE", "calibration".to_owned()),
+            ("VOUCH_BASE_URL", app.address.clone()),
+            ("VOUCH_PASSWORD", STAFF_PASSWORD.to_owned()),
+            ("VOUCH_HR_EMAIL", hr.email.clone()),
+            (
+                "VOUCH_EXPECT_ENGAGEMENTS",
+                calibration.engagements.to_string(),
+            ),
+            (
+                "VOUCH_EXPECT_PLOTS",
+                (1 + calibration.dimensions.len()).to_string(),
+            ),
+            ("VOUCH_EXPECT_POINTS", points.to_string()),
+            ("VOUCH_PROVIDER_ID", provider_id.to_string()),
+            (
+                "VOUCH_SCREENSHOT_DIR",
+                screenshot_dir(temp.path()).display().to_string(),
+            ),
         ],
     )
     .await;

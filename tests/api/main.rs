@@ -4,8 +4,8 @@
 //! `on_both_databases!`/`on_both_backends!` (helpers.rs) run on SQLite and on PostgreSQL
 //! (see testkit); the docs, CLI and browser tests run on SQLite.
 //!
-//! `fixtures` holds the shared "case with referees" setup; `ui`, `forms` and `workflow`
-//! are directories split by flow.
+//! `fixtures` holds the shared "case with referees" setup; `ui`, `forms`, `workflow` and
+//! `engagements` (after the decision) are directories split by flow.
 
 mod fixtures;
 mod helpers;
@@ -15,6 +15,7 @@ mod browser;
 mod cases;
 mod cli;
 mod docs;
+mod engagements;
 mod evidence;
 mod forms;
 mod idempotency;

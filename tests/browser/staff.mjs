@@ -24,8 +24,20 @@
 //   stage hidden: the HR reviewer reads the report of a case with fewer complete responses
 //     than report.min_responses_for_detail: no referee dots, no quoted comments, the
 //     reason said. axe: that report.
+//   stage engagement: the HR reviewer opens Engagements from the menu, finds the engagement
+//     under "Drifting below", opens it and reads its completed pulse: the chart (a pulse
+//     mark, a pre-hire dot and interval per dimension, the rows below the prediction
+//     marked and named, every mark inside the SVG, every name whole) and the table. No
+//     sideways scroll on a desktop or a phone. axe: the list and the engagement page.
 //
-//   VOUCH_STAGE            ops | hr | hidden (required)
+//   stage calibration: the HR reviewer opens Calibration from the menu: the count of
+//     engagements with a finished pulse, one scatter plot for the alignment score and one
+//     per dimension (each an image with a title and a description, the diagonal, a point
+//     per engagement inside the plot), each with its r in words. No sideways scroll on a
+//     desktop or a phone. Then one provider's page from the list: its history and the
+//     chart of its decided case and pulse. axe: the calibration page, the provider page.
+//
+//   VOUCH_STAGE            ops | hr | hidden | engagement | calibration (required)
 //   VOUCH_BASE_URL         http://127.0.0.1:PORT (required)
 //   VOUCH_PASSWORD         the password of both staff users (required)
 //   VOUCH_OPS_EMAIL        the ops lead (stage ops)
@@ -38,7 +50,17 @@
 //   VOUCH_EXPECT_DIMENSIONS, VOUCH_EXPECT_SCORED, VOUCH_EXPECT_INTERVALS,
 //   VOUCH_EXPECT_REFEREE_DOTS, VOUCH_EXPECT_SELF_MARKS
 //                          what the chart must show, from the engine's report (stage hr)
-//   VOUCH_SCREENSHOT_DIR   write case-page.png and report.png there (stage hr; optional)
+//   VOUCH_ENGAGEMENT_ID    the engagement with a completed pulse (stage engagement)
+//   VOUCH_EXPECT_DIMENSIONS, VOUCH_EXPECT_BELOW
+//                          its pulse's dimensions, and how many are below (stage engagement)
+//   VOUCH_EXPECT_ENGAGEMENTS, VOUCH_EXPECT_PLOTS, VOUCH_EXPECT_POINTS
+//                          engagements with a finished pulse, plots and points in all, from
+//                          the engine's calibration (stage calibration)
+//   VOUCH_PROVIDER_ID      a provider with one approved case and a finished pulse (stage
+//                          calibration)
+//   VOUCH_SCREENSHOT_DIR   write case-page.png and report.png there (stage hr),
+//                          engagement.png (stage engagement) and calibration.png (stage
+//                          calibration; optional)
 //   VOUCH_SCREENSHOT_EXTRA=1  also write login, case-launched, review, report-print and
 //                          case-decided (for reviewing; optional)
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
@@ -610,6 +632,235 @@ async function hiddenStage(browser) {
   await context.close();
 }
 
+// Stage engagement: an HR reviewer follows up an approved provider. The Rust side made the
+// engagement, its stakeholders and a completed pulse with some dimensions below what the
+// references predicted.
+async function engagementStage(browser) {
+  const email = env('VOUCH_HR_EMAIL');
+  const id = env('VOUCH_ENGAGEMENT_ID');
+  const expectDimensions = envNumber('VOUCH_EXPECT_DIMENSIONS');
+  const expectBelow = envNumber('VOUCH_EXPECT_BELOW');
+  const url = `${BASE}/ui/engagements/${id}`;
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, email, '/ui/review');
+
+    // The list, from the menu: the engagement is under "Drifting below".
+    await page.locator('nav.staff-nav').getByRole('link', { name: 'Engagements' }).click();
+    await page.waitForURL(`${BASE}/ui/engagements`);
+    const drifting = page.locator('section#drifting');
+    check((await drifting.count()) === 1, 'the engagement list has no "Drifting below" section');
+    const link = drifting.locator(`a[href="/ui/engagements/${id}"]`);
+    check((await link.count()) === 1, `"Drifting below" does not list engagement ${id} once`);
+    step(`list: ${await text(drifting.locator('h2'))}`);
+    await runAxe(page, 'engagement list');
+    await noHorizontalOverflow(page, 'engagement list');
+    await screenshot(page, 'engagements.png', true);
+
+    await link.click();
+    await page.waitForURL(url);
+    check(/engagement/.test(await text(page.locator('h1'))), 'the engagement page has no engagement heading');
+
+    // The completed pulse's chart.
+    const pulse = page.locator('article.pulse-card').first();
+    check((await pulse.locator('.badge', { hasText: 'Complete' }).count()) === 1, 'the newest pulse is not shown as complete');
+    const chart = pulse.locator('svg.pulse-chart');
+    check((await chart.count()) === 1, 'the pulse has no chart');
+    check((await chart.getAttribute('role')) === 'img', 'the pulse chart is not role="img"');
+    const named = await chart.evaluate((svg) => {
+      const ids = (svg.getAttribute('aria-labelledby') || '').split(/\s+/);
+      return ids.map((i) => document.getElementById(i)?.textContent.trim() || '');
+    });
+    check(named.length === 2 && named.every((t) => t.length > 0), `the pulse chart's title and desc: ${JSON.stringify(named)}`);
+    const count = (selector) => chart.locator(selector).count();
+    const rows = await count('g.dimension');
+    const marks = await count('g.dimension rect.pulse');
+    const dots = await count('g.dimension circle.prehire');
+    const intervals = await count('g.dimension line.interval');
+    const below = await count('g.dimension.below');
+    step(`chart: ${rows} dimensions, ${marks} pulse marks, ${dots} pre-hire dots, ${intervals} intervals, ${below} below`);
+    check(rows === expectDimensions, `the pulse chart has ${rows} g.dimension, expected ${expectDimensions}`);
+    check(marks === expectDimensions, `the pulse chart has ${marks} rect.pulse, expected ${expectDimensions}`);
+    check(dots === expectDimensions, `the pulse chart has ${dots} circle.prehire, expected ${expectDimensions}`);
+    check(intervals === expectDimensions, `the pulse chart has ${intervals} line.interval, expected ${expectDimensions}`);
+    check(below === expectBelow, `the pulse chart marks ${below} rows below, expected ${expectBelow}`);
+    const belowWords = await chart.locator('g.dimension.below').evaluateAll((gs) =>
+      gs.map((g) => g.querySelector('text.drift')?.textContent ?? ''),
+    );
+    check(
+      belowWords.every((t) => /^below what references predicted/.test(t)),
+      `a row below does not say so: ${JSON.stringify(belowWords)}`,
+    );
+    // Below rows are drawn in another colour than the others.
+    const fills = await chart.evaluate((svg) => {
+      const fill = (sel) => {
+        const el = svg.querySelector(sel);
+        return el ? getComputedStyle(el).fill : null;
+      };
+      return { below: fill('g.dimension.below rect.pulse'), other: fill('g.dimension:not(.below):not(.above) rect.pulse') };
+    });
+    check(!fills.other || fills.below !== fills.other, `below and within marks share a colour: ${JSON.stringify(fills)}`);
+    const box = await chart.boundingBox();
+    check(box && box.width > 400 && box.height > 200, `the pulse chart is drawn ${JSON.stringify(box)}`);
+    const problems = await chart.evaluate((svg) => {
+      const view = svg.viewBox.baseVal;
+      const frame = svg.getBoundingClientRect();
+      const out = [];
+      for (const m of svg.querySelectorAll('circle, rect')) {
+        const b = m.getBoundingClientRect();
+        if (b.width === 0 || b.left < frame.left || b.right > frame.right || b.top < frame.top || b.bottom > frame.bottom) {
+          out.push(`a ${m.getAttribute('class')} mark is empty or outside the chart`);
+        }
+      }
+      // Every name and drift note whole, inside the SVG, clear of the others and of the
+      // marks.
+      const texts = [...svg.querySelectorAll('text.label, text.drift')];
+      const marks = [...svg.querySelectorAll('g.dimension circle, g.dimension rect')].map((m) => m.getBBox());
+      const boxes = texts.map((t) => t.getBBox());
+      const name = (i) => JSON.stringify(texts[i].textContent.trim().slice(0, 40));
+      const overlap = (b, o) => b.x < o.x + o.width && o.x < b.x + b.width && b.y < o.y + o.height && o.y < b.y + b.height;
+      boxes.forEach((b, i) => {
+        if (b.width === 0 || b.x < view.x || b.x + b.width > view.x + view.width || b.y < view.y || b.y + b.height > view.y + view.height) {
+          out.push(`${name(i)} is cut off`);
+        }
+        boxes.slice(0, i).forEach((o, j) => {
+          if (overlap(b, o)) out.push(`${name(i)} overlaps ${name(j)}`);
+        });
+        if (marks.some((m) => overlap(b, m))) out.push(`${name(i)} overlaps a mark`);
+      });
+      return out;
+    });
+    check(problems.length === 0, `the pulse chart: ${problems.slice(0, 6).join('; ')}`);
+
+    // The table says the same in words.
+    const table = pulse.locator('table.pulse-dimensions');
+    const tableRows = await table.locator('tbody tr').count();
+    check(tableRows === expectDimensions, `the pulse table has ${tableRows} rows, expected ${expectDimensions}`);
+    const tableBelow = await table.locator('tbody tr.below').count();
+    check(tableBelow === expectBelow, `the pulse table marks ${tableBelow} rows below, expected ${expectBelow}`);
+    step(`table: ${tableRows} rows, ${tableBelow} below`);
+
+    // The forms are there, labelled.
+    check((await page.getByLabel('Email', { exact: true }).count()) === 1, 'no labelled email field to add a stakeholder');
+    check((await page.getByLabel('Why it ends').count()) === 1, 'no labelled reason to end the engagement');
+
+    await runAxe(page, 'engagement page');
+    await noHorizontalOverflow(page, 'engagement page');
+    await screenshot(page, 'engagement.png');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noHorizontalOverflow(page, 'engagement page on a phone');
+    await runAxe(page, 'engagement page on a phone');
+    await screenshot(page, 'engagement-phone.png', true);
+    step('engagement page: chart, table and forms; no sideways scroll on a desktop or a phone');
+  } finally {
+    await context.close();
+  }
+}
+
+// Stage calibration: an HR reviewer reads how well the references predicted the pulses.
+// The Rust side made the engagements, each with a finished pulse.
+async function calibrationStage(browser) {
+  const email = env('VOUCH_HR_EMAIL');
+  const expectEngagements = envNumber('VOUCH_EXPECT_ENGAGEMENTS');
+  const expectPlots = envNumber('VOUCH_EXPECT_PLOTS');
+  const expectPoints = envNumber('VOUCH_EXPECT_POINTS');
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    watch(page);
+    await signIn(page, email, '/ui/review');
+    await page.locator('nav.staff-nav').getByRole('link', { name: 'Calibration' }).click();
+    await page.waitForURL(`${BASE}/ui/insights/calibration`);
+    check(/^Calibration/.test(await text(page.locator('h1'))), 'the calibration page has no "Calibration" heading');
+    const counted = await text(page.locator('#engagement-count'));
+    check(counted === String(expectEngagements), `the page counts ${counted} engagements, expected ${expectEngagements}`);
+    check((await page.locator('#more-needed').count()) === 0, 'the page asks for more engagements');
+    check((await page.locator('#demo-data').count()) === 0, 'the page says it includes demo data');
+
+    // Every plot: an image named by its title and described, the diagonal, its points
+    // inside it, and its r in words below.
+    const plots = page.locator('svg[role=img]');
+    const n = await plots.count();
+    check(n === expectPlots, `the page has ${n} plots, expected ${expectPlots}`);
+    const found = await plots.evaluateAll((svgs) =>
+      svgs.map((svg) => {
+        const ids = (svg.getAttribute('aria-labelledby') || '').split(/\s+/);
+        const named = ids.map((i) => document.getElementById(i));
+        const frame = svg.getBoundingClientRect();
+        const points = [...svg.querySelectorAll('circle.point')];
+        const outside = points.filter((c) => {
+          const b = c.getBoundingClientRect();
+          return b.width === 0 || b.left < frame.left || b.right > frame.right || b.top < frame.top || b.bottom > frame.bottom;
+        }).length;
+        const words = svg.closest('figure')?.querySelector('.in-words')?.textContent.replace(/\s+/g, ' ').trim() || '';
+        return {
+          title: named[0]?.tagName === 'title' ? named[0].textContent.trim() : '',
+          desc: named[1]?.tagName === 'desc' ? named[1].textContent.trim() : '',
+          diagonal: svg.querySelectorAll('line.diagonal').length,
+          points: points.length,
+          outside,
+          width: frame.width,
+          words,
+        };
+      }),
+    );
+    let points = 0;
+    for (const [i, p] of found.entries()) {
+      const name = p.title || `plot ${i + 1}`;
+      check(p.title.length > 0 && p.desc.length > 0, `${name}: no <title> and <desc> naming the image`);
+      check(/one point each/.test(p.desc), `${name}: the description does not give the figures: ${JSON.stringify(p.desc)}`);
+      check(p.diagonal === 1, `${name}: ${p.diagonal} diagonals`);
+      check(p.outside === 0, `${name}: ${p.outside} point(s) empty or outside the plot`);
+      check(p.width >= 200, `${name}: drawn ${p.width}px wide`);
+      check(/r = -?\d\.\d\d/.test(p.words) || /cannot be told/.test(p.words), `${name}: no r in words: ${JSON.stringify(p.words)}`);
+      points += p.points;
+    }
+    check(points === expectPoints, `the plots have ${points} points, expected ${expectPoints}`);
+    step(`${n} plots, ${points} points; alignment: "${found[0].words}"`);
+
+    await runAxe(page, 'calibration');
+    await noHorizontalOverflow(page, 'calibration');
+    await screenshot(page, 'calibration.png');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noHorizontalOverflow(page, 'calibration on a phone');
+    await runAxe(page, 'calibration on a phone');
+    await screenshot(page, 'calibration-phone.png', true);
+    step('calibration page: plots, r in words; no sideways scroll on a desktop or a phone');
+
+    // One of the providers: its history, with the chart of a decided case and its pulse.
+    await page.setViewportSize(DESKTOP.viewport);
+    const providerId = env('VOUCH_PROVIDER_ID');
+    await open(page, `${BASE}/ui/providers`, 'providers');
+    await page.locator(`a[href="/ui/providers/${providerId}"]`).first().click();
+    await page.waitForURL(`${BASE}/ui/providers/${providerId}`);
+    const history = page.locator('svg#history-chart');
+    check((await history.count()) === 1, 'the provider page has no history chart');
+    const marks = {
+      cases: await history.locator('circle.case').count(),
+      pulses: await history.locator('polygon.pulse-mark').count(),
+      entries: await page.locator('ol.history > li').count(),
+    };
+    check(marks.cases === 1 && marks.pulses === 1, `the history chart has ${JSON.stringify(marks)}, expected a case and a pulse`);
+    check(marks.entries === 1, `the history lists ${marks.entries} cases, expected 1`);
+    const outside = await history.evaluate((svg) => {
+      const frame = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('circle, polygon, text')].filter((m) => {
+        const b = m.getBoundingClientRect();
+        return b.width === 0 || b.left < frame.left || b.right > frame.right || b.top < frame.top || b.bottom > frame.bottom;
+      }).length;
+    });
+    check(outside === 0, `${outside} mark(s) or label(s) of the history chart are empty or outside it`);
+    await runAxe(page, 'provider page');
+    await noHorizontalOverflow(page, 'provider page');
+    await screenshot(page, 'provider.png', true);
+    step('provider page: the history and its chart');
+  } finally {
+    await context.close();
+  }
+}
+
 async function newContext(browser) {
   const context = await browser.newContext(DESKTOP);
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
@@ -619,8 +870,8 @@ async function newContext(browser) {
 
 async function main() {
   check(
-    ['ops', 'hr', 'hidden'].includes(STAGE),
-    `VOUCH_STAGE is ${JSON.stringify(STAGE)}, expected ops, hr or hidden`,
+    ['ops', 'hr', 'hidden', 'engagement', 'calibration'].includes(STAGE),
+    `VOUCH_STAGE is ${JSON.stringify(STAGE)}, expected ops, hr, hidden, engagement or calibration`,
   );
   check(/^https?:\/\/[^/]+$/.test(BASE), `VOUCH_BASE_URL ${JSON.stringify(BASE)} is not http://HOST:PORT`);
   check(PASSWORD, 'VOUCH_PASSWORD is not set');
@@ -629,6 +880,8 @@ async function main() {
     step(`chromium ${browser.version()}, ${BASE}`);
     if (STAGE === 'ops') await opsStage(browser);
     else if (STAGE === 'hidden') await hiddenStage(browser);
+    else if (STAGE === 'engagement') await engagementStage(browser);
+    else if (STAGE === 'calibration') await calibrationStage(browser);
     else await hrStage(browser);
   } finally {
     await browser.close();

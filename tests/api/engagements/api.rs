@@ -11,8 +11,8 @@ use testkit::TestApp;
 use uuid::Uuid;
 
 use super::{
-    add_stakeholder, approve, approve_all, audit_events, decide, engagement, in_review,
-    pulse_form, stakeholder_email, start_pulse, uniform,
+    add_stakeholder, approve, approve_all, audit_events, decide, engagement, in_review, pulse_form,
+    stakeholder_email, start_pulse, uniform,
 };
 use crate::helpers::{LIKERT_KEYS, field_error, problem};
 use crate::on_both_databases;
@@ -106,13 +106,20 @@ async fn an_approval_opens_an_engagement_and_a_rejection_does_not(app: TestApp) 
     case_ids.sort();
     let mut want = vec![cases[0].id.to_string(), cases[1].id.to_string()];
     want.sort();
-    assert_eq!(case_ids, want, "one engagement per approval, none for the rejection");
+    assert_eq!(
+        case_ids, want,
+        "one engagement per approval, none for the rejection"
+    );
     assert_eq!(list(&app, ops, "?status=active").await.len(), 2);
     assert!(list(&app, ops, "?status=ended").await.is_empty());
 
     let opened = audit_events(&app, "engagement.opened").await;
     assert_eq!(opened.len(), 2);
-    assert!(opened.iter().all(|ev| ev.data["pulse_days"] == json!([90, 365])));
+    assert!(
+        opened
+            .iter()
+            .all(|ev| ev.data["pulse_days"] == json!([90, 365]))
+    );
 }
 
 async fn engagements_are_read_by_ops_hr_and_admin_with_a_token_and_calibration_by_hr_and_admin(
@@ -131,7 +138,10 @@ async fn engagements_are_read_by_ops_hr_and_admin_with_a_token_and_calibration_b
     problem(app.get(&unknown, &hr).send().await.unwrap(), 404).await;
     problem(app.get(&unknown, a.ops()).send().await.unwrap(), 404).await;
     for (path, body) in [
-        (format!("{unknown}/stakeholders"), json!({"name": "A", "email": "a@buyer.example"})),
+        (
+            format!("{unknown}/stakeholders"),
+            json!({"name": "A", "email": "a@buyer.example"}),
+        ),
         (format!("{unknown}/pulse"), json!({})),
         (format!("{unknown}/end"), json!({"reason": "done"})),
     ] {
@@ -149,7 +159,10 @@ async fn engagements_are_read_by_ops_hr_and_admin_with_a_token_and_calibration_b
         problem(res, 401).await;
     }
     for (tail, body) in [
-        ("/stakeholders", json!({"name": "A", "email": "a@buyer.example"})),
+        (
+            "/stakeholders",
+            json!({"name": "A", "email": "a@buyer.example"}),
+        ),
         ("/pulse", json!({})),
         ("/end", json!({"reason": "done"})),
     ] {
@@ -209,23 +222,31 @@ async fn stakeholders_are_added_under_the_referee_rules(app: TestApp) {
     assert_eq!(time(&dana["created_at"]), app.engine.now());
 
     field_error(
-        post(json!({"name": "Fox", "email": "not-an-email"})).await.unwrap(),
+        post(json!({"name": "Fox", "email": "not-an-email"}))
+            .await
+            .unwrap(),
         "email",
     )
     .await;
     field_error(
-        post(json!({"name": "   ", "email": "fox@buyer.example"})).await.unwrap(),
+        post(json!({"name": "   ", "email": "fox@buyer.example"}))
+            .await
+            .unwrap(),
         "name",
     )
     .await;
     // The same person again, however the address is written.
     field_error(
-        post(json!({"name": "Dana S.", "email": "dana@buyer.example"})).await.unwrap(),
+        post(json!({"name": "Dana S.", "email": "dana@buyer.example"}))
+            .await
+            .unwrap(),
         "email",
     )
     .await;
     field_error(
-        post(json!({"name": "Dana S.", "email": "DANA@Buyer.example"})).await.unwrap(),
+        post(json!({"name": "Dana S.", "email": "DANA@Buyer.example"}))
+            .await
+            .unwrap(),
         "email",
     )
     .await;
@@ -241,8 +262,17 @@ async fn stakeholders_are_added_under_the_referee_rules(app: TestApp) {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Dana Scully", "Fox Mulder"], "only the valid ones, in order");
-    assert_eq!(audit_events(&app, "engagement.stakeholder_added").await.len(), 2);
+    assert_eq!(
+        names,
+        ["Dana Scully", "Fox Mulder"],
+        "only the valid ones, in order"
+    );
+    assert_eq!(
+        audit_events(&app, "engagement.stakeholder_added")
+            .await
+            .len(),
+        2
+    );
 
     // Not on an ended engagement.
     let res = app
@@ -330,7 +360,10 @@ async fn a_pulse_asks_every_stakeholder_the_pulse_questions_and_completes_when_a
         .iter()
         .map(|q| q["key"].as_str().unwrap())
         .collect();
-    assert_eq!(keys, LIKERT_KEYS, "the same keys as the case questionnaire's statements");
+    assert_eq!(
+        keys, LIKERT_KEYS,
+        "the same keys as the case questionnaire's statements"
+    );
 
     // The first answers: the pulse still waits for the second.
     let res = app
@@ -384,14 +417,20 @@ async fn ending_an_engagement_needs_a_reason_cancels_its_pulse_and_freezes_it(ap
 
     let end = |body: Value| app.post(&a.path("/end"), ops).json(&body).send();
     field_error(end(json!({"reason": "  "})).await.unwrap(), "reason").await;
-    field_error(end(json!({"reason": "x".repeat(1001)})).await.unwrap(), "reason").await;
+    field_error(
+        end(json!({"reason": "x".repeat(1001)})).await.unwrap(),
+        "reason",
+    )
+    .await;
     assert_eq!(
         engagement(&app, ops, a.engagement_id).await["status"],
         "active"
     );
 
     app.clock.advance(Duration::days(3));
-    let res = end(json!({"reason": "Contract not renewed"})).await.unwrap();
+    let res = end(json!({"reason": "Contract not renewed"}))
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let e: Value = res.json().await.unwrap();
     assert_eq!(e["status"], "ended");

@@ -229,7 +229,11 @@ pub async fn start_pulse(app: &TestApp, token: &str, engagement_id: Uuid) -> Uui
     assert_eq!(res.status(), 202, "start pulse");
     let body: Value = res.json().await.unwrap();
     let pulses = body["pulses"].as_array().unwrap();
-    pulses.last().unwrap()["id"].as_str().unwrap().parse().unwrap()
+    pulses.last().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// GET /api/v1/engagements/{id} (200).

@@ -102,7 +102,10 @@ async fn pulse_scores_are_plain_means_of_the_stakeholders_and_drift_against_the_
     let pulse = &e["pulses"][0];
     assert_eq!(pulse["id"], pulse_id.to_string());
     assert_eq!(pulse["status"], "complete");
-    assert_eq!((&pulse["invited"], &pulse["responses"]), (&json!(2), &json!(2)));
+    assert_eq!(
+        (&pulse["invited"], &pulse["responses"]),
+        (&json!(2), &json!(2))
+    );
 
     // score = ((mean of the m(s, d)) − 1) / 4 × 100, one decimal. Dedication is the
     // plain mean of the two people's means, (4 + 1.5) / 2 = 2.75 → 43.75 → 43.8, not the
@@ -135,7 +138,11 @@ async fn pulse_scores_are_plain_means_of_the_stakeholders_and_drift_against_the_
         assert_eq!(&d["score"], score, "{key}: {d}");
         assert_eq!(d["n"], *n, "{key}: {d}");
         assert_eq!(d["pre_hire_score"], *pre_hire, "{key}: {d}");
-        assert_eq!(d["pre_hire_ci95"], json!([pre_hire, pre_hire]), "{key}: {d}");
+        assert_eq!(
+            d["pre_hire_ci95"],
+            json!([pre_hire, pre_hire]),
+            "{key}: {d}"
+        );
         assert_eq!(&d["drift"], drift, "{key}: {d}");
     }
     // The pulse's alignment with the profile weights (values 3, dedication 3, then 2, 2,

@@ -193,7 +193,10 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     assert!(due.contains(&page_url) && due.contains("Pulse collecting"));
     let (_, html) = hr.page(&page_url).await;
     assert!(html.contains("badge-collecting") && html.contains("No answers yet."));
-    assert!(!html.contains("Start a pulse now"), "no button while one collects");
+    assert!(
+        !html.contains("Start a pulse now"),
+        "no button while one collects"
+    );
 
     // The stakeholder answers through their link, far below what the referees said.
     app.engine.run_until_idle().await.unwrap();
@@ -229,15 +232,23 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     assert_eq!(html.matches("<circle class=\"prehire\"").count(), dims);
     assert_eq!(html.matches("<line class=\"interval\"").count(), dims);
     assert_eq!(html.matches("<tr class=\"below\">").count(), dims);
-    assert!(html.contains("· below what references predicted</text>"));
-    assert!(html.contains("55.8–100"), "the pre-hire interval in the table");
+    assert_eq!(
+        html.matches("<text class=\"drift\" ").count(),
+        dims,
+        "each row says it is below"
+    );
+    assert!(html.contains(">below what references predicted (55.8–100.0)</text>"));
+    assert!(
+        html.contains("<td>55.8–100.0</td>"),
+        "the pre-hire interval in the table"
+    );
     assert!(html.contains("Start a pulse now"), "the next one can start");
 
     // The list puts it first, under "Drifting below", with its alignment.
     let (_, html) = hr.page("/ui/engagements").await;
     let drifting = section(&html, "drifting");
     assert!(drifting.contains(&page_url));
-    assert!(drifting.contains(&format!("<strong>{}</strong>", p.alignment.unwrap())));
+    assert!(drifting.contains(&format!("<strong>{:?}</strong>", p.alignment.unwrap())));
     assert!(!section(&html, "active").contains(&page_url));
 
     // Ending needs a reason; then it is ended, with the reason shown.

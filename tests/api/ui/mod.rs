@@ -1,7 +1,8 @@
 //! The staff web UI over HTTP, by flow: signing in and out (`auth`), the role rules of
 //! every page and action and the ops case workflow through the forms (`cases`), HR's
-//! report and decision (`report`), and administration (`admin`). This module holds the
-//! helpers they share.
+//! report and decision (`report`), the engagements after an approval (`engagements`),
+//! calibration and a provider's history (`insights`), and administration (`admin`). This
+//! module holds the helpers they share.
 
 use engine::domain::{CaseStatus, Role};
 use testkit::{TestApp, UiClient};
@@ -12,6 +13,8 @@ use crate::fixtures;
 mod admin;
 mod auth;
 mod cases;
+mod engagements;
+mod insights;
 mod report;
 
 fn location(res: &reqwest::Response) -> String {

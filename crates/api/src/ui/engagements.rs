@@ -68,7 +68,9 @@ fn pulse_label(status: PulseStatus) -> &'static str {
 fn next_pulse(e: &Engagement, now: DateTime<Utc>) -> String {
     match (e.status, e.next_pulse_at) {
         (EngagementStatus::Ended, _) => "none (ended)".into(),
-        (_, Some(at)) if at > now => format!("{} ({})", format::date(at), format::days_from(at, now)),
+        (_, Some(at)) if at > now => {
+            format!("{} ({})", format::date(at), format::days_from(at, now))
+        }
         (_, Some(at)) => format!("{} (due now)", format::date(at)),
         (_, None) => "none scheduled".into(),
     }
@@ -77,10 +79,7 @@ fn next_pulse(e: &Engagement, now: DateTime<Utc>) -> String {
 /// An engagement as one row of the list.
 fn engagement_row(e: &Engagement, now: DateTime<Utc>) -> Value {
     let last = latest_complete(e);
-    let below: Vec<&str> = drifting_below(e)
-        .iter()
-        .map(|d| d.label.as_str())
-        .collect();
+    let below: Vec<&str> = drifting_below(e).iter().map(|d| d.label.as_str()).collect();
     json!({
         "id": e.id,
         "provider_name": e.provider_name,
@@ -284,7 +283,9 @@ async fn after_engagement_action<T>(
         Err(EngineError::InvalidState {
             current: State::Pulse(PulseStatus::Collecting),
             ..
-        }) => "Not done: a pulse is still collecting answers; start the next one when it is complete.",
+        }) => {
+            "Not done: a pulse is still collecting answers; start the next one when it is complete."
+        }
         _ => return after_action(state, session, result, done, location).await,
     };
     flash_redirect(state, session, false, refused, location).await
@@ -359,7 +360,7 @@ pub async fn start_pulse(
         &session,
         result,
         |e| {
-            let asked = e.pulses.last().map_or(0, |p| p.invited);
+            let asked = e.stakeholders.len();
             format!(
                 "Pulse started: {asked} stakeholder{} {} being emailed a link to say how it is going.",
                 if asked == 1 { "" } else { "s" },

@@ -95,7 +95,7 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
                 at,
                 value,
                 title: format!(
-                    "{}, case “{}” decided ({outcome}): alignment {value}",
+                    "{}, case “{}” decided ({outcome}): alignment {value:.1}",
                     format::date(at),
                     c.title
                 ),
@@ -120,7 +120,7 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
                     at: p.started_at,
                     value,
                     title: format!(
-                        "{}, pulse {} ({} of {} answered{collecting}): alignment {value}",
+                        "{}, pulse {} ({} of {} answered{collecting}): alignment {value:.1}",
                         format::date(p.started_at),
                         i + 1,
                         p.responses,
@@ -151,16 +151,20 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
     for r in &raw {
         let (mx, my) = (x(r.at), y(r.value));
         // A label that would run into the one before it goes below the mark instead.
-        let crowded = marks
-            .last()
-            .is_some_and(|m| (mx - m.x).abs() < 40.0 && (my - LABEL_ABOVE - m.label_y).abs() < 16.0);
+        let crowded = marks.last().is_some_and(|m| {
+            (mx - m.x).abs() < 40.0 && (my - LABEL_ABOVE - m.label_y).abs() < 16.0
+        });
         let below = crowded || my - LABEL_ABOVE < TOP - 10.0;
         marks.push(Mark {
             kind: r.kind,
             x: mx,
             y: my,
             value: r.value,
-            label_y: if below { my + LABEL_BELOW } else { my - LABEL_ABOVE },
+            label_y: if below {
+                my + LABEL_BELOW
+            } else {
+                my - LABEL_ABOVE
+            },
             title: r.title.clone(),
         });
     }
@@ -294,12 +298,20 @@ mod tests {
             cases: vec![case(id, Some(2), Some(80.0))],
             engagements: vec![engagement(
                 id,
-                vec![pulse(12, Some(60.0)), pulse(22, None), pulse(30, Some(100.0))],
+                vec![
+                    pulse(12, Some(60.0)),
+                    pulse(22, None),
+                    pulse(30, Some(100.0)),
+                ],
             )],
         };
         let chart = layout(&history).unwrap();
         let kinds: Vec<&str> = chart.marks.iter().map(|m| m.kind).collect();
-        assert_eq!(kinds, ["case", "pulse", "pulse"], "a pulse without data is not drawn");
+        assert_eq!(
+            kinds,
+            ["case", "pulse", "pulse"],
+            "a pulse without data is not drawn"
+        );
         // The first and last marks sit inside the padding; time runs left to right.
         assert_eq!(chart.marks[0].x, LEFT + PAD);
         assert_eq!(chart.marks[2].x, RIGHT - PAD);
@@ -313,9 +325,19 @@ mod tests {
         assert_eq!(chart.marks[0].label_y, chart.marks[0].y - LABEL_ABOVE);
         assert_eq!(chart.links.len(), 1);
         assert_eq!(chart.links[0].split(' ').count(), 3);
-        assert!(chart.marks[0].title.contains("case “Finance partner” decided (Approved): alignment 80"));
-        assert!(chart.marks[1].title.contains("pulse 1 (2 of 2 answered): alignment 60"));
-        assert!(chart.description.starts_with("Alignment scores over time, 0 to 100: 1 decided case (dots) and 2 pulses (diamonds)."));
+        assert!(
+            chart.marks[0]
+                .title
+                .contains("case “Finance partner” decided (Approved): alignment 80.0")
+        );
+        assert!(
+            chart.marks[1]
+                .title
+                .contains("pulse 1 (2 of 2 answered): alignment 60.0")
+        );
+        assert!(chart.description.starts_with(
+            "Alignment scores over time, 0 to 100: 1 decided case (dots) and 2 pulses (diamonds)."
+        ));
         assert_eq!(chart.dates.len(), 4);
         assert_eq!(chart.dates[0].label, "2 Mar 2026");
         assert_eq!(chart.dates[3].label, "30 Mar 2026");

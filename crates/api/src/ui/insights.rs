@@ -41,11 +41,20 @@ pub async fn calibration(
         ALIGNMENT,
         "Alignment score",
         ALIGNMENT,
+        "the alignment score",
         &calibration.alignment,
         &alignment_points,
     )];
     for d in &calibration.dimensions {
-        plots.push(plot(&d.key, &d.label, &d.label, &d.correlation, &d.points));
+        let measure = format!("\u{201c}{}\u{201d}", d.label);
+        plots.push(plot(
+            &d.key,
+            &d.label,
+            &d.label,
+            &measure,
+            &d.correlation,
+            &d.points,
+        ));
     }
     let missing = MIN_PAIRS_FOR_R.saturating_sub(calibration.engagements);
     Ok(page(
@@ -88,15 +97,15 @@ async fn alignment_points(
 }
 
 /// One plot: its layout, its description and its sentence. `label` is what `in_words`
-/// quotes, and (in lower case) what the description calls it ("the dedication score").
+/// quotes, `measure` what the description calls it (see `scatter::describe`).
 fn plot(
     key: &str,
     title: &str,
     label: &str,
+    measure: &str,
     correlation: &Correlation,
     points: &[CalibrationPoint],
 ) -> Value {
-    let measure = label.to_lowercase();
     json!({
         "key": key,
         "title": title,
@@ -104,7 +113,7 @@ fn plot(
         "r": correlation.r.map(|r| format!("{r:.2}")),
         "ci95": correlation.ci95.map(|[lo, hi]| format!("{lo:.2} to {hi:.2}")),
         "words": in_words(label, correlation),
-        "description": scatter::describe(&measure, points),
+        "description": scatter::describe(measure, points),
         "chart": scatter::layout(points),
     })
 }

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::session::{UiForm, UiSession};
-use super::{check, errors_by_field, flash_redirect, format, history_chart, optional, page, render};
+use super::{
+    check, errors_by_field, flash_redirect, format, history_chart, optional, page, render,
+};
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, FieldError};

@@ -2,13 +2,14 @@
 //! row per dimension on the same 0–100 axis, with what the references predicted before
 //! hiring (the 95% interval as a line, the pre-hire score as a large muted dot) and what
 //! the stakeholders say now (a square, coloured when it falls outside the interval). The
-//! template draws it as inline SVG; each dimension's name, scores and drift are written
-//! above its row.
+//! template draws it as inline SVG; each dimension's name and score now are written above
+//! its row (as in the report), and a drift outside the interval in words under it, in a
+//! row made taller for it.
 
 use engine::domain::{Drift, PulseDimension};
 use serde::Serialize;
 
-use super::chart::{self, LABEL_ABOVE, Mark, PLOT_LEFT, PLOT_RIGHT, Tick, WIDTH};
+use super::chart::{self, BOTTOM, LABEL_ABOVE, Mark, PLOT_LEFT, PLOT_RIGHT, ROW, TOP, Tick, WIDTH};
 
 #[derive(Debug, Serialize)]
 pub struct PulseChart {
@@ -27,6 +28,9 @@ pub struct PulseRow {
     /// Baseline of the label, above the track at `y`.
     pub label_y: f64,
     pub y: f64,
+    /// Baseline of the drift in words, under the track: between the marks and the next
+    /// row's label.
+    pub drift_y: f64,
     /// The pre-hire 95% interval: x from, x to, and the values.
     pub interval: Option<(f64, f64, f64, f64)>,
     /// The score the references gave before hiring.
@@ -40,20 +44,29 @@ pub struct PulseRow {
     pub n: u32,
 }
 
-/// The pulse mark is a square this wide, centred on its value.
-pub const PULSE_MARK: f64 = 14.0;
+/// The drift's baseline under the track: clear of the marks (8 under it).
+const DRIFT_UNDER: f64 = 23.0;
+/// What a row with a drift in words grows by, so the words keep clear of the next row's
+/// label.
+const DRIFT_ROW: f64 = 18.0;
+
+/// Whether the row says its drift in words (the interval's inside needs no words).
+fn says_drift(d: &PulseDimension) -> bool {
+    matches!(d.drift, Some(Drift::Below | Drift::Above))
+}
 
 pub fn pulse_layout(dimensions: &[PulseDimension]) -> PulseChart {
-    let height = chart::height(dimensions.len());
-    let rows = dimensions
+    let mut top = TOP;
+    let rows: Vec<PulseRow> = dimensions
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let y = chart::row_y(i);
+        .map(|d| {
+            let y = chart::round(top + ROW / 2.0);
+            top += ROW + if says_drift(d) { DRIFT_ROW } else { 0.0 };
             PulseRow {
                 label: d.label.clone(),
                 label_y: chart::round(y - LABEL_ABOVE),
                 y,
+                drift_y: chart::round(y + DRIFT_UNDER),
                 interval: d
                     .pre_hire_ci95
                     .map(|[lo, hi]| (chart::x(lo), chart::x(hi), lo, hi)),
@@ -70,6 +83,7 @@ pub fn pulse_layout(dimensions: &[PulseDimension]) -> PulseChart {
             }
         })
         .collect();
+    let height = chart::round(top + BOTTOM);
     PulseChart {
         width: WIDTH,
         height,
@@ -105,7 +119,8 @@ mod tests {
             dim(Some(100.0), None, None),
         ]);
         assert_eq!(chart.rows.len(), 3);
-        assert_eq!(chart.height, chart::height(3));
+        // One row says its drift in words, and is taller for it.
+        assert_eq!(chart.height, chart::height(3) + DRIFT_ROW);
         assert_eq!(chart.width, WIDTH);
 
         let below = &chart.rows[0];
@@ -114,10 +129,17 @@ mod tests {
         assert_eq!(below.interval.unwrap(), (462.0, 598.0, 65.0, 85.0));
         assert_eq!(below.drift, Some(Drift::Below));
         assert_eq!(below.label_y, below.y - LABEL_ABOVE);
+        assert_eq!(below.drift_y, below.y + DRIFT_UNDER);
+        assert!(
+            below.drift_y < chart.rows[1].label_y - 14.0,
+            "clear of the next label"
+        );
 
-        // Rows are the report's distance apart, and a missing pulse score draws no mark.
+        // Other rows are the report's distance apart, and a missing pulse score draws no
+        // mark.
         let empty = &chart.rows[1];
-        assert_eq!(empty.y - below.y, chart::ROW);
+        assert_eq!(empty.y - below.y, ROW + DRIFT_ROW);
+        assert_eq!(chart.rows[2].y - empty.y, ROW);
         assert!(empty.pulse.is_none() && empty.drift.is_none());
         assert!(empty.pre_hire.is_some() && empty.interval.is_some());
 
@@ -130,6 +152,6 @@ mod tests {
         assert_eq!(chart.axis.len(), 5);
         assert_eq!(chart.axis.first().unwrap().x, PLOT_LEFT);
         assert_eq!(chart.axis.last().unwrap().x, PLOT_RIGHT);
-        assert_eq!(chart.axis[0].y2, chart.height - chart::BOTTOM);
+        assert_eq!(chart.axis[0].y2, chart.height - BOTTOM);
     }
 }

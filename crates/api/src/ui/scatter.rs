@@ -104,7 +104,8 @@ pub fn layout(points: &[CalibrationPoint]) -> Scatter {
 }
 
 /// The plot in words, for its `<desc>`: what a point is, how many fell above and below
-/// the diagonal, and every point's two scores.
+/// the diagonal, and every point's two scores (lowest pre-hire score first). `measure` is what was scored, as it reads
+/// after "on" ("the alignment score", "“Shares our values”").
 pub fn describe(measure: &str, points: &[CalibrationPoint]) -> String {
     if points.is_empty() {
         return format!(
@@ -116,8 +117,8 @@ pub fn describe(measure: &str, points: &[CalibrationPoint]) -> String {
     let worse = points.iter().filter(|p| p.pulse < p.pre_hire).count();
     let same = n - better - worse;
     let mut out = format!(
-        "{n} engagement{}, one point each: the {measure} score the references gave before hiring \
-         (across, 0 to 100) against the first pulse's score (up, 0 to 100). {better} did better \
+        "{n} engagement{}, one point each: the score the references gave on {measure} before \
+         hiring (across, 0 to 100) against the first pulse's (up, 0 to 100). {better} did better \
          in the pulse than predicted (above the diagonal), {worse} worse (below it)",
         if n == 1 { "" } else { "s" }
     );
@@ -125,9 +126,15 @@ pub fn describe(measure: &str, points: &[CalibrationPoint]) -> String {
         out.push_str(&format!(", {same} as predicted (on it)"));
     }
     out.push_str(". Before, then after: ");
-    let pairs: Vec<String> = points
+    let mut sorted = points.to_vec();
+    sorted.sort_by(|a, b| {
+        a.pre_hire
+            .total_cmp(&b.pre_hire)
+            .then(a.pulse.total_cmp(&b.pulse))
+    });
+    let pairs: Vec<String> = sorted
         .iter()
-        .map(|p| format!("{} then {}", p.pre_hire, p.pulse))
+        .map(|p| format!("{:.1} then {:.1}", p.pre_hire, p.pulse))
         .collect();
     out.push_str(&pairs.join("; "));
     out.push('.');
@@ -172,15 +179,19 @@ mod tests {
     #[test]
     fn the_description_counts_points_above_and_below_and_lists_them() {
         let text = describe(
-            "dedication",
+            "“Dedication”",
             &[point(70.0, 80.5), point(60.0, 50.0), point(55.0, 55.0)],
         );
-        assert!(text.starts_with("3 engagements, one point each: the dedication score"));
+        assert!(text.starts_with(
+            "3 engagements, one point each: the score the references gave on “Dedication” before hiring"
+        ));
         assert!(text.contains("1 did better in the pulse than predicted (above the diagonal), 1 worse (below it), 1 as predicted (on it)."));
-        assert!(text.ends_with("Before, then after: 70 then 80.5; 60 then 50; 55 then 55."));
-        let one = describe("alignment", &[point(70.0, 60.0)]);
+        assert!(
+            text.ends_with("Before, then after: 55.0 then 55.0; 60.0 then 50.0; 70.0 then 80.5.")
+        );
+        let one = describe("the alignment score", &[point(70.0, 60.0)]);
         assert!(one.starts_with("1 engagement, one point each"));
         assert!(!one.contains("as predicted"));
-        assert!(describe("values", &[]).contains("the plot is empty"));
+        assert!(describe("“Values”", &[]).contains("on “Values” yet, so the plot is empty"));
     }
 }

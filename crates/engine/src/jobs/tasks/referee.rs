@@ -93,7 +93,10 @@ impl Engine {
         let now = self.now();
         let txn = self.db.begin().await?;
         let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
-        if !still_wanted(&case, &reference, generation, sequence) {
+        // A worker catching up after a pause may reach a reminder after the deadline (its
+        // job is due earlier than the deadline's): a link that would answer 410 is not sent.
+        let past_deadline = case.deadline_at.is_some_and(|d| now >= d);
+        if past_deadline || !still_wanted(&case, &reference, generation, sequence) {
             txn.rollback().await?;
             return Ok(Outcome::Done);
         }
