@@ -113,8 +113,10 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     assert!(html.contains("badge-active"));
     assert!(html.contains("No stakeholders yet."));
 
-    // A pulse without stakeholders is refused with the reason.
+    // Without the page's CSRF token nothing happens.
     let pulse = format!("{page_url}/pulse");
+    assert_eq!(hr.post_raw(&pulse, &[]).await.status(), 403);
+    // A pulse without stakeholders is refused with the reason.
     let res = hr.post(&page_url, &pulse, &[]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), page_url);

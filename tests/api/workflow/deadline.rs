@@ -13,7 +13,22 @@ on_both_databases!(
     silent_referee_is_reminded_twice_then_expires_and_the_case_goes_to_review,
     quorum_with_nothing_outstanding_moves_to_review_early_and_stops_reminders,
     quorum_waits_for_outstanding_referees_until_they_answer_or_decline,
+    a_worker_catching_up_after_the_deadline_sends_no_stale_reminders,
 );
+
+/// The worker was down from launch until after the deadline: the reminders due on days 3
+/// and 7 run before the deadline job, and must not send links that already answer 410.
+async fn a_worker_catching_up_after_the_deadline_sends_no_stale_reminders(app: TestApp) {
+    let s = fixtures::launched_case_with_quorum(&app, 1, 1).await;
+    let referee = s.email(0);
+    assert_eq!(subjects_to(&app, &referee).len(), 1, "the invitation");
+    app.clock.advance(Duration::days(20));
+    app.engine.run_until_idle().await.unwrap();
+    assert_eq!(subjects_to(&app, &referee).len(), 1, "no reminder after the deadline");
+    let row = reference_row(&app, &s.references[0]).await;
+    assert_eq!(row.status, "expired");
+    assert_eq!(row.reminders_sent, 0);
+}
 
 async fn silent_referee_is_reminded_twice_then_expires_and_the_case_goes_to_review(app: TestApp) {
     let s = fixtures::launched_case_with_quorum(&app, 1, 1).await;
