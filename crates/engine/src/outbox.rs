@@ -207,6 +207,20 @@ pub async fn enqueue(
     .await
 }
 
+impl Task {
+    /// What follows a case leaving `collecting` by itself or by hand: a vetting case goes
+    /// to HR; a pulse is scored against the references' prediction.
+    pub(crate) fn after_close(case_id: Uuid, kind: crate::domain::CaseKind) -> Task {
+        match kind {
+            crate::domain::CaseKind::Pulse => Task::PulseComplete { case_id },
+            crate::domain::CaseKind::Review => Task::NotifyOwner {
+                case_id,
+                notice: OwnerNotice::ReadyForReview,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,19 +264,5 @@ mod tests {
             task.dedupe_key().unwrap(),
             format!("invitation:{reference_id}:2")
         );
-    }
-}
-
-impl Task {
-    /// What follows a case leaving `collecting` by itself or by hand: a vetting case goes
-    /// to HR; a pulse is scored against the references' prediction.
-    pub(crate) fn after_close(case_id: Uuid, kind: crate::domain::CaseKind) -> Task {
-        match kind {
-            crate::domain::CaseKind::Pulse => Task::PulseComplete { case_id },
-            crate::domain::CaseKind::Review => Task::NotifyOwner {
-                case_id,
-                notice: OwnerNotice::ReadyForReview,
-            },
-        }
     }
 }

@@ -202,7 +202,7 @@ async fn calibration_plots_each_dimension_and_says_r_in_words(app: TestApp) {
         "With 4 engagements, references predicted “Shares our values” well: r = 0.80 (-0.70 to 1.00)."
     ));
     for d in &calibration.dimensions {
-        assert!(html.contains(&format!("id=\"calibration-{}\"", d.key)));
+        assert!(html.contains(&format!("id=\"calibration-dim-{}\"", d.key)));
         assert!(
             html.contains(&in_words(&d.label, &d.correlation)),
             "{}",
@@ -278,6 +278,32 @@ async fn provider_history_lists_cases_decisions_engagements_and_pulses(app: Test
     assert_eq!(pulses.len(), 1);
     assert_eq!(pulses[0]["status"], "complete");
     assert_eq!(pulses[0]["alignment"].as_f64(), Some(50.0));
+    // The OpenAPI document describes it.
+    let doc: Value = app
+        .fetch("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = &doc["paths"]["/api/v1/providers/{id}"]["get"]["responses"]["200"];
+    assert!(
+        response.to_string().contains("ProviderWithHistory"),
+        "{response}"
+    );
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["ProviderHistory"]["properties"]["cases"].is_object());
+    assert!(schemas["ProviderHistory"]["properties"]["engagements"].is_object());
+    for field in ["decided_at", "outcome", "alignment_score"] {
+        assert!(
+            schemas["CaseHistory"]["properties"][field].is_object(),
+            "CaseHistory.{field}"
+        );
+    }
+    let with_history = schemas["ProviderWithHistory"].to_string();
+    assert!(
+        with_history.contains("Provider") && with_history.contains("history"),
+        "{with_history}"
+    );
     // Ops reads it too; an unknown provider is still a 404.
     let ops = provider_json(&app, &case.ops, &provider_id.to_string()).await;
     assert_eq!(ops["history"], body["history"]);

@@ -47,8 +47,9 @@ pub async fn calibration(
     )];
     for d in &calibration.dimensions {
         let measure = format!("\u{201c}{}\u{201d}", d.label);
+        // Prefixed, so that no dimension's key can take the alignment plot's element ids.
         plots.push(plot(
-            &d.key,
+            &format!("dim-{}", d.key),
             &d.label,
             &d.label,
             &measure,
