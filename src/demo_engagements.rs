@@ -96,15 +96,28 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
         engine.run_until_idle().await?;
         for (r, reference) in references.iter().enumerate() {
             // The second referee of each is a little less keen, so the intervals have width.
-            let level = if r == 0 { *before } else { before.saturating_sub(1).max(1) };
+            let level = if r == 0 {
+                *before
+            } else {
+                before.saturating_sub(1).max(1)
+            };
             let mut answers = ratings(&referee_questions, level);
             answers.push(("rehire".into(), "yes".into()));
-            engine.record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(7)).await?;
-            engine.submit_response(reference.id, answers, meta(i)).await?;
+            engine
+                .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(7))
+                .await?;
+            engine
+                .submit_response(reference.id, answers, meta(i))
+                .await?;
         }
         engine.run_until_idle().await?;
         let decided = engine
-            .record_decision(case.id, Outcome::Approved, "Demo data: approved to show what happens after the decision.", hr.id)
+            .record_decision(
+                case.id,
+                Outcome::Approved,
+                "Demo data: approved to show what happens after the decision.",
+                hr.id,
+            )
             .await
             .with_context(|| format!("approving the demo case of {name}"))?;
         let engagement_id = decided
@@ -131,8 +144,14 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
             .context("the pulse just started")?
             .id;
         for (s, reference) in engine.case(pulse_case).await?.references.iter().enumerate() {
-            let level = if s == 0 { *after } else { after.saturating_sub(1).max(1) };
-            engine.record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(5)).await?;
+            let level = if s == 0 {
+                *after
+            } else {
+                after.saturating_sub(1).max(1)
+            };
+            engine
+                .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(5))
+                .await?;
             engine
                 .submit_response(reference.id, ratings(&pulse, level), meta(i))
                 .await?;

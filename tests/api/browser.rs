@@ -948,7 +948,7 @@ async fn calibration_page_in_chromium() {
         calibration.engagements, 8,
         "every engagement has a finished pulse"
     );
-    let points = calibration.alignment.pairs
+    let points = calibration.alignment.correlation.pairs
         + calibration
             .dimensions
             .iter()

@@ -46,9 +46,20 @@ pub const MAX_END_REASON_CHARS: u64 = 1000;
 pub struct Calibration {
     /// Engagements with a complete pulse.
     pub engagements: u32,
+    /// Whether any engagement counted was made up by `vouch demo`.
+    pub includes_demo: bool,
     pub dimensions: Vec<DimensionCalibration>,
     /// The alignment score before hiring against the first pulse's alignment.
-    pub alignment: Correlation,
+    pub alignment: AlignmentCalibration,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlignmentCalibration {
+    #[serde(flatten)]
+    pub correlation: Correlation,
+    /// The (pre-hire, first pulse) alignment scores behind it, for the scatter plot.
+    pub points: Vec<CalibrationPoint>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -547,11 +558,13 @@ impl Engine {
         let mut pairs: HashMap<String, Vec<Pair>> = HashMap::new();
         let mut alignment = Vec::new();
         let mut counted = 0;
+        let mut includes_demo = false;
         for e in &engagements {
             let Some(first) = e.pulses.iter().find(|p| p.status == PulseStatus::Complete) else {
                 continue;
             };
             counted += 1;
+            includes_demo |= e.demo;
             for d in &first.dimensions {
                 if let (Some(pre_hire), Some(pulse)) = (d.pre_hire_score, d.score) {
                     pairs
@@ -585,8 +598,18 @@ impl Engine {
             .collect();
         Ok(Calibration {
             engagements: counted,
+            includes_demo,
             dimensions,
-            alignment: calibration::correlate(&alignment),
+            alignment: AlignmentCalibration {
+                correlation: calibration::correlate(&alignment),
+                points: alignment
+                    .iter()
+                    .map(|p| CalibrationPoint {
+                        pre_hire: p.pre_hire,
+                        pulse: p.pulse,
+                    })
+                    .collect(),
+            },
         })
     }
 }

@@ -194,7 +194,11 @@ async fn engagements_are_read_by_ops_hr_and_admin_with_a_token_and_calibration_b
         assert_eq!(res.status(), 200);
         let c: Value = res.json().await.unwrap();
         assert_eq!(c["engagements"], 0, "no pulse yet");
-        assert_eq!(c["alignment"], json!({"pairs": 0, "r": null, "ci95": null}));
+        assert_eq!(
+            c["alignment"],
+            json!({"pairs": 0, "r": null, "ci95": null, "points": []})
+        );
+        assert_eq!(c["includes_demo"], false);
     }
     for token in [a.ops(), other_ops.as_str()] {
         let res = app

@@ -178,7 +178,7 @@ async fn calibration_plots_each_dimension_and_says_r_in_words(app: TestApp) {
     }
     let calibration = app.engine.calibration().await.unwrap();
     assert_eq!(calibration.engagements, 4);
-    assert_eq!(calibration.alignment.r, Some(0.8));
+    assert_eq!(calibration.alignment.correlation.r, Some(0.8));
 
     let hr = app.ui_as(Role::Hr).await;
     let (status, html) = hr.page("/ui/insights/calibration").await;

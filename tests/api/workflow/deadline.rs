@@ -24,7 +24,11 @@ async fn a_worker_catching_up_after_the_deadline_sends_no_stale_reminders(app: T
     assert_eq!(subjects_to(&app, &referee).len(), 1, "the invitation");
     app.clock.advance(Duration::days(20));
     app.engine.run_until_idle().await.unwrap();
-    assert_eq!(subjects_to(&app, &referee).len(), 1, "no reminder after the deadline");
+    assert_eq!(
+        subjects_to(&app, &referee).len(),
+        1,
+        "no reminder after the deadline"
+    );
     let row = reference_row(&app, &s.references[0]).await;
     assert_eq!(row.status, "expired");
     assert_eq!(row.reminders_sent, 0);

@@ -3,9 +3,7 @@
 //! (before hiring across, the first finished pulse up), each with its correlation in words.
 
 use actix_web::{HttpResponse, get, web};
-use engine::Engine;
 use engine::calibration::{Correlation, MIN_PAIRS_FOR_R, in_words};
-use engine::domain::{Engagement, PulseStatus};
 use engine::engagements::CalibrationPoint;
 use serde_json::{Value, json};
 
@@ -26,24 +24,14 @@ pub async fn calibration(
 ) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
     let calibration = engine.calibration().await?;
-    // The engagements behind it: whether any is `vouch demo`'s, and the alignment pairs
-    // (the engine gives their correlation; the plot needs the points).
-    let counted: Vec<Engagement> = engine
-        .engagements(None)
-        .await?
-        .into_iter()
-        .filter(|e| first_finished_pulse(e).is_some())
-        .collect();
-    let demo = counted.iter().any(|e| e.demo);
-    let alignment_points = alignment_points(engine, &counted).await?;
 
     let mut plots = vec![plot(
         ALIGNMENT,
         "Alignment score",
         ALIGNMENT,
         "the alignment score",
-        &calibration.alignment,
-        &alignment_points,
+        &calibration.alignment.correlation,
+        &calibration.alignment.points,
     )];
     for d in &calibration.dimensions {
         let measure = format!("\u{201c}{}\u{201d}", d.label);
@@ -68,33 +56,11 @@ pub async fn calibration(
             "engagements": calibration.engagements,
             "missing": missing,
             "needed": MIN_PAIRS_FOR_R,
-            "demo": demo,
+            "demo": calibration.includes_demo,
             "alignment": plots.remove(0),
             "dimensions": plots,
         }),
     ))
-}
-
-fn first_finished_pulse(e: &Engagement) -> Option<&engine::domain::Pulse> {
-    e.pulses.iter().find(|p| p.status == PulseStatus::Complete)
-}
-
-/// The (pre-hire alignment score, first finished pulse's alignment) of each engagement
-/// that has both: the pairs `Engine::calibration` correlates for `alignment`.
-async fn alignment_points(
-    engine: &Engine,
-    counted: &[Engagement],
-) -> Result<Vec<CalibrationPoint>, ApiError> {
-    let mut points = Vec::new();
-    for e in counted {
-        let Some(pulse) = first_finished_pulse(e).and_then(|p| p.alignment) else {
-            continue;
-        };
-        if let Some(pre_hire) = engine.case_report(e.case_id).await?.alignment_score {
-            points.push(CalibrationPoint { pre_hire, pulse });
-        }
-    }
-    Ok(points)
 }
 
 /// One plot: its layout, its description and its sentence. `label` is what `in_words`
