@@ -323,6 +323,10 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
         );
         assert!(stdout.contains("is ready (review)"), "{stdout}");
         assert!(
+            stdout.contains("5 demo engagements") && stdout.contains("/ui/insights/calibration"),
+            "the calibration page has demo data to show: {stdout}"
+        );
+        assert!(
             stdout.contains("recommendation review, 4 of 5 referees answered, 1 flag(s)"),
             "{stdout}"
         );
