@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -22,7 +22,6 @@ use crate::domain::{
     CaseKind, CaseStatus, Drift, Engagement, EngagementStatus, Pulse, PulseDimension, PulseStatus,
     ReferenceSource, ReferenceStatus, Stakeholder, State,
 };
-use crate::entity::engagement;
 use crate::profile::Dimension;
 use crate::scoring::{self, plain_means};
 use crate::store::cases::{self, CaseRow};
@@ -464,16 +463,7 @@ impl Engine {
             )
             .await?;
         }
-        rows::update(
-            &txn,
-            engagement::ActiveModel {
-                id: Set(id),
-                next_pulse_at: Set(next),
-                updated_at: Set(now),
-                ..Default::default()
-            },
-        )
-        .await?;
+        rows::set_next_pulse(&txn, id, next, now).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -481,16 +471,7 @@ impl Engine {
     /// Marks an engagement as made up by `vouch demo`: shown as demo data wherever it
     /// appears (the engagement pages, the calibration page).
     pub async fn mark_engagement_as_demo(&self, id: Uuid) -> Result<(), EngineError> {
-        rows::update(
-            &self.db,
-            engagement::ActiveModel {
-                id: Set(id),
-                demo: Set(true),
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok(())
+        rows::mark_demo(&self.db, id).await
     }
 
     /// Ends an engagement; a running pulse is cancelled and no more are started.
@@ -522,19 +503,7 @@ impl Engine {
                 self.cancel_locked(&txn, pulse, actor).await?;
             }
         }
-        rows::update(
-            &txn,
-            engagement::ActiveModel {
-                id: Set(id),
-                status: Set(EngagementStatus::Ended),
-                ended_at: Set(Some(now)),
-                end_reason: Set(Some(reason.to_owned())),
-                next_pulse_at: Set(None),
-                updated_at: Set(now),
-                ..Default::default()
-            },
-        )
-        .await?;
+        rows::end(&txn, id, reason, now).await?;
         audit::record(
             &txn,
             Some(row.case_id),

@@ -39,11 +39,55 @@ pub async fn insert(
     Ok(active.insert(conn).await?)
 }
 
-pub async fn update(
+/// When the next scheduled pulse starts (`None`: no more).
+pub async fn set_next_pulse(
     conn: &impl ConnectionTrait,
-    row: engagement::ActiveModel,
-) -> Result<EngagementRow, EngineError> {
-    Ok(row.update(conn).await?)
+    id: Uuid,
+    next: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    engagement::ActiveModel {
+        id: Set(id),
+        next_pulse_at: Set(next),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks an engagement as demo data.
+pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+    engagement::ActiveModel {
+        id: Set(id),
+        demo: Set(true),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
+/// `active` → `ended`, with the reason; no pulse is due any more.
+pub async fn end(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    engagement::ActiveModel {
+        id: Set(id),
+        status: Set(EngagementStatus::Ended),
+        ended_at: Set(Some(now)),
+        end_reason: Set(Some(reason.to_owned())),
+        next_pulse_at: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
 }
 
 /// Engagements, newest first; `status` filters.
