@@ -5,13 +5,16 @@
 //! Layers, bottom up:
 //! - `entity` (sea-orm models) and `domain` (typed states, read models);
 //! - `store`: the only code that reads and writes the rows of cases, references,
-//!   responses, tokens, the email log, nominations, self-assessments and jobs; no rules;
+//!   responses, tokens, the email log, nominations, self-assessments, the opt-out list,
+//!   engagements and jobs; no rules;
 //! - `outbox` (what a change queues) and `transitions` (checked status changes with their
 //!   audit events, shared by the use cases);
-//! - use cases: `cases`, `workflow`, `referee`, `nominations`, `self_assessment`, `report`,
-//!   and `jobs`, which runs the queued tasks; beside them the self-contained `users`,
-//!   `sessions`, `providers`, `profile` and `questionnaires`.
-//! - `scoring` and `machine` are pure functions the use cases call.
+//! - use cases: `cases`, `workflow`, `referee`, `nominations`, `self_assessment`,
+//!   `opt_out`, `report`, `engagements`, `history`, and `jobs`, which runs the queued
+//!   tasks; beside them the self-contained `users`, `sessions`, `providers`, `profile`
+//!   and `questionnaires`.
+//! - `scoring`, `calibration`, `anonymity` and `machine` are pure functions the use cases
+//!   call.
 
 pub mod anonymity;
 pub mod audit;

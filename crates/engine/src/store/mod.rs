@@ -1,13 +1,15 @@
 //! The store: the one place that reads and writes the rows of a case's life — cases,
 //! references, responses and their answers, link tokens, the email log, nominations,
-//! self-assessments and jobs. Functions here take a connection or the caller's transaction and do exactly what
-//! their name says; which change is allowed, and when, is decided by the use-case modules
-//! above (`transitions`, `workflow`, `referee`, `nominations`, `report`, `jobs`).
+//! self-assessments, the opt-out list, engagements with their stakeholders, and jobs.
+//! Functions here take a connection or the caller's transaction and do exactly what their
+//! name says; which change is allowed, and when, is decided by the use-case modules above
+//! (`transitions`, `workflow`, `referee`, `nominations`, `engagements`, `report`, `jobs`).
 //!
 //! Status columns are typed (`domain::*Status`): a row whose stored value this version
 //! does not know is a database error when read, never a panic and never a guess.
 //!
-//! Locking order, everywhere: the case row first (`cases::lock`), then its references.
+//! Locking order, everywhere: an engagement (`engagements::lock`) before the cases it
+//! makes, the case row (`cases::lock`), then its references.
 //! Two transactions that both change one case therefore queue on the case row instead of
 //! deadlocking on each other's references.
 
