@@ -500,7 +500,11 @@ impl Engine {
         }
         for pulse in rows::pulses_of(&txn, &[id]).await? {
             if pulse.status == CaseStatus::Collecting {
-                self.cancel_locked(&txn, pulse, actor).await?;
+                // Locked and read again: a stakeholder may be answering right now.
+                let pulse = cases::lock(&txn, pulse.id).await?;
+                if pulse.status == CaseStatus::Collecting {
+                    self.cancel_locked(&txn, pulse, actor).await?;
+                }
             }
         }
         rows::end(&txn, id, reason, now).await?;
