@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
+use engine::EngineError;
 use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, Question, QuestionKind};
 use serde::Serialize;
 
 use crate::AppState;
+use crate::error::INVALID_INPUT;
 
 /// Who answers, which decides the page's wording and its path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,9 +110,37 @@ impl Filled {
     }
 }
 
+/// The answer to a posted questionnaire once the engine has `result`: the redirect after a
+/// save or a submission, the form again with its problems and everything typed kept (the
+/// form is only loaded then: the common, valid post never reads it), or the link's
+/// problem page. `path` is the form's (`r` or `s`).
+pub(super) async fn answer_post<F>(
+    state: &AppState,
+    path: &str,
+    token: &str,
+    posted: Posted,
+    result: Result<(), EngineError>,
+    form: impl AsyncFnOnce() -> Result<F, EngineError>,
+) -> HttpResponse
+where
+    for<'a> Questionnaire<'a>: From<&'a F>,
+{
+    match result {
+        Ok(()) => posted.action.redirect(path, token),
+        Err(EngineError::InvalidAnswers { fields }) => match form().await {
+            Ok(form) => {
+                let filled = Filled::rejected(posted, fields);
+                render(state, INVALID_INPUT, token, &(&form).into(), filled)
+            }
+            Err(e) => super::link_problem_page(state, e),
+        },
+        Err(e) => super::link_problem_page(state, e),
+    }
+}
+
 impl Action {
     /// Where a successful post leads: back to the form, saved, or to the thank-you page.
-    pub fn redirect(self, path: &str, token: &str) -> HttpResponse {
+    fn redirect(self, path: &str, token: &str) -> HttpResponse {
         let location = match self {
             Action::Save => format!("/{path}/{token}?saved=1"),
             Action::Submit => format!("/{path}/{token}/done"),
@@ -122,8 +152,16 @@ impl Action {
 }
 
 impl Posted {
+    /// The posted form, or what to tell the person when it cannot be read (not
+    /// urlencoded, or no known button pressed).
+    pub fn from_body(body: &[u8]) -> Result<Self, &'static str> {
+        let fields = super::form_fields(body).map_err(|_| "Please go back and send it again.")?;
+        Self::read(&fields)
+            .ok_or("Please go back and use one of the buttons at the end of the form.")
+    }
+
     /// `None` when no known button was pressed.
-    pub fn read(fields: &BTreeMap<String, String>) -> Option<Self> {
+    fn read(fields: &BTreeMap<String, String>) -> Option<Self> {
         let action = match fields.get("action").map(String::as_str).unwrap_or("submit") {
             "save" => Action::Save,
             "submit" => Action::Submit,

@@ -6,10 +6,9 @@ use engine::EngineError;
 use engine::domain::ReferenceStatus;
 use engine::workflow::MAX_DECLINE_REASON_CHARS;
 
-use super::questionnaire::{Action, Filled, Posted, render};
+use super::questionnaire::{Action, Filled, Posted, answer_post, render};
 use super::{ShowQuery, form_fields, link_problem_page, submission_meta, unreadable_form};
 use crate::AppState;
-use crate::error::INVALID_INPUT;
 
 /// The questionnaire. The first view marks the reference `opened`.
 #[get("/{token}")]
@@ -36,14 +35,9 @@ pub async fn post_form(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let Ok(fields) = form_fields(&body) else {
-        return unreadable_form(&state, "Please go back and send it again.");
-    };
-    let Some(posted) = Posted::read(&fields) else {
-        return unreadable_form(
-            &state,
-            "Please go back and use one of the buttons at the end of the form.",
-        );
+    let posted = match Posted::from_body(&body) {
+        Ok(posted) => posted,
+        Err(line) => return unreadable_form(&state, line),
     };
     let result = match posted.action {
         Action::Save => {
@@ -60,20 +54,8 @@ pub async fn post_form(
                 .await
         }
     };
-    match result {
-        Ok(()) => posted.action.redirect("r", &token),
-        // The form is only loaded when it has to be shown again.
-        Err(EngineError::InvalidAnswers { fields }) => {
-            match state.engine.referee_form(&token).await {
-                Ok(form) => {
-                    let filled = Filled::rejected(posted, fields);
-                    render(&state, INVALID_INPUT, &token, &(&form).into(), filled)
-                }
-                Err(e) => link_problem_page(&state, e),
-            }
-        }
-        Err(e) => link_problem_page(&state, e),
-    }
+    let form = async || state.engine.referee_form(&token).await;
+    answer_post(&state, "r", &token, posted, result, form).await
 }
 
 /// Shown after a successful submission.
@@ -88,7 +70,7 @@ pub async fn done(state: web::Data<AppState>, token: web::Path<String>) -> HttpR
                 "You can close this page.",
             ],
         ),
-        Ok(_) => link_problem_page(&state, engine::EngineError::NotFound { entity: "link" }),
+        Ok(_) => link_problem_page(&state, EngineError::NotFound { entity: "link" }),
         Err(e) => link_problem_page(&state, e),
     }
 }
@@ -138,7 +120,7 @@ pub async fn declined(state: web::Data<AppState>, token: web::Path<String>) -> H
             "You declined this request",
             &["Thank you for letting us know. You will not be contacted about it again."],
         ),
-        Ok(_) => link_problem_page(&state, engine::EngineError::NotFound { entity: "link" }),
+        Ok(_) => link_problem_page(&state, EngineError::NotFound { entity: "link" }),
         Err(e) => link_problem_page(&state, e),
     }
 }

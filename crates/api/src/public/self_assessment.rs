@@ -6,10 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use engine::EngineError;
 use engine::domain::SelfAssessmentStatus;
 
-use super::questionnaire::{Action, Filled, Posted, render};
-use super::{ShowQuery, form_fields, link_problem_page, submission_meta, unreadable_form};
+use super::questionnaire::{Action, Filled, Posted, answer_post, render};
+use super::{ShowQuery, link_problem_page, submission_meta, unreadable_form};
 use crate::AppState;
-use crate::error::INVALID_INPUT;
 
 /// The form; the first view is stamped.
 #[get("/{token}")]
@@ -36,14 +35,9 @@ pub async fn post_form(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let Ok(fields) = form_fields(&body) else {
-        return unreadable_form(&state, "Please go back and send it again.");
-    };
-    let Some(posted) = Posted::read(&fields) else {
-        return unreadable_form(
-            &state,
-            "Please go back and use one of the buttons at the end of the form.",
-        );
+    let posted = match Posted::from_body(&body) {
+        Ok(posted) => posted,
+        Err(line) => return unreadable_form(&state, line),
     };
     let result = match posted.action {
         Action::Save => {
@@ -60,19 +54,8 @@ pub async fn post_form(
                 .await
         }
     };
-    match result {
-        Ok(()) => posted.action.redirect("s", &token),
-        Err(EngineError::InvalidAnswers { fields }) => {
-            match state.engine.self_assessment_form(&token).await {
-                Ok(form) => {
-                    let filled = Filled::rejected(posted, fields);
-                    render(&state, INVALID_INPUT, &token, &(&form).into(), filled)
-                }
-                Err(e) => link_problem_page(&state, e),
-            }
-        }
-        Err(e) => link_problem_page(&state, e),
-    }
+    let form = async || state.engine.self_assessment_form(&token).await;
+    answer_post(&state, "s", &token, posted, result, form).await
 }
 
 /// Shown after a successful submission.
