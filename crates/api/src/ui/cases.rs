@@ -648,6 +648,28 @@ async fn reference_of(
         .ok_or(ApiError::NotFound("reference"))
 }
 
+/// An action on one reference of the case in the path, answered with a flash on the case
+/// page: `act` runs once the reference is known to belong to the case, and `done` words
+/// its success with the referee's name.
+async fn on_reference<T>(
+    state: &AppState,
+    session: &UiSession,
+    (case_id, id): (Uuid, Uuid),
+    act: impl AsyncFnOnce(Uuid) -> Result<T, engine::EngineError>,
+    done: impl FnOnce(&str) -> String,
+) -> Result<HttpResponse, ApiError> {
+    let name = reference_of(state, case_id, id).await?;
+    let result = act(id).await;
+    after_action(
+        state,
+        session,
+        result,
+        |_| done(&name),
+        &format!("/ui/cases/{case_id}"),
+    )
+    .await
+}
+
 #[post("/cases/{case_id}/references/{id}/resend")]
 pub async fn resend(
     state: web::Data<AppState>,
@@ -655,19 +677,13 @@ pub async fn resend(
     Ops(user): Ops,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (case_id, id) = path.into_inner();
-    let name = reference_of(&state, case_id, id).await?;
-    let result = state
-        .engine
-        .resend_reference(id, &Actor::User(user.id))
-        .await;
-    after_action(
-        &state,
-        &session,
-        result,
-        |_| format!("A new link is on its way to {name}; the old one no longer works."),
-        &format!("/ui/cases/{case_id}"),
-    )
+    let act = async |id| {
+        let actor = Actor::User(user.id);
+        state.engine.resend_reference(id, &actor).await
+    };
+    on_reference(&state, &session, path.into_inner(), act, |name| {
+        format!("A new link is on its way to {name}; the old one no longer works.")
+    })
     .await
 }
 
@@ -678,19 +694,13 @@ pub async fn invite(
     Ops(user): Ops,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (case_id, id) = path.into_inner();
-    let name = reference_of(&state, case_id, id).await?;
-    let result = state
-        .engine
-        .invite_reference(id, &Actor::User(user.id))
-        .await;
-    after_action(
-        &state,
-        &session,
-        result,
-        |_| format!("{name}'s invitation is on its way."),
-        &format!("/ui/cases/{case_id}"),
-    )
+    let act = async |id| {
+        let actor = Actor::User(user.id);
+        state.engine.invite_reference(id, &actor).await
+    };
+    on_reference(&state, &session, path.into_inner(), act, |name| {
+        format!("{name}'s invitation is on its way.")
+    })
     .await
 }
 
@@ -701,18 +711,12 @@ pub async fn withdraw(
     Ops(user): Ops,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (case_id, id) = path.into_inner();
-    let name = reference_of(&state, case_id, id).await?;
-    let result = state
-        .engine
-        .withdraw_reference(id, &Actor::User(user.id))
-        .await;
-    after_action(
-        &state,
-        &session,
-        result,
-        |_| format!("{name} was withdrawn; their link no longer works."),
-        &format!("/ui/cases/{case_id}"),
-    )
+    let act = async |id| {
+        let actor = Actor::User(user.id);
+        state.engine.withdraw_reference(id, &actor).await
+    };
+    on_reference(&state, &session, path.into_inner(), act, |name| {
+        format!("{name} was withdrawn; their link no longer works.")
+    })
     .await
 }
