@@ -374,6 +374,8 @@ pub struct Engagement {
     /// Seeded by `vouch demo`, not real.
     pub demo: bool,
     pub stakeholders: Vec<Stakeholder>,
+    /// The approved case's alignment score, which the pulses' alignments are set against.
+    pub pre_hire_alignment: Option<f64>,
     /// Oldest first.
     pub pulses: Vec<Pulse>,
 }

@@ -198,19 +198,14 @@ impl Engine {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let provider_name = providers::name_of(&self.db, row.provider_id).await?;
-            let cases = pulse_cases.remove(&row.id).unwrap_or_default();
-            let pulses = if cases.is_empty() {
-                Vec::new()
-            } else {
-                let pre_hire = self.case_report(row.case_id).await?;
-                let mut pulses = Vec::new();
-                for case in cases {
-                    if let Some(p) = self.pulse_of(&case, &pre_hire).await? {
-                        pulses.push(p);
-                    }
+            // The approved case's report: what the pulses are set against.
+            let pre_hire = self.case_report(row.case_id).await?;
+            let mut pulses = Vec::new();
+            for case in pulse_cases.remove(&row.id).unwrap_or_default() {
+                if let Some(p) = self.pulse_of(&case, &pre_hire).await? {
+                    pulses.push(p);
                 }
-                pulses
-            };
+            }
             out.push(Engagement {
                 id: row.id,
                 case_id: row.case_id,
@@ -223,6 +218,7 @@ impl Engine {
                 end_reason: row.end_reason,
                 demo: row.demo,
                 stakeholders: stakeholders.remove(&row.id).unwrap_or_default(),
+                pre_hire_alignment: pre_hire.alignment_score,
                 pulses,
             });
         }
@@ -546,8 +542,7 @@ impl Engine {
                         .push(Pair { pre_hire, pulse });
                 }
             }
-            let before = self.case_report(e.case_id).await?.alignment_score;
-            if let (Some(pre_hire), Some(pulse)) = (before, first.alignment) {
+            if let (Some(pre_hire), Some(pulse)) = (e.pre_hire_alignment, first.alignment) {
                 alignment.push(Pair { pre_hire, pulse });
             }
         }

@@ -209,7 +209,7 @@ async fn engagement_page(
     let engine = &state.engine;
     let e = engine.engagement(id).await?;
     let case = engine.case(e.case_id).await?;
-    let pre_hire_alignment = engine.case_report(e.case_id).await?.alignment_score;
+    let pre_hire_alignment = e.pre_hire_alignment;
     let now = engine.now();
     let active = e.status == EngagementStatus::Active;
     let stakeholders: Vec<Value> = e

@@ -278,6 +278,7 @@ mod tests {
             end_reason: None,
             demo: false,
             stakeholders: vec![],
+            pre_hire_alignment: None,
             pulses,
         }
     }
