@@ -56,14 +56,14 @@ pub(crate) async fn checked_answers(
     raw: &BTreeMap<String, String>,
     complete: bool,
 ) -> Result<Vec<(String, String)>, EngineError> {
-    let questions = case_questions(conn, case).await?;
+    let questions = respondent_questions(conn, case).await?;
     validate_answers(&questions, raw, complete)
         .map_err(|fields| EngineError::InvalidAnswers { fields })
 }
 
 /// The questions a case's respondents answer: the questionnaire it was launched with, or
 /// for a pulse its scored statements about the buyer's own experience.
-pub(crate) async fn case_questions(
+pub(crate) async fn respondent_questions(
     conn: &impl ConnectionTrait,
     case: &CaseRow,
 ) -> Result<Vec<Question>, EngineError> {
@@ -135,7 +135,7 @@ impl Engine {
         case: &CaseRow,
     ) -> Result<RefereeForm, EngineError> {
         let (provider, owner) = cases::parties(&self.db, case).await?;
-        let questions = case_questions(&self.db, case).await?;
+        let questions = respondent_questions(&self.db, case).await?;
         let draft = match responses::of_reference(&self.db, reference.id).await? {
             Some(resp) => responses::answers_of(&self.db, &[resp.id])
                 .await?

@@ -104,7 +104,9 @@ impl Engine {
         tokens::insert(&txn, reference_id, token_hash(&token), now).await?;
         txn.commit().await?;
         let (provider, owner) = cases::parties(&self.db, &case).await?;
-        let questions = crate::referee::case_questions(&self.db, &case).await?.len() as u32;
+        let questions = crate::referee::respondent_questions(&self.db, &case)
+            .await?
+            .len() as u32;
         let deadline = case.deadline_at.unwrap_or(now);
         let invitation = Invitation {
             to: Recipient::new(&reference.name, &reference.email),
