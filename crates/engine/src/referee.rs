@@ -17,7 +17,6 @@ use crate::audit::Actor;
 use crate::credentials::token_hash;
 use crate::domain::{CaseKind, CaseStatus, ReferenceStatus, State};
 use crate::machine::ReferenceEvent;
-use crate::profile::Dimension;
 use crate::questionnaire::{AnswerError, Question, pulse_questions, validate_answers};
 use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
@@ -143,8 +142,8 @@ impl Engine {
                 .unwrap_or_default(),
             None => BTreeMap::new(),
         };
-        let dimensions: Vec<Dimension> =
-            serde_json::from_value(case.profile_snapshot.clone()).unwrap_or_default();
+        // A form still works without its groups' titles.
+        let dimensions = cases::profile(case).unwrap_or_default();
         Ok(RefereeForm {
             dimensions: dimensions.into_iter().map(|d| (d.key, d.label)).collect(),
             reference_id: reference.id,

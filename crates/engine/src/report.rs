@@ -103,8 +103,7 @@ impl Engine {
         provider_ips.sort();
         provider_ips.dedup();
         let questions = version.questions;
-        let profile: Vec<Dimension> = serde_json::from_value(case.profile_snapshot.clone())
-            .map_err(|e| EngineError::Corrupt(format!("profile snapshot: {e}")))?;
+        let profile = cases::profile(&case)?;
         let ids: Vec<Uuid> = references.iter().map(|r| r.id).collect();
         let responses = responses::submitted_of(&self.db, &ids).await?;
         let response_ids: Vec<Uuid> = responses.values().map(|r| r.id).collect();

@@ -17,7 +17,6 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::credentials::token_hash;
 use crate::domain::{CaseStatus, SelfAssessmentStatus, State, VettingCase};
-use crate::profile::Dimension;
 use crate::questionnaire::{AnswerError, Question, self_assessment_questions, validate_answers};
 use crate::referee::consent_problem;
 use crate::scoring::SelfAssessmentInput;
@@ -127,8 +126,8 @@ impl Engine {
     ) -> Result<SelfAssessmentForm, EngineError> {
         let (provider, owner) = cases::parties(&self.db, case).await?;
         let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
-        let dimensions: Vec<Dimension> =
-            serde_json::from_value(case.profile_snapshot.clone()).unwrap_or_default();
+        // A form still works without its groups' titles.
+        let dimensions = cases::profile(case).unwrap_or_default();
         Ok(SelfAssessmentForm {
             provider_name: provider.name,
             contact_name: provider.contact_name,

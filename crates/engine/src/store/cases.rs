@@ -34,6 +34,12 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, Engine
     found(query.one(txn).await?, "case")
 }
 
+/// The values profile a case was opened with (its snapshot).
+pub fn profile(case: &CaseRow) -> Result<Vec<crate::profile::Dimension>, EngineError> {
+    serde_json::from_value(case.profile_snapshot.clone())
+        .map_err(|e| EngineError::Corrupt(format!("profile snapshot of case {}: {e}", case.id)))
+}
+
 pub async fn insert(conn: &impl ConnectionTrait, row: CaseRow) -> Result<CaseRow, EngineError> {
     let active: vetting_case::ActiveModel = row.into();
     Ok(active.insert(conn).await?)
