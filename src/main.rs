@@ -67,14 +67,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-/// Starts `settings.workflow.workers` job workers; they stop when `stop` is set.
+/// Starts `count` job workers; they stop when `stop` is set.
 fn spawn_workers(
     engine: &Engine,
     count: usize,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<engine::jobs::WorkerReport>> {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "vouch".into());
-    (0..count.max(1))
+    (0..count)
         .map(|i| {
             let name = format!("{host}-{}-{i}", std::process::id());
             tokio::spawn(Worker::new(engine.clone(), name, stop.clone()).run())
@@ -127,7 +127,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         .context("mail settings")?;
     let engine = app::open_engine(&settings, Arc::new(SystemClock), Arc::new(mail.clone())).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = spawn_workers(&engine, settings.workflow.workers, &stop_rx);
+    let workers = spawn_workers(&engine, settings.workflow.workers.max(1), &stop_rx);
     tracing::info!(workers = workers.len(), "vouch worker running");
     shutdown.await;
     tracing::info!("shutting down: finishing in-flight jobs");
@@ -208,6 +208,25 @@ async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The job queue as the doctor sees it: a backlog or retries waiting (a mail relay that is
+/// down shows here even once it is back) and dead jobs are warnings, not failures.
+fn print_queue(health: &engine::jobs::QueueHealth) {
+    let late = health
+        .oldest_due
+        .map(|t| (chrono::Utc::now() - t).num_seconds().max(0))
+        .unwrap_or(0);
+    println!(
+        "jobs: {} due now (the oldest {late} s late), {} waiting to be retried, {} dead",
+        health.due, health.retrying, health.dead
+    );
+    if let Some(error) = &health.last_error {
+        println!("  WARNING: the latest failure: {error}");
+    }
+    if health.dead > 0 {
+        println!("  WARNING: dead jobs need an admin: GET /api/v1/jobs?status=dead");
+    }
+}
+
 async fn doctor(settings: Settings) -> anyhow::Result<()> {
     let mut problems = 0;
     println!("configuration: ok");
@@ -215,9 +234,16 @@ async fn doctor(settings: Settings) -> anyhow::Result<()> {
         "database: {}",
         engine::settings::redact_url(&settings.database.url)
     );
-    match engine::db::connect(&settings.database.url).await {
+    match engine::db::connect_with(&settings.database).await {
         Ok(db) => match engine::db::ping(&db).await {
-            Ok(()) => println!("  reachable: ok"),
+            Ok(()) => {
+                println!("  reachable: ok");
+                // A database not migrated yet has no queue to report on.
+                match engine::store::jobs::health(&db, chrono::Utc::now()).await {
+                    Ok(health) => print_queue(&health),
+                    Err(e) => println!("jobs: not readable ({e})"),
+                }
+            }
             Err(e) => {
                 problems += 1;
                 println!("  reachable: FAILED ({e}); check database.url / VOUCH__DATABASE__URL");

@@ -45,7 +45,7 @@ pub async fn open_engine(
     clock: Arc<dyn Clock>,
     mail: Arc<dyn MailSender>,
 ) -> anyhow::Result<Engine> {
-    let db = engine::db::connect(&settings.database.url)
+    let db = engine::db::connect_with(&settings.database)
         .await
         .with_context(|| {
             format!(

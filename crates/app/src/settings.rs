@@ -62,10 +62,22 @@ impl Settings {
             );
             figment = figment.merge(Toml::file(path));
         }
-        figment
+        let mut settings: Settings = figment
             .merge(Env::prefixed("VOUCH__").split("__"))
             .extract()
-            .context("invalid configuration")
+            .context("invalid configuration")?;
+        settings.size_mail_pool();
+        Ok(settings)
+    }
+
+    /// An unset SMTP pool follows the jobs this process runs at once, so an invitation
+    /// never waits for a connection while the relay could take it.
+    fn size_mail_pool(&mut self) {
+        let jobs_at_once = self.workflow.workers.max(1) * self.workflow.concurrency.max(1);
+        self.mail
+            .smtp
+            .pool_size
+            .get_or_insert(u32::try_from(jobs_at_once).unwrap_or(u32::MAX));
     }
 }
 
@@ -79,6 +91,8 @@ mod tests {
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.database.url, "sqlite://vouch.db?mode=rwc");
         assert_eq!(s.workflow.max_references_per_case, 50);
+        assert_eq!(s.workflow.concurrency, 16);
+        assert_eq!(s.database.acquire_timeout_ms, 1500);
         assert_eq!(s.mail.transport, mailer::TransportKind::File);
         assert_eq!(s.limits.public_requests_per_minute, 60);
         assert!(!s.report.show_referee_identity);
@@ -122,6 +136,18 @@ mod tests {
             .unwrap();
         assert_eq!(s.server.public_url, "https://vouch.example.com");
         assert_eq!(s.auth.session_max_hours, 24);
+    }
+
+    #[test]
+    fn the_smtp_pool_follows_the_jobs_run_at_once_unless_set() {
+        let mut s = Settings::defaults();
+        s.workflow.workers = 2;
+        s.size_mail_pool();
+        assert_eq!(s.mail.smtp.pool_size, Some(32));
+        let mut s = Settings::defaults();
+        s.mail.smtp.pool_size = Some(3);
+        s.size_mail_pool();
+        assert_eq!(s.mail.smtp.pool_size, Some(3));
     }
 
     #[test]

@@ -152,7 +152,7 @@ async fn drain(engine: &Engine, workers: usize) -> Result<Vec<u64>, BoxError> {
                 let name = format!("bench-{i}");
                 let mut ran = 0;
                 loop {
-                    let round = engine.run_due_jobs(&name, BATCH, None).await?;
+                    let round = engine.run_due_jobs(&name, BATCH).await?;
                     if round.jobs_run == 0 {
                         return Ok::<_, EngineError>(ran);
                     }

@@ -51,7 +51,12 @@ pub enum EngineError {
     Conflict(String),
 
     #[error("database error")]
-    Database(#[from] DbErr),
+    Database(#[source] DbErr),
+
+    /// The database cannot be reached (down, restarting, or no connection free within
+    /// `database.acquire_timeout_ms`): the request may succeed if tried again shortly.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbErr),
 
     /// Data in the database that this version cannot read.
     #[error("corrupt data: {0}")]
@@ -59,6 +64,43 @@ pub enum EngineError {
 
     #[error("password hashing failed: {0}")]
     Crypto(String),
+}
+
+impl From<DbErr> for EngineError {
+    fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            EngineError::Unavailable(err)
+        } else {
+            EngineError::Database(err)
+        }
+    }
+}
+
+/// Whether a database error says the database could not be reached, as opposed to a
+/// statement that failed on a working connection.
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        // Class 08 (connection exception) and 57P01–57P03 (the server is shutting down,
+        // crashed, or not yet accepting connections).
+        Sqlx::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
 }
 
 impl EngineError {

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 #[async_trait]
 pub trait MailSender: Send + Sync + 'static {
-    /// Delivers `email` with a Message-ID derived from `id` (the email log row), so that
-    /// delivering the same row twice sends the same Message-ID.
+    /// Delivers `email` with a Message-ID derived from `id`, which names one attempt at
+    /// sending it.
     async fn send(&self, email: &Email, id: Uuid) -> Result<SentMail, MailError>;
 }
 

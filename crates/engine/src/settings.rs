@@ -112,12 +112,20 @@ impl ReportSettings {
 pub struct DatabaseSettings {
     /// `sqlite://vouch.db?mode=rwc` or `postgres://user:password@host/db`.
     pub url: String,
+    /// How long a request or job waits for a connection before giving up with 503: when
+    /// the database is down, a person, a load balancer and a health check all get an
+    /// answer this quickly instead of hanging.
+    pub acquire_timeout_ms: u64,
+    /// Connections each process keeps to PostgreSQL at most (SQLite always uses one).
+    pub max_connections: u32,
 }
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
             url: "sqlite://vouch.db?mode=rwc".into(),
+            acquire_timeout_ms: 1500,
+            max_connections: 24,
         }
     }
 }
@@ -126,6 +134,8 @@ impl fmt::Debug for DatabaseSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DatabaseSettings")
             .field("url", &redact_url(&self.url))
+            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -166,8 +176,12 @@ pub struct WorkflowSettings {
     /// How long a claimed job is reserved for its worker; after that another worker may
     /// take it over (the first one is presumed dead).
     pub lease_seconds: u64,
-    /// Job workers run by each `vouch serve` or `vouch worker` process.
+    /// Job workers run by each `vouch serve` or `vouch worker` process; 0 on `serve` runs
+    /// none in-process (the API alone, with `vouch worker` processes beside it).
     pub workers: usize,
+    /// Jobs each worker runs at once. A job spends most of its time waiting on the mail
+    /// server or the database, so this, not `workers`, is what sets the dispatch rate.
+    pub concurrency: usize,
     /// First invitations one address may get in 90 days, across all cases, before adding
     /// it again needs an override reason (0: no limit).
     pub referee_requests_per_90_days: u32,
@@ -183,6 +197,7 @@ impl Default for WorkflowSettings {
             max_attempts: 8,
             lease_seconds: 60,
             workers: 1,
+            concurrency: 16,
             referee_requests_per_90_days: 3,
         }
     }
@@ -196,6 +211,7 @@ mod tests {
     fn database_url_password_is_redacted_in_debug_output() {
         let s = DatabaseSettings {
             url: "postgres://vouch:hunter2@db:5432/vouch".into(),
+            ..Default::default()
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

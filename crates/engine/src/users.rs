@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -242,12 +242,23 @@ impl Engine {
         let (kind, mut data) = change(&mut m);
         let still_admin = m.active && m.role == Role::Admin;
         if was_admin && !still_admin {
-            let admins = user::Entity::find()
+            // The active admins, locked (in id order, so two of these never deadlock): two
+            // admins demoting each other at once would otherwise both count two admins
+            // and leave none. The second waits here, and then no longer counts the first.
+            let mut admins = user::Entity::find()
                 .filter(user::Column::Role.eq(Role::Admin.as_str()))
                 .filter(user::Column::Active.eq(true))
-                .count(&txn)
-                .await?;
-            if admins <= 1 {
+                .order_by_asc(user::Column::Id);
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                admins = admins.lock_exclusive();
+            }
+            let admins = admins.all(&txn).await?;
+            if !admins.iter().any(|a| a.id == id) {
+                return Err(EngineError::Conflict(
+                    "this user was changed meanwhile; reload and try again".into(),
+                ));
+            }
+            if admins.len() <= 1 {
                 return Err(EngineError::Conflict(
                     "this is the last active admin; make someone else admin first".into(),
                 ));

@@ -50,7 +50,7 @@ fn settings(port: u16, pool_size: u32) -> MailSettings {
             host: "127.0.0.1".to_owned(),
             port: Some(port),
             tls: Tls::None,
-            pool_size,
+            pool_size: Some(pool_size),
             timeout_seconds: 30,
             ..SmtpSettings::default()
         },

@@ -66,8 +66,10 @@ pub struct SmtpSettings {
     /// `mail.smtp.password`. A `SecretString`, so `Debug` and logs never show it.
     pub password: Option<SecretString>,
     /// `mail.smtp.pool_size`: how many SMTP connections may be open at once (and kept
-    /// open between messages). At least 1.
-    pub pool_size: u32,
+    /// open between messages). At least 1. Unset, `vouch` sizes it to the jobs its workers
+    /// run at once (`workflow.workers × workflow.concurrency`), so no job waits for a
+    /// connection; the mailer alone uses [`SmtpSettings::DEFAULT_POOL_SIZE`].
+    pub pool_size: Option<u32>,
     /// `mail.smtp.timeout_seconds`: limit for connecting and for each SMTP command,
     /// including the transfer of the message itself. At least 1.
     pub timeout_seconds: u64,
@@ -81,13 +83,15 @@ impl Default for SmtpSettings {
             tls: Tls::Starttls,
             username: None,
             password: None,
-            pool_size: 4,
+            pool_size: None,
             timeout_seconds: 30,
         }
     }
 }
 
 impl SmtpSettings {
+    pub const DEFAULT_POOL_SIZE: u32 = 4;
+
     /// The configured port, or the customary one for the TLS mode.
     pub fn effective_port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
@@ -131,7 +135,7 @@ mod tests {
         assert_eq!(settings.transport, TransportKind::File);
         assert_eq!(settings.smtp.tls, Tls::Starttls);
         assert_eq!(settings.smtp.effective_port(), 587);
-        assert_eq!(settings.smtp.pool_size, 4);
+        assert_eq!(settings.smtp.pool_size, None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 use engine::domain::Role;
-use engine::entity::{email_log, job, reference_request};
+use engine::entity::{email_log, job, reference_request, reference_token};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::Value;
 use testkit::{TestApp, TestConfig};
@@ -18,6 +18,8 @@ on_both_databases!(
     transient_failure_is_retried_with_backoff_then_succeeds,
     permanent_failure_bounces_the_reference_and_tells_the_owner,
     a_job_rerun_after_a_crash_records_one_message_per_key,
+    a_nomination_job_rerun_after_its_email_keeps_the_link_the_provider_has,
+    a_self_assessment_job_rerun_after_its_email_keeps_the_link_the_provider_has,
 );
 
 on_both_backends!(exhausted_attempts_go_to_the_dead_letter_queue_and_an_admin_retry_delivers);
@@ -234,20 +236,27 @@ async fn a_job_rerun_after_a_crash_records_one_message_per_key(app: TestApp) {
         "the rerun sees the invitation already sent"
     );
 
-    // Crash between the SMTP server's 250 and our commit: the message goes out again,
-    // under the same log row and Message-ID.
+    // Crash between the SMTP server's 250 and our commit: none of what the invitation
+    // causes was written (its link, its log row, the reference's state are one commit), so
+    // the message goes out again, as a message of its own.
     let log = email_log::Entity::find()
         .one(app.engine.db())
         .await
         .unwrap()
         .unwrap();
     let first_id = log.message_id.clone().unwrap();
-    let mut active: email_log::ActiveModel = log.into();
-    active.status = Set(engine::domain::EmailStatus::Sending);
-    active.update(app.engine.db()).await.unwrap();
+    email_log::Entity::delete_by_id(log.id)
+        .exec(app.engine.db())
+        .await
+        .unwrap();
+    reference_token::Entity::delete_many()
+        .exec(app.engine.db())
+        .await
+        .unwrap();
     let mut reference: reference_request::ActiveModel =
         reference_row(&app, &s.references[0]).await.into();
     reference.invitations_sent = Set(0);
+    reference.status = Set(engine::domain::ReferenceStatus::Pending);
     reference.update(app.engine.db()).await.unwrap();
     resurrect_as_crashed(&app, invite).await;
     app.clock.advance(Duration::seconds(61));
@@ -260,10 +269,93 @@ async fn a_job_rerun_after_a_crash_records_one_message_per_key(app: TestApp) {
     assert_eq!(logs[0].status, "sent");
     let messages = app.smtp.messages();
     assert_eq!(messages.len(), 2);
-    assert_eq!(
+    assert_ne!(
         messages[1].header("Message-ID").unwrap(),
         first_id,
-        "same Message-ID"
+        "the copy whose link works must not be hidden as a duplicate of the first"
     );
-    assert_eq!(app.links_sent_to(&referee).len(), 2);
+    assert_eq!(logs[0].message_id, messages[1].header("Message-ID"));
+    let links = app.links_sent_to(&referee);
+    assert_eq!(links.len(), 2);
+    let opened = app
+        .client
+        .get(app.url(&format!("/r/{}", links[1])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200, "the second copy's link works");
+    assert_eq!(reference_row(&app, &s.references[0]).await.status, "opened");
+}
+
+/// Runs `job` again as if its worker had crashed after committing everything but before
+/// marking the job done: the lease runs out and another worker takes the job over.
+async fn rerun_after_crash(app: &TestApp, job: job::Model) {
+    resurrect_as_crashed(app, job).await;
+    app.clock.advance(Duration::seconds(61));
+    app.engine.run_until_idle().await.unwrap();
+}
+
+/// The provider's nomination link is emailed once; a second run of the job (a worker that
+/// died after the email was recorded) neither sends again nor replaces the link, which
+/// would leave the provider holding a dead one.
+async fn a_nomination_job_rerun_after_its_email_keeps_the_link_the_provider_has(app: TestApp) {
+    let ops = app.token_for(Role::Ops).await;
+    let case = app.create_case(&ops).await;
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{}/nominate", case["id"].as_str().unwrap()),
+            &ops,
+        )
+        .json(&serde_json::json!({ "count": 2 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    app.engine.run_until_idle().await.unwrap();
+    let contact = crate::evidence::CONTACT;
+    let [link]: [String; 1] = app.tokens_sent_to(contact, "/n/").try_into().unwrap();
+    assert_eq!(app.fetch(&format!("/n/{link}")).await.status(), 200);
+
+    let job = jobs_of_kind(&app, "send_nomination").await.remove(0);
+    assert_eq!(job.status, "done");
+    rerun_after_crash(&app, job.clone()).await;
+
+    assert_eq!(
+        app.tokens_sent_to(contact, "/n/"),
+        std::slice::from_ref(&link),
+        "no second email"
+    );
+    assert_eq!(
+        app.fetch(&format!("/n/{link}")).await.status(),
+        200,
+        "the link the provider has still opens the form"
+    );
+    let job = job::Entity::find_by_id(job.id)
+        .one(app.engine.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.status, "done");
+}
+
+/// The same for the self-assessment link.
+async fn a_self_assessment_job_rerun_after_its_email_keeps_the_link_the_provider_has(app: TestApp) {
+    let case = crate::evidence::open_case(&app, serde_json::json!({ "min_responses": 1 })).await;
+    let link = crate::evidence::requested_link(&app, &case).await;
+    assert_eq!(app.fetch(&format!("/s/{link}")).await.status(), 200);
+
+    let job = jobs_of_kind(&app, "send_self_assessment").await.remove(0);
+    rerun_after_crash(&app, job).await;
+
+    let contact = crate::evidence::CONTACT;
+    assert_eq!(
+        app.tokens_sent_to(contact, "/s/"),
+        std::slice::from_ref(&link),
+        "no second email"
+    );
+    assert_eq!(
+        app.fetch(&format!("/s/{link}")).await.status(),
+        200,
+        "the link the provider has still opens the form"
+    );
 }

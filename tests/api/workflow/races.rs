@@ -50,6 +50,7 @@ macro_rules! racing_on_both_databases {
 racing_on_both_databases!(
     a_submission_racing_a_withdrawal_ends_withdrawn_or_completed_never_both,
     a_resend_racing_a_reminder_leaves_only_the_new_link_live,
+    two_admins_demoting_each_other_at_once_leave_one_admin,
 );
 
 on_both_databases!(
@@ -309,7 +310,7 @@ async fn a_resend_racing_a_reminder_leaves_only_the_new_link_live(app: TestApp) 
             tokio::spawn(async move {
                 barrier.wait().await;
                 tokio::time::sleep(worker_delay).await;
-                engine.run_due_jobs("racer", 1, None).await
+                engine.run_due_jobs("racer", 1).await
             })
         };
         resend.await.expect("resend task").unwrap();
@@ -387,4 +388,67 @@ async fn an_upgrade_takes_the_generation_of_a_queued_resend(app: TestApp) {
         2,
         "invitation and reminder"
     );
+}
+
+/// The last-admin rule under a race: the only two admins demote each other at the same
+/// moment. On PostgreSQL both transactions would count two admins and both succeed, leaving
+/// nobody to administer Vouch, unless the count locks the admins it counts; then the second
+/// waits for the first and refuses. Exactly one demotion succeeds, every round.
+async fn two_admins_demoting_each_other_at_once_leave_one_admin(app: TestApp) {
+    use engine::domain::Role;
+    use engine::users::NewUser;
+    let new_admin = |n: usize| {
+        let engine = app.engine.clone();
+        async move {
+            engine
+                .create_user(NewUser {
+                    email: &format!("admin-{n}@example.com"),
+                    name: &format!("Admin {n}"),
+                    role: Role::Admin,
+                    password: None,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let mut survivor = new_admin(0).await;
+    for round in 0..ROUNDS {
+        // The only two admins: the one left by the round before, and a new one.
+        let admins = [survivor.clone(), new_admin(round + 1).await];
+        let barrier = Arc::new(Barrier::new(2));
+        let sides: Vec<_> = [(0, 1), (1, 0)]
+            .into_iter()
+            .map(|(actor, target)| {
+                let engine = app.engine.clone();
+                let barrier = barrier.clone();
+                let actor = Actor::User(admins[actor].id);
+                let target = admins[target].id;
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    engine.set_user_role(target, Role::Ops, &actor).await
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for (side, (_, target)) in sides.into_iter().zip([(0, 1), (1, 0)]) {
+            match side.await.expect("side task") {
+                Ok(_) => {
+                    done += 1;
+                    survivor = admins[1 - target].clone();
+                }
+                Err(EngineError::Conflict(_)) => {}
+                Err(e) => panic!("round {round}: unexpected error {e:?}"),
+            }
+        }
+        assert_eq!(done, 1, "round {round}: exactly one demotion succeeds");
+        let left = app
+            .engine
+            .list_accounts()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.user.role == Role::Admin && a.user.active)
+            .count();
+        assert_eq!(left, 1, "round {round}: one admin is left");
+    }
 }

@@ -155,6 +155,12 @@ pub(crate) fn link_problem_page(state: &AppState, err: impl Into<ApiError>) -> H
                 "Your answers were received, and they cannot be changed now. Thank you for your help.",
             ],
         ),
+        ApiError::Unavailable => (
+            "Briefly unavailable",
+            &[
+                "Nothing you did caused this, and nothing was saved this time. Please go back and send the form again in a minute: your browser keeps what you entered.",
+            ],
+        ),
         ApiError::Internal(_) => {
             err.log_if_internal();
             (

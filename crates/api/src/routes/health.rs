@@ -22,10 +22,21 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match engine::db::ping(state.engine.db()).await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
+    // A connection is given up after `database.acquire_timeout_ms`; this bounds a server
+    // that accepts the connection and then does not answer.
+    let ping = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        engine::db::ping(state.engine.db()),
+    )
+    .await;
+    match ping {
+        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        failed => {
+            let error = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within 2 s".to_owned(),
+            };
+            tracing::warn!(%error, "readiness check failed");
             HttpResponse::ServiceUnavailable()
                 .content_type("application/problem+json")
                 .json(json!({

@@ -57,6 +57,14 @@ fn error_page(req: &HttpRequest, err: &ApiError) -> HttpResponse {
             "The problem has been logged. Try again in a moment; if it keeps happening, tell your administrator.",
         );
     }
+    if matches!(err, ApiError::Unavailable) {
+        return page(
+            req,
+            err.status_code(),
+            "Briefly unavailable",
+            "The database is not answering right now, so nothing was changed. Try again in a minute.",
+        );
+    }
     let status = err.status_code();
     let (_, title) = err.slug_and_title();
     let session = req.extensions().get::<UiSession>().cloned();

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::domain::{Job, JobStatus, State};
-use crate::store::jobs::{self as job_rows, JobRow};
+use crate::store::jobs::{self as job_rows, JobRow, QueueHealth};
 use crate::{Engine, EngineError, Page, PageRequest};
 
 impl From<JobRow> for Job {
@@ -38,6 +38,11 @@ impl Engine {
             items: page.items.into_iter().map(Job::from).collect(),
             next_cursor: page.next_cursor,
         })
+    }
+
+    /// How the queue stands now (`vouch doctor`).
+    pub async fn queue_health(&self) -> Result<QueueHealth, EngineError> {
+        job_rows::health(&self.db, self.now()).await
     }
 
     /// Puts a dead job back in the queue, due now, with a fresh set of attempts.

@@ -13,4 +13,5 @@ mod tasks;
 
 pub use crate::domain::{Job, JobStatus};
 pub use crate::outbox::{EmailKey, OwnerNotice, Task, enqueue};
+pub use crate::store::jobs::QueueHealth;
 pub use runner::{Worker, WorkerReport, backoff};

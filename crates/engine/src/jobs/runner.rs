@@ -1,13 +1,17 @@
 //! Running jobs: one batch (`run_due_jobs`), everything due (`run_until_idle`, for tests and
-//! `vouch demo`), and the long-running `Worker` loop of `vouch serve` / `vouch worker`.
+//! `vouch demo`), and the long-running `Worker` of `vouch serve` / `vouch worker`; all three
+//! are one dispatch loop that runs claimed jobs concurrently.
 
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use futures_util::FutureExt;
 use rand::RngExt;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use super::tasks::Outcome;
@@ -29,95 +33,42 @@ pub fn backoff(base_seconds: u64, attempts: i32) -> Duration {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WorkerReport {
     pub jobs_run: u64,
-    pub released: u64,
 }
+
+/// How a job ended, as it is written back to its row.
+struct Finished {
+    id: Uuid,
+    claim: Arc<str>,
+    status: JobStatus,
+    run_at: Option<DateTime<Utc>>,
+    error: Option<String>,
+}
+
+/// When a dispatch loop returns.
+enum Until<'a> {
+    /// Once nothing is running and nothing more is due (or `budget` jobs were claimed).
+    Idle { budget: u64 },
+    /// Once `stop` is set and the jobs in hand are finished; polls while idle.
+    Stopped(&'a mut watch::Receiver<bool>),
+}
+
+/// Up to this many finished jobs are written back in one statement.
+const FINISH_BATCH: usize = 64;
 
 impl Engine {
     fn lease(&self) -> Duration {
         Duration::seconds(self.settings.lease_seconds.max(1) as i64)
     }
 
-    /// Claims up to `limit` due jobs and runs them one after another. Returns how many
-    /// were claimed. `stop` is checked between jobs: once it is set, the jobs not yet
-    /// started are released for another worker, so a shutdown never waits for a whole
-    /// batch.
+    /// Claims up to `limit` due jobs and runs them, at most `workflow.concurrency` at a
+    /// time; returns once they are all finished.
     #[tracing::instrument(skip_all, err)]
     pub async fn run_due_jobs(
         &self,
         worker: &str,
         limit: u64,
-        stop: Option<&watch::Receiver<bool>>,
     ) -> Result<WorkerReport, EngineError> {
-        let claim = format!("{worker}:{}", Uuid::now_v7());
-        let claimed_at = self.now();
-        let jobs = job_rows::claim_due(&self.db, &claim, claimed_at, self.lease(), limit).await?;
-        let mut lease_until = claimed_at + self.lease();
-        let mut lost = std::collections::HashSet::new();
-        let mut report = WorkerReport::default();
-        for (i, job) in jobs.iter().enumerate() {
-            if stop.is_some_and(|s| *s.borrow()) {
-                let rest: Vec<Uuid> = jobs[i..].iter().map(|j| j.id).collect();
-                report.released = self.release(&claim, rest).await?;
-                break;
-            }
-            // The batch shares one lease. While more than half of it is left the job is
-            // surely still ours; past that, renew it for this job, or skip the job if the
-            // lease ran out and another worker took it over.
-            let now = self.now();
-            if lease_until - now <= self.lease() / 2 {
-                let rest: Vec<Uuid> = jobs[i..].iter().map(|j| j.id).collect();
-                match self.renew_leases(&rest, &claim).await {
-                    Ok(until) => {
-                        lease_until = until;
-                        lost.clear();
-                        lost.extend(rest);
-                        for id in self.jobs_held(&jobs[i..], &claim, until).await? {
-                            lost.remove(&id);
-                        }
-                    }
-                    Err(e) => {
-                        let _ = self.release(&claim, rest).await;
-                        return Err(e);
-                    }
-                }
-            }
-            if lost.contains(&job.id) {
-                tracing::warn!(job_id = %job.id, "lease lost before the job started; skipped");
-                continue;
-            }
-            if let Err(e) = self.run_claimed(job.clone(), &claim).await {
-                // Hand back what was not started, so it does not wait out the lease.
-                let rest: Vec<Uuid> = jobs[i + 1..].iter().map(|j| j.id).collect();
-                let _ = self.release(&claim, rest).await;
-                return Err(e);
-            }
-            report.jobs_run += 1;
-        }
-        Ok(report)
-    }
-
-    /// Extends the lease of the jobs this claim still holds (not those another worker took
-    /// over after our lease ran out); returns the new end of the lease.
-    async fn renew_leases(
-        &self,
-        ids: &[Uuid],
-        claim: &str,
-    ) -> Result<chrono::DateTime<chrono::Utc>, EngineError> {
-        let now = self.now();
-        let until = now + self.lease();
-        job_rows::renew_leases(&self.db, ids, claim, now, until).await?;
-        Ok(until)
-    }
-
-    /// Which of `jobs` this claim holds with a lease ending at `until`.
-    async fn jobs_held(
-        &self,
-        jobs: &[JobRow],
-        claim: &str,
-        until: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<Uuid>, EngineError> {
-        let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
-        job_rows::held(&self.db, &ids, claim, until).await
+        self.dispatch(worker, Until::Idle { budget: limit }).await
     }
 
     /// Runs every job that is due now, including those that become due while running
@@ -125,27 +76,240 @@ impl Engine {
     /// future stay queued until the clock reaches them.
     #[tracing::instrument(skip_all, err)]
     pub async fn run_until_idle(&self) -> Result<u64, EngineError> {
-        let mut total = 0;
         // A generous bound against a job that keeps re-queuing itself as due now.
-        for _ in 0..10_000 {
-            let report = self.run_due_jobs("inline", 100, None).await?;
-            if report.jobs_run == 0 {
-                return Ok(total);
-            }
-            total += report.jobs_run;
+        const BUDGET: u64 = 1_000_000;
+        let report = self
+            .dispatch("inline", Until::Idle { budget: BUDGET })
+            .await?;
+        if report.jobs_run >= BUDGET {
+            return Err(EngineError::Corrupt(
+                "jobs keep becoming due: run_until_idle gave up".into(),
+            ));
         }
-        Err(EngineError::Corrupt(
-            "jobs keep becoming due: run_until_idle gave up".into(),
-        ))
+        Ok(report.jobs_run)
     }
 
-    /// Hands claimed but unstarted jobs back to the queue, as if never claimed.
-    async fn release(&self, claim: &str, ids: Vec<Uuid>) -> Result<u64, EngineError> {
-        job_rows::release(&self.db, claim, ids, self.now()).await
+    /// The one dispatch loop behind the worker, `run_due_jobs` and `run_until_idle`.
+    ///
+    /// Due jobs are claimed in batches (one statement, `SKIP LOCKED` on PostgreSQL) as
+    /// slots free up, and run concurrently, at most `workflow.concurrency` at once, so a
+    /// slow mail server or a stalled job holds one slot, not the worker. Claimed jobs start
+    /// at once, so nothing claimed ever waits unstarted behind a lease. Completions are
+    /// written back in batches; a job whose completion is not yet written is still
+    /// `running` under a live lease (renewed while it runs), so no one else takes it.
+    /// Oldest due first: the claim orders by `run_at`.
+    async fn dispatch(
+        &self,
+        worker: &str,
+        mut until: Until<'_>,
+    ) -> Result<WorkerReport, EngineError> {
+        let concurrency = self.settings.concurrency.max(1);
+        let poll = StdDuration::from_millis(self.settings.poll_interval_ms.max(10));
+        // Each job is a task of its own, so that it makes progress (and, on SQLite, hands
+        // back the one connection) while this loop waits on a claim or a flush.
+        let mut running: JoinSet<Finished> = JoinSet::new();
+        // The claims of the jobs in `running`, for lease renewal.
+        let mut held: HashMap<Uuid, Arc<str>> = HashMap::new();
+        let mut finished: Vec<Finished> = Vec::new();
+        let mut report = WorkerReport::default();
+        let mut claimed_total = 0u64;
+        // Whether the last claim came back short: nothing more is due until a job finishes
+        // (it may queue another) or the next poll.
+        let mut drained = false;
+        let mut claim_failures = 0u32;
+        let mut renew = tokio::time::interval(self.lease().to_std().unwrap_or_default() / 3);
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        renew.reset();
+        loop {
+            let stopping = match &until {
+                Until::Stopped(stop) => *stop.borrow(),
+                Until::Idle { budget } => claimed_total >= *budget,
+            };
+            let free = concurrency - running.len();
+            // Claim when at least half the slots are free, so each claim is a batch.
+            if !stopping && !drained && (running.is_empty() || free >= concurrency.div_ceil(2)) {
+                let mut want = free as u64;
+                if let Until::Idle { budget } = until {
+                    want = want.min(budget - claimed_total);
+                }
+                match self.claim(worker, want).await {
+                    Ok((claim, jobs)) => {
+                        claim_failures = 0;
+                        drained = (jobs.len() as u64) < want;
+                        claimed_total += jobs.len() as u64;
+                        for job in jobs {
+                            held.insert(job.id, claim.clone());
+                            let engine = self.clone();
+                            let claim = claim.clone();
+                            running.spawn(async move { engine.run_claimed(job, claim).await });
+                        }
+                    }
+                    Err(e) => match until {
+                        Until::Idle { .. } => {
+                            self.settle(&mut finished, &mut running).await;
+                            return Err(e);
+                        }
+                        Until::Stopped(_) => {
+                            claim_failures += 1;
+                            // Once per outage, not once per poll.
+                            if claim_failures == 1 {
+                                tracing::error!(worker, error = %e, "claiming jobs failed; pausing until the database answers");
+                            }
+                            drained = true;
+                        }
+                    },
+                }
+            }
+            if running.is_empty() {
+                self.flush(&mut finished).await;
+                match &mut until {
+                    Until::Idle { .. } if drained || stopping => return Ok(report),
+                    Until::Idle { .. } => continue,
+                    Until::Stopped(stop) => {
+                        if stopping {
+                            return Ok(report);
+                        }
+                        // Idle (or the database is unwell): wait for the next poll, backing
+                        // off while claims fail, or for stop.
+                        let wait = poll * 2u32.pow(claim_failures.min(5));
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait.min(StdDuration::from_secs(30))) => {}
+                            changed = stop.changed() => {
+                                // The sender is gone: nobody can stop us any more, so stop.
+                                if changed.is_err() {
+                                    return Ok(report);
+                                }
+                            }
+                        }
+                        drained = false;
+                        continue;
+                    }
+                }
+            }
+            tokio::select! {
+                Some(joined) = running.join_next() => {
+                    // A job task cannot fail: `run_claimed` catches a panicking task, and
+                    // the set is never aborted. Should one fail anyway, its lease runs out
+                    // and another worker takes the job over.
+                    let Ok(done) = joined else { continue };
+                    held.remove(&done.id);
+                    finished.push(done);
+                    report.jobs_run += 1;
+                    // A finished job may have queued another that is due now.
+                    drained = false;
+                    if finished.len() >= FINISH_BATCH.min(concurrency) {
+                        self.flush(&mut finished).await;
+                    }
+                }
+                _ = renew.tick() => {
+                    self.flush(&mut finished).await;
+                    self.renew_leases(&held).await;
+                }
+                _ = stopped(&mut until) => {}
+            }
+        }
+    }
+
+    /// Claims up to `limit` due jobs under a fresh claim id.
+    async fn claim(
+        &self,
+        worker: &str,
+        limit: u64,
+    ) -> Result<(Arc<str>, Vec<JobRow>), EngineError> {
+        let claim: Arc<str> = format!("{worker}:{}", Uuid::now_v7()).into();
+        if limit == 0 {
+            return Ok((claim, Vec::new()));
+        }
+        let jobs = job_rows::claim_due(&self.db, &claim, self.now(), self.lease(), limit).await?;
+        Ok((claim, jobs))
+    }
+
+    /// Lets the jobs in hand finish and writes them back (on the way out after an error).
+    async fn settle(&self, finished: &mut Vec<Finished>, running: &mut JoinSet<Finished>) {
+        while let Some(joined) = running.join_next().await {
+            if let Ok(done) = joined {
+                finished.push(done);
+            }
+        }
+        self.flush(finished).await;
+    }
+
+    /// Writes finished jobs back: the `done` ones of each claim in one statement, the
+    /// others one by one. On a database error they are kept for the next flush; should
+    /// their leases run out first, another worker runs them again (every task is safe to
+    /// run twice), and the late write of the first run then changes nothing.
+    async fn flush(&self, finished: &mut Vec<Finished>) {
+        if finished.is_empty() {
+            return;
+        }
+        let now = self.now();
+        let mut done: HashMap<Arc<str>, Vec<Uuid>> = HashMap::new();
+        let mut kept = Vec::new();
+        for f in finished.drain(..) {
+            if f.status == JobStatus::Done {
+                done.entry(f.claim.clone()).or_default().push(f.id);
+                continue;
+            }
+            let written = job_rows::finish(
+                &self.db,
+                f.id,
+                &f.claim,
+                f.status,
+                f.run_at,
+                f.error.as_deref(),
+                now,
+            )
+            .await;
+            match written {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job_id = %f.id, "lease lost before the job finished; another worker took it over")
+                }
+                Err(e) => {
+                    tracing::warn!(job_id = %f.id, error = %e, "recording a finished job failed; will try again");
+                    kept.push(f);
+                }
+            }
+        }
+        for (claim, ids) in done {
+            match job_rows::finish_done(&self.db, &claim, &ids, now).await {
+                Ok(n) if n < ids.len() as u64 => tracing::warn!(
+                    lost = ids.len() as u64 - n,
+                    "leases lost before jobs finished; other workers took them over"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(jobs = ids.len(), error = %e, "recording finished jobs failed; will try again");
+                    kept.extend(ids.into_iter().map(|id| Finished {
+                        id,
+                        claim: claim.clone(),
+                        status: JobStatus::Done,
+                        run_at: None,
+                        error: None,
+                    }));
+                }
+            }
+        }
+        *finished = kept;
+    }
+
+    /// Extends the leases of the jobs still running under their claims.
+    async fn renew_leases(&self, held: &HashMap<Uuid, Arc<str>>) {
+        let now = self.now();
+        let until = now + self.lease();
+        let mut by_claim: HashMap<&Arc<str>, Vec<Uuid>> = HashMap::new();
+        for (id, claim) in held {
+            by_claim.entry(claim).or_default().push(*id);
+        }
+        for (claim, ids) in by_claim {
+            if let Err(e) = job_rows::renew_leases(&self.db, &ids, claim, now, until).await {
+                tracing::warn!(error = %e, "renewing job leases failed");
+            }
+        }
     }
 
     #[tracing::instrument(skip_all, fields(job_id = %job.id, kind = %job.kind, attempt = job.attempts))]
-    async fn run_claimed(&self, job: JobRow, claim: &str) -> Result<(), EngineError> {
+    async fn run_claimed(&self, job: JobRow, claim: Arc<str>) -> Finished {
         let outcome = match serde_json::from_value::<Task>(job.payload.clone()) {
             // A panicking task must not take its worker down with it.
             Ok(task) => match AssertUnwindSafe(self.perform(&task)).catch_unwind().await {
@@ -180,20 +344,26 @@ impl Engine {
             JobStatus::Failed => tracing::warn!(error = error.as_deref(), "job failed permanently"),
             _ => tracing::debug!("job done"),
         }
-        let finished = job_rows::finish(
-            &self.db,
-            job.id,
+        Finished {
+            id: job.id,
             claim,
             status,
             run_at,
-            error.as_deref(),
-            now,
-        )
-        .await?;
-        if !finished {
-            tracing::warn!("lease lost before the job finished; another worker took it over");
+            error,
         }
-        Ok(())
+    }
+}
+
+/// Resolves when a `Stopped` loop is told to stop; never for `Idle`.
+async fn stopped(until: &mut Until<'_>) {
+    match until {
+        Until::Stopped(stop) => {
+            if stop.changed().await.is_err() {
+                // The sender is gone: park here; the loop ends when the jobs in hand do.
+                std::future::pending::<()>().await;
+            }
+        }
+        Until::Idle { .. } => std::future::pending::<()>().await,
     }
 }
 
@@ -210,8 +380,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// A long-running worker: polls for due jobs, runs them, and stops when told to,
-/// finishing the job in hand and releasing the rest of its batch.
+/// A long-running worker: claims due jobs as slots free up, runs them concurrently, and
+/// when told to stop finishes the jobs in hand and claims no more. Housekeeping runs
+/// beside it, hourly.
 pub struct Worker {
     engine: Engine,
     name: String,
@@ -227,54 +398,44 @@ impl Worker {
         }
     }
 
-    pub async fn run(mut self) -> WorkerReport {
-        let poll = StdDuration::from_millis(self.engine.settings.poll_interval_ms.max(10));
-        let mut total = WorkerReport::default();
-        let mut last_purge = std::time::Instant::now();
-        tracing::info!(worker = %self.name, "worker started");
-        while !*self.stop.borrow() {
-            // Housekeeping, hourly: stored Idempotency-Key answers are kept for a day, and
-            // web sessions that ended (idle or too old) are removed.
-            if last_purge.elapsed() >= StdDuration::from_secs(3600) {
-                last_purge = std::time::Instant::now();
-                match self.engine.purge_idempotency_keys(Duration::days(1)).await {
-                    Ok(n) if n > 0 => tracing::info!(removed = n, "old idempotency keys purged"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
+    pub async fn run(self) -> WorkerReport {
+        tracing::info!(worker = %self.name, concurrency = self.engine.settings.concurrency, "worker started");
+        let mut stop = self.stop.clone();
+        let dispatch = self.engine.dispatch(&self.name, Until::Stopped(&mut stop));
+        let (report, ()) = tokio::join!(dispatch, housekeeping(&self.engine, self.stop.clone()));
+        // `Stopped` never returns an error: claim failures are waited out.
+        let report = report.unwrap_or_default();
+        tracing::info!(worker = %self.name, jobs = report.jobs_run, "worker stopped");
+        report
+    }
+}
+
+/// Hourly, until `stop`: stored Idempotency-Key answers are kept for a day, and web
+/// sessions that ended (idle or too old) are removed.
+async fn housekeeping(engine: &Engine, mut stop: watch::Receiver<bool>) {
+    let mut hourly = tokio::time::interval(StdDuration::from_secs(3600));
+    hourly.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    hourly.reset();
+    while !*stop.borrow() {
+        tokio::select! {
+            _ = hourly.tick() => {}
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    return;
                 }
-                match self.engine.purge_ended_sessions().await {
-                    Ok(n) if n > 0 => tracing::info!(removed = n, "ended web sessions purged"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "purging web sessions failed"),
-                }
-            }
-            match self
-                .engine
-                .run_due_jobs(&self.name, 10, Some(&self.stop))
-                .await
-            {
-                Ok(report) => {
-                    total.jobs_run += report.jobs_run;
-                    total.released += report.released;
-                    if report.jobs_run > 0 {
-                        continue;
-                    }
-                }
-                Err(e) => tracing::error!(worker = %self.name, error = %e, "claiming jobs failed"),
-            }
-            // Idle (or the database is unwell): wait for the next poll or for stop.
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                changed = self.stop.changed() => {
-                    // The sender is gone: nobody can stop us any more, so stop now.
-                    if changed.is_err() {
-                        break;
-                    }
-                }
+                continue;
             }
         }
-        tracing::info!(worker = %self.name, jobs = total.jobs_run, released = total.released, "worker stopped");
-        total
+        match engine.purge_idempotency_keys(Duration::days(1)).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "old idempotency keys purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
+        }
+        match engine.purge_ended_sessions().await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "ended web sessions purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging web sessions failed"),
+        }
     }
 }
 

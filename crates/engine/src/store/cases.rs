@@ -34,6 +34,17 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, Engine
     found(query.one(txn).await?, "case")
 }
 
+/// The case row locked shared (`FOR SHARE` on PostgreSQL; SQLite's one writer is
+/// exclusive already): it cannot change until the transaction ends, but other shared
+/// holders are not kept waiting.
+pub async fn lock_shared(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, EngineError> {
+    let mut query = vetting_case::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_shared();
+    }
+    found(query.one(txn).await?, "case")
+}
+
 /// The values profile a case was opened with (its snapshot).
 pub fn profile(case: &CaseRow) -> Result<Vec<crate::profile::Dimension>, EngineError> {
     serde_json::from_value(case.profile_snapshot.clone())

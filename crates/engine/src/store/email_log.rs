@@ -32,63 +32,69 @@ pub async fn find_by_key(
         .await?)
 }
 
-/// A row in `sending`, before the message is handed to the mail server.
-pub async fn insert_sending(
+/// Writes what became of one attempt at sending: a new row with id `attempt_id`, or the
+/// row of an earlier failed attempt updated. `sent` carries the Message-ID and the
+/// subject; `failed` the status (`retrying` or `failed`) and the server's answer.
+pub async fn record_attempt(
     conn: &impl ConnectionTrait,
+    existing: Option<EmailLogRow>,
+    attempt_id: Uuid,
     new: NewEmail<'_>,
+    outcome: Attempt<'_>,
     now: DateTime<Utc>,
-) -> Result<EmailLogRow, EngineError> {
-    Ok(email_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        idempotency_key: Set(new.key.to_owned()),
-        case_id: Set(Some(new.case_id)),
-        reference_id: Set(new.reference_id),
-        kind: Set(new.kind.to_owned()),
-        recipient: Set(new.recipient.to_owned()),
-        subject: Set(String::new()),
-        message_id: Set(None),
-        status: Set(EmailStatus::Sending),
-        error: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-    }
-    .insert(conn)
-    .await?)
-}
-
-/// Records a failed attempt: `retrying` or `failed`, with the mail server's answer.
-pub async fn mark_failed(
-    conn: &impl ConnectionTrait,
-    row: EmailLogRow,
-    status: EmailStatus,
-    error: String,
 ) -> Result<(), EngineError> {
-    let mut active: email_log::ActiveModel = row.into();
-    active.status = Set(status);
-    active.error = Set(Some(error));
-    active.update(conn).await?;
+    let is_new = existing.is_none();
+    let mut row = match existing {
+        Some(row) => email_log::ActiveModel::from(row),
+        None => email_log::ActiveModel {
+            id: Set(attempt_id),
+            idempotency_key: Set(new.key.to_owned()),
+            case_id: Set(Some(new.case_id)),
+            reference_id: Set(new.reference_id),
+            kind: Set(new.kind.to_owned()),
+            recipient: Set(new.recipient.to_owned()),
+            subject: Set(String::new()),
+            message_id: Set(None),
+            status: Set(EmailStatus::Sending),
+            error: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+        },
+    };
+    match outcome {
+        Attempt::Sent {
+            message_id,
+            subject,
+        } => {
+            row.status = Set(EmailStatus::Sent);
+            row.message_id = Set(Some(message_id.to_owned()));
+            row.subject = Set(subject.to_owned());
+            row.error = Set(None);
+            row.sent_at = Set(Some(now));
+        }
+        Attempt::Failed { status, error } => {
+            row.status = Set(status);
+            row.error = Set(Some(error));
+        }
+    }
+    if is_new {
+        row.insert(conn).await?;
+    } else {
+        row.update(conn).await?;
+    }
     Ok(())
 }
 
-pub async fn mark_sent(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    message_id: &str,
-    subject: &str,
-    now: DateTime<Utc>,
-) -> Result<(), EngineError> {
-    email_log::ActiveModel {
-        id: Set(id),
-        status: Set(EmailStatus::Sent),
-        message_id: Set(Some(message_id.to_owned())),
-        subject: Set(subject.to_owned()),
-        error: Set(None),
-        sent_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
-    Ok(())
+/// What one attempt at sending came to.
+pub enum Attempt<'a> {
+    Sent {
+        message_id: &'a str,
+        subject: &'a str,
+    },
+    Failed {
+        status: EmailStatus,
+        error: String,
+    },
 }
 
 /// The emails about the references of a case, oldest first.

@@ -1,5 +1,6 @@
 //! `jobs` rows: the durable queue. Enqueueing (deduplicated by key), claiming due jobs
-//! under a lease, renewing and releasing leases, finishing, and the admin's listing.
+//! under a lease, renewing leases, finishing (one by one, or `done` in batches), and the
+//! admin's listing.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -156,51 +157,74 @@ pub async fn renew_leases(
     Ok(())
 }
 
-/// Which of `ids` this claim holds with a lease ending at `until`.
-pub async fn held(
+/// Marks `done` the jobs of `ids` that `claim` still holds, in one statement; returns how
+/// many it marked (fewer when another worker took some over after our lease ran out).
+pub async fn finish_done(
     conn: &impl ConnectionTrait,
+    claim: &str,
     ids: &[Uuid],
-    claim: &str,
-    until: DateTime<Utc>,
-) -> Result<Vec<Uuid>, EngineError> {
-    Ok(job::Entity::find()
-        .filter(job::Column::Id.is_in(ids.iter().copied()))
-        .filter(job::Column::LockedBy.eq(claim))
-        .filter(job::Column::LeaseUntil.eq(until))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect())
-}
-
-/// Hands claimed but unstarted jobs back to the queue, as if never claimed.
-pub async fn release(
-    conn: &impl ConnectionTrait,
-    claim: &str,
-    ids: Vec<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<u64, EngineError> {
-    // Scoped here: ExprTrait's `max`/`sub` shadow the integer methods elsewhere.
-    use sea_orm::ExprTrait;
     let res = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(JobStatus::Queued.as_str()))
-        .col_expr(
-            job::Column::Attempts,
-            Expr::col(job::Column::Attempts).sub(1),
-        )
+        .col_expr(job::Column::Status, Expr::value(JobStatus::Done.as_str()))
         .col_expr(
             job::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .filter(job::Column::Id.is_in(ids))
+        .filter(job::Column::Id.is_in(ids.iter().copied()))
         .filter(job::Column::LockedBy.eq(claim))
         .filter(job::Column::Status.eq(JobStatus::Running))
         .exec(conn)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// The state of the queue at `now`, for `vouch doctor` and monitoring.
+pub async fn health(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<QueueHealth, EngineError> {
+    use sea_orm::PaginatorTrait;
+    let queued = || job::Entity::find().filter(job::Column::Status.eq(JobStatus::Queued));
+    let due = queued().filter(job::Column::RunAt.lte(now));
+    let oldest_due = due
+        .clone()
+        .order_by_asc(job::Column::RunAt)
+        .one(conn)
+        .await?
+        .map(|j| j.run_at);
+    let retrying = queued().filter(job::Column::LastError.is_not_null());
+    let last_error = retrying
+        .clone()
+        .order_by_desc(job::Column::UpdatedAt)
+        .one(conn)
+        .await?
+        .and_then(|j| j.last_error);
+    Ok(QueueHealth {
+        due: due.count(conn).await?,
+        oldest_due,
+        retrying: retrying.count(conn).await?,
+        last_error,
+        dead: job::Entity::find()
+            .filter(job::Column::Status.eq(JobStatus::Dead))
+            .count(conn)
+            .await?,
+    })
+}
+
+/// How the queue stands: what is due and how late, what failed and waits to be retried
+/// (a mail relay that is down shows here first), and the dead-letter count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueHealth {
+    pub due: u64,
+    pub oldest_due: Option<DateTime<Utc>>,
+    /// Queued again after a failed attempt.
+    pub retrying: u64,
+    /// The newest of their errors.
+    pub last_error: Option<String>,
+    pub dead: u64,
 }
 
 /// Jobs, newest first, after `cursor`, at most `limit`.

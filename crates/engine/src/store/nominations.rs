@@ -68,30 +68,25 @@ pub async fn insert_pending(
     Ok(id)
 }
 
-pub async fn set_token_hash(
+/// `pending` → `sent` with the hash of the link just emailed, in the transaction that
+/// records the email; false (and nothing written) when the request is no longer pending:
+/// an earlier run sent it (its link must stay the one that works), or it was superseded.
+pub async fn mark_sent(
     conn: &impl ConnectionTrait,
     id: Uuid,
     token_hash: String,
-) -> Result<(), EngineError> {
-    nomination::ActiveModel {
-        id: Set(id),
-        token_hash: Set(Some(token_hash)),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn mark_sent(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
-    nomination::ActiveModel {
-        id: Set(id),
-        status: Set(NominationStatus::Sent),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
-    Ok(())
+) -> Result<bool, EngineError> {
+    let res = nomination::Entity::update_many()
+        .col_expr(
+            nomination::Column::Status,
+            Expr::value(NominationStatus::Sent.as_str()),
+        )
+        .col_expr(nomination::Column::TokenHash, Expr::value(token_hash))
+        .filter(nomination::Column::Id.eq(id))
+        .filter(nomination::Column::Status.eq(NominationStatus::Pending))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
 }
 
 /// Switches an open request to `submitted`; false when it was no longer open (a second

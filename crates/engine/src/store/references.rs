@@ -72,6 +72,19 @@ pub async fn lock_with_case(
     Ok((case, lock(txn, reference_id).await?))
 }
 
+/// Like [`lock_with_case`] for a change that leaves the case row alone: the case is
+/// locked shared (`FOR SHARE` on PostgreSQL), so such changes to the references of one case
+/// run side by side, while anything that locks the case to change it (cancel, resend,
+/// withdraw) waits for them and they for it.
+pub async fn lock_under_shared_case(
+    txn: &DatabaseTransaction,
+    case_id: Uuid,
+    reference_id: Uuid,
+) -> Result<(CaseRow, ReferenceRow), EngineError> {
+    let case = super::cases::lock_shared(txn, case_id).await?;
+    Ok((case, lock(txn, reference_id).await?))
+}
+
 /// The references of one case, oldest first.
 pub async fn of_case(
     conn: &impl ConnectionTrait,

@@ -146,33 +146,25 @@ pub async fn insert_pending(
     Ok(id)
 }
 
-pub async fn set_token_hash(
+/// `pending` → `sent` with the hash of the link just emailed, in the transaction that
+/// records the email; false (and nothing written) when the request is no longer pending:
+/// an earlier run sent it (its link must stay the one that works), or it was superseded.
+pub async fn mark_sent(
     conn: &impl ConnectionTrait,
     id: Uuid,
     token_hash: String,
-) -> Result<(), EngineError> {
-    self_assessment::ActiveModel {
-        id: Set(id),
-        token_hash: Set(Some(token_hash)),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
-    Ok(())
-}
-
-/// `pending` → `sent` once the email is out; a request answered meanwhile stays answered.
-pub async fn mark_sent(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
-    self_assessment::Entity::update_many()
+) -> Result<bool, EngineError> {
+    let res = self_assessment::Entity::update_many()
         .col_expr(
             self_assessment::Column::Status,
             Expr::value(SelfAssessmentStatus::Sent.as_str()),
         )
+        .col_expr(self_assessment::Column::TokenHash, Expr::value(token_hash))
         .filter(self_assessment::Column::Id.eq(id))
         .filter(self_assessment::Column::Status.eq(SelfAssessmentStatus::Pending))
         .exec(conn)
         .await?;
-    Ok(())
+    Ok(res.rows_affected == 1)
 }
 
 /// Stamps the first view of the form (later views keep the first).

@@ -354,14 +354,17 @@ impl std::fmt::Debug for IdleConnection {
 
 impl SmtpTransport {
     pub(crate) fn new(settings: &SmtpSettings) -> Result<SmtpTransport, MailError> {
-        if settings.pool_size == 0 {
+        let pool_size = settings
+            .pool_size
+            .unwrap_or(SmtpSettings::DEFAULT_POOL_SIZE);
+        if pool_size == 0 {
             return Err(MailError::Config(
                 "mail.smtp.pool_size must be at least 1".to_owned(),
             ));
         }
         Ok(SmtpTransport {
             endpoint: Endpoint::from_settings(settings)?,
-            permits: Semaphore::new(settings.pool_size as usize),
+            permits: Semaphore::new(pool_size as usize),
             idle: Mutex::new(Vec::new()),
         })
     }

@@ -33,7 +33,7 @@ fn settings_that_cannot_work_are_refused_naming_the_key_to_fix() {
     );
 
     let no_pool = smtp(SmtpSettings {
-        pool_size: 0,
+        pool_size: Some(0),
         ..SmtpSettings::default()
     });
     assert!(refusal(&no_pool, PUBLIC_URL).contains("mail.smtp.pool_size"));

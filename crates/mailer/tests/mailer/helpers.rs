@@ -22,7 +22,7 @@ pub fn smtp_settings(sink: &SmtpSink, pool_size: u32) -> MailSettings {
             host: "127.0.0.1".to_owned(),
             port: Some(sink.port()),
             tls: Tls::None,
-            pool_size,
+            pool_size: Some(pool_size),
             timeout_seconds: 5,
             ..SmtpSettings::default()
         },

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::domain::EmailStatus;
 use crate::outbox::{EmailKey, Task};
-use crate::store::email_log::{self, NewEmail};
+use crate::store::email_log::{self, Attempt, NewEmail};
 use crate::{Engine, EngineError};
 
 /// How a job ended, as the runner needs to know it.
@@ -109,36 +109,42 @@ impl Engine {
 
     /// Sends `out.email` once under its key and records the result in the email log.
     ///
-    /// The log row is found or created first; a row already `sent` means an earlier run
-    /// delivered it, and nothing is sent again. A failure is recorded at once (`retrying`
-    /// or `failed`, with the server's answer). On success the row is marked `sent` in the
-    /// returned transaction, where the caller records what the email caused, and commits.
+    /// A log row already `sent` means an earlier run delivered it, and nothing is sent
+    /// again. A failure is recorded at once (`retrying` or `failed`, with the server's
+    /// answer). On success the row is written `sent` in the returned transaction, where the
+    /// caller records what the email caused (its link, the reference's state, reminders),
+    /// and commits: one commit per email. A crash between the server's 250 and that commit
+    /// leaves no trace, so the rerun sends again. Each attempt has a Message-ID of its own:
+    /// a copy whose link was never stored must not make a mail client hide the next copy,
+    /// whose link works, as a duplicate.
     pub(super) async fn deliver_and_record(
         &self,
         out: Outgoing<'_>,
     ) -> Result<(Delivery, DatabaseTransaction), EngineError> {
         let key = out.key.as_str();
-        let row = match email_log::find_by_key(&self.db, key).await? {
-            Some(row) if row.status == EmailStatus::Sent => {
-                return Ok((Delivery::AlreadySent, self.db.begin().await?));
-            }
-            Some(row) => row,
-            None => {
-                let new = NewEmail {
-                    key,
-                    kind: out.email.kind(),
-                    recipient: &out.email.to().email,
-                    case_id: out.case_id,
-                    reference_id: out.reference_id,
-                };
-                email_log::insert_sending(&self.db, new, self.now()).await?
-            }
+        let existing = email_log::find_by_key(&self.db, key).await?;
+        if existing
+            .as_ref()
+            .is_some_and(|row| row.status == EmailStatus::Sent)
+        {
+            return Ok((Delivery::AlreadySent, self.db.begin().await?));
+        }
+        let attempt_id = Uuid::now_v7();
+        let new = NewEmail {
+            key,
+            kind: out.email.kind(),
+            recipient: &out.email.to().email,
+            case_id: out.case_id,
+            reference_id: out.reference_id,
         };
-        let log_id = row.id;
-        match self.mail.send(out.email, log_id).await {
+        match self.mail.send(out.email, attempt_id).await {
             Ok(sent) => {
                 let txn = self.db.begin().await?;
-                email_log::mark_sent(&txn, log_id, &sent.message_id, &sent.subject, self.now())
+                let attempt = Attempt::Sent {
+                    message_id: &sent.message_id,
+                    subject: &sent.subject,
+                };
+                email_log::record_attempt(&txn, existing, attempt_id, new, attempt, self.now())
                     .await?;
                 if let Some((kind, mut data)) = out.audit {
                     data["message_id"] = serde_json::json!(sent.message_id);
@@ -164,7 +170,12 @@ impl Engine {
                 } else {
                     EmailStatus::Failed
                 };
-                email_log::mark_failed(&self.db, row, status, e.to_string()).await?;
+                let attempt = Attempt::Failed {
+                    status,
+                    error: e.to_string(),
+                };
+                email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, self.now())
+                    .await?;
                 Ok((Delivery::Failed(e), self.db.begin().await?))
             }
         }

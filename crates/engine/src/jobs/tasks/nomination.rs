@@ -7,14 +7,17 @@ use uuid::Uuid;
 
 use super::{Delivery, Outcome, Outgoing, human_date};
 use crate::credentials::{new_token, token_hash};
-use crate::domain::CaseStatus;
+use crate::domain::{CaseStatus, NominationStatus};
 use crate::outbox::EmailKey;
 use crate::store::cases;
 use crate::store::nominations as nomination_rows;
 use crate::{Engine, EngineError};
 
 impl Engine {
-    /// The link is made here, as for referees, since only its hash is ever stored.
+    /// The link is made here, as for referees, since only its hash is ever stored; it is
+    /// stored with the email's log row, and only while the request is still pending, so a
+    /// second run after the email went out neither sends again nor replaces the link the
+    /// provider already received.
     pub(super) async fn send_nomination(
         &self,
         nomination_id: Uuid,
@@ -25,12 +28,12 @@ impl Engine {
         let Some(case) = cases::find(&self.db, nomination.case_id).await? else {
             return Ok(Outcome::Done);
         };
-        if !nomination.status.is_open() || case.status != CaseStatus::Nominating {
+        if nomination.status != NominationStatus::Pending || case.status != CaseStatus::Nominating {
             return Ok(Outcome::Done);
         }
         let (provider, owner) = cases::parties(&self.db, &case).await?;
         let token = new_token();
-        nomination_rows::set_token_hash(&self.db, nomination_id, token_hash(&token)).await?;
+        let hash = token_hash(&token);
         let now = self.now();
         let email = Email::NominationRequest(NominationRequest {
             to: Recipient::new(&provider.contact_name, &provider.contact_email),
@@ -56,7 +59,7 @@ impl Engine {
             })
             .await?;
         if let Delivery::Sent { .. } = delivery {
-            nomination_rows::mark_sent(&txn, nomination_id).await?;
+            nomination_rows::mark_sent(&txn, nomination_id, hash).await?;
         }
         txn.commit().await?;
         Ok(delivery.outcome())

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use mailer::{Email, Invitation, Recipient, Reminder, SubmissionConfirmation};
-use sea_orm::TransactionTrait;
+use sea_orm::DatabaseTransaction;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -78,12 +78,15 @@ impl Engine {
     /// link: the plain token is never stored, so it cannot be repeated, and the links
     /// already sent stay valid.
     ///
-    /// Whether the email is still wanted is decided, and its link minted, in one
-    /// transaction holding the case lock and then the reference lock, the locks under
-    /// which resend, withdraw and cancel revoke links and resend asks for a new generation.
-    /// So a link is minted only while its generation is the newest one asked for and the
-    /// referee is still expected to answer, and whatever comes later revokes it. The email
-    /// goes out after that commit; what it caused is recorded on the rows as they are then.
+    /// Whether the email is wanted is read first; the email goes out; then one transaction
+    /// records everything it caused: the link's hash, the email log row, the reference's
+    /// state with its audit event, and the reminders. That transaction decides again on
+    /// the rows as they are then, under the case lock (shared: the invitations of one case
+    /// do not queue on each other) and the reference lock, the locks under which resend,
+    /// withdraw and cancel revoke links and resend asks for a new generation. So a link is
+    /// stored only while its generation is the newest one asked for and the referee is
+    /// still expected to answer; an email overtaken on its way carries a link that was
+    /// never stored, which answers like a revoked one.
     pub(super) async fn send_to_referee(
         &self,
         reference_id: Uuid,
@@ -91,18 +94,15 @@ impl Engine {
         sequence: Option<i32>,
     ) -> Result<Outcome, EngineError> {
         let now = self.now();
-        let txn = self.db.begin().await?;
-        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
+        let reference = references::get(&self.db, reference_id).await?;
+        let case = cases::get(&self.db, reference.case_id).await?;
         // A worker catching up after a pause may reach a reminder after the deadline (its
         // job is due earlier than the deadline's): a link that would answer 410 is not sent.
         let past_deadline = case.deadline_at.is_some_and(|d| now >= d);
         if past_deadline || !still_wanted(&case, &reference, generation, sequence) {
-            txn.rollback().await?;
             return Ok(Outcome::Done);
         }
         let token = new_token();
-        tokens::insert(&txn, reference_id, token_hash(&token), now).await?;
-        txn.commit().await?;
         let (provider, owner) = cases::parties(&self.db, &case).await?;
         let questions = crate::referee::respondent_questions(&self.db, &case)
             .await?
@@ -114,7 +114,7 @@ impl Engine {
             provider_name: provider.name.clone(),
             requested_by: owner.name.clone(),
             company_name: None,
-            token,
+            token: token.clone(),
             deadline: human_date(deadline),
             questions_count: questions,
             // About 20 seconds a question, rounded up to whole minutes.
@@ -146,57 +146,21 @@ impl Engine {
                 audit: None,
             })
             .await?;
-        // A resend, withdrawal or cancellation may have come while the email was on its
-        // way (its link is revoked then): decide on the rows as they are now.
-        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
         let outcome = match delivery {
-            Delivery::Sent { .. } | Delivery::AlreadySent => {
-                let message_id = match &delivery {
-                    Delivery::Sent { message_id } => Some(message_id.clone()),
-                    _ => None,
-                };
-                match sequence {
-                    // Superseded or no longer wanted: nothing to record, and no reminders
-                    // for a generation that is not the newest.
-                    None if !still_wanted(&case, &reference, generation, None) => {}
-                    None => {
-                        let reference = set_reference_status(
-                            &txn,
-                            reference,
-                            ReferenceEvent::Invite,
-                            &Actor::System,
-                            json!({ "message_id": message_id, "generation": generation }),
-                            now,
-                        )
+            Delivery::Sent { message_id } => {
+                let (case, reference) =
+                    references::lock_under_shared_case(&txn, case.id, reference_id).await?;
+                if still_wanted(&case, &reference, generation, sequence) {
+                    tokens::insert(&txn, reference_id, token_hash(&token), now).await?;
+                    self.record_referee_email(&txn, reference, generation, sequence, &message_id)
                         .await?;
-                        references::mark_invited(&txn, reference, generation, now).await?;
-                        for (i, days) in self.settings.reminder_days.iter().enumerate() {
-                            let reminder = Task::SendReminder {
-                                reference_id,
-                                generation,
-                                sequence: i as i32 + 1,
-                            };
-                            let at = now + Duration::days(i64::from(*days));
-                            self.enqueue(&txn, &reminder, at).await?;
-                        }
-                    }
-                    Some(seq) => {
-                        references::count_reminder(&txn, reference, now).await?;
-                        audit::record(
-                            &txn,
-                            Some(case.id),
-                            Some(reference_id),
-                            &Actor::System,
-                            "reference.reminded",
-                            json!({ "sequence": seq, "message_id": message_id }),
-                            now,
-                        )
-                        .await?;
-                    }
                 }
                 Outcome::Done
             }
+            // An earlier run sent it and committed what it caused, in one transaction.
+            Delivery::AlreadySent => Outcome::Done,
             Delivery::Failed(e) if e.is_permanent() => {
+                let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
                 let reason = e.to_string();
                 // A bounce of a superseded generation must not revoke the newer links; a
                 // reference no longer outstanding has nothing left to bounce.
@@ -228,6 +192,58 @@ impl Engine {
         };
         txn.commit().await?;
         Ok(outcome)
+    }
+
+    /// What a delivered invitation or reminder changes on its reference: the invitation
+    /// moves it to `invited` and schedules its reminders; a reminder is counted.
+    async fn record_referee_email(
+        &self,
+        txn: &DatabaseTransaction,
+        reference: ReferenceRow,
+        generation: i32,
+        sequence: Option<i32>,
+        message_id: &str,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let reference_id = reference.id;
+        match sequence {
+            None => {
+                let reference = set_reference_status(
+                    txn,
+                    reference,
+                    ReferenceEvent::Invite,
+                    &Actor::System,
+                    json!({ "message_id": message_id, "generation": generation }),
+                    now,
+                )
+                .await?;
+                references::mark_invited(txn, reference, generation, now).await?;
+                for (i, days) in self.settings.reminder_days.iter().enumerate() {
+                    let reminder = Task::SendReminder {
+                        reference_id,
+                        generation,
+                        sequence: i as i32 + 1,
+                    };
+                    let at = now + Duration::days(i64::from(*days));
+                    self.enqueue(txn, &reminder, at).await?;
+                }
+            }
+            Some(seq) => {
+                let case_id = reference.case_id;
+                references::count_reminder(txn, reference, now).await?;
+                audit::record(
+                    txn,
+                    Some(case_id),
+                    Some(reference_id),
+                    &Actor::System,
+                    "reference.reminded",
+                    json!({ "sequence": seq, "message_id": message_id }),
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Thanks a referee whose answers arrived, and says what happens next.

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{Delivery, Outcome, Outgoing, human_date};
 use crate::credentials::{new_token, token_hash};
+use crate::domain::SelfAssessmentStatus;
 use crate::outbox::EmailKey;
 use crate::questionnaire::self_assessment_questions;
 use crate::store::cases;
@@ -14,7 +15,9 @@ use crate::store::self_assessments;
 use crate::{Engine, EngineError, questionnaires};
 
 impl Engine {
-    /// The link is made here, as for referees, since only its hash is ever stored.
+    /// The link is made here, as for referees, since only its hash is ever stored; it is
+    /// stored with the email's log row, and only while the request is still pending, so a
+    /// second run after the email went out neither sends again nor replaces the link.
     pub(super) async fn send_self_assessment(
         &self,
         self_assessment_id: Uuid,
@@ -25,14 +28,15 @@ impl Engine {
         let Some(case) = cases::find(&self.db, request.case_id).await? else {
             return Ok(Outcome::Done);
         };
-        if !request.status.is_open() || !case.status.accepts_self_assessment() {
+        if request.status != SelfAssessmentStatus::Pending || !case.status.accepts_self_assessment()
+        {
             return Ok(Outcome::Done);
         }
         let (provider, owner) = cases::parties(&self.db, &case).await?;
         let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
         let questions = self_assessment_questions(&version.questions).len() as u32;
         let token = new_token();
-        self_assessments::set_token_hash(&self.db, self_assessment_id, token_hash(&token)).await?;
+        let hash = token_hash(&token);
         let now = self.now();
         let deadline = case
             .deadline_at
@@ -60,7 +64,7 @@ impl Engine {
             })
             .await?;
         if let Delivery::Sent { .. } = delivery {
-            self_assessments::mark_sent(&txn, self_assessment_id).await?;
+            self_assessments::mark_sent(&txn, self_assessment_id, hash).await?;
         }
         txn.commit().await?;
         Ok(delivery.outcome())
