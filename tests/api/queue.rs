@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use crate::on_both_databases;
 
 on_both_databases!(
+    due_jobs_are_claimed_oldest_first,
     a_running_job_is_taken_over_only_once_its_lease_has_run_out,
     a_bounce_is_queued_once_per_bounced_invitation,
 );
@@ -54,6 +55,35 @@ async fn a_bounce_is_queued_once_per_bounced_invitation(app: TestApp) {
             format!("notify:{case_id}:bounce:{reference_id}:1"),
             format!("notify:{case_id}:bounce:{reference_id}:2"),
         ]
+    );
+}
+
+/// Fair order: a batch takes the jobs that have waited longest, so a burst of new work (a
+/// quarterly review launching thousands of invitations) queues behind what was due before
+/// it, whatever its kind, and nothing due is passed over for something due later.
+async fn due_jobs_are_claimed_oldest_first(app: TestApp) {
+    let db = app.engine.db();
+    let now = app.engine.now();
+    // Enqueued newest first, so that insertion order cannot pass for age.
+    for minutes in (1..=12).rev() {
+        let due = now - Duration::minutes(minutes);
+        enqueue(db, &Task::Noop, due, now, 8).await.expect("enqueue");
+    }
+    enqueue(db, &Task::Noop, now + Duration::minutes(1), now, 8)
+        .await
+        .expect("enqueue");
+    let report = app.engine.run_due_jobs("fair", 4).await.expect("run");
+    assert_eq!(report.jobs_run, 4);
+    let mut rows = job::Entity::find().all(db).await.expect("jobs");
+    rows.sort_by_key(|j| j.run_at);
+    let statuses: Vec<&str> = rows.iter().map(|j| j.status.as_str()).collect();
+    assert_eq!(
+        statuses,
+        [
+            "done", "done", "done", "done", "queued", "queued", "queued", "queued", "queued",
+            "queued", "queued", "queued", "queued"
+        ],
+        "the four oldest ran; the one not yet due waits"
     );
 }
 

@@ -20,13 +20,22 @@ use crate::outbox::Task;
 use crate::store::jobs::{self as job_rows, JobRow};
 use crate::{Engine, EngineError};
 
-/// Delay before attempt `attempts + 1`: `base × 2^(attempts − 1)`, times a random factor
-/// in [0.5, 1.5) so that jobs failing together do not retry together; at most a day.
-pub fn backoff(base_seconds: u64, attempts: i32) -> Duration {
+/// The random factor on each retry delay, so that jobs failing together do not retry
+/// together.
+const JITTER: std::ops::Range<f64> = 0.5..1.5;
+
+/// Seconds before attempt `attempts + 1`, before jitter: `base × 2^(attempts − 1)`.
+fn nominal_backoff(base_seconds: u64, attempts: i32) -> f64 {
     let exp = attempts.clamp(1, 20) as u32 - 1;
-    let seconds = (base_seconds.max(1) as f64) * f64::from(2u32.pow(exp));
-    let jitter: f64 = rand::rng().random_range(0.5..1.5);
-    Duration::milliseconds(((seconds * jitter).min(86_400.0) * 1000.0) as i64)
+    (base_seconds.max(1) as f64) * f64::from(2u32.pow(exp))
+}
+
+/// Delay before attempt `attempts + 1`: the nominal delay times a factor from [`JITTER`];
+/// at most a day.
+pub fn backoff(base_seconds: u64, attempts: i32) -> Duration {
+    let jitter: f64 = rand::rng().random_range(JITTER);
+    let seconds = nominal_backoff(base_seconds, attempts) * jitter;
+    Duration::milliseconds((seconds.min(86_400.0) * 1000.0) as i64)
 }
 
 /// What a worker did before it stopped.
@@ -454,5 +463,17 @@ mod tests {
             );
         }
         assert!(backoff(60, 30) <= Duration::days(1));
+    }
+
+    /// An outage of the mail relay must not kill invitations in its first hour: with the
+    /// default settings, even the shortest jittered delays add up to more than an hour
+    /// before the last attempt.
+    #[test]
+    fn with_the_defaults_no_job_goes_dead_within_the_first_hour_of_an_outage() {
+        let settings = crate::WorkflowSettings::default();
+        let shortest: f64 = (1..settings.max_attempts as i32)
+            .map(|attempt| nominal_backoff(settings.retry_base_seconds, attempt) * JITTER.start)
+            .sum();
+        assert!(shortest > 3600.0, "{shortest} s");
     }
 }
