@@ -5,7 +5,9 @@
 //! (see testkit); the docs, CLI and browser tests run on SQLite.
 //!
 //! `fixtures` holds the shared "case with referees" setup; `ui`, `forms`, `workflow` and
-//! `engagements` (after the decision) are directories split by flow.
+//! `engagements` (after the decision) are directories split by flow. `resilience` stops
+//! the database and mail servers under a running Vouch and kills its job processes
+//! (PostgreSQL only).
 
 mod fixtures;
 mod helpers;
@@ -24,6 +26,7 @@ mod protection;
 mod providers;
 mod queue;
 mod report;
+mod resilience;
 mod ui;
 mod validation;
 mod workflow;

@@ -12,8 +12,14 @@
 //! let messages = sink.wait_for(1).await; // wakes on delivery, never polls
 //! assert_eq!(messages[0].recipients, ["someone@example.org"]);
 //! sink.stop().await; // the port now refuses connections
+//! sink.restart().await; // and now accepts them again, on the same port
 //! # }
 //! ```
+//!
+//! For outage tests it can also misbehave on purpose: [`SmtpSink::stall`] makes it accept
+//! connections and then go silent (after the greeting, or after a message's data), and
+//! [`SmtpSink::hold_after`] holds messages unanswered until [`SmtpSink::release`], so a test
+//! can act while a client is known to be in the middle of a delivery.
 //!
 //! It must never be used outside tests: it accepts anything, stores everything in memory and
 //! has no TLS. It depends on tokio only, so any crate's tests can use it cheaply.
@@ -81,6 +87,17 @@ impl Captured {
     }
 }
 
+/// How a stalled sink stops answering (see [`SmtpSink::stall`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stall {
+    /// Connections are accepted and greeted with `220`; no command gets an answer after
+    /// that (commands on connections already open go unanswered too).
+    AfterGreeting,
+    /// Commands are answered up to `DATA`'s `354`; the message is read, but its final reply
+    /// never comes and it is not captured.
+    AfterData,
+}
+
 /// A running SMTP sink bound to `127.0.0.1:<ephemeral port>`.
 ///
 /// Dropping it stops the server in the background; call [`SmtpSink::stop`] to stop it and
@@ -100,6 +117,8 @@ struct Shared {
     hang_up: watch::Sender<u64>,
     /// Woken whenever a session ends.
     session_ended: Notify,
+    /// Woken when a session starts holding a message, and on [`SmtpSink::release`].
+    hold_changed: Notify,
 }
 
 #[derive(Default)]
@@ -111,6 +130,12 @@ struct State {
     auth_plain: Option<String>,
     connections: u64,
     open_sessions: usize,
+    /// Whether (and how) sessions go silent.
+    stall: Option<Stall>,
+    /// Once this many messages are captured, further ones are held (see `hold_after`).
+    hold_from: Option<usize>,
+    /// Sessions holding a message unanswered right now.
+    held: usize,
 }
 
 impl Shared {
@@ -138,6 +163,7 @@ impl SmtpSink {
             delivered: Notify::new(),
             hang_up: watch::Sender::new(0),
             session_ended: Notify::new(),
+            hold_changed: Notify::new(),
         });
         let (shutdown, stopped) = watch::channel(false);
         let server = tokio::spawn(serve(listener, Arc::clone(&shared), stopped));
@@ -174,6 +200,21 @@ impl SmtpSink {
     /// # Panics
     /// After a generous deadlock guard (60 s) if they never arrive.
     pub async fn wait_for(&self, n: usize) -> Vec<Captured> {
+        self.wait_until(&format!("{n} message(s)"), |messages| messages.len() >= n)
+            .await
+    }
+
+    /// Waits until `done` holds for the messages accepted so far (checked after every
+    /// delivery, never by polling) and returns them. `what` names the wait in the panic
+    /// message, e.g. "an invitation to every referee".
+    ///
+    /// # Panics
+    /// After a generous deadlock guard (60 s) if `done` never holds.
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        done: impl Fn(&[Captured]) -> bool,
+    ) -> Vec<Captured> {
         let wait = async {
             loop {
                 // Register interest before looking, so a delivery between the look and the
@@ -183,7 +224,7 @@ impl SmtpSink {
                 notified.as_mut().enable();
                 {
                     let state = self.shared.state();
-                    if state.messages.len() >= n {
+                    if done(&state.messages) {
                         return state.messages.clone();
                     }
                 }
@@ -193,10 +234,15 @@ impl SmtpSink {
         match tokio::time::timeout(DEADLOCK_GUARD, wait).await {
             Ok(messages) => messages,
             Err(_) => panic!(
-                "smtp-sink: waited {DEADLOCK_GUARD:?} for {n} message(s), got {}",
+                "smtp-sink: waited {DEADLOCK_GUARD:?} for {what}, got {} message(s)",
                 self.shared.state().messages.len()
             ),
         }
+    }
+
+    /// How many client connections are open right now.
+    pub fn open_sessions(&self) -> usize {
+        self.shared.state().open_sessions
     }
 
     /// Answers `RCPT TO:<recipient>` (case-insensitive) with `code text`, e.g.
@@ -253,6 +299,92 @@ impl SmtpSink {
             .take();
         if let Some(server) = server {
             let _ = server.await;
+        }
+    }
+
+    /// Listens again on the same port after [`SmtpSink::stop`] ("the mail server is back"),
+    /// keeping the captured messages and every setting. Returns once the port accepts
+    /// connections. Restarting a running sink stops it first.
+    ///
+    /// # Panics
+    /// If the port was taken by someone else in the meantime.
+    pub async fn restart(&self) {
+        self.stop().await;
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .unwrap_or_else(|e| panic!("smtp-sink: bind {} again: {e}", self.addr));
+        self.shutdown.send_replace(false);
+        let server = tokio::spawn(serve(
+            listener,
+            Arc::clone(&self.shared),
+            self.shutdown.subscribe(),
+        ));
+        *self
+            .server
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(server);
+    }
+
+    /// From now on, goes silent as `how` says: connections are still accepted, but the
+    /// client waits for an answer that never comes, as with a mail server that hangs. A
+    /// silent session reads and discards whatever the client sends until it hangs up.
+    pub fn stall(&self, how: Stall) {
+        self.shared.state().stall = Some(how);
+    }
+
+    /// Answers again after [`SmtpSink::stall`] (on new commands and connections; a session
+    /// that already went silent stays silent until its client hangs up).
+    pub fn unstall(&self) {
+        self.shared.state().stall = None;
+    }
+
+    /// Once `n` messages have been captured, holds every further message after its data:
+    /// not captured and not answered, the client left waiting for the final reply, until
+    /// [`SmtpSink::release`]. `hold_after(0)` holds every message from now on.
+    pub fn hold_after(&self, n: usize) {
+        self.shared.state().hold_from = Some(n);
+    }
+
+    /// Ends [`SmtpSink::hold_after`]: every held message is captured and answered `250` (even
+    /// if its client has given up meanwhile, as a real server would have queued it), and
+    /// messages are no longer held. Returns how many messages were held.
+    pub fn release(&self) -> usize {
+        let held = {
+            let mut state = self.shared.state();
+            state.hold_from = None;
+            state.held
+        };
+        self.shared.hold_changed.notify_waiters();
+        held
+    }
+
+    /// How many messages are held unanswered right now (see [`SmtpSink::hold_after`]).
+    pub fn held(&self) -> usize {
+        self.shared.state().held
+    }
+
+    /// Waits until at least `n` messages are held, i.e. their clients are waiting for the
+    /// final reply.
+    ///
+    /// # Panics
+    /// After the deadlock guard (60 s) if that never happens.
+    pub async fn wait_held(&self, n: usize) {
+        let wait = async {
+            loop {
+                let changed = self.shared.hold_changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
+                if self.shared.state().held >= n {
+                    return;
+                }
+                changed.await;
+            }
+        };
+        if tokio::time::timeout(DEADLOCK_GUARD, wait).await.is_err() {
+            panic!(
+                "smtp-sink: waited {DEADLOCK_GUARD:?} for {n} held message(s), got {}",
+                self.held()
+            );
         }
     }
 }
@@ -341,6 +473,9 @@ async fn session(stream: TcpStream, connection_id: u64, shared: &Shared) -> io::
         if reader.read_until(b'\n', &mut line).await? == 0 {
             return Ok(());
         }
+        if shared.state().stall == Some(Stall::AfterGreeting) {
+            return swallow(&mut reader).await;
+        }
         let command = String::from_utf8_lossy(&line);
         let command = command.trim_end_matches(['\r', '\n']);
         let (verb, argument) = command.split_once(' ').unwrap_or((command, ""));
@@ -422,6 +557,10 @@ async fn session(stream: TcpStream, connection_id: u64, shared: &Shared) -> io::
                         .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                         .await?;
                     let data = read_data(&mut reader).await?;
+                    if shared.state().stall == Some(Stall::AfterData) {
+                        return swallow(&mut reader).await;
+                    }
+                    hold(shared).await;
                     let finished = std::mem::take(&mut transaction);
                     let queued = {
                         let mut state = shared.state();
@@ -451,6 +590,63 @@ async fn session(stream: TcpStream, connection_id: u64, shared: &Shared) -> io::
         // One write per reply: two small writes would meet Nagle's algorithm and the
         // client's delayed ACK, adding tens of milliseconds to every command.
         writer.write_all(format!("{reply}\r\n").as_bytes()).await?;
+    }
+}
+
+/// What a hung server does with its client: reads and discards until the client hangs up.
+async fn swallow<R>(reader: &mut R) -> io::Result<()>
+where
+    R: AsyncBufReadExt + Unpin,
+{
+    let mut sink = Vec::new();
+    loop {
+        sink.clear();
+        if reader.read_until(b'\n', &mut sink).await? == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Waits while messages are held (see [`SmtpSink::hold_after`]); counts this session as
+/// holding one meanwhile, also if the session is ended while waiting.
+async fn hold(shared: &Shared) {
+    let mut holding: Option<HoldGuard<'_>> = None;
+    loop {
+        let released = shared.hold_changed.notified();
+        tokio::pin!(released);
+        released.as_mut().enable();
+        let newly_held = {
+            let mut state = shared.state();
+            let holds = state
+                .hold_from
+                .is_some_and(|from| state.messages.len() >= from);
+            if !holds {
+                break;
+            }
+            if holding.is_none() {
+                state.held += 1;
+                holding = Some(HoldGuard(shared));
+                true
+            } else {
+                false
+            }
+        };
+        if newly_held {
+            // Tells `wait_held`; it also wakes `released`, so look again before waiting.
+            shared.hold_changed.notify_waiters();
+            continue;
+        }
+        released.await;
+    }
+    drop(holding);
+}
+
+/// Counts a held message as no longer held, however its wait ends.
+struct HoldGuard<'a>(&'a Shared);
+
+impl Drop for HoldGuard<'_> {
+    fn drop(&mut self) {
+        self.0.state().held -= 1;
     }
 }
 

@@ -183,3 +183,129 @@ async fn dropping_connections_closes_open_ones_but_keeps_listening() {
     assert_eq!(again.send("NOOP").await, "250 2.0.0 Ok");
     assert_eq!(sink.connections_count(), 2);
 }
+
+#[tokio::test]
+async fn a_restarted_sink_listens_on_the_same_port_and_keeps_its_messages() {
+    let sink = SmtpSink::start().await;
+    let mut client = Client::connect(&sink).await;
+    client.send("HELO test").await;
+    client.send("MAIL FROM:<>").await;
+    client.send("RCPT TO:<a@example.org>").await;
+    client.send("DATA").await;
+    client.send("Subject: x\r\n\r\nbody\r\n.").await;
+    sink.stop().await;
+    assert!(TcpStream::connect(sink.addr()).await.is_err());
+
+    sink.restart().await;
+    let mut again = Client::connect(&sink).await;
+    assert_eq!(again.send("NOOP").await, "250 2.0.0 Ok");
+    assert_eq!(sink.messages().len(), 1, "messages survive a restart");
+    sink.stop().await;
+    assert!(
+        TcpStream::connect(sink.addr()).await.is_err(),
+        "stops again"
+    );
+}
+
+/// Sends one message up to and including its data, without waiting for the final reply.
+async fn start_transaction(client: &mut Client) {
+    client.send("HELO test").await;
+    client.send("MAIL FROM:<>").await;
+    client.send("RCPT TO:<a@example.org>").await;
+    assert!(client.send("DATA").await.starts_with("354"));
+    client
+        .writer
+        .write_all(b"Subject: x\r\n\r\nbody\r\n.\r\n")
+        .await
+        .unwrap();
+}
+
+/// Whether a reply arrives within `limit` (a guard for a test about silence; the result
+/// is only `None` for a server that never answers).
+async fn reply_within(client: &mut Client, limit: std::time::Duration) -> Option<String> {
+    let mut line = String::new();
+    tokio::time::timeout(limit, client.reader.read_line(&mut line))
+        .await
+        .ok()
+        .map(|_| line)
+}
+
+#[tokio::test]
+async fn a_sink_stalled_after_the_greeting_greets_and_then_never_answers() {
+    let sink = SmtpSink::start().await;
+    sink.stall(smtp_sink::Stall::AfterGreeting);
+    let mut client = Client::connect(&sink).await;
+    client.writer.write_all(b"EHLO test\r\n").await.unwrap();
+    let answer = reply_within(&mut client, std::time::Duration::from_millis(300)).await;
+    assert_eq!(answer, None, "no answer to EHLO");
+
+    sink.unstall();
+    let mut fresh = Client::connect(&sink).await;
+    assert_eq!(fresh.send("NOOP").await, "250 2.0.0 Ok");
+}
+
+#[tokio::test]
+async fn a_sink_stalled_after_data_never_answers_and_captures_nothing() {
+    let sink = SmtpSink::start().await;
+    sink.stall(smtp_sink::Stall::AfterData);
+    let mut client = Client::connect(&sink).await;
+    start_transaction(&mut client).await;
+    let answer = reply_within(&mut client, std::time::Duration::from_millis(300)).await;
+    assert_eq!(answer, None, "no answer after the data");
+    assert!(sink.messages().is_empty());
+    drop(client);
+
+    sink.unstall();
+    let mut fresh = Client::connect(&sink).await;
+    start_transaction(&mut fresh).await;
+    assert!(fresh.reply().await.starts_with("250 "));
+    assert_eq!(sink.wait_for(1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn held_messages_are_answered_and_captured_on_release() {
+    let sink = SmtpSink::start().await;
+    sink.hold_after(1);
+    let mut first = Client::connect(&sink).await;
+    start_transaction(&mut first).await;
+    assert!(
+        first.reply().await.starts_with("250 "),
+        "the first is not held"
+    );
+
+    let mut second = Client::connect(&sink).await;
+    start_transaction(&mut second).await;
+    sink.wait_held(1).await;
+    assert_eq!(sink.held(), 1);
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "a held message is not captured yet"
+    );
+
+    assert_eq!(sink.release(), 1);
+    assert!(second.reply().await.starts_with("250 "));
+    assert_eq!(sink.wait_for(2).await.len(), 2);
+    assert_eq!(sink.held(), 0);
+}
+
+#[tokio::test]
+async fn wait_until_wakes_when_its_condition_holds() {
+    let sink = SmtpSink::start().await;
+    let waiting = sink.wait_until("a message to b", |messages| {
+        messages
+            .iter()
+            .any(|m| m.recipients.iter().any(|r| r == "b@example.org"))
+    });
+    let send = async {
+        let mut client = Client::connect(&sink).await;
+        client.send("HELO test").await;
+        client.send("MAIL FROM:<>").await;
+        client.send("RCPT TO:<b@example.org>").await;
+        client.send("DATA").await;
+        client.send("Subject: x\r\n\r\nbody\r\n.").await;
+        assert_eq!(sink.open_sessions(), 1);
+    };
+    let (messages, ()) = tokio::join!(waiting, send);
+    assert_eq!(messages.len(), 1);
+}

@@ -9,6 +9,11 @@
 //! `VOUCH_TEST_DATABASE_URL` is set, or else at the default local address; when neither
 //! answers, PostgreSQL tests are skipped with a message, unless `CI` is set, where a
 //! missing database is a failure.
+//!
+//! Tests that stop and start the database server itself use [`pg_cluster::TempCluster`], a
+//! cluster of their own in a temporary directory.
+
+pub mod pg_cluster;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -146,6 +151,9 @@ pub struct TestConfig {
     pub report: engine::ReportSettings,
     pub auth: engine::AuthSettings,
     pub trusted_proxies: Vec<String>,
+    /// `mail.smtp.timeout_seconds` of the app's mailer: how long it waits on the sink for
+    /// each step (tests of a silent mail server lower it).
+    pub smtp_timeout_seconds: u64,
 }
 
 impl Default for TestConfig {
@@ -160,6 +168,7 @@ impl Default for TestConfig {
             report: engine::ReportSettings::default(),
             auth: engine::AuthSettings::default(),
             trusted_proxies: Vec::new(),
+            smtp_timeout_seconds: 5,
         }
     }
 }
@@ -194,7 +203,7 @@ impl TestApp {
                 host: "127.0.0.1".into(),
                 port: Some(smtp.port()),
                 tls: mailer::Tls::None,
-                timeout_seconds: 5,
+                timeout_seconds: config.smtp_timeout_seconds,
                 ..Default::default()
             },
             ..Default::default()
@@ -232,6 +241,12 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The URL of this test's database, for running other processes (e.g. `vouch
+    /// worker`) against it.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
     }
 
     /// Creates a user with `role` and returns an API token for it.
