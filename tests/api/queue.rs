@@ -67,7 +67,9 @@ async fn due_jobs_are_claimed_oldest_first(app: TestApp) {
     // Enqueued newest first, so that insertion order cannot pass for age.
     for minutes in (1..=12).rev() {
         let due = now - Duration::minutes(minutes);
-        enqueue(db, &Task::Noop, due, now, 8).await.expect("enqueue");
+        enqueue(db, &Task::Noop, due, now, 8)
+            .await
+            .expect("enqueue");
     }
     enqueue(db, &Task::Noop, now + Duration::minutes(1), now, 8)
         .await

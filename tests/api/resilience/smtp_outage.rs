@@ -44,28 +44,11 @@ async fn invitations_survive_an_hour_of_an_smtp_server_silent_after_the_data() {
     smtp_outage(Outage::Hangs(Stall::AfterData)).await;
 }
 
-/// Runs every job that is due now. `REFEREES` runners claim one job at a time each, so
-/// deliveries that hang wait out the mailer's timeout side by side, not one after another.
+/// Runs every job that is due now. The worker runs up to `workflow.concurrency` jobs at
+/// once, so deliveries that hang wait out the mailer's timeout side by side, not one
+/// after another.
 async fn run_due(app: &TestApp) {
-    let runners: Vec<_> = (0..REFEREES)
-        .map(|i| {
-            let engine = app.engine.clone();
-            tokio::spawn(async move {
-                loop {
-                    let round = engine
-                        .run_due_jobs(&format!("runner-{i}"), 1, None)
-                        .await
-                        .expect("run due jobs");
-                    if round.jobs_run == 0 {
-                        return;
-                    }
-                }
-            })
-        })
-        .collect();
-    for runner in runners {
-        runner.await.expect("runner panicked");
-    }
+    app.engine.run_until_idle().await.expect("run due jobs");
 }
 
 /// When the next queued job is due.
