@@ -47,9 +47,11 @@ pub enum LogFormat {
 impl Settings {
     /// The embedded defaults alone, ignoring files and the environment (tests start here).
     pub fn defaults() -> Self {
-        Figment::from(Toml::string(DEFAULTS))
+        let mut settings: Settings = Figment::from(Toml::string(DEFAULTS))
             .extract()
-            .expect("the embedded config/default.toml is valid (checked by a test)")
+            .expect("the embedded config/default.toml is valid (checked by a test)");
+        settings.size_mail_pool();
+        settings
     }
 
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
@@ -72,7 +74,7 @@ impl Settings {
 
     /// An unset SMTP pool follows the jobs this process runs at once, so an invitation
     /// never waits for a connection while the relay could take it.
-    fn size_mail_pool(&mut self) {
+    pub fn size_mail_pool(&mut self) {
         let jobs_at_once = self.workflow.workers.max(1) * self.workflow.concurrency.max(1);
         self.mail
             .smtp
@@ -141,6 +143,8 @@ mod tests {
     #[test]
     fn the_smtp_pool_follows_the_jobs_run_at_once_unless_set() {
         let mut s = Settings::defaults();
+        assert_eq!(s.mail.smtp.pool_size, Some(16));
+        s.mail.smtp.pool_size = None;
         s.workflow.workers = 2;
         s.size_mail_pool();
         assert_eq!(s.mail.smtp.pool_size, Some(32));

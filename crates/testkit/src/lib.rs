@@ -208,6 +208,7 @@ impl TestApp {
             },
             ..Default::default()
         };
+        settings.size_mail_pool();
         let mailer =
             mailer::Mailer::from_settings(&settings.mail, PUBLIC_URL).expect("mailer settings");
         let clock = TestClock::default();

@@ -18,6 +18,7 @@ on_both_databases!(
     transient_failure_is_retried_with_backoff_then_succeeds,
     permanent_failure_bounces_the_reference_and_tells_the_owner,
     a_job_rerun_after_a_crash_records_one_message_per_key,
+    a_worker_has_several_invitations_at_the_mail_server_at_once,
     a_nomination_job_rerun_after_its_email_keeps_the_link_the_provider_has,
     a_self_assessment_job_rerun_after_its_email_keeps_the_link_the_provider_has,
 );
@@ -358,4 +359,31 @@ async fn a_self_assessment_job_rerun_after_its_email_keeps_the_link_the_provider
         200,
         "the link the provider has still opens the form"
     );
+}
+
+/// Dispatch runs jobs side by side: while the mail server sits on each message without
+/// answering, the one worker of `run_until_idle` has every invitation of the case at the
+/// server at once (one after another, the first would hold up the rest). Once the server
+/// answers, each is recorded once.
+async fn a_worker_has_several_invitations_at_the_mail_server_at_once(app: TestApp) {
+    const REFEREES: usize = 6;
+    let s = fixtures::case_with_referees(&app, REFEREES, Some(2)).await;
+    app.smtp.hold_after(0);
+    s.launch(&app).await;
+    let engine = app.engine.clone();
+    let dispatch = tokio::spawn(async move { engine.run_until_idle().await });
+    // Fails after the sink's guard if the invitations reach the server one at a time.
+    app.smtp.wait_held(REFEREES).await;
+    assert_eq!(app.smtp.release(), REFEREES);
+    dispatch.await.expect("dispatch task").expect("run jobs");
+    assert_eq!(app.smtp.messages().len(), REFEREES);
+    for reference in &s.references {
+        assert_eq!(reference_row(&app, reference).await.status, "invited");
+    }
+    let logs = email_log::Entity::find()
+        .all(app.engine.db())
+        .await
+        .unwrap();
+    assert_eq!(logs.len(), REFEREES, "one log row per invitation");
+    assert!(logs.iter().all(|l| l.status == "sent"));
 }
