@@ -20,6 +20,12 @@ mod postgres_restart;
 mod sigkill;
 mod smtp_outage;
 
+/// Jobs each `vouch` process here runs at once (`workflow.concurrency`, one worker). Every
+/// message in the 250→commit window belongs to a job in hand, so an outage or a kill
+/// duplicates at most this many; connections are no bound, as a connection handed back
+/// after one job's 250 carries the next job's message while the first waits to commit.
+pub const JOBS_AT_ONCE: usize = 4;
+
 /// How many of its stderr lines a `vouch` process keeps for failure messages.
 const LOG_LINES: usize = 200;
 
@@ -39,6 +45,7 @@ pub fn vouch_env(database_url: &str, smtp_port: u16) -> Vec<(&'static str, Strin
         ("VOUCH__MAIL__SMTP__PORT", smtp_port.to_string()),
         ("VOUCH__MAIL__SMTP__TLS", "none".to_owned()),
         ("VOUCH__WORKFLOW__POLL_INTERVAL_MS", "50".to_owned()),
+        ("VOUCH__WORKFLOW__CONCURRENCY", JOBS_AT_ONCE.to_string()),
         ("VOUCH__WORKFLOW__LEASE_SECONDS", "2".to_owned()),
         ("VOUCH__WORKFLOW__RETRY_BASE_SECONDS", "1".to_owned()),
         ("VOUCH__LOG__FORMAT", "json".to_owned()),

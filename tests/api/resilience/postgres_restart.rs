@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use smtp_sink::SmtpSink;
 use testkit::pg_cluster::TempCluster;
 
-use super::{Vouch, eventually, invitations_not_done, ops_token_by_cli, tally, vouch_env};
+use super::{
+    JOBS_AT_ONCE, Vouch, eventually, invitations_not_done, ops_token_by_cli, tally, vouch_env,
+};
 
 const CASES: usize = 4;
 const REFEREES_PER_CASE: usize = 5;
@@ -143,9 +145,9 @@ async fn serve_rides_out_a_postgres_restart_in_the_middle_of_dispatch() {
     // for the server's final answer.
     sink.wait_for(DELIVERED_BEFORE_THE_OUTAGE).await;
     sink.wait_held(1).await;
-    // Every message that could be in the 250→commit window when the database goes away is
-    // on one of these connections: the bound on duplicates below.
-    let in_flight = sink.open_sessions();
+    // Every message that could be in the 250→commit window when the database goes away
+    // belongs to a job in hand: the bound on duplicates below.
+    let in_flight = JOBS_AT_ONCE;
     tokio::task::block_in_place(|| cluster.stop());
     // The held invitations now get their 250 while the database is down: their senders
     // cannot record them (the crash window, on purpose).
@@ -204,7 +206,7 @@ async fn serve_rides_out_a_postgres_restart_in_the_middle_of_dispatch() {
     );
     eprintln!(
         "postgres restart: {} referees, {} duplicate invitation(s), {held} held at the \
-         outage, {in_flight} SMTP connection(s) open then",
+         outage, at most {in_flight} job(s) in hand then",
         referees.len(),
         tally.duplicates
     );
