@@ -143,7 +143,10 @@ impl Engine {
                 }
                 match self.claim(worker, want).await {
                     Ok((claim, jobs)) => {
-                        claim_failures = 0;
+                        if claim_failures > 0 {
+                            tracing::info!(worker, "the database answers again; jobs resume");
+                            claim_failures = 0;
+                        }
                         drained = (jobs.len() as u64) < want;
                         claimed_total += jobs.len() as u64;
                         for job in jobs {
