@@ -55,10 +55,11 @@ pub async fn record_attempt(
             recipient: Set(new.recipient.to_owned()),
             subject: Set(String::new()),
             message_id: Set(None),
-            status: Set(EmailStatus::Sending),
-            error: Set(None),
             created_at: Set(now),
             sent_at: Set(None),
+            // The status and the error are the attempt's, below: a row is never stored as
+            // `sending` (that status survives only in rows of older versions).
+            ..Default::default()
         },
     };
     match outcome {
