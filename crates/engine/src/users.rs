@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -245,14 +245,13 @@ impl Engine {
             // The active admins, locked (in id order, so two of these never deadlock): two
             // admins demoting each other at once would otherwise both count two admins
             // and leave none. The second waits here, and then no longer counts the first.
-            let mut admins = user::Entity::find()
+            let admins = user::Entity::find()
                 .filter(user::Column::Role.eq(Role::Admin.as_str()))
                 .filter(user::Column::Active.eq(true))
                 .order_by_asc(user::Column::Id);
-            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-                admins = admins.lock_exclusive();
-            }
-            let admins = admins.all(&txn).await?;
+            let admins = crate::store::locked(admins, &txn, LockType::Update)
+                .all(&txn)
+                .await?;
             if !admins.iter().any(|a| a.id == id) {
                 return Err(EngineError::Conflict(
                     "this user was changed meanwhile; reload and try again".into(),

@@ -1,13 +1,14 @@
 //! `vetting_cases` rows, and the two parties of a case (provider and owner).
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, Set,
 };
 use uuid::Uuid;
 
-use super::found;
+use super::{found, locked};
 use crate::EngineError;
 use crate::domain::{CaseKind, CaseStatus};
 use crate::entity::{provider, user, vetting_case};
@@ -27,10 +28,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<CaseRow, Engin
 /// two referees submitting at once) see each other's effects instead of each deciding on
 /// a stale count. SQLite needs no lock: it runs one write transaction at a time.
 pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, EngineError> {
-    let mut query = vetting_case::Entity::find_by_id(id);
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
+    let query = locked(vetting_case::Entity::find_by_id(id), txn, LockType::Update);
     found(query.one(txn).await?, "case")
 }
 
@@ -38,10 +36,7 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, Engine
 /// exclusive already): it cannot change until the transaction ends, but other shared
 /// holders are not kept waiting.
 pub async fn lock_shared(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, EngineError> {
-    let mut query = vetting_case::Entity::find_by_id(id);
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = query.lock_shared();
-    }
+    let query = locked(vetting_case::Entity::find_by_id(id), txn, LockType::Share);
     found(query.one(txn).await?, "case")
 }
 

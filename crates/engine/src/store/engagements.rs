@@ -1,13 +1,14 @@
 //! `engagements` and `stakeholders` rows, and the pulse cases of an engagement.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
-use super::found;
+use super::{found, locked};
 use crate::EngineError;
 use crate::domain::{CaseKind, EngagementStatus};
 use crate::entity::{engagement, stakeholder, vetting_case};
@@ -24,10 +25,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<EngagementRow,
 
 /// Reads an engagement and, on PostgreSQL, locks it until the transaction ends.
 pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<EngagementRow, EngineError> {
-    let mut query = engagement::Entity::find_by_id(id);
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
+    let query = locked(engagement::Entity::find_by_id(id), txn, LockType::Update);
     found(query.one(txn).await?, "engagement")
 }
 

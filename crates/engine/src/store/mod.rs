@@ -24,7 +24,20 @@ pub mod responses;
 pub mod self_assessments;
 pub mod tokens;
 
+use sea_orm::sea_query::LockType;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QuerySelect};
+
 use crate::EngineError;
+
+/// `query` with a row lock of `mode` (`FOR UPDATE`, `FOR SHARE`) held until `txn` ends, on
+/// PostgreSQL. SQLite needs none: it runs one write transaction at a time.
+pub fn locked<Q: QuerySelect>(query: Q, txn: &DatabaseTransaction, mode: LockType) -> Q {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query.lock(mode)
+    } else {
+        query
+    }
+}
 
 /// `Ok(row)` or `NotFound { entity }`.
 pub(crate) fn found<T>(row: Option<T>, entity: &'static str) -> Result<T, EngineError> {

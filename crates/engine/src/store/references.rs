@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
-use super::found;
+use super::{found, locked};
 use crate::EngineError;
 use crate::domain::{ReferenceRequest, ReferenceStatus};
 use crate::entity::reference_request;
@@ -52,10 +53,11 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ReferenceRow, 
 /// changes it before the caller commits. Lock the case first (`cases::lock`): the store's
 /// locking order. SQLite needs no lock: it runs one write transaction at a time.
 pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<ReferenceRow, EngineError> {
-    let mut query = reference_request::Entity::find_by_id(id);
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
+    let query = locked(
+        reference_request::Entity::find_by_id(id),
+        txn,
+        LockType::Update,
+    );
     found(query.one(txn).await?, "reference")
 }
 
