@@ -35,6 +35,11 @@
 #                  where the binary supports it: older ones still run one) plus K
 #                  `vouch worker` processes with WORKER_TASKS workers each (worker1, worker2, ...);
 #      memory: VmRSS of each process after IDLE_SECS idle, VmHWM (peak) after the dispatch;
+#        mailer    not Vouch but its mail path alone: crates/mailer's bench_send example
+#                  (built with cargo build --release -p mailer --example bench_send) renders,
+#                  composes and sends N invitations through one Mailer with a pool of
+#                  SMTP_POOL into the same counting sink, with no database and no queue:
+#                  the most any dispatch through this mailer can reach here;
 #   3. submit (a mode in MODES): referee submissions (POST /r/{token}, action=submit,
 #      bench/referee_post.lua) with wrk at SUBMIT_CONNECTIONS connections, each of SUBMITS
 #      references once, versus pgbench running bench/submit.pgbench (the statements one
@@ -46,7 +51,7 @@
 #      (as bench/referee_post.sh) and pgbench's tps without connection time.
 #
 # Knobs (environment), with defaults:
-#   MODES="serve worker1 worker2 submit"
+#   MODES="mailer serve worker1 worker2 submit"
 #   CASES=300 REFS=20        cases and references per case for each dispatch mode
 #   N=6000                   messages per baseline run; BASELINE_RUNS=3 (the best is reported)
 #   SMTP_POOL=16             mail.smtp.pool_size of every Vouch process, and smtp-source's
@@ -76,7 +81,7 @@
 # wrk and the postfix package are fetched with apt-get when missing.
 set -euo pipefail
 
-MODES=${MODES:-serve worker1 worker2 submit}
+MODES=${MODES:-mailer serve worker1 worker2 submit}
 CASES=${CASES:-300}
 REFS=${REFS:-20}
 N=${N:-6000}
@@ -210,6 +215,12 @@ else
     log "using $BIN as given by VOUCH_BIN (no build)"
 fi
 [ -x "$BIN" ] || die "$BIN was not built"
+MAILER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_send"
+if has_mode mailer; then
+    log "building the mailer's benchmark (cargo build --release -p mailer --example bench_send)"
+    (cd "$ROOT" && cargo build --release -p mailer --example bench_send)
+    [ -x "$MAILER_BIN" ] || die "$MAILER_BIN was not built"
+fi
 # Which binary was measured; checked again at the end, since a build into the same target
 # dir during the run would swap it under the later modes.
 bin_id() { echo "sha256 $(sha256sum "$BIN" | cut -c1-12), built $(date -r "$BIN" '+%F %T')"; }
@@ -395,6 +406,7 @@ log "smtp-sink counting on 127.0.0.1:$SINK_PORT (pid $SINK_PID)"
 
 DISPATCHING=0
 for mode in $MODES; do [ "$mode" = submit ] || DISPATCHING=1; done
+MAILER_DONE=0
 INV_BYTES="" INV_LINES="" SRC_BYTES="" BASELINE="" BASE_RUNS="" BASELINE_NOREUSE="" BASE_NOREUSE_RUNS="" BASELINE_CPU=""
 if [ "$DISPATCHING" = 1 ]; then
 # ------------------------------------------------------------------ 0. probe: one invitation
@@ -766,9 +778,27 @@ lua_body() {
     echo "$parts"
 }
 
+# The mail path alone: Vouch's mailer (render, compose, pooled SMTP) sending as many
+# invitations into the same sink, with no database and no job queue. What no dispatch
+# design can exceed on this machine.
+run_mailer() {
+    wait_quiet
+    log "[mailer] bench_send: $N invitations into the counting sink, pool $SMTP_POOL"
+    cpu_snap "$TMP/cpu_mailer.0.json"
+    BENCH_SINK="127.0.0.1:$SINK_PORT" BENCH_POOLS="$SMTP_POOL" "$MAILER_BIN" "$N" >"$TMP/mailer.txt" 2>&1 \
+        || die "bench_send failed: $(tail -n 3 "$TMP/mailer.txt")"
+    cpu_snap "$TMP/cpu_mailer.1.json"
+    R[mailer.compose]=$(sed -n 's/^render + compose only: .* = *\([0-9]*\) msg\/s.*/\1/p' "$TMP/mailer.txt")
+    R[mailer.rate]=$(sed -n 's/^pool_size *[0-9]*: .* = *\([0-9]*\) msg\/s.*/\1/p' "$TMP/mailer.txt")
+    R[mailer.cpu]=$(cpu_report "$TMP/cpu_mailer.0.json" "$TMP/cpu_mailer.1.json" "")
+    R[mailer.ratio]=$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.3f}')" "${R[mailer.rate]}" "$BASELINE")
+    MAILER_DONE=1
+}
+
 for mode in $MODES; do
     case "$mode" in
         submit) run_submit ;;
+        mailer) run_mailer ;;
         *) run_dispatch "$mode" ;;
     esac
 done
@@ -787,6 +817,13 @@ echo "baseline    : smtp-source -d -s $SMTP_POOL -m $N -F <invitation> (connecti
 echo "  msg/s     : $BASELINE  (best of$BASE_RUNS)"
 echo "  no reuse  : $BASELINE_NOREUSE msg/s without -d (a connection per message; for information; runs:$BASE_NOREUSE_RUNS)"
 echo "  CPU       : $BASELINE_CPU"
+fi
+if [ "$MAILER_DONE" = 1 ]; then
+    echo
+    echo "mail path alone [mailer]: crates/mailer bench_send, no database, pool_size=$SMTP_POOL, 64 senders"
+    printf '  invitations/s : %s  (render + compose alone: %s/s on one core)\n' "${R[mailer.rate]}" "${R[mailer.compose]}"
+    printf '  ratio         : %s  (the ceiling of any dispatch through this mailer here)\n' "${R[mailer.ratio]}"
+    printf '  CPU           : %s\n' "${R[mailer.cpu]}"
 fi
 for mode in "${DISPATCH_MODES[@]}"; do
     echo

@@ -10,6 +10,7 @@ mod m20261127_000001_evidence;
 mod m20261127_000002_referee_protection;
 mod m20261128_000001_invitation_generation;
 mod m20261128_000002_engagements;
+mod m20261129_000001_dispatch_indexes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_referee_protection::Migration),
             Box::new(m20261128_000001_invitation_generation::Migration),
             Box::new(m20261128_000002_engagements::Migration),
+            Box::new(m20261129_000001_dispatch_indexes::Migration),
         ]
     }
 }

@@ -365,7 +365,7 @@ impl Engine {
         case_id: Uuid,
     ) -> Result<questionnaires::TemplateVersion, EngineError> {
         let m = cases::get(&self.db, case_id).await?;
-        questionnaires::version_by_id(&self.db, m.template_version_id).await
+        questionnaires::version_by_id(&self.versions, &self.db, m.template_version_id).await
     }
 
     /// Inserts a pending reference into a case that accepts references (checked by the

@@ -68,7 +68,7 @@ use sea_orm::DatabaseConnection;
 use crate::clock::Clock;
 use crate::mail::MailSender;
 
-/// Entry point to the domain. Cheap to clone: it holds a connection pool and two `Arc`s.
+/// Entry point to the domain. Cheap to clone: it holds a connection pool and `Arc`s.
 #[derive(Clone)]
 pub struct Engine {
     db: DatabaseConnection,
@@ -79,6 +79,7 @@ pub struct Engine {
     scoring: ScoringSettings,
     auth: AuthSettings,
     followup: FollowupSettings,
+    versions: Arc<questionnaires::VersionCache>,
 }
 
 impl Engine {
@@ -97,6 +98,7 @@ impl Engine {
             scoring: ScoringSettings::default(),
             auth: AuthSettings::default(),
             followup: FollowupSettings::default(),
+            versions: Arc::default(),
         }
     }
 

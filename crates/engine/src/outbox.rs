@@ -191,20 +191,31 @@ pub async fn enqueue(
     now: DateTime<Utc>,
     max_attempts: u32,
 ) -> Result<(), EngineError> {
-    let payload =
-        serde_json::to_value(task).map_err(|e| EngineError::Corrupt(format!("task: {e}")))?;
-    job_rows::insert(
-        conn,
-        NewJob {
-            kind: task.kind(),
-            payload,
-            dedupe_key: task.dedupe_key(),
-            run_at,
-            max_attempts: max_attempts as i32,
-        },
-        now,
-    )
-    .await
+    enqueue_all(conn, &[(task, run_at)], now, max_attempts).await
+}
+
+/// [`enqueue`] for several tasks, in one statement.
+pub async fn enqueue_all(
+    conn: &impl ConnectionTrait,
+    tasks: &[(&Task, DateTime<Utc>)],
+    now: DateTime<Utc>,
+    max_attempts: u32,
+) -> Result<(), EngineError> {
+    let jobs = tasks
+        .iter()
+        .map(|(task, run_at)| {
+            let payload = serde_json::to_value(task)
+                .map_err(|e| EngineError::Corrupt(format!("task: {e}")))?;
+            Ok(NewJob {
+                kind: task.kind(),
+                payload,
+                dedupe_key: task.dedupe_key(),
+                run_at: *run_at,
+                max_attempts: max_attempts as i32,
+            })
+        })
+        .collect::<Result<Vec<_>, EngineError>>()?;
+    job_rows::insert(conn, jobs, now).await
 }
 
 impl Task {

@@ -1,6 +1,9 @@
 //! Questionnaire templates and their versions. A published version is immutable: a change
 //! is a new version, so a case launched on version 1 keeps meaning what it meant.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -137,17 +140,48 @@ pub(crate) async fn current_version(
         .ok_or(EngineError::NotFound { entity: "template" })
 }
 
+/// Template versions as read from the database, by id. A version never changes once
+/// written, so each is read (and its questions parsed) once per process; every invitation,
+/// form and submission after that skips the read. Bounded: templates are few, but should a
+/// process meet more versions than this, it starts over.
+#[derive(Default)]
+pub(crate) struct VersionCache(RwLock<HashMap<Uuid, TemplateVersion>>);
+
+const VERSION_CACHE_CAPACITY: usize = 256;
+
+impl VersionCache {
+    fn get(&self, id: Uuid) -> Option<TemplateVersion> {
+        // A poisoned lock only means another thread panicked mid-insert of a whole value.
+        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&id).cloned()
+    }
+
+    fn put(&self, version: &TemplateVersion) {
+        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= VERSION_CACHE_CAPACITY {
+            map.clear();
+        }
+        map.insert(version.id, version.clone());
+    }
+}
+
 pub(crate) async fn version_by_id(
+    cache: &VersionCache,
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<TemplateVersion, EngineError> {
+    if let Some(version) = cache.get(id) {
+        return Ok(version);
+    }
     let m = template_version::Entity::find_by_id(id)
         .one(conn)
         .await?
         .ok_or(EngineError::NotFound {
             entity: "template version",
         })?;
-    to_version(m)
+    let version = to_version(m)?;
+    cache.put(&version);
+    Ok(version)
 }
 
 impl Engine {

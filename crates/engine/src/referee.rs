@@ -18,12 +18,13 @@ use crate::credentials::token_hash;
 use crate::domain::{CaseKind, CaseStatus, ReferenceStatus, State};
 use crate::machine::ReferenceEvent;
 use crate::questionnaire::{AnswerError, Question, pulse_questions, validate_answers};
+use crate::questionnaires::{self, VersionCache};
 use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
 use crate::store::responses::SubmissionMeta;
 use crate::store::{responses, tokens};
 use crate::transitions::set_reference_status;
-use crate::{Engine, EngineError, questionnaires};
+use crate::{Engine, EngineError};
 
 /// Everything the questionnaire page shows.
 #[derive(Clone, Debug)]
@@ -50,12 +51,13 @@ pub const CONSENT: &str = "consent";
 /// case was launched with; every problem at once as `InvalidAnswers` otherwise. With
 /// `complete` (a submission, not a draft) every required question must be answered.
 pub(crate) async fn checked_answers(
+    versions: &VersionCache,
     conn: &impl ConnectionTrait,
     case: &CaseRow,
     raw: &BTreeMap<String, String>,
     complete: bool,
 ) -> Result<Vec<(String, String)>, EngineError> {
-    let questions = respondent_questions(conn, case).await?;
+    let questions = respondent_questions(versions, conn, case).await?;
     validate_answers(&questions, raw, complete)
         .map_err(|fields| EngineError::InvalidAnswers { fields })
 }
@@ -63,10 +65,11 @@ pub(crate) async fn checked_answers(
 /// The questions a case's respondents answer: the questionnaire it was launched with, or
 /// for a pulse its scored statements about the buyer's own experience.
 pub(crate) async fn respondent_questions(
+    versions: &VersionCache,
     conn: &impl ConnectionTrait,
     case: &CaseRow,
 ) -> Result<Vec<Question>, EngineError> {
-    let version = questionnaires::version_by_id(conn, case.template_version_id).await?;
+    let version = questionnaires::version_by_id(versions, conn, case.template_version_id).await?;
     Ok(match case.kind {
         CaseKind::Review => version.questions,
         CaseKind::Pulse => pulse_questions(&version.questions),
@@ -134,7 +137,7 @@ impl Engine {
         case: &CaseRow,
     ) -> Result<RefereeForm, EngineError> {
         let (provider, owner) = cases::parties(&self.db, case).await?;
-        let questions = respondent_questions(&self.db, case).await?;
+        let questions = respondent_questions(&self.versions, &self.db, case).await?;
         let draft = match responses::of_reference(&self.db, reference.id).await? {
             Some(resp) => responses::answers_of(&self.db, &[resp.id])
                 .await?
@@ -252,7 +255,8 @@ impl Engine {
         submit: bool,
         consent: bool,
     ) -> Result<Vec<AnswerError>, EngineError> {
-        let mut problems = match checked_answers(&self.db, case, raw, submit).await {
+        let mut problems = match checked_answers(&self.versions, &self.db, case, raw, submit).await
+        {
             Ok(_) => Vec::new(),
             Err(EngineError::InvalidAnswers { fields }) => fields,
             Err(e) => return Err(e),
@@ -272,7 +276,7 @@ impl Engine {
         raw: &BTreeMap<String, String>,
     ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token).await?;
-        let answers = checked_answers(&self.db, &case, raw, false).await?;
+        let answers = checked_answers(&self.versions, &self.db, &case, raw, false).await?;
         let now = self.now();
         let txn = self.db.begin().await?;
         // A draft saved without the form ever being loaded keeps no view time, so its

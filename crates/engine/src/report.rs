@@ -93,7 +93,7 @@ impl Engine {
         // Independent reads, each on its own pooled connection.
         let (provider, version, references, self_assessment, nomination_ips, self_ips) = tokio::try_join!(
             cases::provider_of(&self.db, &case),
-            questionnaires::version_by_id(&self.db, case.template_version_id),
+            questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id),
             references::of_case(&self.db, case_id),
             self.submitted_self_assessment(case_id),
             nominations::client_ips_of_case(&self.db, case_id),

@@ -125,7 +125,9 @@ impl Engine {
         case: &CaseRow,
     ) -> Result<SelfAssessmentForm, EngineError> {
         let (provider, owner) = cases::parties(&self.db, case).await?;
-        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        let version =
+            questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id)
+                .await?;
         // A form still works without its groups' titles.
         let dimensions = cases::profile(case).unwrap_or_default();
         Ok(SelfAssessmentForm {
@@ -188,7 +190,9 @@ impl Engine {
         submit: bool,
         consent: bool,
     ) -> Result<BTreeMap<String, String>, EngineError> {
-        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        let version =
+            questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id)
+                .await?;
         let questions = self_assessment_questions(&version.questions);
         let mut problems: Vec<AnswerError> = Vec::new();
         let answers = match validate_answers(&questions, raw, submit) {

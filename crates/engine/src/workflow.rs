@@ -259,7 +259,7 @@ impl Engine {
         // Already answered (or declined): say so before judging the answers.
         reference_transition(reference.status, ReferenceEvent::Complete)?;
         let raw: BTreeMap<String, String> = answers.into_iter().collect();
-        let answers = checked_answers(&txn, &case, &raw, true).await?;
+        let answers = checked_answers(&self.versions, &txn, &case, &raw, true).await?;
         let response_id =
             responses::claim_submission(&txn, reference.id, reference.opened_at, &meta, now)
                 .await?

@@ -27,13 +27,17 @@ pub struct NewJob {
     pub max_attempts: i32,
 }
 
-/// Inserts a queued job; a job whose key is already taken is dropped as a duplicate.
+/// Inserts queued jobs in one statement; a job whose key is already taken is dropped as a
+/// duplicate.
 pub async fn insert(
     conn: &impl ConnectionTrait,
-    new: NewJob,
+    jobs: Vec<NewJob>,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    let row = job::ActiveModel {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let rows = jobs.into_iter().map(|new| job::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(new.kind.to_owned()),
         payload: Set(new.payload),
@@ -47,8 +51,8 @@ pub async fn insert(
         dedupe_key: Set(new.dedupe_key),
         created_at: Set(now),
         updated_at: Set(now),
-    };
-    job::Entity::insert(row)
+    });
+    job::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::column(job::Column::DedupeKey)
                 .do_nothing()
@@ -64,6 +68,11 @@ pub async fn insert(
 /// PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent workers claim disjoint batches
 /// without waiting on each other; SQLite runs one writer at a time, so the single UPDATE
 /// is already exclusive.
+///
+/// The cost of a claim must not grow with the backlog: the due jobs are walked in `run_at`
+/// order on the partial index of queued and running jobs (`ix_jobs_active_run_at`), and on
+/// PostgreSQL the claimed ids are collected first (`= ANY(ARRAY(…))`), because with `IN`
+/// the cached generic plan of this statement joins them against a scan of the whole table.
 pub async fn claim_due(
     conn: &impl ConnectionTrait,
     claim: &str,
@@ -77,9 +86,9 @@ pub async fn claim_due(
         DbBackend::Postgres => {
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, \
              locked_by = $2, updated_at = $3 \
-             WHERE id IN (SELECT id FROM jobs \
+             WHERE id = ANY(ARRAY(SELECT id FROM jobs \
                WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3) \
-               ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+               ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)) \
              RETURNING *"
         }
         _ => {

@@ -174,7 +174,26 @@ pub async fn update_status(
     to: ReferenceStatus,
     now: DateTime<Utc>,
 ) -> Result<ReferenceRow, EngineError> {
+    update_status_invited(conn, reference, to, None, now).await
+}
+
+/// [`update_status`], recording in the same UPDATE that invitation `invited` (when given)
+/// was delivered: `invitations_sent`, and `invited_at` on the first.
+pub async fn update_status_invited(
+    conn: &impl ConnectionTrait,
+    reference: ReferenceRow,
+    to: ReferenceStatus,
+    invited: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<ReferenceRow, EngineError> {
+    let first_invitation = reference.invited_at.is_none();
     let mut active: reference_request::ActiveModel = reference.into();
+    if let Some(generation) = invited {
+        active.invitations_sent = Set(generation);
+        if first_invitation {
+            active.invited_at = Set(Some(now));
+        }
+    }
     active.status = Set(to);
     active.updated_at = Set(now);
     match to {
@@ -213,21 +232,6 @@ impl ReferenceRow {
 }
 
 /// Records that invitation `generation` went out (the first one also sets `invited_at`).
-pub async fn mark_invited(
-    conn: &impl ConnectionTrait,
-    reference: ReferenceRow,
-    generation: i32,
-    now: DateTime<Utc>,
-) -> Result<ReferenceRow, EngineError> {
-    let first = reference.invited_at.is_none();
-    let mut active: reference_request::ActiveModel = reference.into();
-    active.invitations_sent = Set(generation);
-    if first {
-        active.invited_at = Set(Some(now));
-    }
-    Ok(active.update(conn).await?)
-}
-
 pub async fn count_reminder(
     conn: &impl ConnectionTrait,
     reference: ReferenceRow,

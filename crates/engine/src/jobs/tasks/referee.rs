@@ -17,7 +17,7 @@ use crate::outbox::{EmailKey, OwnerNotice, Task};
 use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
 use crate::store::tokens;
-use crate::transitions::set_reference_status;
+use crate::transitions::{record_invitation, set_reference_status};
 use crate::{Engine, EngineError};
 
 /// Everything an email about a reference needs.
@@ -104,7 +104,7 @@ impl Engine {
         }
         let token = new_token();
         let (provider, owner) = cases::parties(&self.db, &case).await?;
-        let questions = crate::referee::respondent_questions(&self.db, &case)
+        let questions = crate::referee::respondent_questions(&self.versions, &self.db, &case)
             .await?
             .len() as u32;
         let deadline = case.deadline_at.unwrap_or(now);
@@ -208,25 +208,21 @@ impl Engine {
         let reference_id = reference.id;
         match sequence {
             None => {
-                let reference = set_reference_status(
-                    txn,
-                    reference,
-                    ReferenceEvent::Invite,
-                    &Actor::System,
-                    json!({ "message_id": message_id, "generation": generation }),
-                    now,
-                )
-                .await?;
-                references::mark_invited(txn, reference, generation, now).await?;
-                for (i, days) in self.settings.reminder_days.iter().enumerate() {
-                    let reminder = Task::SendReminder {
-                        reference_id,
-                        generation,
-                        sequence: i as i32 + 1,
-                    };
-                    let at = now + Duration::days(i64::from(*days));
-                    self.enqueue(txn, &reminder, at).await?;
-                }
+                let data = json!({ "message_id": message_id, "generation": generation });
+                record_invitation(txn, reference, generation, data, now).await?;
+                let reminders: Vec<(Task, _)> = (self.settings.reminder_days.iter())
+                    .enumerate()
+                    .map(|(i, days)| {
+                        let reminder = Task::SendReminder {
+                            reference_id,
+                            generation,
+                            sequence: i as i32 + 1,
+                        };
+                        (reminder, now + Duration::days(i64::from(*days)))
+                    })
+                    .collect();
+                let reminders: Vec<_> = reminders.iter().map(|(t, at)| (t, *at)).collect();
+                self.enqueue_all(txn, &reminders).await?;
             }
             Some(seq) => {
                 let case_id = reference.case_id;

@@ -33,7 +33,9 @@ impl Engine {
             return Ok(Outcome::Done);
         }
         let (provider, owner) = cases::parties(&self.db, &case).await?;
-        let version = questionnaires::version_by_id(&self.db, case.template_version_id).await?;
+        let version =
+            questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id)
+                .await?;
         let questions = self_assessment_questions(&version.questions).len() as u32;
         let token = new_token();
         let hash = token_hash(&token);
