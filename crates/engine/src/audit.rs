@@ -2,7 +2,7 @@
 //! as the change itself, so the timeline can never disagree with the data.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -52,17 +52,46 @@ pub async fn record(
     data: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(case_id),
-        reference_id: Set(reference_id),
-        actor: Set(actor.to_string()),
-        kind: Set(kind.to_owned()),
-        data: Set(data),
-        created_at: Set(at),
+    let event = Event {
+        case_id,
+        reference_id,
+        actor: actor.to_string(),
+        kind,
+        data,
+    };
+    record_all(conn, vec![event], at).await
+}
+
+/// One event to append with [`record_all`].
+pub struct Event<'a> {
+    pub case_id: Option<Uuid>,
+    pub reference_id: Option<Uuid>,
+    pub actor: String,
+    pub kind: &'a str,
+    pub data: serde_json::Value,
+}
+
+/// Appends several events at `at`, in one statement.
+pub async fn record_all(
+    conn: &impl ConnectionTrait,
+    events: Vec<Event<'_>>,
+    at: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    if events.is_empty() {
+        return Ok(());
     }
-    .insert(conn)
-    .await?;
+    let rows = events.into_iter().map(|e| audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(e.case_id),
+        reference_id: Set(e.reference_id),
+        actor: Set(e.actor),
+        kind: Set(e.kind.to_owned()),
+        data: Set(e.data),
+        created_at: Set(at),
+    });
+    audit_event::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -59,46 +59,12 @@ pub(crate) async fn set_reference_status(
     reference: ReferenceRow,
     event: ReferenceEvent,
     actor: &Actor,
-    data: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<ReferenceRow, EngineError> {
-    transition_reference(txn, reference, event, None, actor, data, now).await
-}
-
-/// The `invite` transition of a delivered invitation of `generation`, which also records
-/// it on the row (`invitations_sent`, the first `invited_at`) in the same UPDATE.
-pub(crate) async fn record_invitation(
-    txn: &DatabaseTransaction,
-    reference: ReferenceRow,
-    generation: i32,
-    data: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<ReferenceRow, EngineError> {
-    let event = ReferenceEvent::Invite;
-    transition_reference(
-        txn,
-        reference,
-        event,
-        Some(generation),
-        &Actor::System,
-        data,
-        now,
-    )
-    .await
-}
-
-async fn transition_reference(
-    txn: &DatabaseTransaction,
-    reference: ReferenceRow,
-    event: ReferenceEvent,
-    invited: Option<i32>,
-    actor: &Actor,
     mut data: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<ReferenceRow, EngineError> {
     let from = reference.status;
     let to = reference_transition(from, event)?;
-    let updated = references::update_status_invited(txn, reference, to, invited, now).await?;
+    let updated = references::update_status(txn, reference, to, now).await?;
     data["from"] = json!(from.as_str());
     data["to"] = json!(to.as_str());
     audit::record(

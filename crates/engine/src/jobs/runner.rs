@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::tasks::Outcome;
+use super::tasks::{Outcome, RefereeMail};
 use crate::domain::JobStatus;
 use crate::outbox::Task;
 use crate::store::jobs::{self as job_rows, JobRow};
@@ -60,6 +60,12 @@ enum Until<'a> {
     /// Once `stop` is set and the jobs in hand are finished; polls while idle.
     Stopped(&'a mut watch::Receiver<bool>),
 }
+
+/// Invitations and reminders are sent in batches of at most this many, each batch one
+/// transaction: large enough that a batch's reads and writes cost little per email, small
+/// enough that several batches are in flight at once (one sending while another reads or
+/// commits) and that a slow recipient server holds back few others.
+const REFEREE_BATCH: usize = 16;
 
 /// Up to this many finished jobs are written back in one statement.
 const FINISH_BATCH: usize = 64;
@@ -116,8 +122,8 @@ impl Engine {
         let poll = StdDuration::from_millis(self.settings.poll_interval_ms.max(10));
         // Each job is a task of its own, so that it makes progress (and, on SQLite, hands
         // back the one connection) while this loop waits on a claim or a flush.
-        let mut running: JoinSet<Finished> = JoinSet::new();
-        // The claims of the jobs in `running`, for lease renewal.
+        let mut running: JoinSet<Vec<Finished>> = JoinSet::new();
+        // The jobs in `running`, with their claims (for lease renewal).
         let mut held: HashMap<Uuid, Arc<str>> = HashMap::new();
         let mut finished: Vec<Finished> = Vec::new();
         let mut report = WorkerReport::default();
@@ -134,7 +140,7 @@ impl Engine {
                 Until::Stopped(stop) => *stop.borrow(),
                 Until::Idle { budget } => claimed_total >= *budget,
             };
-            let free = concurrency - running.len();
+            let free = concurrency.saturating_sub(held.len());
             // Claim when at least half the slots are free, so each claim is a batch.
             if !stopping && !drained && (running.is_empty() || free >= concurrency.div_ceil(2)) {
                 let mut want = free as u64;
@@ -149,11 +155,28 @@ impl Engine {
                         }
                         drained = (jobs.len() as u64) < want;
                         claimed_total += jobs.len() as u64;
+                        // Invitations and reminders claimed together run as one batch
+                        // (`send_to_referees`); every other job as a task of its own.
+                        let mut batch = Vec::new();
                         for job in jobs {
                             held.insert(job.id, claim.clone());
+                            match referee_mail(&job) {
+                                Some(item) => batch.push((job, item)),
+                                None => {
+                                    let engine = self.clone();
+                                    let claim = claim.clone();
+                                    running.spawn(async move {
+                                        vec![engine.run_claimed(job, claim).await]
+                                    });
+                                }
+                            }
+                        }
+                        while !batch.is_empty() {
+                            let rest = batch.split_off(batch.len().min(REFEREE_BATCH));
                             let engine = self.clone();
                             let claim = claim.clone();
-                            running.spawn(async move { engine.run_claimed(job, claim).await });
+                            running.spawn(async move { engine.run_batch(batch, claim).await });
+                            batch = rest;
                         }
                     }
                     Err(e) => match until {
@@ -204,9 +227,11 @@ impl Engine {
                     // the set is never aborted. Should one fail anyway, its lease runs out
                     // and another worker takes the job over.
                     let Ok(done) = joined else { continue };
-                    held.remove(&done.id);
-                    finished.push(done);
-                    report.jobs_run += 1;
+                    for job in done {
+                        held.remove(&job.id);
+                        finished.push(job);
+                        report.jobs_run += 1;
+                    }
                     // A finished job may have queued another that is due now.
                     drained = false;
                     if finished.len() >= FINISH_BATCH.min(concurrency) {
@@ -237,10 +262,10 @@ impl Engine {
     }
 
     /// Lets the jobs in hand finish and writes them back (on the way out after an error).
-    async fn settle(&self, finished: &mut Vec<Finished>, running: &mut JoinSet<Finished>) {
+    async fn settle(&self, finished: &mut Vec<Finished>, running: &mut JoinSet<Vec<Finished>>) {
         while let Some(joined) = running.join_next().await {
             if let Ok(done) = joined {
-                finished.push(done);
+                finished.extend(done);
             }
         }
         self.flush(finished).await;
@@ -332,6 +357,44 @@ impl Engine {
             },
             Err(e) => Outcome::Dead(format!("unreadable payload: {e}")),
         };
+        self.conclude(&job, claim, outcome)
+    }
+
+    /// Runs invitations and reminders claimed together as one batch: their reads, their
+    /// sends side by side, and one transaction for what the delivered ones caused. An
+    /// error or a panic of the batch is a retry for each of its jobs.
+    #[tracing::instrument(skip_all, fields(jobs = batch.len()))]
+    async fn run_batch(&self, batch: Vec<(JobRow, RefereeMail)>, claim: Arc<str>) -> Vec<Finished> {
+        let items: Vec<RefereeMail> = batch.iter().map(|(_, item)| *item).collect();
+        let outcomes = match AssertUnwindSafe(self.send_to_referees(&items))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(outcomes)) => outcomes,
+            Ok(Err(e)) => {
+                let error = format!("{e}: {}", error_chain(&e));
+                items
+                    .iter()
+                    .map(|_| Outcome::Retry(error.clone()))
+                    .collect()
+            }
+            Err(_) => items
+                .iter()
+                .map(|_| Outcome::Retry("the task panicked".into()))
+                .collect(),
+        };
+        batch
+            .into_iter()
+            .zip(outcomes)
+            .map(|((job, _), outcome)| {
+                let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempts);
+                span.in_scope(|| self.conclude(&job, claim.clone(), outcome))
+            })
+            .collect()
+    }
+
+    /// How a job that ran is written back, with its log line.
+    fn conclude(&self, job: &JobRow, claim: Arc<str>, outcome: Outcome) -> Finished {
         let now = self.now();
         let (status, run_at, error) = match outcome {
             Outcome::Done => (JobStatus::Done, None, None),
@@ -364,6 +427,15 @@ impl Engine {
             error,
         }
     }
+}
+
+/// The invitation or reminder a job is, if it is one (to run in a batch).
+fn referee_mail(job: &JobRow) -> Option<RefereeMail> {
+    if !matches!(job.kind.as_str(), "send_invitation" | "send_reminder") {
+        return None;
+    }
+    let task = serde_json::from_value::<Task>(job.payload.clone()).ok()?;
+    RefereeMail::of_task(&task)
 }
 
 /// Resolves when a `Stopped` loop is told to stop; never for `Idle`.

@@ -1,10 +1,12 @@
 //! `vetting_cases` rows, and the two parties of a case (provider and owner).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -38,6 +40,47 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, Engine
 pub async fn lock_shared(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, EngineError> {
     let query = locked(vetting_case::Entity::find_by_id(id), txn, LockType::Share);
     found(query.one(txn).await?, "case")
+}
+
+/// The cases of `ids` that exist.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<CaseRow>, EngineError> {
+    Ok(vetting_case::Entity::find()
+        .filter(vetting_case::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
+/// [`lock_shared`] for several cases in one statement, taken in id order.
+pub async fn lock_shared_many(
+    txn: &DatabaseTransaction,
+    ids: &[Uuid],
+) -> Result<Vec<CaseRow>, EngineError> {
+    let query = vetting_case::Entity::find()
+        .filter(vetting_case::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(vetting_case::Column::Id);
+    Ok(locked(query, txn, LockType::Share).all(txn).await?)
+}
+
+/// The providers and owners of several cases, by id: two statements for any number.
+pub async fn parties_of(
+    conn: &impl ConnectionTrait,
+    cases: &[&CaseRow],
+) -> Result<(HashMap<Uuid, provider::Model>, HashMap<Uuid, user::Model>), EngineError> {
+    let providers = provider::Entity::find()
+        .filter(provider::Column::Id.is_in(cases.iter().map(|c| c.provider_id)))
+        .all(conn)
+        .await?;
+    let owners = user::Entity::find()
+        .filter(user::Column::Id.is_in(cases.iter().map(|c| c.owner_id)))
+        .all(conn)
+        .await?;
+    Ok((
+        providers.into_iter().map(|p| (p.id, p)).collect(),
+        owners.into_iter().map(|u| (u.id, u)).collect(),
+    ))
 }
 
 /// The values profile a case was opened with (its snapshot).

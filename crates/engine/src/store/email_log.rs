@@ -1,6 +1,8 @@
 //! `email_log` rows: one per email Vouch means to send, under a unique idempotency key,
 //! so that a job run twice finds the first run's row instead of sending again.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -32,6 +34,40 @@ pub async fn find_by_key(
         .await?)
 }
 
+/// The rows of several keys, by key.
+pub async fn by_keys(
+    conn: &impl ConnectionTrait,
+    keys: &[&str],
+) -> Result<HashMap<String, EmailLogRow>, EngineError> {
+    let rows = email_log::Entity::find()
+        .filter(email_log::Column::IdempotencyKey.is_in(keys.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.idempotency_key.clone(), row))
+        .collect())
+}
+
+/// [`record_attempt`] for the first attempts at several emails, each sent: new rows, in
+/// one statement.
+pub async fn record_first_sent(
+    conn: &impl ConnectionTrait,
+    sent: Vec<(Uuid, NewEmail<'_>, Attempt<'_>)>,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let rows = sent
+        .into_iter()
+        .map(|(attempt_id, new, attempt)| attempt_row(None, attempt_id, new, attempt, now).0);
+    email_log::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
 /// Writes what became of one attempt at sending: a new row with id `attempt_id`, or the
 /// row of an earlier failed attempt updated. `sent` carries the Message-ID and the
 /// subject; `failed` the status (`retrying` or `failed`) and the server's answer.
@@ -43,6 +79,23 @@ pub async fn record_attempt(
     outcome: Attempt<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
+    let (row, is_new) = attempt_row(existing, attempt_id, new, outcome, now);
+    if is_new {
+        row.insert(conn).await?;
+    } else {
+        row.update(conn).await?;
+    }
+    Ok(())
+}
+
+/// The row `record_attempt` writes, and whether it is a new one.
+fn attempt_row(
+    existing: Option<EmailLogRow>,
+    attempt_id: Uuid,
+    new: NewEmail<'_>,
+    outcome: Attempt<'_>,
+    now: DateTime<Utc>,
+) -> (email_log::ActiveModel, bool) {
     let is_new = existing.is_none();
     let mut row = match existing {
         Some(row) => email_log::ActiveModel::from(row),
@@ -78,12 +131,7 @@ pub async fn record_attempt(
             row.error = Set(Some(error));
         }
     }
-    if is_new {
-        row.insert(conn).await?;
-    } else {
-        row.update(conn).await?;
-    }
-    Ok(())
+    (row, is_new)
 }
 
 /// What one attempt at sending came to.

@@ -61,6 +61,29 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<ReferenceRow, E
     found(query.one(txn).await?, "reference")
 }
 
+/// The references of `ids` that exist.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<ReferenceRow>, EngineError> {
+    Ok(reference_request::Entity::find()
+        .filter(reference_request::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
+/// [`lock`] for several references in one statement, taken in id order (as every lock of
+/// several rows of one table in the store), after their cases.
+pub async fn lock_many(
+    txn: &DatabaseTransaction,
+    ids: &[Uuid],
+) -> Result<Vec<ReferenceRow>, EngineError> {
+    let query = reference_request::Entity::find()
+        .filter(reference_request::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(reference_request::Column::Id);
+    Ok(locked(query, txn, LockType::Update).all(txn).await?)
+}
+
 /// Locks the case of a reference, then re-reads the reference locked as well (`lock`):
 /// the store's locking order (case first), and a reference read after the case lock was
 /// granted, so every use case decides on the row as the last writer left it. (The first

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::EngineError;
@@ -15,15 +15,30 @@ pub async fn insert(
     token_hash: String,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    reference_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        reference_id: Set(reference_id),
-        token_hash: Set(token_hash),
-        created_at: Set(now),
-        revoked_at: Set(None),
+    insert_many(conn, vec![(reference_id, token_hash)], now).await
+}
+
+/// Stores the hashes of several links, `(reference, hash)`, in one statement.
+pub async fn insert_many(
+    conn: &impl ConnectionTrait,
+    links: Vec<(Uuid, String)>,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    if links.is_empty() {
+        return Ok(());
     }
-    .insert(conn)
-    .await?;
+    let rows = links
+        .into_iter()
+        .map(|(reference_id, token_hash)| reference_token::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            reference_id: Set(reference_id),
+            token_hash: Set(token_hash),
+            created_at: Set(now),
+            revoked_at: Set(None),
+        });
+    reference_token::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

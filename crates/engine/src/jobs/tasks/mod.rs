@@ -15,6 +15,8 @@ use mailer::{Email, MailError};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
 
+pub(crate) use referee::RefereeMail;
+
 use crate::audit::{self, Actor};
 use crate::domain::EmailStatus;
 use crate::outbox::{EmailKey, Task};
@@ -35,9 +37,7 @@ pub(crate) enum Outcome {
 
 /// What became of one email handed to the mailer.
 pub(super) enum Delivery {
-    Sent {
-        message_id: String,
-    },
+    Sent,
     /// A previous run of this job already delivered it.
     AlreadySent,
     Failed(MailError),
@@ -57,7 +57,7 @@ impl Delivery {
     /// How the job ends when nothing but the email itself was at stake.
     fn outcome(self) -> Outcome {
         match self {
-            Delivery::Sent { .. } | Delivery::AlreadySent => Outcome::Done,
+            Delivery::Sent | Delivery::AlreadySent => Outcome::Done,
             Delivery::Failed(e) => mail_outcome(e),
         }
     }
@@ -80,17 +80,10 @@ pub(super) fn mail_outcome(e: MailError) -> Outcome {
 impl Engine {
     pub(crate) async fn perform(&self, task: &Task) -> Result<Outcome, EngineError> {
         match task {
-            Task::SendInvitation {
-                reference_id,
-                generation,
-            } => self.send_to_referee(*reference_id, *generation, None).await,
-            Task::SendReminder {
-                reference_id,
-                generation,
-                sequence,
-            } => {
-                self.send_to_referee(*reference_id, *generation, Some(*sequence))
-                    .await
+            Task::SendInvitation { .. } | Task::SendReminder { .. } => {
+                let items: Vec<RefereeMail> = RefereeMail::of_task(task).into_iter().collect();
+                let mut outcomes = self.send_to_referees(&items).await?;
+                Ok(outcomes.pop().unwrap_or(Outcome::Done))
             }
             Task::SendConfirmation { reference_id } => self.send_confirmation(*reference_id).await,
             Task::CaseDeadline { case_id } => self.reach_deadline(*case_id).await,
@@ -159,9 +152,7 @@ impl Engine {
                     )
                     .await?;
                 }
-                let delivery = Delivery::Sent {
-                    message_id: sent.message_id,
-                };
+                let delivery = Delivery::Sent;
                 Ok((delivery, txn))
             }
             Err(e) => {

@@ -58,7 +58,7 @@ impl Engine {
                 )),
             })
             .await?;
-        if let Delivery::Sent { .. } = delivery {
+        if let Delivery::Sent = delivery {
             nomination_rows::mark_sent(&txn, nomination_id, hash).await?;
         }
         txn.commit().await?;

@@ -1,23 +1,27 @@
 //! Mail to a referee: the invitation and its reminders (each with a fresh link), and the
 //! thank-you after they answer.
 
-use chrono::Duration;
-use mailer::{Email, Invitation, Recipient, Reminder, SubmissionConfirmation};
-use sea_orm::DatabaseTransaction;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use mailer::{Email, Invitation, MailError, Recipient, Reminder, SubmissionConfirmation};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{Delivery, Outcome, Outgoing, human_date, mail_outcome};
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
-use crate::domain::{CaseKind, CaseStatus, ReferenceStatus};
+use crate::domain::{CaseKind, CaseStatus, EmailStatus, ReferenceStatus};
 use crate::entity::{provider, user};
-use crate::machine::ReferenceEvent;
+use crate::machine::{ReferenceEvent, reference_transition};
 use crate::outbox::{EmailKey, OwnerNotice, Task};
 use crate::store::cases::{self, CaseRow};
+use crate::store::email_log::{self, Attempt, EmailLogRow, NewEmail};
+use crate::store::found;
 use crate::store::references::{self, ReferenceRow};
 use crate::store::tokens;
-use crate::transitions::{record_invitation, set_reference_status};
+use crate::transitions::set_reference_status;
 use crate::{Engine, EngineError};
 
 /// Everything an email about a reference needs.
@@ -61,6 +65,96 @@ fn still_wanted(
         }
 }
 
+/// One invitation (`sequence` None) or reminder of a batch for [`Engine::send_to_referees`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RefereeMail {
+    pub reference_id: Uuid,
+    pub generation: i32,
+    pub sequence: Option<i32>,
+}
+
+impl RefereeMail {
+    /// The batchable job a task is, if it is one.
+    pub(crate) fn of_task(task: &Task) -> Option<Self> {
+        match *task {
+            Task::SendInvitation {
+                reference_id,
+                generation,
+            } => Some(Self {
+                reference_id,
+                generation,
+                sequence: None,
+            }),
+            Task::SendReminder {
+                reference_id,
+                generation,
+                sequence,
+            } => Some(Self {
+                reference_id,
+                generation,
+                sequence: Some(sequence),
+            }),
+            _ => None,
+        }
+    }
+
+    fn key(&self) -> EmailKey {
+        match self.sequence {
+            None => EmailKey::invitation(self.reference_id, self.generation),
+            Some(seq) => EmailKey::reminder(self.reference_id, self.generation, seq),
+        }
+    }
+
+    fn still_wanted(&self, case: &CaseRow, reference: &ReferenceRow) -> bool {
+        still_wanted(case, reference, self.generation, self.sequence)
+    }
+}
+
+/// The invitation or reminder `item` is, to `reference`, carrying `token`.
+#[allow(clippy::too_many_arguments)]
+fn referee_email(
+    item: &RefereeMail,
+    reference: &ReferenceRow,
+    case: &CaseRow,
+    provider: &provider::Model,
+    owner: &user::Model,
+    token: &str,
+    questions: u32,
+    now: DateTime<Utc>,
+) -> Email {
+    let invitation = Invitation {
+        to: Recipient::new(&reference.name, &reference.email),
+        reply_to: Recipient::new(&owner.name, &owner.email),
+        provider_name: provider.name.clone(),
+        requested_by: owner.name.clone(),
+        company_name: None,
+        token: token.to_owned(),
+        deadline: human_date(case.deadline_at.unwrap_or(now)),
+        questions_count: questions,
+        // About 20 seconds a question, rounded up to whole minutes.
+        minutes: (questions * 20).div_ceil(60).max(1),
+        purpose: match case.kind {
+            CaseKind::Review => mailer::Purpose::Reference,
+            CaseKind::Pulse => mailer::Purpose::Pulse,
+        },
+    };
+    match item.sequence {
+        None => Email::Invitation(invitation),
+        Some(seq) => Email::Reminder(Reminder {
+            invitation,
+            sequence: seq as u32,
+        }),
+    }
+}
+
+/// The distinct values of `ids`, in order.
+fn sorted_unique(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 impl Engine {
     async fn reference_context(&self, reference_id: Uuid) -> Result<ReferenceContext, EngineError> {
         let reference = references::get(&self.db, reference_id).await?;
@@ -74,172 +168,321 @@ impl Engine {
         })
     }
 
-    /// An invitation (`sequence` None) or a reminder to a referee. Each carries a fresh
-    /// link: the plain token is never stored, so it cannot be repeated, and the links
-    /// already sent stay valid.
+    /// Invitations (`sequence` None) and reminders to referees, as many as a worker claimed
+    /// together; one outcome per item, in order. Each email carries a fresh link: the
+    /// plain token is never stored, so it cannot be repeated, and the links already sent
+    /// stay valid.
     ///
-    /// Whether the email is wanted is read first; the email goes out; then one transaction
-    /// records everything it caused: the link's hash, the email log row, the reference's
-    /// state with its audit event, and the reminders. That transaction decides again on
-    /// the rows as they are then, under the case lock (shared: the invitations of one case
-    /// do not queue on each other) and the reference lock, the locks under which resend,
+    /// Whether each email is wanted is read first (one statement per table for the whole
+    /// batch); the emails go out side by side; then one transaction records everything
+    /// they caused: the links' hashes, the email log rows, the references' states with
+    /// their audit events, and the reminders. That transaction decides again on the rows
+    /// as they are then, under the case locks (shared: the invitations of one case do not
+    /// queue on each other) and the reference locks, the locks under which resend,
     /// withdraw and cancel revoke links and resend asks for a new generation. So a link is
     /// stored only while its generation is the newest one asked for and the referee is
     /// still expected to answer; an email overtaken on its way carries a link that was
-    /// never stored, which answers like a revoked one.
-    pub(super) async fn send_to_referee(
+    /// never stored, which answers like a revoked one. A failed send is recorded on its
+    /// own (and a bounce handled) without holding up the others.
+    pub(crate) async fn send_to_referees(
         &self,
-        reference_id: Uuid,
-        generation: i32,
-        sequence: Option<i32>,
-    ) -> Result<Outcome, EngineError> {
+        items: &[RefereeMail],
+    ) -> Result<Vec<Outcome>, EngineError> {
         let now = self.now();
-        let reference = references::get(&self.db, reference_id).await?;
-        let case = cases::get(&self.db, reference.case_id).await?;
-        // A worker catching up after a pause may reach a reminder after the deadline (its
-        // job is due earlier than the deadline's): a link that would answer 410 is not sent.
-        let past_deadline = case.deadline_at.is_some_and(|d| now >= d);
-        if past_deadline || !still_wanted(&case, &reference, generation, sequence) {
-            return Ok(Outcome::Done);
-        }
-        let token = new_token();
-        let (provider, owner) = cases::parties(&self.db, &case).await?;
-        let questions = crate::referee::respondent_questions(&self.versions, &self.db, &case)
+        let mut outcomes: Vec<Option<Outcome>> = items.iter().map(|_| None).collect();
+
+        // What is wanted, read in a few statements for the whole batch.
+        let ids: Vec<Uuid> = items.iter().map(|i| i.reference_id).collect();
+        let refs: HashMap<Uuid, ReferenceRow> = references::by_ids(&self.db, &ids)
             .await?
-            .len() as u32;
-        let deadline = case.deadline_at.unwrap_or(now);
-        let invitation = Invitation {
-            to: Recipient::new(&reference.name, &reference.email),
-            reply_to: Recipient::new(&owner.name, &owner.email),
-            provider_name: provider.name.clone(),
-            requested_by: owner.name.clone(),
-            company_name: None,
-            token: token.clone(),
-            deadline: human_date(deadline),
-            questions_count: questions,
-            // About 20 seconds a question, rounded up to whole minutes.
-            minutes: (questions * 20).div_ceil(60).max(1),
-            purpose: match case.kind {
-                CaseKind::Review => mailer::Purpose::Reference,
-                CaseKind::Pulse => mailer::Purpose::Pulse,
-            },
-        };
-        let (email, key) = match sequence {
-            None => (
-                Email::Invitation(invitation),
-                EmailKey::invitation(reference_id, generation),
-            ),
-            Some(seq) => (
-                Email::Reminder(Reminder {
-                    invitation,
-                    sequence: seq as u32,
-                }),
-                EmailKey::reminder(reference_id, generation, seq),
-            ),
-        };
-        let (delivery, txn) = self
-            .deliver_and_record(Outgoing {
-                key: &key,
-                email: &email,
-                case_id: case.id,
-                reference_id: Some(reference_id),
-                audit: None,
-            })
-            .await?;
-        let outcome = match delivery {
-            Delivery::Sent { message_id } => {
-                let (case, reference) =
-                    references::lock_under_shared_case(&txn, case.id, reference_id).await?;
-                if still_wanted(&case, &reference, generation, sequence) {
-                    tokens::insert(&txn, reference_id, token_hash(&token), now).await?;
-                    self.record_referee_email(&txn, reference, generation, sequence, &message_id)
-                        .await?;
-                }
-                Outcome::Done
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let case_ids = sorted_unique(refs.values().map(|r| r.case_id));
+        let cases: HashMap<Uuid, CaseRow> = cases::by_ids(&self.db, &case_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let keys: Vec<EmailKey> = items.iter().map(RefereeMail::key).collect();
+        let key_strs: Vec<&str> = keys.iter().map(EmailKey::as_str).collect();
+        let logged = email_log::by_keys(&self.db, &key_strs).await?;
+        let mut wanted: Vec<usize> = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            let found = refs
+                .get(&item.reference_id)
+                .and_then(|r| Some((r, cases.get(&r.case_id)?)));
+            let Some((reference, case)) = found else {
+                // The reference or its case is gone (erased): nothing left to send.
+                outcomes[n] = Some(Outcome::Done);
+                continue;
+            };
+            // A worker catching up after a pause may reach a reminder after the deadline
+            // (its job is due earlier than the deadline's): a link that would answer 410
+            // is not sent.
+            let past_deadline = case.deadline_at.is_some_and(|d| now >= d);
+            let already_sent = logged
+                .get(key_strs[n])
+                .is_some_and(|row| row.status == EmailStatus::Sent);
+            // Sent already: an earlier run sent it and committed what it caused, in one
+            // transaction.
+            if past_deadline || already_sent || !item.still_wanted(case, reference) {
+                outcomes[n] = Some(Outcome::Done);
+            } else {
+                wanted.push(n);
             }
-            // An earlier run sent it and committed what it caused, in one transaction.
-            Delivery::AlreadySent => Outcome::Done,
-            Delivery::Failed(e) if e.is_permanent() => {
-                let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
-                let reason = e.to_string();
-                // A bounce of a superseded generation must not revoke the newer links; a
-                // reference no longer outstanding has nothing left to bounce.
-                if reference.is_current(generation) && reference.status.is_outstanding() {
-                    tokens::revoke(&txn, &[reference_id], now).await?;
-                    set_reference_status(
+        }
+        let wanted_cases: Vec<&CaseRow> =
+            sorted_unique(wanted.iter().map(|&n| refs[&items[n].reference_id].case_id))
+                .iter()
+                .map(|id| &cases[id])
+                .collect();
+        let (providers, owners) = cases::parties_of(&self.db, &wanted_cases).await?;
+
+        // The emails, composed and sent side by side.
+        let mut composed = Vec::with_capacity(wanted.len());
+        for &n in &wanted {
+            let reference = &refs[&items[n].reference_id];
+            let case = &cases[&reference.case_id];
+            let provider = found(providers.get(&case.provider_id).cloned(), "provider")?;
+            let owner = found(owners.get(&case.owner_id).cloned(), "user")?;
+            let questions = crate::referee::respondent_questions(&self.versions, &self.db, case)
+                .await?
+                .len() as u32;
+            let token = new_token();
+            let email = referee_email(
+                &items[n], reference, case, &provider, &owner, &token, questions, now,
+            );
+            composed.push((n, token, email, Uuid::now_v7()));
+        }
+        let sends = composed
+            .iter()
+            .map(|(_, _, email, attempt_id)| self.mail.send(email, *attempt_id));
+        let results = futures_util::future::join_all(sends).await;
+
+        // Failures one by one: each is recorded (and a bounce handled) on its own.
+        let mut sent = Vec::new();
+        for ((n, token, email, attempt_id), result) in composed.into_iter().zip(results) {
+            let reference = &refs[&items[n].reference_id];
+            let new = NewEmail {
+                key: key_strs[n],
+                kind: email.kind(),
+                recipient: &reference.email,
+                case_id: reference.case_id,
+                reference_id: Some(reference.id),
+            };
+            match result {
+                Ok(mail) => sent.push((n, token, attempt_id, email.kind(), mail)),
+                Err(e) => {
+                    let existing = logged.get(key_strs[n]).cloned();
+                    outcomes[n] = Some(
+                        self.record_failed_send(&items[n], existing, attempt_id, new, e)
+                            .await?,
+                    );
+                }
+            }
+        }
+
+        // Everything the delivered emails caused, in one transaction.
+        if !sent.is_empty() {
+            let txn = self.db.begin().await?;
+            let case_ids = sorted_unique(
+                sent.iter()
+                    .map(|(n, ..)| refs[&items[*n].reference_id].case_id),
+            );
+            let locked_cases: HashMap<Uuid, CaseRow> = cases::lock_shared_many(&txn, &case_ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+            let ref_ids = sorted_unique(sent.iter().map(|(n, ..)| items[*n].reference_id));
+            let mut locked_refs: HashMap<Uuid, ReferenceRow> =
+                references::lock_many(&txn, &ref_ids)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.id, r))
+                    .collect();
+            let mut new_logs = Vec::new();
+            let mut links = Vec::new();
+            let mut events = Vec::new();
+            let mut reminders = Vec::new();
+            for (n, token, attempt_id, kind, mail) in &sent {
+                let item = &items[*n];
+                let original = &refs[&item.reference_id];
+                let new = NewEmail {
+                    key: key_strs[*n],
+                    kind,
+                    recipient: &original.email,
+                    case_id: original.case_id,
+                    reference_id: Some(original.id),
+                };
+                let attempt = Attempt::Sent {
+                    message_id: &mail.message_id,
+                    subject: &mail.subject,
+                };
+                match logged.get(key_strs[*n]) {
+                    // An earlier attempt failed: its row is updated.
+                    Some(row) => {
+                        email_log::record_attempt(
+                            &txn,
+                            Some(row.clone()),
+                            *attempt_id,
+                            new,
+                            attempt,
+                            now,
+                        )
+                        .await?
+                    }
+                    None => new_logs.push((*attempt_id, new, attempt)),
+                }
+                outcomes[*n] = Some(Outcome::Done);
+                let (Some(case), Some(reference)) = (
+                    locked_cases.get(&original.case_id),
+                    locked_refs.remove(&item.reference_id),
+                ) else {
+                    continue;
+                };
+                if !item.still_wanted(case, &reference) {
+                    locked_refs.insert(reference.id, reference);
+                    continue;
+                }
+                links.push((reference.id, token_hash(token)));
+                let reference = self
+                    .record_referee_email(
                         &txn,
                         reference,
-                        ReferenceEvent::Bounce,
-                        &Actor::System,
-                        json!({ "reason": reason }),
-                        now,
+                        item,
+                        &mail.message_id,
+                        &mut events,
+                        &mut reminders,
                     )
                     .await?;
-                    let notice = Task::NotifyOwner {
-                        case_id: case.id,
-                        notice: OwnerNotice::Bounce {
-                            reference_id,
-                            reason: reason.clone(),
-                            generation: Some(generation),
-                        },
-                    };
-                    self.enqueue(&txn, &notice, now).await?;
-                    self.advance_if_complete(&txn, case).await?;
-                }
-                Outcome::Failed(reason)
+                locked_refs.insert(reference.id, reference);
             }
-            Delivery::Failed(e) => mail_outcome(e),
+            email_log::record_first_sent(&txn, new_logs, now).await?;
+            tokens::insert_many(&txn, links, now).await?;
+            audit::record_all(&txn, events, now).await?;
+            let reminders: Vec<(&Task, DateTime<Utc>)> =
+                reminders.iter().map(|(t, at)| (t, *at)).collect();
+            self.enqueue_all(&txn, &reminders).await?;
+            txn.commit().await?;
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(Outcome::Done))
+            .collect())
+    }
+
+    /// Records a failed send of `item` on its own: the attempt in the email log, and for a
+    /// permanent failure (a bounce) of the current generation of a reference still
+    /// outstanding, its links revoked, its state, and a notice to the owner.
+    async fn record_failed_send(
+        &self,
+        item: &RefereeMail,
+        existing: Option<EmailLogRow>,
+        attempt_id: Uuid,
+        new: NewEmail<'_>,
+        e: MailError,
+    ) -> Result<Outcome, EngineError> {
+        let now = self.now();
+        let status = if e.is_transient() {
+            EmailStatus::Retrying
+        } else {
+            EmailStatus::Failed
         };
+        let attempt = Attempt::Failed {
+            status,
+            error: e.to_string(),
+        };
+        email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, now).await?;
+        if !e.is_permanent() {
+            return Ok(mail_outcome(e));
+        }
+        let reference_id = item.reference_id;
+        let txn = self.db.begin().await?;
+        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
+        let reason = e.to_string();
+        // A bounce of a superseded generation must not revoke the newer links; a reference
+        // no longer outstanding has nothing left to bounce.
+        if reference.is_current(item.generation) && reference.status.is_outstanding() {
+            tokens::revoke(&txn, &[reference_id], now).await?;
+            set_reference_status(
+                &txn,
+                reference,
+                ReferenceEvent::Bounce,
+                &Actor::System,
+                json!({ "reason": reason }),
+                now,
+            )
+            .await?;
+            let notice = Task::NotifyOwner {
+                case_id: case.id,
+                notice: OwnerNotice::Bounce {
+                    reference_id,
+                    reason: reason.clone(),
+                    generation: Some(item.generation),
+                },
+            };
+            self.enqueue(&txn, &notice, now).await?;
+            self.advance_if_complete(&txn, case).await?;
+        }
         txn.commit().await?;
-        Ok(outcome)
+        Ok(Outcome::Failed(reason))
     }
 
     /// What a delivered invitation or reminder changes on its reference: the invitation
-    /// moves it to `invited` and schedules its reminders; a reminder is counted.
+    /// moves it to `invited` and schedules its reminders; a reminder is counted. The
+    /// audit events and reminders are collected, for the caller to write in one statement
+    /// each.
     async fn record_referee_email(
         &self,
         txn: &DatabaseTransaction,
         reference: ReferenceRow,
-        generation: i32,
-        sequence: Option<i32>,
+        item: &RefereeMail,
         message_id: &str,
-    ) -> Result<(), EngineError> {
+        events: &mut Vec<audit::Event<'static>>,
+        reminders: &mut Vec<(Task, DateTime<Utc>)>,
+    ) -> Result<ReferenceRow, EngineError> {
         let now = self.now();
-        let reference_id = reference.id;
-        match sequence {
+        let (reference_id, case_id, generation) =
+            (reference.id, reference.case_id, item.generation);
+        let (reference, kind, data) = match item.sequence {
             None => {
-                let data = json!({ "message_id": message_id, "generation": generation });
-                record_invitation(txn, reference, generation, data, now).await?;
-                let reminders: Vec<(Task, _)> = (self.settings.reminder_days.iter())
-                    .enumerate()
-                    .map(|(i, days)| {
-                        let reminder = Task::SendReminder {
-                            reference_id,
-                            generation,
-                            sequence: i as i32 + 1,
-                        };
-                        (reminder, now + Duration::days(i64::from(*days)))
-                    })
-                    .collect();
-                let reminders: Vec<_> = reminders.iter().map(|(t, at)| (t, *at)).collect();
-                self.enqueue_all(txn, &reminders).await?;
+                let from = reference.status;
+                let to = reference_transition(from, ReferenceEvent::Invite)?;
+                let reference =
+                    references::update_status_invited(txn, reference, to, Some(generation), now)
+                        .await?;
+                for (i, days) in self.settings.reminder_days.iter().enumerate() {
+                    let reminder = Task::SendReminder {
+                        reference_id,
+                        generation,
+                        sequence: i as i32 + 1,
+                    };
+                    reminders.push((reminder, now + Duration::days(i64::from(*days))));
+                }
+                let data = json!({
+                    "message_id": message_id,
+                    "generation": generation,
+                    "from": from.as_str(),
+                    "to": to.as_str(),
+                });
+                (reference, "reference.status_changed", data)
             }
             Some(seq) => {
-                let case_id = reference.case_id;
-                references::count_reminder(txn, reference, now).await?;
-                audit::record(
-                    txn,
-                    Some(case_id),
-                    Some(reference_id),
-                    &Actor::System,
-                    "reference.reminded",
-                    json!({ "sequence": seq, "message_id": message_id }),
-                    now,
-                )
-                .await?;
+                let reference = references::count_reminder(txn, reference, now).await?;
+                let data = json!({ "sequence": seq, "message_id": message_id });
+                (reference, "reference.reminded", data)
             }
-        }
-        Ok(())
+        };
+        events.push(audit::Event {
+            case_id: Some(case_id),
+            reference_id: Some(reference_id),
+            actor: Actor::System.to_string(),
+            kind,
+            data,
+        });
+        Ok(reference)
     }
 
     /// Thanks a referee whose answers arrived, and says what happens next.
@@ -254,14 +497,13 @@ impl Engine {
         // A link of its own for "don't ask me again" (`/u/{token}`), which every email to
         // a referee carries; on `/r/` it only says the questionnaire was answered.
         let token = new_token();
-        tokens::insert(&self.db, reference_id, token_hash(&token), self.now()).await?;
         let email = Email::SubmissionConfirmation(SubmissionConfirmation {
             to: Recipient::new(&ctx.reference.name, &ctx.reference.email),
             reply_to: Recipient::new(&ctx.owner.name, &ctx.owner.email),
             provider_name: ctx.provider.name.clone(),
             requested_by: ctx.owner.name.clone(),
             company_name: None,
-            token,
+            token: token.clone(),
         });
         let key = EmailKey::confirmation(reference_id);
         let (delivery, txn) = self
@@ -273,6 +515,10 @@ impl Engine {
                 audit: Some(("reference.thanked", json!({}))),
             })
             .await?;
+        // The link is stored with the email's log row, in one commit, as an invitation's.
+        if let Delivery::Sent = delivery {
+            tokens::insert(&txn, reference_id, token_hash(&token), self.now()).await?;
+        }
         txn.commit().await?;
         Ok(delivery.outcome())
     }

@@ -65,7 +65,7 @@ impl Engine {
                 audit: Some(("self_assessment.sent", json!({}))),
             })
             .await?;
-        if let Delivery::Sent { .. } = delivery {
+        if let Delivery::Sent = delivery {
             self_assessments::mark_sent(&txn, self_assessment_id, hash).await?;
         }
         txn.commit().await?;
