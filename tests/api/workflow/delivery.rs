@@ -1,6 +1,7 @@
 //! Email delivery failures: transient ones retried with backoff, permanent ones bouncing
 //! the reference, exhausted attempts in the dead-letter queue with an admin retry, and a
-//! job rerun after a crash sending one message per key.
+//! job rerun after a crash sending one message per key, and failures inside a batch of
+//! invitations handled one by one.
 
 use chrono::Duration;
 use engine::domain::Role;
@@ -19,6 +20,7 @@ on_both_databases!(
     permanent_failure_bounces_the_reference_and_tells_the_owner,
     a_job_rerun_after_a_crash_records_one_message_per_key,
     a_worker_has_several_invitations_at_the_mail_server_at_once,
+    failures_in_a_batch_of_invitations_hold_back_none_of_the_others,
     a_nomination_job_rerun_after_its_email_keeps_the_link_the_provider_has,
     a_self_assessment_job_rerun_after_its_email_keeps_the_link_the_provider_has,
 );
@@ -386,4 +388,92 @@ async fn a_worker_has_several_invitations_at_the_mail_server_at_once(app: TestAp
         .unwrap();
     assert_eq!(logs.len(), REFEREES, "one log row per invitation");
     assert!(logs.iter().all(|l| l.status == "sent"));
+}
+
+/// Invitations claimed together go out as one batch, across cases. A bounce and a
+/// transient failure in it are each handled on their own (the bounce marks its reference,
+/// the other is retried), and every other invitation is recorded with a link that works
+/// and its reminders. The retried one, delivered later, updates its log row.
+async fn failures_in_a_batch_of_invitations_hold_back_none_of_the_others(app: TestApp) {
+    let first = fixtures::case_with_referees(&app, 4, Some(1)).await;
+    let second = fixtures::case_with_referees(&app, 2, Some(1)).await;
+    let bounced = first.email(0);
+    let later = first.email(1);
+    app.smtp.reject(&bounced, 550, "5.1.1 No such user");
+    app.smtp.reject(&later, 451, "4.7.1 Try again later");
+    first.launch(&app).await;
+    second.launch(&app).await;
+    app.engine.run_until_idle().await.unwrap();
+
+    assert_eq!(
+        reference_row(&app, &first.references[0]).await.status,
+        "bounced"
+    );
+    assert_eq!(
+        reference_row(&app, &first.references[1]).await.status,
+        "pending"
+    );
+    let delivered: Vec<(String, Value)> = (2..4)
+        .map(|n| (first.email(n), first.references[n].clone()))
+        .chain((0..2).map(|n| (second.email(n), second.references[n].clone())))
+        .collect();
+    let reminders = jobs_of_kind(&app, "send_reminder").await;
+    for (email, reference) in &delivered {
+        assert_eq!(reference_row(&app, reference).await.status, "invited");
+        let links = app.links_sent_to(email);
+        assert_eq!(links.len(), 1, "one invitation to {email}");
+        let opened = app
+            .client
+            .get(app.url(&format!("/r/{}", links[0])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), 200, "the link sent to {email} works");
+        let own = reminders
+            .iter()
+            .filter(|j| j.payload["reference_id"] == reference["id"])
+            .count();
+        assert!(own > 0, "reminders are queued for {email}");
+    }
+    assert!(
+        reminders.iter().all(|j| {
+            delivered
+                .iter()
+                .any(|(_, r)| j.payload["reference_id"] == r["id"])
+        }),
+        "no reminders for the bounced or the undelivered invitation"
+    );
+    let logs = email_log::Entity::find()
+        .all(app.engine.db())
+        .await
+        .unwrap();
+    let logged_as = |email: &str, status: &str| {
+        logs.iter()
+            .any(|l| l.recipient == email && l.kind == "invitation" && l.status == status)
+    };
+    assert!(logged_as(&bounced, "failed"));
+    assert!(logged_as(&later, "retrying"));
+
+    app.smtp.accept(&later);
+    app.clock.advance(Duration::seconds(120));
+    app.engine.run_until_idle().await.unwrap();
+    assert_eq!(
+        reference_row(&app, &first.references[1]).await.status,
+        "invited"
+    );
+    assert_eq!(app.links_sent_to(&later).len(), 1);
+    let logs = email_log::Entity::find()
+        .all(app.engine.db())
+        .await
+        .unwrap();
+    let rows: Vec<_> = logs
+        .iter()
+        .filter(|l| l.recipient == later && l.kind == "invitation")
+        .collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "the retried invitation keeps its one log row"
+    );
+    assert_eq!(rows[0].status, "sent");
 }
