@@ -117,6 +117,30 @@ impl Engine {
         self.enqueue(conn, &task, self.now()).await
     }
 
+    /// [`Engine::enqueue_invitation`] for the references of one case launched together, in
+    /// one statement for their generations and one for their jobs, with `also` (the
+    /// case's deadline) queued in the same statement.
+    pub(crate) async fn enqueue_invitations(
+        &self,
+        conn: &impl ConnectionTrait,
+        references: &[&ReferenceRow],
+        also: (&Task, DateTime<Utc>),
+    ) -> Result<(), EngineError> {
+        let generations = references::next_generations(conn, references).await?;
+        let now = self.now();
+        let tasks: Vec<Task> = references
+            .iter()
+            .zip(generations)
+            .map(|(r, generation)| Task::SendInvitation {
+                reference_id: r.id,
+                generation,
+            })
+            .collect();
+        let mut due: Vec<(&Task, DateTime<Utc>)> = tasks.iter().map(|t| (t, now)).collect();
+        due.push(also);
+        self.enqueue_all(conn, &due).await
+    }
+
     /// After a reference leaves the outstanding states: tell the owner once quorum is
     /// reached, and move the case to review when quorum is met and nobody is still
     /// expected to answer. `case` is the row the caller locked in `txn`.

@@ -76,10 +76,8 @@ impl Engine {
             now,
         )
         .await?;
-        for reference in pending {
-            self.enqueue_invitation(txn, reference).await?;
-        }
-        self.enqueue(txn, &Task::CaseDeadline { case_id }, deadline)
+        let deadline_job = Task::CaseDeadline { case_id };
+        self.enqueue_invitations(txn, &pending, (&deadline_job, deadline))
             .await
     }
 

@@ -229,6 +229,33 @@ pub async fn update_status_invited(
     Ok(active.update(conn).await?)
 }
 
+/// [`next_generation`] for several references of one case, in one statement: their new
+/// generations, in the order given.
+pub async fn next_generations(
+    conn: &impl ConnectionTrait,
+    references: &[&ReferenceRow],
+) -> Result<Vec<i32>, EngineError> {
+    let next: Vec<i32> = references
+        .iter()
+        .map(|r| r.generation.max(r.invitations_sent) + 1)
+        .collect();
+    let Some((first, rest)) = references.split_first() else {
+        return Ok(next);
+    };
+    let id = reference_request::Column::Id;
+    let mut generation = Expr::case(id.eq(first.id), next[0]);
+    for (r, n) in rest.iter().zip(&next[1..]) {
+        generation = generation.case(id.eq(r.id), *n);
+    }
+    let generation = generation.finally(Expr::col(reference_request::Column::Generation));
+    reference_request::Entity::update_many()
+        .col_expr(reference_request::Column::Generation, generation.into())
+        .filter(reference_request::Column::Id.is_in(references.iter().map(|r| r.id)))
+        .exec(conn)
+        .await?;
+    Ok(next)
+}
+
 /// Asks for the next invitation generation of `reference` (one past the newest asked for
 /// or sent) and records it, in the caller's transaction, where the case row is locked: from
 /// its commit on, every job of an older generation is superseded (`is_current`).
