@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.database.url, "sqlite://vouch.db?mode=rwc");
         assert_eq!(s.workflow.max_references_per_case, 50);
-        assert_eq!(s.workflow.concurrency, 32);
+        assert_eq!(s.workflow.concurrency, 16);
         assert_eq!(s.database.acquire_timeout_ms, 1500);
         assert_eq!(s.mail.transport, mailer::TransportKind::File);
         assert_eq!(s.limits.public_requests_per_minute, 60);
@@ -143,11 +143,11 @@ mod tests {
     #[test]
     fn the_smtp_pool_follows_the_jobs_run_at_once_unless_set() {
         let mut s = Settings::defaults();
-        assert_eq!(s.mail.smtp.pool_size, Some(32));
+        assert_eq!(s.mail.smtp.pool_size, Some(16));
         s.mail.smtp.pool_size = None;
         s.workflow.workers = 2;
         s.size_mail_pool();
-        assert_eq!(s.mail.smtp.pool_size, Some(64));
+        assert_eq!(s.mail.smtp.pool_size, Some(32));
         let mut s = Settings::defaults();
         s.mail.smtp.pool_size = Some(3);
         s.size_mail_pool();

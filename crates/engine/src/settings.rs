@@ -197,7 +197,7 @@ impl Default for WorkflowSettings {
             max_attempts: 8,
             lease_seconds: 60,
             workers: 1,
-            concurrency: 32,
+            concurrency: 16,
             referee_requests_per_90_days: 3,
         }
     }

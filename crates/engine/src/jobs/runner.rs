@@ -61,11 +61,12 @@ enum Until<'a> {
     Stopped(&'a mut watch::Receiver<bool>),
 }
 
-/// Invitations and reminders are sent in batches of at most this many, each batch one
-/// transaction: large enough that a batch's reads and writes cost little per email, small
-/// enough that several batches are in flight at once (one sending while another reads or
-/// commits) and that a slow recipient server holds back few others.
-const REFEREE_BATCH: usize = 16;
+/// Invitations and reminders are sent in batches of half the worker's concurrency (at most
+/// this many), each batch one transaction: large enough that a batch's reads and writes
+/// cost little per email, small enough that two batches are in flight at once (one
+/// sending while the other reads or commits) and that a slow recipient server holds back
+/// few others.
+const REFEREE_BATCH_MAX: usize = 16;
 
 /// Up to this many finished jobs are written back in one statement.
 const FINISH_BATCH: usize = 64;
@@ -119,6 +120,7 @@ impl Engine {
         mut until: Until<'_>,
     ) -> Result<WorkerReport, EngineError> {
         let concurrency = self.settings.concurrency.max(1);
+        let referee_batch = (concurrency / 2).clamp(1, REFEREE_BATCH_MAX);
         let poll = StdDuration::from_millis(self.settings.poll_interval_ms.max(10));
         // Each job is a task of its own, so that it makes progress (and, on SQLite, hands
         // back the one connection) while this loop waits on a claim or a flush.
@@ -172,7 +174,7 @@ impl Engine {
                             }
                         }
                         while !batch.is_empty() {
-                            let rest = batch.split_off(batch.len().min(REFEREE_BATCH));
+                            let rest = batch.split_off(batch.len().min(referee_batch));
                             let engine = self.clone();
                             let claim = claim.clone();
                             running.spawn(async move { engine.run_batch(batch, claim).await });

@@ -69,14 +69,14 @@ pub async fn parties_of(
     conn: &impl ConnectionTrait,
     cases: &[&CaseRow],
 ) -> Result<(HashMap<Uuid, provider::Model>, HashMap<Uuid, user::Model>), EngineError> {
-    let providers = provider::Entity::find()
-        .filter(provider::Column::Id.is_in(cases.iter().map(|c| c.provider_id)))
-        .all(conn)
-        .await?;
-    let owners = user::Entity::find()
-        .filter(user::Column::Id.is_in(cases.iter().map(|c| c.owner_id)))
-        .all(conn)
-        .await?;
+    let (providers, owners) = tokio::try_join!(
+        provider::Entity::find()
+            .filter(provider::Column::Id.is_in(cases.iter().map(|c| c.provider_id)))
+            .all(conn),
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(cases.iter().map(|c| c.owner_id)))
+            .all(conn),
+    )?;
     Ok((
         providers.into_iter().map(|p| (p.id, p)).collect(),
         owners.into_iter().map(|u| (u.id, u)).collect(),

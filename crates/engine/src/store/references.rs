@@ -1,11 +1,10 @@
 //! `reference_requests` rows: one referee of one case.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::sea_query::LockType;
+use sea_orm::sea_query::{Expr, LockType, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Value,
 };
 use uuid::Uuid;
 
@@ -197,26 +196,7 @@ pub async fn update_status(
     to: ReferenceStatus,
     now: DateTime<Utc>,
 ) -> Result<ReferenceRow, EngineError> {
-    update_status_invited(conn, reference, to, None, now).await
-}
-
-/// [`update_status`], recording in the same UPDATE that invitation `invited` (when given)
-/// was delivered: `invitations_sent`, and `invited_at` on the first.
-pub async fn update_status_invited(
-    conn: &impl ConnectionTrait,
-    reference: ReferenceRow,
-    to: ReferenceStatus,
-    invited: Option<i32>,
-    now: DateTime<Utc>,
-) -> Result<ReferenceRow, EngineError> {
-    let first_invitation = reference.invited_at.is_none();
     let mut active: reference_request::ActiveModel = reference.into();
-    if let Some(generation) = invited {
-        active.invitations_sent = Set(generation);
-        if first_invitation {
-            active.invited_at = Set(Some(now));
-        }
-    }
     active.status = Set(to);
     active.updated_at = Set(now);
     match to {
@@ -227,6 +207,50 @@ pub async fn update_status_invited(
         _ => {}
     }
     Ok(active.update(conn).await?)
+}
+
+/// Writes what delivered invitations and reminders changed on their references (the
+/// state, `invitations_sent`, the first `invited_at`, `reminders_sent`), as the caller
+/// changed the rows it read and locked in this transaction: one statement for them all.
+pub async fn write_deliveries(
+    conn: &impl ConnectionTrait,
+    rows: &[&ReferenceRow],
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    use reference_request::Column;
+    let Some((first, rest)) = rows.split_first() else {
+        return Ok(());
+    };
+    // `CASE id WHEN … THEN <this row's value> … ELSE <column> END`, per column.
+    let per_row = |column: Column, value: &dyn Fn(&ReferenceRow) -> Value| -> SimpleExpr {
+        let mut case = Expr::case(Column::Id.eq(first.id), value(first));
+        for r in rest {
+            case = case.case(Column::Id.eq(r.id), value(r));
+        }
+        case.finally(Expr::col(column)).into()
+    };
+    reference_request::Entity::update_many()
+        .col_expr(
+            Column::Status,
+            per_row(Column::Status, &|r| r.status.as_str().into()),
+        )
+        .col_expr(
+            Column::InvitationsSent,
+            per_row(Column::InvitationsSent, &|r| r.invitations_sent.into()),
+        )
+        .col_expr(
+            Column::InvitedAt,
+            per_row(Column::InvitedAt, &|r| r.invited_at.into()),
+        )
+        .col_expr(
+            Column::RemindersSent,
+            per_row(Column::RemindersSent, &|r| r.reminders_sent.into()),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.is_in(rows.iter().map(|r| r.id)))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// [`next_generation`] for several references of one case, in one statement: their new
@@ -279,19 +303,6 @@ impl ReferenceRow {
     pub fn is_current(&self, generation: i32) -> bool {
         self.generation <= generation
     }
-}
-
-/// Records that invitation `generation` went out (the first one also sets `invited_at`).
-pub async fn count_reminder(
-    conn: &impl ConnectionTrait,
-    reference: ReferenceRow,
-    now: DateTime<Utc>,
-) -> Result<ReferenceRow, EngineError> {
-    let reminders = reference.reminders_sent + 1;
-    let mut active: reference_request::ActiveModel = reference.into();
-    active.reminders_sent = Set(reminders);
-    active.updated_at = Set(now);
-    Ok(active.update(conn).await?)
 }
 
 pub async fn set_decline_reason(

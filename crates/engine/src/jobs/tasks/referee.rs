@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use mailer::{Email, Invitation, MailError, Recipient, Reminder, SubmissionConfirmation};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -199,14 +199,14 @@ impl Engine {
             .map(|r| (r.id, r))
             .collect();
         let case_ids = sorted_unique(refs.values().map(|r| r.case_id));
-        let cases: HashMap<Uuid, CaseRow> = cases::by_ids(&self.db, &case_ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
         let keys: Vec<EmailKey> = items.iter().map(RefereeMail::key).collect();
         let key_strs: Vec<&str> = keys.iter().map(EmailKey::as_str).collect();
-        let logged = email_log::by_keys(&self.db, &key_strs).await?;
+        // Independent reads, each on a pooled connection of its own.
+        let (cases, logged) = tokio::try_join!(
+            cases::by_ids(&self.db, &case_ids),
+            email_log::by_keys(&self.db, &key_strs),
+        )?;
+        let cases: HashMap<Uuid, CaseRow> = cases.into_iter().map(|c| (c.id, c)).collect();
         let mut wanted: Vec<usize> = Vec::new();
         for (n, item) in items.iter().enumerate() {
             let found = refs
@@ -306,6 +306,7 @@ impl Engine {
             let mut links = Vec::new();
             let mut events = Vec::new();
             let mut reminders = Vec::new();
+            let mut changed = Vec::new();
             for (n, token, attempt_id, kind, mail) in &sent {
                 let item = &items[*n];
                 let original = &refs[&item.reference_id];
@@ -347,18 +348,22 @@ impl Engine {
                     continue;
                 }
                 links.push((reference.id, token_hash(token)));
-                let reference = self
-                    .record_referee_email(
-                        &txn,
-                        reference,
-                        item,
-                        &mail.message_id,
-                        &mut events,
-                        &mut reminders,
-                    )
-                    .await?;
+                let mut reference = reference;
+                self.record_referee_email(
+                    &mut reference,
+                    item,
+                    &mail.message_id,
+                    &mut events,
+                    &mut reminders,
+                )?;
+                changed.push(reference.id);
                 locked_refs.insert(reference.id, reference);
             }
+            let changed: Vec<&ReferenceRow> = sorted_unique(changed.into_iter())
+                .iter()
+                .filter_map(|id| locked_refs.get(id))
+                .collect();
+            references::write_deliveries(&txn, &changed, now).await?;
             email_log::record_first_sent(&txn, new_logs, now).await?;
             tokens::insert_many(&txn, links, now).await?;
             audit::record_all(&txn, events, now).await?;
@@ -430,29 +435,27 @@ impl Engine {
         Ok(Outcome::Failed(reason))
     }
 
-    /// What a delivered invitation or reminder changes on its reference: the invitation
-    /// moves it to `invited` and schedules its reminders; a reminder is counted. The
-    /// audit events and reminders are collected, for the caller to write in one statement
-    /// each.
-    async fn record_referee_email(
+    /// What a delivered invitation or reminder changes on its reference, made to the row
+    /// in memory for the caller to write with the others of its batch: the invitation
+    /// moves it to `invited` and schedules its reminders; a reminder is counted. The audit
+    /// events and reminders are collected, for the caller to write in one statement each.
+    fn record_referee_email(
         &self,
-        txn: &DatabaseTransaction,
-        reference: ReferenceRow,
+        reference: &mut ReferenceRow,
         item: &RefereeMail,
         message_id: &str,
         events: &mut Vec<audit::Event<'static>>,
         reminders: &mut Vec<(Task, DateTime<Utc>)>,
-    ) -> Result<ReferenceRow, EngineError> {
+    ) -> Result<(), EngineError> {
         let now = self.now();
-        let (reference_id, case_id, generation) =
-            (reference.id, reference.case_id, item.generation);
-        let (reference, kind, data) = match item.sequence {
+        let (reference_id, generation) = (reference.id, item.generation);
+        let (kind, data) = match item.sequence {
             None => {
                 let from = reference.status;
                 let to = reference_transition(from, ReferenceEvent::Invite)?;
-                let reference =
-                    references::update_status_invited(txn, reference, to, Some(generation), now)
-                        .await?;
+                reference.status = to;
+                reference.invitations_sent = generation;
+                reference.invited_at.get_or_insert(now);
                 for (i, days) in self.settings.reminder_days.iter().enumerate() {
                     let reminder = Task::SendReminder {
                         reference_id,
@@ -467,22 +470,23 @@ impl Engine {
                     "from": from.as_str(),
                     "to": to.as_str(),
                 });
-                (reference, "reference.status_changed", data)
+                ("reference.status_changed", data)
             }
             Some(seq) => {
-                let reference = references::count_reminder(txn, reference, now).await?;
+                reference.reminders_sent += 1;
                 let data = json!({ "sequence": seq, "message_id": message_id });
-                (reference, "reference.reminded", data)
+                ("reference.reminded", data)
             }
         };
+        reference.updated_at = now;
         events.push(audit::Event {
-            case_id: Some(case_id),
+            case_id: Some(reference.case_id),
             reference_id: Some(reference_id),
             actor: Actor::System.to_string(),
             kind,
             data,
         });
-        Ok(reference)
+        Ok(())
     }
 
     /// Thanks a referee whose answers arrived, and says what happens next.
