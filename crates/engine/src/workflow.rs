@@ -94,7 +94,7 @@ impl Engine {
         require_collecting(&case, "resend a link in")?;
         // Revoking the old links and asking for a new generation (`enqueue_invitation`)
         // commit together, under the case lock that every link minter takes too
-        // (`send_to_referee`): a job of an older generation minted its link before this
+        // (`send_to_referees`): a job of an older generation minted its link before this
         // (revoked here) or checks after it, finds itself superseded and mints nothing.
         tokens::revoke(&txn, &[reference_id], now).await?;
         let reference = set_reference_status(
