@@ -260,26 +260,12 @@ impl Engine {
             .map(|(_, _, email, attempt_id)| self.mail.send(email, *attempt_id));
         let results = futures_util::future::join_all(sends).await;
 
-        // Failures one by one: each is recorded (and a bounce handled) on its own.
         let mut sent = Vec::new();
+        let mut failed = Vec::new();
         for ((n, token, email, attempt_id), result) in composed.into_iter().zip(results) {
-            let reference = &refs[&items[n].reference_id];
-            let new = NewEmail {
-                key: key_strs[n],
-                kind: email.kind(),
-                recipient: &reference.email,
-                case_id: reference.case_id,
-                reference_id: Some(reference.id),
-            };
             match result {
                 Ok(mail) => sent.push((n, token, attempt_id, email.kind(), mail)),
-                Err(e) => {
-                    let existing = logged.get(key_strs[n]).cloned();
-                    outcomes[n] = Some(
-                        self.record_failed_send(&items[n], existing, attempt_id, new, e)
-                            .await?,
-                    );
-                }
+                Err(e) => failed.push((n, attempt_id, email.kind(), e)),
             }
         }
 
@@ -371,6 +357,24 @@ impl Engine {
                 reminders.iter().map(|(t, at)| (t, *at)).collect();
             self.enqueue_all(&txn, &reminders).await?;
             txn.commit().await?;
+        }
+
+        // Failures one by one, once the delivered emails are recorded (an error here must
+        // not make them go out again): each is logged, and a bounce handled, on its own.
+        for (n, attempt_id, kind, e) in failed {
+            let reference = &refs[&items[n].reference_id];
+            let new = NewEmail {
+                key: key_strs[n],
+                kind,
+                recipient: &reference.email,
+                case_id: reference.case_id,
+                reference_id: Some(reference.id),
+            };
+            let existing = logged.get(key_strs[n]).cloned();
+            let outcome = self
+                .record_failed_send(&items[n], existing, attempt_id, new, e)
+                .await?;
+            outcomes[n] = Some(outcome);
         }
         Ok(outcomes
             .into_iter()
