@@ -147,6 +147,14 @@ fn referee_email(
     }
 }
 
+/// The outcome of each item of a batch; one that needed nothing done is done.
+fn settled(outcomes: Vec<Option<Outcome>>) -> Vec<Outcome> {
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Outcome::Done))
+        .collect()
+}
+
 /// The distinct values of `ids`, in order.
 fn sorted_unique(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = ids.collect();
@@ -231,6 +239,10 @@ impl Engine {
             } else {
                 wanted.push(n);
             }
+        }
+        if wanted.is_empty() {
+            // Typically reminders of referees who have answered since.
+            return Ok(settled(outcomes));
         }
         let wanted_cases: Vec<&CaseRow> =
             sorted_unique(wanted.iter().map(|&n| refs[&items[n].reference_id].case_id))
@@ -376,10 +388,7 @@ impl Engine {
                 .await?;
             outcomes[n] = Some(outcome);
         }
-        Ok(outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or(Outcome::Done))
-            .collect())
+        Ok(settled(outcomes))
     }
 
     /// Records a failed send of `item` on its own: the attempt in the email log, and for a
