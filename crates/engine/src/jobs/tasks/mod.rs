@@ -20,7 +20,7 @@ pub(crate) use referee::RefereeMail;
 use crate::audit::{self, Actor};
 use crate::domain::EmailStatus;
 use crate::outbox::{EmailKey, Task};
-use crate::store::email_log::{self, Attempt, NewEmail};
+use crate::store::email_log::{self, Attempt, EmailLogRow, NewEmail};
 use crate::{Engine, EngineError};
 
 /// How a job ended, as the runner needs to know it.
@@ -156,19 +156,31 @@ impl Engine {
                 Ok((delivery, txn))
             }
             Err(e) => {
-                let status = if e.is_transient() {
-                    EmailStatus::Retrying
-                } else {
-                    EmailStatus::Failed
-                };
-                let attempt = Attempt::Failed {
-                    status,
-                    error: e.to_string(),
-                };
-                email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, self.now())
+                self.record_failed_attempt(existing, attempt_id, new, &e)
                     .await?;
                 Ok((Delivery::Failed(e), self.db.begin().await?))
             }
         }
+    }
+
+    /// Logs a failed attempt at sending: `retrying` for a transient failure, `failed`
+    /// otherwise, with the server's answer.
+    pub(super) async fn record_failed_attempt(
+        &self,
+        existing: Option<EmailLogRow>,
+        attempt_id: Uuid,
+        new: NewEmail<'_>,
+        e: &MailError,
+    ) -> Result<(), EngineError> {
+        let status = if e.is_transient() {
+            EmailStatus::Retrying
+        } else {
+            EmailStatus::Failed
+        };
+        let attempt = Attempt::Failed {
+            status,
+            error: e.to_string(),
+        };
+        email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, self.now()).await
     }
 }

@@ -403,16 +403,8 @@ impl Engine {
         e: MailError,
     ) -> Result<Outcome, EngineError> {
         let now = self.now();
-        let status = if e.is_transient() {
-            EmailStatus::Retrying
-        } else {
-            EmailStatus::Failed
-        };
-        let attempt = Attempt::Failed {
-            status,
-            error: e.to_string(),
-        };
-        email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, now).await?;
+        self.record_failed_attempt(existing, attempt_id, new, &e)
+            .await?;
         if !e.is_permanent() {
             return Ok(mail_outcome(e));
         }
