@@ -11,6 +11,7 @@ mod m20261127_000002_referee_protection;
 mod m20261128_000001_invitation_generation;
 mod m20261128_000002_engagements;
 mod m20261129_000001_dispatch_indexes;
+mod m20261130_000001_webhooks;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_invitation_generation::Migration),
             Box::new(m20261128_000002_engagements::Migration),
             Box::new(m20261129_000001_dispatch_indexes::Migration),
+            Box::new(m20261130_000001_webhooks::Migration),
         ]
     }
 }

@@ -29,4 +29,5 @@ mod report;
 mod resilience;
 mod ui;
 mod validation;
+mod webhooks;
 mod workflow;

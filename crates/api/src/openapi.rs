@@ -20,7 +20,7 @@ use crate::routes;
     tags(
         (name = "staff"), (name = "providers"), (name = "cases"),
         (name = "references"), (name = "profile"), (name = "templates"),
-        (name = "reports"), (name = "engagements"), (name = "insights"), (name = "jobs"), (name = "public"), (name = "health")
+        (name = "reports"), (name = "engagements"), (name = "insights"), (name = "jobs"), (name = "webhooks"), (name = "public"), (name = "health")
     )
 )]
 pub struct ApiDoc;
@@ -60,6 +60,16 @@ pub struct ApiDoc;
     routes::put_profile,
     routes::list_templates,
     routes::create_template,
+    routes::list_webhooks,
+    routes::create_webhook,
+    routes::get_webhook,
+    routes::delete_webhook,
+    routes::rotate_webhook,
+    routes::enable_webhook,
+    routes::disable_webhook,
+    routes::test_webhook,
+    routes::webhook_deliveries,
+    routes::retry_webhook_delivery,
 ))]
 struct StaffApi;
 

@@ -78,6 +78,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ui/admin_jobs.html",
         include_str!("../templates/ui/admin_jobs.html"),
     ),
+    (
+        "ui/admin_webhooks.html",
+        include_str!("../templates/ui/admin_webhooks.html"),
+    ),
+    (
+        "ui/admin_webhook_deliveries.html",
+        include_str!("../templates/ui/admin_webhook_deliveries.html"),
+    ),
 ];
 
 pub const STYLESHEET: &str = include_str!("../static/vouch.css");

@@ -60,7 +60,8 @@ pub async fn open_engine(
         .with_report(settings.report.clone())
         .with_scoring(settings.scoring.clone())
         .with_followup(settings.followup.clone())
-        .with_auth(settings.auth.clone());
+        .with_auth(settings.auth.clone())
+        .with_webhooks(settings.webhooks.clone());
     engine
         .seed_defaults()
         .await

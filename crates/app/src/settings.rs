@@ -23,6 +23,7 @@ pub struct Settings {
     pub scoring: engine::ScoringSettings,
     pub auth: engine::AuthSettings,
     pub followup: engine::FollowupSettings,
+    pub webhooks: engine::WebhooksSettings,
     pub log: LogSettings,
 }
 

@@ -1,5 +1,6 @@
 //! The append-only audit trail. Every state change writes an event in the same transaction
-//! as the change itself, so the timeline can never disagree with the data.
+//! as the change itself, so the timeline can never disagree with the data; the webhook
+//! deliveries of the events that are webhook events are written with it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
@@ -80,6 +81,10 @@ pub async fn record_all(
     if events.is_empty() {
         return Ok(());
     }
+    let webhook_events: Vec<_> = events
+        .iter()
+        .filter_map(crate::webhooks::events::event_of)
+        .collect();
     let rows = events.into_iter().map(|e| audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         case_id: Set(e.case_id),
@@ -92,7 +97,7 @@ pub async fn record_all(
     audit_event::Entity::insert_many(rows)
         .exec_without_returning(conn)
         .await?;
-    Ok(())
+    crate::webhooks::events::fan_out(conn, &webhook_events, at).await
 }
 
 impl crate::Engine {

@@ -40,9 +40,18 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`, lowercase hex: a hash nobody without
-/// the key can recompute, e.g. to test an address against the opt-out list. Written out
-/// here rather than pulled in as a crate: it is the two nested hashes below.
+/// the key can recompute, e.g. to test an address against the opt-out list.
 pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    hmac_sha256(key, &[message])
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// HMAC-SHA256 (RFC 2104) under `key` of the concatenation of `parts` (signed without
+/// copying them into one buffer first). Written out here rather than pulled in as a crate:
+/// it is the two nested hashes below.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     const BLOCK: usize = 64;
     let mut block = [0u8; BLOCK];
     if key.len() > BLOCK {
@@ -51,15 +60,15 @@ pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
         block[..key.len()].copy_from_slice(key);
     }
     let pad = |byte: u8| block.map(|k| k ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
+    let mut inner = Sha256::new().chain_update(pad(0x36));
+    for part in parts {
+        inner.update(part);
+    }
     let outer = Sha256::new()
         .chain_update(pad(0x5c))
-        .chain_update(inner)
+        .chain_update(inner.finalize())
         .finalize();
-    outer.iter().map(|b| format!("{b:02x}")).collect()
+    outer.into()
 }
 
 /// Lowercase hex SHA-256 of `bytes`.

@@ -424,3 +424,68 @@ pub struct PulseDimension {
     /// The unrounded pulse score against the pre-hire interval; null without data.
     pub drift: Option<Drift>,
 }
+
+string_enum!(
+    /// Where one webhook message is: still being tried, taken by the receiver (a 2xx), or
+    /// given up on (retries used up, a 410, or its endpoint disabled or refused).
+    WebhookDeliveryStatus {
+        Pending => "pending",
+        Delivered => "delivered",
+        Failed => "failed",
+    }
+);
+
+/// A registered webhook endpoint. Its secret is never shown again after it is made.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEndpoint {
+    pub id: Uuid,
+    pub url: String,
+    /// Event types it receives, or `["*"]` for all.
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub enabled: bool,
+    /// Why it was disabled: a 410 from the receiver, continuous failure, or an admin.
+    pub disabled_reason: Option<String>,
+    /// The first failed delivery since the last success, while it keeps failing.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Until then the secret before the last rotation also signs each delivery.
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An endpoint with its signing secret: the answer to creating it or rotating its secret,
+/// the only time the secret is shown.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEndpointWithSecret {
+    #[serde(flatten)]
+    pub endpoint: WebhookEndpoint,
+    /// `whsec_` and the base64 key (Standard Webhooks): keep it; it is not shown again.
+    pub secret: String,
+}
+
+/// One message to one endpoint, with what became of its last attempt.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    /// Also the message's `webhook-id` header: the same on every attempt.
+    pub id: Uuid,
+    pub endpoint_id: Uuid,
+    pub event_type: String,
+    /// The body sent: `{type, timestamp, data}` with ids and states only.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub status: WebhookDeliveryStatus,
+    pub attempts: i32,
+    /// The HTTP status of the last attempt, when the receiver answered.
+    pub last_status: Option<i32>,
+    /// How long the last attempt took, in milliseconds.
+    pub last_duration_ms: Option<i32>,
+    /// Why the last attempt failed, when it did.
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}

@@ -64,6 +64,10 @@ pub enum EngineError {
 
     #[error("password hashing failed: {0}")]
     Crypto(String),
+
+    /// Something the server itself could not set up (never the client's fault).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<DbErr> for EngineError {

@@ -10,8 +10,8 @@
 //! - `outbox` (what a change queues) and `transitions` (checked status changes with their
 //!   audit events, shared by the use cases);
 //! - use cases: `cases`, `workflow`, `referee`, `nominations`, `self_assessment`,
-//!   `opt_out`, `report`, `engagements`, `history`, and `jobs`, which runs the queued
-//!   tasks; beside them the self-contained `users`, `sessions`, `providers`, `profile`
+//!   `opt_out`, `report`, `engagements`, `history`, `webhooks`, and `jobs`, which runs
+//!   the queued tasks; beside them the self-contained `users`, `sessions`, `providers`, `profile`
 //!   and `questionnaires`.
 //! - `scoring`, `calibration`, `anonymity` and `machine` are pure functions the use cases
 //!   call.
@@ -51,13 +51,14 @@ pub mod settings;
 pub mod store;
 mod transitions;
 pub mod users;
+pub mod webhooks;
 pub mod workflow;
 
 pub use error::EngineError;
 pub use paging::{Page, PageRequest};
 pub use settings::{
     AuthSettings, DatabaseSettings, FollowupSettings, ReportSettings, ScoringSettings,
-    WorkflowSettings,
+    WebhooksSettings, WorkflowSettings,
 };
 
 use std::sync::Arc;
@@ -80,6 +81,9 @@ pub struct Engine {
     auth: AuthSettings,
     followup: FollowupSettings,
     versions: Arc<questionnaires::VersionCache>,
+    webhooks: WebhooksSettings,
+    /// Built on the first delivery (most processes never send one).
+    webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
 impl Engine {
@@ -99,6 +103,8 @@ impl Engine {
             auth: AuthSettings::default(),
             followup: FollowupSettings::default(),
             versions: Arc::default(),
+            webhooks: WebhooksSettings::default(),
+            webhook_http: Arc::default(),
         }
     }
 

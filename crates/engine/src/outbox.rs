@@ -42,6 +42,13 @@ pub enum Task {
     PulseComplete { case_id: Uuid },
     /// Thank a referee for their answers and say what happens next.
     SendConfirmation { reference_id: Uuid },
+    /// Attempt number `attempt` (1 first) at sending a webhook delivery.
+    DeliverWebhook { delivery_id: Uuid, attempt: i32 },
+    /// Tell the admins that a webhook endpoint was disabled at `disabled_at`.
+    NotifyWebhookDisabled {
+        endpoint_id: Uuid,
+        disabled_at: DateTime<Utc>,
+    },
     /// Does nothing; for measuring the queue itself.
     Noop,
 }
@@ -96,6 +103,14 @@ impl EmailKey {
         Self(format!("pulse_below:{case_id}"))
     }
 
+    /// An admin's notice that an endpoint was disabled (one per disabling and admin).
+    pub fn webhook_disabled(endpoint_id: Uuid, disabled_at: DateTime<Utc>, admin_id: Uuid) -> Self {
+        Self(format!(
+            "webhook_disabled:{endpoint_id}:{}:{admin_id}",
+            disabled_at.timestamp_millis()
+        ))
+    }
+
     pub fn confirmation(reference_id: Uuid) -> Self {
         Self(format!("confirmation:{reference_id}"))
     }
@@ -135,6 +150,8 @@ impl Task {
             Task::StartPulse { .. } => "start_pulse",
             Task::PulseComplete { .. } => "pulse_complete",
             Task::SendConfirmation { .. } => "send_confirmation",
+            Task::DeliverWebhook { .. } => "deliver_webhook",
+            Task::NotifyWebhookDisabled { .. } => "notify_webhook_disabled",
             Task::Noop => "noop",
         }
     }
@@ -168,7 +185,12 @@ impl Task {
                 other => EmailKey::owner(*case_id, other, 0),
             },
             Task::PulseComplete { case_id } => EmailKey::pulse_below(*case_id),
-            Task::CaseDeadline { .. } | Task::StartPulse { .. } | Task::Noop => return None,
+            // One job, one message (per endpoint, or per admin): no single email key.
+            Task::CaseDeadline { .. }
+            | Task::StartPulse { .. }
+            | Task::DeliverWebhook { .. }
+            | Task::NotifyWebhookDisabled { .. }
+            | Task::Noop => return None,
         })
     }
 
@@ -176,6 +198,17 @@ impl Task {
     pub(crate) fn dedupe_key(&self) -> Option<String> {
         match self {
             Task::CaseDeadline { case_id } => Some(format!("deadline:{case_id}")),
+            Task::DeliverWebhook {
+                delivery_id,
+                attempt,
+            } => Some(format!("webhook:{delivery_id}:{attempt}")),
+            Task::NotifyWebhookDisabled {
+                endpoint_id,
+                disabled_at,
+            } => Some(format!(
+                "webhook_disabled:{endpoint_id}:{}",
+                disabled_at.timestamp_millis()
+            )),
             Task::Noop => None,
             other => other.email_key().map(|k| k.0),
         }

@@ -226,3 +226,33 @@ mod tests {
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }
+
+/// `[webhooks]`: signed event notifications to other systems.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksSettings {
+    /// Seconds before each retry of a failed delivery (each stretched by up to ±20% at
+    /// random, so receivers that come back are not hit by every sender at once); a
+    /// receiver's longer `Retry-After` wins.
+    pub retry_schedule_seconds: Vec<u64>,
+    /// An endpoint whose deliveries have failed without a success for this long is
+    /// disabled, and the admins are emailed.
+    pub disable_after_hours: u32,
+    /// Seconds to wait for a receiver's answer.
+    pub timeout_seconds: u64,
+    /// Lets endpoints point at loopback, private and link-local addresses (tests, or a
+    /// receiver inside the same network). Off by default: a webhook URL must not become a
+    /// way to reach the machines beside Vouch.
+    pub allow_private_targets: bool,
+}
+
+impl Default for WebhooksSettings {
+    fn default() -> Self {
+        Self {
+            retry_schedule_seconds: vec![5, 300, 1800, 7200, 18000, 36000, 36000],
+            disable_after_hours: 120,
+            timeout_seconds: 15,
+            allow_private_targets: false,
+        }
+    }
+}

@@ -73,7 +73,7 @@ pub use compose::Composed;
 pub use error::{MailError, Stage};
 pub use message::{
     Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Purpose, Recipient,
-    Reminder, SelfAssessmentRequest, SubmissionConfirmation,
+    Reminder, SelfAssessmentRequest, SubmissionConfirmation, WebhookDisabled,
 };
 pub use render::RenderedEmail;
 pub use settings::{MailSettings, SmtpSettings, Tls, TransportKind};

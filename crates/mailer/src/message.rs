@@ -218,6 +218,18 @@ pub struct SubmissionConfirmation {
     pub token: String,
 }
 
+/// Tells an admin that Vouch stopped sending to a webhook endpoint, with a link to the
+/// webhooks page (`{public_url}/ui/admin/webhooks`) where it can be enabled again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDisabled {
+    /// An admin.
+    pub to: Recipient,
+    /// The endpoint's URL.
+    pub url: String,
+    /// Why it was disabled, in words.
+    pub reason: String,
+}
+
 /// Any email the mailer can render and send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -234,6 +246,8 @@ pub enum Email {
     OwnerNotification(OwnerNotification),
     /// See [`SubmissionConfirmation`].
     SubmissionConfirmation(SubmissionConfirmation),
+    /// See [`WebhookDisabled`].
+    WebhookDisabled(WebhookDisabled),
 }
 
 impl Email {
@@ -255,6 +269,7 @@ impl Email {
                 OwnerNotice::PulseBelow { .. } => "owner_pulse_below",
             },
             Email::SubmissionConfirmation(_) => "submission_confirmation",
+            Email::WebhookDisabled(_) => "webhook_disabled",
         }
     }
 
@@ -267,6 +282,7 @@ impl Email {
             Email::SelfAssessmentRequest(m) => &m.to,
             Email::OwnerNotification(m) => &m.to,
             Email::SubmissionConfirmation(m) => &m.to,
+            Email::WebhookDisabled(m) => &m.to,
         }
     }
 
@@ -278,7 +294,7 @@ impl Email {
             Email::Reminder(m) => Some(&m.invitation.reply_to),
             Email::NominationRequest(m) => Some(&m.reply_to),
             Email::SelfAssessmentRequest(m) => Some(&m.reply_to),
-            Email::OwnerNotification(_) => None,
+            Email::OwnerNotification(_) | Email::WebhookDisabled(_) => None,
             Email::SubmissionConfirmation(m) => Some(&m.reply_to),
         }
     }

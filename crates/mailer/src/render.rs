@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::error::MailError;
 use crate::message::{
     Email, Invitation, NominationRequest, OwnerNotice, OwnerNotification, Purpose, Recipient,
-    Reminder, SelfAssessmentRequest, SubmissionConfirmation,
+    Reminder, SelfAssessmentRequest, SubmissionConfirmation, WebhookDisabled,
 };
 
 macro_rules! embedded {
@@ -67,6 +67,9 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "submission_confirmation.subject",
     "submission_confirmation.txt",
     "submission_confirmation.html",
+    "webhook_disabled.subject",
+    "webhook_disabled.txt",
+    "webhook_disabled.html",
 ];
 
 /// One email rendered: the three parts before they become a MIME message.
@@ -125,6 +128,10 @@ impl Links {
 
     pub(crate) fn self_assessment(&self, token: &str) -> Result<String, MailError> {
         Ok(format!("{}/s/{}", self.base, checked_token(token)?))
+    }
+
+    pub(crate) fn webhooks(&self) -> String {
+        format!("{}/ui/admin/webhooks", self.base)
     }
 
     pub(crate) fn case(&self, case_id: Uuid) -> String {
@@ -382,6 +389,12 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
             company_name => m.company_name.as_deref(),
             opt_out_link => safe(links.opt_out(&m.token)?),
         },
+        Email::WebhookDisabled(m) => context! {
+            to_name => &m.to.name,
+            url => &m.url,
+            reason => &m.reason,
+            webhooks_link => safe(links.webhooks()),
+        },
     })
 }
 
@@ -495,6 +508,11 @@ fn samples() -> Vec<Email> {
                     .to_owned(),
             ],
         })),
+        Email::WebhookDisabled(WebhookDisabled {
+            to: owner.clone(),
+            url: "https://hooks.example.com/vouch".to_owned(),
+            reason: "it failed continuously for 120 hours".to_owned(),
+        }),
         Email::SubmissionConfirmation(SubmissionConfirmation {
             to: referee,
             reply_to: owner,
@@ -524,6 +542,7 @@ mod tests {
         "owner_opted_out",
         "owner_pulse_below",
         "submission_confirmation",
+        "webhook_disabled",
     ];
 
     fn links() -> Links {

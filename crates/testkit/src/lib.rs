@@ -10,10 +10,14 @@
 //! answers, PostgreSQL tests are skipped with a message, unless `CI` is set, where a
 //! missing database is a failure.
 //!
+//! Webhook tests send to a [`webhook_sink::WebhookSink`] on 127.0.0.1 (private targets are
+//! allowed in test apps).
+//!
 //! Tests that stop and start the database server itself use [`pg_cluster::TempCluster`], a
 //! cluster of their own in a temporary directory.
 
 pub mod pg_cluster;
+pub mod webhook_sink;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -150,6 +154,8 @@ pub struct TestConfig {
     pub limits: api::LimitsSettings,
     pub report: engine::ReportSettings,
     pub auth: engine::AuthSettings,
+    /// Private targets are allowed here: every test receiver is on 127.0.0.1.
+    pub webhooks: engine::WebhooksSettings,
     pub trusted_proxies: Vec<String>,
     /// `mail.smtp.timeout_seconds` of the app's mailer: how long it waits on the sink for
     /// each step (tests of a silent mail server lower it).
@@ -167,6 +173,10 @@ impl Default for TestConfig {
             },
             report: engine::ReportSettings::default(),
             auth: engine::AuthSettings::default(),
+            webhooks: engine::WebhooksSettings {
+                allow_private_targets: true,
+                ..Default::default()
+            },
             trusted_proxies: Vec::new(),
             smtp_timeout_seconds: 5,
         }
@@ -196,6 +206,7 @@ impl TestApp {
         settings.limits = config.limits;
         settings.report = config.report;
         settings.auth = config.auth;
+        settings.webhooks = config.webhooks;
         settings.mail = mailer::MailSettings {
             transport: mailer::TransportKind::Smtp,
             from: "Vouch <vouch@vouch.test>".into(),
@@ -221,6 +232,7 @@ impl TestApp {
         let port = app.port();
         let server = app.handle();
         tokio::spawn(app.run_until_stopped());
+        engine::webhooks::install_crypto_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))

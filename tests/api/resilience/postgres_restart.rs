@@ -28,6 +28,7 @@ struct Api {
 
 impl Api {
     fn new(port: u16, token: String) -> Api {
+        engine::webhooks::install_crypto_provider();
         Api {
             // A hang fails the request (and the test) instead of blocking it; generous on
             // purpose, since the point is "an answer", not how fast. (It is above today's

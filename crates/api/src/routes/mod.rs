@@ -12,6 +12,7 @@ mod profile;
 mod providers;
 mod report;
 mod templates;
+mod webhooks;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
@@ -32,6 +33,7 @@ pub(crate) use profile::*;
 pub(crate) use providers::*;
 pub(crate) use report::*;
 pub(crate) use templates::*;
+pub(crate) use webhooks::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
@@ -84,6 +86,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(put_profile)
             .service(list_templates)
             .service(create_template)
+            .service(list_webhooks)
+            .service(create_webhook)
+            .service(retry_webhook_delivery)
+            .service(get_webhook)
+            .service(delete_webhook)
+            .service(rotate_webhook)
+            .service(enable_webhook)
+            .service(disable_webhook)
+            .service(test_webhook)
+            .service(webhook_deliveries)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("resource"))
             })),

@@ -21,6 +21,7 @@ mod pulse_chart;
 mod report;
 mod scatter;
 pub(crate) mod session;
+mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -91,6 +92,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(admin::revoke_token)
             .service(admin::jobs)
             .service(admin::retry_job)
+            .service(webhooks::webhooks)
+            .service(webhooks::create_webhook)
+            .service(webhooks::retry_delivery)
+            .service(webhooks::deliveries)
+            .service(webhooks::rotate_webhook)
+            .service(webhooks::test_webhook)
+            .service(webhooks::enable_webhook)
+            .service(webhooks::disable_webhook)
+            .service(webhooks::delete_webhook)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("page"))
             })),

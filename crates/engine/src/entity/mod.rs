@@ -24,3 +24,5 @@ pub mod template;
 pub mod template_version;
 pub mod user;
 pub mod vetting_case;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

@@ -20,7 +20,7 @@ pub struct NewEmail<'a> {
     pub key: &'a str,
     pub kind: &'a str,
     pub recipient: &'a str,
-    pub case_id: Uuid,
+    pub case_id: Option<Uuid>,
     pub reference_id: Option<Uuid>,
 }
 
@@ -102,7 +102,7 @@ fn attempt_row(
         None => email_log::ActiveModel {
             id: Set(attempt_id),
             idempotency_key: Set(new.key.to_owned()),
-            case_id: Set(Some(new.case_id)),
+            case_id: Set(new.case_id),
             reference_id: Set(new.reference_id),
             kind: Set(new.kind.to_owned()),
             recipient: Set(new.recipient.to_owned()),

@@ -1,6 +1,6 @@
 //! The store: the one place that reads and writes the rows of a case's life — cases,
 //! references, responses and their answers, link tokens, the email log, nominations,
-//! self-assessments, the opt-out list, engagements with their stakeholders, and jobs.
+//! self-assessments, the opt-out list, engagements with their stakeholders, jobs, and webhook endpoints with their deliveries.
 //! Functions here take a connection or the caller's transaction and do exactly what their
 //! name says; which change is allowed, and when, is decided by the use-case modules above
 //! (`transitions`, `workflow`, `referee`, `nominations`, `engagements`, `report`, `jobs`).
@@ -23,6 +23,7 @@ pub mod references;
 pub mod responses;
 pub mod self_assessments;
 pub mod tokens;
+pub mod webhooks;
 
 use sea_orm::sea_query::LockType;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QuerySelect};

@@ -9,6 +9,7 @@ mod owner;
 mod pulse;
 mod referee;
 mod self_assessment;
+mod webhook;
 
 use chrono::{DateTime, Utc};
 use mailer::{Email, MailError};
@@ -43,12 +44,12 @@ pub(super) enum Delivery {
     Failed(MailError),
 }
 
-/// An email about a case: what to send, under which key, about which reference, and the
-/// audit event its delivery makes (`message_id` is added to `data`), if any.
+/// An email, about a case or not: what to send, under which key, about which reference,
+/// and the audit event its delivery makes (`message_id` is added to `data`), if any.
 pub(super) struct Outgoing<'a> {
     pub key: &'a EmailKey,
     pub email: &'a Email,
-    pub case_id: Uuid,
+    pub case_id: Option<Uuid>,
     pub reference_id: Option<Uuid>,
     pub audit: Option<(&'static str, serde_json::Value)>,
 }
@@ -96,6 +97,20 @@ impl Engine {
                 self.start_scheduled_pulse(*engagement_id, *day).await
             }
             Task::PulseComplete { case_id } => self.complete_pulse(*case_id).await,
+            Task::DeliverWebhook {
+                delivery_id,
+                attempt,
+            } => {
+                self.deliver_webhook(*delivery_id, *attempt).await?;
+                Ok(Outcome::Done)
+            }
+            Task::NotifyWebhookDisabled {
+                endpoint_id,
+                disabled_at,
+            } => {
+                self.notify_webhook_disabled(*endpoint_id, *disabled_at)
+                    .await
+            }
             Task::Noop => Ok(Outcome::Done),
         }
     }
@@ -143,7 +158,7 @@ impl Engine {
                     data["message_id"] = serde_json::json!(sent.message_id);
                     audit::record(
                         &txn,
-                        Some(out.case_id),
+                        out.case_id,
                         out.reference_id,
                         &Actor::System,
                         kind,

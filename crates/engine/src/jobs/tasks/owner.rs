@@ -88,7 +88,7 @@ impl Engine {
             .deliver_and_record(Outgoing {
                 key: &key,
                 email: &email,
-                case_id,
+                case_id: Some(case_id),
                 reference_id,
                 audit: Some(("owner.notified", json!({ "notice": email.kind() }))),
             })

@@ -7,6 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{Outcome, Outgoing};
+use crate::audit::{self, Actor};
 use crate::domain::{CaseKind, Drift};
 use crate::outbox::EmailKey;
 use crate::store::cases;
@@ -36,6 +37,27 @@ impl Engine {
         let Some(pulse) = self.pulse_of(&pulse_case, &pre_hire).await? else {
             return Ok(Outcome::Done);
         };
+        let below_count = pulse
+            .dimensions
+            .iter()
+            .filter(|d| d.drift == Some(Drift::Below))
+            .count();
+        // Recorded for its webhook event; a rerun of this job records it again, which
+        // webhook receivers expect (deliveries are at least once).
+        audit::record(
+            &self.db,
+            Some(engagement.case_id),
+            None,
+            &Actor::System,
+            "pulse.completed",
+            json!({
+                "pulse_case_id": case_id,
+                "engagement_id": engagement_id,
+                "dimensions": below_count,
+            }),
+            self.now(),
+        )
+        .await?;
         let below: Vec<String> = pulse
             .dimensions
             .iter()
@@ -70,11 +92,15 @@ impl Engine {
             .deliver_and_record(Outgoing {
                 key: &key,
                 email: &email,
-                case_id: approved.id,
+                case_id: Some(approved.id),
                 reference_id: None,
                 audit: Some((
                     "pulse.below_notified",
-                    json!({ "pulse_case_id": case_id, "dimensions": below.len() }),
+                    json!({
+                        "pulse_case_id": case_id,
+                        "engagement_id": engagement_id,
+                        "dimensions": below.len(),
+                    }),
                 )),
             })
             .await?;

@@ -312,7 +312,7 @@ impl Engine {
                     key: key_strs[*n],
                     kind,
                     recipient: &original.email,
-                    case_id: original.case_id,
+                    case_id: Some(original.case_id),
                     reference_id: Some(original.id),
                 };
                 let attempt = Attempt::Sent {
@@ -379,7 +379,7 @@ impl Engine {
                 key: key_strs[n],
                 kind,
                 recipient: &reference.email,
-                case_id: reference.case_id,
+                case_id: Some(reference.case_id),
                 reference_id: Some(reference.id),
             };
             let existing = logged.get(key_strs[n]).cloned();
@@ -519,7 +519,7 @@ impl Engine {
             .deliver_and_record(Outgoing {
                 key: &key,
                 email: &email,
-                case_id: ctx.case.id,
+                case_id: Some(ctx.case.id),
                 reference_id: Some(reference_id),
                 audit: Some(("reference.thanked", json!({}))),
             })

@@ -60,7 +60,7 @@ impl Engine {
             .deliver_and_record(Outgoing {
                 key: &key,
                 email: &email,
-                case_id: case.id,
+                case_id: Some(case.id),
                 reference_id: None,
                 audit: Some(("self_assessment.sent", json!({}))),
             })
