@@ -21,6 +21,7 @@ on_both_databases!(
     gone_disables_the_endpoint_and_the_admins_are_told,
     a_rotated_secret_signs_beside_the_new_one_for_a_day,
     a_test_event_is_delivered_and_an_admin_can_send_a_delivery_again,
+    a_redirect_is_a_failed_attempt_and_is_not_followed,
     admins_manage_endpoints_and_read_deliveries_in_the_web_ui,
 );
 
@@ -847,4 +848,27 @@ async fn admins_manage_endpoints_and_read_deliveries_in_the_web_ui(app: TestApp)
         .unwrap();
     assert_ne!(res.status(), 200);
     assert!(app.engine.list_webhooks().await.unwrap().is_empty());
+}
+
+async fn a_redirect_is_a_failed_attempt_and_is_not_followed(app: TestApp) {
+    let admin = app.token_for(Role::Admin).await;
+    let sink = WebhookSink::start().await;
+    let endpoint = register(&app, &admin, &sink, &["*"]).await;
+    let id = endpoint["id"].as_str().unwrap();
+    sink.script([Reply::WithHeaders(
+        307,
+        vec![("Location".into(), sink.url("/elsewhere"))],
+    )]);
+    app.post(&format!("/api/v1/webhooks/{id}/test"), &admin)
+        .send()
+        .await
+        .unwrap();
+    app.engine.run_until_idle().await.unwrap();
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "the redirect was not followed");
+    assert_eq!(received[0].path, "/hook");
+    let d = deliveries(&app, &admin, id).await.remove(0);
+    assert_eq!(d["status"], "pending");
+    assert_eq!(d["last_status"], 307);
+    assert_eq!(d["last_error"], "the receiver answered 307");
 }

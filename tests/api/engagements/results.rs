@@ -1,9 +1,12 @@
 //! What a pulse says: each dimension's score is the plain mean of the stakeholders'
 //! per-dimension means, set against the pre-hire score and interval of the case report
 //! (`drift`), and the case owner hears of a dimension below the prediction, and only then.
+//! Webhook receivers hear of every finished pulse, and of drift below the prediction.
 
+use engine::domain::Role;
 use serde_json::{Value, json};
 use testkit::TestApp;
+use testkit::webhook_sink::WebhookSink;
 
 use super::{
     Levels, add_stakeholder, approve, audit_events, dimension, emails_to, engagement,
@@ -17,6 +20,32 @@ on_both_databases!(
 );
 
 const BELOW: &str = "below what references predicted";
+
+/// A receiver of the two engagement events.
+async fn engagement_receiver(app: &TestApp) -> WebhookSink {
+    let sink = WebhookSink::start().await;
+    let admin = app.token_for(Role::Admin).await;
+    let res = app
+        .post("/api/v1/webhooks", &admin)
+        .json(&json!({
+            "url": sink.url("/"),
+            "events": ["engagement.pulse_completed", "engagement.drift_detected"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    sink
+}
+
+/// The bodies the receiver got, by event type.
+fn received_of(sink: &WebhookSink, kind: &str) -> Vec<Value> {
+    sink.received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|body| body["type"] == kind)
+        .collect()
+}
 
 /// Three referees of three organisations who agree exactly, so that every pre-hire
 /// interval is one point: s = 0, ci95 = [score, score].
@@ -46,6 +75,7 @@ async fn pulse_scores_are_plain_means_of_the_stakeholders_and_drift_against_the_
     app: TestApp,
 ) {
     let a = approve(&app, &[REFEREE, REFEREE, REFEREE]).await;
+    let sink = engagement_receiver(&app).await;
     let ops = a.ops();
     let first = add_stakeholder(&app, ops, a.engagement_id, 1).await;
     let second = add_stakeholder(&app, ops, a.engagement_id, 2).await;
@@ -189,6 +219,21 @@ async fn pulse_scores_are_plain_means_of_the_stakeholders_and_drift_against_the_
         .filter(|(subject, _)| subject.contains(BELOW))
         .count();
     assert_eq!(again, 1, "told once");
+
+    let completed = received_of(&sink, "engagement.pulse_completed");
+    let drift = received_of(&sink, "engagement.drift_detected");
+    assert_eq!(
+        (completed.len(), drift.len()),
+        (1, 1),
+        "{:?}",
+        sink.received()
+    );
+    for body in [&completed[0], &drift[0]] {
+        assert_eq!(body["data"]["engagement_id"], a.engagement_id.to_string());
+        assert_eq!(body["data"]["pulse_case_id"], pulse_id.to_string());
+        assert_eq!(body["data"]["case_id"], a.case.id.to_string());
+        assert_eq!(body["data"]["dimensions_below"], 2);
+    }
 }
 
 async fn every_dimension_within_the_prediction_sends_the_owner_nothing(app: TestApp) {
@@ -203,6 +248,7 @@ async fn every_dimension_within_the_prediction_sends_the_owner_nothing(app: Test
         ("scope", 4.0),
     ];
     let a = approve(&app, &[referee, referee, referee]).await;
+    let sink = engagement_receiver(&app).await;
     let ops = a.ops();
     let email = add_stakeholder(&app, ops, a.engagement_id, 1).await;
     let pulse_id = start_pulse(&app, ops, a.engagement_id).await;
@@ -239,4 +285,8 @@ async fn every_dimension_within_the_prediction_sends_the_owner_nothing(app: Test
         .count();
     assert_eq!(below, 0, "nothing below: no email");
     assert!(audit_events(&app, "pulse.below_notified").await.is_empty());
+    let completed = received_of(&sink, "engagement.pulse_completed");
+    assert_eq!(completed.len(), 1);
+    assert_eq!(completed[0]["data"]["dimensions_below"], 0);
+    assert!(received_of(&sink, "engagement.drift_detected").is_empty());
 }

@@ -3,6 +3,7 @@
 //! predicted, the case owner is told in plain words.
 
 use mailer::{Email, OwnerNotification, Recipient};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -42,10 +43,12 @@ impl Engine {
             .iter()
             .filter(|d| d.drift == Some(Drift::Below))
             .count();
-        // Recorded for its webhook event; a rerun of this job records it again, which
-        // webhook receivers expect (deliveries are at least once).
+        // Recorded for its webhook event (with its deliveries, hence the transaction); a
+        // rerun of this job records it again, which webhook receivers expect (deliveries
+        // are at least once).
+        let txn = self.db.begin().await?;
         audit::record(
-            &self.db,
+            &txn,
             Some(engagement.case_id),
             None,
             &Actor::System,
@@ -58,6 +61,7 @@ impl Engine {
             self.now(),
         )
         .await?;
+        txn.commit().await?;
         let below: Vec<String> = pulse
             .dimensions
             .iter()
