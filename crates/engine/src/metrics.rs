@@ -10,13 +10,14 @@
 //! time: every instance sharing the database then reports the same figures, and none
 //! drifts after a restart or a change made by another process.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use mailer::MailError;
 use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
 
 use crate::domain::{JobStatus, ReferenceStatus};
+use crate::outbox::Task;
 use crate::store::{jobs, references};
 use crate::{Engine, EngineError};
 
@@ -112,8 +113,8 @@ pub(crate) fn reference_answered(invited_at: Option<DateTime<Utc>>, now: DateTim
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricsSnapshot {
     /// Jobs by kind and state; done jobs (history, not queue) are left out. Every state
-    /// but `done` is listed for each kind present, zero included, so that a queue that
-    /// drained reads 0 rather than nothing.
+    /// but `done` is listed for every kind ([`Task::KINDS`] and any other in the table),
+    /// zero included, so that a queue that drained reads 0 rather than nothing.
     pub jobs: BTreeMap<(String, JobStatus), u64>,
     /// Seconds since the oldest queued job became due; 0 when none is due.
     pub oldest_due_age_seconds: f64,
@@ -130,10 +131,15 @@ impl Engine {
             jobs::depth(&self.db, now),
             references::count_by_status(&self.db),
         )?;
+        let kinds: BTreeSet<&str> = Task::KINDS
+            .iter()
+            .copied()
+            .chain(depth.iter().map(|row| row.kind.as_str()))
+            .collect();
         let mut jobs = BTreeMap::new();
-        for row in &depth {
+        for kind in kinds {
             for status in JobStatus::ALL.iter().filter(|s| **s != JobStatus::Done) {
-                jobs.entry((row.kind.clone(), *status)).or_insert(0);
+                jobs.insert((kind.to_owned(), *status), 0);
             }
         }
         for row in &depth {
