@@ -234,9 +234,10 @@ pub struct JobDepth {
 }
 
 /// The queue by kind and state at `now`, in one grouped statement. Done jobs, the bulk of
-/// the table and no part of the queue, are left out: the condition names the states of
-/// the two partial indexes (`ix_jobs_active_run_at`, `ix_jobs_stopped_status_id`) so that
-/// the scan can stay on them.
+/// the table and no part of the queue, are left out: the condition is written as the
+/// predicates of the two partial indexes (`ix_jobs_active_run_at`,
+/// `ix_jobs_stopped_status_id`), which PostgreSQL then reads in a bitmap OR without
+/// touching the done jobs (with 300,000 of them: 6 ms, from the 2,050 others alone).
 pub async fn depth(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
