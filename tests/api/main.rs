@@ -1,6 +1,6 @@
 //! End-to-end tests of Vouch: the real server on a random port, a fresh database per
 //! test. They cover the staff API, the public referee and provider forms, the staff web
-//! UI, the CLI, the job queue, the docs and the browser test. The scenarios declared with
+//! UI, the CLI, the job queue, the docs, the metrics and the browser test. The scenarios declared with
 //! `on_both_databases!`/`on_both_backends!` (helpers.rs) run on SQLite and on PostgreSQL
 //! (see testkit); the docs, CLI and browser tests run on SQLite.
 //!
@@ -21,6 +21,7 @@ mod engagements;
 mod evidence;
 mod forms;
 mod idempotency;
+mod metrics;
 mod profile_templates;
 mod protection;
 mod providers;

@@ -45,6 +45,12 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("the form's security token is missing or out of date; reload the page and try again")]
     CsrfRejected,
+    /// `/metrics` without `metrics.token` answers this machine only, not through a proxy.
+    #[error(
+        "metrics are served to clients on this machine only, not through a proxy; set \
+         metrics.token to scrape from elsewhere"
+    )]
+    MetricsLoopbackOnly,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{detail}")]
@@ -93,6 +99,7 @@ impl ApiError {
             ApiError::Unauthorized => ("unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::CsrfRejected => ("csrf", "Form expired"),
+            ApiError::MetricsLoopbackOnly => ("forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
             ApiError::Gone(_) => ("gone", "Gone"),
@@ -200,7 +207,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::CsrfRejected => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::CsrfRejected | ApiError::MetricsLoopbackOnly => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. }
             | ApiError::RefereeFatigue(_)

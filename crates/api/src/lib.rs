@@ -9,6 +9,7 @@ pub mod error;
 mod extract;
 mod idempotency;
 mod logging;
+mod metrics;
 mod openapi;
 mod pages;
 mod public;
@@ -22,12 +23,12 @@ mod ui;
 use std::net::{IpAddr, TcpListener};
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use engine::Engine;
 
 pub use openapi::ApiDoc;
-pub use settings::{LimitsSettings, ServerSettings};
+pub use settings::{LimitsSettings, MetricsSettings, ServerSettings};
 
 /// Shared state of every handler.
 pub struct AppState {
@@ -39,6 +40,8 @@ pub struct AppState {
     pub login_limiter: ratelimit::RateLimiter,
     pub pages: pages::Pages,
     pub show_referee_identity: bool,
+    /// `/metrics`; `None` when metrics are disabled.
+    pub metrics: Option<metrics::Exporter>,
 }
 
 /// Every route: the JSON API and its docs, the public forms, the staff UI, the stylesheet
@@ -53,6 +56,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
         }),
     )
     .service(pages::stylesheet)
+    .service(metrics::scrape)
     // `/api/v1/public` before the `/api/v1` scope: scopes match in the order they are
     // registered, and the public forms need no bearer token.
     .configure(public::configure)
@@ -71,6 +75,7 @@ impl Application {
     pub fn build(
         settings: ServerSettings,
         limits: LimitsSettings,
+        metrics: MetricsSettings,
         engine: Engine,
     ) -> std::io::Result<Self> {
         let trusted_proxies = settings
@@ -85,6 +90,12 @@ impl Application {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let exporter = if metrics.enabled {
+            Some(metrics::Exporter::install(metrics.token)?)
+        } else {
+            None
+        };
+        let record_requests = exporter.is_some();
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
@@ -96,6 +107,7 @@ impl Application {
             rate_limiter: ratelimit::RateLimiter::new(limits.public_requests_per_minute),
             login_limiter: ratelimit::RateLimiter::new(limits.login_attempts_per_minute),
             pages: pages::Pages::load(),
+            metrics: exporter,
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -103,6 +115,11 @@ impl Application {
                 .app_data(web::PayloadConfig::new(extract::MAX_JSON_BYTES))
                 .configure(configure)
                 .wrap(from_fn(logging::log_request))
+                // Outermost, so that its time includes the logging's.
+                .wrap(Condition::new(
+                    record_requests,
+                    from_fn(metrics::record_request),
+                ))
         })
         .listen(listener)?
         .disable_signals();

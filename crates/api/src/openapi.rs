@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes;
+use crate::{metrics, routes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -11,7 +11,7 @@ use crate::routes;
         title = "Vouch API",
         description = "Reference checks for outsourced providers. Errors are application/problem+json (RFC 9457)."
     ),
-    paths(routes::healthz, routes::readyz),
+    paths(routes::healthz, routes::readyz, metrics::scrape),
     nest(
         (path = "/api/v1/public", api = PublicApi),
         (path = "/api/v1", api = StaffApi)

@@ -1,5 +1,6 @@
-//! The `[server]` config section.
+//! The `[server]`, `[limits]` and `[metrics]` config sections.
 
+use secrecy::SecretString;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -41,6 +42,26 @@ impl Default for LimitsSettings {
         Self {
             public_requests_per_minute: 60,
             login_attempts_per_minute: 10,
+        }
+    }
+}
+
+/// `[metrics]`: the Prometheus endpoint `/metrics`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Off: no request metrics are recorded and `/metrics` answers 404.
+    pub enabled: bool,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>` and answers any client;
+    /// unset, it answers loopback clients only. A secret: never logged or shown.
+    pub token: Option<SecretString>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            token: None,
         }
     }
 }

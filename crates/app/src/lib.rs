@@ -32,6 +32,7 @@ pub async fn build(
     let server = api::Application::build(
         settings.server.clone(),
         settings.limits.clone(),
+        settings.metrics.clone(),
         engine.clone(),
     )
     .with_context(|| format!("cannot listen on {}", settings.server.bind))?;

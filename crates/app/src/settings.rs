@@ -25,6 +25,7 @@ pub struct Settings {
     pub followup: engine::FollowupSettings,
     pub webhooks: engine::WebhooksSettings,
     pub log: LogSettings,
+    pub metrics: api::MetricsSettings,
 }
 
 /// `[log]`: how log lines are written (to stderr). Which lines is `VOUCH_LOG`, an
@@ -113,6 +114,25 @@ mod tests {
         assert_eq!(s.auth.lockout_after_failures, 5);
         assert_eq!(s.auth.session_idle_minutes, 720);
         assert_eq!(s.log.format, LogFormat::Text);
+        assert!(s.metrics.enabled);
+        assert!(s.metrics.token.is_none());
+    }
+
+    #[test]
+    fn the_metrics_token_is_a_setting_never_shown() {
+        let s: Settings = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::string(
+                "[metrics]\nenabled = false\ntoken = \"scrape-me-0123456789\"",
+            ))
+            .extract()
+            .unwrap();
+        assert!(!s.metrics.enabled);
+        let token = s.metrics.token.as_ref().expect("a token");
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(token),
+            "scrape-me-0123456789"
+        );
+        assert!(!format!("{s:?}").contains("scrape-me"));
     }
 
     #[test]

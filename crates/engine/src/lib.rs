@@ -33,6 +33,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod machine;
 pub mod mail;
+pub mod metrics;
 pub mod nominations;
 pub mod opt_out;
 pub mod organisations;

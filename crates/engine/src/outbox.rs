@@ -139,6 +139,25 @@ impl EmailKey {
 }
 
 impl Task {
+    /// Every value of [`Task::kind`]. `/metrics` lists each with its count, zero included,
+    /// so that a queue that drained reads 0 rather than vanishing; a kind missing here is
+    /// still counted while it has jobs.
+    pub const KINDS: &'static [&'static str] = &[
+        "send_invitation",
+        "send_reminder",
+        "case_deadline",
+        "notify_owner",
+        "send_nomination",
+        "send_self_assessment",
+        "start_pulse",
+        "pulse_complete",
+        "send_confirmation",
+        "deliver_webhook",
+        "notify_webhook_disabled",
+        "noop",
+    ];
+
+    /// The job kind stored with the task (a new kind belongs in [`Task::KINDS`] too).
     pub fn kind(&self) -> &'static str {
         match self {
             Task::SendInvitation { .. } => "send_invitation",
@@ -268,6 +287,48 @@ impl Task {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_task_kind_is_listed_once() {
+        let id = Uuid::now_v7();
+        let tasks = [
+            Task::SendInvitation {
+                reference_id: id,
+                generation: 1,
+            },
+            Task::SendReminder {
+                reference_id: id,
+                generation: 1,
+                sequence: 1,
+            },
+            Task::CaseDeadline { case_id: id },
+            Task::NotifyOwner {
+                case_id: id,
+                notice: OwnerNotice::Decided,
+            },
+            Task::SendNomination { nomination_id: id },
+            Task::SendSelfAssessment {
+                self_assessment_id: id,
+            },
+            Task::StartPulse {
+                engagement_id: id,
+                day: 90,
+            },
+            Task::PulseComplete { case_id: id },
+            Task::SendConfirmation { reference_id: id },
+            Task::DeliverWebhook {
+                delivery_id: id,
+                attempt: 1,
+            },
+            Task::NotifyWebhookDisabled {
+                endpoint_id: id,
+                disabled_at: chrono::Utc::now(),
+            },
+            Task::Noop,
+        ];
+        let kinds: Vec<&str> = tasks.iter().map(Task::kind).collect();
+        assert_eq!(kinds, Task::KINDS);
+    }
 
     #[test]
     fn a_bounce_notice_is_one_job_per_bounced_invitation() {

@@ -21,7 +21,7 @@ use crate::referee::checked_answers;
 use crate::store::cases::{self, CaseRow};
 use crate::store::{references, responses, tokens};
 use crate::transitions::{require_collecting, set_case_status, set_reference_status};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, metrics};
 
 pub use crate::store::responses::SubmissionMeta;
 
@@ -280,6 +280,8 @@ impl Engine {
             .await?;
         self.advance_if_complete(&txn, case).await?;
         txn.commit().await?;
+        // After the commit: a submission that failed to store was not an answer.
+        metrics::reference_answered(reference.invited_at, now);
         Ok(reference.into())
     }
 }

@@ -160,6 +160,8 @@ pub struct TestConfig {
     /// `mail.smtp.timeout_seconds` of the app's mailer: how long it waits on the sink for
     /// each step (tests of a silent mail server lower it).
     pub smtp_timeout_seconds: u64,
+    /// `[metrics]`: on, without a token, as configured by default.
+    pub metrics: api::MetricsSettings,
 }
 
 impl Default for TestConfig {
@@ -179,6 +181,7 @@ impl Default for TestConfig {
             },
             trusted_proxies: Vec::new(),
             smtp_timeout_seconds: 5,
+            metrics: api::MetricsSettings::default(),
         }
     }
 }
@@ -207,6 +210,7 @@ impl TestApp {
         settings.report = config.report;
         settings.auth = config.auth;
         settings.webhooks = config.webhooks;
+        settings.metrics = config.metrics;
         settings.mail = mailer::MailSettings {
             transport: mailer::TransportKind::Smtp,
             from: "Vouch <vouch@vouch.test>".into(),

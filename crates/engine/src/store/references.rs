@@ -1,10 +1,12 @@
 //! `reference_requests` rows: one referee of one case.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockType, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value,
 };
 use uuid::Uuid;
 
@@ -147,6 +149,24 @@ pub async fn count_in_status(
         .filter(reference_request::Column::Status.eq(status))
         .count(conn)
         .await?)
+}
+
+/// How many references are in each state, over all cases, in one grouped statement.
+pub async fn count_by_status(
+    conn: &impl ConnectionTrait,
+) -> Result<HashMap<ReferenceStatus, u64>, EngineError> {
+    let rows: Vec<(ReferenceStatus, i64)> = reference_request::Entity::find()
+        .select_only()
+        .column(reference_request::Column::Status)
+        .column_as(reference_request::Column::Id.count(), "references")
+        .group_by(reference_request::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(status, n)| (status, n.max(0) as u64))
+        .collect())
 }
 
 /// The reference of a case with this (normalised) email, if any.

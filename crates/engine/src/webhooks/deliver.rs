@@ -98,6 +98,7 @@ impl Engine {
                 self.now(),
             )
             .await?;
+            crate::metrics::webhook_delivery("skipped");
             return Ok(());
         }
         let answer = post(self.webhook_client()?, &endpoint, &delivery, self).await;
@@ -174,6 +175,12 @@ impl Engine {
                 })
             }
         };
+        let outcome = match (&verdict, status) {
+            (Verdict::Delivered, _) => "delivered",
+            (Verdict::Gone, _) => "gone",
+            (Verdict::Failed, WebhookDeliveryStatus::Pending) => "retrying",
+            (Verdict::Failed, _) => "failed",
+        };
         if let Some(reason) = disable {
             rows::set_enabled(&txn, endpoint.id, false, Some(reason), now).await?;
             let notice = Task::NotifyWebhookDisabled {
@@ -183,6 +190,7 @@ impl Engine {
             self.enqueue(&txn, &notice, now).await?;
         }
         txn.commit().await?;
+        crate::metrics::webhook_delivery(outcome);
         Ok(())
     }
 }

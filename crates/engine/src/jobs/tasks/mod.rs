@@ -22,7 +22,7 @@ use crate::audit::{self, Actor};
 use crate::domain::EmailStatus;
 use crate::outbox::{EmailKey, Task};
 use crate::store::email_log::{self, Attempt, EmailLogRow, NewEmail};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, metrics};
 
 /// How a job ended, as the runner needs to know it.
 #[derive(Debug)]
@@ -147,6 +147,9 @@ impl Engine {
         };
         match self.mail.send(out.email, attempt_id).await {
             Ok(sent) => {
+                // Counted on the server's acceptance, not on the commit below: a rerun after
+                // a failed commit sends another copy, which is another email sent.
+                metrics::email_sent(out.email.kind());
                 let txn = self.db.begin().await?;
                 let attempt = Attempt::Sent {
                     message_id: &sent.message_id,
@@ -179,7 +182,7 @@ impl Engine {
     }
 
     /// Logs a failed attempt at sending: `retrying` for a transient failure, `failed`
-    /// otherwise, with the server's answer.
+    /// otherwise, with the server's answer; and counts it (a failure or a bounce).
     pub(super) async fn record_failed_attempt(
         &self,
         existing: Option<EmailLogRow>,
@@ -196,6 +199,9 @@ impl Engine {
             status,
             error: e.to_string(),
         };
-        email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, self.now()).await
+        let kind = new.kind;
+        email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, self.now()).await?;
+        metrics::email_failed(kind, e);
+        Ok(())
     }
 }

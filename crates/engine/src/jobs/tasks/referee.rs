@@ -22,7 +22,7 @@ use crate::store::found;
 use crate::store::references::{self, ReferenceRow};
 use crate::store::tokens;
 use crate::transitions::set_reference_status;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, metrics};
 
 /// Everything an email about a reference needs.
 struct ReferenceContext {
@@ -276,7 +276,11 @@ impl Engine {
         let mut failed = Vec::new();
         for ((n, token, email, attempt_id), result) in composed.into_iter().zip(results) {
             match result {
-                Ok(mail) => sent.push((n, token, attempt_id, email.kind(), mail)),
+                Ok(mail) => {
+                    // As in `deliver_and_record`: counted on the server's acceptance.
+                    metrics::email_sent(email.kind());
+                    sent.push((n, token, attempt_id, email.kind(), mail));
+                }
                 Err(e) => failed.push((n, attempt_id, email.kind(), e)),
             }
         }
