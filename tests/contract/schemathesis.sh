@@ -82,8 +82,56 @@ fi
 base="http://127.0.0.1:$port"
 echo "vouch $("$vouch" --version 2>/dev/null || true) serving on $base"
 
+# Random ids only ever meet 404s. Seed a provider and cases (one left in draft, one
+# collecting with its referees invited), and let the fuzzer draw path ids and link tokens
+# from them most of the time, so that the handlers' own answers (2xx, 409, 422) are
+# checked too.
+api() {
+  local method=$1 path=$2 body=${3:-}
+  curl -sS --fail-with-body -X "$method" "$base$path" \
+    -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
+    ${body:+--data "$body"}
+}
+json_id() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
+provider=$(api POST /api/v1/providers '{"name": "Contract Co", "category": "testing",
+  "contact_name": "Pat Contract", "contact_email": "pat@contract.example"}' | json_id)
+draft_case=$(api POST /api/v1/cases "{\"provider_id\": \"$provider\"}" | json_id)
+live_case=$(api POST /api/v1/cases "{\"provider_id\": \"$provider\"}" | json_id)
+references=()
+for i in 1 2; do
+  references+=("$(api POST "/api/v1/cases/$live_case/references" "{\"name\": \"Referee $i\",
+    \"email\": \"referee$i@client$i.example\", \"company\": \"Client $i\",
+    \"relationship\": \"client\"}" | json_id)")
+done
+api POST "/api/v1/cases/$live_case/launch" >/dev/null
+# The in-process worker writes the invitations into the mail directory.
+tokens=()
+for _ in $(seq 1 100); do
+  mapfile -t tokens < <(cat "$VOUCH__MAIL__DIR"/*.eml 2>/dev/null \
+    | grep -o '/r/[A-Za-z0-9_-]*' | cut -c4- | sort -u)
+  [ "${#tokens[@]}" -ge 2 ] && break
+  sleep 0.1
+done
+if [ "${#tokens[@]}" -lt 2 ]; then
+  echo "the seeded invitations were not sent" >&2
+  exit 1
+fi
+quoted() { printf '"%s", ' "$@"; }
+cat >"$work/schemathesis.toml" <<TOML
+[dictionaries.ids]
+values = [$(quoted "$provider" "$draft_case" "$live_case" "${references[@]}")]
+
+[dictionaries.tokens]
+values = [$(quoted "${tokens[@]}")]
+
+[parameters]
+"path.id" = { dictionary = "ids", probability = 0.8 }
+"path.token" = { dictionary = "tokens", probability = 0.8 }
+TOML
+
 status=0
-schemathesis run "$base/api/v1/openapi.json" \
+SCHEMATHESIS_HOOKS="$PWD/tests/contract/hooks.py" \
+  schemathesis --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --url "$base" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --header "Authorization: Bearer $token" \
