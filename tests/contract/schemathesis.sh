@@ -117,7 +117,11 @@ if [ "${#tokens[@]}" -lt 2 ]; then
   exit 1
 fi
 quoted() { printf '"%s", ' "$@"; }
+# No cache: each run starts from the same seed and state, and writes nothing here.
 cat >"$work/schemathesis.toml" <<TOML
+[cache]
+enabled = false
+
 [dictionaries.ids]
 values = [$(quoted "$provider" "$draft_case" "$live_case" "${references[@]}")]
 
