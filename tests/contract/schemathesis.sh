@@ -134,17 +134,22 @@ values = [$(quoted "${tokens[@]}")]
 TOML
 
 status=0
-SCHEMATHESIS_HOOKS="$PWD/tests/contract/hooks.py" \
-  schemathesis --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
-  --url "$base" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --header "Authorization: Bearer $token" \
-  --exclude-path-regex '^/api/v1/webhooks' \
-  --max-examples "$MAX_EXAMPLES" \
-  --generation-database none \
-  --seed "${SCHEMATHESIS_SEED:-20261127}" \
-  --workers 2 \
-  --no-color || status=$?
+hooks="$PWD/tests/contract/hooks.py"
+# From the temporary directory: hypothesis keeps its own files in the working directory.
+(
+  cd "$work"
+  SCHEMATHESIS_HOOKS="$hooks" schemathesis --config-file "$work/schemathesis.toml" \
+    run "$base/api/v1/openapi.json" \
+    --url "$base" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --header "Authorization: Bearer $token" \
+    --exclude-path-regex '^/api/v1/webhooks' \
+    --max-examples "$MAX_EXAMPLES" \
+    --generation-database none \
+    --seed "${SCHEMATHESIS_SEED:-20261127}" \
+    --workers 2 \
+    --no-color
+) || status=$?
 
 if [ "$status" -ne 0 ]; then
   echo "schemathesis failed (exit $status); the server's log:" >&2
