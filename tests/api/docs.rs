@@ -307,6 +307,12 @@ async fn errors_are_problem_documents_and_staff_operations_need_a_token() {
             assert!(op["responses"]["503"].is_object(), "{what} lacks 503");
         }
         for (status, response) in op["responses"].as_object().unwrap() {
+            if status == "429" || status == "503" {
+                assert!(
+                    response["headers"]["Retry-After"].is_object(),
+                    "{what} {status} names Retry-After"
+                );
+            }
             let content = &response["content"];
             if status.starts_with('2') {
                 assert!(content.is_object(), "{what} {status} has no body");

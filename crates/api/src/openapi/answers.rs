@@ -15,7 +15,8 @@
 //! | query parameters | `extract::ValidQuery`, paging | 422 |
 //!
 //! Answers an operation's annotation names keep their description. Every answer whose
-//! body is a `Problem` is declared as `application/problem+json`, as the server sends it.
+//! body is a `Problem` is declared as `application/problem+json`, as the server sends it,
+//! and every 429 and 503 with its `Retry-After` header.
 
 use utoipa::Modify;
 use utoipa::openapi::header::Header;
@@ -39,6 +40,9 @@ impl Modify for CommonAnswers {
                 let served = Served::of(path, method, op);
                 as_problem_json(op);
                 served.declare(op);
+                // `ApiError` sends `Retry-After` with every 429 and 503, wherever they come from.
+                retry_after(op, 429);
+                retry_after(op, 503);
             }
         }
     }
@@ -86,7 +90,6 @@ impl Served {
                 503,
                 "the database is briefly unreachable; `Retry-After` says when to try again",
             );
-            retry_after(op, 503);
         }
         if self.public_scope {
             add(
@@ -94,13 +97,11 @@ impl Served {
                 429,
                 "too many requests from this address; `Retry-After` says when to try again",
             );
-            retry_after(op, 429);
             add(
                 op,
                 503,
                 "the database is briefly unreachable; `Retry-After` says when to try again",
             );
-            retry_after(op, 503);
         }
         if let Some(roles) = &self.bearer {
             add(op, 401, "missing or invalid bearer token");
