@@ -19,6 +19,7 @@ mod cli;
 mod docs;
 mod engagements;
 mod evidence;
+mod favicon;
 mod forms;
 mod idempotency;
 mod metrics;

@@ -38,20 +38,47 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             if !is_json {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = body.await.map_err(|e| {
-                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(MAX_JSON_BYTES)
-                } else {
-                    ApiError::BadRequest("the request body could not be read".into())
-                }
-            })?;
-            let value = parse::<T>(&bytes)?;
-            value
-                .validate()
-                .map_err(|errs| ApiError::Validation(flatten(&errs, "")))?;
-            Ok(ValidJson(value))
+            let bytes = body.await.map_err(body_error)?;
+            parse_valid(&bytes).map(ValidJson)
         })
     }
+}
+
+/// A JSON body that may be left out: `None` when the body is empty (or only whitespace),
+/// whatever its content type. A body that is there must be valid, as with `ValidJson`.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(body_error)?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            parse_valid(&bytes).map(|v| OptionalJson(Some(v)))
+        })
+    }
+}
+
+/// actix's own answer to a body it could not read is plain text; the API's is a problem.
+fn body_error(e: actix_web::Error) -> ApiError {
+    if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(MAX_JSON_BYTES)
+    } else {
+        ApiError::BadRequest("the request body could not be read".into())
+    }
+}
+
+fn parse_valid<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value = parse::<T>(bytes)?;
+    value
+        .validate()
+        .map_err(|errs| ApiError::Validation(flatten(&errs, "")))?;
+    Ok(value)
 }
 
 /// The query string, deserialized with the offending parameter named on failure.

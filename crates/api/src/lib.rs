@@ -4,9 +4,11 @@
 //! to the engine; this crate never touches the database or sends mail itself.
 
 mod auth;
+mod docs;
 mod downloads;
 pub mod error;
 mod extract;
+mod health;
 mod idempotency;
 mod logging;
 mod metrics;
@@ -45,7 +47,7 @@ pub struct AppState {
 }
 
 /// Every route: the JSON API and its docs, the public forms, the staff UI, the stylesheet
-/// they share, and `/`, which takes a person to the staff UI.
+/// and icon they share, and `/`, which takes a person to the staff UI.
 fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/",
@@ -57,6 +59,10 @@ fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(pages::stylesheet)
     .service(metrics::scrape)
+    .service(pages::favicon)
+    .service(health::healthz)
+    .service(health::readyz)
+    .configure(docs::configure)
     // `/api/v1/public` before the `/api/v1` scope: scopes match in the order they are
     // registered, and the public forms need no bearer token.
     .configure(public::configure)

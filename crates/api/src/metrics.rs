@@ -225,9 +225,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[utoipa::path(
     responses(
         (status = 200, description = "metrics in the Prometheus text format", content_type = "text/plain"),
-        (status = 401, description = "`metrics.token` is set and the request does not carry it as a bearer token"),
-        (status = 403, description = "no `metrics.token` is set and the client is not on this machine, or the request was forwarded by a proxy"),
-        (status = 404, description = "metrics are disabled (`metrics.enabled = false`)")
+        (status = 401, body = crate::error::Problem, description = "`metrics.token` is set and the request does not carry it as a bearer token"),
+        (status = 403, body = crate::error::Problem, description = "no `metrics.token` is set and the client is not on this machine, or the request was forwarded by a proxy"),
+        (status = 404, body = crate::error::Problem, description = "metrics are disabled (`metrics.enabled = false`)")
     ),
     security((), ("bearer" = [])),
     tag = "health"

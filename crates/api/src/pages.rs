@@ -90,6 +90,9 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 pub const STYLESHEET: &str = include_str!("../static/vouch.css");
 
+/// The site icon, 16×16 and 32×32 (made by `assets/make_favicon.py`).
+pub const FAVICON: &[u8] = include_bytes!("../assets/favicon.ico");
+
 /// The compiled templates; built once at start-up.
 pub struct Pages {
     env: Environment<'static>,
@@ -145,6 +148,16 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(STYLESHEET)
+}
+
+/// The site icon. Browsers ask for it on every site whether or not a page links it; it
+/// changes only with a release, so it is cached for a week.
+#[get("/favicon.ico")]
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/x-icon")
+        .insert_header(("Cache-Control", "public, max-age=604800"))
+        .body(FAVICON)
 }
 
 #[cfg(test)]

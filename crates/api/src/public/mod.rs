@@ -70,7 +70,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1/public")
             .wrap(from_fn(ratelimit::limit_public))
             .service(forms_json::get_form)
-            .service(forms_json::post_form),
+            .service(forms_json::post_form)
+            // Without this, an unknown path here would fall through to the app's empty
+            // 404 instead of a problem document like the rest of /api/v1.
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound("resource"))
+            })),
     );
 }
 

@@ -32,9 +32,11 @@ pub struct CreateCase {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseListQuery {
     pub status: Option<CaseStatus>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -43,7 +45,7 @@ pub struct CaseListQuery {
 #[utoipa::path(
     request_body = CreateCase,
     responses((status = 201, body = VettingCase), (status = 422, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "cases"
 )]
 #[post("/cases")]
@@ -74,7 +76,7 @@ pub async fn create_case(
 #[utoipa::path(
     params(CaseListQuery),
     responses((status = 200, body = engine::Page<VettingCase>)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "cases"
 )]
 #[get("/cases")]
@@ -91,7 +93,7 @@ pub async fn list_cases(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = VettingCase), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "cases"
 )]
 #[get("/cases/{id}")]
@@ -113,7 +115,7 @@ pub async fn get_case(
         (status = 409, body = Problem, description = "the case no longer takes references; or the address was asked too often lately (type `/problems/referee-fatigue`: send `override_reason`), or opted out for good (type `/problems/referee-opted-out`)"),
         (status = 422, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "cases"
 )]
 #[post("/cases/{id}/references")]

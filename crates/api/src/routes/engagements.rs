@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use engine::audit::Actor;
 use engine::domain::{Engagement, EngagementStatus, Stakeholder};
 use engine::engagements::{Calibration, MAX_END_REASON_CHARS, NewStakeholder};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -15,6 +15,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ValidJson, ValidQuery, not_blank};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementListQuery {
     pub status: Option<EngagementStatus>,
@@ -37,11 +38,18 @@ pub struct EndEngagement {
     pub reason: String,
 }
 
+/// Every engagement in one page (`next_cursor` is always null), in the list shape.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EngagementList {
+    pub items: Vec<Engagement>,
+    pub next_cursor: Option<String>,
+}
+
 /// Engagements, newest first (optionally by status).
 #[utoipa::path(
     params(EngagementListQuery),
-    responses((status = 200, body = Vec<Engagement>)),
-    security(("bearer" = [])),
+    responses((status = 200, body = EngagementList)),
+    security(("bearer" = ["ops", "hr"])),
     tag = "engagements"
 )]
 #[get("/engagements")]
@@ -51,14 +59,17 @@ pub async fn list_engagements(
     ValidQuery(query): ValidQuery<EngagementListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let items = state.engine.engagements(query.status).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(EngagementList {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// One engagement with its stakeholders and pulses.
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Engagement), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "engagements"
 )]
 #[get("/engagements/{id}")]
@@ -80,7 +91,7 @@ pub async fn get_engagement(
         (status = 409, body = Problem, description = "the engagement has ended"),
         (status = 422, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "engagements"
 )]
 #[post("/engagements/{id}/stakeholders")]
@@ -114,7 +125,7 @@ pub async fn add_stakeholder(
         (status = 409, body = Problem, description = "a pulse is collecting, or the engagement has ended"),
         (status = 422, body = Problem, description = "no stakeholders")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "engagements"
 )]
 #[post("/engagements/{id}/pulse")]
@@ -137,7 +148,7 @@ pub async fn start_pulse(
         (status = 409, body = Problem, description = "already ended"),
         (status = 422, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "engagements"
 )]
 #[post("/engagements/{id}/end")]
@@ -157,7 +168,7 @@ pub async fn end_engagement(
 /// How well the reference check predicted the first pulse, per dimension and overall.
 #[utoipa::path(
     responses((status = 200, body = Calibration)),
-    security(("bearer" = [])),
+    security(("bearer" = ["hr"])),
     tag = "insights"
 )]
 #[get("/insights/calibration")]

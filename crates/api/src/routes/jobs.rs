@@ -11,10 +11,12 @@ use crate::error::{ApiError, Problem};
 use crate::extract::ValidQuery;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobListQuery {
     /// `dead` for the dead-letter queue.
     pub status: Option<JobStatus>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -23,7 +25,7 @@ pub struct JobListQuery {
 #[utoipa::path(
     params(JobListQuery),
     responses((status = 200, body = engine::Page<Job>)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "jobs"
 )]
 #[get("/jobs")]
@@ -44,7 +46,7 @@ pub async fn list_jobs(
         (status = 404, body = Problem),
         (status = 409, body = Problem, description = "the job is not dead")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "jobs"
 )]
 #[post("/jobs/{id}/retry")]

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::{Ops, Staff};
 use crate::error::{ApiError, Problem};
+use crate::extract::OptionalJson;
 
 /// Launch: invite every pending reference and start the deadline clock.
 #[utoipa::path(
@@ -20,7 +21,7 @@ use crate::error::{ApiError, Problem};
         (status = 409, body = Problem, description = "not in draft or nominating"),
         (status = 422, body = Problem, description = "no reference to invite")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "cases"
 )]
 #[post("/cases/{id}/launch")]
@@ -37,7 +38,7 @@ pub async fn launch_case(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = VettingCase), (status = 404, body = Problem), (status = 409, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "cases"
 )]
 #[post("/cases/{id}/cancel")]
@@ -54,7 +55,7 @@ pub async fn cancel_case(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = VettingCase), (status = 404, body = Problem), (status = 409, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "cases"
 )]
 #[post("/cases/{id}/close")]
@@ -71,7 +72,7 @@ pub async fn close_case(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 202, body = ReferenceRequest), (status = 404, body = Problem), (status = 409, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "references"
 )]
 #[post("/references/{id}/resend")]
@@ -91,7 +92,7 @@ pub async fn resend_reference(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ReferenceRequest), (status = 404, body = Problem), (status = 409, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "references"
 )]
 #[post("/references/{id}/withdraw")]
@@ -118,7 +119,7 @@ pub struct Timeline {
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Timeline), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "cases"
 )]
 #[get("/cases/{id}/events")]
@@ -144,14 +145,14 @@ pub struct NominateRequest {
 /// Ask the provider's contact to nominate references; the case moves to `nominating`.
 #[utoipa::path(
     params(("id" = Uuid, Path)),
-    request_body = NominateRequest,
+    request_body(content = Option<NominateRequest>, description = "optional; empty means the default count"),
     responses(
         (status = 202, body = VettingCase),
         (status = 404, body = Problem),
         (status = 409, body = Problem, description = "not in draft or nominating"),
         (status = 422, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "cases"
 )]
 #[post("/cases/{id}/nominate")]
@@ -159,17 +160,10 @@ pub async fn nominate(
     state: web::Data<AppState>,
     Ops(user): Ops,
     id: web::Path<Uuid>,
-    body: web::Bytes,
+    // The body is optional: none means the default count.
+    body: OptionalJson<NominateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    // The body is optional: none means the default count, anything else must be valid.
-    let count = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        let req: NominateRequest = crate::extract::parse(&body)?;
-        validator::Validate::validate(&req)
-            .map_err(|e| ApiError::Validation(crate::extract::flatten(&e, "")))?;
-        req.count
-    };
+    let count = body.0.and_then(|b| b.count);
     let case = state
         .engine
         .request_nominations(*id, count, &Actor::User(user.id))
@@ -187,7 +181,7 @@ pub async fn nominate(
         (status = 404, body = Problem),
         (status = 409, body = Problem, description = "the case is in review, decided or cancelled")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "cases"
 )]
 #[post("/cases/{id}/self-assessment")]
@@ -212,7 +206,7 @@ pub async fn request_self_assessment(
         (status = 404, body = Problem),
         (status = 409, body = Problem, description = "the case is not collecting, or the reference is not pending")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "references"
 )]
 #[post("/references/{id}/invite")]

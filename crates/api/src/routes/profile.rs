@@ -31,7 +31,7 @@ pub async fn get_profile(state: web::Data<AppState>, _: Caller) -> Result<HttpRe
 #[utoipa::path(
     request_body = Profile,
     responses((status = 200, body = Profile), (status = 422, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "profile"
 )]
 #[put("/profile")]

@@ -20,7 +20,7 @@ use crate::requests::CreateProvider;
         (status = 422, body = Problem, description = "invalid field"),
         (status = 403, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops"])),
     tag = "providers"
 )]
 #[post("/providers")]
@@ -40,7 +40,7 @@ pub async fn create_provider(
 #[utoipa::path(
     params(PageQuery),
     responses((status = 200, body = engine::Page<Provider>)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "providers"
 )]
 #[get("/providers")]
@@ -62,7 +62,7 @@ pub async fn list_providers(
             description = "The provider's fields, and `history: {cases, engagements}`"),
         (status = 404, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "providers"
 )]
 #[get("/providers/{id}")]

@@ -16,7 +16,7 @@ use crate::requests::DecisionRequest;
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Report), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "reports"
 )]
 #[get("/cases/{id}/report")]
@@ -32,7 +32,7 @@ pub async fn case_report(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["ops", "hr"])),
     tag = "reports"
 )]
 #[get("/cases/{id}/report.csv")]
@@ -54,7 +54,7 @@ pub async fn case_report_csv(
         (status = 409, body = Problem, description = "the case is not in review"),
         (status = 422, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["hr"])),
     tag = "reports"
 )]
 #[post("/cases/{id}/decision")]

@@ -36,7 +36,7 @@ pub struct TemplateList {
 }
 
 /// Every template with all its versions.
-#[utoipa::path(responses((status = 200, body = TemplateList)), security(("bearer" = [])), tag = "templates")]
+#[utoipa::path(responses((status = 200, body = TemplateList)), security(("bearer" = ["admin"])), tag = "templates")]
 #[get("/templates")]
 pub async fn list_templates(
     state: web::Data<AppState>,
@@ -53,7 +53,7 @@ pub async fn list_templates(
 #[utoipa::path(
     request_body = CreateTemplate,
     responses((status = 201, body = Template), (status = 404, body = Problem), (status = 422, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "templates"
 )]
 #[post("/templates")]

@@ -32,7 +32,7 @@ pub struct CreateWebhook {
 /// Webhook endpoints, oldest first.
 #[utoipa::path(
     responses((status = 200, body = Vec<WebhookEndpoint>)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[get("/webhooks")]
@@ -47,7 +47,7 @@ pub async fn list_webhooks(state: web::Data<AppState>, _: Admin) -> Result<HttpR
         (status = 201, body = WebhookEndpointWithSecret),
         (status = 422, body = Problem, description = "a bad URL (or a private target), or an unknown event type")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[post("/webhooks")]
@@ -75,7 +75,7 @@ pub async fn create_webhook(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = WebhookEndpoint), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[get("/webhooks/{id}")]
@@ -91,7 +91,7 @@ pub async fn get_webhook(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[delete("/webhooks/{id}")]
@@ -109,7 +109,7 @@ pub async fn delete_webhook(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = WebhookEndpointWithSecret), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[post("/webhooks/{id}/rotate")]
@@ -126,7 +126,7 @@ pub async fn rotate_webhook(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = WebhookEndpoint), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[post("/webhooks/{id}/enable")]
@@ -142,7 +142,7 @@ pub async fn enable_webhook(
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = WebhookEndpoint), (status = 404, body = Problem)),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[post("/webhooks/{id}/disable")]
@@ -167,7 +167,7 @@ pub async fn disable_webhook(
         (status = 404, body = Problem),
         (status = 409, body = Problem, description = "the endpoint is disabled")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[post("/webhooks/{id}/test")]
@@ -187,7 +187,7 @@ pub async fn test_webhook(
         (status = 404, body = Problem),
         (status = 422, body = Problem)
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -209,7 +209,7 @@ pub async fn webhook_deliveries(
         (status = 404, body = Problem),
         (status = 409, body = Problem, description = "the delivery is still being retried, or its endpoint is disabled")
     ),
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[post("/webhooks/deliveries/{id}/retry")]

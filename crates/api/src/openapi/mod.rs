@@ -1,26 +1,38 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. The annotations
+//! name what is particular to an operation (its body, success answer, and the errors its
+//! own logic gives); `answers::CommonAnswers` adds what the way it is served implies
+//! (token, role, body reading, rate limit, idempotency, database) and marks every error as
+//! `application/problem+json`.
+
+mod answers;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{metrics, routes};
+use self::answers::CommonAnswers;
+use crate::{health, metrics, routes};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Vouch API",
-        description = "Reference checks for outsourced providers. Errors are application/problem+json (RFC 9457)."
+        description = "Reference checks for outsourced providers. Errors are \
+            application/problem+json (RFC 9457). Staff operations need `Authorization: Bearer \
+            <token>`; the roles an operation's `bearer` requirement lists are the roles \
+            admitted (any of them), and `admin` is admitted everywhere. A POST may carry an \
+            `Idempotency-Key`: a repeat with the same body is answered with the first answer."
     ),
-    paths(routes::healthz, routes::readyz, metrics::scrape),
+    paths(health::healthz, health::readyz, metrics::scrape),
     nest(
         (path = "/api/v1/public", api = PublicApi),
         (path = "/api/v1", api = StaffApi)
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
     tags(
         (name = "staff"), (name = "providers"), (name = "cases"),
         (name = "references"), (name = "profile"), (name = "templates"),
-        (name = "reports"), (name = "engagements"), (name = "insights"), (name = "jobs"), (name = "webhooks"), (name = "public"), (name = "health")
+        (name = "reports"), (name = "engagements"), (name = "insights"), (name = "jobs"),
+        (name = "webhooks"), (name = "public"), (name = "health"), (name = "docs")
     )
 )]
 pub struct ApiDoc;
@@ -28,6 +40,7 @@ pub struct ApiDoc;
 /// The routes under `/api/v1`, nested into `ApiDoc` with their prefix.
 #[derive(OpenApi)]
 #[openapi(paths(
+    routes::openapi_json,
     routes::me,
     routes::create_provider,
     routes::list_providers,
