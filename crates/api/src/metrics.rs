@@ -63,6 +63,16 @@ impl Exporter {
     /// A process has one global recorder, and the tests start many apps in one process:
     /// every app after the first shares the recorder the first installed.
     pub fn install(token: Option<SecretString>) -> std::io::Result<Self> {
+        // An empty token (`VOUCH__METRICS__TOKEN=` left blank) would protect nothing.
+        if token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().trim().is_empty())
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "metrics.token is empty; set a long random value, or leave it unset",
+            ));
+        }
         static RECORDER: OnceLock<Result<PrometheusHandle, String>> = OnceLock::new();
         let handle = RECORDER
             .get_or_init(install_recorder)
@@ -182,7 +192,8 @@ const FORWARDING_HEADERS: [&str; 5] = [
 pub(crate) fn access(token: Option<&SecretString>, req: &HttpRequest) -> Access {
     if let Some(token) = token {
         let given = bearer(req).unwrap_or_default();
-        return if constant_time_eq(given.as_bytes(), token.expose_secret().as_bytes()) {
+        let expected = token.expose_secret();
+        return if !expected.is_empty() && constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             Access::Granted
         } else {
             Access::Unauthorized
@@ -397,6 +408,26 @@ mod tests {
             with(Some("Basic s3cret-metrics-token"), "127.0.0.1:1"),
             Access::Unauthorized
         );
+    }
+
+    #[test]
+    fn an_empty_token_is_refused_at_start_and_never_matches() {
+        for blank in ["", "  "] {
+            let err = Exporter::install(Some(SecretString::from(blank))).err();
+            assert!(err.is_some_and(|e| e.to_string().contains("metrics.token")));
+        }
+        let empty = SecretString::from("");
+        for auth in [None, Some("Bearer "), Some("Bearer")] {
+            let mut req = from("127.0.0.1:1");
+            if let Some(auth) = auth {
+                req = req.insert_header(("authorization", auth));
+            }
+            assert_eq!(
+                access(Some(&empty), &req.to_http_request()),
+                Access::Unauthorized,
+                "{auth:?}"
+            );
+        }
     }
 
     #[test]
