@@ -2,7 +2,7 @@
 //! and one row per message to one endpoint, with the outcome of its last attempt.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -182,23 +182,33 @@ pub async fn set_enabled(
     Ok(())
 }
 
-/// Records whether the endpoint's latest attempt failed: a failure starts the failing
-/// period unless one is running; a success ends it. Returns when the period started.
-pub async fn record_health(
+/// Ends the endpoint's failing period, if one is running. Written so that it touches (and
+/// locks) the row only then: every delivery to one endpoint succeeds through here, and an
+/// unconditional update would queue them all on that row until each commits.
+pub async fn mark_healthy(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+    webhook_endpoint::Entity::update_many()
+        .col_expr(
+            webhook_endpoint::Column::FailingSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .filter(webhook_endpoint::Column::FailingSince.is_not_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Starts the endpoint's failing period at `now` unless one is running; returns when it
+/// started.
+pub async fn mark_failing(
     conn: &impl ConnectionTrait,
     id: Uuid,
-    failed: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, EngineError> {
-    let column = webhook_endpoint::Column::FailingSince;
-    let value = if failed {
-        Expr::col(column).if_null(now)
-    } else {
-        Expr::value(Option::<DateTime<Utc>>::None)
-    };
     webhook_endpoint::Entity::update_many()
-        .col_expr(column, value)
+        .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(now))
         .filter(webhook_endpoint::Column::Id.eq(id))
+        .filter(webhook_endpoint::Column::FailingSince.is_null())
         .exec(conn)
         .await?;
     Ok(endpoint(conn, id).await?.failing_since)

@@ -160,12 +160,12 @@ impl Engine {
         }
         let disable = match verdict {
             Verdict::Delivered => {
-                rows::record_health(&txn, endpoint.id, false, now).await?;
+                rows::mark_healthy(&txn, endpoint.id).await?;
                 None
             }
             Verdict::Gone => Some("the receiver answered 410 Gone".to_owned()),
             Verdict::Failed => {
-                let since = rows::record_health(&txn, endpoint.id, true, now).await?;
+                let since = rows::mark_failing(&txn, endpoint.id, now).await?;
                 let limit = Duration::hours(i64::from(self.webhooks.disable_after_hours));
                 since.filter(|s| now - *s >= limit).map(|_| {
                     format!(
