@@ -33,13 +33,21 @@ async fn main() -> ExitCode {
         }
     };
     app::init_logging(&settings.log);
-    match run(cli.command, settings).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let code = match run(cli.command, settings).await {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            1
         }
-    }
+    };
+    // Everything is done and written: exit here rather than by dropping the runtime. Its
+    // teardown waits for every worker thread, and sqlx's pool maintenance task was seen
+    // spinning in `try_acquire` without yielding after a CLI command, so that wait never
+    // ended (a `vouch admin create-token` that printed its token and never exited).
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    std::process::exit(code)
 }
 
 /// The engine with the configured mailer (file or SMTP) and the system clock.
