@@ -35,6 +35,13 @@ pub enum Command {
     Doctor,
     /// Seed a realistic case with answers into the configured database and say where to look.
     Demo,
+    /// Run the retention purge now (it also runs daily in the workers) and print what it
+    /// erased, per data class and case.
+    Retention {
+        /// Change nothing; print what would be erased.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

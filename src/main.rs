@@ -72,7 +72,82 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let engine = open_engine(&settings).await?;
             demo::run(&settings, &engine).await
         }
+        Command::Retention { dry_run } => {
+            let engine = open_engine(&settings).await?;
+            let report = engine.run_retention(dry_run).await?;
+            print!("{}", retention_text(&report, &settings.retention));
+            Ok(())
+        }
     }
+}
+
+/// What `vouch retention` prints: totals per data class, then one line per case.
+fn retention_text(
+    r: &engine::privacy::retention::RetentionReport,
+    settings: &engine::RetentionSettings,
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let verb = if r.dry_run { "would erase" } else { "erased" };
+    let _ = writeln!(
+        out,
+        "retention{}: referee identity after {} days, free text after {} days, webhook deliveries after {} days",
+        if r.dry_run {
+            " (dry run: nothing changed)"
+        } else {
+            ""
+        },
+        settings.referee_identity_days,
+        settings.comments_days,
+        settings.delivery_log_days
+    );
+    let _ = writeln!(
+        out,
+        "referee identity: {verb} {} reference(s)",
+        r.identity.references
+    );
+    if !r.dry_run {
+        let _ = writeln!(
+            out,
+            "  {} response IP/user agent(s), {} email log entries, {} audit event(s); provider contact IPs: {} nomination(s), {} self-assessment(s); {} other email log entries",
+            r.identity.responses,
+            r.identity.emails,
+            r.identity.events,
+            r.case_identity.nominations,
+            r.case_identity.self_assessments,
+            r.case_identity.emails
+        );
+    }
+    let _ = writeln!(
+        out,
+        "free text: {verb} for {} reference(s)",
+        r.comments.references
+    );
+    if !r.dry_run {
+        let _ = writeln!(
+            out,
+            "  {} answer(s), {} decline reason(s), {} audit event(s)",
+            r.comments.answers, r.comments.decline_reasons, r.comments.events
+        );
+    }
+    let _ = writeln!(out, "webhook deliveries: {verb} {}", r.webhook_deliveries);
+    if let (Some(sessions), Some(keys)) = (r.sessions, r.idempotency_keys) {
+        let _ = writeln!(
+            out,
+            "ended web sessions: {sessions}; idempotency answers older than a day: {keys}"
+        );
+    }
+    for case in &r.cases {
+        let _ = writeln!(
+            out,
+            "case {} ({}): identity {}, free text {}",
+            case.case_id, case.title, case.identity, case.comments
+        );
+    }
+    for case in &r.held_cases {
+        let _ = writeln!(out, "case {case}: kept, under legal hold");
+    }
+    out
 }
 
 /// Starts `count` job workers; they stop when `stop` is set.
@@ -282,6 +357,14 @@ async fn doctor(settings: Settings) -> anyhow::Result<()> {
                 "mail: file transport, messages go to {}",
                 settings.mail.dir.display()
             );
+            // A public https address means real people get links; the file transport
+            // sends them nothing and keeps every message (with live links) on disk.
+            if settings.server.public_url.starts_with("https://") {
+                println!(
+                    "  WARNING: public_url is https but mail goes to files: referees receive nothing, and {} holds every message with its live link. Set mail.transport = \"smtp\" for production.",
+                    settings.mail.dir.display()
+                );
+            }
         }
         mailer::TransportKind::Smtp => match mailer::check_smtp(&settings.mail.smtp).await {
             Ok(report) => {

@@ -428,3 +428,87 @@ fn logs_to_a_pipe_are_plain_text_or_json_lines_as_configured() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("xml"));
 }
+
+/// `vouch retention --dry-run` prints what would go, per class and case, and changes
+/// nothing; `vouch retention` then erases it. (0 days: due at once on the real clock.)
+#[tokio::test]
+async fn retention_dry_run_prints_per_case_counts_and_the_real_run_erases() {
+    let app = testkit::TestApp::spawn(testkit::Backend::Sqlite)
+        .await
+        .unwrap();
+    let case = crate::privacy::decided_case(&app).await;
+    let url = app.database_url().to_owned();
+    let env = [
+        ("VOUCH__RETENTION__REFEREE_IDENTITY_DAYS", "0".to_owned()),
+        ("VOUCH__RETENTION__COMMENTS_DAYS", "0".to_owned()),
+    ];
+    let run = |args: &'static [&'static str]| {
+        let (url, env) = (url.clone(), env.clone());
+        tokio::task::spawn_blocking(move || vouch_env(&url, args, None, &env))
+    };
+    let out = run(&["retention", "--dry-run"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("dry run: nothing changed"), "{stdout}");
+    assert!(
+        stdout.contains("referee identity: would erase 3 reference(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("free text: would erase for 3 reference(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("case {} (", case.id))
+            && stdout.contains("identity 3, free text 3"),
+        "{stdout}"
+    );
+    assert!(
+        !crate::privacy::rows_containing(&app, &case.email(0))
+            .await
+            .is_empty()
+    );
+
+    let out = run(&["retention"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("referee identity: erased 3 reference(s)"),
+        "{stdout}"
+    );
+    assert!(
+        crate::privacy::rows_containing(&app, &case.email(0))
+            .await
+            .is_empty()
+    );
+}
+
+/// The file transport with an https `public_url` is a misconfiguration `doctor` names.
+#[test]
+fn doctor_warns_when_a_public_https_site_writes_mail_to_files() {
+    let db = testkit::TestDb::sqlite();
+    let out = vouch_env(
+        &db.url,
+        &["doctor"],
+        None,
+        &[(
+            "VOUCH__SERVER__PUBLIC_URL",
+            "https://vouch.example.com".to_owned(),
+        )],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("WARNING: public_url is https but mail goes to files"),
+        "{stdout}"
+    );
+    let out = vouch(&db.url, &["doctor"], None);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("WARNING"));
+}

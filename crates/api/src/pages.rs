@@ -83,6 +83,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/ui/admin_webhooks.html"),
     ),
     (
+        "ui/admin_privacy.html",
+        include_str!("../templates/ui/admin_privacy.html"),
+    ),
+    (
         "ui/admin_webhook_deliveries.html",
         include_str!("../templates/ui/admin_webhook_deliveries.html"),
     ),

@@ -62,7 +62,8 @@ pub async fn open_engine(
         .with_scoring(settings.scoring.clone())
         .with_followup(settings.followup.clone())
         .with_auth(settings.auth.clone())
-        .with_webhooks(settings.webhooks.clone());
+        .with_webhooks(settings.webhooks.clone())
+        .with_retention(settings.retention.clone());
     engine
         .seed_defaults()
         .await
@@ -78,9 +79,39 @@ pub fn init_logging(log: &LogSettings) {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(RedactedStderr);
     match log.format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+/// Stderr, with every email address in a log line shortened (`r***@example.com`): a
+/// mail server's error or a library's message can quote a referee's address, and no
+/// such line should reach a log collector whole. Each event is formatted first and
+/// written in one call, so a line is redacted whole.
+struct RedactedStderr;
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for RedactedStderr {
+    type Writer = RedactingWriter<std::io::Stderr>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingWriter(std::io::stderr())
+    }
+}
+
+/// A writer that shortens email addresses in what passes through it.
+pub struct RedactingWriter<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for RedactingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0
+            .write_all(engine::privacy::redact::redact_addresses(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }

@@ -24,6 +24,7 @@ pub struct Settings {
     pub auth: engine::AuthSettings,
     pub followup: engine::FollowupSettings,
     pub webhooks: engine::WebhooksSettings,
+    pub retention: engine::RetentionSettings,
     pub log: LogSettings,
     pub metrics: api::MetricsSettings,
 }

@@ -198,6 +198,7 @@ async fn assemble(
                 .ok_or_else(|| {
                     EngineError::Corrupt(format!("case {} has no template version", c.id))
                 })?;
+            let hold = crate::privacy::hold::CaseHold::of(&c);
             Ok(VettingCase {
                 id: c.id,
                 provider_id: c.provider_id,
@@ -217,6 +218,8 @@ async fn assemble(
                 status: c.status,
                 launched_at: c.launched_at,
                 closed_at: c.closed_at,
+                finished_at: c.finished_at,
+                hold,
                 created_at: c.created_at,
                 updated_at: c.updated_at,
                 counts: counts(&references),
@@ -286,6 +289,10 @@ impl Engine {
                 status: CaseStatus::Draft,
                 launched_at: None,
                 closed_at: None,
+                finished_at: None,
+                hold_reason: None,
+                held_at: None,
+                held_by: None,
                 created_at: now,
                 updated_at: now,
             },
@@ -416,6 +423,9 @@ impl Engine {
                 withdrawn_reason: None,
                 created_at: now,
                 updated_at: now,
+                identity_erased_at: None,
+                comments_erased_at: None,
+                organisation: None,
             },
         )
         .await?;

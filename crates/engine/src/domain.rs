@@ -306,6 +306,9 @@ pub struct ReferenceRequest {
     pub responded_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When retention or an erasure removed the referee's name, address and relationship
+    /// (they read empty from then on). Null while they are held.
+    pub identity_erased_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -331,6 +334,11 @@ pub struct VettingCase {
     pub status: CaseStatus,
     pub launched_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the case ended (decided, cancelled, or a pulse scored): the retention clocks
+    /// start here.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The case's legal hold, if it has one: nothing of it is purged while it lasts.
+    pub hold: Option<crate::privacy::hold::CaseHold>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub references: Vec<ReferenceRequest>,

@@ -398,6 +398,10 @@ impl Engine {
                 status: CaseStatus::Draft,
                 launched_at: None,
                 closed_at: None,
+                finished_at: None,
+                hold_reason: None,
+                held_at: None,
+                held_by: None,
                 created_at: now,
                 updated_at: now,
             },
@@ -629,6 +633,9 @@ fn stakeholder_reference(
         generation: 0,
         created_at: now,
         updated_at: now,
+        identity_erased_at: None,
+        comments_erased_at: None,
+        organisation: None,
     }
 }
 

@@ -39,6 +39,7 @@ pub mod opt_out;
 pub mod organisations;
 pub mod outbox;
 pub mod paging;
+pub mod privacy;
 pub mod profile;
 pub mod providers;
 pub mod questionnaire;
@@ -58,8 +59,8 @@ pub mod workflow;
 pub use error::EngineError;
 pub use paging::{Page, PageRequest};
 pub use settings::{
-    AuthSettings, DatabaseSettings, FollowupSettings, ReportSettings, ScoringSettings,
-    WebhooksSettings, WorkflowSettings,
+    AuthSettings, DatabaseSettings, FollowupSettings, ReportSettings, RetentionSettings,
+    ScoringSettings, WebhooksSettings, WorkflowSettings,
 };
 
 use std::sync::Arc;
@@ -83,6 +84,7 @@ pub struct Engine {
     followup: FollowupSettings,
     versions: Arc<questionnaires::VersionCache>,
     webhooks: WebhooksSettings,
+    retention: RetentionSettings,
     /// Built on the first delivery (most processes never send one).
     webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
@@ -105,6 +107,7 @@ impl Engine {
             followup: FollowupSettings::default(),
             versions: Arc::default(),
             webhooks: WebhooksSettings::default(),
+            retention: RetentionSettings::default(),
             webhook_http: Arc::default(),
         }
     }
@@ -133,6 +136,16 @@ impl Engine {
 
     pub fn auth_settings(&self) -> &AuthSettings {
         &self.auth
+    }
+
+    /// Sets the `[retention]` settings.
+    pub fn with_retention(mut self, retention: RetentionSettings) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    pub fn retention_settings(&self) -> &RetentionSettings {
+        &self.retention
     }
 
     /// Sets the `[report]` settings (identity shown or hidden).

@@ -103,62 +103,7 @@ impl Engine {
         let reference = self.opt_out_reference(&txn, token).await?;
         let email = normalize_email(&reference.email);
         let newly_listed = opt_outs::insert(&txn, &email, now).await?;
-
-        // The store's locking order: each case row before its references, and several
-        // cases in ascending id order, so two opt-outs touching the same cases queue
-        // instead of deadlocking.
-        let mut case_ids: Vec<Uuid> = references::outstanding_with_email(&txn, &email)
-            .await?
-            .into_iter()
-            .map(|r| r.case_id)
-            .collect();
-        case_ids.sort();
-        case_ids.dedup();
-        let mut withdrawn = Vec::new();
-        for case_id in case_ids {
-            let case = cases::lock(&txn, case_id).await?;
-            // Read again under the lock, so the statuses are current.
-            let outstanding = references::of_case(&txn, case_id)
-                .await?
-                .into_iter()
-                .filter(|r| r.email == email && r.status.is_outstanding());
-            for row in outstanding {
-                let id = row.id;
-                // Each referee acts in their own case; no case's trail names another's.
-                let actor = Actor::Referee(id);
-                tokens::revoke(&txn, &[id], now).await?;
-                let row = set_reference_status(
-                    &txn,
-                    row,
-                    ReferenceEvent::Withdraw,
-                    &actor,
-                    json!({ "reason": OPTED_OUT }),
-                    now,
-                )
-                .await?;
-                references::set_withdrawn_reason(&txn, row, OPTED_OUT).await?;
-                audit::record(
-                    &txn,
-                    Some(case_id),
-                    Some(id),
-                    &actor,
-                    "reference.opted_out",
-                    json!({ "withdrawn": true }),
-                    now,
-                )
-                .await?;
-                // A closed case no longer waits for anyone; its owner need not hear of it.
-                if case.status.accepts_references() {
-                    let notice = Task::NotifyOwner {
-                        case_id,
-                        notice: OwnerNotice::OptedOut { reference_id: id },
-                    };
-                    self.enqueue(&txn, &notice, now).await?;
-                }
-                withdrawn.push(id);
-            }
-            self.advance_if_complete(&txn, case).await?;
-        }
+        let withdrawn = self.withdraw_everywhere(&txn, &email).await?;
         // The opt-out itself is on the trail even when nothing was left to withdraw (the
         // referee had answered, declined or been withdrawn already).
         if newly_listed && !withdrawn.contains(&reference.id) {
@@ -178,6 +123,73 @@ impl Engine {
             newly_listed,
             withdrawn: withdrawn.len(),
         })
+    }
+
+    /// Withdraws the outstanding requests (`pending`, `invited`, `opened`) to `email`
+    /// (normalised) in every case, with `withdrawn_reason` `opted_out`, telling the owner
+    /// of each case still open; returns the references withdrawn.
+    pub(crate) async fn withdraw_everywhere(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        email: &str,
+    ) -> Result<Vec<Uuid>, EngineError> {
+        let now = self.now();
+        // The store's locking order: each case row before its references, and several
+        // cases in ascending id order, so two opt-outs touching the same cases queue
+        // instead of deadlocking.
+        let mut case_ids: Vec<Uuid> = references::outstanding_with_email(txn, email)
+            .await?
+            .into_iter()
+            .map(|r| r.case_id)
+            .collect();
+        case_ids.sort();
+        case_ids.dedup();
+        let mut withdrawn = Vec::new();
+        for case_id in case_ids {
+            let case = cases::lock(txn, case_id).await?;
+            // Read again under the lock, so the statuses are current.
+            let outstanding = references::of_case(txn, case_id)
+                .await?
+                .into_iter()
+                .filter(|r| r.email == email && r.status.is_outstanding());
+            for row in outstanding {
+                let id = row.id;
+                // Each referee acts in their own case; no case's trail names another's.
+                let actor = Actor::Referee(id);
+                tokens::revoke(txn, &[id], now).await?;
+                let row = set_reference_status(
+                    txn,
+                    row,
+                    ReferenceEvent::Withdraw,
+                    &actor,
+                    json!({ "reason": OPTED_OUT }),
+                    now,
+                )
+                .await?;
+                references::set_withdrawn_reason(txn, row, OPTED_OUT).await?;
+                audit::record(
+                    txn,
+                    Some(case_id),
+                    Some(id),
+                    &actor,
+                    "reference.opted_out",
+                    json!({ "withdrawn": true }),
+                    now,
+                )
+                .await?;
+                // A closed case no longer waits for anyone; its owner need not hear of it.
+                if case.status.accepts_references() {
+                    let notice = Task::NotifyOwner {
+                        case_id,
+                        notice: OwnerNotice::OptedOut { reference_id: id },
+                    };
+                    self.enqueue(txn, &notice, now).await?;
+                }
+                withdrawn.push(id);
+            }
+            self.advance_if_complete(txn, case).await?;
+        }
+        Ok(withdrawn)
     }
 }
 

@@ -49,6 +49,8 @@ pub enum Task {
         endpoint_id: Uuid,
         disabled_at: DateTime<Utc>,
     },
+    /// The daily retention run (`privacy::retention`); `day` makes it one job a day.
+    Retention { day: chrono::NaiveDate },
     /// Does nothing; for measuring the queue itself.
     Noop,
 }
@@ -154,6 +156,7 @@ impl Task {
         "send_confirmation",
         "deliver_webhook",
         "notify_webhook_disabled",
+        "retention",
         "noop",
     ];
 
@@ -171,6 +174,7 @@ impl Task {
             Task::SendConfirmation { .. } => "send_confirmation",
             Task::DeliverWebhook { .. } => "deliver_webhook",
             Task::NotifyWebhookDisabled { .. } => "notify_webhook_disabled",
+            Task::Retention { .. } => "retention",
             Task::Noop => "noop",
         }
     }
@@ -209,6 +213,7 @@ impl Task {
             | Task::StartPulse { .. }
             | Task::DeliverWebhook { .. }
             | Task::NotifyWebhookDisabled { .. }
+            | Task::Retention { .. }
             | Task::Noop => return None,
         })
     }
@@ -228,6 +233,7 @@ impl Task {
                 "webhook_disabled:{endpoint_id}:{}",
                 disabled_at.timestamp_millis()
             )),
+            Task::Retention { day } => Some(format!("retention:{day}")),
             Task::Noop => None,
             other => other.email_key().map(|k| k.0),
         }
@@ -323,6 +329,9 @@ mod tests {
             Task::NotifyWebhookDisabled {
                 endpoint_id: id,
                 disabled_at: chrono::Utc::now(),
+            },
+            Task::Retention {
+                day: chrono::NaiveDate::MIN,
             },
             Task::Noop,
         ];

@@ -54,6 +54,29 @@ impl Default for FollowupSettings {
     }
 }
 
+/// `[retention]`: how long personal data is kept (API.md "Privacy", docs/privacy.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Days after a case ends (decided, cancelled, or a pulse scored) before its referees'
+    /// names, addresses, IP addresses and user agents are erased; 0 = at the next run.
+    pub referee_identity_days: u32,
+    /// Days after a case ends before its free-text answers and decline reasons are erased.
+    pub comments_days: u32,
+    /// Days finished webhook deliveries are kept for the admin's delivery log.
+    pub delivery_log_days: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            referee_identity_days: 180,
+            comments_days: 365,
+            delivery_log_days: 30,
+        }
+    }
+}
+
 /// `[auth]`: staff sign-in to the web UI.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]

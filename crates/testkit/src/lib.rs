@@ -162,6 +162,8 @@ pub struct TestConfig {
     pub smtp_timeout_seconds: u64,
     /// `[metrics]`: on, without a token, as configured by default.
     pub metrics: api::MetricsSettings,
+    /// `[retention]`: the defaults (180 days, 365 days, 30 days).
+    pub retention: engine::RetentionSettings,
 }
 
 impl Default for TestConfig {
@@ -182,6 +184,7 @@ impl Default for TestConfig {
             trusted_proxies: Vec::new(),
             smtp_timeout_seconds: 5,
             metrics: api::MetricsSettings::default(),
+            retention: engine::RetentionSettings::default(),
         }
     }
 }
@@ -211,6 +214,7 @@ impl TestApp {
         settings.auth = config.auth;
         settings.webhooks = config.webhooks;
         settings.metrics = config.metrics;
+        settings.retention = config.retention;
         settings.mail = mailer::MailSettings {
             transport: mailer::TransportKind::Smtp,
             from: "Vouch <vouch@vouch.test>".into(),

@@ -15,6 +15,7 @@ mod auth;
 mod cases;
 mod engagements;
 mod insights;
+mod privacy;
 mod report;
 
 fn location(res: &reqwest::Response) -> String {

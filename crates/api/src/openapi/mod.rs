@@ -32,7 +32,7 @@ use crate::{health, metrics, routes};
         (name = "staff"), (name = "providers"), (name = "cases"),
         (name = "references"), (name = "profile"), (name = "templates"),
         (name = "reports"), (name = "engagements"), (name = "insights"), (name = "jobs"),
-        (name = "webhooks"), (name = "public"), (name = "health"), (name = "docs")
+        (name = "webhooks"), (name = "privacy"), (name = "public"), (name = "health"), (name = "docs")
     )
 )]
 pub struct ApiDoc;
@@ -83,6 +83,10 @@ pub struct ApiDoc;
     routes::test_webhook,
     routes::webhook_deliveries,
     routes::retry_webhook_delivery,
+    routes::place_hold,
+    routes::release_hold,
+    routes::subject_access,
+    routes::erase_subject,
 ))]
 struct StaffApi;
 

@@ -9,6 +9,7 @@ mod engagements;
 mod jobs;
 mod lifecycle;
 mod me;
+mod privacy;
 mod profile;
 mod providers;
 mod report;
@@ -28,6 +29,7 @@ pub(crate) use engagements::*;
 pub(crate) use jobs::*;
 pub(crate) use lifecycle::*;
 pub(crate) use me::*;
+pub(crate) use privacy::*;
 pub(crate) use profile::*;
 pub(crate) use providers::*;
 pub(crate) use report::*;
@@ -78,6 +80,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(list_webhooks)
             .service(create_webhook)
             .service(retry_webhook_delivery)
+            .service(place_hold)
+            .service(release_hold)
+            .service(subject_access)
+            .service(erase_subject)
             .service(get_webhook)
             .service(delete_webhook)
             .service(rotate_webhook)

@@ -15,6 +15,7 @@ mod format;
 mod history_chart;
 mod insights;
 mod login;
+mod privacy;
 mod profile;
 mod providers;
 mod pulse_chart;
@@ -101,6 +102,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(webhooks::enable_webhook)
             .service(webhooks::disable_webhook)
             .service(webhooks::delete_webhook)
+            .service(privacy::show)
+            .service(privacy::lookup)
+            .service(privacy::download)
+            .service(privacy::erase)
+            .service(privacy::place_hold)
+            .service(privacy::release_hold)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("page"))
             })),

@@ -29,6 +29,13 @@ pub struct Model {
     pub withdrawn_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set once retention or an erasure removed the referee's name, address, IP and
+    /// user agent.
+    pub identity_erased_at: Option<DateTimeUtc>,
+    /// Set once retention or an erasure removed the referee's free text.
+    pub comments_erased_at: Option<DateTimeUtc>,
+    /// The client-organisation key, kept when the address it derives from is erased.
+    pub organisation: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,13 @@ pub struct Model {
     pub status: CaseStatus,
     pub launched_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// When the case reached its end: decided, cancelled, or (a pulse) scored. The
+    /// retention clocks start here.
+    pub finished_at: Option<DateTimeUtc>,
+    /// A legal hold: while set, nothing of the case is purged.
+    pub hold_reason: Option<String>,
+    pub held_at: Option<DateTimeUtc>,
+    pub held_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::tasks::{Outcome, RefereeMail};
 use crate::domain::JobStatus;
 use crate::outbox::Task;
+use crate::privacy::redact::redact_addresses;
 use crate::store::jobs::{self as job_rows, JobRow};
 use crate::{Engine, EngineError};
 
@@ -398,6 +399,14 @@ impl Engine {
     /// How a job that ran is written back, with its log line.
     fn conclude(&self, job: &JobRow, claim: Arc<str>, outcome: Outcome) -> Finished {
         let now = self.now();
+        // A mail server's answer names the recipient: shortened before it is logged or
+        // stored, so neither the log nor the admin's job list holds the address.
+        let outcome = match outcome {
+            Outcome::Failed(e) => Outcome::Failed(redact_addresses(&e).into_owned()),
+            Outcome::Dead(e) => Outcome::Dead(redact_addresses(&e).into_owned()),
+            Outcome::Retry(e) => Outcome::Retry(redact_addresses(&e).into_owned()),
+            Outcome::Done => Outcome::Done,
+        };
         let (status, run_at, error) = match outcome {
             Outcome::Done => (JobStatus::Done, None, None),
             Outcome::Failed(e) => (JobStatus::Failed, None, Some(e)),
@@ -496,8 +505,9 @@ impl Worker {
     }
 }
 
-/// Hourly, until `stop`: stored Idempotency-Key answers are kept for a day, and web
-/// sessions that ended (idle or too old) are removed.
+/// Hourly, until `stop`: stored Idempotency-Key answers are kept for a day, web
+/// sessions that ended (idle or too old) are removed, and today's retention run is
+/// queued (once a day, whichever worker is first).
 async fn housekeeping(engine: &Engine, mut stop: watch::Receiver<bool>) {
     let mut hourly = tokio::time::interval(StdDuration::from_secs(3600));
     hourly.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -521,6 +531,9 @@ async fn housekeeping(engine: &Engine, mut stop: watch::Receiver<bool>) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "ended web sessions purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging web sessions failed"),
+        }
+        if let Err(e) = engine.schedule_retention().await {
+            tracing::warn!(error = %e, "queueing the retention run failed");
         }
     }
 }

@@ -705,7 +705,8 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
 
     let active: Vec<&RefereeInput> = input.referees.iter().filter(|r| !r.withdrawn).collect();
     let mut by_email: BTreeMap<String, Vec<&RefereeInput>> = BTreeMap::new();
-    for r in &active {
+    // An erased identity (retention, erasure) leaves no address to compare.
+    for r in active.iter().filter(|r| !r.email.trim().is_empty()) {
         by_email
             .entry(r.email.trim().to_lowercase())
             .or_default()

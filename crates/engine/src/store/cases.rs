@@ -94,18 +94,29 @@ pub async fn insert(conn: &impl ConnectionTrait, row: CaseRow) -> Result<CaseRow
     Ok(active.insert(conn).await?)
 }
 
-/// Writes a new status; entering `review` or `cancelled` also stamps `closed_at`.
+/// Writes a new status; entering `review` or `cancelled` also stamps `closed_at`, and
+/// reaching the end (decided, cancelled, or a pulse entering review: pulses are never
+/// decided) stamps `finished_at`, where the retention clocks start.
 pub async fn update_status(
     conn: &impl ConnectionTrait,
     case: CaseRow,
     to: CaseStatus,
     now: DateTime<Utc>,
 ) -> Result<CaseRow, EngineError> {
+    let case_kind = case.kind;
     let mut active: vetting_case::ActiveModel = case.into();
     active.status = Set(to);
     active.updated_at = Set(now);
     if matches!(to, CaseStatus::Review | CaseStatus::Cancelled) {
         active.closed_at = Set(Some(now));
+    }
+    let finished = match to {
+        CaseStatus::Decided | CaseStatus::Cancelled => true,
+        CaseStatus::Review => case_kind == CaseKind::Pulse,
+        _ => false,
+    };
+    if finished {
+        active.finished_at = Set(Some(now));
     }
     Ok(active.update(conn).await?)
 }

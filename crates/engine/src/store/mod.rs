@@ -19,6 +19,7 @@ pub mod engagements;
 pub mod jobs;
 pub mod nominations;
 pub mod opt_outs;
+pub mod privacy;
 pub mod references;
 pub mod responses;
 pub mod self_assessments;

@@ -21,6 +21,7 @@ pub(crate) use referee::RefereeMail;
 use crate::audit::{self, Actor};
 use crate::domain::EmailStatus;
 use crate::outbox::{EmailKey, Task};
+use crate::privacy::redact::redact_addresses;
 use crate::store::email_log::{self, Attempt, EmailLogRow, NewEmail};
 use crate::{Engine, EngineError, metrics};
 
@@ -111,6 +112,10 @@ impl Engine {
                 self.notify_webhook_disabled(*endpoint_id, *disabled_at)
                     .await
             }
+            Task::Retention { .. } => {
+                self.run_retention(false).await?;
+                Ok(Outcome::Done)
+            }
             Task::Noop => Ok(Outcome::Done),
         }
     }
@@ -197,7 +202,7 @@ impl Engine {
         };
         let attempt = Attempt::Failed {
             status,
-            error: e.to_string(),
+            error: redact_addresses(&e.to_string()).into_owned(),
         };
         let kind = new.kind;
         email_log::record_attempt(&self.db, existing, attempt_id, new, attempt, self.now()).await?;

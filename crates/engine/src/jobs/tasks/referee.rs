@@ -16,6 +16,7 @@ use crate::domain::{CaseKind, CaseStatus, EmailStatus, ReferenceStatus};
 use crate::entity::{provider, user};
 use crate::machine::{ReferenceEvent, reference_transition};
 use crate::outbox::{EmailKey, OwnerNotice, Task};
+use crate::privacy::redact::redact_addresses;
 use crate::store::cases::{self, CaseRow};
 use crate::store::email_log::{self, Attempt, EmailLogRow, NewEmail};
 use crate::store::found;
@@ -415,7 +416,9 @@ impl Engine {
         let reference_id = item.reference_id;
         let txn = self.db.begin().await?;
         let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
-        let reason = e.to_string();
+        // Shortened like every stored error: the audit trail, the owner's notice and the
+        // case page say which mailbox refused without naming it in full.
+        let reason = redact_addresses(&e.to_string()).into_owned();
         // A bounce of a superseded generation must not revoke the newer links; a reference
         // no longer outstanding has nothing left to bounce.
         if reference.is_current(item.generation) && reference.status.is_outstanding() {
