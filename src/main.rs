@@ -130,6 +130,11 @@ fn retention_text(
             r.comments.answers, r.comments.decline_reasons, r.comments.events
         );
     }
+    let _ = writeln!(
+        out,
+        "stakeholders of ended engagements: {verb} {}",
+        r.stakeholders
+    );
     let _ = writeln!(out, "webhook deliveries: {verb} {}", r.webhook_deliveries);
     if let (Some(sessions), Some(keys)) = (r.sessions, r.idempotency_keys) {
         let _ = writeln!(

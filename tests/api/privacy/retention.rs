@@ -25,6 +25,7 @@ on_both_databases!(
     a_legal_hold_blocks_every_purge_until_it_is_lifted,
     reports_and_calibration_read_the_same_after_the_purge,
     the_daily_job_runs_once_a_day_and_leaves_counts_only,
+    stakeholders_of_ended_engagements_and_old_webhook_deliveries_go_too,
 );
 
 /// Identity after 10 days, free text after 20.
@@ -398,4 +399,62 @@ async fn the_daily_job_runs_once_a_day_and_leaves_counts_only(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(runs.len(), 2);
+}
+
+async fn stakeholders_of_ended_engagements_and_old_webhook_deliveries_go_too(app: TestApp) {
+    let admin = app.token_for(Role::Admin).await;
+    let approved = crate::engagements::approve(&app, &[&uniform(4.0)]).await;
+    let stakeholder = add_stakeholder(&app, &admin, approved.engagement_id, 1).await;
+    let sink = testkit::webhook_sink::WebhookSink::start().await;
+    let res = app
+        .post("/api/v1/webhooks", &admin)
+        .json(&json!({ "url": sink.url("/hook"), "events": ["*"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let endpoint: serde_json::Value = res.json().await.unwrap();
+    let endpoint_id = endpoint["id"].as_str().unwrap();
+    let res = app
+        .post(&format!("/api/v1/webhooks/{endpoint_id}/test"), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    app.engine.run_until_idle().await.unwrap();
+    let deliveries_path = format!("/api/v1/webhooks/{endpoint_id}/deliveries");
+    let deliveries = |app: &TestApp| {
+        let request = app.get(&deliveries_path, &admin);
+        async move {
+            let page: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(deliveries(&app).await, 1);
+    let res = app
+        .post(&approved.path("/end"), &admin)
+        .json(&json!({ "reason": "contract over" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // 30 days of delivery log; the stakeholders last as long as referees' identities.
+    app.clock.advance(Duration::days(30) - Duration::seconds(1));
+    let run = app.engine.run_retention(false).await.unwrap();
+    assert_eq!((run.webhook_deliveries, run.stakeholders), (0, 0));
+    app.clock.advance(Duration::seconds(1));
+    let run = app.engine.run_retention(false).await.unwrap();
+    assert!(run.webhook_deliveries >= 1, "{run:?}");
+    assert_eq!(run.stakeholders, 0);
+    assert_eq!(deliveries(&app).await, 0);
+    assert!(!rows_containing(&app, &stakeholder).await.is_empty());
+
+    app.clock.advance(Duration::days(150));
+    let dry = app.engine.run_retention(true).await.unwrap();
+    assert_eq!(dry.stakeholders, 1);
+    let run = app.engine.run_retention(false).await.unwrap();
+    assert_eq!(run.stakeholders, 1);
+    assert!(rows_containing(&app, &stakeholder).await.is_empty());
+    assert!(rows_containing(&app, "Colleague 1").await.is_empty());
 }

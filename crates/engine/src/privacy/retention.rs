@@ -6,8 +6,9 @@
 //!   contact's IP addresses;
 //! - after `retention.comments_days` the free-text answers and decline reasons go.
 //!
-//! Besides, finished webhook deliveries older than `retention.delivery_log_days`, web
-//! sessions that ended and Idempotency-Key answers older than a day are deleted.
+//! Besides, the stakeholders of engagements that ended `retention.referee_identity_days`
+//! ago, finished webhook deliveries older than `retention.delivery_log_days`, web sessions
+//! that ended and Idempotency-Key answers older than a day are deleted.
 //!
 //! Runs daily as a job (`Task::Retention`, one per day however many workers) and on demand
 //! as `vouch retention [--dry-run]`. Work goes in batches of [`BATCH`] references, one
@@ -41,6 +42,8 @@ pub struct RetentionReport {
     pub case_identity: CaseIdentityCounts,
     /// Free text (in a dry run only `references` is counted).
     pub comments: CommentCounts,
+    /// Stakeholders of engagements that ended `retention.referee_identity_days` ago.
+    pub stakeholders: u64,
     /// Finished webhook deliveries past `retention.delivery_log_days`.
     pub webhook_deliveries: u64,
     /// Web sessions that had ended (not counted in a dry run).
@@ -71,6 +74,7 @@ impl RetentionReport {
         self.identity.references == 0
             && self.comments.references == 0
             && self.case_identity == CaseIdentityCounts::default()
+            && self.stakeholders == 0
             && self.webhook_deliveries == 0
             && self.sessions.unwrap_or(0) == 0
             && self.idempotency_keys.unwrap_or(0) == 0
@@ -136,6 +140,9 @@ impl Engine {
                     }
                 }
             }
+            report.stakeholders =
+                privacy::stakeholders_of_ended_engagements(&self.db, identity_cutoff, false)
+                    .await?;
             report.webhook_deliveries =
                 privacy::finished_webhook_deliveries(&self.db, log_cutoff, false).await?;
             report.cases.sort_by_key(|c| c.case_id);
@@ -154,6 +161,10 @@ impl Engine {
                 after = Some(last);
             }
         }
+        let txn = self.db.begin().await?;
+        report.stakeholders =
+            privacy::stakeholders_of_ended_engagements(&txn, identity_cutoff, true).await?;
+        txn.commit().await?;
         report.webhook_deliveries =
             privacy::finished_webhook_deliveries(&self.db, log_cutoff, true).await?;
         report.sessions = Some(self.purge_ended_sessions().await?);
@@ -164,6 +175,7 @@ impl Engine {
             "identity": report.identity,
             "case_identity": report.case_identity,
             "comments": report.comments,
+            "stakeholders": report.stakeholders,
             "webhook_deliveries": report.webhook_deliveries,
             "sessions": report.sessions,
             "idempotency_keys": report.idempotency_keys,

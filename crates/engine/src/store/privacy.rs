@@ -21,8 +21,8 @@ use uuid::Uuid;
 use crate::EngineError;
 use crate::domain::WebhookDeliveryStatus;
 use crate::entity::{
-    answer, audit_event, email_log, idempotency_key, nomination, provider, reference_request,
-    response, self_assessment, stakeholder, vetting_case, webhook_delivery,
+    answer, audit_event, email_log, engagement, idempotency_key, nomination, provider,
+    reference_request, response, self_assessment, stakeholder, vetting_case, webhook_delivery,
 };
 use crate::store::cases::CaseRow;
 use crate::store::references::ReferenceRow;
@@ -438,7 +438,29 @@ pub async fn erase_comments(
     })
 }
 
-/// Webhook deliveries that are over (delivered or failed) and older than `cutoff`.
+/// Stakeholders of engagements that ended at or before `cutoff` (counted, or deleted
+/// with what their `engagement.stakeholder_added` events quote).
+pub async fn stakeholders_of_ended_engagements(
+    conn: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+    delete: bool,
+) -> Result<u64, EngineError> {
+    let ended = Query::select()
+        .column(engagement::Column::Id)
+        .from(engagement::Entity)
+        .and_where(Expr::col(engagement::Column::EndedAt).lte(cutoff))
+        .to_owned();
+    let rows = stakeholder::Entity::find()
+        .filter(stakeholder::Column::EngagementId.in_subquery(ended))
+        .all(conn)
+        .await?;
+    if !delete {
+        return Ok(rows.len() as u64);
+    }
+    delete_stakeholders(conn, &rows).await
+}
+
+/// Webhook deliveries that are over (delivered or failed) and made at or before `cutoff`.
 pub async fn finished_webhook_deliveries(
     conn: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
@@ -446,7 +468,7 @@ pub async fn finished_webhook_deliveries(
 ) -> Result<u64, EngineError> {
     let filter = Condition::all()
         .add(webhook_delivery::Column::Status.ne(WebhookDeliveryStatus::Pending))
-        .add(webhook_delivery::Column::CreatedAt.lt(cutoff));
+        .add(webhook_delivery::Column::CreatedAt.lte(cutoff));
     if delete {
         Ok(webhook_delivery::Entity::delete_many()
             .filter(filter)
