@@ -64,6 +64,7 @@ pub async fn release_hold(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectQuery {
     /// The address asked about.
