@@ -221,33 +221,17 @@ async fn a_legal_hold_blocks_every_purge_until_it_is_lifted(app: TestApp) {
     let hold_path = format!("/api/v1/cases/{}/hold", case.id);
 
     // Only admins hold, with a reason.
-    let res = app
-        .post(&hold_path, &case.ops)
-        .json(&json!({ "reason": "claim" }))
-        .send()
-        .await
-        .unwrap();
-    problem(res, 403).await;
-    let res = app
-        .post(&hold_path, &admin)
-        .json(&json!({ "reason": "   " }))
-        .send()
-        .await
-        .unwrap();
-    let body = problem(res, 422).await;
+    let hold = |token: &str, case_id: Uuid, reason: &str| {
+        app.post(&format!("/api/v1/cases/{case_id}/hold"), token)
+            .json(&json!({ "reason": reason }))
+            .send()
+    };
+    problem(hold(&case.ops, case.id, "claim").await.unwrap(), 403).await;
+    let body = problem(hold(&admin, case.id, "   ").await.unwrap(), 422).await;
     assert_eq!(body["errors"][0]["field"], "reason", "{body}");
-    let res = app
-        .post(&format!("/api/v1/cases/{}/hold", Uuid::now_v7()), &admin)
-        .json(&json!({ "reason": "claim" }))
-        .send()
-        .await
-        .unwrap();
-    problem(res, 404).await;
+    problem(hold(&admin, Uuid::now_v7(), "claim").await.unwrap(), 404).await;
 
-    let res = app
-        .post(&hold_path, &admin)
-        .json(&json!({ "reason": "Claim 2026-114 by the provider" }))
-        .send()
+    let res = hold(&admin, case.id, "Claim 2026-114 by the provider")
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
