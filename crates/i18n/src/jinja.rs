@@ -1,4 +1,6 @@
-//! The catalogue in MiniJinja templates: `t("key", name=value, …)` and the `num` filter.
+//! The catalogue in MiniJinja templates: `t("key", name=value, …)`, the `num` filter
+//! (a number in the locale's digits), and `strong` / `anchor()` to pass bold text or a link
+//! as a message argument.
 //!
 //! Both read the locale from the template's `locale` variable (the catalogue's default when
 //! it is absent). In an HTML template `t()` escapes the message text and every text
@@ -25,6 +27,16 @@ fn locale_of(state: &State, catalogue: &Catalogue) -> String {
         .unwrap_or_else(|| catalogue.default_locale().to_owned())
 }
 
+/// The message's own words: enough escaping for element content and double-quoted
+/// attributes, leaving apostrophes readable in the HTML source ("Don't ask me again").
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Arguments (names, companies): escaped like MiniJinja escapes `{{ value }}`.
 fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -41,7 +53,7 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-/// Adds `t()`, `num` and `strong` to `env`.
+/// Adds `t()`, `anchor()`, and the `num` and `strong` filters to `env`.
 pub fn install(env: &mut Environment<'static>, catalogue: Arc<Catalogue>) {
     let for_t = Arc::clone(&catalogue);
     env.add_function(
@@ -85,7 +97,7 @@ pub fn install(env: &mut Environment<'static>, catalogue: Arc<Catalogue>) {
                 return Ok(Value::from(text));
             }
             let mut out = String::with_capacity(text.len());
-            let escaped = escape_html(&text);
+            let escaped = escape_text(&text);
             let mut rest = escaped.as_str();
             while let Some(start) = rest.find(OPEN) {
                 out.push_str(&rest[..start]);
@@ -105,6 +117,26 @@ pub fn install(env: &mut Environment<'static>, catalogue: Arc<Catalogue>) {
     env.add_filter("num", move |state: &State, n: i64| -> String {
         for_num.number(&locale_of(state, &for_num), n)
     });
+    // A link around translated words: `anchor(decline_link, t("email-decline-here"))`,
+    // passed whole as an argument so the translation decides where it goes.
+    env.add_function(
+        "anchor",
+        |state: &State, href: Value, text: Value| -> Value {
+            let piece = |v: &Value| {
+                let s = v.to_string();
+                if v.is_safe() { s } else { escape_html(&s) }
+            };
+            if matches!(state.auto_escape(), AutoEscape::Html) {
+                Value::from_safe_string(format!(
+                    "<a href=\"{}\">{}</a>",
+                    piece(&href),
+                    piece(&text)
+                ))
+            } else {
+                Value::from(text.to_string())
+            }
+        },
+    );
     env.add_filter("strong", |state: &State, value: Value| -> Value {
         let text = value.to_string();
         if matches!(state.auto_escape(), AutoEscape::Html) {
