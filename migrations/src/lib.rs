@@ -12,6 +12,7 @@ mod m20261128_000001_invitation_generation;
 mod m20261128_000002_engagements;
 mod m20261129_000001_dispatch_indexes;
 mod m20261130_000001_webhooks;
+mod m20261201_170000_locales;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_engagements::Migration),
             Box::new(m20261129_000001_dispatch_indexes::Migration),
             Box::new(m20261130_000001_webhooks::Migration),
+            Box::new(m20261201_170000_locales::Migration),
         ]
     }
 }

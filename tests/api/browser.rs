@@ -861,6 +861,7 @@ async fn calibration_page_in_chromium() {
     let meta = || SubmissionMeta {
         client_ip: None,
         user_agent: None,
+        locale: None,
     };
     // Eight providers of varied quality, three referees each who roughly agree; the
     // stakeholders later find some providers better or worse than the referees said, and

@@ -67,6 +67,7 @@ impl CreateReference {
             company: self.company,
             relationship: self.relationship,
             override_reason: self.override_reason,
+            locale: None,
         }
     }
 }

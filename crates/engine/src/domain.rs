@@ -306,6 +306,9 @@ pub struct ReferenceRequest {
     pub responded_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The language this referee is written to in (emails and the form), when staff
+    /// chose one; null means negotiated (the link's `?lang=`, the browser, the case).
+    pub locale: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -333,6 +336,8 @@ pub struct VettingCase {
     pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The language referees of this case are written to unless one has their own.
+    pub locale: String,
     pub references: Vec<ReferenceRequest>,
     /// Number of references in each status (every status is present, zero included).
     pub counts: BTreeMap<String, u64>,

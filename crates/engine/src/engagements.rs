@@ -290,6 +290,7 @@ impl Engine {
             company: "-".into(),
             relationship: "-".into(),
             override_reason: None,
+            locale: None,
         };
         if let Some((field, problem)) = as_reference.problems().into_iter().next() {
             return Err(EngineError::validation(field, problem.to_string()));
@@ -398,6 +399,7 @@ impl Engine {
                 status: CaseStatus::Draft,
                 launched_at: None,
                 closed_at: None,
+                locale: approved.locale.clone(),
                 created_at: now,
                 updated_at: now,
             },
@@ -629,6 +631,7 @@ fn stakeholder_reference(
         generation: 0,
         created_at: now,
         updated_at: now,
+        locale: None,
     }
 }
 

@@ -107,6 +107,7 @@ pub(crate) fn submission_meta(req: &HttpRequest, state: &AppState) -> Submission
             .get("user-agent")
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(500).collect()),
+        locale: None,
     }
 }
 

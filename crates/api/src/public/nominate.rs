@@ -165,6 +165,7 @@ fn check(
             company,
             relationship,
             override_reason: None,
+            locale: None,
         };
         let mut row_ok = true;
         let mut error = |f: &str, msg: &str| {

@@ -65,6 +65,7 @@ pub async fn create_case(
                 min_responses: b.min_responses,
                 min_organisations: b.min_organisations,
                 deadline_days: b.deadline_days,
+                locale: None,
             },
             user.id,
         )

@@ -211,6 +211,7 @@ pub async fn create(
                 min_responses,
                 min_organisations,
                 deadline_days,
+                locale: None,
             },
             user.id,
         )

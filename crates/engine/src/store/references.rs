@@ -38,6 +38,7 @@ impl From<ReferenceRow> for ReferenceRequest {
             responded_at: m.responded_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            locale: m.locale,
         }
     }
 }
