@@ -695,7 +695,10 @@ mod tests {
                 },
             )]),
         });
-        // A changed default question loses the shipped wording too.
+        // A default question as stored before translations existed borrows the shipped
+        // wording; once its English is changed, it no longer does.
+        questions[0].translations.clear();
+        assert_eq!(missing_translations(&questions, "de"), Vec::<String>::new());
         questions[0].prompt = "They share our values.".into();
         assert_eq!(missing_translations(&questions, "de"), ["values_shared"]);
         assert_eq!(
