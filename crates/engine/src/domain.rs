@@ -494,3 +494,16 @@ pub struct WebhookDelivery {
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
+
+/// What decides the language of a page a link leads to (API.md "Languages"): `fixed`
+/// (chosen by staff for this person) wins; otherwise the link's `?lang=`, then the
+/// browser's `Accept-Language`, then `case`, then the default, each only if in
+/// `available`.
+#[derive(Clone, Debug, Default)]
+pub struct LinkLanguages {
+    pub fixed: Option<String>,
+    pub case: Option<String>,
+    /// The locales the page can be shown in: for a questionnaire, those it has every
+    /// wording in.
+    pub available: Vec<String>,
+}
