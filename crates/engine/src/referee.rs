@@ -195,7 +195,8 @@ impl Engine {
             .catalogue
             .locales()
             .filter(|l| {
-                questions.is_none_or(|q| crate::questionnaire::missing_translations(q, l).is_empty())
+                questions
+                    .is_none_or(|q| crate::questionnaire::missing_translations(q, l).is_empty())
             })
             .map(str::to_owned)
             .collect();

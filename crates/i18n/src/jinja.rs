@@ -127,11 +127,10 @@ pub fn install(env: &mut Environment<'static>, catalogue: Arc<Catalogue>) {
                 if v.is_safe() { s } else { escape_html(&s) }
             };
             if matches!(state.auto_escape(), AutoEscape::Html) {
-                Value::from_safe_string(format!(
-                    "<a href=\"{}\">{}</a>",
-                    piece(&href),
-                    piece(&text)
-                ))
+                // A double-quoted attribute needs `&`, `<`, `>` and `"` escaped; leaving
+                // `/` keeps the link readable in the source.
+                let href = escape_text(&href.to_string());
+                Value::from_safe_string(format!("<a href=\"{href}\">{}</a>", piece(&text)))
             } else {
                 Value::from(text.to_string())
             }

@@ -54,12 +54,12 @@ pub struct FormSaved {
     pub status: &'static str,
 }
 
-/// The questionnaire behind a referee link (marks the reference `opened`).
+/// The questionnaire behind a referee link (marks the reference `opened`), worded in the
+/// referee's language: the reference's `locale`, else `?lang=` (e.g. `?lang=de`), else
+/// `Accept-Language`, else the case's `locale` (an unusable `lang` is ignored, never an
+/// error).
 #[utoipa::path(
-    params(
-        ("token" = String, Path),
-        ("lang" = Option<String>, Query, description = "preferred language (en, de, fr, es, ar)")
-    ),
+    params(("token" = String, Path)),
     responses(
         (status = 200, body = PublicForm),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 410, body = Problem)
@@ -85,12 +85,10 @@ pub async fn get_form(
     }))
 }
 
-/// Saves a draft or submits the answers.
+/// Saves a draft or submits the answers. A submission records the language it was made
+/// in, chosen as for the GET (`?lang=`, `Accept-Language`).
 #[utoipa::path(
-    params(
-        ("token" = String, Path),
-        ("lang" = Option<String>, Query, description = "the language the answers were given in, recorded with them")
-    ),
+    params(("token" = String, Path)),
     request_body = FormSubmission,
     responses(
         (status = 200, body = FormSaved),

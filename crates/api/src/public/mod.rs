@@ -135,7 +135,8 @@ fn lang_param(req: &HttpRequest) -> Option<String> {
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 35
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
@@ -208,7 +209,12 @@ pub(crate) fn english() -> PageLanguage {
 /// For pages that know nothing of a case (a link that cannot be used): every language.
 pub(crate) fn any_language(state: &AppState, req: &HttpRequest) -> PageLanguage {
     let languages = LinkLanguages {
-        available: state.pages.catalogue().locales().map(str::to_owned).collect(),
+        available: state
+            .pages
+            .catalogue()
+            .locales()
+            .map(str::to_owned)
+            .collect(),
         ..Default::default()
     };
     page_language(state, req, &languages)
@@ -241,7 +247,10 @@ pub(crate) fn link_problem_page(
         ApiError::Conflict {
             current_state: Some(State::Nomination(NominationStatus::Submitted)),
             ..
-        } => ("link-nominations-sent-title", &["link-nominations-sent-text"]),
+        } => (
+            "link-nominations-sent-title",
+            &["link-nominations-sent-text"],
+        ),
         ApiError::Conflict { .. } => ("link-answered-title", &["link-answered-text"]),
         ApiError::Unavailable => ("link-unavailable-title", &["link-unavailable-text"]),
         ApiError::Internal(_) => {
@@ -252,9 +261,12 @@ pub(crate) fn link_problem_page(
             let detail = other.to_string();
             let title = state.pages.text(&lang, "link-refused-title");
             let again = state.pages.text(&lang, "link-refused-text");
-            return state
-                .pages
-                .message_in(status, &lang, &title, &[detail.as_str(), again.as_str()]);
+            return state.pages.message_in(
+                status,
+                &lang,
+                &title,
+                &[detail.as_str(), again.as_str()],
+            );
         }
     };
     let title = state.pages.text(&lang, title);
@@ -270,5 +282,7 @@ pub(crate) fn unreadable_form(state: &AppState, req: &HttpRequest, line: &str) -
     let lang = any_language(state, req);
     let title = state.pages.text(&lang, "form-unreadable-title");
     let line = state.pages.text(&lang, line);
-    state.pages.message_in(status, &lang, &title, &[line.as_str()])
+    state
+        .pages
+        .message_in(status, &lang, &title, &[line.as_str()])
 }

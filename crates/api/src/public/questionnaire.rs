@@ -443,7 +443,11 @@ pub(super) fn render(
             let label = questions
                 .iter()
                 .find(|q| &q.key == key)
-                .map(|q| q.prompt.trim_end_matches(['.', '?', '؟', '\u{202f}']).to_owned())
+                .map(|q| {
+                    q.prompt
+                        .trim_end_matches(['.', '?', '؟', '\u{202f}'])
+                        .to_owned()
+                })
                 .unwrap_or_else(|| pages.text(lang, "form-consent-label"));
             SummaryError {
                 anchor: format!("field-{key}"),
