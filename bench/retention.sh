@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 REFS=${REFS:-100000}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 CASES=$(( (REFS + 9) / 10 ))
-SUFFIX=$(tr -dc 'a-z0-9' </dev/urandom | head -c 8)
+SUFFIX="$$_$RANDOM"
 DB_A="vouch_bench_ret_${SUFFIX}"
 DB_B="${DB_A}_sql"
 

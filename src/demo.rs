@@ -144,6 +144,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                 min_responses: None,
                 min_organisations: None,
                 deadline_days: None,
+                locale: None,
             },
             admin.id,
         )
@@ -160,6 +161,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                         company: s.company.into(),
                         relationship: s.relationship.into(),
                         override_reason: Some(DEMO_OVERRIDE.into()),
+                        locale: None,
                     },
                     &actor,
                 )
@@ -175,6 +177,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                 company: "Brightmoor Studio".into(),
                 relationship: "Operations lead, client in 2022".into(),
                 override_reason: Some(DEMO_OVERRIDE.into()),
+                locale: None,
             },
             &actor,
         )
@@ -206,6 +209,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             SubmissionMeta {
                 client_ip: Some("203.0.113.7".into()),
                 user_agent: Some("vouch demo".into()),
+                locale: None,
             },
         )
         .await?;
@@ -235,6 +239,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                 SubmissionMeta {
                     client_ip: Some(format!("198.51.100.{}", 10 + i)),
                     user_agent: Some("vouch demo".into()),
+                    locale: None,
                 },
             )
             .await?;

@@ -39,6 +39,7 @@ fn meta(n: usize) -> SubmissionMeta {
     SubmissionMeta {
         client_ip: Some(format!("198.51.100.{}", 100 + n)),
         user_agent: Some("vouch demo".into()),
+        locale: None,
     }
 }
 
@@ -70,6 +71,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                     min_responses: Some(2),
                     min_organisations: None,
                     deadline_days: None,
+                    locale: None,
                 },
                 ops.id,
             )
@@ -86,6 +88,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                             company: format!("Client {} of {name}", r + 1),
                             relationship: "client (demo)".into(),
                             override_reason: Some(crate::demo::DEMO_OVERRIDE.into()),
+                            locale: None,
                         },
                         &actor,
                     )

@@ -52,8 +52,7 @@ async fn main() -> ExitCode {
 
 /// The engine with the configured mailer (file or SMTP) and the system clock.
 async fn open_engine(settings: &Settings) -> anyhow::Result<Engine> {
-    let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
-        .context("mail settings")?;
+    let mail = app::mailer(settings)?;
     app::open_engine(settings, Arc::new(SystemClock), Arc::new(mail)).await
 }
 
@@ -185,8 +184,7 @@ async fn stop_workers(
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
-    let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
-        .context("mail settings")?;
+    let mail = app::mailer(&settings)?;
     let app::App {
         engine,
         server: app,
@@ -211,8 +209,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 async fn worker(settings: Settings) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
-    let mail = mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url)
-        .context("mail settings")?;
+    let mail = app::mailer(&settings)?;
     let engine = app::open_engine(&settings, Arc::new(SystemClock), Arc::new(mail.clone())).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = spawn_workers(&engine, settings.workflow.workers.max(1), &stop_rx);
@@ -346,7 +343,7 @@ async fn doctor(settings: Settings) -> anyhow::Result<()> {
         "server: listening on {}, links use {}",
         settings.server.bind, settings.server.public_url
     );
-    match mailer::Mailer::from_settings(&settings.mail, &settings.server.public_url) {
+    match app::mailer(&settings) {
         Ok(mail) => {
             println!("mail: templates render, sender {}", settings.mail.from);
             mail.shutdown().await;

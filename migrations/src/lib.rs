@@ -13,6 +13,7 @@ mod m20261128_000002_engagements;
 mod m20261129_000001_dispatch_indexes;
 mod m20261130_000001_webhooks;
 mod m20261201_000001_privacy;
+mod m20261201_170000_locales;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_dispatch_indexes::Migration),
             Box::new(m20261130_000001_webhooks::Migration),
             Box::new(m20261201_000001_privacy::Migration),
+            Box::new(m20261201_170000_locales::Migration),
         ]
     }
 }

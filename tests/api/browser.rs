@@ -14,6 +14,9 @@
 //!   saves, comes back later to the saved answers, sends without consent (error summary,
 //!   answers kept), then sends everything and lands on the thank-you page; the engine then
 //!   holds the submitted self-assessment with a self score on every dimension.
+//! - `languages.mjs`: the referee form in Arabic and in German on a phone: `<html lang
+//!   dir>`, no sideways scroll, no axe violations, and the Arabic 1–5 scale reading from
+//!   the right.
 //! - `staff.mjs`: an ops lead signs in, adds a provider, opens a case, adds three referees,
 //!   launches and asks for the provider's self-assessment; the provider and the referees
 //!   answer (over HTTP, here); an HR reviewer reads the report (chart with the self marks,
@@ -29,7 +32,7 @@
 //! Needs node, `npm ci --prefix tests/browser` and chromium (`.ci/run` installs them).
 //! Without them the tests are skipped with a message, unless `CI` is set, where they fail.
 //! With `VOUCH_UPDATE_SCREENSHOTS=1` they write `docs/screenshots/form-phone.png`,
-//! `form-desktop.png`, `self-assessment-phone.png`, `case-page.png`, `report.png`,
+//! `form-desktop.png`, `form-ar-phone.png`, `form-de-phone.png`, `self-assessment-phone.png`, `case-page.png`, `report.png`,
 //! `engagement.png` and `calibration.png`.
 
 use std::path::{Path, PathBuf};
@@ -234,6 +237,36 @@ async fn referee_completes_the_form_in_a_real_browser_on_a_phone() {
     // The desktop screenshot opened the second link without answering.
     let second = reference_row(&app, &references[1]).await;
     assert_eq!(second.status, "opened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_in_arabic_and_german_fits_a_phone_and_passes_axe() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let references = fixtures::launched_case(&app, 2).await.references;
+    // One through the link's language, one through the browser's (the script sets the
+    // context's locale, which chromium sends as Accept-Language).
+    let arabic = format!("{}?lang=ar", form_link(&app, &references[0]));
+    let german = form_link(&app, &references[1]);
+
+    let temp = tempfile::tempdir().unwrap();
+    run_script(
+        &tools,
+        "languages.mjs",
+        &[
+            ("VOUCH_FORMS", format!("ar={arabic} de={german}")),
+            (
+                "VOUCH_SCREENSHOT_DIR",
+                screenshot_dir(temp.path()).display().to_string(),
+            ),
+        ],
+    )
+    .await;
+    for reference in &references {
+        assert_eq!(reference_row(&app, reference).await.status, "opened");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -861,6 +894,7 @@ async fn calibration_page_in_chromium() {
     let meta = || SubmissionMeta {
         client_ip: None,
         user_agent: None,
+        locale: None,
     };
     // Eight providers of varied quality, three referees each who roughly agree; the
     // stakeholders later find some providers better or worse than the referees said, and

@@ -139,6 +139,7 @@ impl CaseWithReferees {
                 SubmissionMeta {
                     client_ip: Some(format!("192.0.2.{i}")),
                     user_agent: None,
+                    locale: None,
                 },
             )
             .await

@@ -142,8 +142,9 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
     assert_eq!(
         r["comments"],
         json!([
-            {"question_key": "concerns", "text": "Invoices sometimes late"},
-            {"question_key": "strengths", "text": "=cmd|' /C calc'!A0"}
+            // The language each was written in (the form's, here English).
+            {"question_key": "concerns", "text": "Invoices sometimes late", "locale": "en"},
+            {"question_key": "strengths", "text": "=cmd|' /C calc'!A0", "locale": "en"}
         ])
     );
     assert_eq!(r["rehire"], json!({"yes": 2, "no": 0, "unsure": 1}));

@@ -34,6 +34,7 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
         company: "Client".into(),
         relationship: "client since 2021".into(),
         override_reason: None,
+        locale: None,
     };
     for (bad, field) in [
         (

@@ -105,6 +105,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let pages = pages::Pages::load(std::sync::Arc::clone(engine.catalogue()));
         let state = web::Data::new(AppState {
             show_referee_identity: engine.report_settings().show_referee_identity,
             engine,
@@ -112,7 +113,7 @@ impl Application {
             trusted_proxies,
             rate_limiter: ratelimit::RateLimiter::new(limits.public_requests_per_minute),
             login_limiter: ratelimit::RateLimiter::new(limits.login_attempts_per_minute),
-            pages: pages::Pages::load(),
+            pages,
             metrics: exporter,
         });
         let mut server = HttpServer::new(move || {

@@ -4,6 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, get};
+use std::sync::Arc;
+
+use i18n::Catalogue;
 use minijinja::Environment;
 use serde::Serialize;
 
@@ -100,11 +103,35 @@ pub const FAVICON: &[u8] = include_bytes!("../assets/favicon.ico");
 /// The compiled templates; built once at start-up.
 pub struct Pages {
     env: Environment<'static>,
+    catalogue: Arc<Catalogue>,
+}
+
+/// The language a public page is shown in, and the switch to the others.
+#[derive(Clone, Debug, Serialize)]
+pub struct PageLanguage {
+    pub locale: String,
+    pub dir: &'static str,
+    /// `lang=xx` when the language came from the link, to keep it on the page's own links
+    /// and form; empty otherwise.
+    pub query: String,
+    /// The languages a person may switch to (the current one marked); empty when staff
+    /// fixed the language for this person or there is nothing to switch to.
+    pub switch: Vec<LanguageChoice>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LanguageChoice {
+    pub code: String,
+    /// In its own language ("Deutsch").
+    pub name: String,
+    pub dir: &'static str,
+    pub current: bool,
 }
 
 impl Pages {
-    pub fn load() -> Self {
+    pub fn load(catalogue: Arc<Catalogue>) -> Self {
         let mut env = Environment::new();
+        i18n::install(&mut env, Arc::clone(&catalogue));
         // Optional parts of a page (`errors.email` on a form shown for the first time) read
         // as empty rather than failing the render.
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
@@ -112,7 +139,54 @@ impl Pages {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("embedded template {name} is invalid: {e}"));
         }
-        Self { env }
+        Self { env, catalogue }
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// The message `key` in `lang` (no arguments), for words chosen in code.
+    pub fn text(&self, lang: &PageLanguage, key: &str) -> String {
+        self.catalogue.text(&lang.locale, key, &[])
+    }
+
+    /// A public page in `lang`: the template gets `locale`, `dir` and `lang` besides `ctx`.
+    pub fn render_in(
+        &self,
+        status: StatusCode,
+        template: &str,
+        lang: &PageLanguage,
+        ctx: impl Serialize,
+    ) -> HttpResponse {
+        let ctx = minijinja::context! {
+            locale => &lang.locale,
+            dir => lang.dir,
+            lang => minijinja::value::Serde(lang),
+            ..minijinja::Value::from(minijinja::value::Serde(&ctx))
+        };
+        let mut res = self.render(status, template, ctx);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&lang.locale) {
+            res.headers_mut()
+                .insert(actix_web::http::header::CONTENT_LANGUAGE, value);
+        }
+        res
+    }
+
+    /// A public page with a title and a few sentences, already in `lang`.
+    pub fn message_in(
+        &self,
+        status: StatusCode,
+        lang: &PageLanguage,
+        title: &str,
+        lines: &[&str],
+    ) -> HttpResponse {
+        self.render_in(
+            status,
+            "message.html",
+            lang,
+            serde_json::json!({ "title": title, "lines": lines }),
+        )
     }
 
     /// Renders `template` into a response with `status`. A rendering failure is a bug in
@@ -170,7 +244,7 @@ mod tests {
 
     #[test]
     fn every_embedded_template_compiles_and_escapes_html() {
-        let pages = Pages::load();
+        let pages = Pages::load(Arc::new(Catalogue::embedded()));
         let res = pages.message(StatusCode::OK, "<script>alert(1)</script>", &["a & b"]);
         assert_eq!(res.status(), StatusCode::OK);
         let html = pages

@@ -57,6 +57,12 @@ pub struct CreateReference {
     /// `/problems/referee-fatigue`). Kept in the audit trail.
     #[validate(length(max = NewReference::MAX_OVERRIDE_REASON))]
     pub override_reason: Option<String>,
+    /// The language to write to this referee in (`en`, `de`, `fr`, `es`, `ar`, or a
+    /// locale the operator added); an unsupported one, or one the case's questionnaire
+    /// has no wording in, → 422. Unset: negotiated from the link, the browser and the
+    /// case.
+    #[schema(example = "de")]
+    pub locale: Option<String>,
 }
 
 impl CreateReference {
@@ -67,6 +73,7 @@ impl CreateReference {
             company: self.company,
             relationship: self.relationship,
             override_reason: self.override_reason,
+            locale: self.locale,
         }
     }
 }

@@ -14,6 +14,11 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<String>,
     /// HTTP worker threads; one per core when unset.
     pub workers: Option<usize>,
+    /// The language of referee pages and emails when neither the reference, the link,
+    /// the browser nor the case decides: one of the available locales.
+    pub default_locale: String,
+    /// `<locale>.ftl` files that override shipped messages or add a locale.
+    pub locales_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerSettings {
@@ -23,6 +28,8 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: Vec::new(),
             workers: None,
+            default_locale: "en".into(),
+            locales_dir: None,
         }
     }
 }

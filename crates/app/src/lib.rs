@@ -39,6 +39,27 @@ pub async fn build(
     Ok(App { engine, server })
 }
 
+/// The message catalogue for referee-facing text: the shipped locales, with the
+/// operator's `server.locales_dir` on top and `server.default_locale` as the default.
+pub fn load_catalogue(settings: &Settings) -> anyhow::Result<Arc<i18n::Catalogue>> {
+    let catalogue = i18n::Catalogue::load(
+        settings.server.locales_dir.as_deref(),
+        &settings.server.default_locale,
+    )
+    .context("server.locales_dir / server.default_locale")?;
+    Ok(Arc::new(catalogue))
+}
+
+/// The configured mailer (file or SMTP), writing to referees in their language.
+pub fn mailer(settings: &Settings) -> anyhow::Result<mailer::Mailer> {
+    mailer::Mailer::with_catalogue(
+        &settings.mail,
+        &settings.server.public_url,
+        load_catalogue(settings)?,
+    )
+    .context("mail settings")
+}
+
 /// Connects, migrates and seeds: every command that touches data starts here, so a fresh
 /// machine needs no separate setup step.
 pub async fn open_engine(
@@ -63,7 +84,8 @@ pub async fn open_engine(
         .with_followup(settings.followup.clone())
         .with_auth(settings.auth.clone())
         .with_webhooks(settings.webhooks.clone())
-        .with_retention(settings.retention.clone());
+        .with_retention(settings.retention.clone())
+        .with_catalogue(load_catalogue(settings)?);
     engine
         .seed_defaults()
         .await

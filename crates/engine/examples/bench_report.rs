@@ -78,6 +78,7 @@ fn twenty_questions() -> Vec<Question> {
             options: Vec::new(),
             self_prompt: Some(format!("We {i}")),
             pulse_prompt: None,
+            translations: Default::default(),
         })
         .collect();
     for (key, kind) in [
@@ -95,6 +96,7 @@ fn twenty_questions() -> Vec<Question> {
             options: Vec::new(),
             self_prompt: None,
             pulse_prompt: None,
+            translations: Default::default(),
         });
     }
     qs
@@ -159,6 +161,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
                 min_responses: Some(3),
                 min_organisations: None,
                 deadline_days: Some(30),
+                locale: None,
             },
             owner.id,
         )
@@ -181,6 +184,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
                     company: format!("Client {org}"),
                     relationship: "client".into(),
                     override_reason: None,
+                    locale: None,
                 },
                 by,
             )
@@ -200,6 +204,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
     let meta = SubmissionMeta {
         client_ip: Some("10.9.9.9".into()),
         user_agent: None,
+        locale: None,
     };
     engine
         .record_self_assessment(case.id, &self_view, meta)
@@ -226,6 +231,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
                 SubmissionMeta {
                     client_ip: Some(format!("10.0.{}.{}", i / 250, i % 250)),
                     user_agent: None,
+                    locale: None,
                 },
             )
             .await?;
@@ -322,6 +328,7 @@ fn time_scoring(
                 client_ip: Some(format!("10.0.{}.{}", i / 250, i % 250)),
                 first_viewed_at: Some(now - chrono::Duration::minutes(10)),
                 submitted_at: Some(now),
+                locale: None,
             }
         })
         .collect();

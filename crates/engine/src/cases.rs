@@ -30,6 +30,8 @@ pub struct NewCase {
     /// default `min(2, min_responses)`.
     pub min_organisations: Option<i32>,
     pub deadline_days: Option<i32>,
+    /// The referees' language unless one has their own; default `server.default_locale`.
+    pub locale: Option<String>,
 }
 
 /// The allowed range and the default of a whole-number setting of a case.
@@ -88,6 +90,8 @@ pub struct NewReference {
     /// Why this person may be asked although they were asked often lately (the fatigue
     /// limit); kept in the audit trail. Staff only.
     pub override_reason: Option<String>,
+    /// The language to write to this referee in; `None` leaves it to negotiation.
+    pub locale: Option<String>,
 }
 
 /// What is wrong with one field of a `NewReference`; each front end words it its own way.
@@ -149,6 +153,25 @@ impl NewReference {
     }
 }
 
+/// A 422 on `field` naming what the questionnaire lacks to be shown in `locale`.
+fn questionnaire_speaks(
+    field: &str,
+    questions: &[crate::questionnaire::Question],
+    locale: &str,
+) -> Result<(), EngineError> {
+    let missing = crate::questionnaire::missing_translations(questions, locale);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::validation(
+        field,
+        format!(
+            "the case's questionnaire has no `{locale}` wording for: {}",
+            missing.join(", ")
+        ),
+    ))
+}
+
 fn counts(refs: &[ReferenceRequest]) -> BTreeMap<String, u64> {
     let mut counts: BTreeMap<String, u64> = ReferenceStatus::ALL
         .iter()
@@ -165,6 +188,7 @@ fn counts(refs: &[ReferenceRequest]) -> BTreeMap<String, u64> {
 async fn assemble(
     conn: &impl ConnectionTrait,
     cases: Vec<CaseRow>,
+    default_locale: &str,
 ) -> Result<Vec<VettingCase>, EngineError> {
     let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
     let provider_ids: Vec<Uuid> = cases.iter().map(|c| c.provider_id).collect();
@@ -223,6 +247,7 @@ async fn assemble(
                 created_at: c.created_at,
                 updated_at: c.updated_at,
                 counts: counts(&references),
+                locale: c.locale.unwrap_or_else(|| default_locale.to_owned()),
                 references,
             })
         })
@@ -251,6 +276,10 @@ impl Engine {
                 format!("must be at most {MAX_TITLE_CHARS} characters"),
             ));
         }
+        let locale = match &new.locale {
+            Some(l) => self.checked_locale("locale", l)?,
+            None => self.catalogue.default_locale().to_owned(),
+        };
         let txn = self.db.begin().await?;
         let provider = provider::Entity::find_by_id(new.provider_id)
             .one(&txn)
@@ -265,6 +294,8 @@ impl Engine {
             }
             other => other?,
         };
+        let questions = questionnaires::to_version(version.clone())?.questions;
+        questionnaire_speaks("locale", &questions, &locale)?;
         let profile = profile::load(&txn).await?;
         let now = self.now();
         let title = title.unwrap_or_else(|| format!("Reference check: {}", provider.name));
@@ -295,6 +326,7 @@ impl Engine {
                 held_by: None,
                 created_at: now,
                 updated_at: now,
+                locale: Some(locale),
             },
         )
         .await?;
@@ -308,7 +340,9 @@ impl Engine {
             now,
         )
         .await?;
-        let case = assemble(&txn, vec![m]).await?.remove(0);
+        let case = assemble(&txn, vec![m], self.catalogue.default_locale())
+            .await?
+            .remove(0);
         txn.commit().await?;
         Ok(case)
     }
@@ -316,7 +350,9 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn case(&self, id: Uuid) -> Result<VettingCase, EngineError> {
         let m = cases::get(&self.db, id).await?;
-        let case = assemble(&self.db, vec![m]).await?.remove(0);
+        let case = assemble(&self.db, vec![m], self.catalogue.default_locale())
+            .await?
+            .remove(0);
         Ok(self.without_answer_times(case))
     }
 
@@ -343,7 +379,7 @@ impl Engine {
     ) -> Result<Page<VettingCase>, EngineError> {
         let rows = cases::page(&self.db, status, page.cursor, page.limit() + 1).await?;
         let page = Page::from_rows(rows, page.limit(), |m| m.id);
-        let items = assemble(&self.db, page.items).await?;
+        let items = assemble(&self.db, page.items, self.catalogue.default_locale()).await?;
         Ok(Page {
             items: items
                 .into_iter()
@@ -387,6 +423,17 @@ impl Engine {
         if let Some((field, problem)) = new.problems().into_iter().next() {
             return Err(EngineError::validation(field, problem.to_string()));
         }
+        let locale = match &new.locale {
+            Some(l) => {
+                let locale = self.checked_locale("locale", l)?;
+                let version =
+                    questionnaires::version_by_id(&self.versions, txn, case.template_version_id)
+                        .await?;
+                questionnaire_speaks("locale", &version.questions, &locale)?;
+                Some(locale)
+            }
+            None => None,
+        };
         let override_reason = self.check_referee_may_be_asked(txn, &new).await?;
         let case_id = case.id;
         let existing = references::count_of_case(txn, case_id).await?;
@@ -426,6 +473,7 @@ impl Engine {
                 identity_erased_at: None,
                 comments_erased_at: None,
                 organisation: None,
+                locale,
             },
         )
         .await?;

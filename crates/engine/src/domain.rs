@@ -309,6 +309,9 @@ pub struct ReferenceRequest {
     /// When retention or an erasure removed the referee's name, address and relationship
     /// (they read empty from then on). Null while they are held.
     pub identity_erased_at: Option<DateTime<Utc>>,
+    /// The language this referee is written to in (emails and the form), when staff
+    /// chose one; null means negotiated (the link's `?lang=`, the browser, the case).
+    pub locale: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -341,6 +344,8 @@ pub struct VettingCase {
     pub hold: Option<crate::privacy::hold::CaseHold>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The language referees of this case are written to unless one has their own.
+    pub locale: String,
     pub references: Vec<ReferenceRequest>,
     /// Number of references in each status (every status is present, zero included).
     pub counts: BTreeMap<String, u64>,
@@ -496,4 +501,17 @@ pub struct WebhookDelivery {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+/// What decides the language of a page a link leads to (API.md "Languages"): `fixed`
+/// (chosen by staff for this person) wins; otherwise the link's `?lang=`, then the
+/// browser's `Accept-Language`, then `case`, then the default, each only if in
+/// `available`.
+#[derive(Clone, Debug, Default)]
+pub struct LinkLanguages {
+    pub fixed: Option<String>,
+    pub case: Option<String>,
+    /// The locales the page can be shown in: for a questionnaire, those it has every
+    /// wording in.
+    pub available: Vec<String>,
 }

@@ -290,6 +290,7 @@ impl Engine {
             company: "-".into(),
             relationship: "-".into(),
             override_reason: None,
+            locale: None,
         };
         if let Some((field, problem)) = as_reference.problems().into_iter().next() {
             return Err(EngineError::validation(field, problem.to_string()));
@@ -402,6 +403,7 @@ impl Engine {
                 hold_reason: None,
                 held_at: None,
                 held_by: None,
+                locale: approved.locale.clone(),
                 created_at: now,
                 updated_at: now,
             },
@@ -636,6 +638,7 @@ fn stakeholder_reference(
         identity_erased_at: None,
         comments_erased_at: None,
         organisation: None,
+        locale: None,
     }
 }
 

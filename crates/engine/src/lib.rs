@@ -87,6 +87,8 @@ pub struct Engine {
     retention: RetentionSettings,
     /// Built on the first delivery (most processes never send one).
     webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
+    /// The languages referees can be addressed in, and how dates read in each.
+    catalogue: Arc<i18n::Catalogue>,
 }
 
 impl Engine {
@@ -109,7 +111,35 @@ impl Engine {
             webhooks: WebhooksSettings::default(),
             retention: RetentionSettings::default(),
             webhook_http: Arc::default(),
+            catalogue: Arc::new(i18n::Catalogue::embedded()),
         }
+    }
+
+    /// Sets the message catalogue (shipped locales plus `server.locales_dir`, default
+    /// locale `server.default_locale`) that decides which `locale` values are accepted.
+    pub fn with_catalogue(mut self, catalogue: Arc<i18n::Catalogue>) -> Self {
+        self.catalogue = catalogue;
+        self
+    }
+
+    pub fn catalogue(&self) -> &Arc<i18n::Catalogue> {
+        &self.catalogue
+    }
+
+    /// `locale` in its stored form, or a 422 naming `field` and the available locales.
+    pub fn checked_locale(&self, field: &str, locale: &str) -> Result<String, EngineError> {
+        self.catalogue
+            .supported(locale)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                EngineError::validation(
+                    field,
+                    format!(
+                        "unsupported locale; use one of: {}",
+                        self.catalogue.locales().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })
     }
 
     /// Sets the `[scoring]` settings.

@@ -35,6 +35,8 @@ pub struct OptOutPage {
     pub address_hint: String,
     /// Whether the address is on the list already.
     pub opted_out: bool,
+    /// What decides the page's language.
+    pub languages: crate::domain::LinkLanguages,
 }
 
 /// What recording an opt-out did.
@@ -86,6 +88,7 @@ impl Engine {
         let provider = cases::provider_of(&self.db, &case).await?;
         let opted_out = opt_outs::contains(&self.db, &reference.email, self.now()).await?;
         Ok(OptOutPage {
+            languages: self.link_languages(reference.locale.as_deref(), &case, None),
             provider_name: provider.name,
             address_hint: address_hint(&reference.email),
             opted_out,

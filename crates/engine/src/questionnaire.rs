@@ -1,7 +1,7 @@
 //! Questionnaire content: question types, their validation, and the default template that
 //! ships with the binary.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,109 @@ pub struct Question {
     /// for its stakeholders' pulses. Only likert questions with a dimension have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pulse_prompt: Option<String>,
+    /// The question in other languages, by locale code (`de`, `ar`, …). The wordings
+    /// above are the English ones; answers stay the same whatever the language (likert
+    /// numbers, `yes`/`no`/`unsure`, and a choice question's English `options`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, QuestionText>,
+}
+
+/// A question's wording in one language.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct QuestionText {
+    pub prompt: String,
+    /// The first-person wording, when the question has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_prompt: Option<String>,
+    /// The pulse wording, when the question has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulse_prompt: Option<String>,
+    /// Labels of a choice question's options, in the order of `options`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+/// The language the untranslated wordings of a question are in.
+pub const BASE_LOCALE: &str = "en";
+
+impl Question {
+    /// The wording in `locale`: its own translation, else the shipped one of the default
+    /// questionnaire when this is the same, unchanged question (templates seeded before
+    /// translations existed). `None` for a locale it lacks; English is always there.
+    pub fn text_in(&self, locale: &str) -> Option<QuestionText> {
+        if locale == BASE_LOCALE {
+            return Some(QuestionText {
+                prompt: self.prompt.clone(),
+                self_prompt: self.self_prompt.clone(),
+                pulse_prompt: self.pulse_prompt.clone(),
+                options: self.options.clone(),
+            });
+        }
+        if let Some(text) = self.translations.get(locale) {
+            return Some(text.clone());
+        }
+        // Parsed once: this runs for every question of every page shown.
+        static DEFAULTS: std::sync::LazyLock<Vec<Question>> =
+            std::sync::LazyLock::new(default_questions);
+        DEFAULTS
+            .iter()
+            .find(|d| d.key == self.key && d.prompt == self.prompt && d.kind == self.kind)
+            .and_then(|d| d.translations.get(locale).cloned())
+    }
+
+    /// What is missing for `locale`, as field names (`values_shared`,
+    /// `values_shared.self_prompt`, `rehire.options`); empty when it is complete.
+    fn missing_in(&self, locale: &str) -> Vec<String> {
+        let Some(text) = self.text_in(locale) else {
+            return vec![self.key.clone()];
+        };
+        let mut missing = Vec::new();
+        if self.self_prompt.is_some() && text.self_prompt.is_none() {
+            missing.push(format!("{}.self_prompt", self.key));
+        }
+        if self.pulse_prompt.is_some() && text.pulse_prompt.is_none() {
+            missing.push(format!("{}.pulse_prompt", self.key));
+        }
+        if text.options.len() != self.options.len() {
+            missing.push(format!("{}.options", self.key));
+        }
+        missing
+    }
+
+    /// The labels of a choice question's options in `locale` (the values stay `options`).
+    pub fn option_labels(&self, locale: &str) -> Vec<String> {
+        self.text_in(locale)
+            .map(|t| t.options)
+            .filter(|labels| labels.len() == self.options.len())
+            .unwrap_or_else(|| self.options.clone())
+    }
+}
+
+/// The wordings a questionnaire lacks to be shown in `locale`; empty when it can be.
+pub fn missing_translations(questions: &[Question], locale: &str) -> Vec<String> {
+    questions
+        .iter()
+        .flat_map(|q| q.missing_in(locale))
+        .collect()
+}
+
+/// The questions worded in `locale` where they have that wording (translations kept, so
+/// option labels can still be looked up).
+pub fn localized(questions: &[Question], locale: &str) -> Vec<Question> {
+    questions
+        .iter()
+        .map(|q| match q.text_in(locale) {
+            Some(text) => Question {
+                prompt: text.prompt,
+                self_prompt: text.self_prompt.or_else(|| q.self_prompt.clone()),
+                pulse_prompt: text.pulse_prompt.or_else(|| q.pulse_prompt.clone()),
+                ..q.clone()
+            },
+            None => q.clone(),
+        })
+        .collect()
 }
 
 impl Question {
@@ -94,10 +197,33 @@ fn scored_questions_in(questions: &[Question], voice: Voice) -> Vec<Question> {
                         .and_then(|d| voice.prompt(d).cloned())
                 })
                 .unwrap_or_else(|| q.prompt.clone());
+            // Each language's wording in the same voice, found the same way.
+            let translations = defaults
+                .iter()
+                .find(|d| d.key == q.key && d.prompt == q.prompt)
+                .map(|d| d.translations.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(q.translations.clone())
+                .map(|(locale, text)| {
+                    let voiced = match voice {
+                        Voice::Provider => text.self_prompt.clone(),
+                        Voice::Stakeholder => text.pulse_prompt.clone(),
+                    };
+                    let text = QuestionText {
+                        prompt: voiced.unwrap_or(text.prompt),
+                        self_prompt: None,
+                        pulse_prompt: None,
+                        options: text.options,
+                    };
+                    (locale, text)
+                })
+                .collect();
             Question {
                 prompt,
                 self_prompt: None,
                 pulse_prompt: None,
+                translations,
                 ..q.clone()
             }
         })
@@ -188,6 +314,38 @@ pub fn validate_questions(
                 ));
             }
         }
+        for (locale, text) in &q.translations {
+            let field = |name: &str| format!("questions[{i}].translations.{locale}.{name}");
+            let tag_ok = !locale.is_empty()
+                && locale.len() <= 35
+                && locale
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !tag_ok || locale == BASE_LOCALE {
+                return Err(EngineError::validation(
+                    format!("questions[{i}].translations"),
+                    format!("`{locale}` is not a language tag other than `en` (the base wording)"),
+                ));
+            }
+            for (name, wording) in [
+                ("prompt", Some(&text.prompt)),
+                ("self_prompt", text.self_prompt.as_ref()),
+                ("pulse_prompt", text.pulse_prompt.as_ref()),
+            ] {
+                if wording.is_some_and(|p| p.trim().is_empty() || p.len() > 1000) {
+                    return Err(EngineError::validation(
+                        field(name),
+                        "must be 1-1000 characters",
+                    ));
+                }
+            }
+            if !text.options.is_empty() && text.options.len() != q.options.len() {
+                return Err(EngineError::validation(
+                    field("options"),
+                    "needs one label per option, in the same order",
+                ));
+            }
+        }
         if q.reverse_scored && q.kind != QuestionKind::Likert {
             return Err(EngineError::validation(
                 field("reverse_scored"),
@@ -231,6 +389,7 @@ fn likert(
         required: true,
         reverse_scored: reverse,
         options: Vec::new(),
+        translations: BTreeMap::new(),
     }
 }
 
@@ -410,6 +569,7 @@ pub fn default_questions() -> Vec<Question> {
         options: Vec::new(),
         self_prompt: None,
         pulse_prompt: None,
+        translations: BTreeMap::new(),
     });
     for (key, prompt) in [
         ("strengths", "What do they do especially well?"),
@@ -425,9 +585,36 @@ pub fn default_questions() -> Vec<Question> {
             options: Vec::new(),
             self_prompt: None,
             pulse_prompt: None,
+            translations: BTreeMap::new(),
         });
     }
+    add_default_translations(&mut q);
     q
+}
+
+/// The default questionnaire's wordings in the other shipped languages: key → [prompt,
+/// first-person prompt, pulse prompt] (one entry for questions without the other two).
+const DEFAULT_TRANSLATIONS: &str = include_str!("default_translations.json");
+
+fn add_default_translations(questions: &mut [Question]) {
+    let table: BTreeMap<String, BTreeMap<String, Vec<String>>> =
+        serde_json::from_str(DEFAULT_TRANSLATIONS).expect("default_translations.json is valid");
+    for (locale, wordings) in table {
+        for q in questions.iter_mut() {
+            let Some(w) = wordings.get(&q.key) else {
+                continue;
+            };
+            q.translations.insert(
+                locale.clone(),
+                QuestionText {
+                    prompt: w[0].clone(),
+                    self_prompt: w.get(1).cloned(),
+                    pulse_prompt: w.get(2).cloned(),
+                    options: Vec::new(),
+                },
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -450,6 +637,82 @@ mod tests {
         for key in ["strengths", "concerns", "rehire"] {
             assert!(questions.iter().any(|q| q.key == key));
         }
+    }
+
+    #[test]
+    fn the_default_questionnaire_is_complete_in_every_shipped_language() {
+        let questions = default_questions();
+        for locale in ["en", "de", "fr", "es", "ar"] {
+            assert_eq!(
+                missing_translations(&questions, locale),
+                Vec::<String>::new(),
+                "{locale}"
+            );
+        }
+        let german = localized(&questions, "de");
+        assert!(
+            german[0].prompt.starts_with("Der Anbieter teilt"),
+            "{}",
+            german[0].prompt
+        );
+        let pulse_ar = localized(&pulse_questions(&questions), "ar");
+        assert!(
+            pulse_ar[1].prompt.starts_with("حين يكون"),
+            "{}",
+            pulse_ar[1].prompt
+        );
+        let self_fr = localized(&self_assessment_questions(&questions), "fr");
+        assert!(
+            self_fr[0].prompt.starts_with("Nous partageons"),
+            "{}",
+            self_fr[0].prompt
+        );
+        assert_eq!(
+            missing_translations(&questions, "nl").len(),
+            questions.len()
+        );
+    }
+
+    #[test]
+    fn a_custom_question_without_a_translation_is_named_as_missing() {
+        let mut questions = default_questions();
+        questions.push(Question {
+            key: "budget".into(),
+            prompt: "How big was the budget?".into(),
+            kind: QuestionKind::Choice,
+            dimension: None,
+            required: false,
+            reverse_scored: false,
+            options: vec!["small".into(), "large".into()],
+            self_prompt: None,
+            pulse_prompt: None,
+            translations: BTreeMap::from([(
+                "de".to_owned(),
+                QuestionText {
+                    prompt: "Wie groß war das Budget?".into(),
+                    options: vec!["klein".into(), "groß".into()],
+                    ..Default::default()
+                },
+            )]),
+        });
+        // A default question as stored before translations existed borrows the shipped
+        // wording; once its English is changed, it no longer does.
+        questions[0].translations.clear();
+        assert_eq!(missing_translations(&questions, "de"), Vec::<String>::new());
+        questions[0].prompt = "They share our values.".into();
+        assert_eq!(missing_translations(&questions, "de"), ["values_shared"]);
+        assert_eq!(
+            missing_translations(&questions, "fr"),
+            ["values_shared", "budget"]
+        );
+        assert_eq!(
+            questions.last().unwrap().option_labels("de"),
+            ["klein", "groß"]
+        );
+        assert_eq!(
+            questions.last().unwrap().option_labels("en"),
+            ["small", "large"]
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub struct NewTemplate {
     pub questions: Vec<Question>,
 }
 
-fn to_version(m: template_version::Model) -> Result<TemplateVersion, EngineError> {
+pub(crate) fn to_version(m: template_version::Model) -> Result<TemplateVersion, EngineError> {
     let questions = serde_json::from_value(m.questions)
         .map_err(|e| EngineError::Corrupt(format!("template version {}: {e}", m.id)))?;
     Ok(TemplateVersion {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::credentials::token_hash;
-use crate::domain::{CaseKind, CaseStatus, ReferenceStatus, State};
+use crate::domain::{CaseKind, CaseStatus, LinkLanguages, ReferenceStatus, State};
 use crate::machine::ReferenceEvent;
 use crate::questionnaire::{AnswerError, Question, pulse_questions, validate_answers};
 use crate::questionnaires::{self, VersionCache};
@@ -42,6 +42,8 @@ pub struct RefereeForm {
     pub dimensions: Vec<(String, String)>,
     /// Saved draft answers, question key → value.
     pub draft: BTreeMap<String, String>,
+    /// Which languages the form can be shown in, and who chose one.
+    pub languages: LinkLanguages,
 }
 
 /// The key of the consent problem in `InvalidAnswers` (question keys are the others).
@@ -155,6 +157,7 @@ impl Engine {
             requested_by: owner.name,
             deadline: case.deadline_at,
             kind: case.kind,
+            languages: self.link_languages(reference.locale.as_deref(), case, Some(&questions)),
             questions,
             draft,
         })
@@ -165,6 +168,48 @@ impl Engine {
     #[tracing::instrument(skip_all)]
     pub async fn referee_link_status(&self, token: &str) -> Result<ReferenceStatus, EngineError> {
         Ok(self.live_reference(token).await?.status)
+    }
+
+    /// The state of the reference behind a live token and what decides its pages'
+    /// language: for the pages shown after answering or declining.
+    #[tracing::instrument(skip_all)]
+    pub async fn referee_link(
+        &self,
+        token: &str,
+    ) -> Result<(ReferenceStatus, LinkLanguages), EngineError> {
+        let reference = self.live_reference(token).await?;
+        let case = cases::get(&self.db, reference.case_id).await?;
+        let languages = self.link_languages(reference.locale.as_deref(), &case, None);
+        Ok((reference.status, languages))
+    }
+
+    /// The languages of a page about `case`, for a person with their own `fixed` locale
+    /// or none; with `questions`, only those it has every wording in.
+    pub(crate) fn link_languages(
+        &self,
+        fixed: Option<&str>,
+        case: &CaseRow,
+        questions: Option<&[Question]>,
+    ) -> LinkLanguages {
+        let available: Vec<String> = self
+            .catalogue
+            .locales()
+            .filter(|l| {
+                questions
+                    .is_none_or(|q| crate::questionnaire::missing_translations(q, l).is_empty())
+            })
+            .map(str::to_owned)
+            .collect();
+        let usable = |l: Option<&str>| {
+            l.and_then(|l| self.catalogue.supported(l))
+                .filter(|l| available.iter().any(|a| a == l))
+                .map(str::to_owned)
+        };
+        LinkLanguages {
+            fixed: usable(fixed),
+            case: usable(case.locale.as_deref()),
+            available,
+        }
     }
 
     /// The form behind a token, without changing anything.

@@ -127,6 +127,7 @@ impl Engine {
                 client_ip: resp.and_then(|x| x.client_ip.clone()),
                 first_viewed_at: resp.and_then(|x| x.first_viewed_at),
                 submitted_at: resp.and_then(|x| x.submitted_at),
+                locale: resp.and_then(|x| x.locale.clone()),
                 source: r.source,
                 name: r.name,
                 email: r.email,

@@ -39,6 +39,8 @@ pub struct SelfAssessmentForm {
     pub dimensions: Vec<(String, String)>,
     /// Saved draft answers, question key → value.
     pub draft: BTreeMap<String, String>,
+    /// Which languages the form can be shown in.
+    pub languages: crate::domain::LinkLanguages,
 }
 
 fn not_found() -> EngineError {
@@ -130,12 +132,14 @@ impl Engine {
                 .await?;
         // A form still works without its groups' titles.
         let dimensions = cases::profile(case).unwrap_or_default();
+        let questions = self_assessment_questions(&version.questions);
         Ok(SelfAssessmentForm {
+            languages: self.link_languages(None, case, Some(&questions)),
             provider_name: provider.name,
             contact_name: provider.contact_name,
             requested_by: owner.name,
             deadline: case.deadline_at,
-            questions: self_assessment_questions(&version.questions),
+            questions,
             dimensions: dimensions.into_iter().map(|d| (d.key, d.label)).collect(),
             draft: rows::answers(row)?,
         })

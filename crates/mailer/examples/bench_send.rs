@@ -40,6 +40,7 @@ fn invitation(n: usize) -> Email {
         questions_count: 14,
         minutes: 7,
         purpose: Purpose::Reference,
+        locale: "en".to_owned(),
     })
 }
 

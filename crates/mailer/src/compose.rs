@@ -40,6 +40,21 @@ fn mailbox(person: &Recipient) -> Result<Mailbox, lettre::address::AddressError>
     Ok(Mailbox::new((!name.is_empty()).then_some(name), address))
 }
 
+/// A locale code is a language tag by construction; anything else (an old or hand-edited
+/// payload) must not reach a header, so it reads as English.
+fn content_language(locale: &str) -> String {
+    let ok = !locale.is_empty()
+        && locale.len() <= 35
+        && locale
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        locale.to_owned()
+    } else {
+        "en".to_owned()
+    }
+}
+
 pub(crate) struct Composer<'a> {
     pub(crate) from: &'a Mailbox,
     pub(crate) message_id_domain: &'a str,
@@ -72,6 +87,12 @@ impl Composer<'_> {
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".to_owned(),
             ));
+        // RFC 3282: the language of the content, so mail clients offer the right
+        // spell-checker and translation, and screen readers the right voice.
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Content-Language"),
+            content_language(email.locale()),
+        ));
         if let Some(reply_to) = email.reply_to() {
             let reply_to = mailbox(reply_to).map_err(|e| MailError::Render {
                 template: email.kind().to_owned(),

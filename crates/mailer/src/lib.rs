@@ -22,6 +22,7 @@
 //!     questions_count: 14,
 //!     minutes: 7,
 //!     purpose: Purpose::Reference, // or Purpose::Pulse for a check-in after the decision
+//!     locale: "de".into(),          // written in German, with `Content-Language: de`
 //! });
 //! match mailer.send(&email).await {
 //!     Ok(sent) => println!("sent {}", sent.message_id),
@@ -65,6 +66,7 @@ mod transport;
 
 use std::sync::Arc;
 
+use i18n::Catalogue;
 use lettre::message::Mailbox;
 use uuid::Uuid;
 
@@ -116,6 +118,17 @@ impl Mailer {
     ///
     /// `public_url` is `server.public_url`, the start of every link.
     pub fn from_settings(settings: &MailSettings, public_url: &str) -> Result<Mailer, MailError> {
+        Mailer::with_catalogue(settings, public_url, Arc::new(Catalogue::embedded()))
+    }
+
+    /// Like [`Mailer::from_settings`], with the message catalogue the rest of Vouch uses
+    /// (the shipped locales plus an operator's `server.locales_dir`). Mail to referees is
+    /// written in the email's `locale`; everything is test-rendered in every locale here.
+    pub fn with_catalogue(
+        settings: &MailSettings,
+        public_url: &str,
+        catalogue: Arc<Catalogue>,
+    ) -> Result<Mailer, MailError> {
         let from: Mailbox = settings.from.trim().parse().map_err(|e| {
             MailError::Config(format!(
                 "mail.from = {:?} is not an address like \"Vouch <vouch@example.com>\": {e}",
@@ -125,7 +138,12 @@ impl Mailer {
         let message_id_domain = from.email.domain().to_owned();
         let links = Links::new(public_url)?;
         let sender_name = from.name.clone().unwrap_or_else(|| "Vouch".to_owned());
-        let templates = Templates::load(settings.templates_dir.as_deref(), &links, &sender_name)?;
+        let templates = Templates::load(
+            settings.templates_dir.as_deref(),
+            &links,
+            &sender_name,
+            catalogue,
+        )?;
         let transport = Transport::from_settings(settings)?;
         Ok(Mailer {
             inner: Arc::new(Inner {

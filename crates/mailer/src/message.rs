@@ -76,6 +76,10 @@ pub struct Invitation {
     /// or a pulse check-in to the hiring company's own staff.
     #[serde(default)]
     pub purpose: Purpose,
+    /// The language of the email: a locale code of the message catalogue (`en`, `de`, `ar`,
+    /// …). Payloads written before languages existed read as English.
+    #[serde(default = "english")]
+    pub locale: String,
 }
 
 /// A reminder to a referee who has not answered yet. `sequence` 1 is the first (gentle)
@@ -216,6 +220,10 @@ pub struct SubmissionConfirmation {
     pub company_name: Option<String>,
     /// A link token of the referee, for the opt-out link.
     pub token: String,
+    /// The language of the email: a locale code of the message catalogue (`en`, `de`, `ar`,
+    /// …). Payloads written before languages existed read as English.
+    #[serde(default = "english")]
+    pub locale: String,
 }
 
 /// Tells an admin that Vouch stopped sending to a webhook endpoint, with a link to the
@@ -299,6 +307,29 @@ impl Email {
         }
     }
 
+    /// The language it is written in: the referee's for mail to referees and pulse
+    /// stakeholders, English for everything else (staff and providers).
+    pub fn locale(&self) -> &str {
+        match self {
+            Email::Invitation(m) => &m.locale,
+            Email::Reminder(m) => &m.invitation.locale,
+            Email::SubmissionConfirmation(m) => &m.locale,
+            _ => "en",
+        }
+    }
+
+    /// The same email in `locale`; kinds that are always English stay as they are.
+    pub(crate) fn in_locale(&self, locale: &str) -> Email {
+        let mut email = self.clone();
+        match &mut email {
+            Email::Invitation(m) => m.locale = locale.to_owned(),
+            Email::Reminder(m) => m.invitation.locale = locale.to_owned(),
+            Email::SubmissionConfirmation(m) => m.locale = locale.to_owned(),
+            _ => {}
+        }
+        email
+    }
+
     /// The referee token whose opt-out link goes into `List-Unsubscribe`: every email to
     /// a referee carries one (RFC 8058), so a person who never wants to be asked again can
     /// say so from any of them. Providers and owners are not referees.
@@ -310,6 +341,10 @@ impl Email {
             _ => None,
         }
     }
+}
+
+fn english() -> String {
+    "en".to_owned()
 }
 
 impl From<Invitation> for Email {

@@ -11,6 +11,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+
+use i18n::Catalogue;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
@@ -159,6 +162,7 @@ fn checked_token(token: &str) -> Result<&str, MailError> {
 /// The loaded template set.
 pub(crate) struct Templates {
     env: Environment<'static>,
+    catalogue: Arc<Catalogue>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -177,6 +181,7 @@ impl Templates {
         override_dir: Option<&Path>,
         links: &Links,
         sender_name: &str,
+        catalogue: Arc<Catalogue>,
     ) -> Result<Templates, MailError> {
         let mut sources: BTreeMap<&'static str, String> = EMBEDDED
             .iter()
@@ -207,14 +212,20 @@ impl Templates {
             .map_err(|e| render_error("syntax", &e))?;
         env.set_syntax(syntax);
         env.add_global("sender_name", sender_name.to_owned());
+        i18n::install(&mut env, Arc::clone(&catalogue));
         for (name, source) in sources {
             env.add_template_owned(name, source)
                 .map_err(|e| render_error(name, &e))?;
         }
 
-        let templates = Templates { env };
+        let locales: Vec<String> = catalogue.locales().map(str::to_owned).collect();
+        let templates = Templates { env, catalogue };
+        // Every kind in every language: a message that breaks a template in one locale
+        // fails here, at start-up.
         for email in samples() {
-            templates.render(&email, links)?;
+            for locale in &locales {
+                templates.render(&email.in_locale(locale), links)?;
+            }
         }
         Ok(templates)
     }
@@ -222,9 +233,21 @@ impl Templates {
     /// Renders the subject, text and HTML of `email`.
     pub(crate) fn render(&self, email: &Email, links: &Links) -> Result<RenderedEmail, MailError> {
         let kind = email.kind();
-        let ctx = context_for(email, links)?;
+        let locale = self
+            .catalogue
+            .supported(email.locale())
+            .unwrap_or(self.catalogue.default_locale());
+        let ctx = context! {
+            locale => locale,
+            dir => self.catalogue.direction(locale),
+            ..context_for(email, links)?
+        };
         let subject = self.render_one(&format!("{kind}.subject"), ctx.clone())?;
-        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        // ASCII only: a no-break space (French "référence\u{a0}:") is meant to stay.
+        let subject = subject
+            .split_ascii_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let ctx = context! { subject => subject.clone(), ..ctx };
         let text = self.render_one(&format!("{kind}.txt"), ctx.clone())?;
         let html = self.render_one(&format!("{kind}.html"), ctx)?;
@@ -433,6 +456,7 @@ fn samples() -> Vec<Email> {
         questions_count: 12,
         minutes: 6,
         purpose: Purpose::Reference,
+        locale: "en".to_owned(),
     };
     let pulse = Invitation {
         purpose: Purpose::Pulse,
@@ -520,6 +544,7 @@ fn samples() -> Vec<Email> {
             requested_by: "Olive Owner".to_owned(),
             company_name: None,
             token: "sample-token".to_owned(),
+            locale: "en".to_owned(),
         }),
     ]
 }
@@ -595,7 +620,8 @@ mod tests {
     #[test]
     fn a_self_assessment_request_has_its_link_and_minutes_in_both_bodies() {
         let links = links();
-        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+        let templates = Templates::load(None, &links, "Vouch", Arc::new(Catalogue::embedded()))
+            .expect("templates");
         let email = Email::from(SelfAssessmentRequest {
             to: Recipient::new("Pat Provider", "pat@provider.example"),
             reply_to: Recipient::new("Olive Owner", "olive@example.com"),
@@ -641,6 +667,7 @@ mod tests {
             questions_count: 10,
             minutes: 4,
             purpose: Purpose::Pulse,
+            locale: "en".to_owned(),
         };
         match sequence {
             None => Email::from(invitation),
@@ -654,7 +681,8 @@ mod tests {
     #[test]
     fn a_pulse_invitation_asks_the_staff_member_how_it_is_going_in_both_bodies() {
         let links = links();
-        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+        let templates = Templates::load(None, &links, "Vouch", Arc::new(Catalogue::embedded()))
+            .expect("templates");
 
         let rendered = templates.render(&pulse(None), &links).expect("renders");
 
@@ -720,7 +748,8 @@ mod tests {
     #[test]
     fn pulse_reminders_keep_the_check_in_wording_and_the_deadline() {
         let links = links();
-        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+        let templates = Templates::load(None, &links, "Vouch", Arc::new(Catalogue::embedded()))
+            .expect("templates");
 
         let first = templates.render(&pulse(Some(1)), &links).expect("renders");
         let second = templates.render(&pulse(Some(2)), &links).expect("renders");
@@ -761,7 +790,8 @@ mod tests {
     #[test]
     fn a_pulse_below_notice_lists_every_sentence_and_escapes_html() {
         let links = links();
-        let templates = Templates::load(None, &links, "Vouch").expect("templates");
+        let templates = Templates::load(None, &links, "Vouch", Arc::new(Catalogue::embedded()))
+            .expect("templates");
         let sentences = [
             "Stakeholders rate “Dedication” at 35, below what references predicted (62–88).",
             "Stakeholders rate “Values” at 41, below what references predicted (55–80).",

@@ -207,6 +207,7 @@ impl TestApp {
             public_url: PUBLIC_URL.into(),
             trusted_proxies: config.trusted_proxies.clone(),
             workers: Some(1),
+            ..ServerSettings::default()
         };
         settings.workflow = config.workflow;
         settings.limits = config.limits;
@@ -228,8 +229,9 @@ impl TestApp {
             ..Default::default()
         };
         settings.size_mail_pool();
-        let mailer =
-            mailer::Mailer::from_settings(&settings.mail, PUBLIC_URL).expect("mailer settings");
+        let catalogue = app::load_catalogue(&settings).expect("locale settings");
+        let mailer = mailer::Mailer::with_catalogue(&settings.mail, PUBLIC_URL, catalogue)
+            .expect("mailer settings");
         let clock = TestClock::default();
         let app::App {
             engine,

@@ -149,6 +149,7 @@ pub async fn in_review(app: &TestApp, cases: &[&[Levels<'_>]]) -> Vec<CaseWithRe
                     SubmissionMeta {
                         client_ip: None,
                         user_agent: None,
+                        locale: None,
                     },
                 )
                 .await
@@ -273,6 +274,7 @@ pub async fn stakeholder_answers(app: &TestApp, pulse_id: Uuid, email: &str, lev
             SubmissionMeta {
                 client_ip: None,
                 user_agent: None,
+                locale: None,
             },
         )
         .await

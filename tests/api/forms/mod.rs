@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::helpers::LIKERT_KEYS;
 
+mod languages;
 mod nomination;
 mod opt_out;
 mod referee;

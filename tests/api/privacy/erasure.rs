@@ -86,6 +86,7 @@ async fn the_export_holds_everything_and_erasure_leaves_nothing_but_a_hash(app: 
             SubmissionMeta {
                 client_ip: Some(IP.into()),
                 user_agent: Some(AGENT.into()),
+                locale: None,
             },
         )
         .await

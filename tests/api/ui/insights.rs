@@ -44,6 +44,7 @@ fn meta() -> SubmissionMeta {
     SubmissionMeta {
         client_ip: None,
         user_agent: None,
+        locale: None,
     }
 }
 

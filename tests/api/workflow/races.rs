@@ -159,6 +159,7 @@ async fn a_submission_racing_a_withdrawal_ends_withdrawn_or_completed_never_both
                     let meta = SubmissionMeta {
                         client_ip: Some("192.0.2.1".into()),
                         user_agent: None,
+                        locale: None,
                     };
                     match engine.submit_response(id, answers(), meta).await {
                         Ok(_) => Submission::Accepted,

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use engine::questionnaire::Question;
+use engine::questionnaire::{Question, localized};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use super::submission_meta;
+use super::{page_language, submission_meta};
 use crate::AppState;
 use crate::error::{ApiError, FieldError, Problem, answer_fields};
 use crate::extract::ValidJson;
@@ -18,9 +18,15 @@ pub struct PublicForm {
     pub provider_name: String,
     pub requested_by: String,
     pub deadline: Option<DateTime<Utc>>,
+    /// Worded in `locale`; `options` of a choice question stay the values to send.
     pub questions: Vec<Question>,
     /// Saved draft answers, key → value.
     pub draft: BTreeMap<String, String>,
+    /// The language the questions are worded in, chosen as for the HTML form: the
+    /// reference's own, else `?lang=`, else `Accept-Language`, else the case's.
+    pub locale: String,
+    /// `ltr` or `rtl`.
+    pub dir: &'static str,
 }
 
 #[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
@@ -48,7 +54,10 @@ pub struct FormSaved {
     pub status: &'static str,
 }
 
-/// The questionnaire behind a referee link (marks the reference `opened`).
+/// The questionnaire behind a referee link (marks the reference `opened`), worded in the
+/// referee's language: the reference's `locale`, else `?lang=` (e.g. `?lang=de`), else
+/// `Accept-Language`, else the case's `locale` (an unusable `lang` is ignored, never an
+/// error).
 #[utoipa::path(
     params(("token" = String, Path)),
     responses(
@@ -60,19 +69,24 @@ pub struct FormSaved {
 #[get("/forms/{token}")]
 pub async fn get_form(
     state: web::Data<AppState>,
+    req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let form = state.engine.open_referee_form(&token).await?;
+    let lang = page_language(&state, &req, &form.languages);
     Ok(HttpResponse::Ok().json(PublicForm {
         provider_name: form.provider_name,
         requested_by: form.requested_by,
         deadline: form.deadline,
-        questions: form.questions,
+        questions: localized(&form.questions, &lang.locale),
         draft: form.draft,
+        dir: lang.dir,
+        locale: lang.locale,
     }))
 }
 
-/// Saves a draft or submits the answers.
+/// Saves a draft or submits the answers. A submission records the language it was made
+/// in, chosen as for the GET (`?lang=`, `Accept-Language`).
 #[utoipa::path(
     params(("token" = String, Path)),
     request_body = FormSubmission,
@@ -120,7 +134,9 @@ pub async fn post_form(
         return Err(ApiError::Validation(errors));
     }
     if submit {
-        let meta = submission_meta(&req, &state);
+        let form = state.engine.referee_form(&token).await?;
+        let locale = page_language(&state, &req, &form.languages).locale;
+        let meta = submission_meta(&req, &state, Some(locale));
         state
             .engine
             .submit_referee_answers(&token, &raw, body.consent, meta)

@@ -18,11 +18,14 @@ use std::collections::BTreeMap;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use engine::domain::{NominationStatus, ReferenceStatus, SelfAssessmentStatus, State};
+use engine::domain::{
+    LinkLanguages, NominationStatus, ReferenceStatus, SelfAssessmentStatus, State,
+};
 use engine::workflow::SubmissionMeta;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::pages::{LanguageChoice, PageLanguage};
 use crate::{ratelimit, security};
 
 /// Largest form body accepted (the longest answers fit comfortably).
@@ -98,8 +101,13 @@ pub(crate) fn form_fields(body: &[u8]) -> Result<BTreeMap<String, String>, ApiEr
     Ok(pairs.into_iter().collect())
 }
 
-/// Where a submission came from (client address, user agent), for the fraud signals.
-pub(crate) fn submission_meta(req: &HttpRequest, state: &AppState) -> SubmissionMeta {
+/// Where a submission came from (client address, user agent), for the fraud signals, and
+/// the language it was made in.
+pub(crate) fn submission_meta(
+    req: &HttpRequest,
+    state: &AppState,
+    locale: Option<String>,
+) -> SubmissionMeta {
     SubmissionMeta {
         client_ip: security::client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
         user_agent: req
@@ -107,91 +115,174 @@ pub(crate) fn submission_meta(req: &HttpRequest, state: &AppState) -> Submission
             .get("user-agent")
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(500).collect()),
+        locale,
     }
+}
+
+/// The link's own `lang=xx` (from the language switch, or a link an operator shared), to
+/// carry over to the next page; empty when there is none.
+pub(crate) fn link_query(req: &HttpRequest) -> String {
+    lang_param(req)
+        .map(|l| format!("lang={l}"))
+        .unwrap_or_default()
+}
+
+/// `?lang=` when it is a plain language tag (anything else is ignored, never echoed).
+fn lang_param(req: &HttpRequest) -> Option<String> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 35
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// The language of a public page (API.md "Languages"): the person's own locale when
+/// staff chose one; else the link's `?lang=`; else the browser's `Accept-Language`
+/// (`fr-CH` → `fr`); else the case's; else `server.default_locale` — each only if the page
+/// can be shown in it. Unless staff fixed it, the page offers a switch to the others.
+pub(crate) fn page_language(
+    state: &AppState,
+    req: &HttpRequest,
+    languages: &LinkLanguages,
+) -> PageLanguage {
+    let catalogue = state.pages.catalogue();
+    let available = |l: &str| languages.available.iter().any(|a| a == l);
+    let from_link = lang_param(req)
+        .and_then(|l| catalogue.supported(&l).map(str::to_owned))
+        .filter(|l| available(l));
+    let from_browser = || {
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|header| catalogue.negotiate(header, &available))
+    };
+    let default = Some(catalogue.default_locale().to_owned()).filter(|l| available(l));
+    let locale = languages
+        .fixed
+        .clone()
+        .or_else(|| from_link.clone())
+        .or_else(from_browser)
+        .or_else(|| languages.case.clone())
+        .or(default)
+        .or_else(|| languages.available.first().cloned())
+        .unwrap_or_else(|| engine::questionnaire::BASE_LOCALE.to_owned());
+    let switch = if languages.fixed.is_some() || languages.available.len() < 2 {
+        Vec::new()
+    } else {
+        languages
+            .available
+            .iter()
+            .map(|code| LanguageChoice {
+                name: catalogue.native_name(code),
+                dir: catalogue.direction(code),
+                current: *code == locale,
+                code: code.clone(),
+            })
+            .collect()
+    };
+    PageLanguage {
+        dir: catalogue.direction(&locale),
+        query: if languages.fixed.is_none() && from_link.as_deref() == Some(locale.as_str()) {
+            format!("lang={locale}")
+        } else {
+            String::new()
+        },
+        switch,
+        locale,
+    }
+}
+
+/// English, without a switch: the provider's nomination form, which is not referee-facing.
+pub(crate) fn english() -> PageLanguage {
+    PageLanguage {
+        locale: "en".to_owned(),
+        dir: "ltr",
+        query: String::new(),
+        switch: Vec::new(),
+    }
+}
+
+/// For pages that know nothing of a case (a link that cannot be used): every language.
+pub(crate) fn any_language(state: &AppState, req: &HttpRequest) -> PageLanguage {
+    let languages = LinkLanguages {
+        available: state
+            .pages
+            .catalogue()
+            .locales()
+            .map(str::to_owned)
+            .collect(),
+        ..Default::default()
+    };
+    page_language(state, req, &languages)
 }
 
 /// The page for a link that cannot be used. Its status is the error's (`ApiError`); only
 /// the words are chosen here, the same whatever the reason a link is unknown.
-pub(crate) fn link_problem_page(state: &AppState, err: impl Into<ApiError>) -> HttpResponse {
+pub(crate) fn link_problem_page(
+    state: &AppState,
+    req: &HttpRequest,
+    err: impl Into<ApiError>,
+) -> HttpResponse {
     let err: ApiError = err.into();
     let status = err.status_code();
+    let lang = any_language(state, req);
     let (title, lines): (&str, &[&str]) = match &err {
         ApiError::NotFound(_) => (
-            "This link is not valid",
-            &[
-                "It may have been replaced by a newer email, or mistyped.",
-                "If you were asked for a reference, please use the link in the most recent email, or reply to it.",
-            ],
+            "link-unknown-title",
+            &["link-unknown-text", "link-unknown-help"],
         ),
-        ApiError::Gone(_) => (
-            "This request has closed",
-            &[
-                "The deadline has passed, so answers are no longer collected. Thank you all the same.",
-            ],
-        ),
+        ApiError::Gone(_) => ("link-closed-title", &["link-closed-text"]),
         ApiError::Conflict {
             current_state: Some(State::Reference(ReferenceStatus::Declined)),
             ..
-        } => (
-            "You declined this request",
-            &["Nothing more is needed from you. Thank you for letting us know."],
-        ),
+        } => ("declined-title", &["link-declined-text"]),
         ApiError::Conflict {
             current_state: Some(State::SelfAssessment(SelfAssessmentStatus::Submitted)),
             ..
-        } => (
-            "Your self-assessment was already sent",
-            &[
-                "Thank you: nothing more is needed. If you would like to change it, reply to the email you received and ask for a new link.",
-            ],
-        ),
+        } => ("link-self-sent-title", &["link-self-sent-text"]),
         ApiError::Conflict {
             current_state: Some(State::Nomination(NominationStatus::Submitted)),
             ..
         } => (
-            "These references were already sent",
-            &[
-                "Thank you: nothing more is needed. If something changed, reply to the email you received.",
-            ],
+            "link-nominations-sent-title",
+            &["link-nominations-sent-text"],
         ),
-        ApiError::Conflict { .. } => (
-            "You have already answered",
-            &[
-                "Your answers were received, and they cannot be changed now. Thank you for your help.",
-            ],
-        ),
-        ApiError::Unavailable => (
-            "Briefly unavailable",
-            &[
-                "Nothing you did caused this, and nothing was saved this time. Please go back and send the form again in a minute: your browser keeps what you entered.",
-            ],
-        ),
+        ApiError::Conflict { .. } => ("link-answered-title", &["link-answered-text"]),
+        ApiError::Unavailable => ("link-unavailable-title", &["link-unavailable-text"]),
         ApiError::Internal(_) => {
             err.log_if_internal();
-            (
-                "Something went wrong on our side",
-                &["Nothing you did caused this. Please go back and try again in a few minutes."],
-            )
+            ("link-internal-title", &["link-internal-text"])
         }
         other => {
             let detail = other.to_string();
-            return state.pages.message(
+            let title = state.pages.text(&lang, "link-refused-title");
+            let again = state.pages.text(&lang, "link-refused-text");
+            return state.pages.message_in(
                 status,
-                "This could not be done",
-                &[
-                    detail.as_str(),
-                    "Please go back, check what you entered and try again.",
-                ],
+                &lang,
+                &title,
+                &[detail.as_str(), again.as_str()],
             );
         }
     };
-    state.pages.message(status, title, lines)
+    let title = state.pages.text(&lang, title);
+    let lines: Vec<String> = lines.iter().map(|k| state.pages.text(&lang, k)).collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    state.pages.message_in(status, &lang, &title, &lines)
 }
 
-/// A form body that could not be read (not urlencoded, or no known button pressed).
-pub(crate) fn unreadable_form(state: &AppState, line: &str) -> HttpResponse {
+/// A form body that could not be read (not urlencoded, or no known button pressed);
+/// `line` is the message key of what to do.
+pub(crate) fn unreadable_form(state: &AppState, req: &HttpRequest, line: &str) -> HttpResponse {
     let status = ApiError::BadRequest(String::new()).status_code();
+    let lang = any_language(state, req);
+    let title = state.pages.text(&lang, "form-unreadable-title");
+    let line = state.pages.text(&lang, line);
     state
         .pages
-        .message(status, "The form could not be read", &[line])
+        .message_in(status, &lang, &title, &[line.as_str()])
 }

@@ -100,9 +100,11 @@ fn render(
             }
         })
         .collect();
-    state.pages.render(
+    // The provider's form is not part of the referee side and stays English.
+    state.pages.render_in(
         status,
         "nominate.html",
+        &super::english(),
         serde_json::json!({
             "token": token,
             "provider_name": form.provider_name,
@@ -116,10 +118,14 @@ fn render(
 }
 
 #[get("/{token}")]
-pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
     match state.engine.nomination_form(&token).await {
         Ok(form) => render(&state, StatusCode::OK, &token, &form, &Entered::default()),
-        Err(e) => link_problem_page(&state, e),
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }
 
@@ -165,6 +171,7 @@ fn check(
             company,
             relationship,
             override_reason: None,
+            locale: None,
         };
         let mut row_ok = true;
         let mut error = |f: &str, msg: &str| {
@@ -225,10 +232,10 @@ pub async fn submit(
 ) -> HttpResponse {
     let form = match state.engine.nomination_form(&token).await {
         Ok(form) => form,
-        Err(e) => return link_problem_page(&state, e),
+        Err(e) => return link_problem_page(&state, &req, e),
     };
     let Ok(fields) = form_fields(&body) else {
-        return unreadable_form(&state, "Please go back and send it again.");
+        return unreadable_form(&state, &req, "form-unreadable-resend");
     };
     let confirmed = fields.get("confirm").is_some_and(|v| v == "on");
     let (nominees, entered) = check(&form, &fields, confirmed);
@@ -240,7 +247,7 @@ pub async fn submit(
         };
         return render(&state, status, &token, &form, &entered);
     }
-    let client_ip = submission_meta(&req, &state).client_ip;
+    let client_ip = submission_meta(&req, &state, None).client_ip;
     let named = nominees.len();
     match state
         .engine
@@ -256,10 +263,13 @@ pub async fn submit(
                 named,
                 if named == 1 { "" } else { "s" },
             );
-            state
-                .pages
-                .message(StatusCode::OK, "References received", &[line.as_str()])
+            state.pages.message_in(
+                StatusCode::OK,
+                &super::english(),
+                "References received",
+                &[line.as_str()],
+            )
         }
-        Err(e) => link_problem_page(&state, e),
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }

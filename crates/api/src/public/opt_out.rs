@@ -2,27 +2,35 @@
 //! `List-Unsubscribe` header. Any token ever sent to the referee works, revoked ones too.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use super::link_problem_page;
+use super::{any_language, link_problem_page, page_language};
 use crate::AppState;
 
 /// The confirm page. A GET changes nothing: mail scanners open every link in a message
 /// before its reader does.
 #[get("/{token}")]
-pub async fn confirm(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
     match state.engine.opt_out_page(&token).await {
-        Ok(page) => state.pages.render(
-            StatusCode::OK,
-            "opt_out.html",
-            serde_json::json!({
-                "token": token.as_str(),
-                "provider_name": page.provider_name,
-                "address_hint": page.address_hint,
-                "opted_out": page.opted_out,
-            }),
-        ),
-        Err(e) => link_problem_page(&state, e),
+        Ok(page) => {
+            let lang = page_language(&state, &req, &page.languages);
+            state.pages.render_in(
+                StatusCode::OK,
+                "opt_out.html",
+                &lang,
+                serde_json::json!({
+                    "token": token.as_str(),
+                    "provider_name": page.provider_name,
+                    "address_hint": page.address_hint,
+                    "opted_out": page.opted_out,
+                }),
+            )
+        }
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }
 
@@ -33,18 +41,21 @@ pub async fn confirm(state: web::Data<AppState>, token: web::Path<String>) -> Ht
 #[post("/{token}")]
 pub async fn opt_out(
     state: web::Data<AppState>,
+    req: HttpRequest,
     token: web::Path<String>,
     _body: web::Bytes,
 ) -> HttpResponse {
     match state.engine.record_opt_out(&token).await {
-        Ok(_) => state.pages.message(
-            StatusCode::OK,
-            "You will not be asked again",
-            &[
-                "Your address is on our list of addresses that are never asked for a reference, and the requests still open for it have stopped. The people who asked have been told.",
-                "Nothing more is needed. You can close this page.",
-            ],
-        ),
-        Err(e) => link_problem_page(&state, e),
+        Ok(_) => {
+            let lang = any_language(&state, &req);
+            let text = |key| state.pages.text(&lang, key);
+            state.pages.message_in(
+                StatusCode::OK,
+                &lang,
+                &text("opt-out-done-heading"),
+                &[&text("opt-out-recorded"), &text("opt-out-recorded-close")],
+            )
+        }
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }

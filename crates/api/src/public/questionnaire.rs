@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use engine::EngineError;
-use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, Question, QuestionKind};
+use engine::domain::LinkLanguages;
+use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, Question, QuestionKind, localized};
 use serde::Serialize;
 
 use crate::AppState;
 use crate::error::INVALID_INPUT;
+use crate::pages::{PageLanguage, Pages};
 
 /// Who answers, which decides the page's wording and its path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +45,7 @@ pub(super) struct Questionnaire<'a> {
     pub deadline: Option<DateTime<Utc>>,
     pub questions: &'a [Question],
     pub dimensions: &'a [(String, String)],
+    pub languages: &'a LinkLanguages,
 }
 
 impl<'a> From<&'a engine::referee::RefereeForm> for Questionnaire<'a> {
@@ -58,6 +61,7 @@ impl<'a> From<&'a engine::referee::RefereeForm> for Questionnaire<'a> {
             deadline: f.deadline,
             questions: &f.questions,
             dimensions: &f.dimensions,
+            languages: &f.languages,
         }
     }
 }
@@ -72,6 +76,7 @@ impl<'a> From<&'a engine::self_assessment::SelfAssessmentForm> for Questionnaire
             deadline: f.deadline,
             questions: &f.questions,
             dimensions: &f.dimensions,
+            languages: &f.languages,
         }
     }
 }
@@ -116,6 +121,7 @@ impl Filled {
 /// problem page. `path` is the form's (`r` or `s`).
 pub(super) async fn answer_post<F>(
     state: &AppState,
+    req: &actix_web::HttpRequest,
     path: &str,
     token: &str,
     posted: Posted,
@@ -125,25 +131,31 @@ pub(super) async fn answer_post<F>(
 where
     for<'a> Questionnaire<'a>: From<&'a F>,
 {
+    let kept = super::link_query(req);
     match result {
-        Ok(()) => posted.action.redirect(path, token),
+        Ok(()) => posted.action.redirect(path, token, &kept),
         Err(EngineError::InvalidAnswers { fields }) => match form().await {
             Ok(form) => {
+                let form: Questionnaire<'_> = (&form).into();
+                let lang = super::page_language(state, req, form.languages);
                 let filled = Filled::rejected(posted, fields);
-                render(state, INVALID_INPUT, token, &(&form).into(), filled)
+                render(state, INVALID_INPUT, token, &form, filled, &lang)
             }
-            Err(e) => super::link_problem_page(state, e),
+            Err(e) => super::link_problem_page(state, req, e),
         },
-        Err(e) => super::link_problem_page(state, e),
+        Err(e) => super::link_problem_page(state, req, e),
     }
 }
 
 impl Action {
-    /// Where a successful post leads: back to the form, saved, or to the thank-you page.
-    fn redirect(self, path: &str, token: &str) -> HttpResponse {
-        let location = match self {
-            Action::Save => format!("/{path}/{token}?saved=1"),
-            Action::Submit => format!("/{path}/{token}/done"),
+    /// Where a successful post leads: back to the form, saved, or to the thank-you page,
+    /// keeping the link's `lang=` (`kept`) so the next page speaks the same language.
+    fn redirect(self, path: &str, token: &str, kept: &str) -> HttpResponse {
+        let location = match (self, kept.is_empty()) {
+            (Action::Save, true) => format!("/{path}/{token}?saved=1"),
+            (Action::Save, false) => format!("/{path}/{token}?saved=1&{kept}"),
+            (Action::Submit, true) => format!("/{path}/{token}/done"),
+            (Action::Submit, false) => format!("/{path}/{token}/done?{kept}"),
         };
         HttpResponse::SeeOther()
             .insert_header(("Location", location))
@@ -152,12 +164,11 @@ impl Action {
 }
 
 impl Posted {
-    /// The posted form, or what to tell the person when it cannot be read (not
-    /// urlencoded, or no known button pressed).
+    /// The posted form, or the message key of what to tell the person when it cannot be
+    /// read (not urlencoded, or no known button pressed).
     pub fn from_body(body: &[u8]) -> Result<Self, &'static str> {
-        let fields = super::form_fields(body).map_err(|_| "Please go back and send it again.")?;
-        Self::read(&fields)
-            .ok_or("Please go back and use one of the buttons at the end of the form.")
+        let fields = super::form_fields(body).map_err(|_| "form-unreadable-resend")?;
+        Self::read(&fields).ok_or("form-unreadable-button")
     }
 
     /// `None` when no known button was pressed.
@@ -181,85 +192,81 @@ impl Posted {
 #[derive(Serialize)]
 struct Choice {
     value: &'static str,
-    label: &'static str,
+    /// The number as the locale writes it (`٣` in Arabic).
+    shown: String,
+    label: String,
     number: bool,
     class: &'static str,
 }
 
-const LIKERT: [Choice; 6] = [
-    Choice {
-        value: "1",
-        label: "Strongly disagree",
-        number: true,
-        class: "",
-    },
-    Choice {
-        value: "2",
-        label: "Disagree",
-        number: true,
-        class: "",
-    },
-    Choice {
-        value: "3",
-        label: "Neutral",
-        number: true,
-        class: "",
-    },
-    Choice {
-        value: "4",
-        label: "Agree",
-        number: true,
-        class: "",
-    },
-    Choice {
-        value: "5",
-        label: "Strongly agree",
-        number: true,
-        class: "",
-    },
-    Choice {
+/// The likert scale in `lang`; "not observed" is "does not apply" when the provider rates
+/// itself. In a right-to-left page the row runs from the right, so 1 sits at the start
+/// of the reading direction either way.
+fn likert_choices(pages: &Pages, lang: &PageLanguage, respondent: Respondent) -> Vec<Choice> {
+    let catalogue = pages.catalogue();
+    let mut out: Vec<Choice> = (1..=5)
+        .map(|n| Choice {
+            value: ["1", "2", "3", "4", "5"][n as usize - 1],
+            shown: catalogue.number(&lang.locale, n),
+            label: pages.text(lang, &format!("likert-{n}")),
+            number: true,
+            class: "",
+        })
+        .collect();
+    out.push(Choice {
         value: "na",
-        label: "Not observed",
+        shown: String::new(),
+        label: pages.text(
+            lang,
+            match respondent {
+                Respondent::Provider => "likert-na-self",
+                _ => "likert-na",
+            },
+        ),
         number: false,
         class: "na",
-    },
-];
+    });
+    out
+}
 
-const YES_NO: [Choice; 3] = [
-    Choice {
-        value: "yes",
-        label: "Yes",
+fn yes_no_choices(pages: &Pages, lang: &PageLanguage) -> Vec<Choice> {
+    [
+        ("yes", "answer-yes"),
+        ("no", "answer-no"),
+        ("unsure", "answer-unsure"),
+    ]
+    .into_iter()
+    .map(|(value, key)| Choice {
+        value,
+        shown: String::new(),
+        label: pages.text(lang, key),
         number: false,
         class: "",
-    },
-    Choice {
-        value: "no",
-        label: "No",
-        number: false,
-        class: "",
-    },
-    Choice {
-        value: "unsure",
-        label: "Not sure",
-        number: false,
-        class: "",
-    },
-];
-
-#[derive(Serialize)]
-struct QuestionView<'a> {
-    key: &'a str,
-    prompt: &'a str,
-    kind: &'static str,
-    required: bool,
-    options: &'a [String],
+    })
+    .collect()
 }
 
 #[derive(Serialize)]
-struct Group<'a> {
+struct OptionView {
+    /// What is stored: the option as the template defines it, whatever the language.
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct QuestionView {
+    key: String,
+    prompt: String,
+    kind: &'static str,
+    required: bool,
+    options: Vec<OptionView>,
+}
+
+#[derive(Serialize)]
+struct Group {
     title: String,
-    hint: Option<&'static str>,
-    questions: Vec<QuestionView<'a>>,
+    hint: Option<String>,
+    questions: Vec<QuestionView>,
 }
 
 #[derive(Serialize)]
@@ -278,24 +285,11 @@ pub(super) struct Filled {
     pub saved: bool,
 }
 
-/// The likert scale; "not observed" is "does not apply" when the provider rates itself.
-fn likert_choices(respondent: Respondent) -> Vec<Choice> {
-    LIKERT
-        .into_iter()
-        .map(|c| match (respondent, c.value) {
-            (Respondent::Provider, "na") => Choice {
-                label: "Does not apply",
-                ..c
-            },
-            _ => c,
-        })
-        .collect()
-}
-
-fn view(q: &Question) -> QuestionView<'_> {
+/// `q` as shown in `locale` (already worded in it by `localized`).
+fn view(q: &Question, locale: &str) -> QuestionView {
     QuestionView {
-        key: &q.key,
-        prompt: &q.prompt,
+        key: q.key.clone(),
+        prompt: q.prompt.clone(),
         kind: match q.kind {
             QuestionKind::Likert => "likert",
             QuestionKind::YesNo => "yes_no",
@@ -303,7 +297,15 @@ fn view(q: &Question) -> QuestionView<'_> {
             QuestionKind::Text => "text",
         },
         required: q.required,
-        options: &q.options,
+        options: q
+            .options
+            .iter()
+            .zip(q.option_labels(locale))
+            .map(|(value, label)| OptionView {
+                value: value.clone(),
+                label,
+            })
+            .collect(),
     }
 }
 
@@ -324,42 +326,45 @@ fn group_title(respondent: Respondent, key: &str, label: &str) -> String {
     }
 }
 
-fn groups<'a>(form: &Questionnaire<'a>) -> Vec<Group<'a>> {
-    let mut out: Vec<Group<'a>> = form
+fn groups(
+    form: &Questionnaire<'_>,
+    questions: &[Question],
+    pages: &Pages,
+    lang: &PageLanguage,
+) -> Vec<Group> {
+    let locale = lang.locale.as_str();
+    let mut out: Vec<Group> = form
         .dimensions
         .iter()
         .map(|(key, label)| Group {
             title: group_title(form.respondent, key, label),
             hint: None,
-            questions: form
-                .questions
+            questions: questions
                 .iter()
                 .filter(|q| q.dimension.as_deref() == Some(key))
-                .map(view)
+                .map(|q| view(q, locale))
                 .collect(),
         })
         .filter(|g| !g.questions.is_empty())
         .collect();
     if let Some(first) = out.first_mut() {
-        first.hint = Some(match form.respondent {
-            Respondent::Referee | Respondent::Stakeholder => {
-                "1 = strongly disagree, 5 = strongly agree. Choose “not observed” when you cannot judge."
-            }
-            Respondent::Provider => {
-                "1 = strongly disagree, 5 = strongly agree. Choose “does not apply” when a statement does not fit your work."
-            }
-        });
+        first.hint = Some(pages.text(
+            lang,
+            match form.respondent {
+                Respondent::Referee | Respondent::Stakeholder => "form-scale-hint",
+                Respondent::Provider => "form-scale-hint-self",
+            },
+        ));
     }
     let known: Vec<&str> = form.dimensions.iter().map(|(k, _)| k.as_str()).collect();
-    let rest: Vec<QuestionView<'a>> = form
-        .questions
+    let rest: Vec<QuestionView> = questions
         .iter()
         .filter(|q| q.dimension.as_deref().is_none_or(|d| !known.contains(&d)))
-        .map(view)
+        .map(|q| view(q, locale))
         .collect();
     if !rest.is_empty() {
         out.push(Group {
-            title: "In your own words".into(),
+            title: pages.text(lang, "form-own-words"),
             hint: None,
             questions: rest,
         });
@@ -367,40 +372,100 @@ fn groups<'a>(form: &Questionnaire<'a>) -> Vec<Group<'a>> {
     out
 }
 
-/// The page of a questionnaire with what was `filled` in, at `status`.
+/// An answer's problem in `lang`. The engine words problems in English for the JSON API;
+/// the page says the same in the person's language, from the question and what was sent.
+fn problem_in(
+    pages: &Pages,
+    lang: &PageLanguage,
+    question: Option<&Question>,
+    problem: &AnswerError,
+    value: Option<&str>,
+) -> String {
+    use i18n::Arg;
+    let catalogue = pages.catalogue();
+    let locale = lang.locale.as_str();
+    if problem.key == engine::referee::CONSENT {
+        return pages.text(lang, "error-consent");
+    }
+    let Some(q) = question else {
+        return problem.message.clone();
+    };
+    let value = value.map(str::trim).unwrap_or_default();
+    if value.is_empty() {
+        return pages.text(lang, "error-required");
+    }
+    match q.kind {
+        QuestionKind::Likert => pages.text(lang, "error-likert"),
+        QuestionKind::YesNo => pages.text(lang, "error-yes-no"),
+        QuestionKind::Choice => catalogue.text(
+            locale,
+            "error-choice",
+            &[("options", Arg::from(q.option_labels(locale).join(", ")))],
+        ),
+        QuestionKind::Text => catalogue.text(
+            locale,
+            "error-too-long",
+            &[
+                ("max", Arg::from(MAX_TEXT_CHARS as i64)),
+                ("count", Arg::from(value.chars().count() as i64)),
+            ],
+        ),
+    }
+}
+
+/// The page of a questionnaire with what was `filled` in, at `status`, in `lang`.
 pub(super) fn render(
     state: &AppState,
     status: StatusCode,
     token: &str,
     form: &Questionnaire<'_>,
     filled: Filled,
+    lang: &PageLanguage,
 ) -> HttpResponse {
-    let field_errors: BTreeMap<&str, &str> = filled
-        .errors
-        .iter()
-        .map(|e| (e.key.as_str(), e.message.as_str()))
-        .collect();
-    let summary: Vec<SummaryError> = filled
+    let pages = &state.pages;
+    let questions = localized(form.questions, &lang.locale);
+    let messages: Vec<(String, String)> = filled
         .errors
         .iter()
         .map(|e| {
-            let label = form
-                .questions
+            let q = questions.iter().find(|q| q.key == e.key);
+            let value = filled.values.get(&e.key).map(String::as_str);
+            (e.key.clone(), problem_in(pages, lang, q, e, value))
+        })
+        .collect();
+    let field_errors: BTreeMap<&str, &str> = messages
+        .iter()
+        .map(|(k, m)| (k.as_str(), m.as_str()))
+        .collect();
+    let summary: Vec<SummaryError> = messages
+        .iter()
+        .map(|(key, message)| {
+            let label = questions
                 .iter()
-                .find(|q| q.key == e.key)
-                .map(|q| q.prompt.trim_end_matches(['.', '?']).to_owned())
-                .unwrap_or_else(|| "Agreement".into());
+                .find(|q| &q.key == key)
+                .map(|q| {
+                    q.prompt
+                        .trim_end_matches(['.', '?', '؟', '\u{202f}'])
+                        .to_owned()
+                })
+                .unwrap_or_else(|| pages.text(lang, "form-consent-label"));
             SummaryError {
-                anchor: format!("field-{}", e.key),
+                anchor: format!("field-{key}"),
                 label,
-                message: e.message.clone(),
+                message: message.clone(),
             }
         })
         .collect();
     let count = form.questions.len();
-    state.pages.render(
+    let deadline = form.deadline.map(|d| {
+        pages
+            .catalogue()
+            .long_date(&lang.locale, d.year(), d.month(), d.day())
+    });
+    pages.render_in(
         status,
         "questionnaire.html",
+        lang,
         serde_json::json!({
             "token": token,
             "form": serde_json::json!({
@@ -411,17 +476,24 @@ pub(super) fn render(
             "path": form.respondent.path(),
             "self_assessment": form.respondent == Respondent::Provider,
             "pulse": form.respondent == Respondent::Stakeholder,
-            "groups": groups(form),
+            "voice": match form.respondent {
+                Respondent::Provider => "-self",
+                Respondent::Stakeholder => "-pulse",
+                Respondent::Referee => "",
+            },
+            "named": if form.addressee.is_empty() { "" } else { "-name" },
+            "q_lang": if lang.query.is_empty() { String::new() } else { format!("?{}", lang.query) },
+            "groups": groups(form, &questions, pages, lang),
             "values": filled.values,
             "field_errors": field_errors,
             "errors": summary,
             "consent": filled.consent,
             "saved": filled.saved,
-            "likert": likert_choices(form.respondent),
-            "yes_no": YES_NO,
+            "likert": likert_choices(pages, lang, form.respondent),
+            "yes_no": yes_no_choices(pages, lang),
             "question_count": count,
             "minutes": (count * 20).div_ceil(60).max(1),
-            "deadline": form.deadline.map(|d| d.format("%-d %B %Y").to_string()),
+            "deadline": deadline,
             "show_identity": state.show_referee_identity,
             "max_text": MAX_TEXT_CHARS,
         }),

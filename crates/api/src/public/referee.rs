@@ -6,23 +6,28 @@ use engine::EngineError;
 use engine::domain::ReferenceStatus;
 use engine::workflow::MAX_DECLINE_REASON_CHARS;
 
-use super::questionnaire::{Action, Filled, Posted, answer_post, render};
-use super::{ShowQuery, form_fields, link_problem_page, submission_meta, unreadable_form};
+use super::questionnaire::{Action, Filled, Posted, Questionnaire, answer_post, render};
+use super::{
+    ShowQuery, form_fields, link_problem_page, page_language, submission_meta, unreadable_form,
+};
 use crate::AppState;
 
 /// The questionnaire. The first view marks the reference `opened`.
 #[get("/{token}")]
 pub async fn show_form(
     state: web::Data<AppState>,
+    req: HttpRequest,
     token: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> HttpResponse {
     match state.engine.open_referee_form(&token).await {
         Ok(form) => {
             let filled = Filled::draft(form.draft.clone(), query.saved());
-            render(&state, StatusCode::OK, &token, &(&form).into(), filled)
+            let form: Questionnaire<'_> = (&form).into();
+            let lang = page_language(&state, &req, form.languages);
+            render(&state, StatusCode::OK, &token, &form, filled, &lang)
         }
-        Err(e) => link_problem_page(&state, e),
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }
 
@@ -37,7 +42,7 @@ pub async fn post_form(
 ) -> HttpResponse {
     let posted = match Posted::from_body(&body) {
         Ok(posted) => posted,
-        Err(line) => return unreadable_form(&state, line),
+        Err(line) => return unreadable_form(&state, &req, line),
     };
     let result = match posted.action {
         Action::Save => {
@@ -47,7 +52,12 @@ pub async fn post_form(
                 .await
         }
         Action::Submit => {
-            let meta = submission_meta(&req, &state);
+            // The language the person sees the form in is the one they answer in.
+            let locale = match state.engine.referee_form(&token).await {
+                Ok(form) => Some(page_language(&state, &req, &form.languages).locale),
+                Err(e) => return link_problem_page(&state, &req, e),
+            };
+            let meta = submission_meta(&req, &state, locale);
             state
                 .engine
                 .submit_referee_answers(&token, &posted.answers, posted.consent, meta)
@@ -55,41 +65,55 @@ pub async fn post_form(
         }
     };
     let form = async || state.engine.referee_form(&token).await;
-    answer_post(&state, "r", &token, posted, result, form).await
+    answer_post(&state, &req, "r", &token, posted, result, form).await
 }
 
 /// Shown after a successful submission.
 #[get("/{token}/done")]
-pub async fn done(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    match state.engine.referee_link_status(&token).await {
-        Ok(ReferenceStatus::Completed) => state.pages.message(
-            StatusCode::OK,
-            "Thank you",
-            &[
-                "Your answers were sent. They help a company choose a partner that will treat it as well as you were treated — or spare it one that would not.",
-                "You can close this page.",
-            ],
-        ),
-        Ok(_) => link_problem_page(&state, EngineError::NotFound { entity: "link" }),
-        Err(e) => link_problem_page(&state, e),
+pub async fn done(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    match state.engine.referee_link(&token).await {
+        Ok((ReferenceStatus::Completed, languages)) => {
+            let lang = page_language(&state, &req, &languages);
+            let text = |key| state.pages.text(&lang, key);
+            state.pages.message_in(
+                StatusCode::OK,
+                &lang,
+                &text("done-title"),
+                &[&text("done-text"), &text("done-close")],
+            )
+        }
+        Ok(_) => link_problem_page(&state, &req, EngineError::NotFound { entity: "link" }),
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }
 
 /// The decline link from the email leads here first: a GET never changes anything.
 #[get("/{token}/decline")]
-pub async fn confirm_decline(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+pub async fn confirm_decline(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
     match state.engine.referee_form(&token).await {
-        Ok(form) => state.pages.render(
-            StatusCode::OK,
-            "decline.html",
-            serde_json::json!({
-                "token": token.as_str(),
-                "provider_name": form.provider_name,
-                "requested_by": form.requested_by,
-                "max_reason": MAX_DECLINE_REASON_CHARS,
-            }),
-        ),
-        Err(e) => link_problem_page(&state, e),
+        Ok(form) => {
+            let lang = page_language(&state, &req, &form.languages);
+            state.pages.render_in(
+                StatusCode::OK,
+                "decline.html",
+                &lang,
+                serde_json::json!({
+                    "token": token.as_str(),
+                    "provider_name": form.provider_name,
+                    "requested_by": form.requested_by,
+                    "max_reason": MAX_DECLINE_REASON_CHARS,
+                }),
+            )
+        }
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }
 
@@ -97,6 +121,7 @@ pub async fn confirm_decline(state: web::Data<AppState>, token: web::Path<String
 #[post("/{token}/decline")]
 pub async fn decline(
     state: web::Data<AppState>,
+    req: HttpRequest,
     token: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
@@ -105,22 +130,39 @@ pub async fn decline(
         .get("reason")
         .map(|r| r.chars().take(MAX_DECLINE_REASON_CHARS).collect::<String>());
     match state.engine.decline_by_token(&token, reason).await {
-        Ok(()) => HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/r/{token}/declined")))
-            .finish(),
-        Err(e) => link_problem_page(&state, e),
+        Ok(()) => {
+            let kept = super::link_query(&req);
+            let location = if kept.is_empty() {
+                format!("/r/{token}/declined")
+            } else {
+                format!("/r/{token}/declined?{kept}")
+            };
+            HttpResponse::SeeOther()
+                .insert_header(("Location", location))
+                .finish()
+        }
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }
 
 #[get("/{token}/declined")]
-pub async fn declined(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    match state.engine.referee_link_status(&token).await {
-        Ok(ReferenceStatus::Declined) => state.pages.message(
-            StatusCode::OK,
-            "You declined this request",
-            &["Thank you for letting us know. You will not be contacted about it again."],
-        ),
-        Ok(_) => link_problem_page(&state, EngineError::NotFound { entity: "link" }),
-        Err(e) => link_problem_page(&state, e),
+pub async fn declined(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    match state.engine.referee_link(&token).await {
+        Ok((ReferenceStatus::Declined, languages)) => {
+            let lang = page_language(&state, &req, &languages);
+            let text = |key| state.pages.text(&lang, key);
+            state.pages.message_in(
+                StatusCode::OK,
+                &lang,
+                &text("declined-title"),
+                &[&text("declined-text")],
+            )
+        }
+        Ok(_) => link_problem_page(&state, &req, EngineError::NotFound { entity: "link" }),
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }

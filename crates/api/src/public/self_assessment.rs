@@ -6,23 +6,28 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use engine::EngineError;
 use engine::domain::SelfAssessmentStatus;
 
-use super::questionnaire::{Action, Filled, Posted, answer_post, render};
-use super::{ShowQuery, link_problem_page, submission_meta, unreadable_form};
+use super::questionnaire::{Action, Filled, Posted, Questionnaire, answer_post, render};
+use super::{
+    ShowQuery, any_language, link_problem_page, page_language, submission_meta, unreadable_form,
+};
 use crate::AppState;
 
 /// The form; the first view is stamped.
 #[get("/{token}")]
 pub async fn show_form(
     state: web::Data<AppState>,
+    req: HttpRequest,
     token: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> HttpResponse {
     match state.engine.open_self_assessment(&token).await {
         Ok(form) => {
             let filled = Filled::draft(form.draft.clone(), query.saved());
-            render(&state, StatusCode::OK, &token, &(&form).into(), filled)
+            let form: Questionnaire<'_> = (&form).into();
+            let lang = page_language(&state, &req, form.languages);
+            render(&state, StatusCode::OK, &token, &form, filled, &lang)
         }
-        Err(e) => link_problem_page(&state, e),
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }
 
@@ -37,7 +42,7 @@ pub async fn post_form(
 ) -> HttpResponse {
     let posted = match Posted::from_body(&body) {
         Ok(posted) => posted,
-        Err(line) => return unreadable_form(&state, line),
+        Err(line) => return unreadable_form(&state, &req, line),
     };
     let result = match posted.action {
         Action::Save => {
@@ -47,7 +52,7 @@ pub async fn post_form(
                 .await
         }
         Action::Submit => {
-            let meta = submission_meta(&req, &state);
+            let meta = submission_meta(&req, &state, None);
             state
                 .engine
                 .submit_self_assessment(&token, &posted.answers, posted.consent, meta)
@@ -55,22 +60,28 @@ pub async fn post_form(
         }
     };
     let form = async || state.engine.self_assessment_form(&token).await;
-    answer_post(&state, "s", &token, posted, result, form).await
+    answer_post(&state, &req, "s", &token, posted, result, form).await
 }
 
 /// Shown after a successful submission.
 #[get("/{token}/done")]
-pub async fn done(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+pub async fn done(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
     match state.engine.self_assessment_link_status(&token).await {
-        Ok(SelfAssessmentStatus::Submitted) => state.pages.message(
-            StatusCode::OK,
-            "Thank you",
-            &[
-                "Your self-assessment was sent. The hiring company's reviewers will read it beside what your clients say; it does not count in the score.",
-                "You can close this page.",
-            ],
-        ),
-        Ok(_) => link_problem_page(&state, EngineError::NotFound { entity: "link" }),
-        Err(e) => link_problem_page(&state, e),
+        Ok(SelfAssessmentStatus::Submitted) => {
+            let lang = any_language(&state, &req);
+            let text = |key| state.pages.text(&lang, key);
+            state.pages.message_in(
+                StatusCode::OK,
+                &lang,
+                &text("done-title"),
+                &[&text("done-text-self"), &text("done-close")],
+            )
+        }
+        Ok(_) => link_problem_page(&state, &req, EngineError::NotFound { entity: "link" }),
+        Err(e) => link_problem_page(&state, &req, e),
     }
 }

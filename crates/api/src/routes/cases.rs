@@ -29,6 +29,10 @@ pub struct CreateCase {
     pub min_organisations: Option<i32>,
     /// Days from launch to the deadline (1–90, default 14).
     pub deadline_days: Option<i32>,
+    /// The language referees are written to in unless one has their own (default
+    /// `server.default_locale`); unsupported, or not in the questionnaire → 422.
+    #[schema(example = "fr")]
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -65,6 +69,7 @@ pub async fn create_case(
                 min_responses: b.min_responses,
                 min_organisations: b.min_organisations,
                 deadline_days: b.deadline_days,
+                locale: b.locale,
             },
             user.id,
         )

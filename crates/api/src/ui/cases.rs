@@ -105,6 +105,25 @@ pub struct CaseForm {
     min_responses: String,
     min_organisations: String,
     deadline_days: String,
+    locale: String,
+}
+
+/// The languages referees can be written to in, for a select: `[{code, name}]`, the name
+/// in the language itself with its code ("Deutsch (de)").
+fn languages(state: &AppState) -> Vec<Value> {
+    let catalogue = state.pages.catalogue();
+    catalogue
+        .locales()
+        .map(|code| json!({ "code": code, "name": format!("{} ({code})", catalogue.native_name(code)) }))
+        .collect()
+}
+
+/// A locale for staff pages: its own name and code, or "Not chosen".
+fn language_label(state: &AppState, locale: Option<&str>) -> String {
+    match locale {
+        Some(code) => format!("{} ({code})", state.pages.catalogue().native_name(code)),
+        None => "Not chosen".to_owned(),
+    }
 }
 
 async fn case_form(
@@ -136,6 +155,7 @@ async fn case_form(
             "nav": "cases",
             "providers": providers,
             "templates": templates,
+            "languages": languages(state),
             "form": form,
             "errors": errors_by_field(errors),
         }),
@@ -154,6 +174,7 @@ pub async fn new_case(
         "min_responses": MIN_RESPONSES.default,
         "min_organisations": min_organisations_limits(MIN_RESPONSES.default).default,
         "deadline_days": DEADLINE_DAYS.default,
+        "locale": state.pages.catalogue().default_locale(),
     });
     case_form(&state, &session, StatusCode::OK, form, &[]).await
 }
@@ -196,7 +217,7 @@ pub async fn create(
     let kept = json!({
         "provider_id": form.provider_id, "title": form.title, "template_id": form.template_id,
         "min_responses": form.min_responses, "min_organisations": form.min_organisations,
-        "deadline_days": form.deadline_days,
+        "deadline_days": form.deadline_days, "locale": form.locale,
     });
     let (Some(provider_id), true) = (provider_id, errors.is_empty()) else {
         return case_form(&state, &session, crate::error::INVALID_INPUT, kept, &errors).await;
@@ -211,6 +232,7 @@ pub async fn create(
                 min_responses,
                 min_organisations,
                 deadline_days,
+                locale: optional(&form.locale),
             },
             user.id,
         )
@@ -319,6 +341,7 @@ async fn case_page(
                 "erased": r.identity_erased_at.is_some(),
                 "company": r.company,
                 "relationship": r.relationship,
+                "language": language_label(state, r.locale.as_deref()),
                 "source": r.source,
                 "status": r.status,
                 "status_label": if r.withdrawn_reason.as_deref() == Some("opted_out") {
@@ -359,6 +382,7 @@ async fn case_page(
                 "min_responses": case.min_responses,
                 "min_organisations": case.min_organisations,
                 "deadline_days": case.deadline_days,
+                "language": language_label(state, Some(&case.locale)),
                 "self_assessment": case.self_assessment,
                 "self_assessment_label": format::self_assessment_label(case.self_assessment),
                 "can_request_self_assessment": case.status.accepts_self_assessment(),
@@ -382,6 +406,7 @@ async fn case_page(
             },
             "provider": provider,
             "references": references,
+            "languages": languages(state),
             "events": events,
             "decision": decision,
             "form": form,
@@ -410,6 +435,8 @@ pub struct ReferenceForm {
     relationship: String,
     /// Shown once the address turned out to be asked too often lately.
     override_reason: String,
+    /// Empty: the case's language, unless the referee's link or browser says otherwise.
+    locale: String,
 }
 
 #[post("/cases/{id}/references")]
@@ -422,7 +449,7 @@ pub async fn add_reference(
 ) -> Result<HttpResponse, ApiError> {
     let mut kept = json!({
         "name": form.name, "email": form.email, "company": form.company, "relationship": form.relationship,
-        "override_reason": form.override_reason,
+        "override_reason": form.override_reason, "locale": form.locale,
     });
     let body = CreateReference {
         name: form.name.trim().to_owned(),
@@ -430,6 +457,7 @@ pub async fn add_reference(
         company: form.company.trim().to_owned(),
         relationship: form.relationship.trim().to_owned(),
         override_reason: optional(&form.override_reason),
+        locale: optional(&form.locale),
     };
     let errors = check(&body);
     if !errors.is_empty() {

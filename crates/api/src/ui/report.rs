@@ -154,7 +154,15 @@ async fn report_page(
             .get(&c.question_key)
             .cloned()
             .unwrap_or_else(|| c.question_key.clone());
-        let item = json!({ "text": c.text, "referee": c.referee });
+        // The quote keeps its language (and its direction, for Arabic) and says which it is.
+        let catalogue = state.pages.catalogue();
+        let item = json!({
+            "text": c.text,
+            "referee": c.referee,
+            "locale": c.locale,
+            "dir": c.locale.as_deref().map(|l| catalogue.direction(l)),
+            "language": c.locale.as_deref().map(|l| format!("{} ({l})", catalogue.native_name(l))),
+        });
         match comments.iter_mut().find(|(p, _)| *p == prompt) {
             Some((_, items)) => items.push(item),
             None => comments.push((prompt, vec![item])),

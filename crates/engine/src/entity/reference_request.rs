@@ -36,6 +36,8 @@ pub struct Model {
     pub comments_erased_at: Option<DateTimeUtc>,
     /// The client-organisation key, kept when the address it derives from is erased.
     pub organisation: Option<String>,
+    /// A language tag of the message catalogue (issue 17); null when not chosen.
+    pub locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub struct Model {
     pub user_agent: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A language tag of the message catalogue (issue 17); null when not chosen.
+    pub locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,8 @@ pub struct Model {
     pub held_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A language tag of the message catalogue (issue 17); null when not chosen.
+    pub locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -47,6 +47,8 @@ pub struct RefereeInput {
     pub client_ip: Option<String>,
     pub first_viewed_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The language the answers were given in, when known.
+    pub locale: Option<String>,
 }
 
 /// The provider's submitted self-assessment: answers keyed by question key, as a referee's.
@@ -202,6 +204,9 @@ pub struct Comment {
     /// Only when `report.show_referee_identity` is on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referee: Option<String>,
+    /// The language it was written in (`de`, `ar`, …); null for answers given before
+    /// Vouch recorded it.
+    pub locale: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -818,6 +823,7 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
                     referee: input
                         .show_identity
                         .then(|| format!("{} ({})", r.name, r.company)),
+                    locale: r.locale.clone(),
                 }),
                 QuestionKind::YesNo if q.key == "rehire" => match raw.as_str() {
                     "yes" => rehire.yes += 1,

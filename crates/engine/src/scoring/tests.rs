@@ -33,6 +33,7 @@ fn q(key: &str, kind: QuestionKind, dimension: Option<&str>, reverse: bool) -> Q
         options: Vec::new(),
         self_prompt: None,
         pulse_prompt: None,
+        translations: Default::default(),
     }
 }
 
@@ -89,6 +90,7 @@ fn referee(n: u8, answers: &[(&str, &str)]) -> RefereeInput {
         client_ip: Some(format!("192.0.2.{n}")),
         first_viewed_at: Some(t0),
         submitted_at: Some(t0 + Duration::minutes(5)),
+        locale: None,
     }
 }
 

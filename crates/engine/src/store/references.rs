@@ -39,6 +39,7 @@ impl From<ReferenceRow> for ReferenceRequest {
             created_at: m.created_at,
             updated_at: m.updated_at,
             identity_erased_at: m.identity_erased_at,
+            locale: m.locale,
         }
     }
 }

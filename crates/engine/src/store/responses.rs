@@ -20,6 +20,9 @@ pub use response::Model as ResponseRow;
 pub struct SubmissionMeta {
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The language the form was answered in (a catalogue locale), shown beside quoted
+    /// comments so a reader knows what they are reading.
+    pub locale: Option<String>,
 }
 
 pub async fn of_reference(
@@ -68,6 +71,7 @@ pub async fn ensure_draft(
         user_agent: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        locale: Set(None),
     };
     response::Entity::insert(row)
         .on_conflict(
@@ -123,6 +127,7 @@ pub async fn claim_submission(
                     response::Column::UserAgent,
                     Expr::value(meta.user_agent.clone()),
                 )
+                .col_expr(response::Column::Locale, Expr::value(meta.locale.clone()))
                 .col_expr(response::Column::UpdatedAt, Expr::value(now))
                 .filter(response::Column::Id.eq(row.id))
                 .filter(response::Column::Status.eq(ResponseStatus::Draft))
@@ -142,6 +147,7 @@ pub async fn claim_submission(
                 user_agent: Set(meta.user_agent.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
+                locale: Set(meta.locale.clone()),
             })
             .exec_without_returning(conn)
             .await;

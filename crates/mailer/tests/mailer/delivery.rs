@@ -367,3 +367,71 @@ async fn a_pulse_check_in_reaches_the_staff_member_with_the_referee_links_and_he
         }
     }
 }
+
+#[tokio::test]
+async fn an_invitation_in_each_language_carries_content_language_and_is_written_in_it() {
+    let sink = SmtpSink::start().await;
+    let mailer = smtp_mailer(&sink, 1);
+    let cases = [
+        (
+            "en",
+            "Reference request: Acme Books",
+            "is considering working with",
+            "ltr",
+        ),
+        (
+            "de",
+            "Bitte um eine Referenz: Acme Books",
+            "erwägt eine Zusammenarbeit mit",
+            "ltr",
+        ),
+        (
+            "fr",
+            "Demande de référence\u{a0}: Acme Books",
+            "envisage de travailler avec",
+            "ltr",
+        ),
+        (
+            "es",
+            "Solicitud de referencia: Acme Books",
+            "está valorando trabajar con",
+            "ltr",
+        ),
+        ("ar", "طلب مرجع: Acme Books", "يدرس Olivia Owner", "rtl"),
+    ];
+    for (locale, _, _, _) in cases {
+        let email = Email::from(mailer::Invitation {
+            locale: locale.to_owned(),
+            ..invitation()
+        });
+        mailer.send(&email).await.expect("sent");
+    }
+
+    let received = sink.wait_for(cases.len()).await;
+    for (message, (locale, subject, phrase, dir)) in received.iter().zip(cases) {
+        let raw = &message.data;
+        assert_eq!(header(raw, "Content-Language"), locale);
+        let parsed = parse(raw);
+        assert_eq!(parsed.subject, subject, "{locale}");
+        assert!(parsed.text.contains(phrase), "{locale}: {}", parsed.text);
+        assert!(parsed.html.contains(phrase), "{locale}: {}", parsed.html);
+        assert!(
+            parsed
+                .html
+                .contains(&format!("<html lang=\"{locale}\" dir=\"{dir}\">")),
+            "{locale}: {}",
+            parsed.html
+        );
+        // The links are the same whatever the language.
+        assert!(
+            parsed
+                .text
+                .contains("https://vouch.example.com/r/tok_3xAmple-Token/decline")
+        );
+        assert!(
+            parsed
+                .text
+                .contains("https://vouch.example.com/u/tok_3xAmple-Token")
+        );
+    }
+}

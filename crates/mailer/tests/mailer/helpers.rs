@@ -59,6 +59,7 @@ pub fn invitation() -> Invitation {
         questions_count: 14,
         minutes: 7,
         purpose: Purpose::Reference,
+        locale: "en".to_owned(),
     }
 }
 
@@ -163,6 +164,7 @@ pub fn every_kind() -> Vec<Email> {
             requested_by: "Olivia Owner".to_owned(),
             company_name: Some("Hiring Co".to_owned()),
             token: TOKEN.to_owned(),
+            locale: "en".to_owned(),
         }),
     ]
 }

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use mailer::{Email, Invitation, MailError, Recipient, Reminder, SubmissionConfirmation};
 use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Delivery, Outcome, Outgoing, human_date, mail_outcome};
+use super::{Delivery, Outcome, Outgoing, mail_outcome};
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::{CaseKind, CaseStatus, EmailStatus, ReferenceStatus};
@@ -111,6 +111,23 @@ impl RefereeMail {
     }
 }
 
+/// The language a referee is written to in: the one staff chose for them, else the
+/// case's, else the default. Computed the same way for every reminder, so reminders go
+/// out in the invitation's language. A locale no longer available (an operator removed
+/// it) falls back rather than failing the send.
+pub(crate) fn invitation_locale(
+    catalogue: &i18n::Catalogue,
+    reference: &ReferenceRow,
+    case: &CaseRow,
+) -> String {
+    [reference.locale.as_deref(), case.locale.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|l| catalogue.supported(l))
+        .unwrap_or(catalogue.default_locale())
+        .to_owned()
+}
+
 /// The invitation or reminder `item` is, to `reference`, carrying `token`.
 #[allow(clippy::too_many_arguments)]
 fn referee_email(
@@ -122,7 +139,10 @@ fn referee_email(
     token: &str,
     questions: u32,
     now: DateTime<Utc>,
+    catalogue: &i18n::Catalogue,
 ) -> Email {
+    let locale = invitation_locale(catalogue, reference, case);
+    let deadline = case.deadline_at.unwrap_or(now);
     let invitation = Invitation {
         to: Recipient::new(&reference.name, &reference.email),
         reply_to: Recipient::new(&owner.name, &owner.email),
@@ -130,7 +150,7 @@ fn referee_email(
         requested_by: owner.name.clone(),
         company_name: None,
         token: token.to_owned(),
-        deadline: human_date(case.deadline_at.unwrap_or(now)),
+        deadline: catalogue.long_date(&locale, deadline.year(), deadline.month(), deadline.day()),
         questions_count: questions,
         // About 20 seconds a question, rounded up to whole minutes.
         minutes: (questions * 20).div_ceil(60).max(1),
@@ -138,6 +158,7 @@ fn referee_email(
             CaseKind::Review => mailer::Purpose::Reference,
             CaseKind::Pulse => mailer::Purpose::Pulse,
         },
+        locale,
     };
     match item.sequence {
         None => Email::Invitation(invitation),
@@ -264,7 +285,15 @@ impl Engine {
                 .len() as u32;
             let token = new_token();
             let email = referee_email(
-                &items[n], reference, case, &provider, &owner, &token, questions, now,
+                &items[n],
+                reference,
+                case,
+                &provider,
+                &owner,
+                &token,
+                questions,
+                now,
+                &self.catalogue,
             );
             composed.push((n, token, email, Uuid::now_v7()));
         }
@@ -513,6 +542,13 @@ impl Engine {
         // A link of its own for "don't ask me again" (`/u/{token}`), which every email to
         // a referee carries; on `/r/` it only says the questionnaire was answered.
         let token = new_token();
+        // The language they answered in, else the one they were invited in.
+        let answered_in = crate::store::responses::of_reference(&self.db, reference_id)
+            .await?
+            .and_then(|r| r.locale)
+            .and_then(|l| self.catalogue.supported(&l).map(str::to_owned));
+        let locale = answered_in
+            .unwrap_or_else(|| invitation_locale(&self.catalogue, &ctx.reference, &ctx.case));
         let email = Email::SubmissionConfirmation(SubmissionConfirmation {
             to: Recipient::new(&ctx.reference.name, &ctx.reference.email),
             reply_to: Recipient::new(&ctx.owner.name, &ctx.owner.email),
@@ -520,6 +556,7 @@ impl Engine {
             requested_by: ctx.owner.name.clone(),
             company_name: None,
             token: token.clone(),
+            locale,
         });
         let key = EmailKey::confirmation(reference_id);
         let (delivery, txn) = self
