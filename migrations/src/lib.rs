@@ -12,6 +12,10 @@ mod m20261128_000001_invitation_generation;
 mod m20261128_000002_engagements;
 mod m20261129_000001_dispatch_indexes;
 mod m20261130_000001_webhooks;
+mod m20261201_000001_login_devices;
+mod m20261201_000002_single_sign_on;
+mod m20261201_000003_setup_tokens;
+mod m20261201_000004_api_token_expiry;
 
 pub struct Migrator;
 
@@ -27,6 +31,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_engagements::Migration),
             Box::new(m20261129_000001_dispatch_indexes::Migration),
             Box::new(m20261130_000001_webhooks::Migration),
+            Box::new(m20261201_000001_login_devices::Migration),
+            Box::new(m20261201_000002_single_sign_on::Migration),
+            Box::new(m20261201_000003_setup_tokens::Migration),
+            Box::new(m20261201_000004_api_token_expiry::Migration),
         ]
     }
 }

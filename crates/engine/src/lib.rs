@@ -35,10 +35,12 @@ pub mod machine;
 pub mod mail;
 pub mod metrics;
 pub mod nominations;
+pub mod oidc;
 pub mod opt_out;
 pub mod organisations;
 pub mod outbox;
 pub mod paging;
+pub mod passwords;
 pub mod profile;
 pub mod providers;
 pub mod questionnaire;
@@ -49,6 +51,7 @@ pub mod scoring;
 pub mod self_assessment;
 pub mod sessions;
 pub mod settings;
+pub mod setup;
 pub mod store;
 mod transitions;
 pub mod users;
@@ -85,6 +88,10 @@ pub struct Engine {
     webhooks: WebhooksSettings,
     /// Built on the first delivery (most processes never send one).
     webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
+    /// Where password hashes are made and checked (off the async threads, bounded).
+    passwords: passwords::PasswordPool,
+    /// Single sign-on, when `[auth.oidc]` names an issuer.
+    oidc: Option<Arc<oidc::OidcClient>>,
 }
 
 impl Engine {
@@ -106,6 +113,8 @@ impl Engine {
             versions: Arc::default(),
             webhooks: WebhooksSettings::default(),
             webhook_http: Arc::default(),
+            passwords: passwords::PasswordPool::new(AuthSettings::default().hash_concurrency),
+            oidc: None,
         }
     }
 
@@ -127,12 +136,19 @@ impl Engine {
 
     /// Sets the `[auth]` settings (sessions and lockout).
     pub fn with_auth(mut self, auth: AuthSettings) -> Self {
+        self.passwords = passwords::PasswordPool::new(auth.hash_concurrency);
+        self.oidc = Self::oidc_client(&auth.oidc);
         self.auth = auth;
         self
     }
 
     pub fn auth_settings(&self) -> &AuthSettings {
         &self.auth
+    }
+
+    /// The bounded pool password hashes run on.
+    pub fn passwords(&self) -> &passwords::PasswordPool {
+        &self.passwords
     }
 
     /// Sets the `[report]` settings (identity shown or hidden).

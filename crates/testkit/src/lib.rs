@@ -16,6 +16,7 @@
 //! Tests that stop and start the database server itself use [`pg_cluster::TempCluster`], a
 //! cluster of their own in a temporary directory.
 
+pub mod oidc_provider;
 pub mod pg_cluster;
 pub mod webhook_sink;
 
@@ -162,6 +163,8 @@ pub struct TestConfig {
     pub smtp_timeout_seconds: u64,
     /// `[metrics]`: on, without a token, as configured by default.
     pub metrics: api::MetricsSettings,
+    /// `server.public_url` instead of [`PUBLIC_URL`] (links in emails then use it too).
+    pub public_url: Option<String>,
 }
 
 impl Default for TestConfig {
@@ -182,6 +185,7 @@ impl Default for TestConfig {
             trusted_proxies: Vec::new(),
             smtp_timeout_seconds: 5,
             metrics: api::MetricsSettings::default(),
+            public_url: None,
         }
     }
 }
@@ -199,9 +203,13 @@ impl TestApp {
         let smtp = SmtpSink::start().await;
         let mut settings = app::Settings::defaults();
         settings.database.url = db.url.clone();
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| PUBLIC_URL.into());
         settings.server = ServerSettings {
             bind: "127.0.0.1:0".into(),
-            public_url: PUBLIC_URL.into(),
+            public_url: public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             workers: Some(1),
         };
@@ -225,7 +233,7 @@ impl TestApp {
         };
         settings.size_mail_pool();
         let mailer =
-            mailer::Mailer::from_settings(&settings.mail, PUBLIC_URL).expect("mailer settings");
+            mailer::Mailer::from_settings(&settings.mail, &public_url).expect("mailer settings");
         let clock = TestClock::default();
         let app::App {
             engine,
@@ -280,7 +288,7 @@ impl TestApp {
             .await
             .expect("create user");
         self.engine
-            .create_api_token(user.id, "test")
+            .create_api_token(user.id, "test", None, &engine::audit::Actor::System)
             .await
             .expect("create token")
     }
