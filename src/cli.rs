@@ -64,6 +64,9 @@ pub enum AdminCommand {
         email: String,
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Days the token works; without it, until revoked.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_days: Option<u32>,
     },
 }
 

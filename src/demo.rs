@@ -121,7 +121,9 @@ pub(crate) const DEMO_OVERRIDE: &str = "demo data: simulated referees";
 pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     let (staff, password) = demo_staff(engine).await?;
     let admin = staff[0].clone();
-    let token = engine.create_api_token(admin.id, "demo").await?;
+    let token = engine
+        .create_api_token(admin.id, "demo", None, &engine::audit::Actor::System)
+        .await?;
     let actor = Actor::User(admin.id);
     let provider = engine
         .create_provider(

@@ -189,6 +189,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         engine,
         server: app,
     } = app::build(&settings, Arc::new(SystemClock), Arc::new(mail.clone())).await?;
+    announce_setup_link(&engine, &settings.server.public_url).await?;
     tracing::info!(
         port = app.port(),
         public_url = %settings.server.public_url,
@@ -204,6 +205,25 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     stop_workers(stop_tx, workers).await;
     mail.shutdown().await;
     server.await??;
+    Ok(())
+}
+
+/// While no admin exists, prints (once, to the terminal and the log) a one-time link with
+/// which the first admin creates their account.
+async fn announce_setup_link(engine: &engine::Engine, public_url: &str) -> anyhow::Result<()> {
+    let Some(token) = engine
+        .first_run_setup_token()
+        .await
+        .context("making the first-run setup link")?
+    else {
+        return Ok(());
+    };
+    let link = format!("{}/ui/setup/{token}", public_url.trim_end_matches('/'));
+    println!(
+        "No admin account exists yet. Open this link within {} hour to create the first one (it works once):\n  {link}\n(Or run `vouch admin create-user --role admin`.)",
+        engine::setup::SETUP_LINK_HOURS
+    );
+    tracing::warn!(%link, "no admin account exists yet: open the one-time setup link (valid for an hour) to create the first one");
     Ok(())
 }
 
@@ -280,12 +300,20 @@ async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             eprintln!("created {} user {}", user.role, user.email);
             Ok(())
         }
-        AdminCommand::CreateToken { email, label } => {
+        AdminCommand::CreateToken {
+            email,
+            label,
+            expires_days,
+        } => {
             let user = engine
                 .find_user_by_email(&email)
                 .await?
                 .with_context(|| format!("no user with email {email}"))?;
-            let token = engine.create_api_token(user.id, &label).await?;
+            let expires_at =
+                expires_days.map(|d| engine.now() + chrono::Duration::days(i64::from(d)));
+            let token = engine
+                .create_api_token(user.id, &label, expires_at, &engine::audit::Actor::System)
+                .await?;
             // The token alone on stdout, so scripts can capture it.
             println!("{token}");
             Ok(())

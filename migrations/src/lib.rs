@@ -14,6 +14,10 @@ mod m20261129_000001_dispatch_indexes;
 mod m20261130_000001_webhooks;
 mod m20261201_000001_privacy;
 mod m20261201_170000_locales;
+mod m20261201_000001_login_devices;
+mod m20261201_000002_single_sign_on;
+mod m20261201_000003_setup_tokens;
+mod m20261201_000004_api_token_expiry;
 
 pub struct Migrator;
 
@@ -31,6 +35,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_webhooks::Migration),
             Box::new(m20261201_000001_privacy::Migration),
             Box::new(m20261201_170000_locales::Migration),
+            Box::new(m20261201_000001_login_devices::Migration),
+            Box::new(m20261201_000002_single_sign_on::Migration),
+            Box::new(m20261201_000003_setup_tokens::Migration),
+            Box::new(m20261201_000004_api_token_expiry::Migration),
         ]
     }
 }

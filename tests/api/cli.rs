@@ -356,7 +356,10 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
                             .unwrap(),
                     ),
                 );
-                engine.login("demo-hr@vouch.example", &check).await.unwrap()
+                engine
+                    .login("demo-hr@vouch.example", &check, None)
+                    .await
+                    .unwrap()
             });
         assert!(matches!(
             signed_in,

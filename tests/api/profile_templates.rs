@@ -366,7 +366,7 @@ async fn an_existing_database_upgrades_with_its_data(backend: Backend) {
         .await
         .unwrap();
     let login = engine
-        .login("old@example.com", "a passphrase long enough")
+        .login("old@example.com", "a passphrase long enough", None)
         .await
         .unwrap();
     assert!(matches!(login, engine::sessions::Login::SignedIn { .. }));

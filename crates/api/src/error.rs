@@ -66,9 +66,6 @@ pub enum ApiError {
     /// The referee's address opted out for good (409).
     #[error("{0}")]
     RefereeOptedOut(String),
-    /// A staff account locked after repeated wrong passwords (the sign-in page).
-    #[error("this account is locked until {0}")]
-    AccountLocked(String),
     #[error("too many requests; try again in {0} seconds")]
     TooManyRequests(u64),
     #[error("the request is not valid")]
@@ -105,7 +102,6 @@ impl ApiError {
             ApiError::Gone(_) => ("gone", "Gone"),
             ApiError::RefereeFatigue(_) => ("referee-fatigue", "Referee asked too often"),
             ApiError::RefereeOptedOut(_) => ("referee-opted-out", "Referee opted out"),
-            ApiError::AccountLocked(_) => ("locked", "Account locked"),
             ApiError::TooManyRequests(_) => ("rate-limited", "Too many requests"),
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
@@ -215,7 +211,6 @@ impl ResponseError for ApiError {
             | ApiError::RefereeFatigue(_)
             | ApiError::RefereeOptedOut(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
-            ApiError::AccountLocked(_) => StatusCode::LOCKED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Validation(_) => INVALID_INPUT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,

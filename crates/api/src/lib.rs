@@ -40,6 +40,8 @@ pub struct AppState {
     pub rate_limiter: ratelimit::RateLimiter,
     /// Sign-in attempts per client address on the staff UI.
     pub login_limiter: ratelimit::RateLimiter,
+    /// Sign-ins in progress at once (`auth.max_concurrent_sign_ins`); past it, 429.
+    pub sign_in_gate: std::sync::Arc<tokio::sync::Semaphore>,
     pub pages: pages::Pages,
     pub show_referee_identity: bool,
     /// `/metrics`; `None` when metrics are disabled.
@@ -106,6 +108,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
         let pages = pages::Pages::load(std::sync::Arc::clone(engine.catalogue()));
+        let sign_in_gate = std::sync::Arc::new(tokio::sync::Semaphore::new(
+            engine.auth_settings().max_concurrent_sign_ins.max(1),
+        ));
         let state = web::Data::new(AppState {
             show_referee_identity: engine.report_settings().show_referee_identity,
             engine,
@@ -113,6 +118,7 @@ impl Application {
             trusted_proxies,
             rate_limiter: ratelimit::RateLimiter::new(limits.public_requests_per_minute),
             login_limiter: ratelimit::RateLimiter::new(limits.login_attempts_per_minute),
+            sign_in_gate,
             pages,
             metrics: exporter,
         });
@@ -121,6 +127,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(extract::MAX_JSON_BYTES))
                 .configure(configure)
+                .wrap(from_fn(security::transport_headers))
                 .wrap(from_fn(logging::log_request))
                 // Outermost, so that its time includes the logging's.
                 .wrap(Condition::new(

@@ -93,6 +93,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ui/admin_webhook_deliveries.html",
         include_str!("../templates/ui/admin_webhook_deliveries.html"),
     ),
+    ("ui/setup.html", include_str!("../templates/ui/setup.html")),
+    (
+        "ui/account_password.html",
+        include_str!("../templates/ui/account_password.html"),
+    ),
 ];
 
 pub const STYLESHEET: &str = include_str!("../static/vouch.css");

@@ -38,6 +38,32 @@ pub async fn security_headers(
     Ok(res)
 }
 
+/// On every answer: `Strict-Transport-Security` when the public URL is https (browsers
+/// then never try plain http for this host again, so a session cookie cannot be caught
+/// by a downgrade), and `Cache-Control: no-store` on the JSON API, whose answers carry
+/// personal data and must not sit in a shared or browser cache.
+pub async fn transport_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let https = req
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .is_some_and(|s| s.settings.public_url.starts_with("https://"));
+    let api = req.path().starts_with("/api/v1");
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
 /// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case
 /// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
 pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {

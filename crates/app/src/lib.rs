@@ -90,6 +90,11 @@ pub async fn open_engine(
         .seed_defaults()
         .await
         .context("seeding defaults failed")?;
+    engine
+        .passwords()
+        .warm_up()
+        .await
+        .context("preparing password checks failed")?;
     Ok(engine)
 }
 

@@ -114,6 +114,12 @@ mod tests {
         assert_eq!(s.limits.login_attempts_per_minute, 10);
         assert_eq!(s.auth.lockout_after_failures, 5);
         assert_eq!(s.auth.session_idle_minutes, 720);
+        assert!(s.auth.local_login);
+        assert_eq!(s.auth.hash_concurrency, 0);
+        assert_eq!(s.auth.max_concurrent_sign_ins, 32);
+        assert_eq!(s.auth.oidc.role_claim, "groups");
+        assert!(!s.auth.oidc.allow_signup && !s.auth.oidc.enabled());
+        assert!(!s.mail.smtp.allow_plaintext_auth);
         assert_eq!(s.log.format, LogFormat::Text);
         assert!(s.metrics.enabled);
         assert!(s.metrics.token.is_none());

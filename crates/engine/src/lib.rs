@@ -35,11 +35,13 @@ pub mod machine;
 pub mod mail;
 pub mod metrics;
 pub mod nominations;
+pub mod oidc;
 pub mod opt_out;
 pub mod organisations;
 pub mod outbox;
 pub mod paging;
 pub mod privacy;
+pub mod passwords;
 pub mod profile;
 pub mod providers;
 pub mod questionnaire;
@@ -50,6 +52,7 @@ pub mod scoring;
 pub mod self_assessment;
 pub mod sessions;
 pub mod settings;
+pub mod setup;
 pub mod store;
 mod transitions;
 pub mod users;
@@ -89,6 +92,10 @@ pub struct Engine {
     webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
     /// The languages referees can be addressed in, and how dates read in each.
     catalogue: Arc<i18n::Catalogue>,
+    /// Where password hashes are made and checked (off the async threads, bounded).
+    passwords: passwords::PasswordPool,
+    /// Single sign-on, when `[auth.oidc]` names an issuer.
+    oidc: Option<Arc<oidc::OidcClient>>,
 }
 
 impl Engine {
@@ -112,6 +119,8 @@ impl Engine {
             retention: RetentionSettings::default(),
             webhook_http: Arc::default(),
             catalogue: Arc::new(i18n::Catalogue::embedded()),
+            passwords: passwords::PasswordPool::new(AuthSettings::default().hash_concurrency),
+            oidc: None,
         }
     }
 
@@ -160,6 +169,8 @@ impl Engine {
 
     /// Sets the `[auth]` settings (sessions and lockout).
     pub fn with_auth(mut self, auth: AuthSettings) -> Self {
+        self.passwords = passwords::PasswordPool::new(auth.hash_concurrency);
+        self.oidc = Self::oidc_client(&auth.oidc);
         self.auth = auth;
         self
     }
@@ -176,6 +187,11 @@ impl Engine {
 
     pub fn retention_settings(&self) -> &RetentionSettings {
         &self.retention
+    }
+
+    /// The bounded pool password hashes run on.
+    pub fn passwords(&self) -> &passwords::PasswordPool {
+        &self.passwords
     }
 
     /// Sets the `[report]` settings (identity shown or hidden).

@@ -85,10 +85,22 @@ pub struct AuthSettings {
     pub session_idle_minutes: u32,
     /// A session ends this long after sign-in, however busy.
     pub session_max_hours: u32,
-    /// Wrong passwords in a row that lock an account.
+    /// Wrong passwords in a row that lock an account for browsers it has not signed in
+    /// from before (and, separately, for one known browser).
     pub lockout_after_failures: u32,
-    /// How long a locked account stays locked.
+    /// How long such a lockout lasts.
     pub lockout_minutes: u32,
+    /// How long a browser that signed in stays known (its device cookie), in days.
+    pub device_cookie_days: u32,
+    /// Password checks run at once (argon2id on the blocking pool); 0: one per core.
+    pub hash_concurrency: usize,
+    /// Sign-in attempts in progress at once, waiting ones included; more answer 429.
+    pub max_concurrent_sign_ins: usize,
+    /// Password sign-in for everyone. Off (with single sign-on set up), only accounts an
+    /// admin marked as break-glass may sign in with a password.
+    pub local_login: bool,
+    /// `[auth.oidc]`: single sign-on; off while `issuer` is empty.
+    pub oidc: OidcSettings,
 }
 
 impl Default for AuthSettings {
@@ -98,7 +110,77 @@ impl Default for AuthSettings {
             session_max_hours: 168,
             lockout_after_failures: 5,
             lockout_minutes: 15,
+            device_cookie_days: 365,
+            hash_concurrency: 0,
+            max_concurrent_sign_ins: 32,
+            local_login: true,
+            oidc: OidcSettings::default(),
         }
+    }
+}
+
+/// `[auth.oidc]`: staff sign-in through the company's OpenID Connect provider.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcSettings {
+    /// The provider's issuer URL (its discovery document is
+    /// `{issuer}/.well-known/openid-configuration`); empty: single sign-on is off.
+    pub issuer: String,
+    pub client_id: String,
+    /// A secret: never logged or shown.
+    pub client_secret: Option<secrecy::SecretString>,
+    /// The name on the sign-in button ("Sign in with …"); empty: the issuer's host.
+    pub display_name: String,
+    /// The ID token claim holding the person's groups or roles; a dotted path reaches
+    /// into nested objects (`realm_access.roles`).
+    pub role_claim: String,
+    /// Values of the role claim that make someone an admin, ops lead or HR reviewer (the
+    /// first that matches, in that order). Nobody without one of them may sign in.
+    pub admin_values: Vec<String>,
+    pub ops_values: Vec<String>,
+    pub hr_values: Vec<String>,
+    /// Whether someone with a role but no Vouch account gets one at first sign-in.
+    pub allow_signup: bool,
+    /// Seconds a fetched discovery document and key set are used before fetching anew
+    /// (keys are also fetched again when a token names one not seen yet).
+    pub cache_seconds: u64,
+    /// Seconds to wait for the provider's answer.
+    pub timeout_seconds: u64,
+}
+
+impl Default for OidcSettings {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            display_name: String::new(),
+            role_claim: "groups".into(),
+            admin_values: Vec::new(),
+            ops_values: Vec::new(),
+            hr_values: Vec::new(),
+            allow_signup: false,
+            cache_seconds: 3600,
+            timeout_seconds: 10,
+        }
+    }
+}
+
+impl OidcSettings {
+    pub fn enabled(&self) -> bool {
+        !self.issuer.trim().is_empty()
+    }
+
+    /// The provider's name for the sign-in button.
+    pub fn provider_name(&self) -> String {
+        if !self.display_name.trim().is_empty() {
+            return self.display_name.trim().to_owned();
+        }
+        let rest = self
+            .issuer
+            .split_once("://")
+            .map_or(&*self.issuer, |(_, r)| r);
+        rest.split(['/', ':']).next().unwrap_or(rest).to_owned()
     }
 }
 

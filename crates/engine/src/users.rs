@@ -11,7 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::credentials::{hash_password, new_token, token_hash};
+use crate::credentials::{new_token, token_hash};
 use crate::domain::{Role, User};
 use crate::entity::{api_token, user};
 use crate::{Engine, EngineError};
@@ -23,8 +23,10 @@ pub struct Account {
     pub user: User,
     /// Can sign in to the web UI (API-only accounts have no password).
     pub has_password: bool,
-    /// Set while a lockout after wrong passwords lasts.
+    /// Set while a lockout after wrong passwords lasts (for unknown browsers).
     pub locked_until: Option<DateTime<Utc>>,
+    /// May sign in with a password even when password sign-in is off.
+    pub break_glass: bool,
 }
 
 /// An API token as an admin sees it: never the token itself.
@@ -37,6 +39,7 @@ pub struct ApiTokenInfo {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewUser<'a> {
@@ -67,7 +70,10 @@ impl Engine {
     #[tracing::instrument(skip_all)]
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, EngineError> {
         let email = normalize_email(new.email);
-        let password_hash = new.password.map(hash_password).transpose()?;
+        let password_hash = match new.password {
+            Some(p) => Some(self.passwords.hash(p).await?),
+            None => None,
+        };
         let now = self.now();
         let result = user::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -78,6 +84,7 @@ impl Engine {
             active: Set(true),
             failed_logins: Set(0),
             locked_until: Set(None),
+            break_glass: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -102,26 +109,48 @@ impl Engine {
             .transpose()
     }
 
-    /// Creates an API token for the user and returns the token itself, which is shown once
-    /// and never stored: only its hash is.
+    /// Creates an API token for the user, working until `expires_at` (or until revoked
+    /// when `None`), and returns the token itself, which is shown once and never stored:
+    /// only its hash is. The creation is an audit event of `actor`.
     #[tracing::instrument(skip_all, err)]
     pub async fn create_api_token(
         &self,
         user_id: Uuid,
         label: &str,
+        expires_at: Option<DateTime<Utc>>,
+        actor: &Actor,
     ) -> Result<String, EngineError> {
         let token = new_token();
-        api_token::ActiveModel {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let row = api_token::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(user_id),
             label: Set(label.to_owned()),
             token_hash: Set(token_hash(&token)),
-            created_at: Set(self.now()),
+            created_at: Set(now),
             last_used_at: Set(None),
             revoked_at: Set(None),
+            expires_at: Set(expires_at),
         }
-        .insert(&self.db)
+        .insert(&txn)
         .await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            actor,
+            "api_token.created",
+            serde_json::json!({
+                "token_id": row.id,
+                "user_id": user_id,
+                "label": label,
+                "expires_at": expires_at,
+            }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
         Ok(token)
     }
 
@@ -134,6 +163,7 @@ impl Engine {
             .filter(api_token::Column::RevokedAt.is_null())
             .one(&self.db)
             .await?
+            .filter(|t| t.expires_at.is_none_or(|at| at > self.now()))
         else {
             return Ok(None);
         };
@@ -172,10 +202,12 @@ impl Engine {
             .map(|m| {
                 let has_password = m.password_hash.is_some();
                 let locked_until = m.locked_until.filter(|t| *t > now);
+                let break_glass = m.break_glass;
                 Ok(Account {
                     user: to_user(m)?,
                     has_password,
                     locked_until,
+                    break_glass,
                 })
             })
             .collect()
@@ -222,6 +254,25 @@ impl Engine {
                 "user.deactivated"
             };
             (kind, serde_json::json!({}))
+        })
+        .await
+    }
+
+    /// Marks (or unmarks) an account as break-glass: it may sign in with its password
+    /// even when `auth.local_login` is off, for when single sign-on is down.
+    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    pub async fn set_break_glass(
+        &self,
+        id: Uuid,
+        break_glass: bool,
+        actor: &Actor,
+    ) -> Result<User, EngineError> {
+        self.change_user(id, actor, |m| {
+            m.break_glass = break_glass;
+            (
+                "user.break_glass_set",
+                serde_json::json!({ "break_glass": break_glass }),
+            )
         })
         .await
     }
@@ -273,6 +324,7 @@ impl Engine {
             user::Column::Active,
             user::Column::FailedLogins,
             user::Column::LockedUntil,
+            user::Column::BreakGlass,
             user::Column::UpdatedAt,
         ] {
             sea_orm::ActiveModelTrait::reset(&mut active, col);
@@ -284,6 +336,54 @@ impl Engine {
         to_user(m)
     }
 
+    /// A staff member changes their own password: the current one must be right. Every
+    /// other session of theirs ends (whoever else was signed in as them is out), this one
+    /// stays.
+    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    pub async fn change_own_password(
+        &self,
+        id: Uuid,
+        keep_session: Uuid,
+        current: &str,
+        new: &str,
+    ) -> Result<(), EngineError> {
+        let m = user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let stored = m.password_hash.clone().unwrap_or_default();
+        if !self.passwords.verify(current, &stored).await? {
+            return Err(EngineError::validation(
+                "current_password",
+                "this is not your current password",
+            ));
+        }
+        let hash = self.passwords.hash(new).await?;
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let mut active: user::ActiveModel = m.into();
+        active.password_hash = Set(Some(hash));
+        active.updated_at = Set(now);
+        active.update(&txn).await?;
+        crate::entity::session::Entity::delete_many()
+            .filter(crate::entity::session::Column::UserId.eq(id))
+            .filter(crate::entity::session::Column::Id.ne(keep_session))
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            &Actor::User(id),
+            "user.password_changed",
+            serde_json::json!({ "user_id": id }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Sets (or replaces) a user's web UI password, lifts any lockout and ends their
     /// sessions, so whoever knew the old password is signed out.
     #[tracing::instrument(skip_all, fields(id = %id), err)]
@@ -293,7 +393,7 @@ impl Engine {
         password: &str,
         actor: &Actor,
     ) -> Result<User, EngineError> {
-        let hash = hash_password(password)?;
+        let hash = self.passwords.hash(password).await?;
         let now = self.now();
         let txn = self.db.begin().await?;
         let m = user::Entity::find_by_id(id)
@@ -343,6 +443,7 @@ impl Engine {
                 created_at: t.created_at,
                 last_used_at: t.last_used_at,
                 revoked_at: t.revoked_at,
+                expires_at: t.expires_at,
             })
             .collect())
     }

@@ -73,6 +73,10 @@ pub struct SmtpSettings {
     /// `mail.smtp.timeout_seconds`: limit for connecting and for each SMTP command,
     /// including the transfer of the message itself. At least 1.
     pub timeout_seconds: u64,
+    /// `mail.smtp.allow_plaintext_auth`: send the username and password even when
+    /// `tls = "none"`, where anyone on the path can read them. Off by default: such
+    /// settings are refused at start.
+    pub allow_plaintext_auth: bool,
 }
 
 impl Default for SmtpSettings {
@@ -85,6 +89,7 @@ impl Default for SmtpSettings {
             password: None,
             pool_size: None,
             timeout_seconds: 30,
+            allow_plaintext_auth: false,
         }
     }
 }

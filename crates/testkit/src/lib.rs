@@ -16,6 +16,7 @@
 //! Tests that stop and start the database server itself use [`pg_cluster::TempCluster`], a
 //! cluster of their own in a temporary directory.
 
+pub mod oidc_provider;
 pub mod pg_cluster;
 pub mod webhook_sink;
 
@@ -164,6 +165,8 @@ pub struct TestConfig {
     pub metrics: api::MetricsSettings,
     /// `[retention]`: the defaults (180 days, 365 days, 30 days).
     pub retention: engine::RetentionSettings,
+    /// `server.public_url` instead of [`PUBLIC_URL`] (links in emails then use it too).
+    pub public_url: Option<String>,
 }
 
 impl Default for TestConfig {
@@ -185,6 +188,7 @@ impl Default for TestConfig {
             smtp_timeout_seconds: 5,
             metrics: api::MetricsSettings::default(),
             retention: engine::RetentionSettings::default(),
+            public_url: None,
         }
     }
 }
@@ -202,9 +206,13 @@ impl TestApp {
         let smtp = SmtpSink::start().await;
         let mut settings = app::Settings::defaults();
         settings.database.url = db.url.clone();
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| PUBLIC_URL.into());
         settings.server = ServerSettings {
             bind: "127.0.0.1:0".into(),
-            public_url: PUBLIC_URL.into(),
+            public_url: public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             workers: Some(1),
             ..ServerSettings::default()
@@ -230,7 +238,7 @@ impl TestApp {
         };
         settings.size_mail_pool();
         let catalogue = app::load_catalogue(&settings).expect("locale settings");
-        let mailer = mailer::Mailer::with_catalogue(&settings.mail, PUBLIC_URL, catalogue)
+        let mailer = mailer::Mailer::with_catalogue(&settings.mail, &public_url, catalogue)
             .expect("mailer settings");
         let clock = TestClock::default();
         let app::App {
@@ -286,7 +294,7 @@ impl TestApp {
             .await
             .expect("create user");
         self.engine
-            .create_api_token(user.id, "test")
+            .create_api_token(user.id, "test", None, &engine::audit::Actor::System)
             .await
             .expect("create token")
     }

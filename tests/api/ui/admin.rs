@@ -96,7 +96,11 @@ async fn admin_manages_users_and_their_access(app: TestApp) {
     assert_eq!(nia_ui.get("/ui/review").await.status(), 200);
 
     // Deactivation ends her session and her API tokens at once; reactivation restores sign-in.
-    let token = app.engine.create_api_token(nia.id, "script").await.unwrap();
+    let token = app
+        .engine
+        .create_api_token(nia.id, "script", None, &engine::audit::Actor::System)
+        .await
+        .unwrap();
     let res = admin
         .post(
             users,
@@ -161,7 +165,7 @@ async fn admin_manages_users_and_their_access(app: TestApp) {
         app.ui().login("nia@example.com", "wrong").await;
     }
     let (_, html) = admin.page(users).await;
-    assert!(html.contains("Locked until"));
+    assert!(html.contains("Locked for unknown browsers until"));
     admin
         .post(
             users,

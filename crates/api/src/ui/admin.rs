@@ -56,6 +56,7 @@ async fn users_page(
                 "active": a.user.active,
                 "has_password": a.has_password,
                 "locked_until": a.locked_until.map(format::datetime),
+                "break_glass": a.break_glass,
                 "is_me": a.user.id == session.0.user.id,
             })
         })
@@ -244,7 +245,7 @@ pub async fn set_password(
 }
 
 /// Why a new password is not acceptable, if it is not.
-fn password_problem(password: &str) -> Option<String> {
+pub(crate) fn password_problem(password: &str) -> Option<String> {
     let chars = password.chars().count();
     (!(MIN_PASSWORD_CHARS..=200).contains(&chars))
         .then(|| format!("must be {MIN_PASSWORD_CHARS} to 200 characters long"))
@@ -297,6 +298,46 @@ pub async fn reactivate(
     .await
 }
 
+#[derive(Deserialize)]
+pub struct BreakGlassForm {
+    #[serde(default)]
+    on: String,
+}
+
+/// Marks an account as break-glass (password sign-in stays open to it when
+/// `auth.local_login` is off), or takes the mark away.
+#[post("/admin/users/{id}/break-glass")]
+pub async fn break_glass(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+    UiForm(form): UiForm<BreakGlassForm>,
+) -> Result<HttpResponse, ApiError> {
+    let on = form.on == "1";
+    let result = state
+        .engine
+        .set_break_glass(*id, on, &Actor::User(admin.id))
+        .await;
+    after_action(
+        &state,
+        &session,
+        result,
+        |u| {
+            if on {
+                format!(
+                    "{} may sign in with a password even while password sign-in is off.",
+                    u.name
+                )
+            } else {
+                format!("{} signs in like everyone else again.", u.name)
+            }
+        },
+        "/ui/admin/users",
+    )
+    .await
+}
+
 async fn tokens_page(
     state: &AppState,
     session: &UiSession,
@@ -316,6 +357,8 @@ async fn tokens_page(
                 "created": format::datetime(t.created_at),
                 "last_used": t.last_used_at.map(format::datetime),
                 "revoked": t.revoked_at.map(format::datetime),
+                "expires": t.expires_at.map(format::datetime),
+                "expired": t.expires_at.is_some_and(|at| at <= state.engine.now()),
             })
         })
         .collect();
@@ -355,6 +398,8 @@ pub async fn tokens(
 pub struct TokenForm {
     user_id: String,
     label: String,
+    /// Days the token works; empty: until revoked.
+    expires_days: String,
 }
 
 /// Answers with the page itself (not a redirect), so the new token is on this one
@@ -383,7 +428,21 @@ pub async fn create_token(
             message: "say what the token is for (at most 100 characters)".into(),
         });
     }
-    let kept = json!({ "user_id": form.user_id, "label": form.label });
+    let expires_days = match form.expires_days.trim() {
+        "" => None,
+        days => match days.parse::<u32>() {
+            Ok(d) if (1..=3650).contains(&d) => Some(d),
+            _ => {
+                errors.push(FieldError {
+                    field: "expires_days".into(),
+                    message: "a number of days from 1 to 3650, or empty for no expiry".into(),
+                });
+                None
+            }
+        },
+    };
+    let kept =
+        json!({ "user_id": form.user_id, "label": form.label, "expires_days": form.expires_days });
     let Some(owner) = owner.filter(|_| errors.is_empty()) else {
         return tokens_page(
             &state,
@@ -393,7 +452,12 @@ pub async fn create_token(
         )
         .await;
     };
-    let token = state.engine.create_api_token(owner.user.id, label).await?;
+    let expires_at =
+        expires_days.map(|d| state.engine.now() + chrono::Duration::days(i64::from(d)));
+    let token = state
+        .engine
+        .create_api_token(owner.user.id, label, expires_at, &Actor::User(admin.id))
+        .await?;
     tracing::info!(by = %admin.id, user_id = %owner.user.id, "API token created");
     tokens_page(
         &state,

@@ -1,11 +1,13 @@
-//! Signing in and out. Sign-in attempts are rate-limited per client address, and an
-//! account locks after repeated wrong passwords (`[auth]`); the page never says whether
-//! an email exists.
+//! Signing in and out. Sign-in attempts are rate-limited per client address and capped
+//! in number at once (429 past either); wrong passwords lock an account for unknown
+//! browsers (device cookies, see the engine's `sessions`); the page never says whether an
+//! email exists, nor whether an account is locked.
 
 use std::time::Instant;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use engine::oidc::OidcError;
 use engine::sessions::Login;
 use serde::Deserialize;
 use serde_json::json;
@@ -13,10 +15,13 @@ use serde_json::json;
 use super::session::{
     PRESESSION_COOKIE, SESSION_COOKIE, UiForm, UiSession, cookie, secure_cookies, set_cookie,
 };
-use super::{format, render, see_other};
+use super::{render, see_other};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::security::client_ip;
+
+/// The known-browser cookie (OWASP "device cookies").
+pub const DEVICE_COOKIE: &str = "vouch_device";
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -57,6 +62,14 @@ fn login_page(
     let mut ctx = ctx;
     ctx["csrf"] = json!(csrf);
     ctx["title"] = json!("Sign in");
+    ctx["sso_provider"] = json!(state.engine.oidc_provider_name());
+    ctx["local_login"] = json!(state.engine.auth_settings().local_login);
+    let next: String = ctx
+        .get("next")
+        .and_then(|n| n.as_str())
+        .map(|n| form_urlencoded::byte_serialize(n.as_bytes()).collect())
+        .unwrap_or_default();
+    ctx["sso_href"] = json!(format!("/ui/login/oidc?next={next}"));
     render(state, None, status, "ui/login.html", ctx)
 }
 
@@ -71,24 +84,29 @@ pub async fn show(
     if session.is_some() {
         return see_other(&next);
     }
-    // The form's CSRF token before there is a session: a random cookie the form repeats.
-    let (token, fresh) = match cookie(&req, PRESESSION_COOKIE) {
+    login_with_form(
+        &req,
+        &state,
+        StatusCode::OK,
+        json!({ "next": next, "signed_out": query.signed_out.is_some() }),
+    )
+}
+
+/// The sign-in page with a working password form: the form's CSRF token before there is
+/// a session is a random cookie the form repeats (made here when the browser has none).
+fn login_with_form(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    ctx: serde_json::Value,
+) -> HttpResponse {
+    let (token, fresh) = match cookie(req, PRESESSION_COOKIE) {
         Some(t) => (t.to_owned(), false),
         None => (engine::credentials::new_token(), true),
     };
-    let mut res = login_page(
-        &state,
-        StatusCode::OK,
-        &token,
-        json!({ "next": next, "signed_out": query.signed_out.is_some() }),
-    );
+    let mut res = login_page(state, status, &token, ctx);
     if fresh {
-        let value = set_cookie(
-            PRESESSION_COOKIE,
-            &token,
-            3600,
-            secure_cookies(&req, &state),
-        );
+        let value = set_cookie(PRESESSION_COOKIE, &token, 3600, secure_cookies(req, state));
         if let Ok(v) = header::HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -127,11 +145,28 @@ pub async fn submit(
             json!({ "next": next, "email": form.email, "errors": errors }),
         ));
     }
-    match state.engine.login(&form.email, &form.password).await? {
-        Login::SignedIn { token, session } => {
+    // A bounded number of sign-ins are in progress at once (the password checks among
+    // them run a few at a time on the blocking pool); past that, 429 at once rather than
+    // a queue that grows with the flood.
+    let Ok(_in_progress) = state.sign_in_gate.clone().try_acquire_owned() else {
+        metrics::counter!("vouch_sign_ins_turned_away_total").increment(1);
+        return Err(ApiError::TooManyRequests(1));
+    };
+    let device = cookie(&req, DEVICE_COOKIE);
+    match state
+        .engine
+        .login(&form.email, &form.password, device)
+        .await?
+    {
+        Login::SignedIn {
+            token,
+            session,
+            device,
+        } => {
             tracing::info!(user_id = %session.user.id, "signed in to the web UI");
             let secure = secure_cookies(&req, &state);
             let max_age = i64::from(state.engine.auth_settings().session_max_hours) * 3600;
+            let device_age = i64::from(state.engine.auth_settings().device_cookie_days) * 86400;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
                 .append_header((
@@ -142,49 +177,220 @@ pub async fn submit(
                     header::SET_COOKIE,
                     set_cookie(PRESESSION_COOKIE, "", 0, secure),
                 ))
+                .append_header((
+                    header::SET_COOKIE,
+                    device_cookie(&device, device_age, secure),
+                ))
                 .finish())
         }
+        // One answer for every refusal, and nothing typed is echoed: the page for an
+        // unknown email is byte for byte the page for a wrong password or a lockout.
         Login::Refused => Ok(login_page(
             &state,
             ApiError::Unauthorized.status_code(),
             &csrf,
             json!({
                 "next": next,
-                "email": form.email,
-                "problem": "That email and password do not match an active account. Check both and try again.",
-            }),
-        )),
-        Login::Locked { until } => Ok(login_page(
-            &state,
-            ApiError::AccountLocked(format::datetime(until)).status_code(),
-            &csrf,
-            json!({
-                "next": next,
-                "email": form.email,
-                "problem": format!(
-                    "Too many wrong passwords: this account is locked until {}. Try again then, or ask an admin to unlock it.",
-                    format::datetime(until)
-                ),
+                "problem": "That email and password do not match an account that may sign in now. Check both and try again, or ask your Vouch admin.",
             }),
         )),
     }
+}
+
+/// The device cookie: sent back only to the sign-in form, for as long as the browser
+/// stays known.
+fn device_cookie(value: &str, max_age_seconds: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{DEVICE_COOKIE}={value}; Path=/ui/login; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"
+    )
 }
 
 #[post("/logout")]
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
+    session: Option<UiSession>,
 ) -> Result<HttpResponse, ApiError> {
+    let signed_out = format!("{}/ui/login?signed_out=1", public_base(&state));
+    // A single sign-on session also ends at the provider, when it offers that.
+    let at_provider = match &session {
+        Some(s) => {
+            state
+                .engine
+                .oidc_end_session_url(s.0.user.id, &signed_out)
+                .await?
+        }
+        None => None,
+    };
     if let Some(token) = cookie(&req, SESSION_COOKIE) {
         state.engine.logout(token).await?;
     }
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/ui/login?signed_out=1"))
+        .insert_header((
+            header::LOCATION,
+            at_provider.unwrap_or_else(|| "/ui/login?signed_out=1".to_owned()),
+        ))
         .append_header((
             header::SET_COOKIE,
             set_cookie(SESSION_COOKIE, "", 0, secure_cookies(&req, &state)),
         ))
         .finish())
+}
+
+fn public_base(state: &AppState) -> &str {
+    state.settings.public_url.trim_end_matches('/')
+}
+
+/// The flow cookie of a single sign-on in progress: only the callback reads it.
+const OIDC_COOKIE: &str = "vouch_oidc";
+
+fn oidc_cookie(value: &str, max_age_seconds: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{OIDC_COOKIE}={value}; Path=/ui/login/oidc; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"
+    )
+}
+
+fn redirect_uri(state: &AppState) -> String {
+    format!("{}/ui/login/oidc/callback", public_base(state))
+}
+
+/// `GET /ui/login/oidc`: off to the identity provider.
+#[get("/login/oidc")]
+pub async fn oidc_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let next = safe_next(query.next.as_deref());
+    match state.engine.oidc_start(&redirect_uri(&state), &next).await {
+        Ok(start) => Ok(HttpResponse::Found()
+            .insert_header((header::LOCATION, start.location))
+            .append_header((
+                header::SET_COOKIE,
+                oidc_cookie(&start.cookie, 600, secure_cookies(&req, &state)),
+            ))
+            .finish()),
+        Err(e) => oidc_failure(&req, &state, e, &next),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /ui/login/oidc/callback`: back from the identity provider.
+#[get("/login/oidc/callback")]
+pub async fn oidc_callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let secure = secure_cookies(&req, &state);
+    let result = match (&query.error, &query.code, &query.state) {
+        (Some(error), _, _) => Err(OidcError::ProviderRefused(format!(
+            "the provider answered `{}`",
+            error.chars().take(64).collect::<String>()
+        ))),
+        (None, Some(code), Some(flow_state)) => {
+            state
+                .engine
+                .oidc_finish(
+                    &redirect_uri(&state),
+                    cookie(&req, OIDC_COOKIE),
+                    flow_state,
+                    code,
+                )
+                .await
+        }
+        _ => Err(OidcError::StateMismatch),
+    };
+    let mut res = match result {
+        Ok(signed_in) => {
+            tracing::info!(user_id = %signed_in.session.user.id, "signed in to the web UI by single sign-on");
+            let max_age = i64::from(state.engine.auth_settings().session_max_hours) * 3600;
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, safe_next(Some(&signed_in.next))))
+                .append_header((
+                    header::SET_COOKIE,
+                    set_cookie(SESSION_COOKIE, &signed_in.token, max_age, secure),
+                ))
+                .append_header((
+                    header::SET_COOKIE,
+                    set_cookie(PRESESSION_COOKIE, "", 0, secure),
+                ))
+                .finish()
+        }
+        Err(e) => oidc_failure(&req, &state, e, "/ui")?,
+    };
+    // A flow is used once, whatever came of it.
+    if let Ok(v) = header::HeaderValue::from_str(&oidc_cookie("", 0, secure)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// The sign-in page again, saying what went wrong with single sign-on and what to do; the
+/// password form stays usable. Database failures stay errors.
+fn oidc_failure(
+    req: &HttpRequest,
+    state: &AppState,
+    error: OidcError,
+    next: &str,
+) -> Result<HttpResponse, ApiError> {
+    let provider = state
+        .engine
+        .oidc_provider_name()
+        .unwrap_or_else(|| "the identity provider".into());
+    if !matches!(error, OidcError::Engine(_)) {
+        tracing::warn!(error = %error, "single sign-on failed");
+    }
+    let (status, problem) = match error {
+        OidcError::Engine(e) => return Err(e.into()),
+        OidcError::NotConfigured => return Err(ApiError::NotFound("page")),
+        OidcError::ProviderUnavailable(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{provider} cannot be reached right now, so single sign-on is not available. Try again in a few minutes. If you have a Vouch password, you can sign in with it below."),
+        ),
+        OidcError::StateMismatch => (
+            StatusCode::BAD_REQUEST,
+            "This sign-in was not started in this browser, or it took longer than ten minutes. Start again with the button below.".to_owned(),
+        ),
+        OidcError::ProviderRefused(_) | OidcError::InvalidToken(_) => (
+            StatusCode::UNAUTHORIZED,
+            format!("{provider} did not confirm this sign-in. Start again; if it keeps happening, tell your Vouch admin."),
+        ),
+        OidcError::NoRole => (
+            StatusCode::FORBIDDEN,
+            format!("Your {provider} account does not give you a role in Vouch. Ask your admin to add you to a Vouch group."),
+        ),
+        OidcError::NoAccount => (
+            StatusCode::FORBIDDEN,
+            "There is no Vouch account for you yet. Ask your Vouch admin to create one.".to_owned(),
+        ),
+        OidcError::UnverifiedEmail => (
+            StatusCode::FORBIDDEN,
+            format!("A Vouch account has your email address, but {provider} has not verified that address, so the two were not linked. Ask your Vouch admin."),
+        ),
+        OidcError::AdminLinkRefused => (
+            StatusCode::FORBIDDEN,
+            "Your Vouch account is an admin account: it is never linked to single sign-on automatically. Sign in with your password, or ask another admin.".to_owned(),
+        ),
+        OidcError::Deactivated => (
+            StatusCode::FORBIDDEN,
+            "This Vouch account is deactivated. Ask your Vouch admin.".to_owned(),
+        ),
+    };
+    Ok(login_with_form(
+        req,
+        state,
+        status,
+        json!({ "next": next, "problem": problem, "problem_title": "Single sign-on did not work" }),
+    ))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! Role rules are the API's: the session middleware stores the same `Caller` the bearer
 //! middleware does, and handlers take the same guards (`Ops`, `Hr`, `Staff`, `Admin`).
 
+mod account;
 mod admin;
 mod cases;
 mod chart;
@@ -22,6 +23,7 @@ mod pulse_chart;
 mod report;
 mod scatter;
 pub(crate) mod session;
+mod setup;
 mod webhooks;
 
 use std::collections::BTreeMap;
@@ -51,6 +53,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(home))
             .route("/", web::get().to(home))
             .service(login::show)
+            .service(login::oidc_start)
+            .service(login::oidc_callback)
+            .service(account::show)
+            .service(account::change)
+            .service(setup::show)
+            .service(setup::submit)
             .service(login::submit)
             .service(login::logout)
             .service(cases::list)
@@ -88,6 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(admin::set_password)
             .service(admin::deactivate)
             .service(admin::reactivate)
+            .service(admin::break_glass)
             .service(admin::tokens)
             .service(admin::create_token)
             .service(admin::revoke_token)

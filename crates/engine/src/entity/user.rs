@@ -14,9 +14,13 @@ pub struct Model {
     pub role: Role,
     pub password_hash: Option<String>,
     pub active: bool,
-    /// Wrong passwords in a row since the last sign-in or lockout.
+    /// Wrong passwords in a row from unknown browsers since the last sign-in or lockout.
     pub failed_logins: i32,
+    /// While set, password sign-in is locked for browsers without this account's device
+    /// cookie (known browsers are locked one by one, in `login_devices`).
     pub locked_until: Option<DateTimeUtc>,
+    /// May sign in with a password even when `auth.local_login` is off.
+    pub break_glass: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

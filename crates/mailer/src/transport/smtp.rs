@@ -99,6 +99,11 @@ impl Endpoint {
                 ));
             }
         };
+        if credentials.is_some() && settings.tls == Tls::None && !settings.allow_plaintext_auth {
+            return Err(MailError::Config(
+                "mail.smtp.username and mail.smtp.password would cross the network unencrypted with mail.smtp.tls = \"none\"; use starttls or tls, or set mail.smtp.allow_plaintext_auth = true for a relay on a trusted network".to_owned(),
+            ));
+        }
         Ok(Endpoint {
             port: settings.effective_port(),
             tls: settings.tls,

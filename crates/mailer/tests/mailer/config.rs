@@ -64,6 +64,27 @@ fn settings_that_cannot_work_are_refused_naming_the_key_to_fix() {
 }
 
 #[test]
+fn smtp_credentials_over_plain_text_are_refused_unless_allowed() {
+    let plain = |allow| {
+        smtp(SmtpSettings {
+            tls: mailer::Tls::None,
+            username: Some("vouch".to_owned()),
+            password: Some(SecretString::from("secret")),
+            allow_plaintext_auth: allow,
+            ..SmtpSettings::default()
+        })
+    };
+    assert!(refusal(&plain(false), PUBLIC_URL).contains("mail.smtp.allow_plaintext_auth"));
+    assert!(Mailer::from_settings(&plain(true), PUBLIC_URL).is_ok());
+    // Without credentials, plain text is still allowed (a local relay).
+    let anonymous = smtp(SmtpSettings {
+        tls: mailer::Tls::None,
+        ..SmtpSettings::default()
+    });
+    assert!(Mailer::from_settings(&anonymous, PUBLIC_URL).is_ok());
+}
+
+#[test]
 fn the_smtp_password_never_appears_in_the_mailers_debug_output() {
     let settings = smtp(SmtpSettings {
         username: Some("vouch".to_owned()),

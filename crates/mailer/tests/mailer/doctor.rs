@@ -12,6 +12,7 @@ async fn check_smtp_walks_through_connect_greeting_and_auth_on_a_working_server(
     sink.require_auth("vouch", "s3cret");
     let mut settings = smtp_settings(&sink, 1).smtp;
     settings.username = Some("vouch".to_owned());
+    settings.allow_plaintext_auth = true;
     settings.password = Some(SecretString::from("s3cret"));
 
     let report = check_smtp(&settings).await.expect("report");
@@ -42,6 +43,7 @@ async fn check_smtp_names_the_failing_step_and_the_keys_to_check() {
     sink.require_auth("vouch", "s3cret");
     let mut settings = smtp_settings(&sink, 1).smtp;
     settings.username = Some("vouch".to_owned());
+    settings.allow_plaintext_auth = true;
     settings.password = Some(SecretString::from("wrong"));
 
     let wrong_password = check_smtp(&settings).await.expect("report");

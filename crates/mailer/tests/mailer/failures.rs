@@ -114,6 +114,7 @@ async fn a_wrong_smtp_password_is_transient_not_a_bounce_of_the_referee() {
     sink.require_auth("vouch", "right-password");
     let mut settings = smtp_settings(&sink, 1);
     settings.smtp.username = Some("vouch".to_owned());
+    settings.smtp.allow_plaintext_auth = true;
     settings.smtp.password = Some(SecretString::from("wrong-password"));
     let mailer = Mailer::from_settings(&settings, PUBLIC_URL).expect("mailer");
 

@@ -1,0 +1,105 @@
+//! `/ui/account/password`: a signed-in staff member changes their own password (the
+//! current one is required; their other sessions end).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::admin::password_problem;
+use super::session::{UiForm, UiSession};
+use super::{errors_by_field, flash_redirect, render};
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+
+fn password_page(
+    state: &AppState,
+    session: &UiSession,
+    status: StatusCode,
+    errors: &[FieldError],
+) -> HttpResponse {
+    render(
+        state,
+        Some(session),
+        status,
+        "ui/account_password.html",
+        json!({
+            "title": "Change your password",
+            "has_password": true,
+            "errors": errors_by_field(errors),
+        }),
+    )
+}
+
+#[get("/account/password")]
+pub async fn show(state: web::Data<AppState>, session: UiSession) -> HttpResponse {
+    password_page(&state, &session, StatusCode::OK, &[])
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+#[post("/account/password")]
+pub async fn change(
+    state: web::Data<AppState>,
+    session: UiSession,
+    UiForm(form): UiForm<PasswordForm>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    if form.current_password.is_empty() {
+        errors.push(FieldError {
+            field: "current_password".into(),
+            message: "enter your current password".into(),
+        });
+    }
+    if let Some(message) = password_problem(&form.new_password) {
+        errors.push(FieldError {
+            field: "new_password".into(),
+            message,
+        });
+    }
+    if !errors.is_empty() {
+        return Ok(password_page(
+            &state,
+            &session,
+            crate::error::INVALID_INPUT,
+            &errors,
+        ));
+    }
+    let user = &session.0.user;
+    match state
+        .engine
+        .change_own_password(
+            user.id,
+            session.0.id,
+            &form.current_password,
+            &form.new_password,
+        )
+        .await
+    {
+        Ok(()) => {
+            flash_redirect(
+                &state,
+                &session,
+                true,
+                "Password changed. Everywhere else you were signed in, you are signed out.",
+                "/ui",
+            )
+            .await
+        }
+        Err(engine::EngineError::Validation { field, message }) => {
+            let errors = [FieldError { field, message }];
+            Ok(password_page(
+                &state,
+                &session,
+                crate::error::INVALID_INPUT,
+                &errors,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
