@@ -12,12 +12,12 @@ mod m20261128_000001_invitation_generation;
 mod m20261128_000002_engagements;
 mod m20261129_000001_dispatch_indexes;
 mod m20261130_000001_webhooks;
-mod m20261201_000001_privacy;
-mod m20261201_170000_locales;
 mod m20261201_000001_login_devices;
+mod m20261201_000001_privacy;
 mod m20261201_000002_single_sign_on;
 mod m20261201_000003_setup_tokens;
 mod m20261201_000004_api_token_expiry;
+mod m20261201_170000_locales;
 
 pub struct Migrator;
 

@@ -11,6 +11,7 @@
 //! - `reference_requests.organisation`: the reference's client-organisation key, written
 //!   just before its address is erased, because the key is derived from the address's
 //!   domain and the scores count one vote per organisation.
+//! - indexes on what the purges and subject access filter by.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -18,6 +19,23 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 const CASE_COLUMNS: [&str; 4] = ["finished_at", "hold_reason", "held_at", "held_by"];
+/// What the purges and the look-ups by address filter on: without them each retention
+/// batch scanned the whole audit trail and email log.
+const INDEXES: [(&str, &str, &str); 5] = [
+    (
+        "ix_vetting_cases_finished_at",
+        "vetting_cases",
+        "finished_at",
+    ),
+    (
+        "ix_audit_events_reference_id",
+        "audit_events",
+        "reference_id",
+    ),
+    ("ix_email_log_reference_id", "email_log", "reference_id"),
+    ("ix_email_log_case_id", "email_log", "case_id"),
+    ("ix_email_log_recipient", "email_log", "recipient"),
+];
 const REFERENCE_COLUMNS: [&str; 3] = ["identity_erased_at", "comments_erased_at", "organisation"];
 
 #[async_trait::async_trait]
@@ -68,26 +86,26 @@ impl MigrationTrait for Migration {
                OR (kind = 'pulse' AND status = 'review'))",
         )
         .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_vetting_cases_finished_at")
-                    .table("vetting_cases")
-                    .col("finished_at")
-                    .to_owned(),
-            )
-            .await
+        for (name, table, column) in INDEXES {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(table)
+                        .col(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_vetting_cases_finished_at")
-                    .table("vetting_cases")
-                    .to_owned(),
-            )
-            .await?;
+        for (name, table, _) in INDEXES {
+            manager
+                .drop_index(Index::drop().name(name).table(table).to_owned())
+                .await?;
+        }
         for column in REFERENCE_COLUMNS {
             manager
                 .alter_table(
