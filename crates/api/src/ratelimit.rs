@@ -161,7 +161,9 @@ pub async fn limit_public(
     if let Some(ip) = client_ip(req.request(), &state.trusted_proxies)
         && let Err(retry_after) = state.rate_limiter.check(ip, Instant::now())
     {
-        tracing::warn!(%ip, "public rate limit reached");
+        // The address itself is personal data (a referee's, usually): not logged.
+        let route = req.match_pattern().unwrap_or_else(|| "<unmatched>".into());
+        tracing::warn!(route, "public rate limit reached");
         let res = ApiError::TooManyRequests(retry_after).error_response();
         return Ok(req.into_response(res));
     }
