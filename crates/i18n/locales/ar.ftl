@@ -190,6 +190,14 @@ form-optional = (اختياري)
 form-scale-hint = ١ = لا أوافق إطلاقًا، ٥ = أوافق تمامًا. يُرجى اختيار «لم ألاحظ ذلك» عند تعذّر الحكم.
 form-scale-hint-self = ١ = لا أوافق إطلاقًا، ٥ = أوافق تمامًا. يُرجى اختيار «لا ينطبق» إن كانت العبارة لا تناسب عملكم.
 form-own-words = بكلماتك الخاصة
+dimension-values = يشاركنا قيمنا
+dimension-dedication = يهتمّ بنجاحنا بقدر اهتمامه بنجاحه
+dimension-accountability = يعترف بأخطائه ويفي بما وعد به
+dimension-communication = شفّاف ومبادر وسريع الاستجابة
+dimension-partnership = يقدّم المشورة ويبادر، ويعمل فريقًا واحدًا مع موظفينا
+dimension-confidentiality = أهل للثقة في التعامل مع المعلومات الحساسة
+dimension-scope = واضح بشأن ما يقدّمه وما لا يقدّمه
+dimension-expertise = الجودة التقنية
 form-consent = أوافق على حفظ إجاباتي ومشاركتها مع فريق الموارد البشرية الذي يتخذ القرار بشأن { $provider }، كما هو موضّح أعلاه.
 form-consent-self = أوافق على حفظ هذه الإجابات وعرضها على من يتخذون القرار بشأن { $provider }، كما هو موضّح أعلاه.
 form-consent-label = الموافقة

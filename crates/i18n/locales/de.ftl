@@ -151,6 +151,14 @@ form-optional = (optional)
 form-scale-hint = 1 = stimme überhaupt nicht zu, 5 = stimme voll zu. Wählen Sie „Nicht beobachtet“, wenn Sie es nicht beurteilen können.
 form-scale-hint-self = 1 = stimme überhaupt nicht zu, 5 = stimme voll zu. Wählen Sie „Trifft nicht zu“, wenn eine Aussage nicht zu Ihrer Arbeit passt.
 form-own-words = In Ihren eigenen Worten
+dimension-values = Teilt unsere Werte
+dimension-dedication = Setzt sich für unseren Erfolg ein wie für den eigenen
+dimension-accountability = Steht zu Fehlern, hält, was zugesagt war
+dimension-communication = Transparent, vorausschauend, gut erreichbar
+dimension-partnership = Berät, ergreift Initiative, arbeitet als ein Team mit unseren Leuten
+dimension-confidentiality = Verdient Vertrauen bei sensiblen Informationen
+dimension-scope = Klar darüber, was zum Auftrag gehört und was nicht
+dimension-expertise = Fachliche Qualität
 form-consent = Ich bin damit einverstanden, dass meine Antworten gespeichert und wie oben beschrieben an das HR-Team weitergegeben werden, das über { $provider } entscheidet.
 form-consent-self = Ich bin damit einverstanden, dass diese Antworten gespeichert und wie oben beschrieben den Personen gezeigt werden, die über { $provider } entscheiden.
 form-consent-label = Einverständnis

@@ -156,6 +156,16 @@ form-optional = (optional)
 form-scale-hint = 1 = strongly disagree, 5 = strongly agree. Choose “not observed” when you cannot judge.
 form-scale-hint-self = 1 = strongly disagree, 5 = strongly agree. Choose “does not apply” when a statement does not fit your work.
 form-own-words = In your own words
+# The headings of the shipped values profile's dimensions (a label the company wrote
+# itself is shown as written).
+dimension-values = Shares our values
+dimension-dedication = Cares about our success as much as its own
+dimension-accountability = Owns mistakes, delivers what it promised
+dimension-communication = Transparent, proactive, responsive
+dimension-partnership = Brings advice and initiative, one team with our staff
+dimension-confidentiality = Trusted with sensitive information
+dimension-scope = Clear about what it does and does not do
+dimension-expertise = Technical quality
 form-consent = I agree that my answers are stored and shared with the HR team deciding about { $provider }, as described above.
 form-consent-self = I agree that these answers are stored and shown to the reviewers deciding about { $provider }, as described above.
 form-consent-label = Agreement

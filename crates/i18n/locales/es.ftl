@@ -151,6 +151,14 @@ form-optional = (opcional)
 form-scale-hint = 1 = totalmente en desacuerdo, 5 = totalmente de acuerdo. Elija «No observado» si no puede valorarlo.
 form-scale-hint-self = 1 = totalmente en desacuerdo, 5 = totalmente de acuerdo. Elija «No aplica» si una afirmación no encaja con su trabajo.
 form-own-words = Con sus propias palabras
+dimension-values = Comparte nuestros valores
+dimension-dedication = Se preocupa por nuestro éxito tanto como por el suyo
+dimension-accountability = Asume sus errores, cumple lo que promete
+dimension-communication = Transparente, proactivo y rápido en responder
+dimension-partnership = Aporta consejo e iniciativa, forma un equipo con nuestra gente
+dimension-confidentiality = De confianza con la información sensible
+dimension-scope = Claro sobre lo que hace y lo que no
+dimension-expertise = Calidad técnica
 form-consent = Acepto que mis respuestas se guarden y se compartan con el equipo de RR. HH. que decide sobre { $provider }, tal como se describe arriba.
 form-consent-self = Acepto que estas respuestas se guarden y se muestren a las personas que deciden sobre { $provider }, tal como se describe arriba.
 form-consent-label = Consentimiento

@@ -154,6 +154,14 @@ form-optional = (facultatif)
 form-scale-hint = 1 = pas du tout d'accord, 5 = tout à fait d'accord. Choisissez « Pas observé » si vous ne pouvez pas juger.
 form-scale-hint-self = 1 = pas du tout d'accord, 5 = tout à fait d'accord. Choisissez « Ne s'applique pas » si une affirmation ne correspond pas à votre travail.
 form-own-words = Avec vos propres mots
+dimension-values = Partage nos valeurs
+dimension-dedication = Tient à notre réussite autant qu'à la sienne
+dimension-accountability = Assume ses erreurs, tient ses engagements
+dimension-communication = Transparent, proactif, réactif
+dimension-partnership = Conseille, prend des initiatives, fait équipe avec nos collaborateurs
+dimension-confidentiality = Digne de confiance avec les informations sensibles
+dimension-scope = Clair sur ce qu'il fait et ne fait pas
+dimension-expertise = Qualité technique
 form-consent = J'accepte que mes réponses soient enregistrées et transmises à l'équipe RH qui décide au sujet de { $provider }, comme décrit ci-dessus.
 form-consent-self = J'accepte que ces réponses soient enregistrées et montrées aux personnes qui décident au sujet de { $provider }, comme décrit ci-dessus.
 form-consent-label = Accord

@@ -353,6 +353,11 @@ async fn an_arabic_form_reads_right_to_left_and_records_its_language(app: TestAp
         "{html}"
     );
     assert!(html.contains("value=\"na\">لم ألاحظ ذلك</label>"));
+    // The shipped profile's headings are in the page's language too.
+    assert!(
+        html.contains("يشاركنا قيمنا") && !html.contains("Shares our values"),
+        "{html}"
+    );
 
     // A refused post comes back in Arabic, and the submission after it records `ar`.
     let res = app

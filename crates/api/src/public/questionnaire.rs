@@ -311,10 +311,27 @@ fn view(q: &Question, locale: &str) -> QuestionView {
 
 /// A dimension's heading. The profile's labels speak for the hiring company ("Shares our
 /// values"), which would read as the provider's own "our" on its self-assessment; there
-/// the dimension's key names it instead ("Values").
-fn group_title(respondent: Respondent, key: &str, label: &str) -> String {
+/// the dimension's key names it instead ("Values"). A label of the shipped profile, left
+/// as shipped, is the product's own wording and comes from the catalogue in the page's
+/// language; one the company wrote itself is shown as written.
+fn group_title(
+    respondent: Respondent,
+    key: &str,
+    label: &str,
+    pages: &Pages,
+    lang: &PageLanguage,
+) -> String {
     match respondent {
-        Respondent::Referee | Respondent::Stakeholder => label.to_owned(),
+        Respondent::Referee | Respondent::Stakeholder => {
+            let shipped = engine::profile::default_dimensions()
+                .into_iter()
+                .any(|d| d.key == key && d.label == label);
+            if shipped {
+                pages.text(lang, &format!("dimension-{key}"))
+            } else {
+                label.to_owned()
+            }
+        }
         Respondent::Provider => {
             let words = key.replace('_', " ");
             let mut chars = words.chars();
@@ -337,7 +354,7 @@ fn groups(
         .dimensions
         .iter()
         .map(|(key, label)| Group {
-            title: group_title(form.respondent, key, label),
+            title: group_title(form.respondent, key, label, pages, lang),
             hint: None,
             questions: questions
                 .iter()
