@@ -316,17 +316,14 @@ fn view(q: &Question, locale: &str) -> QuestionView {
 /// language; one the company wrote itself is shown as written.
 fn group_title(
     respondent: Respondent,
-    key: &str,
-    label: &str,
+    (key, label): (&str, &str),
+    shipped: &[engine::profile::Dimension],
     pages: &Pages,
     lang: &PageLanguage,
 ) -> String {
     match respondent {
         Respondent::Referee | Respondent::Stakeholder => {
-            let shipped = engine::profile::default_dimensions()
-                .into_iter()
-                .any(|d| d.key == key && d.label == label);
-            if shipped {
+            if shipped.iter().any(|d| d.key == key && d.label == label) {
                 pages.text(lang, &format!("dimension-{key}"))
             } else {
                 label.to_owned()
@@ -350,11 +347,12 @@ fn groups(
     lang: &PageLanguage,
 ) -> Vec<Group> {
     let locale = lang.locale.as_str();
+    let shipped = engine::profile::default_dimensions();
     let mut out: Vec<Group> = form
         .dimensions
         .iter()
         .map(|(key, label)| Group {
-            title: group_title(form.respondent, key, label, pages, lang),
+            title: group_title(form.respondent, (key, label), &shipped, pages, lang),
             hint: None,
             questions: questions
                 .iter()

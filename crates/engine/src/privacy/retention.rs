@@ -117,10 +117,11 @@ impl Engine {
             dry_run,
             ..Default::default()
         };
-        let mut held = privacy::held_and_due(&self.db, identity_cutoff).await?;
-        held.extend(privacy::held_and_due(&self.db, comments_cutoff).await?);
+        // Both classes ask the same of a held case (a reference not yet purged either
+        // way), so the later cutoff finds every case either would.
+        let mut held =
+            privacy::held_and_due(&self.db, identity_cutoff.max(comments_cutoff)).await?;
         held.sort();
-        held.dedup();
         report.held_cases = held;
 
         if dry_run {
