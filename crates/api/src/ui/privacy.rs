@@ -9,7 +9,6 @@ use engine::privacy::subject::SubjectExport;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
-use validator::ValidateEmail;
 
 use super::session::{UiForm, UiSession};
 use super::{after_action, format, render};
@@ -51,9 +50,8 @@ fn privacy_page(
 
 /// The address as typed, or the page again with the error beside the field.
 fn checked(email: &str) -> Result<String, String> {
-    let email = email.trim();
-    if email.validate_email() && email.len() <= 254 {
-        Ok(email.to_owned())
+    if crate::routes::is_address(email) {
+        Ok(email.trim().to_owned())
     } else {
         Err("Enter an email address.".to_owned())
     }
