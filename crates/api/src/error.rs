@@ -60,6 +60,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Gone(String),
+    /// Answers sent after the check stopped collecting (409, API.md "Disclosure").
+    #[error("this reference check has closed; answers are no longer taken")]
+    CheckClosed,
     /// The referee's address was asked too often lately (409; may be overridden).
     #[error("{0}")]
     RefereeFatigue(String),
@@ -100,6 +103,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
             ApiError::Gone(_) => ("gone", "Gone"),
+            ApiError::CheckClosed => ("check-closed", "Check closed"),
             ApiError::RefereeFatigue(_) => ("referee-fatigue", "Referee asked too often"),
             ApiError::RefereeOptedOut(_) => ("referee-opted-out", "Referee opted out"),
             ApiError::TooManyRequests(_) => ("rate-limited", "Too many requests"),
@@ -182,6 +186,7 @@ impl From<EngineError> for ApiError {
             EngineError::Validation { field, message } => ApiError::field(field, message),
             EngineError::InvalidAnswers { fields } => ApiError::Validation(answer_fields(fields)),
             EngineError::Gone(detail) => ApiError::Gone(detail),
+            EngineError::CheckClosed => ApiError::CheckClosed,
             e @ EngineError::RefereeFatigue { .. } => ApiError::RefereeFatigue(e.to_string()),
             e @ EngineError::RefereeOptedOut => ApiError::RefereeOptedOut(e.to_string()),
             EngineError::Conflict(detail) => ApiError::Conflict {
@@ -208,6 +213,7 @@ impl ResponseError for ApiError {
             }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. }
+            | ApiError::CheckClosed
             | ApiError::RefereeFatigue(_)
             | ApiError::RefereeOptedOut(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,

@@ -313,6 +313,7 @@ fn time_scoring(
                 name: format!("Referee {i}"),
                 email: format!("r{i}@client{org}.example"),
                 company: format!("Client {org}"),
+                organisation: Some(format!("client{org}.example")),
                 source: if org.is_multiple_of(4) {
                     ReferenceSource::Nominated
                 } else {
@@ -366,6 +367,7 @@ fn time_scoring(
         blind_spot_points: settings.blind_spot_points,
         self_assessment: Some(&self_assessment),
         provider_ips: &provider_ips,
+        min_group_size: 3,
     };
     let mut times = Vec::new();
     for _ in 0..SCORING_RUNS {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::credentials::new_token;
+use crate::organisations::organisation_key;
 use crate::domain::{
     CaseKind, CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, SelfAssessmentState,
     State, VettingCase,
@@ -321,6 +322,7 @@ impl Engine {
                 launched_at: None,
                 closed_at: None,
                 finished_at: None,
+                released_at: None,
                 hold_reason: None,
                 held_at: None,
                 held_by: None,
@@ -445,14 +447,19 @@ impl Engine {
             ));
         }
         let now = self.now();
+        let email = normalize_email(&new.email);
+        let company = new.company.trim().to_owned();
+        // Fixed now, so that erasing the address later moves nobody between organisations.
+        let organisation =
+            organisation_key(&email, &company, &self.scoring.public_mail_domains);
         let m = references::insert(
             txn,
             ReferenceRow {
                 id: Uuid::now_v7(),
                 case_id,
                 name: new.name.trim().to_owned(),
-                email: normalize_email(&new.email),
-                company: new.company.trim().to_owned(),
+                email,
+                company,
                 relationship: new.relationship.trim().to_owned(),
                 nominated_by: actor.to_string(),
                 source: match actor {
@@ -472,7 +479,7 @@ impl Engine {
                 updated_at: now,
                 identity_erased_at: None,
                 comments_erased_at: None,
-                organisation: None,
+                organisation: Some(organisation),
                 locale,
             },
         )

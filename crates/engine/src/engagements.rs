@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::disclosure::Disclosure;
 use crate::audit::{self, Actor};
 use crate::calibration::{self, Correlation, Pair};
 use crate::cases::NewReference;
@@ -264,14 +265,18 @@ impl Engine {
             })
             .collect();
         let completed = loaded.referees.iter().filter(|r| r.completed).count() as u32;
+        // Progress only until the pulse completes (API.md "Disclosure").
+        let released =
+            Disclosure::of(case.released_at, completed, &self.report).shows_results();
         Ok(Some(Pulse {
             id: case.id,
             started_at: case.launched_at.unwrap_or(case.created_at),
             status,
             invited: loaded.invited,
             responses: completed,
-            alignment: (weights > 0.0).then(|| scoring::round(weighted / weights, 1)),
-            dimensions,
+            alignment: (released && weights > 0.0)
+                .then(|| scoring::round(weighted / weights, 1)),
+            dimensions: if released { dimensions } else { Vec::new() },
         }))
     }
 
@@ -400,6 +405,7 @@ impl Engine {
                 launched_at: None,
                 closed_at: None,
                 finished_at: None,
+                released_at: None,
                 hold_reason: None,
                 held_at: None,
                 held_by: None,
@@ -637,7 +643,8 @@ fn stakeholder_reference(
         updated_at: now,
         identity_erased_at: None,
         comments_erased_at: None,
-        organisation: None,
+        // Every stakeholder belongs to the one buyer (API.md "Engagements").
+        organisation: Some("stakeholder".into()),
         locale: None,
     }
 }

@@ -21,6 +21,11 @@ pub enum EngineError {
     #[error("{0}")]
     Gone(String),
 
+    /// An answer sent after the check stopped collecting (API.md "Disclosure"): the
+    /// results were released, and nothing more is taken.
+    #[error("this reference check has closed; answers are no longer taken")]
+    CheckClosed,
+
     /// Input that passed the shape checks but breaks a domain rule.
     #[error("{field}: {message}")]
     Validation { field: String, message: String },

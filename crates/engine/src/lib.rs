@@ -24,6 +24,7 @@ pub mod clock;
 pub mod credentials;
 pub mod db;
 pub mod deliveries;
+pub mod disclosure;
 pub mod domain;
 pub mod engagements;
 pub mod entity;

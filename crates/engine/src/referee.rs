@@ -3,8 +3,10 @@
 //! SHA-256 hash, so the database never compares the secret itself.
 //!
 //! Outcomes for a token: unknown, revoked (resend, withdraw, cancel) → not found, the same
-//! for every reason; the case's deadline passed, or the case closed → gone; already
-//! answered or declined → conflict.
+//! for every reason; already answered or declined → conflict. Once the case stopped
+//! collecting (its deadline, its quorum, or `close`): viewing the link → gone; sending
+//! answers or a decline → `CheckClosed` (API.md "Disclosure": the results were released
+//! and no answer is taken after that; the draft is not kept).
 
 use std::collections::BTreeMap;
 
@@ -23,7 +25,7 @@ use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
 use crate::store::responses::SubmissionMeta;
 use crate::store::{responses, tokens};
-use crate::transitions::set_reference_status;
+use crate::transitions::{require_taking_answers, set_reference_status};
 use crate::{Engine, EngineError};
 
 /// Everything the questionnaire page shows.
@@ -90,6 +92,22 @@ fn not_found() -> EngineError {
     EngineError::NotFound { entity: "link" }
 }
 
+/// Why a token is being resolved: a view of the form, or answers (or a decline) sent.
+#[derive(Clone, Copy)]
+enum Purpose {
+    View,
+    Answer,
+}
+
+/// A link whose case stopped collecting: gone for a view; for answers, a conflict with
+/// the released results.
+fn closed(purpose: Purpose) -> EngineError {
+    match purpose {
+        Purpose::View => EngineError::Gone("this request has closed".into()),
+        Purpose::Answer => EngineError::CheckClosed,
+    }
+}
+
 impl Engine {
     /// The reference behind a live (not revoked) token.
     async fn live_reference(&self, token: &str) -> Result<ReferenceRow, EngineError> {
@@ -103,6 +121,7 @@ impl Engine {
     async fn resolve_referee_token(
         &self,
         token: &str,
+        purpose: Purpose,
     ) -> Result<(ReferenceRow, CaseRow), EngineError> {
         let reference = self.live_reference(token).await?;
         let case = cases::find(&self.db, reference.case_id)
@@ -118,19 +137,27 @@ impl Engine {
             ReferenceStatus::Withdrawn | ReferenceStatus::Pending | ReferenceStatus::Bounced => {
                 return Err(not_found());
             }
-            ReferenceStatus::Expired => {
-                return Err(EngineError::Gone(
-                    "the deadline for this request has passed".into(),
-                ));
-            }
+            ReferenceStatus::Expired => return Err(closed(purpose)),
             ReferenceStatus::Invited | ReferenceStatus::Opened => {}
         }
         let past_deadline = case.deadline_at.is_some_and(|d| self.now() >= d);
         match case.status {
             CaseStatus::Collecting if !past_deadline => Ok((reference, case)),
             CaseStatus::Cancelled => Err(not_found()),
-            _ => Err(EngineError::Gone("this request is closed".into())),
+            _ => Err(closed(purpose)),
         }
+    }
+
+    /// The languages of the pages for a live link whose answers are being sent, without
+    /// building the form: the language the referee answers in is the one they see.
+    #[tracing::instrument(skip_all)]
+    pub async fn referee_answer_languages(
+        &self,
+        token: &str,
+    ) -> Result<LinkLanguages, EngineError> {
+        let (reference, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
+        let questions = respondent_questions(&self.versions, &self.db, &case).await?;
+        Ok(self.link_languages(reference.locale.as_deref(), &case, Some(&questions)))
     }
 
     async fn form_for(
@@ -215,7 +242,7 @@ impl Engine {
     /// The form behind a token, without changing anything.
     #[tracing::instrument(skip_all)]
     pub async fn referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
-        let (reference, case) = self.resolve_referee_token(token).await?;
+        let (reference, case) = self.resolve_referee_token(token, Purpose::View).await?;
         self.form_for(&reference, &case).await
     }
 
@@ -223,7 +250,7 @@ impl Engine {
     /// reference `opened` and starts the clock used by the "too fast" fraud signal.
     #[tracing::instrument(skip_all, err)]
     pub async fn open_referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
-        let (reference, case) = self.resolve_referee_token(token).await?;
+        let (reference, case) = self.resolve_referee_token(token, Purpose::View).await?;
         let reference = self.mark_opened(reference, &case, self.now()).await?;
         self.form_for(&reference, &case).await
     }
@@ -287,7 +314,7 @@ impl Engine {
         submit: bool,
         consent: bool,
     ) -> Result<Vec<AnswerError>, EngineError> {
-        let (_, case) = self.resolve_referee_token(token).await?;
+        let (_, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
         self.answer_problems(&case, raw, submit, consent).await
     }
 
@@ -320,10 +347,14 @@ impl Engine {
         token: &str,
         raw: &BTreeMap<String, String>,
     ) -> Result<(), EngineError> {
-        let (reference, case) = self.resolve_referee_token(token).await?;
+        let (reference, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
         let answers = checked_answers(&self.versions, &self.db, &case, raw, false).await?;
         let now = self.now();
         let txn = self.db.begin().await?;
+        // Under the case lock, like the release: a draft saved as the check closes is
+        // either discarded by the release or refused here, never kept after it.
+        let (case, fresh) = references::lock_with_case(&txn, reference.id).await?;
+        require_taking_answers(&case, &fresh)?;
         // A draft saved without the form ever being loaded keeps no view time, so its
         // submission is still flagged as unviewed.
         let response_id =
@@ -351,7 +382,7 @@ impl Engine {
         consent: bool,
         meta: SubmissionMeta,
     ) -> Result<(), EngineError> {
-        let (reference, case) = self.resolve_referee_token(token).await?;
+        let (reference, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
         if !consent {
             let fields = self.answer_problems(&case, raw, true, false).await?;
             return Err(EngineError::InvalidAnswers { fields });
@@ -368,7 +399,7 @@ impl Engine {
         token: &str,
         reason: Option<String>,
     ) -> Result<(), EngineError> {
-        let (reference, _) = self.resolve_referee_token(token).await?;
+        let (reference, _) = self.resolve_referee_token(token, Purpose::Answer).await?;
         let reason = reason
             .map(|r| r.trim().to_owned())
             .filter(|r| !r.is_empty());

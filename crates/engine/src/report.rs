@@ -22,9 +22,11 @@ use crate::scoring::{
 use crate::store::cases::{self, CaseRow};
 use crate::store::{nominations, references, responses, self_assessments};
 use crate::transitions::set_case_status;
+use crate::disclosure::Disclosure;
 use crate::{Engine, EngineError, anonymity, questionnaires};
 
-/// The report of API.md, plus a few fields for people (`provider_name`, `notes`).
+/// The report of API.md, plus a few fields for people (`provider_name`, `notes`). While
+/// the case collects it is progress only (API.md "Disclosure"; [`Disclosure`]).
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
@@ -32,6 +34,14 @@ pub struct Report {
     pub title: String,
     pub provider_name: String,
     pub status: CaseStatus,
+    /// Whether the results are released: false while the case is a draft, nominating or
+    /// collecting (and for a case cancelled before it closed), when the report shows
+    /// progress only — no score, interval, answer-quoting flag, comment or tally.
+    pub released: bool,
+    /// When collecting ended and the results were released, once; null before.
+    pub released_at: Option<DateTime<Utc>>,
+    /// When collecting ends at the latest (null before launch).
+    pub deadline_at: Option<DateTime<Utc>>,
     /// Completed responses.
     pub responses: u32,
     /// References that were sent an invitation and not withdrawn.
@@ -51,7 +61,9 @@ pub struct Report {
     pub dimensions: Vec<DimensionScore>,
     pub flags: Vec<Flag>,
     pub comments: Vec<Comment>,
-    pub rehire: Rehire,
+    /// Answers to "would you hire them again?"; null until released with at least
+    /// `report.min_responses_for_detail` complete responses.
+    pub rehire: Option<Rehire>,
     /// Per-referee detail (the dimensions' `referee_scores` and `organisation_scores`, the
     /// comments) is withheld: too few responses are complete to keep them anonymous.
     pub detail_hidden: bool,
@@ -129,6 +141,7 @@ impl Engine {
                 submitted_at: resp.and_then(|x| x.submitted_at),
                 locale: resp.and_then(|x| x.locale.clone()),
                 source: r.source,
+                organisation: r.organisation,
                 name: r.name,
                 email: r.email,
                 company: r.company,
@@ -146,7 +159,8 @@ impl Engine {
         })
     }
 
-    /// The report of a case, partial while collecting.
+    /// The report of a case: progress only until it is released, then the results, with
+    /// what [`Disclosure`] withholds left out.
     #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
     pub async fn case_report(&self, case_id: Uuid) -> Result<Report, EngineError> {
         let l = self.load_for_scoring(case_id).await?;
@@ -158,7 +172,7 @@ impl Engine {
         .flatten()
         .filter_map(domain_of)
         .collect();
-        let scores = scoring::score_case(&ScoringInput {
+        let mut scores = scoring::score_case(&ScoringInput {
             questions: &l.questions,
             profile: &l.profile,
             referees: &l.referees,
@@ -172,50 +186,66 @@ impl Engine {
             blind_spot_points: self.scoring.blind_spot_points,
             self_assessment: l.self_assessment.as_ref(),
             provider_ips: &l.provider_ips,
+            min_group_size: self.report.min_responses_for_detail,
         });
+        let disclosure = Disclosure::of(l.case.released_at, scores.responses, &self.report);
         let mut notes = Vec::new();
-        let few = scores
-            .dimensions
-            .iter()
-            .filter_map(|d| (d.n > 0).then_some(d.n))
-            .min();
-        if let Some(n) = few
-            && n < 5
-        {
-            notes.push(format!(
-                "Some dimensions rest on {n} client organisation{}: their 95% intervals are wide, so read those scores as indicative, not precise.",
-                if n == 1 { "" } else { "s" }
-            ));
-        }
-        notes.push(
-            "Each client organisation has one vote: several people from one client are averaged first, so a provider's friendliest client cannot outweigh the others.".into(),
-        );
-        if scores.self_assessment.is_some() {
+        if !disclosure.shows_results() {
+            scores.alignment_score = None;
+            scores.recommendation = Recommendation::InsufficientData;
+            scores.dimensions.clear();
+            scores.comments.clear();
+            scores.flags.retain(|f| disclosure.shows_flag(f.kind));
+            notes.push(if l.case.status == CaseStatus::Cancelled {
+                "This check was cancelled before it closed, so its answers are never shown.".to_owned()
+            } else {
+                "Results are shown once collecting ends: when the quorum is met and nobody is still expected to answer, at the deadline, or when you close the case. Until then this report shows progress only, so that nobody can tell one person's answers by comparing it before and after they reply.".to_owned()
+            });
+        } else {
+            let few = scores
+                .dimensions
+                .iter()
+                .filter_map(|d| (d.n > 0).then_some(d.n))
+                .min();
+            if let Some(n) = few
+                && n < 5
+            {
+                notes.push(format!(
+                    "Some dimensions rest on {n} client organisation{}: their 95% intervals are wide, so read those scores as indicative, not precise.",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
             notes.push(
-                "The provider's self-assessment is shown beside the scores and never counted in them.".into(),
+                "Each client organisation has one vote: several people from one client are averaged first, so a provider's friendliest client cannot outweigh the others.".into(),
             );
+            if scores.self_assessment.is_some() {
+                notes.push(
+                    "The provider's self-assessment is shown beside the scores and never counted in them.".into(),
+                );
+            }
         }
-        if l.case.status == CaseStatus::Collecting {
-            notes.push("Responses are still being collected: this report is partial.".into());
-        }
-        let mut scores = scores;
-        let detail_hidden = !self.report.shows_detail(scores.responses);
+        let detail_hidden = !disclosure.shows_detail();
         if detail_hidden {
             for d in &mut scores.dimensions {
                 d.referee_scores.clear();
                 d.organisation_scores.clear();
             }
             scores.comments.clear();
-            notes.push(format!(
-                "Individual ratings and quoted comments are hidden until {} responses are complete, so that nobody can tell who said what.",
-                self.report.min_responses_for_detail
-            ));
+            if disclosure.shows_results() {
+                notes.push(format!(
+                    "Individual ratings, quoted comments and the rehire tally are hidden until {} responses are complete, so that nobody can tell who said what.",
+                    self.report.min_responses_for_detail
+                ));
+            }
         }
         Ok(Report {
             case_id,
             title: l.case.title.clone(),
             provider_name: l.provider.name.clone(),
             status: l.case.status,
+            released: disclosure.shows_results(),
+            released_at: disclosure.released_at(),
+            deadline_at: l.case.deadline_at,
             responses: scores.responses,
             invited: l.invited,
             min_responses: l.case.min_responses as u32,
@@ -229,7 +259,7 @@ impl Engine {
             dimensions: scores.dimensions,
             flags: scores.flags,
             comments: scores.comments,
-            rehire: scores.rehire,
+            rehire: (!detail_hidden).then_some(scores.rehire),
             detail_hidden,
             notes,
             generated_at: self.now(),
@@ -239,8 +269,8 @@ impl Engine {
     /// One CSV row per completed referee × question. Unless `report.show_referee_identity`
     /// is on, referees and organisations are labelled `Referee 1..n` and `Organisation A..`
     /// in the case's random order (`anonymity`), rows follow that order, nothing names,
-    /// dates or locates anyone, and there are no rows at all below
-    /// `report.min_responses_for_detail` complete responses.
+    /// dates or locates anyone, and there are no rows at all before the release or below
+    /// `report.min_responses_for_detail` complete responses ([`Disclosure`]).
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_report_csv(&self, case_id: Uuid) -> Result<String, EngineError> {
         use crate::scoring::csv::row;
@@ -262,11 +292,16 @@ impl Engine {
             .iter()
             .filter(|r| r.completed && !r.withdrawn)
             .collect();
-        if !self.report.shows_detail(completed.len() as u32) {
+        let disclosure = Disclosure::of(l.case.released_at, completed.len() as u32, &self.report);
+        if !disclosure.shows_detail() {
             return Ok(out);
         }
         let domains = &self.scoring.public_mail_domains;
-        let org_of = |r: &RefereeInput| organisation_key(&r.email, &r.company, domains);
+        let org_of = |r: &RefereeInput| {
+            r.organisation
+                .clone()
+                .unwrap_or_else(|| organisation_key(&r.email, &r.company, domains))
+        };
         let seed = &l.case.anonymity_seed;
         let ids: Vec<Uuid> = completed.iter().map(|r| r.reference_id).collect();
         let referee_at = anonymity::positions(seed, &ids);

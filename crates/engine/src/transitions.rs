@@ -12,6 +12,7 @@ use crate::machine::{CaseEvent, ReferenceEvent, case_transition, reference_trans
 use crate::outbox::{self, OwnerNotice, Task};
 use crate::store::cases::{self, CaseRow};
 use crate::store::references::{self, ReferenceRow};
+use crate::store::responses;
 use crate::{Engine, EngineError};
 
 /// Refuses an action that only makes sense while the case collects answers.
@@ -26,7 +27,26 @@ pub(crate) fn require_collecting(case: &CaseRow, action: &'static str) -> Result
     }
 }
 
-/// Moves a case to the status `event` leads to, with its audit event.
+/// Refuses an answer or a decline from a referee whose check no longer takes them: the
+/// case stopped collecting, or the reference expired with its release (API.md
+/// "Disclosure"). `reference` is the row as locked after `case`.
+pub(crate) fn require_taking_answers(
+    case: &CaseRow,
+    reference: &ReferenceRow,
+) -> Result<(), EngineError> {
+    if crate::disclosure::takes_answers(case.status)
+        && reference.status != ReferenceStatus::Expired
+    {
+        Ok(())
+    } else {
+        Err(EngineError::CheckClosed)
+    }
+}
+
+/// Moves a case to the status `event` leads to, with its audit event. Going from
+/// `collecting` to `review` releases the report (API.md "Disclosure"): `released_at` is stamped, and whoever was
+/// still expected to answer is expired, their draft discarded, so the released figures
+/// are final and no later answer can be compared against them.
 pub(crate) async fn set_case_status(
     txn: &DatabaseTransaction,
     case: CaseRow,
@@ -38,6 +58,9 @@ pub(crate) async fn set_case_status(
     let from = case.status;
     let to = case_transition(from, event)?;
     let updated = cases::update_status(txn, case, to, now).await?;
+    if from == CaseStatus::Collecting && to == CaseStatus::Review {
+        expire_outstanding(txn, updated.id, now).await?;
+    }
     data["from"] = json!(from.as_str());
     data["to"] = json!(to.as_str());
     audit::record(
@@ -51,6 +74,32 @@ pub(crate) async fn set_case_status(
     )
     .await?;
     Ok(updated)
+}
+
+/// The release of a case that stops collecting: every reference still pending, invited or
+/// opened is expired (its link now says the check has closed) and its draft discarded.
+async fn expire_outstanding(
+    txn: &DatabaseTransaction,
+    case_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    let mut expired = Vec::new();
+    for reference in references::of_case(txn, case_id).await? {
+        if reference.status.is_outstanding() {
+            expired.push(reference.id);
+            set_reference_status(
+                txn,
+                reference,
+                ReferenceEvent::Expire,
+                &Actor::System,
+                json!({ "reason": "released" }),
+                now,
+            )
+            .await?;
+        }
+    }
+    responses::discard_drafts(txn, &expired).await?;
+    Ok(())
 }
 
 /// Moves a reference to the status `event` leads to, with its audit event.

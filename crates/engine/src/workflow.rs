@@ -20,7 +20,9 @@ use crate::outbox::Task;
 use crate::referee::checked_answers;
 use crate::store::cases::{self, CaseRow};
 use crate::store::{references, responses, tokens};
-use crate::transitions::{require_collecting, set_case_status, set_reference_status};
+use crate::transitions::{
+    require_collecting, require_taking_answers, set_case_status, set_reference_status,
+};
 use crate::{Engine, EngineError, metrics};
 
 pub use crate::store::responses::SubmissionMeta;
@@ -220,7 +222,7 @@ impl Engine {
         let now = self.now();
         let txn = self.db.begin().await?;
         let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
-        require_collecting(&case, "decline in")?;
+        require_taking_answers(&case, &reference)?;
         // The link keeps resolving (to a "you declined" page), so it is not revoked.
         let mut reference = set_reference_status(
             &txn,
@@ -253,7 +255,7 @@ impl Engine {
         let now = self.now();
         let txn = self.db.begin().await?;
         let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
-        require_collecting(&case, "answer in")?;
+        require_taking_answers(&case, &reference)?;
         // Already answered (or declined): say so before judging the answers.
         reference_transition(reference.status, ReferenceEvent::Complete)?;
         let raw: BTreeMap<String, String> = answers.into_iter().collect();

@@ -3,5 +3,6 @@
 //! with the forms (`forms::opt_out`); the races are in `workflow::races`.
 
 mod anonymity;
+mod disclosure;
 mod fatigue;
 mod nominations;

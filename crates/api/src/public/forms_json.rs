@@ -134,8 +134,8 @@ pub async fn post_form(
         return Err(ApiError::Validation(errors));
     }
     if submit {
-        let form = state.engine.referee_form(&token).await?;
-        let locale = page_language(&state, &req, &form.languages).locale;
+        let languages = state.engine.referee_answer_languages(&token).await?;
+        let locale = page_language(&state, &req, &languages).locale;
         let meta = submission_meta(&req, &state, Some(locale));
         state
             .engine

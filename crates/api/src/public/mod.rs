@@ -227,15 +227,47 @@ pub(crate) fn link_problem_page(
     req: &HttpRequest,
     err: impl Into<ApiError>,
 ) -> HttpResponse {
-    let err: ApiError = err.into();
-    let status = err.status_code();
     let lang = any_language(state, req);
+    problem_page_in(state, lang, err.into())
+}
+
+/// [`link_problem_page`] for a referee link (`/r/{token}`): a link that is known but can
+/// no longer be used (answered, declined, closed) speaks its referee's language, as the
+/// form did; an unknown one is the same page whatever the reason.
+pub(crate) async fn referee_problem_page(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    err: impl Into<ApiError>,
+) -> HttpResponse {
+    let err: ApiError = err.into();
+    let known = matches!(
+        err,
+        ApiError::Conflict { .. } | ApiError::Gone(_) | ApiError::CheckClosed
+    );
+    // Only on these rare pages is the link looked up a second time.
+    let languages = if known {
+        state.engine.referee_link(token).await.ok().map(|(_, l)| l)
+    } else {
+        None
+    };
+    let lang = match languages {
+        Some(languages) => page_language(state, req, &languages),
+        None => any_language(state, req),
+    };
+    problem_page_in(state, lang, err)
+}
+
+/// The page for a link that cannot be used, in `lang`.
+fn problem_page_in(state: &AppState, lang: PageLanguage, err: ApiError) -> HttpResponse {
+    let status = err.status_code();
     let (title, lines): (&str, &[&str]) = match &err {
         ApiError::NotFound(_) => (
             "link-unknown-title",
             &["link-unknown-text", "link-unknown-help"],
         ),
         ApiError::Gone(_) => ("link-closed-title", &["link-closed-text"]),
+        ApiError::CheckClosed => ("check-closed-title", &["check-closed-text"]),
         ApiError::Conflict {
             current_state: Some(State::Reference(ReferenceStatus::Declined)),
             ..

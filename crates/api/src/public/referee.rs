@@ -8,7 +8,8 @@ use engine::workflow::MAX_DECLINE_REASON_CHARS;
 
 use super::questionnaire::{Action, Filled, Posted, Questionnaire, answer_post, render};
 use super::{
-    ShowQuery, form_fields, link_problem_page, page_language, submission_meta, unreadable_form,
+    ShowQuery, form_fields, link_problem_page, page_language, referee_problem_page,
+    submission_meta, unreadable_form,
 };
 use crate::AppState;
 
@@ -27,7 +28,7 @@ pub async fn show_form(
             let lang = page_language(&state, &req, form.languages);
             render(&state, StatusCode::OK, &token, &form, filled, &lang)
         }
-        Err(e) => link_problem_page(&state, &req, e),
+        Err(e) => referee_problem_page(&state, &req, &token, e).await,
     }
 }
 
@@ -53,9 +54,9 @@ pub async fn post_form(
         }
         Action::Submit => {
             // The language the person sees the form in is the one they answer in.
-            let locale = match state.engine.referee_form(&token).await {
-                Ok(form) => Some(page_language(&state, &req, &form.languages).locale),
-                Err(e) => return link_problem_page(&state, &req, e),
+            let locale = match state.engine.referee_answer_languages(&token).await {
+                Ok(languages) => Some(page_language(&state, &req, &languages).locale),
+                Err(e) => return referee_problem_page(&state, &req, &token, e).await,
             };
             let meta = submission_meta(&req, &state, locale);
             state
@@ -63,6 +64,13 @@ pub async fn post_form(
                 .submit_referee_answers(&token, &posted.answers, posted.consent, meta)
                 .await
         }
+    };
+    // Answers that need attention re-render the form; any other refusal is a link page.
+    let result = match result {
+        Err(e) if !matches!(e, EngineError::InvalidAnswers { .. }) => {
+            return referee_problem_page(&state, &req, &token, e).await;
+        }
+        other => other,
     };
     let form = async || state.engine.referee_form(&token).await;
     answer_post(&state, &req, "r", &token, posted, result, form).await
@@ -87,7 +95,7 @@ pub async fn done(
             )
         }
         Ok(_) => link_problem_page(&state, &req, EngineError::NotFound { entity: "link" }),
-        Err(e) => link_problem_page(&state, &req, e),
+        Err(e) => referee_problem_page(&state, &req, &token, e).await,
     }
 }
 
@@ -113,7 +121,7 @@ pub async fn confirm_decline(
                 }),
             )
         }
-        Err(e) => link_problem_page(&state, &req, e),
+        Err(e) => referee_problem_page(&state, &req, &token, e).await,
     }
 }
 
@@ -141,7 +149,7 @@ pub async fn decline(
                 .insert_header(("Location", location))
                 .finish()
         }
-        Err(e) => link_problem_page(&state, &req, e),
+        Err(e) => referee_problem_page(&state, &req, &token, e).await,
     }
 }
 
@@ -163,6 +171,6 @@ pub async fn declined(
             )
         }
         Ok(_) => link_problem_page(&state, &req, EngineError::NotFound { entity: "link" }),
-        Err(e) => link_problem_page(&state, &req, e),
+        Err(e) => referee_problem_page(&state, &req, &token, e).await,
     }
 }

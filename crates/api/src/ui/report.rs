@@ -198,6 +198,8 @@ async fn report_page(
             })),
             "can_decide": report.status == CaseStatus::Review,
             "generated": format::datetime(report.generated_at),
+            "deadline": report.deadline_at.map(format::datetime),
+            "min_detail": state.engine.report_settings().min_responses_for_detail,
             "outcomes": Outcome::ALL.iter().map(|o| json!({ "value": o, "label": format::outcome_label(o.as_str()) })).collect::<Vec<_>>(),
             "form": form,
             "max_rationale": engine::report::MAX_RATIONALE_CHARS,

@@ -34,7 +34,8 @@ pub struct Model {
     pub identity_erased_at: Option<DateTimeUtc>,
     /// Set once retention or an erasure removed the referee's free text.
     pub comments_erased_at: Option<DateTimeUtc>,
-    /// The client-organisation key, kept when the address it derives from is erased.
+    /// The client-organisation key (API.md "Evidence"), fixed when the reference is
+    /// created, so that erasing the address it derives from moves nobody.
     pub organisation: Option<String>,
     /// A language tag of the message catalogue (issue 17); null when not chosen.
     pub locale: Option<String>,

@@ -27,6 +27,9 @@ pub struct Model {
     /// When the case reached its end: decided, cancelled, or (a pulse) scored. The
     /// retention clocks start here.
     pub finished_at: Option<DateTimeUtc>,
+    /// When the case left `collecting` and its report was released (API.md
+    /// "Disclosure"); null before.
+    pub released_at: Option<DateTimeUtc>,
     /// A legal hold: while set, nothing of the case is purged.
     pub hold_reason: Option<String>,
     pub held_at: Option<DateTimeUtc>,

@@ -37,6 +37,10 @@ pub struct RefereeInput {
     pub name: String,
     pub email: String,
     pub company: String,
+    /// The client-organisation key, fixed when the reference was created (API.md
+    /// "Evidence"); one vote per distinct key. `None` (a row from before keys were
+    /// stored, or a test) derives it from `email` and `company`.
+    pub organisation: Option<String>,
     /// Who found the referee: staff (`sourced`) or the provider's nomination form.
     pub source: ReferenceSource,
     /// Completed responses only carry answers.
@@ -81,6 +85,10 @@ pub struct ScoringInput<'a> {
     /// The provider's submitted self-assessment, if any. Never counted in the scores.
     pub self_assessment: Option<&'a SelfAssessmentInput>,
     pub show_identity: bool,
+    /// `report.min_responses_for_detail`: a provenance group (sourced, nominated) with
+    /// fewer people than this on a dimension gets no score there, since a group of one
+    /// would publish that person's answers (API.md "Disclosure").
+    pub min_group_size: u32,
 }
 
 /// One dimension of the values profile, scored. Scores are 0–100, rounded to one decimal.
@@ -115,10 +123,10 @@ pub struct DimensionScore {
     /// The score of the plain mean over people (every referee one vote); null without data.
     pub person_score: Option<f64>,
     /// The score from the references staff found only (organisation-level); null when
-    /// none of them has data on this dimension.
+    /// fewer of them than `report.min_responses_for_detail` have data on this dimension.
     pub sourced_score: Option<f64>,
     /// The score from the references the provider nominated only (organisation-level);
-    /// null when none of them has data on this dimension.
+    /// null when fewer of them than `report.min_responses_for_detail` have data on it.
     pub nominated_score: Option<f64>,
     /// The provider's own rating of itself in its self-assessment (0–100); null without a
     /// submitted self-assessment or without answers on this dimension. Never counted.
@@ -511,7 +519,9 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
     let org_of: Vec<usize> = completed
         .iter()
         .map(|r| {
-            let key = organisation_key(&r.email, &r.company, input.public_mail_domains);
+            let key = r.organisation.clone().unwrap_or_else(|| {
+                organisation_key(&r.email, &r.company, input.public_mail_domains)
+            });
             let next = org_ids.len();
             let id = *org_ids.entry(key).or_insert(next);
             if id == org_sources.len() {
@@ -619,8 +629,14 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
             let mut d = organisation_stats(dim, &all);
             d.referees = people.len() as u32;
             d.person_score = mean(&people).map(published);
-            d.sourced_score = mean(&sourced).map(published);
-            d.nominated_score = mean(&nominated).map(published);
+            let group_of = |source| es.iter().filter(|e| e.source == source).count() as u32;
+            let big_enough = |source| group_of(source) >= input.min_group_size;
+            d.sourced_score = mean(&sourced)
+                .filter(|_| big_enough(ReferenceSource::Sourced))
+                .map(published);
+            d.nominated_score = mean(&nominated)
+                .filter(|_| big_enough(ReferenceSource::Nominated))
+                .map(published);
             d.self_score = self_means[slot].map(published);
             d.self_gap = d.self_score.zip(d.score).map(|(s, c)| gap(s, c));
             d.referee_scores = people.iter().map(|m| published(*m)).collect();

@@ -80,6 +80,7 @@ fn referee(n: u8, answers: &[(&str, &str)]) -> RefereeInput {
         name: format!("Referee {n}"),
         email: format!("r{n}@client{n}.example"),
         company: format!("Client {n}"),
+        organisation: None,
         source: Sourced,
         completed: true,
         withdrawn: false,
@@ -124,6 +125,7 @@ fn input<'a>(
         blind_spot_points: 25.0,
         self_assessment: None,
         show_identity: false,
+        min_group_size: 1,
     }
 }
 

@@ -104,8 +104,14 @@ pub async fn update_status(
     now: DateTime<Utc>,
 ) -> Result<CaseRow, EngineError> {
     let case_kind = case.kind;
+    let released = case.status == CaseStatus::Collecting && to == CaseStatus::Review;
     let mut active: vetting_case::ActiveModel = case.into();
     active.status = Set(to);
+    // API.md "Disclosure": the report is released once, when collecting ends (quorum, the
+    // deadline, or `close`). A cancelled check releases nothing.
+    if released {
+        active.released_at = Set(Some(now));
+    }
     active.updated_at = Set(now);
     if matches!(to, CaseStatus::Review | CaseStatus::Cancelled) {
         active.closed_at = Set(Some(now));

@@ -160,6 +160,33 @@ pub async fn claim_submission(
     }
 }
 
+/// Deletes the saved-but-unsent answers of these references (their draft rows stay, with
+/// the first view's time): once a check has closed, a draft will never be read.
+pub async fn discard_drafts(
+    conn: &impl ConnectionTrait,
+    reference_ids: &[Uuid],
+) -> Result<u64, EngineError> {
+    if reference_ids.is_empty() {
+        return Ok(0);
+    }
+    let drafts: Vec<Uuid> = response::Entity::find()
+        .filter(response::Column::ReferenceId.is_in(reference_ids.iter().copied()))
+        .filter(response::Column::Status.eq(ResponseStatus::Draft))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    if drafts.is_empty() {
+        return Ok(0);
+    }
+    Ok(answer::Entity::delete_many()
+        .filter(answer::Column::ResponseId.is_in(drafts))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// Replaces the answers of a response with `answers` (question key, value).
 pub async fn replace_answers(
     conn: &impl ConnectionTrait,
