@@ -701,7 +701,13 @@ async fn a_report_with_hidden_detail_in_chromium() {
             .await;
         assert_eq!(res.status(), 303);
     }
+    // Closed early with two answers: released, below the detail threshold.
+    app.engine
+        .close_case(case.id, &engine::audit::Actor::System)
+        .await
+        .unwrap();
     let report = app.engine.case_report(case.id).await.unwrap();
+    assert!(report.released, "closing releases the results");
     assert!(report.detail_hidden, "two of three: detail is hidden");
     run_script(
         &tools,

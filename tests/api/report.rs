@@ -71,7 +71,7 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
     let hr = app.token_for(Role::Hr).await;
     let links = case.links(&app);
 
-    // Before anyone answers: a partial report that says so.
+    // Before anyone answers: progress only, saying when the results will be shown.
     let r = report(&app, &case, &hr).await;
     assert_eq!(r["status"], "collecting");
     assert_eq!(r["responses"], 0);
@@ -79,13 +79,12 @@ async fn a_whole_case_produces_the_expected_report_csv_and_decision(backend: Bac
     assert_eq!(r["alignment_score"], Value::Null);
     assert_eq!(r["recommendation"], "insufficient_data");
     assert_eq!(r["quorum_met"], false);
-    assert!(
-        r["notes"]
-            .as_array()
+    assert!(r["notes"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
             .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("partial"))
-    );
+            .contains("Results are shown once collecting ends")
+    }));
+    assert_eq!(r["released"], false);
 
     answer(
         &app,
@@ -275,6 +274,43 @@ async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
             .await;
         assert_eq!(res.status(), 303);
     }
+    // While the case collects (2 of 3 answered), only the flags that quote no answer.
+    let kinds_of = |r: &Value| -> Vec<String> {
+        r["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let progress = kinds_of(&report(&app, &case, &hr).await);
+    assert!(
+        progress.contains(&"fraud_duplicate_ip".to_owned()),
+        "{progress:?}"
+    );
+    assert!(progress.contains(&"fraud_too_fast".to_owned()));
+    assert!(
+        !progress.contains(&"below_min".to_owned()),
+        "quotes answers"
+    );
+    assert!(
+        !progress.contains(&"low_rating".to_owned()),
+        "quotes answers"
+    );
+    // Decisions are only taken in review.
+    let res = app
+        .post(&format!("/api/v1/cases/{}/decision", case.id), &hr)
+        .json(&json!({"outcome": "rejected", "rationale": "Too early"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res, 409).await["current_state"], "collecting");
+    let res = app
+        .post(&format!("/api/v1/cases/{}/close", case.id), &case.ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
     let r = report(&app, &case, &hr).await;
     let kinds: Vec<&str> = r["flags"]
         .as_array()
@@ -303,14 +339,6 @@ async fn suspicious_responses_raise_fraud_flags(backend: Backend) {
         too_fast["detail"].as_str().unwrap().contains("38 s"),
         "19 questions × 2 s: {too_fast}"
     );
-    // Decisions are only taken in review.
-    let res = app
-        .post(&format!("/api/v1/cases/{}/decision", case.id), &hr)
-        .json(&json!({"outcome": "rejected", "rationale": "Too early"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(problem(res, 409).await["current_state"], "collecting");
     let res = app
         .get(
             &format!("/api/v1/cases/{}/report", uuid::Uuid::now_v7()),

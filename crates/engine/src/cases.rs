@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::credentials::new_token;
-use crate::organisations::organisation_key;
 use crate::domain::{
     CaseKind, CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, SelfAssessmentState,
     State, VettingCase,
 };
 use crate::entity::{provider, template_version};
+use crate::organisations::organisation_key;
 use crate::store::cases::{self, CaseRow};
 use crate::store::opt_outs;
 use crate::store::references::{self, ReferenceRow};
@@ -450,8 +450,7 @@ impl Engine {
         let email = normalize_email(&new.email);
         let company = new.company.trim().to_owned();
         // Fixed now, so that erasing the address later moves nobody between organisations.
-        let organisation =
-            organisation_key(&email, &company, &self.scoring.public_mail_domains);
+        let organisation = organisation_key(&email, &company, &self.scoring.public_mail_domains);
         let m = references::insert(
             txn,
             ReferenceRow {

@@ -14,11 +14,11 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::disclosure::Disclosure;
 use crate::audit::{self, Actor};
 use crate::calibration::{self, Correlation, Pair};
 use crate::cases::NewReference;
 use crate::credentials::new_token;
+use crate::disclosure::Disclosure;
 use crate::domain::{
     CaseKind, CaseStatus, Drift, Engagement, EngagementStatus, Pulse, PulseDimension, PulseStatus,
     ReferenceSource, ReferenceStatus, Stakeholder, State,
@@ -266,16 +266,14 @@ impl Engine {
             .collect();
         let completed = loaded.referees.iter().filter(|r| r.completed).count() as u32;
         // Progress only until the pulse completes (API.md "Disclosure").
-        let released =
-            Disclosure::of(case.released_at, completed, &self.report).shows_results();
+        let released = Disclosure::of(case.released_at, completed, &self.report).shows_results();
         Ok(Some(Pulse {
             id: case.id,
             started_at: case.launched_at.unwrap_or(case.created_at),
             status,
             invited: loaded.invited,
             responses: completed,
-            alignment: (released && weights > 0.0)
-                .then(|| scoring::round(weighted / weights, 1)),
+            alignment: (released && weights > 0.0).then(|| scoring::round(weighted / weights, 1)),
             dimensions: if released { dimensions } else { Vec::new() },
         }))
     }

@@ -8,6 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
+use crate::disclosure::Disclosure;
 use crate::domain::{CaseKind, CaseStatus, PulseStatus, ReferenceStatus, State, VettingCase};
 use crate::entity::decision;
 use crate::machine::CaseEvent;
@@ -22,7 +23,6 @@ use crate::scoring::{
 use crate::store::cases::{self, CaseRow};
 use crate::store::{nominations, references, responses, self_assessments};
 use crate::transitions::set_case_status;
-use crate::disclosure::Disclosure;
 use crate::{Engine, EngineError, anonymity, questionnaires};
 
 /// The report of API.md, plus a few fields for people (`provider_name`, `notes`). While

@@ -34,8 +34,7 @@ pub(crate) fn require_taking_answers(
     case: &CaseRow,
     reference: &ReferenceRow,
 ) -> Result<(), EngineError> {
-    if crate::disclosure::takes_answers(case.status)
-        && reference.status != ReferenceStatus::Expired
+    if crate::disclosure::takes_answers(case.status) && reference.status != ReferenceStatus::Expired
     {
         Ok(())
     } else {

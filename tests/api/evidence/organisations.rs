@@ -49,26 +49,20 @@ async fn several_people_of_one_client_count_as_one_vote(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, behind_proxy()).await else {
         return;
     };
+    // Three people of one client, everyone answered: the quorum of people is met, that of
+    // clients not.
     let case = open_case(&app, json!({ "min_responses": 3 })).await;
     for i in 1..=3 {
         case.add(&app, &format!("p{i}@friendly.example"), "Friendly Ltd")
             .await;
     }
-    case.add(&app, "critic@sceptic.example", "Sceptic GmbH")
-        .await;
     case.launch(&app).await;
     for i in 1..=3 {
-        answer(
-            &app,
-            &format!("p{i}@friendly.example"),
-            5,
-            &format!("198.51.100.{i}"),
-        )
-        .await;
+        let email = format!("p{i}@friendly.example");
+        answer(&app, &email, 5, &format!("198.51.100.{i}")).await;
     }
-
-    // Three answers, one organisation: the quorum of people is met, that of clients not.
     let r = case.report(&app).await;
+    assert_eq!(r["released"], true);
     assert_eq!(r["responses"], 3);
     assert_eq!(r["organisations"], 1);
     assert_eq!(r["min_organisations"], 2);
@@ -82,8 +76,22 @@ async fn several_people_of_one_client_count_as_one_vote(backend: Backend) {
     assert_eq!(values["ci95"], json!([0.0, 100.0]));
     assert_eq!(values["agreement"], json!(null));
 
+    // Three people of that client and a critic of another.
+    let case = open_case(&app, json!({ "min_responses": 3 })).await;
+    for i in 4..=6 {
+        case.add(&app, &format!("p{i}@friendly.example"), "Friendly Ltd")
+            .await;
+    }
+    case.add(&app, "critic@sceptic.example", "Sceptic GmbH")
+        .await;
+    case.launch(&app).await;
+    for i in 4..=6 {
+        let email = format!("p{i}@friendly.example");
+        answer(&app, &email, 5, &format!("198.51.100.{i}")).await;
+    }
     answer(&app, "critic@sceptic.example", 1, "198.51.100.9").await;
     let r = case.report(&app).await;
+    assert_eq!(r["released"], true);
     assert_eq!(r["organisations"], 2);
     assert!(!flag_kinds(&r).contains(&"insufficient_organisations".to_owned()));
     // Organisation means 5 and 1 → 3 → 50.0; the four people's plain mean is 4 → 75.0.
@@ -112,6 +120,7 @@ async fn public_mailboxes_are_grouped_by_company(backend: Backend) {
     assert_eq!(r["organisations"], 1, "the same company, however spelt");
     answer(&app, "cy@gmail.com", 3, "198.51.100.3").await;
     let r = case.report(&app).await;
+    assert_eq!(r["released"], true, "everyone answered");
     assert_eq!(
         r["organisations"], 2,
         "gmail.com itself is not an organisation"

@@ -123,9 +123,22 @@ async fn detail_is_hidden_below_the_threshold_and_shown_at_it(backend: Backend) 
     for (i, (email, _)) in REFEREES[..2].iter().enumerate() {
         answer_with_comment(&app, email, &format!("198.51.100.{}", i + 1)).await;
     }
+    // Released with two answers (closed early): scores, but no detail.
+    let res = app
+        .post(&format!("/api/v1/cases/{}/close", case.id), &case.ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 
     let r: Value = case.report(&app).await;
+    assert_eq!(r["released"], true);
     assert_eq!(r["detail_hidden"], true);
+    assert_eq!(
+        r["rehire"],
+        Value::Null,
+        "a tally of two is two people's answers"
+    );
     assert_eq!(r["comments"], json!([]));
     for d in r["dimensions"].as_array().unwrap() {
         assert_eq!(d["referee_scores"], json!([]), "{d}");
@@ -153,9 +166,19 @@ async fn detail_is_hidden_below_the_threshold_and_shown_at_it(backend: Backend) 
     assert_eq!(html.matches("<circle class=\"referee\"").count(), 0);
     assert!(!html.contains("Said by"), "no comment quoted");
 
-    answer_with_comment(&app, REFEREES[2].0, "198.51.100.3").await;
+    // Another case, released with three answers: the detail is shown.
+    let case = open_case(&app, json!({ "min_responses": 3 })).await;
+    for (email, company) in &REFEREES[..3] {
+        case.add(&app, email, company).await;
+    }
+    case.launch(&app).await;
+    for (i, (email, _)) in REFEREES[..3].iter().enumerate() {
+        answer_with_comment(&app, email, &format!("198.51.100.{}", i + 1)).await;
+    }
     let r = case.report(&app).await;
+    assert_eq!(r["released"], true);
     assert_eq!(r["detail_hidden"], false);
+    assert!(r["rehire"].is_object());
     assert_eq!(r["comments"].as_array().unwrap().len(), 3);
     assert_eq!(
         r["dimensions"][0]["referee_scores"]

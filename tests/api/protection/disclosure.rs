@@ -61,10 +61,15 @@ fn page_without_progress(html: &str) -> String {
     let mut out = html.to_owned();
     for (start, end) in [
         ("<section id=\"progress\"", "</section>"),
-        ("<section class=\"card\" aria-labelledby=\"h-flags\">", "</section>"),
+        (
+            "<section class=\"card\" aria-labelledby=\"h-flags\">",
+            "</section>",
+        ),
         ("<p class=\"small print-only\">", "</p>"),
     ] {
-        let a = out.find(start).unwrap_or_else(|| panic!("{start} on the page"));
+        let a = out
+            .find(start)
+            .unwrap_or_else(|| panic!("{start} on the page"));
         let b = a + out[a..].find(end).unwrap() + end.len();
         out.replace_range(a..b, "");
     }
@@ -121,8 +126,13 @@ async fn successive_snapshots_are_identical_while_collecting(backend: Backend) {
     // Four of five answer, one at a time: the case keeps collecting (one is still
     // expected), and past the quorum of three the report is still progress only.
     for (i, (email, _)) in FIVE[..4].iter().enumerate() {
-        answer_with_comment(&app, email, [1, 5, 2, 4][i], &format!("198.51.100.{}", i + 1))
-            .await;
+        answer_with_comment(
+            &app,
+            email,
+            [1, 5, 2, 4][i],
+            &format!("198.51.100.{}", i + 1),
+        )
+        .await;
         let r = case.report(&app).await;
         assert_eq!(r["status"], "collecting");
         assert_eq!(r["released"], false);
@@ -134,9 +144,17 @@ async fn successive_snapshots_are_identical_while_collecting(backend: Backend) {
         assert_eq!(r["comments"], json!([]));
         assert_eq!(r["rehire"], Value::Null);
         for kind in flag_kinds(&r) {
-            assert!(PROGRESS_FLAGS.contains(&kind.as_str()), "{kind} while collecting");
+            assert!(
+                PROGRESS_FLAGS.contains(&kind.as_str()),
+                "{kind} while collecting"
+            );
         }
-        assert_eq!(without_progress(&r), without_progress(&first_json), "JSON after answer {}", i + 1);
+        assert_eq!(
+            without_progress(&r),
+            without_progress(&first_json),
+            "JSON after answer {}",
+            i + 1
+        );
 
         let (_, html) = hr.page(&page_path).await;
         assert_eq!(
@@ -146,7 +164,12 @@ async fn successive_snapshots_are_identical_while_collecting(backend: Backend) {
             i + 1
         );
         assert!(!html.contains("Secret words"), "no comment quoted");
-        assert_eq!(csv(&app, &case).await, first_csv, "CSV after answer {}", i + 1);
+        assert_eq!(
+            csv(&app, &case).await,
+            first_csv,
+            "CSV after answer {}",
+            i + 1
+        );
     }
     assert_eq!(case.report(&app).await["quorum_met"], true);
 
@@ -179,9 +202,7 @@ async fn released_at(app: &TestApp, case_id: &str) -> Option<chrono::DateTime<ch
         .released_at
 }
 
-async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
-    backend: Backend,
-) {
+async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, behind_proxy()).await else {
         return;
     };
@@ -232,11 +253,17 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let released = released_at(&app, &case.id).await.expect("released on close");
+    let released = released_at(&app, &case.id)
+        .await
+        .expect("released on close");
     let r = case.report(&app).await;
     assert_eq!(r["released"], true);
     assert_eq!(
-        r["released_at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
+        r["released_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
         released
     );
     let c = case.get(&app).await;
@@ -246,7 +273,11 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
         .iter()
         .map(|r| r["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses.iter().filter(|s| **s == "expired").count(), 2, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "expired").count(),
+        2,
+        "{statuses:?}"
+    );
     assert_eq!(statuses.iter().filter(|s| **s == "completed").count(), 2);
 
     // The draft is gone with the release.
@@ -281,7 +312,10 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
     assert!(html.contains("lang=\"de\""), "{html}");
-    assert!(html.contains("Diese Referenzprüfung ist abgeschlossen"), "{html}");
+    assert!(
+        html.contains("Diese Referenzprüfung ist abgeschlossen"),
+        "{html}"
+    );
     let res = app
         .client
         .post(app.url(&format!("/r/{french}")))
@@ -290,7 +324,12 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
         .await
         .unwrap();
     assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("Cette vérification de références est close"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Cette vérification de références est close")
+    );
     // A late draft and a late decline are refused the same way.
     let res = app
         .client
@@ -317,10 +356,17 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
         .await
         .unwrap();
     let p = problem(res, 409).await;
-    assert!(p["type"].as_str().unwrap().ends_with("/check-closed"), "{p}");
+    assert!(
+        p["type"].as_str().unwrap().ends_with("/check-closed"),
+        "{p}"
+    );
     // Viewing the link still says the request has closed (410).
     assert_eq!(app.fetch(&format!("/r/{late}")).await.status(), 410);
-    assert_eq!(case.report(&app).await["responses"], 2, "nothing late was counted");
+    assert_eq!(
+        case.report(&app).await["responses"],
+        2,
+        "nothing late was counted"
+    );
 
     // Released once: the decision does not release again.
     app.clock.advance(chrono::Duration::hours(2));
@@ -383,8 +429,12 @@ async fn groups_under_the_threshold_have_no_score(backend: Backend) {
     for (email, company) in &FIVE[..3] {
         case.add(&app, email, company).await;
     }
-    case.nominate(&app, &[("nia@nominated.example", "Nominated Co")], "203.0.113.50")
-        .await;
+    case.nominate(
+        &app,
+        &[("nia@nominated.example", "Nominated Co")],
+        "203.0.113.50",
+    )
+    .await;
     case.launch(&app).await;
     for (i, (email, _)) in FIVE[..3].iter().enumerate() {
         answer_with_comment(&app, email, 3, &format!("198.51.100.{}", i + 1)).await;
@@ -466,7 +516,9 @@ async fn a_pulse_shows_progress_only_while_it_collects(backend: Backend) {
     let res = app
         .client
         .post(app.url(&format!("/r/{link}")))
-        .form(&crate::engagements::pulse_form(&crate::engagements::uniform(2.0)))
+        .form(&crate::engagements::pulse_form(
+            &crate::engagements::uniform(2.0),
+        ))
         .send()
         .await
         .unwrap();
@@ -476,7 +528,11 @@ async fn a_pulse_shows_progress_only_while_it_collects(backend: Backend) {
     let pulse = &e["pulses"][0];
     assert_eq!(pulse["status"], "collecting");
     assert_eq!(pulse["responses"], 1);
-    assert_eq!(pulse["dimensions"], json!([]), "one answer would be that person's");
+    assert_eq!(
+        pulse["dimensions"],
+        json!([]),
+        "one answer would be that person's"
+    );
     assert_eq!(pulse["alignment"], Value::Null);
 }
 

@@ -109,12 +109,19 @@ async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
     assert!(!html.contains("Record decision") && html.contains(rationale));
 }
 
-on_both_databases!(the_report_page_compares_sources_and_shows_the_self_assessment);
+crate::on_both_backends!(the_report_page_compares_sources_and_shows_the_self_assessment);
 
 /// A nominated and a sourced referee who disagree, and a provider that rates itself
 /// highly: the page says so in words, and draws the provider's own view on the chart.
-async fn the_report_page_compares_sources_and_shows_the_self_assessment(app: TestApp) {
-    use crate::evidence::{answer, open_case, requested_link, self_view};
+/// With the detail threshold at 1 so that groups of one are scored (the threshold itself:
+/// `protection::disclosure`).
+async fn the_report_page_compares_sources_and_shows_the_self_assessment(backend: testkit::Backend) {
+    use crate::evidence::{answer, behind_proxy, open_case, requested_link, self_view};
+    let mut config = behind_proxy();
+    config.report.min_responses_for_detail = 1;
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
 
     let case = open_case(&app, serde_json::json!({ "min_responses": 2 })).await;
     case.nominate(&app, &[("n@pal.example", "Pal plc")], "203.0.113.50")

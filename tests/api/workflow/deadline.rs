@@ -149,11 +149,11 @@ async fn quorum_waits_for_outstanding_referees_until_they_answer_or_decline(app:
     assert_eq!(case["counts"]["declined"], 1);
     app.engine.run_until_idle().await.unwrap();
     assert_eq!(subjects_to(&app, &s.owner_email).len(), 2);
-    // A second submission is refused, and stores nothing.
+    // A submission after the release is refused as closed, and stores nothing.
     let err = app
         .engine
         .submit_response(id, vec![], SubmissionMeta::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, engine::EngineError::InvalidState { .. }));
+    assert!(matches!(err, engine::EngineError::CheckClosed), "{err:?}");
 }

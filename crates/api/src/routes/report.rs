@@ -11,8 +11,9 @@ use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
 use crate::requests::DecisionRequest;
 
-/// Scores, confidence, agreement, alignment, flags, comments and the rehire tally.
-/// Available (partial) while collecting.
+/// Scores, confidence, agreement, alignment, flags, comments and the rehire tally, once
+/// released (when the case stops collecting). Before that, progress only (`released:
+/// false`): counts, quorum and the flags that quote no answer (API.md "Disclosure").
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Report), (status = 404, body = Problem)),
@@ -28,7 +29,8 @@ pub async fn case_report(
     Ok(HttpResponse::Ok().json(state.engine.case_report(*id).await?))
 }
 
-/// One row per referee × question (RFC 4180; formula-safe; anonymised per config).
+/// One row per referee × question (RFC 4180; formula-safe; anonymised per config); the
+/// header row only until the report is released with enough responses for detail.
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)),
