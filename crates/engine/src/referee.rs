@@ -148,18 +148,6 @@ impl Engine {
         }
     }
 
-    /// The languages of the pages for a live link whose answers are being sent, without
-    /// building the form: the language the referee answers in is the one they see.
-    #[tracing::instrument(skip_all)]
-    pub async fn referee_answer_languages(
-        &self,
-        token: &str,
-    ) -> Result<LinkLanguages, EngineError> {
-        let (reference, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
-        let questions = respondent_questions(&self.versions, &self.db, &case).await?;
-        Ok(self.link_languages(reference.locale.as_deref(), &case, Some(&questions)))
-    }
-
     async fn form_for(
         &self,
         reference: &ReferenceRow,
@@ -373,16 +361,22 @@ impl Engine {
 
     /// Submits the referee's answers through their link. The referee must have agreed to
     /// how their answers are used (`consent`); every problem, the missing consent among
-    /// them, comes back at once as `InvalidAnswers`, and nothing is stored.
+    /// them, comes back at once as `InvalidAnswers`, and nothing is stored. `language`
+    /// picks the language the answers were given in from the link's languages (the one
+    /// the page was shown in), so the token is resolved once and no form is built.
     #[tracing::instrument(skip_all, err)]
     pub async fn submit_referee_answers(
         &self,
         token: &str,
         raw: &BTreeMap<String, String>,
         consent: bool,
-        meta: SubmissionMeta,
+        mut meta: SubmissionMeta,
+        language: impl FnOnce(&LinkLanguages) -> String,
     ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
+        let questions = respondent_questions(&self.versions, &self.db, &case).await?;
+        let languages = self.link_languages(reference.locale.as_deref(), &case, Some(&questions));
+        meta.locale = Some(language(&languages));
         if !consent {
             let fields = self.answer_problems(&case, raw, true, false).await?;
             return Err(EngineError::InvalidAnswers { fields });

@@ -134,12 +134,11 @@ pub async fn post_form(
         return Err(ApiError::Validation(errors));
     }
     if submit {
-        let languages = state.engine.referee_answer_languages(&token).await?;
-        let locale = page_language(&state, &req, &languages).locale;
-        let meta = submission_meta(&req, &state, Some(locale));
+        let meta = submission_meta(&req, &state, None);
+        let language = |languages: &_| page_language(&state, &req, languages).locale;
         state
             .engine
-            .submit_referee_answers(&token, &raw, body.consent, meta)
+            .submit_referee_answers(&token, &raw, body.consent, meta, language)
             .await?;
     } else {
         state.engine.save_referee_draft(&token, &raw).await?;

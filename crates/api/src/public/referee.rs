@@ -54,14 +54,11 @@ pub async fn post_form(
         }
         Action::Submit => {
             // The language the person sees the form in is the one they answer in.
-            let locale = match state.engine.referee_answer_languages(&token).await {
-                Ok(languages) => Some(page_language(&state, &req, &languages).locale),
-                Err(e) => return referee_problem_page(&state, &req, &token, e).await,
-            };
-            let meta = submission_meta(&req, &state, locale);
+            let meta = submission_meta(&req, &state, None);
+            let language = |languages: &_| page_language(&state, &req, languages).locale;
             state
                 .engine
-                .submit_referee_answers(&token, &posted.answers, posted.consent, meta)
+                .submit_referee_answers(&token, &posted.answers, posted.consent, meta, language)
                 .await
         }
     };
