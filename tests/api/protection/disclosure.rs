@@ -456,22 +456,25 @@ async fn erasure_leaves_the_released_figures_equal(backend: Backend) {
     };
     let case = open_case(&app, json!({ "min_responses": 3 })).await;
     // Two people of one organisation (one domain, two ways of writing the company) and a
-    // second organisation: erasing the first address must not split the first one.
+    // second organisation: erasing the first address must not split the first one. The
+    // first and the third answer from one network address, which is flagged; the flag
+    // must outlive the address.
     let people = [
-        ("pat@alpha.example", "Alpha", 5),
-        ("sam@alpha.example", "Alpha Holdings", 5),
-        ("kim@beta.example", "Beta", 2),
+        ("pat@alpha.example", "Alpha", 5, "198.51.100.7"),
+        ("sam@alpha.example", "Alpha Holdings", 5, "198.51.100.2"),
+        ("kim@beta.example", "Beta", 2, "198.51.100.7"),
     ];
-    for (email, company, _) in people {
+    for (email, company, _, _) in people {
         case.add(&app, email, company).await;
     }
     case.launch(&app).await;
-    for (i, (email, _, level)) in people.iter().enumerate() {
-        answer_with_comment(&app, email, *level, &format!("198.51.100.{}", i + 1)).await;
+    for (email, _, level, ip) in people {
+        answer_with_comment(&app, email, level, ip).await;
     }
     let before = case.report(&app).await;
     assert_eq!(before["released"], true);
     assert_eq!(before["organisations"], 2);
+    assert!(flag_kinds(&before).contains(&"fraud_duplicate_ip".to_owned()));
     let before_csv = csv(&app, &case).await;
 
     let admin = app.token_for(Role::Admin).await;
@@ -500,6 +503,71 @@ async fn erasure_leaves_the_released_figures_equal(backend: Backend) {
             .collect()
     };
     assert_eq!(keep(&csv(&app, &case).await), keep(&before_csv));
+    // No stored response keeps the erased person's address.
+    let stored: Vec<Option<String>> = response::Entity::find()
+        .all(app.engine.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.client_ip)
+        .collect();
+    assert!(
+        !stored.iter().flatten().any(|ip| ip == "198.51.100.7"),
+        "{stored:?}"
+    );
+}
+
+async fn retention_leaves_the_released_figures_and_flags_equal(backend: Backend) {
+    let mut config = behind_proxy();
+    config.retention.referee_identity_days = 0;
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let case = open_case(&app, json!({ "min_responses": 3 })).await;
+    let people = [
+        ("pat@alpha.example", "Alpha", 5, "198.51.100.7"),
+        ("sam@alpha.example", "Alpha Holdings", 4, "198.51.100.2"),
+        ("kim@beta.example", "Beta", 2, "198.51.100.7"),
+    ];
+    for (email, company, _, _) in people {
+        case.add(&app, email, company).await;
+    }
+    case.launch(&app).await;
+    for (email, _, level, ip) in people {
+        answer_with_comment(&app, email, level, ip).await;
+    }
+    let res = app
+        .post(&format!("/api/v1/cases/{}/decision", case.id), &case.hr)
+        .json(&json!({ "outcome": "rejected", "rationale": "Read the report." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let before = case.report(&app).await;
+    assert!(flag_kinds(&before).contains(&"fraud_duplicate_ip".to_owned()));
+
+    app.clock.advance(chrono::Duration::days(1));
+    let run = app.engine.run_retention(false).await.unwrap();
+    assert!(run.identity.references >= 3, "{run:?}");
+    let after = case.report(&app).await;
+    let strip = |r: &Value| {
+        let mut r = r.clone();
+        r.as_object_mut().unwrap().remove("generated_at");
+        r
+    };
+    assert_eq!(
+        strip(&after),
+        strip(&before),
+        "scores, organisations and flags kept"
+    );
+    let stored = response::Entity::find().all(app.engine.db()).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|r| r.client_ip.as_deref() != Some("198.51.100.7")
+                && r.client_ip.as_deref() != Some("198.51.100.2")),
+        "no address is kept"
+    );
 }
 
 async fn a_pulse_shows_progress_only_while_it_collects(backend: Backend) {
@@ -542,5 +610,6 @@ on_both_backends!(
     the_already_answered_page_speaks_the_referees_language,
     groups_under_the_threshold_have_no_score,
     erasure_leaves_the_released_figures_equal,
+    retention_leaves_the_released_figures_and_flags_equal,
     a_pulse_shows_progress_only_while_it_collects,
 );

@@ -168,6 +168,120 @@ impl std::ops::AddAssign for IdentityCounts {
     }
 }
 
+/// The prefix of a network label: what an address two rows of one case shared becomes
+/// when one of them is erased ([`label_shared_addresses`]).
+pub const SHARED_NETWORK_LABEL: &str = "shared-network:";
+
+/// Before addresses of a case are erased: every IP that two or more rows of one case
+/// share (its responses, nominations and self-assessment) is replaced, in all of them, by
+/// one random label. The fraud signals compare addresses only for equality within a case
+/// (`fraud_duplicate_ip`, `fraud_provider_ip`), so they read the same afterwards, while
+/// the address itself is gone and the label, random and unrecorded, leads nowhere. An
+/// address only one row holds is left for the caller to erase. Set-based: four reads for
+/// all of `case_ids`, and one update per table and shared address (rare).
+async fn label_shared_addresses(
+    conn: &impl ConnectionTrait,
+    case_ids: &[Uuid],
+) -> Result<(), EngineError> {
+    if case_ids.is_empty() {
+        return Ok(());
+    }
+    let references: Vec<(Uuid, Uuid)> = reference_request::Entity::find()
+        .select_only()
+        .column(reference_request::Column::Id)
+        .column(reference_request::Column::CaseId)
+        .filter(reference_request::Column::CaseId.is_in(case_ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let case_of: BTreeMap<Uuid, Uuid> = references.iter().copied().collect();
+    let mut rows: Vec<(Uuid, String)> = Vec::new();
+    for chunk in references.chunks(1000) {
+        let answered: Vec<(Uuid, Option<String>)> = response::Entity::find()
+            .select_only()
+            .column(response::Column::ReferenceId)
+            .column(response::Column::ClientIp)
+            .filter(response::Column::ReferenceId.is_in(chunk.iter().map(|(id, _)| *id)))
+            .filter(response::Column::ClientIp.is_not_null())
+            .into_tuple()
+            .all(conn)
+            .await?;
+        rows.extend(
+            answered
+                .into_iter()
+                .filter_map(|(reference, ip)| Some((case_of[&reference], ip?))),
+        );
+    }
+    let nominated: Vec<(Uuid, Option<String>)> = nomination::Entity::find()
+        .select_only()
+        .column(nomination::Column::CaseId)
+        .column(nomination::Column::ClientIp)
+        .filter(nomination::Column::CaseId.is_in(case_ids.iter().copied()))
+        .filter(nomination::Column::ClientIp.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let assessed: Vec<(Uuid, Option<String>)> = self_assessment::Entity::find()
+        .select_only()
+        .column(self_assessment::Column::CaseId)
+        .column(self_assessment::Column::ClientIp)
+        .filter(self_assessment::Column::CaseId.is_in(case_ids.iter().copied()))
+        .filter(self_assessment::Column::ClientIp.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.extend(
+        nominated
+            .into_iter()
+            .chain(assessed)
+            .filter_map(|(case, ip)| Some((case, ip?))),
+    );
+    let mut uses: BTreeMap<(Uuid, String), u32> = BTreeMap::new();
+    for row in rows {
+        *uses.entry(row).or_default() += 1;
+    }
+    for ((case_id, ip), n) in uses {
+        if n < 2 || ip.starts_with(SHARED_NETWORK_LABEL) {
+            continue;
+        }
+        let label = format!(
+            "{SHARED_NETWORK_LABEL}{}",
+            &crate::credentials::new_token()[..16]
+        );
+        let of_case: Vec<Uuid> = references
+            .iter()
+            .filter(|(_, c)| *c == case_id)
+            .map(|(id, _)| *id)
+            .collect();
+        response::Entity::update_many()
+            .col_expr(response::Column::ClientIp, Expr::value(label.clone()))
+            .filter(response::Column::ReferenceId.is_in(of_case))
+            .filter(response::Column::ClientIp.eq(ip.as_str()))
+            .exec(conn)
+            .await?;
+        nomination::Entity::update_many()
+            .col_expr(nomination::Column::ClientIp, Expr::value(label.clone()))
+            .filter(nomination::Column::CaseId.eq(case_id))
+            .filter(nomination::Column::ClientIp.eq(ip.as_str()))
+            .exec(conn)
+            .await?;
+        self_assessment::Entity::update_many()
+            .col_expr(self_assessment::Column::ClientIp, Expr::value(label))
+            .filter(self_assessment::Column::CaseId.eq(case_id))
+            .filter(self_assessment::Column::ClientIp.eq(ip.as_str()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether a stored client IP is a real address (not yet erased, nor a network label).
+fn real_address<C: ColumnTrait>(column: C) -> Condition {
+    Condition::all()
+        .add(column.is_not_null())
+        .add(column.not_like(format!("{SHARED_NETWORK_LABEL}%")))
+}
+
 /// Erases the identity of references: name, address and relationship (the reference
 /// keeps its id, status, company, answers and `organisation`, the key its address gave
 /// it, so the scores count it as before), the IP and user agent of its responses, the
@@ -182,6 +296,16 @@ pub async fn erase_identity(
         return Ok(IdentityCounts::default());
     }
     let ids: Vec<Uuid> = organisations.iter().map(|(id, _)| *id).collect();
+    let mut case_ids: Vec<Uuid> = reference_request::Entity::find()
+        .select_only()
+        .column(reference_request::Column::CaseId)
+        .filter(reference_request::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    case_ids.sort();
+    case_ids.dedup();
+    label_shared_addresses(conn, &case_ids).await?;
     let mut by_key: BTreeMap<&str, Vec<Uuid>> = BTreeMap::new();
     for (id, key) in organisations {
         by_key.entry(key.as_str()).or_default().push(*id);
@@ -202,24 +326,29 @@ pub async fn erase_identity(
             .await?
             .rows_affected;
     }
-    let responses = response::Entity::update_many()
+    // A label left by `label_shared_addresses` stays: it is no address.
+    let addresses = response::Entity::update_many()
         .col_expr(
             response::Column::ClientIp,
             Expr::value(Option::<String>::None),
         )
+        .filter(response::Column::ReferenceId.is_in(ids.iter().copied()))
+        .filter(real_address(response::Column::ClientIp))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    let agents = response::Entity::update_many()
         .col_expr(
             response::Column::UserAgent,
             Expr::value(Option::<String>::None),
         )
         .filter(response::Column::ReferenceId.is_in(ids.iter().copied()))
-        .filter(
-            Condition::any()
-                .add(response::Column::ClientIp.is_not_null())
-                .add(response::Column::UserAgent.is_not_null()),
-        )
+        .filter(response::Column::UserAgent.is_not_null())
         .exec(conn)
         .await?
         .rows_affected;
+    // Most responses had both; the count is of responses, not of fields.
+    let responses = Ord::max(addresses, agents);
     let emails = erase_emails(
         conn,
         Condition::all().add(email_log::Column::ReferenceId.is_in(ids.iter().copied())),
@@ -268,13 +397,14 @@ pub async fn erase_case_identity(
     conn: &impl ConnectionTrait,
     case_ids: &[Uuid],
 ) -> Result<CaseIdentityCounts, EngineError> {
+    label_shared_addresses(conn, case_ids).await?;
     let nominations = nomination::Entity::update_many()
         .col_expr(
             nomination::Column::ClientIp,
             Expr::value(Option::<String>::None),
         )
         .filter(nomination::Column::CaseId.is_in(case_ids.iter().copied()))
-        .filter(nomination::Column::ClientIp.is_not_null())
+        .filter(real_address(nomination::Column::ClientIp))
         .exec(conn)
         .await?
         .rows_affected;
@@ -284,7 +414,7 @@ pub async fn erase_case_identity(
             Expr::value(Option::<String>::None),
         )
         .filter(self_assessment::Column::CaseId.is_in(case_ids.iter().copied()))
-        .filter(self_assessment::Column::ClientIp.is_not_null())
+        .filter(real_address(self_assessment::Column::ClientIp))
         .exec(conn)
         .await?
         .rows_affected;
