@@ -10,6 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use self::answers::CommonAnswers;
+pub(crate) use self::answers::bearer_roles;
 use crate::{health, metrics, routes};
 
 #[derive(OpenApi)]
