@@ -363,4 +363,43 @@ async fn the_sign_in_csrf_cookie_is_host_prefixed_when_the_public_url_is_https(b
         deleted.contains("Max-Age=0") && deleted.contains("Path=/;"),
         "{deleted}"
     );
+
+    // The first-run setup form, used before there is a session too.
+    let token = app
+        .engine
+        .first_run_setup_token()
+        .await
+        .unwrap()
+        .expect("no admin yet: a link");
+    let path = format!("/ui/setup/{token}");
+    let setup = app.ui();
+    let res = setup.get(&path).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-vouch_presession="))
+        .expect("the setup page sets the prefixed cookie");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/;"),
+        "{cookie}"
+    );
+    let res = setup
+        .post(
+            &path,
+            &path,
+            &[
+                ("email", "not an email"),
+                ("name", ""),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        422,
+        "past the CSRF check, to the form's own rules"
+    );
 }
