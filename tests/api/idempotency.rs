@@ -255,6 +255,13 @@ async fn a_replay_is_refused_to_a_caller_whose_role_no_longer_admits_the_request
     let hook = json!({ "url": "http://127.0.0.1:9/hook", "events": ["*"] });
     let res = post_with_key(&app, &admin, "/api/v1/webhooks", "hook-1", &hook).await;
     assert_eq!(res.status(), 201);
+    let hook_id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let disable = format!("/api/v1/webhooks/{hook_id}/disable");
+    let res = post_with_key(&app, &admin, &disable, "off-1", &Value::Null).await;
+    assert_eq!(res.status(), 200);
 
     // Another staff member with the same key string has no stored answer to get.
     let ops = app.token_for(Role::Ops).await;
@@ -279,6 +286,10 @@ async fn a_replay_is_refused_to_a_caller_whose_role_no_longer_admits_the_request
     assert!(res.headers().get("idempotent-replayed").is_none());
     let p = problem(res, 403).await;
     assert!(p.to_string().contains("admin"), "{p}");
+    // A route with an id in its path is recognised too.
+    let res = post_with_key(&app, &admin, &disable, "off-1", &Value::Null).await;
+    assert!(res.headers().get("idempotent-replayed").is_none());
+    problem(res, 403).await;
     // What ops may do, the demoted user still gets replayed: the check is the route's.
     let provider = body("Acme IT");
     let res = post_with_key(&app, &admin, "/api/v1/providers", "p-1", &provider).await;

@@ -37,7 +37,10 @@ pub fn is_public(ip: IpAddr) -> bool {
 /// - IPv4-mapped `::ffff:0:0/96` and the deprecated IPv4-compatible `::/96` (`::a.b.c.d`;
 ///   `::` and `::1` are the IPv6 unspecified and loopback addresses, not IPv4 ones),
 /// - NAT64, the well-known prefix `64:ff9b::/96` (RFC 6052) and the local-use prefix
-///   `64:ff9b:1::/48` (RFC 8215, IPv4 in the last 32 bits as with the /96),
+///   `64:ff9b:1::/48` (RFC 8215), IPv4 in the last 32 bits: the /96 form DNS64 resolvers
+///   synthesise. (A gateway configured with a shorter local-use prefix puts the IPv4
+///   address elsewhere; reading every RFC 6052 position would refuse the ordinary /96
+///   addresses of public hosts, whose middle bits read as 0.0.0.x.)
 /// - 6to4 `2002::/16` (RFC 3056: IPv4 in bits 16..48),
 /// - Teredo `2001::/32` (RFC 4380: the server's IPv4 in bits 32..64, the client's in the
 ///   last 32 bits inverted); both are checked, since either end is where packets go.
