@@ -321,6 +321,12 @@ mod tests {
         assert_eq!(read(r#"{"proxy": ""}"#).unwrap().proxy, None);
         let set = read(r#"{"proxy": "http://proxy.internal:3128"}"#).unwrap();
         assert_eq!(set.proxy.unwrap().as_str(), "http://proxy.internal:3128/");
+        let secret = read(r#"{"proxy": "http://vouch:hunter2@proxy.internal:3128"}"#).unwrap();
+        let shown = format!("{secret:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("vouch:***@proxy.internal"),
+            "{shown}"
+        );
         for bad in [
             r#"{"proxy": "proxy.internal:3128"}"#,
             r#"{"proxy": "socks5://p:1080"}"#,
@@ -351,8 +357,9 @@ mod tests {
     }
 }
 
-/// `[webhooks]`: signed event notifications to other systems.
-#[derive(Clone, Debug, Deserialize)]
+/// `[webhooks]`: signed event notifications to other systems. `Debug` hides the proxy's
+/// password, like the database URL's.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhooksSettings {
     /// Seconds before each retry of a failed delivery (each stretched by up to ±20% at
@@ -387,6 +394,21 @@ impl Default for WebhooksSettings {
             allow_private_targets: false,
             proxy: None,
         }
+    }
+}
+
+impl fmt::Debug for WebhooksSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhooksSettings")
+            .field("retry_schedule_seconds", &self.retry_schedule_seconds)
+            .field("disable_after_hours", &self.disable_after_hours)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("allow_private_targets", &self.allow_private_targets)
+            .field(
+                "proxy",
+                &self.proxy.as_ref().map(|p| redact_url(p.as_str())),
+            )
+            .finish()
     }
 }
 
