@@ -8,17 +8,16 @@
 //! - fields a handler marks as secret (`keep_out_of_replays`) are never stored: a replay
 //!   answers without them. A secret is shown once, to the request that made it.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
-use futures_util::StreamExt;
-
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
 use engine::domain::{Role, User};
+use futures_util::StreamExt;
 use utoipa::OpenApi;
 
 use crate::AppState;
