@@ -135,6 +135,11 @@ fn retention_text(
         r.stakeholders
     );
     let _ = writeln!(out, "webhook deliveries: {verb} {}", r.webhook_deliveries);
+    let _ = writeln!(
+        out,
+        "mail files (.eml in mail.dir): {verb} {}",
+        r.mail_files
+    );
     if let (Some(sessions), Some(keys)) = (r.sessions, r.idempotency_keys) {
         let _ = writeln!(
             out,

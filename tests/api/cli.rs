@@ -441,9 +441,17 @@ async fn retention_dry_run_prints_per_case_counts_and_the_real_run_erases() {
         .unwrap();
     let case = crate::privacy::decided_case(&app).await;
     let url = app.database_url().to_owned();
+    // A message the file transport wrote an hour ago: past a period of 0 days.
+    let mail_dir = tempfile::tempdir().unwrap();
+    let message = mail_dir.path().join("0190f3a1.eml");
+    std::fs::File::create(&message)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
     let env = [
         ("VOUCH__RETENTION__REFEREE_IDENTITY_DAYS", "0".to_owned()),
         ("VOUCH__RETENTION__COMMENTS_DAYS", "0".to_owned()),
+        ("VOUCH__MAIL__DIR", mail_dir.path().display().to_string()),
     ];
     let run = |args: &'static [&'static str]| {
         let (url, env) = (url.clone(), env.clone());
@@ -466,6 +474,11 @@ async fn retention_dry_run_prints_per_case_counts_and_the_real_run_erases() {
         "{stdout}"
     );
     assert!(
+        stdout.contains("mail files (.eml in mail.dir): would erase 1"),
+        "{stdout}"
+    );
+    assert!(message.exists());
+    assert!(
         stdout.contains(&format!("case {} (", case.id))
             && stdout.contains("identity 3, free text 3"),
         "{stdout}"
@@ -487,6 +500,11 @@ async fn retention_dry_run_prints_per_case_counts_and_the_real_run_erases() {
         stdout.contains("referee identity: erased 3 reference(s)"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("mail files (.eml in mail.dir): erased 1"),
+        "{stdout}"
+    );
+    assert!(!message.exists());
     assert!(
         crate::privacy::rows_containing(&app, &case.email(0))
             .await

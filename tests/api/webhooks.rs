@@ -23,12 +23,14 @@ on_both_databases!(
     a_test_event_is_delivered_and_an_admin_can_send_a_delivery_again,
     a_redirect_is_a_failed_attempt_and_is_not_followed,
     admins_manage_endpoints_and_read_deliveries_in_the_web_ui,
+    endpoints_are_listed_a_page_at_a_time_like_every_list,
 );
 
 on_both_backends!(
     an_endpoint_failing_for_the_configured_hours_is_disabled,
     a_receiver_that_never_answers_is_a_failed_attempt,
     private_targets_are_refused_by_address_and_after_resolution,
+    ipv6_forms_of_private_ipv4_addresses_are_refused_naming_the_url,
 );
 
 async fn spawn(backend: Backend, webhooks: WebhooksSettings) -> Option<TestApp> {
@@ -641,6 +643,33 @@ async fn private_targets_are_refused_by_address_and_after_resolution(backend: Ba
     assert!(sink.received().is_empty(), "nothing reached loopback");
 }
 
+/// An IPv6 address that a NAT64 gateway, a 6to4 or Teredo relay, or the IPv4-mapped form
+/// turns into loopback (or the metadata service) is as private as that IPv4 address.
+async fn ipv6_forms_of_private_ipv4_addresses_are_refused_naming_the_url(backend: Backend) {
+    let Some(app) = spawn(backend, WebhooksSettings::default()).await else {
+        return;
+    };
+    let admin = app.token_for(Role::Admin).await;
+    for url in [
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b:1::a9fe:a9fe]/latest/meta-data",
+        "http://[2002:7f00:1::]/hook",
+        "http://[::127.0.0.1]/hook",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://[2001:0:808:808:0:0:80ff:fffe]/hook",
+    ] {
+        let res = app
+            .post("/api/v1/webhooks", &admin)
+            .json(&json!({ "url": url, "events": ["*"] }))
+            .send()
+            .await
+            .unwrap();
+        let p = problem(res, 422).await;
+        assert_eq!(p["errors"][0]["field"], "url", "{url}: {p}");
+    }
+    assert!(app.engine.list_webhooks().await.unwrap().is_empty());
+}
+
 async fn a_rotated_secret_signs_beside_the_new_one_for_a_day(app: TestApp) {
     let admin = app.token_for(Role::Admin).await;
     let sink = WebhookSink::start().await;
@@ -871,4 +900,50 @@ async fn a_redirect_is_a_failed_attempt_and_is_not_followed(app: TestApp) {
     assert_eq!(d["status"], "pending");
     assert_eq!(d["last_status"], 307);
     assert_eq!(d["last_error"], "the receiver answered 307");
+}
+
+async fn endpoints_are_listed_a_page_at_a_time_like_every_list(app: TestApp) {
+    let admin = app.token_for(Role::Admin).await;
+    let sink = WebhookSink::start().await;
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let created = register(&app, &admin, &sink, &["*"]).await;
+        made.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let res = app
+        .get("/api/v1/webhooks?limit=2", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let first: Value = res.json().await.unwrap();
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert!(e.get("secret").is_none(), "no secret in a list: {e}");
+                e["id"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(ids(&first), made[..2], "oldest first");
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let res = app
+        .get(&format!("/api/v1/webhooks?limit=2&cursor={cursor}"), &admin)
+        .send()
+        .await
+        .unwrap();
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(ids(&second), made[2..]);
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    let res = app
+        .get("/api/v1/webhooks?limit=0", &admin)
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, 422).await;
+    assert_eq!(p["errors"][0]["field"], "limit", "{p}");
 }

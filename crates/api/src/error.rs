@@ -193,6 +193,9 @@ impl From<EngineError> for ApiError {
                 detail,
                 current_state: None,
             },
+            EngineError::TooManyAttempts {
+                retry_after_seconds,
+            } => ApiError::TooManyRequests(retry_after_seconds.max(1)),
             EngineError::Unavailable(cause) => {
                 // Once per request that hit the outage; the cause says which (refused,
                 // timed out), never any data.

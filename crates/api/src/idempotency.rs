@@ -1,13 +1,24 @@
 //! `Idempotency-Key` on POST: the first answer to a key is stored and replayed to any
 //! repeat with the same body, so a retried request creates nothing new. Keys are scoped to
 //! the calling user. Answers with a 5xx status are not stored, so the client can retry.
+//!
+//! Two rules keep the store from handing out what its caller may not have:
+//! - the caller's role is checked against the operation's before anything is looked up, so
+//!   a user whose role was lowered since cannot read a stored answer of their old role;
+//! - fields a handler marks as secret (`keep_out_of_replays`) are never stored: a replay
+//!   answers without them. A secret is shown once, to the request that made it.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use engine::domain::{Role, User};
 use futures_util::StreamExt;
+use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -17,6 +28,63 @@ use engine::credentials::sha256_hex;
 use engine::idempotency::Claim;
 
 pub const HEADER: &str = "Idempotency-Key";
+
+/// Marks top-level JSON fields of an answer that must not be stored for replays.
+#[derive(Clone, Copy)]
+struct SecretFields(&'static [&'static str]);
+
+/// Keeps `fields` of this answer out of the idempotency store: the caller gets them now,
+/// a replay of the same request gets the answer without them.
+pub fn keep_out_of_replays(res: &mut HttpResponse, fields: &'static [&'static str]) {
+    res.extensions_mut().insert(SecretFields(fields));
+}
+
+/// The answer as stored for replays: `body` without its secret fields, or `None` when
+/// they cannot be taken out (not a JSON object), in which case nothing is stored.
+fn storable(body: &[u8], secret: Option<SecretFields>) -> Option<String> {
+    let Some(SecretFields(fields)) = secret else {
+        return Some(String::from_utf8_lossy(body).into_owned());
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object_mut()?;
+    for field in fields {
+        object.remove(*field);
+    }
+    Some(value.to_string())
+}
+
+/// The roles each staff POST admits, by route pattern, as its OpenAPI `bearer`
+/// requirement lists them (empty: any staff member), with the 403's wording. The document
+/// is generated from the same annotations that name each handler's guard, and
+/// tests/api/docs.rs keeps its routes equal to the registered ones.
+static POST_ROLES: LazyLock<HashMap<String, (Vec<Role>, &'static str)>> = LazyLock::new(|| {
+    let doc = crate::openapi::ApiDoc::openapi();
+    doc.paths
+        .paths
+        .iter()
+        .filter_map(|(path, item)| {
+            let roles = crate::openapi::bearer_roles(item.post.as_ref()?)?;
+            let parsed = roles.iter().filter_map(|r| r.parse().ok()).collect();
+            // Leaked once per route at first use: `ApiError::Forbidden` names a static label.
+            let label: &'static str = Box::leak(roles.join(" or ").into_boxed_str());
+            Some((path.clone(), (parsed, label)))
+        })
+        .collect()
+});
+
+/// Whether `user` may call the staff POST at `pattern`, by the rule of the role guards:
+/// `admin` passes everything. A pattern with no documented role is left to its handler
+/// (it is no operation, and its answer is a 404).
+fn admit(pattern: &str, user: &User) -> Result<(), ApiError> {
+    match POST_ROLES.get(pattern) {
+        Some((roles, label))
+            if !roles.is_empty() && user.role != Role::Admin && !roles.contains(&user.role) =>
+        {
+            Err(ApiError::Forbidden(label))
+        }
+        _ => Ok(()),
+    }
+}
 
 fn fail(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(err.error_response())
@@ -39,6 +107,14 @@ pub async fn idempotent(
         // Not ours to handle: no key, not a POST, or no caller (the handler answers 401).
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
+    // Before the store is asked anything: a stored answer is only for a caller who may
+    // make the request now. `match_pattern` reads the app's route map, so it names the
+    // operation although routing inside this scope has not happened yet.
+    if let Some(pattern) = req.match_pattern()
+        && let Err(e) = admit(&pattern, &caller.0)
+    {
+        return Ok(fail(req, e));
+    }
     if key.is_empty() || key.len() > 255 {
         return Ok(fail(
             req,
@@ -113,6 +189,7 @@ pub async fn idempotent(
     };
     let status = res.status();
     let (http_req, response) = res.into_parts();
+    let secret = response.extensions().get::<SecretFields>().copied();
     let (head, body) = response.into_parts();
     let body = match body::to_bytes(body).await {
         Ok(b) => b,
@@ -124,22 +201,37 @@ pub async fn idempotent(
             ));
         }
     };
-    if status.is_server_error() {
-        engine
+    match storable(&body, secret) {
+        Some(stored) if !status.is_server_error() => engine
+            .complete_idempotency_key(user_id, &key, status.as_u16(), stored)
+            .await
+            .map_err(ApiError::from)?,
+        _ => engine
             .release_idempotency_key(user_id, &key)
             .await
-            .map_err(ApiError::from)?;
-    } else {
-        engine
-            .complete_idempotency_key(
-                user_id,
-                &key,
-                status.as_u16(),
-                String::from_utf8_lossy(&body).into_owned(),
-            )
-            .await
-            .map_err(ApiError::from)?;
+            .map_err(ApiError::from)?,
     }
     let response = head.set_body(body).map_into_boxed_body();
     Ok(ServiceResponse::new(http_req, response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_fields_are_left_out_of_what_is_stored() {
+        let body = br#"{"id":"e1","secret":"whsec_abc","url":"https://x.example/"}"#;
+        let stored = storable(body, Some(SecretFields(&["secret"]))).unwrap();
+        assert!(
+            !stored.contains("whsec_abc") && stored.contains("\"id\":\"e1\""),
+            "{stored}"
+        );
+        assert_eq!(storable(b"plain", None).as_deref(), Some("plain"));
+        // A marked answer that is not a JSON object is not stored at all.
+        assert_eq!(
+            storable(b"whsec_abc", Some(SecretFields(&["secret"]))),
+            None
+        );
+    }
 }

@@ -51,6 +51,11 @@ pub enum EngineError {
     #[error("this person asked not to be asked for references again")]
     RefereeOptedOut,
 
+    /// Too many wrong passwords in a row: the form is locked for the account until the
+    /// lockout ends, whatever is typed meanwhile.
+    #[error("too many wrong passwords; try again in {} minute(s)", retry_after_seconds.div_ceil(60))]
+    TooManyAttempts { retry_after_seconds: u64 },
+
     /// A uniqueness rule was broken (e.g. an email already in use).
     #[error("{0}")]
     Conflict(String),

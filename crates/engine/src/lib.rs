@@ -89,6 +89,9 @@ pub struct Engine {
     versions: Arc<questionnaires::VersionCache>,
     webhooks: WebhooksSettings,
     retention: RetentionSettings,
+    /// `mail.dir`, where the file mail transport writes `.eml` copies that retention
+    /// deletes with the identities they carry; `None`: no such copies to look for.
+    mail_dir: Option<std::path::PathBuf>,
     /// Built on the first delivery (most processes never send one).
     webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
     /// The languages referees can be addressed in, and how dates read in each.
@@ -118,6 +121,7 @@ impl Engine {
             versions: Arc::default(),
             webhooks: WebhooksSettings::default(),
             retention: RetentionSettings::default(),
+            mail_dir: None,
             webhook_http: Arc::default(),
             catalogue: Arc::new(i18n::Catalogue::embedded()),
             passwords: passwords::PasswordPool::new(AuthSettings::default().hash_concurrency),
@@ -165,6 +169,13 @@ impl Engine {
     /// Sets the `[followup]` settings (pulses after an approval).
     pub fn with_followup(mut self, followup: FollowupSettings) -> Self {
         self.followup = followup;
+        self
+    }
+
+    /// Sets `mail.dir`: retention deletes the old `.eml` files there (messages written by
+    /// the file transport, now or before a switch to SMTP).
+    pub fn with_mail_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.mail_dir = dir;
         self
     }
 

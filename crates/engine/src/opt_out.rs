@@ -6,6 +6,11 @@
 //! Opting out puts the address on the list (`store::opt_outs`, hashed), withdraws its
 //! outstanding requests in every case, and makes adding it to a case later fail with
 //! `RefereeOptedOut` (`Engine::insert_reference`). Answers already given stay.
+//!
+//! A link of a reference whose address was erased still shows its page and accepts the
+//! POST (its holder must not be told the link is too old), but changes nothing: the
+//! address is not known any more, and the blank left in its place is shared by every
+//! erased reference. An erasure request has put the address on the list already.
 
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
@@ -63,6 +68,11 @@ fn address_hint(email: &str) -> String {
     }
 }
 
+/// Whether the reference's address was erased (by retention or an erasure request).
+fn is_erased(reference: &ReferenceRow) -> bool {
+    reference.identity_erased_at.is_some() || reference.email.trim().is_empty()
+}
+
 impl Engine {
     /// The reference behind any token ever issued for it; unknown → `NotFound { "link" }`.
     async fn opt_out_reference(
@@ -86,7 +96,9 @@ impl Engine {
         let reference = self.opt_out_reference(&self.db, token).await?;
         let case = cases::get(&self.db, reference.case_id).await?;
         let provider = cases::provider_of(&self.db, &case).await?;
-        let opted_out = opt_outs::contains(&self.db, &reference.email, self.now()).await?;
+        // An erased address cannot be looked up; the page offers the form as for any link.
+        let opted_out = !is_erased(&reference)
+            && opt_outs::contains(&self.db, &reference.email, self.now()).await?;
         Ok(OptOutPage {
             languages: self.link_languages(reference.locale.as_deref(), &case, None),
             provider_name: provider.name,
@@ -104,6 +116,15 @@ impl Engine {
         let now = self.now();
         let txn = self.db.begin().await?;
         let reference = self.opt_out_reference(&txn, token).await?;
+        if is_erased(&reference) {
+            // The address is gone, so there is nothing of it to list or withdraw. Going on
+            // would list the blank address and withdraw every other erased reference still
+            // open, in every case: people this link was never sent to.
+            return Ok(OptOut {
+                newly_listed: false,
+                withdrawn: 0,
+            });
+        }
         let email = normalize_email(&reference.email);
         let newly_listed = opt_outs::insert(&txn, &email, now).await?;
         let withdrawn = self.withdraw_everywhere(&txn, &email).await?;
@@ -137,6 +158,10 @@ impl Engine {
         email: &str,
     ) -> Result<Vec<Uuid>, EngineError> {
         let now = self.now();
+        if email.trim().is_empty() {
+            // A blank address is no one's: it is what erasure leaves on many references.
+            return Ok(Vec::new());
+        }
         // The store's locking order: each case row before its references, and several
         // cases in ascending id order, so two opt-outs touching the same cases queue
         // instead of deadlocking.

@@ -150,7 +150,9 @@ impl Engine {
         if !matches {
             match known.filter(|_| trusted) {
                 Some(device) => self.count_device_failure(device, now).await?,
-                None => self.count_failure(account, now).await?,
+                None => {
+                    self.count_failure(account, now).await?;
+                }
             }
             return Ok(Login::Refused);
         }
@@ -259,13 +261,15 @@ impl Engine {
         Ok(format!("{id}.{}", device_signature(&key, id)))
     }
 
-    /// A wrong password from a browser with no valid device cookie: counted against the
-    /// account, which locks for such browsers after too many.
-    async fn count_failure(
+    /// A wrong password from a browser with no valid device cookie, or in the form that
+    /// changes one's own password: counted against the account, which locks for such
+    /// browsers (and that form) after too many. Returns when the lock it set ends, if
+    /// this failure set one.
+    pub(crate) async fn count_failure(
         &self,
         account: user::Model,
         now: DateTime<Utc>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Option<DateTime<Utc>>, EngineError> {
         // Counted in the database, so parallel guesses cannot each see the old count.
         user::Entity::update_many()
             .col_expr(
@@ -280,7 +284,7 @@ impl Engine {
             .await?
             .map_or(0, |u| u.failed_logins);
         if failures < self.auth.lockout_after_failures as i32 {
-            return Ok(());
+            return Ok(None);
         }
         let until = now + Duration::minutes(i64::from(self.auth.lockout_minutes));
         user::Entity::update_many()
@@ -304,7 +308,7 @@ impl Engine {
         )
         .await?;
         tracing::warn!(user_id = %account.id, "sign-in locked for unknown browsers after repeated wrong passwords");
-        Ok(())
+        Ok(Some(until))
     }
 
     /// A wrong password from a known browser: counted against that browser alone.

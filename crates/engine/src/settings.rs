@@ -313,6 +313,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_webhook_proxy_must_be_an_http_url_and_is_checked_when_read() {
+        let read = |toml: &str| {
+            serde_json::from_value::<WebhooksSettings>(toml.parse::<serde_json::Value>().unwrap())
+        };
+        assert_eq!(read("{}").unwrap().proxy, None);
+        assert_eq!(read(r#"{"proxy": ""}"#).unwrap().proxy, None);
+        let set = read(r#"{"proxy": "http://proxy.internal:3128"}"#).unwrap();
+        assert_eq!(set.proxy.unwrap().as_str(), "http://proxy.internal:3128/");
+        let secret = read(r#"{"proxy": "http://vouch:hunter2@proxy.internal:3128"}"#).unwrap();
+        let shown = format!("{secret:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("vouch:***@proxy.internal"),
+            "{shown}"
+        );
+        for bad in [
+            r#"{"proxy": "proxy.internal:3128"}"#,
+            r#"{"proxy": "socks5://p:1080"}"#,
+            r#"{"proxy": "not a url"}"#,
+        ] {
+            let err = read(bad).unwrap_err().to_string();
+            assert!(err.contains("webhooks.proxy"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn database_url_password_is_redacted_in_debug_output() {
         let s = DatabaseSettings {
             url: "postgres://vouch:hunter2@db:5432/vouch".into(),
@@ -332,8 +357,9 @@ mod tests {
     }
 }
 
-/// `[webhooks]`: signed event notifications to other systems.
-#[derive(Clone, Debug, Deserialize)]
+/// `[webhooks]`: signed event notifications to other systems. `Debug` hides the proxy's
+/// password, like the database URL's.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhooksSettings {
     /// Seconds before each retry of a failed delivery (each stretched by up to ±20% at
@@ -349,6 +375,14 @@ pub struct WebhooksSettings {
     /// receiver inside the same network). Off by default: a webhook URL must not become a
     /// way to reach the machines beside Vouch.
     pub allow_private_targets: bool,
+    /// An HTTP(S) proxy every delivery goes through. Unset (the default), deliveries go
+    /// straight to the receiver and the `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` variables are
+    /// ignored: a proxy resolves the receiver's name itself, so the public-address check
+    /// would hold only for the proxy, not for where the request ends up. Set, that check
+    /// is the proxy's job. Checked as an `http://` or `https://` URL when the settings
+    /// are read, so a typo stops the start instead of failing each delivery.
+    #[serde(deserialize_with = "proxy_url")]
+    pub proxy: Option<reqwest::Url>,
 }
 
 impl Default for WebhooksSettings {
@@ -358,6 +392,45 @@ impl Default for WebhooksSettings {
             disable_after_hours: 120,
             timeout_seconds: 15,
             allow_private_targets: false,
+            proxy: None,
         }
     }
+}
+
+impl fmt::Debug for WebhooksSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhooksSettings")
+            .field("retry_schedule_seconds", &self.retry_schedule_seconds)
+            .field("disable_after_hours", &self.disable_after_hours)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("allow_private_targets", &self.allow_private_targets)
+            .field(
+                "proxy",
+                &self.proxy.as_ref().map(|p| redact_url(p.as_str())),
+            )
+            .finish()
+    }
+}
+
+/// `webhooks.proxy`: absent or empty is none; anything else must be an absolute
+/// `http://` or `https://` URL with a host (the only proxies the HTTP client speaks).
+fn proxy_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<reqwest::Url>, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(None);
+    };
+    parse_proxy_url(raw.trim())
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+fn parse_proxy_url(raw: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(raw)
+        .map_err(|e| format!("webhooks.proxy {raw:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(format!(
+            "webhooks.proxy {raw:?} must be an http:// or https:// URL with a host"
+        ));
+    }
+    Ok(url)
 }

@@ -351,18 +351,33 @@ impl Engine {
             .one(&self.db)
             .await?
             .ok_or(EngineError::NotFound { entity: "user" })?;
+        let now = self.now();
+        let locked_for = |until: chrono::DateTime<chrono::Utc>| EngineError::TooManyAttempts {
+            retry_after_seconds: u64::try_from((until - now).num_seconds()).unwrap_or(0),
+        };
+        // A stolen session must not become a way round the sign-in lockout: wrong current
+        // passwords count against the account like wrong passwords at sign-in (one count,
+        // so the two together give no more guesses), and while it is locked this form is
+        // refused without looking at what was typed, the right password too.
+        if let Some(until) = m.locked_until.filter(|t| *t > now) {
+            return Err(locked_for(until));
+        }
         let stored = m.password_hash.clone().unwrap_or_default();
         if !self.passwords.verify(current, &stored).await? {
+            if let Some(until) = self.count_failure(m, now).await? {
+                return Err(locked_for(until));
+            }
             return Err(EngineError::validation(
                 "current_password",
                 "this is not your current password",
             ));
         }
         let hash = self.passwords.hash(new).await?;
-        let now = self.now();
         let txn = self.db.begin().await?;
         let mut active: user::ActiveModel = m.into();
         active.password_hash = Set(Some(hash));
+        // Wrong guesses were at the old password; the new one starts with a clean count.
+        active.failed_logins = Set(0);
         active.updated_at = Set(now);
         active.update(&txn).await?;
         crate::entity::session::Entity::delete_many()

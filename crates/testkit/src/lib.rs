@@ -148,6 +148,9 @@ pub struct TestApp {
     pub mailer: mailer::Mailer,
     server: actix_web::dev::ServerHandle,
     _db: TestDb,
+    /// `mail.dir` of this app: a directory of its own, so retention (which deletes old
+    /// `.eml` files there) never looks at a real one.
+    mail_dir: tempfile::TempDir,
 }
 
 pub struct TestConfig {
@@ -204,6 +207,7 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, config: TestConfig) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let smtp = SmtpSink::start().await;
+        let mail_dir = tempfile::tempdir().expect("a mail directory");
         let mut settings = app::Settings::defaults();
         settings.database.url = db.url.clone();
         let public_url = config
@@ -234,6 +238,7 @@ impl TestApp {
                 timeout_seconds: config.smtp_timeout_seconds,
                 ..Default::default()
             },
+            dir: mail_dir.path().to_owned(),
             ..Default::default()
         };
         settings.size_mail_pool();
@@ -267,7 +272,13 @@ impl TestApp {
             mailer,
             server,
             _db: db,
+            mail_dir,
         })
+    }
+
+    /// The app's `mail.dir`.
+    pub fn mail_dir(&self) -> &std::path::Path {
+        self.mail_dir.path()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -444,4 +444,67 @@ on_both_databases!(
     opting_out_withdraws_open_requests_in_every_case_and_blocks_new_ones,
     a_second_post_an_old_link_and_an_unknown_one,
     every_email_to_a_referee_carries_one_click_unsubscribe,
+    an_old_link_of_an_erased_address_answers_its_page_and_changes_nothing,
 );
+
+/// After erasure the reference's address is blank, like every other erased reference's.
+/// Its old link must not act on that blank: it would withdraw the erased references still
+/// open in other cases, whose referees never got this link.
+async fn an_old_link_of_an_erased_address_answers_its_page_and_changes_nothing(app: TestApp) {
+    let admin = app.token_for(engine::domain::Role::Admin).await;
+    let first = open_case(&app, json!({ "min_responses": 2 })).await;
+    let gone = first.add(&app, "gone@client.example", "Client Co").await;
+    let kept = first.add(&app, "kept@client.example", "Client Co").await;
+    first.launch(&app).await;
+    let second = open_case(&app, json!({ "min_responses": 2 })).await;
+    let erased_earlier = second.add(&app, "earlier@other.example", "Other Co").await;
+    let plain = second.add(&app, "plain@other.example", "Other Co").await;
+    second.launch(&app).await;
+    let token = app
+        .links_sent_to("gone@client.example")
+        .pop()
+        .expect("the invitation");
+
+    // A reference whose identity was erased while it was still open (as retention left
+    // them before a closed case expired its open references): blank address, still open.
+    let mut earlier: reference_request::ActiveModel =
+        row(&app, id_of(&erased_earlier)).await.into();
+    earlier.email = sea_orm::Set(String::new());
+    earlier.name = sea_orm::Set(String::new());
+    earlier.identity_erased_at = sea_orm::Set(Some(chrono::Utc::now()));
+    sea_orm::ActiveModelTrait::update(earlier, app.engine.db())
+        .await
+        .unwrap();
+
+    let res = app
+        .post("/api/v1/privacy/erase", &admin)
+        .json(&json!({ "email": "gone@client.example", "reason": "Request of 3 March" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(row(&app, id_of(&gone)).await.email, "");
+    let on_the_list = listed(&app).await;
+
+    // The old link still answers: its page, then the POST's "done" page.
+    let page = app.fetch(&format!("/u/{token}")).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("action=\"/u/{token}\"")), "{html}");
+    let res = post_empty(&app, &format!("/u/{token}")).await;
+    assert_eq!(res.status(), 200);
+
+    // And nothing changed for anyone.
+    assert_eq!(row(&app, id_of(&erased_earlier)).await.status, "invited");
+    assert_eq!(
+        row(&app, id_of(&erased_earlier)).await.withdrawn_reason,
+        None
+    );
+    assert_eq!(row(&app, id_of(&kept)).await.status, "invited");
+    assert_eq!(row(&app, id_of(&plain)).await.status, "invited");
+    assert_eq!(
+        listed(&app).await,
+        on_the_list,
+        "no blank address is listed"
+    );
+}

@@ -20,6 +20,7 @@ use crate::{on_both_backends, on_both_databases};
 on_both_backends!(
     identity_and_free_text_go_at_their_boundaries_and_not_before,
     a_dry_run_says_what_would_go_and_changes_nothing,
+    mail_files_older_than_the_identity_period_go_and_newer_ones_stay,
 );
 on_both_databases!(
     a_legal_hold_blocks_every_purge_until_it_is_lifted,
@@ -441,4 +442,46 @@ async fn stakeholders_of_ended_engagements_and_old_webhook_deliveries_go_too(app
     assert_eq!(run.stakeholders, 1);
     assert!(rows_containing(&app, &stakeholder).await.is_empty());
     assert!(rows_containing(&app, "Colleague 1").await.is_empty());
+}
+
+/// The file transport's `.eml` copies carry referees' names and addresses: those written
+/// more than `retention.referee_identity_days` ago go with the identities; newer ones,
+/// and files that are not messages, stay.
+async fn mail_files_older_than_the_identity_period_go_and_newer_ones_stay(backend: Backend) {
+    let Some(app) = app_with_short_retention(backend).await else {
+        return;
+    };
+    let now = std::time::SystemTime::from(engine::clock::Clock::now(&app.clock));
+    let day = std::time::Duration::from_secs(86_400);
+    let write = |name: &str, age: std::time::Duration| {
+        let path = app.mail_dir().join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_modified(now - age).unwrap();
+        path
+    };
+    let old = write("0190f3a1-old.eml", 11 * day);
+    let new = write("0190f3a2-new.eml", 9 * day);
+    let not_mail = write("README.txt", 400 * day);
+
+    let dry = app.engine.run_retention(true).await.unwrap();
+    assert_eq!(dry.mail_files, 1);
+    assert!(old.exists(), "a dry run deletes nothing");
+
+    let run = app.engine.run_retention(false).await.unwrap();
+    assert_eq!(run.mail_files, 1);
+    assert!(!old.exists(), "older than 10 days: gone");
+    assert!(new.exists() && not_mail.exists());
+    let counts = audit_event::Entity::find()
+        .filter(audit_event::Column::Kind.eq("retention.run"))
+        .one(app.engine.db())
+        .await
+        .unwrap()
+        .expect("the run is audited")
+        .data;
+    assert_eq!(counts["mail_files"], 1, "{counts}");
+
+    // A day later the other one is past the period too.
+    app.clock.advance(Duration::days(2));
+    assert_eq!(app.engine.run_retention(false).await.unwrap().mail_files, 1);
+    assert!(!new.exists() && not_mail.exists());
 }

@@ -12,11 +12,16 @@ use crate::{on_both_backends, on_both_databases};
 
 on_both_databases!(
     staff_change_their_own_password_and_their_other_sessions_end,
+    wrong_current_passwords_lock_the_password_form_until_the_lockout_ends,
     api_tokens_can_expire_and_their_creation_is_audited,
     api_answers_are_never_cached_and_no_hsts_over_http,
 );
 
-on_both_backends!(hsts_is_sent_when_the_public_url_is_https);
+on_both_backends!(
+    hsts_is_sent_when_the_public_url_is_https,
+    the_password_form_shares_the_sign_in_rate_limit,
+    the_sign_in_csrf_cookie_is_host_prefixed_when_the_public_url_is_https,
+);
 
 async fn staff_change_their_own_password_and_their_other_sessions_end(app: TestApp) {
     let user = app.staff_user(Role::Hr, UI_PASSWORD).await;
@@ -203,4 +208,198 @@ async fn hsts_is_sent_when_the_public_url_is_https(backend: Backend) {
             "{path}"
         );
     }
+}
+
+async fn change_password(ui: &testkit::UiClient, current: &str) -> reqwest::Response {
+    let page = "/ui/account/password";
+    ui.post(
+        page,
+        page,
+        &[
+            ("current_password", current),
+            ("new_password", "my new passphrase"),
+        ],
+    )
+    .await
+}
+
+/// A session left open must not be a way to guess the password at leisure: wrong current
+/// passwords count like wrong passwords at sign-in, lock the form (429, the right password
+/// too), and each check runs through the bounded password pool.
+async fn wrong_current_passwords_lock_the_password_form_until_the_lockout_ends(app: TestApp) {
+    let user = app.staff_user(Role::Ops, UI_PASSWORD).await;
+    let ui = app.ui();
+    assert_eq!(ui.login(&user.email, UI_PASSWORD).await.status(), 303);
+    let auth = app.engine.auth_settings().clone();
+    let pool = app.engine.passwords();
+
+    for attempt in 1..auth.lockout_after_failures {
+        let before = pool.runs();
+        let res = change_password(&ui, "a guess").await;
+        assert_eq!(res.status(), 422, "attempt {attempt}");
+        assert_eq!(pool.runs(), before + 1, "checked in the password pool");
+    }
+    let res = change_password(&ui, "the last guess").await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html"), "a page: {html}");
+    assert!(
+        audit_event::Entity::find()
+            .all(app.engine.db())
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "user.locked" && e.data["user_id"] == user.id.to_string()),
+        "the lockout is audited like a sign-in lockout"
+    );
+
+    // The right password is refused too while the lock holds, without being checked.
+    let before = pool.runs();
+    let res = change_password(&ui, UI_PASSWORD).await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(pool.runs(), before, "nothing typed is checked while locked");
+
+    app.clock.advance(chrono::Duration::minutes(
+        i64::from(auth.lockout_minutes) + 1,
+    ));
+    let res = change_password(&ui, UI_PASSWORD).await;
+    assert_eq!(res.status(), 303, "after the lockout the form works again");
+    assert_eq!(
+        app.ui()
+            .login(&user.email, "my new passphrase")
+            .await
+            .status(),
+        303
+    );
+}
+
+/// Sign-in and the password form take from one bucket per client: switching forms buys
+/// no guesses.
+async fn the_password_form_shares_the_sign_in_rate_limit(backend: Backend) {
+    let mut config = TestConfig::default();
+    config.limits.login_attempts_per_minute = 3;
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let user = app.staff_user(Role::Hr, UI_PASSWORD).await;
+    let ui = app.ui();
+    assert_eq!(ui.login(&user.email, UI_PASSWORD).await.status(), 303);
+    assert_eq!(change_password(&ui, "a guess").await.status(), 422);
+    assert_eq!(change_password(&ui, "another guess").await.status(), 422);
+    let res = change_password(&ui, UI_PASSWORD).await;
+    assert_eq!(res.status(), 429, "the fourth password form in a minute");
+    assert!(res.headers().contains_key("retry-after"));
+}
+
+/// With an https public URL the pre-session CSRF cookie is `__Host-` prefixed (`Secure`,
+/// `Path=/`, no `Domain`), so no sibling subdomain can plant one. The test client talks
+/// http and sends the cookie itself, as a browser would over https.
+async fn the_sign_in_csrf_cookie_is_host_prefixed_when_the_public_url_is_https(backend: Backend) {
+    let config = TestConfig {
+        public_url: Some("https://vouch.example.com".into()),
+        ..TestConfig::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let user = app.staff_user(Role::Ops, UI_PASSWORD).await;
+    let ui = app.ui();
+    let res = ui.get("/ui/login").await;
+    assert_eq!(res.status(), 200);
+    let set_cookie: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let presession = set_cookie
+        .iter()
+        .find(|c| c.starts_with("__Host-vouch_presession="))
+        .unwrap_or_else(|| panic!("a __Host- cookie: {set_cookie:?}"));
+    let attributes: Vec<&str> = presession.split(';').map(str::trim).collect();
+    assert!(attributes.contains(&"Secure"), "{presession}");
+    assert!(attributes.contains(&"Path=/"), "{presession}");
+    assert!(attributes.contains(&"HttpOnly"), "{presession}");
+    assert!(
+        !presession.to_ascii_lowercase().contains("domain="),
+        "{presession}"
+    );
+    assert!(
+        !set_cookie
+            .iter()
+            .any(|c| c.starts_with("vouch_presession="))
+    );
+    let token = ui.cookie("__Host-vouch_presession").unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&token), "the form repeats the cookie's token");
+
+    // The unprefixed name is not the token on this server: refused as a forged form.
+    let plain = app.ui();
+    plain.set_cookie("vouch_presession", &token);
+    let res = plain
+        .post_raw(
+            "/ui/login",
+            &[
+                ("csrf", token.as_str()),
+                ("email", user.email.as_str()),
+                ("password", UI_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+
+    // With the prefixed cookie the sign-in works, and the cookie is deleted the same way.
+    let res = ui.login(&user.email, UI_PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let deleted = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-vouch_presession="))
+        .expect("the pre-session cookie is deleted");
+    assert!(
+        deleted.contains("Max-Age=0") && deleted.contains("Path=/;"),
+        "{deleted}"
+    );
+
+    // The first-run setup form, used before there is a session too.
+    let token = app
+        .engine
+        .first_run_setup_token()
+        .await
+        .unwrap()
+        .expect("no admin yet: a link");
+    let path = format!("/ui/setup/{token}");
+    let setup = app.ui();
+    let res = setup.get(&path).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-vouch_presession="))
+        .expect("the setup page sets the prefixed cookie");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/;"),
+        "{cookie}"
+    );
+    let res = setup
+        .post(
+            &path,
+            &path,
+            &[
+                ("email", "not an email"),
+                ("name", ""),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        422,
+        "past the CSRF check, to the form's own rules"
+    );
 }

@@ -177,7 +177,7 @@ fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
 }
 
 /// The roles of the operation's `bearer` requirement, if it has one.
-fn bearer_roles(op: &Operation) -> Option<Vec<String>> {
+pub(crate) fn bearer_roles(op: &Operation) -> Option<Vec<String>> {
     // `SecurityRequirement` keeps its map private; its JSON form is that map.
     op.security.iter().flatten().find_map(|requirement| {
         let value = serde_json::to_value(requirement).ok()?;

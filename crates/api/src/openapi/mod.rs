@@ -10,6 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use self::answers::CommonAnswers;
+pub(crate) use self::answers::bearer_roles;
 use crate::{health, metrics, routes};
 
 #[derive(OpenApi)]
@@ -20,7 +21,10 @@ use crate::{health, metrics, routes};
             application/problem+json (RFC 9457). Staff operations need `Authorization: Bearer \
             <token>`; the roles an operation's `bearer` requirement lists are the roles \
             admitted (any of them), and `admin` is admitted everywhere. A POST may carry an \
-            `Idempotency-Key`: a repeat with the same body is answered with the first answer."
+            `Idempotency-Key`: a repeat with the same body is answered with the first answer \
+            (`Idempotent-Replayed: true`), only to a caller whose role admits the operation \
+            now (else 403), and never with a secret: a webhook's `secret` is not stored, so \
+            a replay of its creation or rotation answers without it."
     ),
     paths(health::healthz, health::readyz, metrics::scrape),
     nest(

@@ -9,11 +9,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::routes::PageQuery;
+use crate::{AppState, idempotency};
+
+/// The field of `WebhookEndpointWithSecret` that is shown once and never stored.
+const SECRET: &[&str] = &["secret"];
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,22 +32,35 @@ pub struct CreateWebhook {
     pub description: Option<String>,
 }
 
-/// Webhook endpoints, oldest first.
+/// Webhook endpoints, oldest first, a page at a time (without their secrets).
 #[utoipa::path(
-    responses((status = 200, body = Vec<WebhookEndpoint>)),
+    params(PageQuery),
+    responses(
+        (status = 200, body = engine::Page<WebhookEndpoint>),
+        (status = 422, body = Problem)
+    ),
     security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
 #[get("/webhooks")]
-pub async fn list_webhooks(state: web::Data<AppState>, _: Admin) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.list_webhooks().await?))
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    _: Admin,
+    ValidQuery(query): ValidQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page()?;
+    Ok(HttpResponse::Ok().json(state.engine.webhooks_page(page).await?))
 }
 
 /// Register an endpoint. The answer carries its signing `secret`, shown only here.
+///
+/// The secret is never stored with an `Idempotency-Key`: a repeat of this request with
+/// the same key answers 201 with the endpoint but without `secret` (and
+/// `Idempotent-Replayed: true`); if the first answer was lost, rotate the secret.
 #[utoipa::path(
     request_body = CreateWebhook,
     responses(
-        (status = 201, body = WebhookEndpointWithSecret),
+        (status = 201, body = WebhookEndpointWithSecret, description = "the endpoint with its `secret`; a replay under the same `Idempotency-Key` has no `secret`"),
         (status = 422, body = Problem, description = "a bad URL (or a private target), or an unknown event type")
     ),
     security(("bearer" = ["admin"])),
@@ -68,7 +84,9 @@ pub async fn create_webhook(
             user.id,
         )
         .await?;
-    Ok(HttpResponse::Created().json(created))
+    let mut res = HttpResponse::Created().json(created);
+    idempotency::keep_out_of_replays(&mut res, SECRET);
+    Ok(res)
 }
 
 /// One endpoint (without its secret).
@@ -106,9 +124,15 @@ pub async fn delete_webhook(
 
 /// A new signing secret, shown only in this answer. The old one signs beside it for 24
 /// hours (`webhook-signature` then carries both), so receivers can switch over.
+///
+/// The secret is never stored with an `Idempotency-Key`: a repeat with the same key
+/// answers without `secret` (and `Idempotent-Replayed: true`) and rotates nothing.
 #[utoipa::path(
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = WebhookEndpointWithSecret), (status = 404, body = Problem)),
+    responses(
+        (status = 200, body = WebhookEndpointWithSecret, description = "the endpoint with its new `secret`; a replay under the same `Idempotency-Key` has no `secret`"),
+        (status = 404, body = Problem)
+    ),
     security(("bearer" = ["admin"])),
     tag = "webhooks"
 )]
@@ -118,7 +142,10 @@ pub async fn rotate_webhook(
     Admin(user): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.rotate_webhook_secret(*id, user.id).await?))
+    let rotated = state.engine.rotate_webhook_secret(*id, user.id).await?;
+    let mut res = HttpResponse::Ok().json(rotated);
+    idempotency::keep_out_of_replays(&mut res, SECRET);
+    Ok(res)
 }
 
 /// Enable an endpoint again (after a 410 or continuous failure); its failure record

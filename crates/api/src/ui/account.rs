@@ -1,8 +1,9 @@
 //! `/ui/account/password`: a signed-in staff member changes their own password (the
-//! current one is required; their other sessions end).
+//! current one is required; their other sessions end). Wrong current passwords lock the
+//! form like sign-in (429 while locked).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -43,12 +44,17 @@ pub struct PasswordForm {
     new_password: String,
 }
 
+/// Throttled like sign-in (`login::admit_password_attempt`), and wrong current passwords
+/// count towards the account's sign-in lockout: a session left open must not be a way to
+/// guess the password at leisure. Locked, the answer is 429 whatever was typed.
 #[post("/account/password")]
 pub async fn change(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: UiSession,
     UiForm(form): UiForm<PasswordForm>,
 ) -> Result<HttpResponse, ApiError> {
+    let _in_progress = super::login::admit_password_attempt(&req, &state)?;
     let mut errors = Vec::new();
     if form.current_password.is_empty() {
         errors.push(FieldError {

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::session::{
-    PRESESSION_COOKIE, SESSION_COOKIE, UiForm, UiSession, cookie, secure_cookies, set_cookie,
+    SESSION_COOKIE, UiForm, UiSession, cookie, presession_token, secure_cookies, set_cookie,
+    set_presession_cookie,
 };
 use super::{render, see_other};
 use crate::AppState;
@@ -100,18 +101,40 @@ fn login_with_form(
     status: StatusCode,
     ctx: serde_json::Value,
 ) -> HttpResponse {
-    let (token, fresh) = match cookie(req, PRESESSION_COOKIE) {
+    let (token, fresh) = match presession_token(req, state) {
         Some(t) => (t.to_owned(), false),
         None => (engine::credentials::new_token(), true),
     };
     let mut res = login_page(state, status, &token, ctx);
     if fresh {
-        let value = set_cookie(PRESESSION_COOKIE, &token, 3600, secure_cookies(req, state));
+        let value = set_presession_cookie(req, state, &token, 3600);
         if let Ok(v) = header::HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     res
+}
+
+/// What every form that checks a password asks first (sign-in, changing one's own
+/// password): the client's rate (`limits.login_attempts_per_minute`, one bucket for both
+/// forms, so switching forms buys no guesses), then a place among the password checks in
+/// progress (`auth.max_concurrent_sign_ins`; the checks among them run a few at a time
+/// on the bounded blocking pool): 429 past either, at once rather than a queue that grows
+/// with a flood. The permit is held until the answer is made.
+pub(super) fn admit_password_attempt(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    if let Some(ip) = client_ip(req, &state.trusted_proxies) {
+        state
+            .login_limiter
+            .check(ip, Instant::now())
+            .map_err(ApiError::TooManyRequests)?;
+    }
+    state.sign_in_gate.clone().try_acquire_owned().map_err(|_| {
+        metrics::counter!("vouch_sign_ins_turned_away_total").increment(1);
+        ApiError::TooManyRequests(1)
+    })
 }
 
 #[post("/login")]
@@ -120,13 +143,8 @@ pub async fn submit(
     state: web::Data<AppState>,
     UiForm(form): UiForm<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(ip) = client_ip(&req, &state.trusted_proxies) {
-        state
-            .login_limiter
-            .check(ip, Instant::now())
-            .map_err(ApiError::TooManyRequests)?;
-    }
-    let csrf = cookie(&req, PRESESSION_COOKIE)
+    let _in_progress = admit_password_attempt(&req, &state)?;
+    let csrf = presession_token(&req, &state)
         .unwrap_or_default()
         .to_owned();
     let next = safe_next(Some(&form.next));
@@ -145,13 +163,6 @@ pub async fn submit(
             json!({ "next": next, "email": form.email, "errors": errors }),
         ));
     }
-    // A bounded number of sign-ins are in progress at once (the password checks among
-    // them run a few at a time on the blocking pool); past that, 429 at once rather than
-    // a queue that grows with the flood.
-    let Ok(_in_progress) = state.sign_in_gate.clone().try_acquire_owned() else {
-        metrics::counter!("vouch_sign_ins_turned_away_total").increment(1);
-        return Err(ApiError::TooManyRequests(1));
-    };
     let device = cookie(&req, DEVICE_COOKIE);
     match state
         .engine
@@ -175,7 +186,7 @@ pub async fn submit(
                 ))
                 .append_header((
                     header::SET_COOKIE,
-                    set_cookie(PRESESSION_COOKIE, "", 0, secure),
+                    set_presession_cookie(&req, &state, "", 0),
                 ))
                 .append_header((
                     header::SET_COOKIE,
@@ -321,7 +332,7 @@ pub async fn oidc_callback(
                 ))
                 .append_header((
                     header::SET_COOKIE,
-                    set_cookie(PRESESSION_COOKIE, "", 0, secure),
+                    set_presession_cookie(&req, &state, "", 0),
                 ))
                 .finish()
         }

@@ -5,7 +5,8 @@
 //! engine's [`Session`] (and the same [`Caller`] the API's role guards read, so the UI
 //! admits exactly whom the API admits), and for every POST reads the form body once and
 //! refuses it unless its `csrf` field matches the session's token — or, before sign-in,
-//! the `vouch_presession` cookie (double submit). Handlers read the checked body through
+//! the pre-session cookie (double submit; `__Host-vouch_presession` when the public URL
+//! is https, else `vouch_presession`). Handlers read the checked body through
 //! [`UiForm`]. Because the check sits in the middleware, no form can forget it.
 
 use std::future::{Ready, ready};
@@ -23,7 +24,13 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "vouch_session";
+/// The pre-session CSRF cookie (sign-in and setup forms) on a server reached over http.
 pub const PRESESSION_COOKIE: &str = "vouch_presession";
+/// Its name when `server.public_url` is https. The `__Host-` prefix makes browsers accept
+/// it only if it is `Secure`, for `Path=/` and with no `Domain`, so a sibling subdomain
+/// (or a man in the middle on plain http) cannot plant a token of its own choosing and
+/// so defeat the double-submit check before sign-in.
+pub const HOST_PRESESSION_COOKIE: &str = "__Host-vouch_presession";
 
 /// The signed-in session of this request.
 #[derive(Clone, Debug)]
@@ -50,6 +57,38 @@ pub fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Path=/ui; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+}
+
+/// The pre-session cookie's name on this server: `__Host-` prefixed when the public URL
+/// is https (browsers there only ever talk https to it).
+pub fn presession_cookie_name(state: &AppState) -> &'static str {
+    if state.settings.public_url.starts_with("https://") {
+        HOST_PRESESSION_COOKIE
+    } else {
+        PRESESSION_COOKIE
+    }
+}
+
+/// The pre-session CSRF token the browser sent, under this server's cookie name.
+pub fn presession_token<'a>(req: &'a HttpRequest, state: &AppState) -> Option<&'a str> {
+    cookie(req, presession_cookie_name(state))
+}
+
+/// A `Set-Cookie` value for the pre-session cookie (`max_age` zero deletes it). Prefixed,
+/// it is `Secure` for `Path=/` as `__Host-` demands; plain, it is scoped to `/ui` like the
+/// session cookie.
+pub fn set_presession_cookie(
+    req: &HttpRequest,
+    state: &AppState,
+    value: &str,
+    max_age_seconds: i64,
+) -> String {
+    match presession_cookie_name(state) {
+        HOST_PRESESSION_COOKIE => format!(
+            "{HOST_PRESESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}; Secure"
+        ),
+        name => set_cookie(name, value, max_age_seconds, secure_cookies(req, state)),
+    }
 }
 
 /// Whether cookies must be `Secure`: the public URL is https, or this request came over
@@ -122,7 +161,7 @@ async fn check(mut req: ServiceRequest) -> Result<ServiceRequest, (ServiceReques
         };
         let expected = match &session {
             Some(s) => Some(s.csrf_token.clone()),
-            None => cookie(req.request(), PRESESSION_COOKIE).map(str::to_owned),
+            None => presession_token(req.request(), &state).map(str::to_owned),
         };
         let sent = csrf_field(&body);
         match (expected, sent) {

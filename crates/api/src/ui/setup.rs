@@ -11,7 +11,7 @@ use serde_json::json;
 use super::admin::password_problem;
 use super::errors_by_field;
 use super::session::{
-    PRESESSION_COOKIE, SESSION_COOKIE, UiForm, cookie, secure_cookies, set_cookie,
+    SESSION_COOKIE, UiForm, presession_token, secure_cookies, set_cookie, set_presession_cookie,
 };
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
@@ -32,7 +32,7 @@ fn setup_page(
     errors: &[FieldError],
 ) -> HttpResponse {
     // The form's CSRF token before there is a session, as on the sign-in page.
-    let (csrf, fresh) = match cookie(req, PRESESSION_COOKIE) {
+    let (csrf, fresh) = match presession_token(req, state) {
         Some(t) => (t.to_owned(), false),
         None => (engine::credentials::new_token(), true),
     };
@@ -49,7 +49,7 @@ fn setup_page(
         }),
     );
     if fresh {
-        let value = set_cookie(PRESESSION_COOKIE, &csrf, 3600, secure_cookies(req, state));
+        let value = set_presession_cookie(req, state, &csrf, 3600);
         if let Ok(v) = header::HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -143,7 +143,7 @@ pub async fn submit(
         ))
         .append_header((
             header::SET_COOKIE,
-            set_cookie(PRESESSION_COOKIE, "", 0, secure),
+            set_presession_cookie(&req, &state, "", 0),
         ))
         .finish())
 }

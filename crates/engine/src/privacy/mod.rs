@@ -7,7 +7,8 @@
 //! - [`hold`]: a legal hold that keeps one case out of every purge;
 //! - [`subject`]: everything stored about one address, for a subject-access request;
 //! - [`erase`]: an erasure request, carried out everywhere at once;
-//! - [`redact`]: addresses out of logs and stored error texts.
+//! - [`redact`]: addresses out of logs and stored error texts;
+//! - `mail_files`: the file mail transport's old `.eml` copies, deleted with retention.
 //!
 //! The purges keep what the scores are made of (numeric answers, the organisation key,
 //! timings), tied to the pseudonymous reference id, so reports and calibration read the
@@ -15,6 +16,7 @@
 
 pub mod erase;
 pub mod hold;
+mod mail_files;
 pub mod redact;
 pub mod retention;
 pub mod subject;

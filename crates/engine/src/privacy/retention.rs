@@ -8,7 +8,9 @@
 //!
 //! Besides, the stakeholders of engagements that ended `retention.referee_identity_days`
 //! ago, finished webhook deliveries older than `retention.delivery_log_days`, web sessions
-//! that ended and Idempotency-Key answers older than a day are deleted.
+//! that ended and Idempotency-Key answers older than a day are deleted, and so are the
+//! file mail transport's `.eml` files in `mail.dir` older than
+//! `retention.referee_identity_days` (`mail_files`).
 //!
 //! Runs daily as a job (`Task::Retention`, one per day however many workers) and on demand
 //! as `vouch retention [--dry-run]`. Work goes in batches of [`BATCH`] references, one
@@ -46,6 +48,9 @@ pub struct RetentionReport {
     pub stakeholders: u64,
     /// Finished webhook deliveries past `retention.delivery_log_days`.
     pub webhook_deliveries: u64,
+    /// `.eml` files of the file mail transport in `mail.dir` written more than
+    /// `retention.referee_identity_days` ago (each holds a referee's name and address).
+    pub mail_files: u64,
     /// Web sessions that had ended (not counted in a dry run).
     pub sessions: Option<u64>,
     /// Idempotency-Key answers older than a day (not counted in a dry run).
@@ -76,6 +81,7 @@ impl RetentionReport {
             && self.case_identity == CaseIdentityCounts::default()
             && self.stakeholders == 0
             && self.webhook_deliveries == 0
+            && self.mail_files == 0
             && self.sessions.unwrap_or(0) == 0
             && self.idempotency_keys.unwrap_or(0) == 0
     }
@@ -146,6 +152,7 @@ impl Engine {
                     .await?;
             report.webhook_deliveries =
                 privacy::finished_webhook_deliveries(&self.db, log_cutoff, false).await?;
+            report.mail_files = self.purge_mail_files(identity_cutoff, true).await?;
             report.cases.sort_by_key(|c| c.case_id);
             return Ok(report);
         }
@@ -170,6 +177,7 @@ impl Engine {
             privacy::finished_webhook_deliveries(&self.db, log_cutoff, true).await?;
         report.sessions = Some(self.purge_ended_sessions().await?);
         report.idempotency_keys = Some(self.purge_idempotency_keys(Duration::days(1)).await?);
+        report.mail_files = self.purge_mail_files(identity_cutoff, false).await?;
         report.cases.sort_by_key(|c| c.case_id);
 
         let counts = serde_json::json!({
@@ -178,6 +186,7 @@ impl Engine {
             "comments": report.comments,
             "stakeholders": report.stakeholders,
             "webhook_deliveries": report.webhook_deliveries,
+            "mail_files": report.mail_files,
             "sessions": report.sessions,
             "idempotency_keys": report.idempotency_keys,
             "cases": report.cases.len(),
@@ -257,6 +266,18 @@ impl Engine {
             report.count_case(&cases[&case_id], purge, n);
         }
         Ok(Some(last))
+    }
+
+    /// The `.eml` files in `mail.dir` older than `cutoff`: deleted, or only counted.
+    async fn purge_mail_files(
+        &self,
+        cutoff: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<u64, EngineError> {
+        match &self.mail_dir {
+            Some(dir) => super::mail_files::purge(dir.clone(), cutoff, dry_run).await,
+            None => Ok(0),
+        }
     }
 
     /// Queues today's retention run; every worker's housekeeping calls this, and the

@@ -113,6 +113,23 @@ pub async fn endpoints(conn: &impl ConnectionTrait) -> Result<Vec<EndpointRow>, 
         .await?)
 }
 
+/// Up to `limit` endpoints, oldest first (ids are UUIDv7), after the `after` id.
+pub async fn endpoints_after(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+    after: Option<Uuid>,
+) -> Result<Vec<EndpointRow>, EngineError> {
+    let mut query = webhook_endpoint::Entity::find();
+    if let Some(id) = after {
+        query = query.filter(webhook_endpoint::Column::Id.gt(id));
+    }
+    Ok(query
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 /// The id and event filter of each enabled endpoint: what a state change fans out to.
 pub async fn enabled_filters(
     conn: &impl ConnectionTrait,

@@ -14,7 +14,34 @@ use super::{signing, target};
 use crate::domain::WebhookDeliveryStatus;
 use crate::outbox::Task;
 use crate::store::webhooks::{self as rows, AttemptRecord, DeliveryRow, EndpointRow};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, WebhooksSettings};
+
+/// The HTTP client deliveries are sent with, built from `[webhooks]` alone: no redirects,
+/// the timeout, the public-only resolver unless private targets are allowed, and no proxy
+/// but `webhooks.proxy`. Proxy variables in the environment are ignored on purpose: a
+/// proxy resolves the receiver's name itself, so with one picked up from the environment
+/// the public-address check would judge the proxy, and the proxy would connect wherever
+/// the name points (loopback, the metadata service).
+pub fn http_client(settings: &WebhooksSettings) -> Result<reqwest::Client, EngineError> {
+    super::install_crypto_provider();
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(StdDuration::from_secs(settings.timeout_seconds.max(1)))
+        .user_agent(concat!("Vouch-Webhooks/", env!("CARGO_PKG_VERSION")));
+    builder = match &settings.proxy {
+        Some(proxy) => builder.proxy(
+            reqwest::Proxy::all(proxy.clone())
+                .map_err(|e| EngineError::Internal(format!("webhooks.proxy: {e}")))?,
+        ),
+        None => builder.no_proxy(),
+    };
+    if !settings.allow_private_targets {
+        builder = builder.dns_resolver(target::resolver());
+    }
+    builder
+        .build()
+        .map_err(|e| EngineError::Internal(format!("the webhook HTTP client: {e}")))
+}
 
 /// A receiver's `Retry-After` is honoured up to this long.
 const MAX_RETRY_AFTER: Duration = Duration::hours(24);
@@ -59,18 +86,7 @@ impl Engine {
         if let Some(client) = self.webhook_http.get() {
             return Ok(client);
         }
-        super::install_crypto_provider();
-        let settings = &self.webhooks;
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(StdDuration::from_secs(settings.timeout_seconds.max(1)))
-            .user_agent(concat!("Vouch-Webhooks/", env!("CARGO_PKG_VERSION")));
-        if !settings.allow_private_targets {
-            builder = builder.dns_resolver(target::resolver());
-        }
-        let client = builder
-            .build()
-            .map_err(|e| EngineError::Internal(format!("the webhook HTTP client: {e}")))?;
+        let client = http_client(&self.webhooks)?;
         Ok(self.webhook_http.get_or_init(|| client))
     }
 
@@ -293,6 +309,156 @@ async fn post(
             };
             Answer::failed(error, started)
         }
+    }
+}
+
+/// The webhook client and proxies. Proxy variables are process-wide, and setting them in
+/// this process would reach every other test building an HTTP client at the same time, so
+/// the test runs itself again as a child process with the variables set there. The child
+/// sends to a receiver of its own; the parent holds the stand-in proxy, so the two sides
+/// of the answer are checked where each request could have arrived.
+#[cfg(test)]
+mod proxy_tests {
+    use std::sync::{Arc, Mutex};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    const CHILD: &str = "VOUCH_WEBHOOK_PROXY_TEST_CHILD";
+
+    /// A listener answering every request `204 No Content`, keeping each request line (a
+    /// proxy is sent the absolute URL, a receiver the path).
+    struct Recorder {
+        port: u16,
+        lines: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Recorder {
+        async fn start() -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let lines = Arc::new(Mutex::new(Vec::new()));
+            let seen = lines.clone();
+            tokio::spawn(async move {
+                while let Ok((mut stream, _)) = listener.accept().await {
+                    let seen = seen.clone();
+                    tokio::spawn(async move {
+                        let mut head = Vec::new();
+                        let mut buf = [0u8; 4096];
+                        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match stream.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => head.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let text = String::from_utf8_lossy(&head);
+                        seen.lock()
+                            .unwrap()
+                            .push(text.lines().next().unwrap_or_default().to_owned());
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                            .await;
+                    });
+                }
+            });
+            Recorder { port, lines }
+        }
+
+        fn url(&self) -> String {
+            format!("http://127.0.0.1:{}/hook", self.port)
+        }
+
+        fn lines(&self) -> Vec<String> {
+            self.lines.lock().unwrap().clone()
+        }
+    }
+
+    async fn post(client: &reqwest::Client, url: &str) -> u16 {
+        let res = client.post(url).body("{}").send().await.unwrap();
+        res.status().as_u16()
+    }
+
+    /// The child's part, under `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` naming the parent's
+    /// stand-in proxy.
+    async fn in_the_child() {
+        let receiver = Recorder::start().await;
+        super::super::install_crypto_provider();
+        // The variables are in force: a client that reads them goes through the proxy.
+        assert_eq!(post(&reqwest::Client::new(), &receiver.url()).await, 204);
+        assert!(
+            receiver.lines().is_empty(),
+            "the control went via the proxy"
+        );
+
+        // The webhook client, with no proxy configured, goes straight to the receiver.
+        let direct = http_client(&WebhooksSettings {
+            allow_private_targets: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(post(&direct, &receiver.url()).await, 204);
+        assert_eq!(receiver.lines(), ["POST /hook HTTP/1.1"]);
+
+        // With `webhooks.proxy` set, a delivery goes through that proxy.
+        let configured = Recorder::start().await;
+        let proxied = http_client(&WebhooksSettings {
+            allow_private_targets: true,
+            proxy: Some(
+                format!("http://127.0.0.1:{}", configured.port)
+                    .parse()
+                    .unwrap(),
+            ),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(post(&proxied, &receiver.url()).await, 204);
+        assert_eq!(
+            configured.lines(),
+            [format!("POST {} HTTP/1.1", receiver.url())]
+        );
+        assert_eq!(receiver.lines().len(), 1, "not to the receiver directly");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn deliveries_ignore_proxy_variables_and_use_only_the_configured_proxy() {
+        if std::env::var_os(CHILD).is_some() {
+            return in_the_child().await;
+        }
+        let proxy = Recorder::start().await;
+        let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
+        let name = format!(
+            "{}::deliveries_ignore_proxy_variables_and_use_only_the_configured_proxy",
+            module_path!().split_once("::").map_or("", |(_, rest)| rest)
+        );
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child.args(["--exact", &name, "--nocapture", "--test-threads=1"]);
+        child.env(CHILD, "1");
+        for var in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ] {
+            child.env(var, &proxy_url);
+        }
+        child.env_remove("NO_PROXY").env_remove("no_proxy");
+        let out = tokio::task::spawn_blocking(move || child.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the child: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Only the control request (a client that reads the variables) reached the proxy.
+        assert_eq!(proxy.lines().len(), 1, "{:?}", proxy.lines());
+        assert!(proxy.lines()[0].starts_with("POST http://127.0.0.1:"));
     }
 }
 

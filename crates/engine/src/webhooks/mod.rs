@@ -6,6 +6,8 @@
 //! endpoint and emails the admins.
 
 mod deliver;
+
+pub use deliver::http_client;
 pub mod events;
 pub mod signing;
 pub mod target;
@@ -133,6 +135,17 @@ impl Engine {
         })
     }
 
+    /// One page of endpoints, oldest first, like every list of the API.
+    pub async fn webhooks_page(
+        &self,
+        page: PageRequest,
+    ) -> Result<Page<WebhookEndpoint>, EngineError> {
+        let limit = page.limit();
+        let found = rows::endpoints_after(&self.db, limit + 1, page.cursor).await?;
+        Ok(Page::from_rows(found, limit, |r| r.id).map(Into::into))
+    }
+
+    /// Every endpoint, oldest first (the admin page shows them all: there are few).
     pub async fn list_webhooks(&self) -> Result<Vec<WebhookEndpoint>, EngineError> {
         Ok(rows::endpoints(&self.db)
             .await?

@@ -13,14 +13,56 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::EngineError;
 
-/// Whether `ip` is an ordinary public unicast address.
+/// Whether `ip` is an ordinary public unicast address. An IPv6 address that carries an
+/// IPv4 address is public only if every IPv4 address it carries is: a NAT64 gateway or a
+/// 6to4/Teredo relay turns `[64:ff9b::7f00:1]` into a connection to 127.0.0.1, so checking
+/// the IPv6 form alone would let such a URL reach the machines beside Vouch.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
+        IpAddr::V6(v6) => {
+            let carried = carried_v4(v6);
+            if carried.is_empty() {
+                is_public_v6(v6)
+            } else {
+                carried.into_iter().all(is_public_v4)
+            }
+        }
+    }
+}
+
+/// The IPv4 addresses an IPv6 address stands for, in the forms that are translated or
+/// tunnelled to IPv4 (empty for an ordinary IPv6 address):
+///
+/// - IPv4-mapped `::ffff:0:0/96` and the deprecated IPv4-compatible `::/96` (`::a.b.c.d`;
+///   `::` and `::1` are the IPv6 unspecified and loopback addresses, not IPv4 ones),
+/// - NAT64, the well-known prefix `64:ff9b::/96` (RFC 6052) and the local-use prefix
+///   `64:ff9b:1::/48` (RFC 8215), IPv4 in the last 32 bits: the /96 form DNS64 resolvers
+///   synthesise. (A gateway configured with a shorter local-use prefix puts the IPv4
+///   address elsewhere; reading every RFC 6052 position would refuse the ordinary /96
+///   addresses of public hosts, whose middle bits read as 0.0.0.x.)
+/// - 6to4 `2002::/16` (RFC 3056: IPv4 in bits 16..48),
+/// - Teredo `2001::/32` (RFC 4380: the server's IPv4 in bits 32..64, the client's in the
+///   last 32 bits inverted); both are checked, since either end is where packets go.
+fn carried_v4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if ip.is_loopback() || ip.is_unspecified() {
+        return Vec::new();
+    }
+    if let Some(mapped) = ip.to_ipv4_mapped() {
+        return vec![mapped];
+    }
+    match s {
+        [0, 0, 0, 0, 0, 0, hi, lo] => vec![v4(hi, lo)],
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] | [0x64, 0xff9b, 1, _, _, _, hi, lo] => {
+            vec![v4(hi, lo)]
+        }
+        [0x2002, hi, lo, ..] => vec![v4(hi, lo)],
+        [0x2001, 0, server_hi, server_lo, _, _, client_hi, client_lo] => {
+            vec![v4(server_hi, server_lo), v4(!client_hi, !client_lo)]
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -169,6 +211,52 @@ mod tests {
         ] {
             assert!(is_public(ip.parse().unwrap()), "{ip} is public");
         }
+    }
+
+    /// Each IPv6 form that carries an IPv4 address is judged by that address: loopback,
+    /// private and link-local ones are refused, public ones pass.
+    #[test]
+    fn ipv6_forms_of_ipv4_addresses_are_judged_by_the_ipv4_address_they_carry() {
+        let cases = [
+            // NAT64, well-known prefix: 127.0.0.1, 10.0.0.1 and 8.8.8.8.
+            ("64:ff9b::7f00:1", false),
+            ("64:ff9b::10.0.0.1", false),
+            ("64:ff9b::808:808", true),
+            // NAT64, local-use prefix.
+            ("64:ff9b:1::7f00:1", false),
+            ("64:ff9b:1:abcd::a9fe:a9fe", false),
+            ("64:ff9b:1::808:808", true),
+            // 6to4: the IPv4 address in bits 16..48.
+            ("2002:7f00:1::", false),
+            ("2002:c0a8:101::1", false),
+            ("2002:a9fe:a9fe::", false),
+            ("2002:808:808::1", true),
+            // IPv4-compatible (deprecated) and IPv4-mapped.
+            ("::127.0.0.1", false),
+            ("::10.1.2.3", false),
+            ("::8.8.8.8", true),
+            ("::ffff:169.254.169.254", false),
+            ("::ffff:8.8.8.8", true),
+            // Teredo: server 8.8.8.8 with client 127.0.0.1 (stored inverted: 80ff:fffe),
+            // server 127.0.0.1 with client 8.8.8.8 (f7f7:f7f7), both public.
+            ("2001:0:808:808:0:0:80ff:fffe", false),
+            ("2001:0:7f00:1:0:0:f7f7:f7f7", false),
+            ("2001:0:808:808:0:0:f7f7:f7f7", true),
+        ];
+        for (ip, public) in cases {
+            assert_eq!(is_public(ip.parse().unwrap()), public, "{ip}");
+        }
+        // Not Teredo: documentation addresses stay refused, other 2001:: space is plain IPv6.
+        assert!(!is_public("2001:db8::1".parse().unwrap()));
+        assert!(is_public("2001:4860::8888".parse().unwrap()));
+    }
+
+    #[tokio::test]
+    async fn a_nat64_form_of_loopback_is_refused_unless_private_targets_are_allowed() {
+        let url = "http://[64:ff9b::7f00:1]/hook";
+        let err = check_url(url, false).await.unwrap_err();
+        assert!(matches!(&err, EngineError::Validation { field, .. } if field == "url"));
+        assert!(check_url(url, true).await.is_ok());
     }
 
     #[tokio::test]
