@@ -9,7 +9,6 @@
 //!   answers without them. A secret is shown once, to the request that made it.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -18,7 +17,6 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use engine::domain::{Role, User};
 use futures_util::StreamExt;
-use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -53,30 +51,45 @@ fn storable(body: &[u8], secret: Option<SecretFields>) -> Option<String> {
     Some(value.to_string())
 }
 
-/// The roles each staff POST admits, by route pattern, as its OpenAPI `bearer`
-/// requirement lists them (empty: any staff member), with the 403's wording. The document
-/// is generated from the same annotations that name each handler's guard, and
-/// tests/api/docs.rs keeps its routes equal to the registered ones.
-static POST_ROLES: LazyLock<HashMap<String, (Vec<Role>, &'static str)>> = LazyLock::new(|| {
-    let doc = crate::openapi::ApiDoc::openapi();
-    doc.paths
-        .paths
-        .iter()
-        .filter_map(|(path, item)| {
-            let roles = crate::openapi::bearer_roles(item.post.as_ref()?)?;
-            let parsed = roles.iter().filter_map(|r| r.parse().ok()).collect();
-            // Leaked once per route at first use: `ApiError::Forbidden` names a static label.
-            let label: &'static str = Box::leak(roles.join(" or ").into_boxed_str());
-            Some((path.clone(), (parsed, label)))
-        })
-        .collect()
-});
+/// The roles each staff POST admits, by route pattern (empty: any staff member), with the
+/// 403's wording. Built once at start-up from the OpenAPI document
+/// (`openapi::post_roles`), which is generated from the same annotations that name each
+/// handler's guard (tests/api/docs.rs keeps its routes equal to the registered ones), and
+/// handed to this middleware as app data.
+#[derive(Default)]
+pub struct PostRoles(HashMap<String, (Vec<Role>, &'static str)>);
 
-/// Whether `user` may call the staff POST at `pattern`, by the rule of the role guards:
-/// `admin` passes everything. A pattern with no documented role is left to its handler
-/// (it is no operation, and its answer is a 404).
-fn admit(pattern: &str, user: &User) -> Result<(), ApiError> {
-    match POST_ROLES.get(pattern) {
+impl PostRoles {
+    /// `routes`: pattern → the names of the roles its bearer requirement lists.
+    pub fn new(routes: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        Self(
+            routes
+                .into_iter()
+                .map(|(path, roles)| {
+                    let parsed = roles.iter().filter_map(|r| r.parse().ok()).collect();
+                    // Leaked once per route at start-up: `ApiError::Forbidden` names a
+                    // static label.
+                    let label: &'static str = Box::leak(roles.join(" or ").into_boxed_str());
+                    (path, (parsed, label))
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether `user` may call the staff POST at `pattern`, by the rule of the role
+    /// guards: `admin` passes everything. A pattern with no documented role is left to
+    /// its handler (it is no operation, and its answer is a 404).
+    fn admit(&self, pattern: &str, user: &User) -> Result<(), ApiError> {
+        admit(&self.0, pattern, user)
+    }
+}
+
+fn admit(
+    roles_of: &HashMap<String, (Vec<Role>, &'static str)>,
+    pattern: &str,
+    user: &User,
+) -> Result<(), ApiError> {
+    match roles_of.get(pattern) {
         Some((roles, label))
             if !roles.is_empty() && user.role != Role::Admin && !roles.contains(&user.role) =>
         {
@@ -110,8 +123,12 @@ pub async fn idempotent(
     // Before the store is asked anything: a stored answer is only for a caller who may
     // make the request now. `match_pattern` reads the app's route map, so it names the
     // operation although routing inside this scope has not happened yet.
+    let post_roles = req
+        .app_data::<web::Data<PostRoles>>()
+        .expect("PostRoles is registered")
+        .clone();
     if let Some(pattern) = req.match_pattern()
-        && let Err(e) = admit(&pattern, &caller.0)
+        && let Err(e) = post_roles.admit(&pattern, &caller.0)
     {
         return Ok(fail(req, e));
     }

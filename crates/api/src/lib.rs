@@ -122,9 +122,11 @@ impl Application {
             pages,
             metrics: exporter,
         });
+        let post_roles = web::Data::new(openapi::post_roles());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(post_roles.clone())
                 .app_data(web::PayloadConfig::new(extract::MAX_JSON_BYTES))
                 .configure(configure)
                 .wrap(from_fn(security::transport_headers))

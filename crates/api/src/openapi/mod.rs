@@ -110,3 +110,13 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+/// The roles each documented staff POST admits, for the Idempotency-Key middleware, which
+/// checks them before replaying a stored answer.
+pub fn post_roles() -> crate::idempotency::PostRoles {
+    let doc = ApiDoc::openapi();
+    crate::idempotency::PostRoles::new(doc.paths.paths.iter().filter_map(|(path, item)| {
+        let roles = bearer_roles(item.post.as_ref()?)?;
+        Some((path.clone(), roles))
+    }))
+}
