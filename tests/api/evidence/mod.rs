@@ -111,6 +111,45 @@ impl Case {
         self.get(app).await
     }
 
+    /// Adds a referee found by staff who reads `locale`; returns the reference JSON.
+    pub async fn add_in(&self, app: &TestApp, email: &str, company: &str, locale: &str) -> Value {
+        let res = app
+            .post(&format!("/api/v1/cases/{}/references", self.id), &self.ops)
+            .json(&json!({
+                "name": format!("Referee {email}"),
+                "email": email,
+                "company": company,
+                "relationship": "client since 2022",
+                "locale": locale,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "add {email} in {locale}");
+        res.json().await.unwrap()
+    }
+
+    /// Stops collecting early (200): the case goes to review and its report is released.
+    pub async fn close(&self, app: &TestApp) {
+        let res = app
+            .post(&format!("/api/v1/cases/{}/close", self.id), &self.ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "close");
+    }
+
+    /// HR records `outcome` (200).
+    pub async fn decide(&self, app: &TestApp, outcome: &str) {
+        let res = app
+            .post(&format!("/api/v1/cases/{}/decision", self.id), &self.hr)
+            .json(&json!({ "outcome": outcome, "rationale": "Read the report." }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "decision");
+    }
+
     pub async fn launch(&self, app: &TestApp) {
         let res = app
             .post(&format!("/api/v1/cases/{}/launch", self.id), &self.ops)
@@ -169,6 +208,25 @@ pub async fn answer(app: &TestApp, email: &str, level: u8, ip: &str) {
     assert_eq!(res.status(), 200);
     app.clock.advance(Duration::minutes(5));
     post_answers(app, &link, level, ip).await;
+}
+
+/// Like [`answer`], with the strength `comment` written too; then the job queue runs.
+pub async fn answer_with_comment(app: &TestApp, email: &str, level: u8, ip: &str, comment: &str) {
+    let link = app.links_sent_to(email).pop().expect("an invitation");
+    assert_eq!(app.fetch(&format!("/r/{link}")).await.status(), 200);
+    app.clock.advance(Duration::minutes(5));
+    let mut form = answers(level);
+    form.push(("q_strengths".into(), comment.to_owned()));
+    let res = app
+        .client
+        .post(app.url(&format!("/r/{link}")))
+        .header("x-forwarded-for", ip)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "submission accepted");
+    app.engine.run_until_idle().await.unwrap();
 }
 
 /// Posts a complete submission to a referee link from `ip`, without loading the form.

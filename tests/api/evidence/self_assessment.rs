@@ -207,12 +207,7 @@ async fn self_assessment_links_follow_the_token_rules(backend: Backend) {
     // Once the case is in review the link has closed, and no new one can be asked for.
     case.add(&app, "a@client-a.example", "Client A").await;
     case.launch(&app).await;
-    let res = app
-        .post(&format!("/api/v1/cases/{}/close", case.id), &case.ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    case.close(&app).await;
     assert_eq!(app.fetch(&format!("/s/{second}")).await.status(), 410);
     let body = problem(request(&app, &case).await, 409).await;
     assert_eq!(body["current_state"], "review");

@@ -124,12 +124,7 @@ async fn detail_is_hidden_below_the_threshold_and_shown_at_it(backend: Backend) 
         answer_with_comment(&app, email, &format!("198.51.100.{}", i + 1)).await;
     }
     // Released with two answers (closed early): scores, but no detail.
-    let res = app
-        .post(&format!("/api/v1/cases/{}/close", case.id), &case.ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    case.close(&app).await;
 
     let r: Value = case.report(&app).await;
     assert_eq!(r["released"], true);
@@ -200,20 +195,8 @@ async fn detail_is_hidden_below_the_threshold_and_shown_at_it(backend: Backend) 
 
 /// Opens the link, waits, and submits level-4 ratings with a comment.
 async fn answer_with_comment(app: &TestApp, email: &str, ip: &str) {
-    let link = app.links_sent_to(email).pop().unwrap();
-    app.fetch(&format!("/r/{link}")).await;
-    app.clock.advance(chrono::Duration::minutes(5));
-    let mut form = crate::evidence::answers(4);
-    form.push(("q_strengths".into(), format!("Said by {email}")));
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .header("x-forwarded-for", ip)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    let comment = format!("Said by {email}");
+    crate::evidence::answer_with_comment(app, email, 4, ip, &comment).await;
 }
 
 async fn nobody_is_shown_answering_at_a_time(backend: Backend) {

@@ -79,21 +79,8 @@ fn page_without_progress(html: &str) -> String {
 /// The referee at `email` opens their link and submits every rating as `level`, with a
 /// comment naming them, from their own address.
 async fn answer_with_comment(app: &TestApp, email: &str, level: u8, ip: &str) {
-    let link = app.links_sent_to(email).pop().expect("an invitation");
-    assert_eq!(app.fetch(&format!("/r/{link}")).await.status(), 200);
-    app.clock.advance(chrono::Duration::minutes(5));
-    let mut form = answers(level);
-    form.push(("q_strengths".into(), format!("Secret words of {email}")));
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .header("x-forwarded-for", ip)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "submission accepted");
-    app.engine.run_until_idle().await.unwrap();
+    let comment = format!("Secret words of {email}");
+    crate::evidence::answer_with_comment(app, email, level, ip, &comment).await;
 }
 
 const FIVE: [(&str, &str); 5] = [
@@ -174,12 +161,7 @@ async fn successive_snapshots_are_identical_while_collecting(backend: Backend) {
     assert_eq!(case.report(&app).await["quorum_met"], true);
 
     // Closing releases everything at once.
-    let res = app
-        .post(&format!("/api/v1/cases/{}/close", case.id), &case.ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    case.close(&app).await;
     let r = case.report(&app).await;
     assert_eq!(r["released"], true);
     assert!(r["alignment_score"].is_number());
@@ -190,6 +172,22 @@ async fn successive_snapshots_are_identical_while_collecting(backend: Backend) {
     let (_, html) = hr.page(&page_path).await;
     assert!(html.contains("Secret words"));
     assert!(!html.contains("Results are shown once collecting ends"));
+}
+
+/// Posts a form to a public path from a browser that prefers English: the referee's own
+/// language must still win on every page.
+async fn post_as_english_browser(
+    app: &TestApp,
+    path: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("accept-language", "en")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// The released_at of a case, as stored.
@@ -210,21 +208,8 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
     case.add(&app, "ann@alpha.example", "Alpha").await;
     case.add(&app, "bo@beta.example", "Beta").await;
     // The third referee reads German and the fourth French, whatever their browsers say.
-    for (email, company, locale) in [
-        ("cy@gamma.example", "Gamma", "de"),
-        ("di@delta.example", "Delta", "fr"),
-    ] {
-        let res = app
-            .post(&format!("/api/v1/cases/{}/references", case.id), &case.ops)
-            .json(&json!({
-                "name": "Late Referee", "email": email, "company": company,
-                "relationship": "client", "locale": locale,
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
-    }
+    case.add_in(&app, "cy@gamma.example", "Gamma", "de").await;
+    case.add_in(&app, "di@delta.example", "Delta", "fr").await;
     case.launch(&app).await;
     assert_eq!(released_at(&app, &case.id).await, None);
     answer_with_comment(&app, "ann@alpha.example", 4, "198.51.100.1").await;
@@ -236,23 +221,12 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
     let mut draft = answers(5);
     draft.retain(|(k, _)| k != "action" && k != "consent");
     draft.push(("action".into(), "save".into()));
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{late}")))
-        .form(&draft)
-        .send()
-        .await
-        .unwrap();
+    let res = post_as_english_browser(&app, &format!("/r/{late}"), &draft).await;
     assert_eq!(res.status(), 303, "draft saved");
     assert_eq!(app.fetch(&format!("/r/{french}")).await.status(), 200);
     assert_eq!(case.report(&app).await["released"], false);
 
-    let res = app
-        .post(&format!("/api/v1/cases/{}/close", case.id), &case.ops)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    case.close(&app).await;
     let released = released_at(&app, &case.id)
         .await
         .expect("released on close");
@@ -301,14 +275,7 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
     assert!(kept.is_empty(), "no draft answer is kept: {kept:?}");
 
     // A late answer: 409, a page in the referee's language, nothing stored.
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{late}")))
-        .header("accept-language", "en")
-        .form(&answers(5))
-        .send()
-        .await
-        .unwrap();
+    let res = post_as_english_browser(&app, &format!("/r/{late}"), &answers(5)).await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
     assert!(html.contains("lang=\"de\""), "{html}");
@@ -316,13 +283,7 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
         html.contains("Diese Referenzprüfung ist abgeschlossen"),
         "{html}"
     );
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{french}")))
-        .form(&answers(5))
-        .send()
-        .await
-        .unwrap();
+    let res = post_as_english_browser(&app, &format!("/r/{french}"), &answers(5)).await;
     assert_eq!(res.status(), 409);
     assert!(
         res.text()
@@ -331,13 +292,7 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
             .contains("Cette vérification de références est close")
     );
     // A late draft and a late decline are refused the same way.
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{late}")))
-        .form(&draft)
-        .send()
-        .await
-        .unwrap();
+    let res = post_as_english_browser(&app, &format!("/r/{late}"), &draft).await;
     assert_eq!(res.status(), 409);
     let res = app
         .client
@@ -370,21 +325,9 @@ async fn release_happens_once_and_late_answers_get_409_in_the_referees_language(
 
     // Released once: the decision does not release again.
     app.clock.advance(chrono::Duration::hours(2));
-    let res = app
-        .post(&format!("/api/v1/cases/{}/decision", case.id), &case.hr)
-        .json(&json!({ "outcome": "rejected", "rationale": "Read the report." }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    case.decide(&app, "rejected").await;
     assert_eq!(released_at(&app, &case.id).await, Some(released));
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{late}")))
-        .form(&answers(5))
-        .send()
-        .await
-        .unwrap();
+    let res = post_as_english_browser(&app, &format!("/r/{late}"), &answers(5)).await;
     assert_eq!(res.status(), 409);
 }
 
@@ -393,28 +336,13 @@ async fn the_already_answered_page_speaks_the_referees_language(backend: Backend
         return;
     };
     let case = open_case(&app, json!({ "min_responses": 3 })).await;
-    let res = app
-        .post(&format!("/api/v1/cases/{}/references", case.id), &case.ops)
-        .json(&json!({
-            "name": "Élise", "email": "elise@client.example", "company": "Client",
-            "relationship": "client", "locale": "es",
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    case.add_in(&app, "elise@client.example", "Client", "es")
+        .await;
     case.add(&app, "other@else.example", "Else").await;
     case.launch(&app).await;
     answer_with_comment(&app, "elise@client.example", 4, "198.51.100.9").await;
     let link = app.links_sent_to("elise@client.example").pop().unwrap();
-    let res = app
-        .client
-        .post(app.url(&format!("/r/{link}")))
-        .header("accept-language", "en")
-        .form(&answers(4))
-        .send()
-        .await
-        .unwrap();
+    let res = post_as_english_browser(&app, &format!("/r/{link}"), &answers(4)).await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
     assert!(html.contains("lang=\"es\""), "{html}");
@@ -450,27 +378,32 @@ async fn groups_under_the_threshold_have_no_score(backend: Backend) {
     assert!(!flag_kinds(&r).contains(&"source_gap".to_owned()));
 }
 
-async fn erasure_leaves_the_released_figures_equal(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, behind_proxy()).await else {
-        return;
-    };
-    let case = open_case(&app, json!({ "min_responses": 3 })).await;
-    // Two people of one organisation (one domain, two ways of writing the company) and a
-    // second organisation: erasing the first address must not split the first one. The
-    // first and the third answer from one network address, which is flagged; the flag
-    // must outlive the address.
+/// A released case: two people of one organisation (one domain, two ways of writing the
+/// company) and one of a second organisation. Erasing the first address must not split
+/// the first organisation. The first and the third answer from one network address, which
+/// is flagged; the flag must outlive the address.
+async fn two_organisations_one_shared_address(app: &TestApp) -> Case {
+    let case = open_case(app, json!({ "min_responses": 3 })).await;
     let people = [
         ("pat@alpha.example", "Alpha", 5, "198.51.100.7"),
         ("sam@alpha.example", "Alpha Holdings", 5, "198.51.100.2"),
         ("kim@beta.example", "Beta", 2, "198.51.100.7"),
     ];
     for (email, company, _, _) in people {
-        case.add(&app, email, company).await;
+        case.add(app, email, company).await;
     }
-    case.launch(&app).await;
+    case.launch(app).await;
     for (email, _, level, ip) in people {
-        answer_with_comment(&app, email, level, ip).await;
+        answer_with_comment(app, email, level, ip).await;
     }
+    case
+}
+
+async fn erasure_leaves_the_released_figures_equal(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, behind_proxy()).await else {
+        return;
+    };
+    let case = two_organisations_one_shared_address(&app).await;
     let before = case.report(&app).await;
     assert_eq!(before["released"], true);
     assert_eq!(before["organisations"], 2);
@@ -523,26 +456,8 @@ async fn retention_leaves_the_released_figures_and_flags_equal(backend: Backend)
     let Some(app) = TestApp::spawn_with(backend, config).await else {
         return;
     };
-    let case = open_case(&app, json!({ "min_responses": 3 })).await;
-    let people = [
-        ("pat@alpha.example", "Alpha", 5, "198.51.100.7"),
-        ("sam@alpha.example", "Alpha Holdings", 4, "198.51.100.2"),
-        ("kim@beta.example", "Beta", 2, "198.51.100.7"),
-    ];
-    for (email, company, _, _) in people {
-        case.add(&app, email, company).await;
-    }
-    case.launch(&app).await;
-    for (email, _, level, ip) in people {
-        answer_with_comment(&app, email, level, ip).await;
-    }
-    let res = app
-        .post(&format!("/api/v1/cases/{}/decision", case.id), &case.hr)
-        .json(&json!({ "outcome": "rejected", "rationale": "Read the report." }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let case = two_organisations_one_shared_address(&app).await;
+    case.decide(&app, "rejected").await;
     let before = case.report(&app).await;
     assert!(flag_kinds(&before).contains(&"fraud_duplicate_ip".to_owned()));
 
