@@ -10,6 +10,7 @@
 //! others by sending five people.
 
 pub mod csv;
+mod flags;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -492,127 +493,222 @@ pub fn plain_means(
 }
 
 /// Scores a case. Pure: the same input always gives the same report, whatever the order of
-/// the referees and whatever the organisations are called.
+/// the referees and whatever the organisations are called. In phases: who counts and in
+/// which organisation, each person's mean per dimension, the dimensions' figures, the
+/// alignment score, the flags (`flags.rs`, one function each, in a fixed order), the
+/// recommendation, and the comments with the rehire tally.
 pub fn score_case(input: &ScoringInput<'_>) -> Scores {
     let questions: HashMap<&str, &Question> = input
         .questions
         .iter()
         .map(|q| (q.key.as_str(), q))
         .collect();
-    // Dimension key → slot (the first profile entry with that key).
-    let mut slots: HashMap<&str, usize> = HashMap::new();
-    for (i, d) in input.profile.iter().enumerate() {
-        slots.entry(d.key.as_str()).or_insert(i);
-    }
-    let nd = input.profile.len();
+    let slots = dimension_slots(input.profile);
     let completed: Vec<&RefereeInput> = input
         .referees
         .iter()
         .filter(|r| r.completed && !r.withdrawn)
         .collect();
     let responses = completed.len() as u32;
+    let orgs = Organisations::of(&completed, input.public_mail_domains);
+    let people = PersonMeans::of(input, &questions, &slots, &completed, &orgs.of_referee);
+    let self_means = self_means(input, &questions, &slots);
+    let (dimensions, exact_scores) = dimension_scores(input, &slots, people.entries, &self_means);
+    let alignment_score = alignment(input.profile, &exact_scores);
 
-    // Organisations of the completed responses, numbered in order of appearance (the
-    // numbers never reach the output: every figure is sorted by value).
-    let mut org_ids: HashMap<String, usize> = HashMap::new();
-    let mut org_sources: Vec<[bool; 2]> = Vec::new();
-    let org_of: Vec<usize> = completed
-        .iter()
-        .map(|r| {
-            let key = r.organisation.clone().unwrap_or_else(|| {
-                organisation_key(&r.email, &r.company, input.public_mail_domains)
-            });
-            let next = org_ids.len();
-            let id = *org_ids.entry(key).or_insert(next);
-            if id == org_sources.len() {
-                org_sources.push([false; 2]);
-            }
-            org_sources[id][usize::from(r.source == ReferenceSource::Nominated)] = true;
-            id
-        })
-        .collect();
-    let organisations = org_sources.len() as u32;
-    let sources = Sources {
-        sourced: org_sources.iter().filter(|s| s[0]).count() as u32,
-        nominated: org_sources.iter().filter(|s| s[1]).count() as u32,
-    };
-
-    // m(r, d), one entry per referee and dimension slot with data.
-    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); nd];
-    let mut flags = Vec::new();
-    let mut sums: Vec<(f64, u32)> = vec![(0.0, 0); nd];
-    for (r, &org) in completed.iter().zip(&org_of) {
-        sums.fill((0.0, 0));
-        for (key, raw) in &r.answers {
-            let Some(q) = questions.get(key.as_str()) else {
-                continue;
-            };
-            let Some(v) = counted_value(q, raw) else {
-                continue;
-            };
-            let dim = q.dimension.as_deref().unwrap_or_default();
-            if let Some(&slot) = slots.get(dim) {
-                // Sums of small integers are exact: the order of answers does not matter.
-                sums[slot].0 += v;
-                sums[slot].1 += 1;
-            }
-            if (dim == "values" || dim == "dedication") && v <= 2.0 {
-                flags.push(flag(
-                    FlagKind::LowRating,
-                    format!(
-                        "A referee rated \u{201c}{}\u{201d} {v} of 5 on {dim}{}.",
-                        q.prompt,
-                        if q.reverse_scored {
-                            " (after reverse scoring)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    input.show_identity.then_some(r.reference_id),
-                ));
-            }
-        }
-        for (slot, &(sum, count)) in sums.iter().enumerate() {
-            if count > 0 {
-                entries[slot].push(Entry {
-                    org,
-                    source: r.source,
-                    m: sum / f64::from(count),
-                });
-            }
-        }
-    }
+    let mut flags = people.low_ratings;
     if !input.show_identity {
         // In referee order, the low ratings would say which of them came from one person.
         flags.sort_by(|a, b| a.detail.cmp(&b.detail));
     }
+    flags.extend(flags::below_min(&dimensions));
+    flags.extend(flags::low_agreement(&dimensions));
+    flags.extend(flags::insufficient(input, responses, orgs.count()));
+    flags.extend(flags::nominated_only(responses, &orgs.sources));
+    flags.extend(flags::source_gap(input, &dimensions));
+    flags.extend(flags::blind_spot(input, &dimensions));
+    flags.extend(flags::duplicate_referee(input.referees));
+    flags.extend(flags::same_domain(input));
+    flags.extend(flags::duplicate_ip(&completed, &orgs.of_referee));
+    flags.extend(flags::provider_ip(input, &completed));
+    flags.extend(flags::unviewed(&completed));
+    flags.extend(flags::too_fast(input, &completed));
 
-    // The self-assessment's mean per dimension slot (1–5).
-    let self_means: Vec<Option<f64>> = match input.self_assessment {
-        None => vec![None; nd],
-        Some(sa) => {
+    let recommendation = recommend(input, responses, orgs.count(), &dimensions, &flags);
+    let (comments, rehire) = comments_and_rehire(input, &completed);
+    let self_assessment = input.self_assessment.map(|sa| SelfAssessmentScores {
+        submitted_at: sa.submitted_at,
+        dimensions: dimensions
+            .iter()
+            .map(|d| SelfDimension {
+                key: d.key.clone(),
+                score: d.self_score,
+            })
+            .collect(),
+    });
+    Scores {
+        responses,
+        quorum_met: responses >= input.min_responses,
+        organisations: orgs.count(),
+        sources: orgs.sources,
+        alignment_score,
+        recommendation,
+        dimensions,
+        flags,
+        comments,
+        rehire,
+        self_assessment,
+    }
+}
+
+/// Dimension key → slot (the first profile entry with that key).
+fn dimension_slots(profile: &[Dimension]) -> HashMap<&str, usize> {
+    let mut slots: HashMap<&str, usize> = HashMap::new();
+    for (i, d) in profile.iter().enumerate() {
+        slots.entry(d.key.as_str()).or_insert(i);
+    }
+    slots
+}
+
+/// The organisations of the completed responses, numbered in order of appearance (the
+/// numbers never reach the output: every figure is sorted by value).
+struct Organisations {
+    /// The organisation of each completed referee, in their order.
+    of_referee: Vec<usize>,
+    /// Per organisation: whether it has a sourced, a nominated completed reference.
+    kinds: Vec<[bool; 2]>,
+    sources: Sources,
+}
+
+impl Organisations {
+    fn of(completed: &[&RefereeInput], public_mail_domains: &[String]) -> Self {
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut kinds: Vec<[bool; 2]> = Vec::new();
+        let of_referee = completed
+            .iter()
+            .map(|r| {
+                let key = r
+                    .organisation
+                    .clone()
+                    .unwrap_or_else(|| organisation_key(&r.email, &r.company, public_mail_domains));
+                let next = ids.len();
+                let id = *ids.entry(key).or_insert(next);
+                if id == kinds.len() {
+                    kinds.push([false; 2]);
+                }
+                kinds[id][usize::from(r.source == ReferenceSource::Nominated)] = true;
+                id
+            })
+            .collect();
+        let sources = Sources {
+            sourced: kinds.iter().filter(|s| s[0]).count() as u32,
+            nominated: kinds.iter().filter(|s| s[1]).count() as u32,
+        };
+        Self {
+            of_referee,
+            kinds,
+            sources,
+        }
+    }
+
+    fn count(&self) -> u32 {
+        self.kinds.len() as u32
+    }
+}
+
+/// m(r, d) of every completed referee, and the low ratings met on the way.
+struct PersonMeans {
+    /// Per dimension slot, one entry per referee with data.
+    entries: Vec<Vec<Entry>>,
+    low_ratings: Vec<Flag>,
+}
+
+impl PersonMeans {
+    fn of(
+        input: &ScoringInput<'_>,
+        questions: &HashMap<&str, &Question>,
+        slots: &HashMap<&str, usize>,
+        completed: &[&RefereeInput],
+        org_of: &[usize],
+    ) -> Self {
+        let nd = input.profile.len();
+        let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); nd];
+        let mut low_ratings = Vec::new();
+        let mut sums: Vec<(f64, u32)> = vec![(0.0, 0); nd];
+        for (r, &org) in completed.iter().zip(org_of) {
             sums.fill((0.0, 0));
-            for (key, raw) in &sa.answers {
+            for (key, raw) in &r.answers {
                 let Some(q) = questions.get(key.as_str()) else {
                     continue;
                 };
                 let Some(v) = counted_value(q, raw) else {
                     continue;
                 };
-                if let Some(&slot) = q.dimension.as_deref().and_then(|d| slots.get(d)) {
+                let dim = q.dimension.as_deref().unwrap_or_default();
+                if let Some(&slot) = slots.get(dim) {
+                    // Sums of small integers are exact: the order of answers does not matter.
                     sums[slot].0 += v;
                     sums[slot].1 += 1;
                 }
+                if let Some(f) = flags::low_rating(input, r, q, dim, v) {
+                    low_ratings.push(f);
+                }
             }
-            sums.iter()
-                .map(|&(sum, count)| (count > 0).then(|| sum / f64::from(count)))
-                .collect()
+            for (slot, &(sum, count)) in sums.iter().enumerate() {
+                if count > 0 {
+                    entries[slot].push(Entry {
+                        org,
+                        source: r.source,
+                        m: sum / f64::from(count),
+                    });
+                }
+            }
         }
-    };
+        Self {
+            entries,
+            low_ratings,
+        }
+    }
+}
 
-    // Per dimension: organisation-level figures, people, provenance groups and self.
-    let mut exact_scores: Vec<Option<f64>> = Vec::with_capacity(nd);
-    let dimensions: Vec<DimensionScore> = input
+/// The self-assessment's mean per dimension slot (1–5).
+fn self_means(
+    input: &ScoringInput<'_>,
+    questions: &HashMap<&str, &Question>,
+    slots: &HashMap<&str, usize>,
+) -> Vec<Option<f64>> {
+    let nd = input.profile.len();
+    let Some(sa) = input.self_assessment else {
+        return vec![None; nd];
+    };
+    let mut sums: Vec<(f64, u32)> = vec![(0.0, 0); nd];
+    for (key, raw) in &sa.answers {
+        let Some(q) = questions.get(key.as_str()) else {
+            continue;
+        };
+        let Some(v) = counted_value(q, raw) else {
+            continue;
+        };
+        if let Some(&slot) = q.dimension.as_deref().and_then(|d| slots.get(d)) {
+            sums[slot].0 += v;
+            sums[slot].1 += 1;
+        }
+    }
+    sums.iter()
+        .map(|&(sum, count)| (count > 0).then(|| sum / f64::from(count)))
+        .collect()
+}
+
+/// Per dimension: organisation-level figures, people, provenance groups and self; and the
+/// exact (unrounded) organisation-level scores the alignment is computed from.
+fn dimension_scores(
+    input: &ScoringInput<'_>,
+    slots: &HashMap<&str, usize>,
+    mut entries: Vec<Vec<Entry>>,
+    self_means: &[Option<f64>],
+) -> (Vec<DimensionScore>, Vec<Option<f64>>) {
+    let mut exact_scores: Vec<Option<f64>> = Vec::with_capacity(input.profile.len());
+    let dimensions = input
         .profile
         .iter()
         .map(|dim| {
@@ -643,192 +739,50 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
             d
         })
         .collect();
+    (dimensions, exact_scores)
+}
 
-    // From the exact organisation-level scores; only the result is rounded.
-    let (weighted, weights) = input
-        .profile
+/// Σ weight × score / Σ weight from the exact organisation-level scores, over the
+/// dimensions with data; only the result is rounded.
+fn alignment(profile: &[Dimension], exact_scores: &[Option<f64>]) -> Option<f64> {
+    let (weighted, weights) = profile
         .iter()
-        .zip(&exact_scores)
+        .zip(exact_scores)
         .filter_map(|(d, s)| Some((s.as_ref()?, d.weight)))
         .fold((0.0, 0.0), |(a, b), (s, w)| (a + s * w, b + w));
-    let alignment_score = (weights > 0.0).then(|| round(weighted / weights, 1));
+    (weights > 0.0).then(|| round(weighted / weights, 1))
+}
 
-    for d in &dimensions {
-        if d.below_min {
-            flags.push(flag(
-                FlagKind::BelowMin,
-                format!(
-                    "{} scored {:.1}, below the minimum of {}.",
-                    d.label,
-                    d.score.unwrap_or_default(),
-                    d.min_score
-                ),
-                None,
-            ));
-        }
-        if let Some(a) = d.agreement
-            && a < 0.5
-        {
-            flags.push(flag(
-                FlagKind::LowAgreement,
-                format!(
-                    "Client organisations disagree on {} (agreement {a:.2}): read the individual answers.",
-                    d.label
-                ),
-                None,
-            ));
-        }
+/// DESIGN.md's recommendation: too little evidence, then a dimension below its minimum,
+/// then any flag; a person always decides.
+fn recommend(
+    input: &ScoringInput<'_>,
+    responses: u32,
+    organisations: u32,
+    dimensions: &[DimensionScore],
+    flags: &[Flag],
+) -> Recommendation {
+    if responses < input.min_responses || organisations < input.min_organisations {
+        Recommendation::InsufficientData
+    } else if dimensions.iter().any(|d| d.below_min) {
+        Recommendation::BelowProfile
+    } else if !flags.is_empty() {
+        Recommendation::Review
+    } else {
+        Recommendation::MeetsProfile
     }
-    if responses < input.min_responses {
-        flags.push(flag(
-            FlagKind::InsufficientResponses,
-            format!(
-                "{responses} of the {} responses needed have been received.",
-                input.min_responses
-            ),
-            None,
-        ));
-    }
-    if organisations < input.min_organisations {
-        flags.push(flag(
-            FlagKind::InsufficientOrganisations,
-            format!(
-                "{organisations} of the {} client organisations needed {} answered; several people from one organisation count as one.",
-                input.min_organisations,
-                if organisations == 1 { "has" } else { "have" }
-            ),
-            None,
-        ));
-    }
-    if responses > 0 && sources.sourced == 0 {
-        flags.push(flag(
-            FlagKind::NominatedOnly,
-            "Every response comes from a reference the provider chose; none from a reference you found yourselves.".into(),
-            None,
-        ));
-    }
-    for d in &dimensions {
-        if let (Some(n), Some(s)) = (d.nominated_score, d.sourced_score)
-            && gap(n, s) >= input.source_gap_points
-            && let Some(sentence) = source_gap_sentence(d)
-        {
-            flags.push(flag(FlagKind::SourceGap, sentence, None));
-        }
-    }
-    for d in &dimensions {
-        if let Some(g) = d.self_gap
-            && g >= input.blind_spot_points
-            && let Some(sentence) = self_gap_sentence(d)
-        {
-            flags.push(flag(FlagKind::BlindSpot, sentence, None));
-        }
-    }
+}
 
-    let active: Vec<&RefereeInput> = input.referees.iter().filter(|r| !r.withdrawn).collect();
-    let mut by_email: BTreeMap<String, Vec<&RefereeInput>> = BTreeMap::new();
-    // An erased identity (retention, erasure) leaves no address to compare.
-    for r in active.iter().filter(|r| !r.email.trim().is_empty()) {
-        by_email
-            .entry(r.email.trim().to_lowercase())
-            .or_default()
-            .push(r);
-    }
-    for group in by_email.values().filter(|g| g.len() > 1) {
-        flags.push(flag(
-            FlagKind::DuplicateReferee,
-            format!("{} references share the same email address.", group.len()),
-            Some(group[1].reference_id),
-        ));
-    }
-    for r in &active {
-        if let Some(d) = crate::organisations::domain_of(&r.email)
-            && input.provider_domains.contains(&d)
-        {
-            flags.push(flag(
-                FlagKind::FraudSameDomain,
-                format!("A referee's email is at {d}, the provider's own domain."),
-                Some(r.reference_id),
-            ));
-        }
-    }
-    // Several people of one organisation behind one office address are normal; several
-    // organisations behind one address are not.
-    let mut by_ip: BTreeMap<&str, Vec<(&RefereeInput, usize)>> = BTreeMap::new();
-    for (r, &org) in completed.iter().zip(&org_of) {
-        if let Some(ip) = r.client_ip.as_deref() {
-            by_ip.entry(ip).or_default().push((r, org));
-        }
-    }
-    for group in by_ip.values() {
-        let first_org = group[0].1;
-        let Some(other) = group.iter().find(|(_, org)| *org != first_org) else {
-            continue;
-        };
-        let mut orgs: Vec<usize> = group.iter().map(|(_, org)| *org).collect();
-        orgs.sort_unstable();
-        orgs.dedup();
-        flags.push(flag(
-            FlagKind::FraudDuplicateIp,
-            format!(
-                "{} responses from {} different client organisations were submitted from the same network address.",
-                group.len(),
-                orgs.len()
-            ),
-            Some(other.0.reference_id),
-        ));
-    }
-    for r in &completed {
-        if let Some(ip) = r.client_ip.as_deref()
-            && input.provider_ips.iter().any(|p| p == ip)
-        {
-            flags.push(flag(
-                FlagKind::FraudProviderIp,
-                "A response was submitted from the same network address as the provider's own self-assessment or nominations.".into(),
-                Some(r.reference_id),
-            ));
-        }
-    }
-    for r in &completed {
-        if r.first_viewed_at.is_none() {
-            flags.push(flag(
-                FlagKind::FraudUnviewed,
-                "A response was submitted without its questionnaire ever being opened, as a script would.".into(),
-                Some(r.reference_id),
-            ));
-        }
-    }
-    let min_seconds = input.min_seconds_per_question * input.questions.len() as f64;
-    for r in &completed {
-        if let (Some(start), Some(end)) = (r.first_viewed_at, r.submitted_at) {
-            let seconds = (end - start).num_milliseconds() as f64 / 1000.0;
-            if seconds < min_seconds {
-                flags.push(flag(
-                    FlagKind::FraudTooFast,
-                    format!(
-                        "A response was completed in {seconds:.0} s; reading {} questions takes at least {min_seconds:.0} s.",
-                        input.questions.len()
-                    ),
-                    Some(r.reference_id),
-                ));
-            }
-        }
-    }
-
-    let recommendation =
-        if responses < input.min_responses || organisations < input.min_organisations {
-            Recommendation::InsufficientData
-        } else if dimensions.iter().any(|d| d.below_min) {
-            Recommendation::BelowProfile
-        } else if !flags.is_empty() {
-            Recommendation::Review
-        } else {
-            Recommendation::MeetsProfile
-        };
-
+/// The non-blank free-text answers (sorted unless identities are shown) and the answers
+/// to "would you hire them again?".
+fn comments_and_rehire(
+    input: &ScoringInput<'_>,
+    completed: &[&RefereeInput],
+) -> (Vec<Comment>, Rehire) {
     let mut comments = Vec::new();
     let mut rehire = Rehire::default();
     for q in input.questions {
-        for r in &completed {
+        for r in completed {
             let Some(raw) = r.answers.get(&q.key) else {
                 continue;
             };
@@ -859,29 +813,5 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
                 .then(a.text.cmp(&b.text))
         });
     }
-
-    let self_assessment = input.self_assessment.map(|sa| SelfAssessmentScores {
-        submitted_at: sa.submitted_at,
-        dimensions: dimensions
-            .iter()
-            .map(|d| SelfDimension {
-                key: d.key.clone(),
-                score: d.self_score,
-            })
-            .collect(),
-    });
-
-    Scores {
-        responses,
-        quorum_met: responses >= input.min_responses,
-        organisations,
-        sources,
-        alignment_score,
-        recommendation,
-        dimensions,
-        flags,
-        comments,
-        rehire,
-        self_assessment,
-    }
+    (comments, rehire)
 }
