@@ -18,6 +18,7 @@ mod m20261201_000002_single_sign_on;
 mod m20261201_000003_setup_tokens;
 mod m20261201_000004_api_token_expiry;
 mod m20261201_170000_locales;
+mod m20261207_000001_template_keys;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_single_sign_on::Migration),
             Box::new(m20261201_000003_setup_tokens::Migration),
             Box::new(m20261201_000004_api_token_expiry::Migration),
+            Box::new(m20261207_000001_template_keys::Migration),
         ]
     }
 }
