@@ -85,6 +85,7 @@ pub async fn open_engine(
         .with_auth(settings.auth.clone())
         .with_webhooks(settings.webhooks.clone())
         .with_retention(settings.retention.clone())
+        .with_templates(settings.templates.clone())
         .with_catalogue(load_catalogue(settings)?);
     engine
         .seed_defaults()

@@ -63,7 +63,7 @@ pub use error::EngineError;
 pub use paging::{Page, PageRequest};
 pub use settings::{
     AuthSettings, DatabaseSettings, FollowupSettings, ReportSettings, RetentionSettings,
-    ScoringSettings, WebhooksSettings, WorkflowSettings,
+    ScoringSettings, TemplatesSettings, WebhooksSettings, WorkflowSettings,
 };
 
 use std::sync::Arc;
@@ -88,6 +88,7 @@ pub struct Engine {
     versions: Arc<questionnaires::VersionCache>,
     webhooks: WebhooksSettings,
     retention: RetentionSettings,
+    templates: TemplatesSettings,
     /// Built on the first delivery (most processes never send one).
     webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
     /// The languages referees can be addressed in, and how dates read in each.
@@ -117,6 +118,7 @@ impl Engine {
             versions: Arc::default(),
             webhooks: WebhooksSettings::default(),
             retention: RetentionSettings::default(),
+            templates: TemplatesSettings::default(),
             webhook_http: Arc::default(),
             catalogue: Arc::new(i18n::Catalogue::embedded()),
             passwords: passwords::PasswordPool::new(AuthSettings::default().hash_concurrency),
@@ -177,6 +179,12 @@ impl Engine {
 
     pub fn auth_settings(&self) -> &AuthSettings {
         &self.auth
+    }
+
+    /// Sets the `[templates]` settings.
+    pub fn with_templates(mut self, templates: TemplatesSettings) -> Self {
+        self.templates = templates;
+        self
     }
 
     /// Sets the `[retention]` settings.

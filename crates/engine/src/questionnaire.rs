@@ -903,6 +903,69 @@ mod tests {
         assert!(localized(&questions, "ar")[0].prompt.ends_with('؟'));
     }
 
+    /// The intro's words, counted by hand from en.ftl with each name one word:
+    /// form-lead 10 ("Name is considering Name and would value your honest view."),
+    /// form-who-sees-reference 6, form-identity-hidden 12, form-provider-blind 5,
+    /// form-consent 19; form-scale-hint 15 with likert questions ("1", "=" … count as
+    /// words), form-percentile-hint 22 with percentile ones.
+    #[test]
+    fn the_estimate_counts_each_kind_and_the_intro_and_rounds_up_to_ten_seconds() {
+        let one = |kind: QuestionKind| {
+            vec![Question {
+                key: "q".into(),
+                prompt: "Q".into(),
+                kind,
+                dimension: Some("values".into()),
+                required: true,
+                reverse_scored: false,
+                options: Vec::new(),
+                self_prompt: None,
+                pulse_prompt: None,
+                translations: BTreeMap::new(),
+            }]
+        };
+        // 52 words without a scale hint: 15.6 s.
+        assert_eq!(intro_words(&one(QuestionKind::Text)), 52);
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::Text)),
+            70,
+            "45 + 15.6 = 60.6"
+        );
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::YesNo)),
+            30,
+            "8 + 15.6 = 23.6"
+        );
+        // 52 + 15 = 67 words: 20.1 s.
+        assert_eq!(intro_words(&one(QuestionKind::Likert)), 67);
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::Likert)),
+            40,
+            "10 + 20.1 = 30.1"
+        );
+        // 52 + 22 = 74 words: 22.2 s.
+        assert_eq!(intro_words(&one(QuestionKind::Percentile)), 74);
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::Percentile)),
+            40,
+            "12 + 22.2 = 34.2"
+        );
+        // Quick: 8 percentile (96 s), rehire (8 s), one text (45 s) = 149 s + 22.2 s =
+        // 171.2 s → 180 s, "about 3 minutes".
+        let quick = quick_questions();
+        assert_eq!(intro_words(&quick), 74);
+        assert_eq!(estimated_seconds(&quick), 180);
+        assert_eq!(estimated_minutes(estimated_seconds(&quick)), 3);
+        // Standard: 16 likert (160 s), rehire (8 s), two text (90 s) = 258 s + 20.1 s =
+        // 278.1 s → 280 s, "about 5 minutes".
+        let standard = default_questions();
+        assert_eq!(estimated_seconds(&standard), 280);
+        assert_eq!(estimated_minutes(280), 5);
+        assert_eq!(estimated_minutes(0), 1);
+        assert_eq!(estimated_minutes(60), 1);
+        assert_eq!(estimated_minutes(61), 2);
+    }
+
     #[test]
     fn a_custom_question_without_a_translation_is_named_as_missing() {
         let mut questions = default_questions();

@@ -15,7 +15,8 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::entity::{template, template_version};
 use crate::questionnaire::{
-    Question, default_questions, estimated_seconds, quick_questions, validate_questions,
+    Question, default_questions, estimated_minutes, estimated_seconds, quick_questions,
+    validate_questions,
 };
 use crate::{Engine, EngineError, profile};
 
@@ -37,6 +38,26 @@ pub struct TemplateVersion {
     /// How long answering takes, in seconds (`questionnaire::estimated_seconds`). Derived
     /// from the questions, so it is never stored and cannot disagree with them.
     pub estimated_seconds: u32,
+    /// What the editor should know before using the version: it is long (over
+    /// `LONG_FORM_SECONDS`). Empty when there is nothing to say.
+    pub warnings: Vec<String>,
+}
+
+/// Above this estimate a version is flagged as long: referees, on phones above all, give
+/// up more often past five minutes.
+pub const LONG_FORM_SECONDS: u32 = 300;
+
+/// The warnings of a version that takes `seconds` to answer.
+fn warnings_for(seconds: u32) -> Vec<String> {
+    if seconds > LONG_FORM_SECONDS {
+        vec![format!(
+            "This questionnaire takes about {} minutes ({seconds} s). Above {} minutes busy referees, on phones above all, give up more often: consider the quick partner check or fewer questions.",
+            estimated_minutes(seconds),
+            LONG_FORM_SECONDS / 60
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -67,6 +88,7 @@ pub(crate) fn to_version(m: template_version::Model) -> Result<TemplateVersion, 
         id: m.id,
         version: m.version,
         estimated_seconds: estimated_seconds(&questions),
+        warnings: warnings_for(estimated_seconds(&questions)),
         questions,
         published_at: m.published_at,
     })
@@ -300,6 +322,16 @@ impl Engine {
             .map(|d| d.key)
             .collect();
         validate_questions(&new.questions, &dims)?;
+        let seconds = estimated_seconds(&new.questions);
+        let max = self.templates.max_estimated_seconds;
+        if seconds > max {
+            return Err(EngineError::validation(
+                "questions",
+                format!(
+                    "take about {seconds} s to answer; at most {max} s is allowed (templates.max_estimated_seconds): remove questions, or turn text questions into closed ones"
+                ),
+            ));
+        }
         let now = self.now();
         let txn = self.db.begin().await?;
         let id = match new.template_id {

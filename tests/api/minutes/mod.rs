@@ -5,6 +5,7 @@ use engine::domain::Role;
 use serde_json::{Value, json};
 use testkit::TestApp;
 
+mod estimate;
 mod percentile;
 mod quick;
 

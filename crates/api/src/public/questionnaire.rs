@@ -10,7 +10,8 @@ use chrono::{DateTime, Datelike, Utc};
 use engine::EngineError;
 use engine::domain::LinkLanguages;
 use engine::questionnaire::{
-    AnswerError, MAX_TEXT_CHARS, PERCENTILE_BANDS, Question, QuestionKind, localized,
+    AnswerError, MAX_TEXT_CHARS, PERCENTILE_BANDS, Question, QuestionKind, estimated_minutes,
+    estimated_seconds, localized,
 };
 use serde::Serialize;
 
@@ -549,7 +550,8 @@ pub(super) fn render(
             "yes_no": yes_no_choices(pages, lang),
             "percentile": percentile_choices(pages, lang),
             "question_count": count,
-            "minutes": (count * 20).div_ceil(60).max(1),
+            // The published estimate (API.md "Referee minutes") of the questions shown.
+            "minutes": estimated_minutes(estimated_seconds(form.questions)),
             "deadline": deadline,
             "show_identity": state.show_referee_identity,
             "max_text": MAX_TEXT_CHARS,
