@@ -8,6 +8,7 @@ use testkit::TestApp;
 mod estimate;
 mod percentile;
 mod quick;
+mod timing;
 
 /// The dimensions of the shipped profile, in order: the quick template asks one
 /// percentile question on each, keyed `<dimension>_percentile`.
