@@ -7,6 +7,7 @@ use testkit::TestApp;
 
 mod estimate;
 mod percentile;
+mod pulse;
 mod quick;
 mod timing;
 
