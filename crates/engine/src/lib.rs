@@ -187,6 +187,11 @@ impl Engine {
         self
     }
 
+    /// The `[templates]` settings.
+    pub fn templates_settings(&self) -> &TemplatesSettings {
+        &self.templates
+    }
+
     /// Sets the `[retention]` settings.
     pub fn with_retention(mut self, retention: RetentionSettings) -> Self {
         self.retention = retention;

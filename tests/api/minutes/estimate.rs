@@ -15,6 +15,7 @@ on_both_databases!(
     the_quick_form_and_its_invitation_both_say_about_three_minutes,
     a_version_over_five_minutes_is_published_with_a_warning_and_a_shorter_one_without,
     publishing_a_version_over_the_limit_is_refused_naming_the_questions,
+    the_admin_sees_each_version_with_its_time_and_a_warning_over_five_minutes,
 );
 
 /// `n` optional text questions without a dimension: 45 s each, plus an intro of 52 words
@@ -161,4 +162,38 @@ async fn publishing_a_version_over_the_limit_is_refused_naming_the_questions(app
         1,
         "the refused version was not added"
     );
+}
+
+async fn the_admin_sees_each_version_with_its_time_and_a_warning_over_five_minutes(app: TestApp) {
+    let admin = app.token_for(Role::Admin).await;
+    let res = app
+        .post("/api/v1/templates", &admin)
+        .json(&json!({"name": "Seven essays", "questions": text_questions(7)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let ui = app.ui_as(Role::Admin).await;
+    let (status, html) = ui.page("/ui/admin/templates").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Quick partner check"));
+    assert!(
+        html.contains("about 3 minutes <span class=\"small\">(180 s)</span>"),
+        "{html}"
+    );
+    assert!(html.contains("about 5 minutes <span class=\"small\">(280 s)</span>"));
+    assert!(
+        html.contains("(8 percentile, 1 yes"),
+        "the quick template by kind"
+    );
+    assert!(html.contains("about 6 minutes <span class=\"small\">(340 s)</span>"));
+    assert_eq!(
+        html.matches("class=\"notice warn\"").count(),
+        1,
+        "only the seven-essay version is over five minutes"
+    );
+    // Not for other roles.
+    let ops = app.ui_as(Role::Ops).await;
+    let (status, _) = ops.page("/ui/admin/templates").await;
+    assert_eq!(status, 403);
 }
