@@ -84,11 +84,12 @@ pub struct NewTemplate {
 pub(crate) fn to_version(m: template_version::Model) -> Result<TemplateVersion, EngineError> {
     let questions: Vec<Question> = serde_json::from_value(m.questions)
         .map_err(|e| EngineError::Corrupt(format!("template version {}: {e}", m.id)))?;
+    let seconds = estimated_seconds(&questions);
     Ok(TemplateVersion {
         id: m.id,
         version: m.version,
-        estimated_seconds: estimated_seconds(&questions),
-        warnings: warnings_for(estimated_seconds(&questions)),
+        estimated_seconds: seconds,
+        warnings: warnings_for(seconds),
         questions,
         published_at: m.published_at,
     })
@@ -139,6 +140,16 @@ async fn insert_template(
 }
 
 pub(crate) async fn seed_default(db: &DatabaseConnection) -> Result<(), EngineError> {
+    match seed_shipped(db).await {
+        // Another process starting at the same moment (`serve` and `worker` on one
+        // PostgreSQL) seeded them first: the unique key kept one copy, which is all we want.
+        Err(EngineError::Database(e)) if EngineError::is_unique_violation(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Seeds the shipped templates that are missing, in one transaction.
+async fn seed_shipped(db: &DatabaseConnection) -> Result<(), EngineError> {
     let txn = db.begin().await?;
     let keyed = |key: &'static str| template::Entity::find().filter(template::Column::Key.eq(key));
     if template::Entity::find().count(&txn).await? == 0 {
