@@ -17,6 +17,10 @@
 //! - `languages.mjs`: the referee form in Arabic and in German on a phone: `<html lang
 //!   dir>`, no sideways scroll, no axe violations, and the Arabic 1–5 scale reading from
 //!   the right.
+//! - `quick.mjs`: the "Quick partner check" on a phone, in Arabic (right to left) and in
+//!   English: no sideways scroll, every band inside the screen and tappable, no script,
+//!   no axe violations, "About 3 minutes"; the English one is answered with taps and
+//!   sent; the engine then holds the bands, rehire, the open answer and the time taken.
 //! - `staff.mjs`: an ops lead signs in, adds a provider, opens a case, adds three referees,
 //!   launches and asks for the provider's self-assessment; the provider and the referees
 //!   answer (over HTTP, here); an HR reviewer reads the report (chart with the self marks,
@@ -33,7 +37,7 @@
 //! Without them the tests are skipped with a message, unless `CI` is set, where they fail.
 //! With `VOUCH_UPDATE_SCREENSHOTS=1` they write `docs/screenshots/form-phone.png`,
 //! `form-desktop.png`, `form-ar-phone.png`, `form-de-phone.png`, `self-assessment-phone.png`, `case-page.png`, `report.png`,
-//! `engagement.png` and `calibration.png`.
+//! `engagement.png`, `calibration.png`, `quick-form-phone.png` and `quick-form-ar-phone.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -267,6 +271,109 @@ async fn the_form_in_arabic_and_german_fits_a_phone_and_passes_axe() {
     for reference in &references {
         assert_eq!(reference_row(&app, reference).await.status, "opened");
     }
+}
+
+/// The bands the referee taps on the quick form, one per dimension in order.
+const QUICK_BANDS: [&str; 8] = [
+    "top_10",
+    "top_quarter",
+    "top_half",
+    "top_quarter",
+    "top_5",
+    "top_10",
+    "bottom_half",
+    "top_quarter",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quick_form_fits_a_phone_in_arabic_and_english_and_is_answered_by_tapping() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let ops = app.token_for(Role::Ops).await;
+    let provider = app.create_provider(&ops).await;
+    let res = app
+        .post("/api/v1/cases", &ops)
+        .json(&json!({"provider_id": provider["id"], "template_key": "quick"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let case: Value = res.json().await.unwrap();
+    let case_id = case["id"].as_str().unwrap();
+    let references = [
+        app.add_reference(&ops, case_id, 1).await,
+        app.add_reference(&ops, case_id, 2).await,
+    ];
+    let res = app
+        .post(&format!("/api/v1/cases/{case_id}/launch"), &ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.engine.run_until_idle().await.unwrap();
+    const OPEN: &str = "Book them before the quarter closes; they plan three months ahead.";
+
+    let temp = tempfile::tempdir().unwrap();
+    run_script(
+        &tools,
+        "quick.mjs",
+        &[
+            ("VOUCH_QUICK_URL", form_link(&app, &references[0])),
+            (
+                "VOUCH_QUICK_URL_AR",
+                format!("{}?lang=ar", form_link(&app, &references[1])),
+            ),
+            ("VOUCH_BANDS", QUICK_BANDS.join(" ")),
+            ("VOUCH_OPEN_TEXT", OPEN.to_owned()),
+            (
+                "VOUCH_SCREENSHOT_DIR",
+                screenshot_dir(temp.path()).display().to_string(),
+            ),
+        ],
+    )
+    .await;
+
+    let row = reference_row(&app, &references[0]).await;
+    assert_eq!(row.status, "completed");
+    let answers = stored_answers(&app, row.id).await;
+    let value = |key: &str| {
+        answers
+            .iter()
+            .find(|a| a.question_key == key)
+            .map(|a| a.value.as_str())
+    };
+    let dimensions = [
+        "values",
+        "dedication",
+        "accountability",
+        "communication",
+        "partnership",
+        "confidentiality",
+        "scope",
+        "expertise",
+    ];
+    for (d, band) in dimensions.iter().zip(QUICK_BANDS) {
+        assert_eq!(value(&format!("{d}_percentile")), Some(band), "{d}");
+    }
+    assert_eq!(value("rehire"), Some("yes"));
+    assert_eq!(value("working_well"), Some(OPEN));
+    let response = response::Entity::find()
+        .filter(response::Column::ReferenceId.eq(row.id))
+        .one(app.engine.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        response
+            .seconds_to_complete
+            .is_some_and(|s| (0..=3600).contains(&s)),
+        "the time taken is recorded: {:?}",
+        response.seconds_to_complete
+    );
+    // The Arabic link was opened, not answered.
+    assert_eq!(reference_row(&app, &references[1]).await.status, "opened");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,7 @@ mod favicon;
 mod forms;
 mod idempotency;
 mod metrics;
+mod minutes;
 mod privacy;
 mod profile_templates;
 mod protection;

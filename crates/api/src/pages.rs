@@ -82,6 +82,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/ui/admin_jobs.html"),
     ),
     (
+        "ui/admin_templates.html",
+        include_str!("../templates/ui/admin_templates.html"),
+    ),
+    (
         "ui/admin_webhooks.html",
         include_str!("../templates/ui/admin_webhooks.html"),
     ),

@@ -86,6 +86,7 @@ pub async fn open_engine(
         .with_webhooks(settings.webhooks.clone())
         .with_retention(settings.retention.clone())
         .with_mail_dir(Some(settings.mail.dir.clone()))
+        .with_templates(settings.templates.clone())
         .with_catalogue(load_catalogue(settings)?);
     engine
         .seed_defaults()

@@ -25,6 +25,7 @@ pub struct Settings {
     pub followup: engine::FollowupSettings,
     pub webhooks: engine::WebhooksSettings,
     pub retention: engine::RetentionSettings,
+    pub templates: engine::TemplatesSettings,
     pub log: LogSettings,
     pub metrics: api::MetricsSettings,
 }

@@ -213,6 +213,8 @@ async fn assemble(
     for r in references::of_cases(conn, &ids).await? {
         refs.entry(r.case_id).or_default().push(r.into());
     }
+    let ref_ids: Vec<Uuid> = refs.values().flatten().map(|r| r.id).collect();
+    let seconds = crate::store::responses::seconds_to_complete_of(conn, &ref_ids).await?;
     cases
         .into_iter()
         .map(|c| {
@@ -224,6 +226,7 @@ async fn assemble(
                     EngineError::Corrupt(format!("case {} has no template version", c.id))
                 })?;
             let hold = crate::privacy::hold::CaseHold::of(&c);
+            let median_seconds_to_complete = median_seconds(&references, &seconds);
             Ok(VettingCase {
                 id: c.id,
                 provider_id: c.provider_id,
@@ -248,11 +251,36 @@ async fn assemble(
                 created_at: c.created_at,
                 updated_at: c.updated_at,
                 counts: counts(&references),
+                median_seconds_to_complete,
                 locale: c.locale.unwrap_or_else(|| default_locale.to_owned()),
                 references,
             })
         })
         .collect()
+}
+
+/// Fewest timed responses a median is shown over: below it, the median is one or two
+/// people's own times.
+const MIN_TIMED_RESPONSES: usize = 3;
+
+/// The median `seconds_to_complete` of the completed references among `references`
+/// (withdrawn ones are not completed), or `None` below `MIN_TIMED_RESPONSES` of them.
+fn median_seconds(references: &[ReferenceRequest], seconds: &BTreeMap<Uuid, i32>) -> Option<f64> {
+    let mut times: Vec<i32> = references
+        .iter()
+        .filter(|r| r.status == ReferenceStatus::Completed)
+        .filter_map(|r| seconds.get(&r.id).copied())
+        .collect();
+    if times.len() < MIN_TIMED_RESPONSES {
+        return None;
+    }
+    times.sort_unstable();
+    let mid = times.len() / 2;
+    Some(if times.len() % 2 == 1 {
+        f64::from(times[mid])
+    } else {
+        (f64::from(times[mid - 1]) + f64::from(times[mid])) / 2.0
+    })
 }
 
 impl Engine {

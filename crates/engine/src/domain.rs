@@ -349,6 +349,10 @@ pub struct VettingCase {
     pub references: Vec<ReferenceRequest>,
     /// Number of references in each status (every status is present, zero included).
     pub counts: BTreeMap<String, u64>,
+    /// The median of the completed responses' `seconds_to_complete` (first view of the
+    /// form to submit, capped at 3,600); null below 3 such responses, so that nobody's own
+    /// time can be read from it. A progress figure: shown while collecting too.
+    pub median_seconds_to_complete: Option<f64>,
 }
 
 /// A job as shown to admins.

@@ -64,7 +64,7 @@ pub use error::EngineError;
 pub use paging::{Page, PageRequest};
 pub use settings::{
     AuthSettings, DatabaseSettings, FollowupSettings, ReportSettings, RetentionSettings,
-    ScoringSettings, WebhooksSettings, WorkflowSettings,
+    ScoringSettings, TemplatesSettings, WebhooksSettings, WorkflowSettings,
 };
 
 use std::sync::Arc;
@@ -92,6 +92,7 @@ pub struct Engine {
     /// `mail.dir`, where the file mail transport writes `.eml` copies that retention
     /// deletes with the identities they carry; `None`: no such copies to look for.
     mail_dir: Option<std::path::PathBuf>,
+    templates: TemplatesSettings,
     /// Built on the first delivery (most processes never send one).
     webhook_http: Arc<std::sync::OnceLock<reqwest::Client>>,
     /// The languages referees can be addressed in, and how dates read in each.
@@ -122,6 +123,7 @@ impl Engine {
             webhooks: WebhooksSettings::default(),
             retention: RetentionSettings::default(),
             mail_dir: None,
+            templates: TemplatesSettings::default(),
             webhook_http: Arc::default(),
             catalogue: Arc::new(i18n::Catalogue::embedded()),
             passwords: passwords::PasswordPool::new(AuthSettings::default().hash_concurrency),
@@ -189,6 +191,17 @@ impl Engine {
 
     pub fn auth_settings(&self) -> &AuthSettings {
         &self.auth
+    }
+
+    /// Sets the `[templates]` settings.
+    pub fn with_templates(mut self, templates: TemplatesSettings) -> Self {
+        self.templates = templates;
+        self
+    }
+
+    /// The `[templates]` settings.
+    pub fn templates_settings(&self) -> &TemplatesSettings {
+        &self.templates
     }
 
     /// Sets the `[retention]` settings.

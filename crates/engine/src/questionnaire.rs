@@ -19,6 +19,28 @@ pub enum QuestionKind {
     Choice,
     /// Free text.
     Text,
+    /// Where the provider stands among others of its kind the person has worked with (the
+    /// Relative Percentile Method): one of `PERCENTILE_BANDS`. Rating against peers
+    /// resists the leniency that piles absolute ratings up at the top.
+    Percentile,
+}
+
+/// The bands of a `percentile` question, lowest first, each with its midpoint on 0–100.
+/// The keys are what a form sends and what is stored, whatever the language.
+pub const PERCENTILE_BANDS: [(&str, f64); 5] = [
+    ("bottom_half", 25.0),
+    ("top_half", 62.5),
+    ("top_quarter", 82.5),
+    ("top_10", 92.5),
+    ("top_5", 97.5),
+];
+
+/// The midpoint (0–100) of a percentile band; `None` for anything that is not a band.
+pub fn percentile_midpoint(band: &str) -> Option<f64> {
+    PERCENTILE_BANDS
+        .iter()
+        .find(|(key, _)| *key == band)
+        .map(|&(_, p)| p)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -153,10 +175,17 @@ pub fn localized(questions: &[Question], locale: &str) -> Vec<Question> {
 }
 
 impl Question {
-    /// Whether the provider rates itself on this question: a likert question with a
-    /// dimension (the ones the report scores).
+    /// Whether the provider rates itself on this question: a likert or percentile
+    /// question with a dimension (the ones the report scores).
     pub fn is_self_assessed(&self) -> bool {
-        self.kind == QuestionKind::Likert && self.dimension.is_some()
+        self.is_scored()
+    }
+
+    /// Whether the report counts this question's answers: a likert or percentile question
+    /// with a dimension (DESIGN.md "Scoring").
+    pub fn is_scored(&self) -> bool {
+        matches!(self.kind, QuestionKind::Likert | QuestionKind::Percentile)
+            && self.dimension.is_some()
     }
 }
 
@@ -304,7 +333,7 @@ pub fn validate_questions(
             if !q.is_self_assessed() {
                 return Err(EngineError::validation(
                     field(name),
-                    "only likert questions with a dimension have another wording",
+                    "only likert and percentile questions with a dimension have another wording",
                 ));
             }
             if p.trim().is_empty() || p.len() > 1000 {
@@ -359,7 +388,12 @@ pub fn validate_questions(
                     "a choice question needs at least two options",
                 ));
             }
-            QuestionKind::Likert | QuestionKind::YesNo | QuestionKind::Text
+            // A percentile question's bands are fixed (`PERCENTILE_BANDS`): they are what
+            // makes its answers comparable across templates and installations.
+            QuestionKind::Likert
+            | QuestionKind::YesNo
+            | QuestionKind::Text
+            | QuestionKind::Percentile
                 if !q.options.is_empty() =>
             {
                 return Err(EngineError::validation(
@@ -592,6 +626,152 @@ pub fn default_questions() -> Vec<Question> {
     q
 }
 
+/// Reading speed for the intro, in words per minute.
+const INTRO_WORDS_PER_MINUTE: u32 = 200;
+
+/// Seconds a person needs for one question of `kind`: a click for the closed kinds (the
+/// more options to weigh, the longer), a few sentences for text. A choice question is a
+/// click among a few options, like a likert one.
+pub fn seconds_for(kind: QuestionKind) -> u32 {
+    match kind {
+        QuestionKind::YesNo => 8,
+        QuestionKind::Likert | QuestionKind::Choice => 10,
+        QuestionKind::Percentile => 12,
+        QuestionKind::Text => 45,
+    }
+}
+
+/// The messages that make up a questionnaire's intro. Templates have no intro text of
+/// their own: what a referee reads besides the questions is the form page's fixed text,
+/// the lead ("… is considering … and would value your honest view"), who sees the answers,
+/// the explanation of each scale the questionnaire uses, and the consent sentence. The
+/// estimate counts these in English, the base wording, with each name counted as one word.
+fn intro_messages(questions: &[Question]) -> Vec<&'static str> {
+    let mut keys = vec![
+        "form-lead",
+        "form-who-sees-reference",
+        "form-identity-hidden",
+        "form-provider-blind",
+    ];
+    if questions.iter().any(|q| q.kind == QuestionKind::Likert) {
+        keys.push("form-scale-hint");
+    }
+    if questions.iter().any(|q| q.kind == QuestionKind::Percentile) {
+        keys.push("form-percentile-hint");
+    }
+    keys.push("form-consent");
+    keys
+}
+
+/// The number of words in the intro of a form with `questions` (see `intro_messages`).
+pub fn intro_words(questions: &[Question]) -> u32 {
+    // The shipped catalogue, not the operator's: an estimate belongs to a template version
+    // and must not change when someone rewords a message.
+    static SHIPPED: std::sync::LazyLock<i18n::Catalogue> =
+        std::sync::LazyLock::new(i18n::Catalogue::embedded);
+    let name = i18n::Arg::from("Name");
+    let args = [
+        ("requested_by", name.clone()),
+        ("provider", name.clone()),
+        ("name", name),
+    ];
+    intro_messages(questions)
+        .into_iter()
+        .map(|key| {
+            SHIPPED
+                .text(BASE_LOCALE, key, &args)
+                .split_whitespace()
+                .count() as u32
+        })
+        .sum()
+}
+
+/// How long a questionnaire takes, in seconds (API.md "Referee minutes"): 8 per yes/no,
+/// 10 per likert, 12 per percentile and 45 per text question, plus the intro read at 200
+/// words a minute, rounded up to the next 10 s.
+pub fn estimated_seconds(questions: &[Question]) -> u32 {
+    let answering: u32 = questions.iter().map(|q| seconds_for(q.kind)).sum();
+    // In 200ths of a second, so that the words' share (0.3 s each) is exact before the
+    // rounding up: a total of exactly 180 s stays 180, never 190.
+    let fine = answering * INTRO_WORDS_PER_MINUTE + intro_words(questions) * 60;
+    fine.div_ceil(10 * INTRO_WORDS_PER_MINUTE) * 10
+}
+
+/// "About N minutes" from an estimate in seconds: whole minutes, rounded up, at least 1.
+pub fn estimated_minutes(seconds: u32) -> u32 {
+    seconds.div_ceil(60).max(1)
+}
+
+/// The wordings of the shipped "Quick partner check", by locale: a dimension key (or
+/// `rehire`, `working_well`) → [prompt, first-person prompt, pulse prompt].
+const QUICK_WORDINGS: &str = include_str!("quick_questions.json");
+
+/// The key of the quick template's open question.
+pub const QUICK_OPEN_QUESTION: &str = "working_well";
+
+/// The "Quick partner check": one percentile question per shipped profile dimension, the
+/// rehire question and one optional open question, worded in every shipped language. It
+/// exists to be finished on a phone in about three minutes: each question a busy referee
+/// is asked raises the chance they give up, and ranking against peers gives the
+/// leniency of nominated referees less room than "strongly agree" does.
+pub fn quick_questions() -> Vec<Question> {
+    let table: BTreeMap<String, BTreeMap<String, Vec<String>>> =
+        serde_json::from_str(QUICK_WORDINGS).expect("quick_questions.json is valid");
+    let english = &table[BASE_LOCALE];
+    let text = |key: &str, locale: &str| -> QuestionText {
+        let w = &table[locale][key];
+        QuestionText {
+            prompt: w[0].clone(),
+            self_prompt: w.get(1).cloned(),
+            pulse_prompt: w.get(2).cloned(),
+            options: Vec::new(),
+        }
+    };
+    let translations = |key: &str| -> BTreeMap<String, QuestionText> {
+        table
+            .keys()
+            .filter(|l| l.as_str() != BASE_LOCALE)
+            .map(|l| (l.clone(), text(key, l)))
+            .collect()
+    };
+    let mut questions: Vec<Question> = crate::profile::default_dimensions()
+        .into_iter()
+        .map(|d| {
+            let base = text(&d.key, BASE_LOCALE);
+            Question {
+                key: format!("{}_percentile", d.key),
+                prompt: base.prompt,
+                kind: QuestionKind::Percentile,
+                translations: translations(&d.key),
+                dimension: Some(d.key),
+                required: true,
+                reverse_scored: false,
+                options: Vec::new(),
+                self_prompt: base.self_prompt,
+                pulse_prompt: base.pulse_prompt,
+            }
+        })
+        .collect();
+    for (key, kind, required) in [
+        ("rehire", QuestionKind::YesNo, true),
+        (QUICK_OPEN_QUESTION, QuestionKind::Text, false),
+    ] {
+        questions.push(Question {
+            key: key.into(),
+            prompt: english[key][0].clone(),
+            kind,
+            dimension: None,
+            required,
+            reverse_scored: false,
+            options: Vec::new(),
+            self_prompt: None,
+            pulse_prompt: None,
+            translations: translations(key),
+        });
+    }
+    questions
+}
+
 /// The default questionnaire's wordings in the other shipped languages: key → [prompt,
 /// first-person prompt, pulse prompt] (one entry for questions without the other two).
 const DEFAULT_TRANSLATIONS: &str = include_str!("default_translations.json");
@@ -671,6 +851,119 @@ mod tests {
             missing_translations(&questions, "nl").len(),
             questions.len()
         );
+    }
+
+    #[test]
+    fn the_quick_template_is_valid_complete_in_every_shipped_language_and_short() {
+        let dims: Vec<String> = default_dimensions().into_iter().map(|d| d.key).collect();
+        let questions = quick_questions();
+        validate_questions(&questions, &dims).unwrap();
+        assert_eq!(questions.len(), dims.len() + 2);
+        for d in &dims {
+            let on_d: Vec<&Question> = questions
+                .iter()
+                .filter(|q| q.dimension.as_deref() == Some(d))
+                .collect();
+            assert_eq!(on_d.len(), 1, "{d}");
+            assert_eq!(on_d[0].kind, QuestionKind::Percentile);
+        }
+        let rehire = questions.iter().find(|q| q.key == "rehire").unwrap();
+        assert_eq!(rehire.kind, QuestionKind::YesNo);
+        let open = questions
+            .iter()
+            .find(|q| q.key == QUICK_OPEN_QUESTION)
+            .unwrap();
+        assert_eq!(open.prompt, "What should we know to work well with them?");
+        assert!(!open.required);
+        for locale in ["en", "de", "fr", "es", "ar"] {
+            assert_eq!(
+                missing_translations(&questions, locale),
+                Vec::<String>::new(),
+                "{locale}"
+            );
+            // Every wording differs from the English one in the other languages, and the
+            // three voices differ from each other.
+            let worded = localized(&questions, locale);
+            let selves = localized(&self_assessment_questions(&questions), locale);
+            let pulses = localized(&pulse_questions(&questions), locale);
+            assert_eq!(selves.len(), dims.len());
+            for i in 0..dims.len() {
+                assert_ne!(worded[i].prompt, selves[i].prompt, "{locale} {i}");
+                assert_ne!(worded[i].prompt, pulses[i].prompt, "{locale} {i}");
+                if locale != "en" {
+                    assert_ne!(worded[i].prompt, questions[i].prompt, "{locale} {i}");
+                }
+            }
+        }
+        assert!(
+            localized(&questions, "de")[0]
+                .prompt
+                .starts_with("Wie schneidet der Anbieter")
+        );
+        assert!(localized(&questions, "ar")[0].prompt.ends_with('؟'));
+    }
+
+    /// The intro's words, counted by hand from en.ftl with each name one word:
+    /// form-lead 10 ("Name is considering Name and would value your honest view."),
+    /// form-who-sees-reference 6, form-identity-hidden 12, form-provider-blind 5,
+    /// form-consent 19; form-scale-hint 15 with likert questions ("1", "=" … count as
+    /// words), form-percentile-hint 22 with percentile ones.
+    #[test]
+    fn the_estimate_counts_each_kind_and_the_intro_and_rounds_up_to_ten_seconds() {
+        let one = |kind: QuestionKind| {
+            vec![Question {
+                key: "q".into(),
+                prompt: "Q".into(),
+                kind,
+                dimension: Some("values".into()),
+                required: true,
+                reverse_scored: false,
+                options: Vec::new(),
+                self_prompt: None,
+                pulse_prompt: None,
+                translations: BTreeMap::new(),
+            }]
+        };
+        // 52 words without a scale hint: 15.6 s.
+        assert_eq!(intro_words(&one(QuestionKind::Text)), 52);
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::Text)),
+            70,
+            "45 + 15.6 = 60.6"
+        );
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::YesNo)),
+            30,
+            "8 + 15.6 = 23.6"
+        );
+        // 52 + 15 = 67 words: 20.1 s.
+        assert_eq!(intro_words(&one(QuestionKind::Likert)), 67);
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::Likert)),
+            40,
+            "10 + 20.1 = 30.1"
+        );
+        // 52 + 22 = 74 words: 22.2 s.
+        assert_eq!(intro_words(&one(QuestionKind::Percentile)), 74);
+        assert_eq!(
+            estimated_seconds(&one(QuestionKind::Percentile)),
+            40,
+            "12 + 22.2 = 34.2"
+        );
+        // Quick: 8 percentile (96 s), rehire (8 s), one text (45 s) = 149 s + 22.2 s =
+        // 171.2 s → 180 s, "about 3 minutes".
+        let quick = quick_questions();
+        assert_eq!(intro_words(&quick), 74);
+        assert_eq!(estimated_seconds(&quick), 180);
+        assert_eq!(estimated_minutes(estimated_seconds(&quick)), 3);
+        // Standard: 16 likert (160 s), rehire (8 s), two text (90 s) = 258 s + 20.1 s =
+        // 278.1 s → 280 s, "about 5 minutes".
+        let standard = default_questions();
+        assert_eq!(estimated_seconds(&standard), 280);
+        assert_eq!(estimated_minutes(280), 5);
+        assert_eq!(estimated_minutes(0), 1);
+        assert_eq!(estimated_minutes(60), 1);
+        assert_eq!(estimated_minutes(61), 2);
     }
 
     #[test]
@@ -785,6 +1078,12 @@ pub fn validate_answers(
                 .then(|| "Choose yes, no or unsure.".to_owned()),
             QuestionKind::Choice => (!q.options.iter().any(|o| o == value))
                 .then(|| format!("Choose one of: {}.", q.options.join(", "))),
+            QuestionKind::Percentile => percentile_midpoint(value).is_none().then(|| {
+                format!(
+                    "Choose one of: {}.",
+                    PERCENTILE_BANDS.map(|(key, _)| key).join(", ")
+                )
+            }),
             QuestionKind::Text => (value.chars().count() > MAX_TEXT_CHARS).then(|| {
                 format!(
                     "Please keep this under {MAX_TEXT_CHARS} characters (it has {}).",
@@ -852,5 +1151,42 @@ mod answer_tests {
         }
         let ok = raw(&[("values_shared", "na"), ("rehire", "unsure")]);
         assert_eq!(validate_answers(&qs, &ok, false).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_percentile_answer_must_be_one_of_the_five_bands() {
+        let qs = vec![Question {
+            key: "p_values".into(),
+            prompt: "Where do they stand on values?".into(),
+            kind: QuestionKind::Percentile,
+            dimension: Some("values".into()),
+            required: true,
+            reverse_scored: false,
+            options: Vec::new(),
+            self_prompt: None,
+            pulse_prompt: None,
+            translations: BTreeMap::new(),
+        }];
+        for band in ["bottom_half", "top_half", "top_quarter", "top_10", "top_5"] {
+            assert!(validate_answers(&qs, &raw(&[("p_values", band)]), true).is_ok());
+        }
+        for bad in ["top_1", "5", "na", "Top 5%"] {
+            let errs = validate_answers(&qs, &raw(&[("p_values", bad)]), false).unwrap_err();
+            assert_eq!(errs.len(), 1, "{bad}");
+            assert_eq!(errs[0].key, "p_values");
+            assert!(
+                errs[0].message.contains("top_quarter"),
+                "{}",
+                errs[0].message
+            );
+        }
+        // Bands are fixed: a template cannot give a percentile question options of its own.
+        let mut custom = qs.clone();
+        custom[0].options = vec!["good".into(), "bad".into()];
+        let err = validate_questions(&custom, &["values".to_string()]).unwrap_err();
+        assert!(
+            matches!(err, EngineError::Validation { ref field, .. } if field == "questions[0].options")
+        );
+        assert!(qs[0].is_self_assessed());
     }
 }

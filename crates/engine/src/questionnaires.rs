@@ -14,10 +14,19 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::entity::{template, template_version};
-use crate::questionnaire::{Question, default_questions, validate_questions};
+use crate::questionnaire::{
+    Question, default_questions, estimated_minutes, estimated_seconds, quick_questions,
+    validate_questions,
+};
 use crate::{Engine, EngineError, profile};
 
 pub const DEFAULT_TEMPLATE_NAME: &str = "Standard fractional-provider reference check";
+pub const QUICK_TEMPLATE_NAME: &str = "Quick partner check";
+
+/// The keys of the shipped templates (`POST /api/v1/cases` `template_key`).
+pub const STANDARD_KEY: &str = "standard";
+pub const QUICK_KEY: &str = "quick";
+pub const SHIPPED_KEYS: [&str; 2] = [STANDARD_KEY, QUICK_KEY];
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -26,12 +35,37 @@ pub struct TemplateVersion {
     pub version: i32,
     pub questions: Vec<Question>,
     pub published_at: Option<DateTime<Utc>>,
+    /// How long answering takes, in seconds (`questionnaire::estimated_seconds`). Derived
+    /// from the questions, so it is never stored and cannot disagree with them.
+    pub estimated_seconds: u32,
+    /// What the editor should know before using the version: it is long (over
+    /// `LONG_FORM_SECONDS`). Empty when there is nothing to say.
+    pub warnings: Vec<String>,
+}
+
+/// Above this estimate a version is flagged as long: referees, on phones above all, give
+/// up more often past five minutes.
+pub const LONG_FORM_SECONDS: u32 = 300;
+
+/// The warnings of a version that takes `seconds` to answer.
+fn warnings_for(seconds: u32) -> Vec<String> {
+    if seconds > LONG_FORM_SECONDS {
+        vec![format!(
+            "This questionnaire takes about {} minutes ({seconds} s). Above {} minutes busy referees, on phones above all, give up more often: consider the quick partner check or fewer questions.",
+            estimated_minutes(seconds),
+            LONG_FORM_SECONDS / 60
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Template {
     pub id: Uuid,
+    /// `standard` or `quick` for a shipped template; null for one an admin published.
+    pub key: Option<String>,
     pub name: String,
     pub description: String,
     pub created_at: DateTime<Utc>,
@@ -48,11 +82,14 @@ pub struct NewTemplate {
 }
 
 pub(crate) fn to_version(m: template_version::Model) -> Result<TemplateVersion, EngineError> {
-    let questions = serde_json::from_value(m.questions)
+    let questions: Vec<Question> = serde_json::from_value(m.questions)
         .map_err(|e| EngineError::Corrupt(format!("template version {}: {e}", m.id)))?;
+    let seconds = estimated_seconds(&questions);
     Ok(TemplateVersion {
         id: m.id,
         version: m.version,
+        estimated_seconds: seconds,
+        warnings: warnings_for(seconds),
         questions,
         published_at: m.published_at,
     })
@@ -81,6 +118,7 @@ async fn insert_version(
 
 async fn insert_template(
     conn: &impl ConnectionTrait,
+    key: Option<&str>,
     name: &str,
     description: &str,
     questions: &[Question],
@@ -89,6 +127,7 @@ async fn insert_template(
     let id = Uuid::now_v7();
     template::ActiveModel {
         id: Set(id),
+        key: Set(key.map(str::to_owned)),
         name: Set(name.to_owned()),
         description: Set(description.to_owned()),
         created_at: Set(now),
@@ -101,17 +140,51 @@ async fn insert_template(
 }
 
 pub(crate) async fn seed_default(db: &DatabaseConnection) -> Result<(), EngineError> {
-    if template::Entity::find().count(db).await? == 0 {
-        let txn = db.begin().await?;
+    match seed_shipped(db).await {
+        // Another process starting at the same moment (`serve` and `worker` on one
+        // PostgreSQL) seeded them first: the unique key kept one copy, which is all we want.
+        Err(EngineError::Database(e)) if EngineError::is_unique_violation(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Seeds the shipped templates that are missing, in one transaction.
+async fn seed_shipped(db: &DatabaseConnection) -> Result<(), EngineError> {
+    let txn = db.begin().await?;
+    let keyed = |key: &'static str| template::Entity::find().filter(template::Column::Key.eq(key));
+    if template::Entity::find().count(&txn).await? == 0 {
         insert_template(
             &txn,
+            Some(STANDARD_KEY),
             DEFAULT_TEMPLATE_NAME,
             "Values, dedication, accountability, communication, partnership, confidentiality, scope and expertise, with strengths, concerns and rehire.",
             &default_questions(),
         )
         .await?;
-        txn.commit().await?;
+    } else if keyed(STANDARD_KEY).count(&txn).await? == 0 {
+        // Installed before templates had keys: the oldest template is the one seeded then
+        // (seeding runs before anything else can publish one).
+        if let Some(oldest) = template::Entity::find()
+            .order_by_asc(template::Column::Id)
+            .one(&txn)
+            .await?
+        {
+            let mut active: template::ActiveModel = oldest.into();
+            active.key = Set(Some(STANDARD_KEY.to_owned()));
+            active.update(&txn).await?;
+        }
     }
+    if keyed(QUICK_KEY).count(&txn).await? == 0 {
+        insert_template(
+            &txn,
+            Some(QUICK_KEY),
+            QUICK_TEMPLATE_NAME,
+            "About three minutes on a phone: where the provider stands among others the referee has worked with, on each dimension, with rehire and one open question.",
+            &quick_questions(),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -206,6 +279,7 @@ impl Engine {
                     .collect::<Result<_, _>>()?;
                 Ok(Template {
                     id: t.id,
+                    key: t.key,
                     name: t.name,
                     description: t.description,
                     created_at: t.created_at,
@@ -224,6 +298,27 @@ impl Engine {
             .ok_or(EngineError::NotFound { entity: "template" })
     }
 
+    /// The id of the shipped template with `key` (`standard` or `quick`); a validation
+    /// error on `field` for any other key.
+    #[tracing::instrument(skip_all, fields(key = %key))]
+    pub async fn template_id_by_key(&self, field: &str, key: &str) -> Result<Uuid, EngineError> {
+        let unknown = || {
+            EngineError::validation(
+                field,
+                format!("must be one of: {}", SHIPPED_KEYS.join(", ")),
+            )
+        };
+        if !SHIPPED_KEYS.contains(&key) {
+            return Err(unknown());
+        }
+        template::Entity::find()
+            .filter(template::Column::Key.eq(key))
+            .one(&self.db)
+            .await?
+            .map(|t| t.id)
+            .ok_or_else(unknown)
+    }
+
     /// Publishes a questionnaire: a new template, or (with `template_id`) the next version
     /// of an existing one.
     #[tracing::instrument(skip_all, err)]
@@ -238,10 +333,22 @@ impl Engine {
             .map(|d| d.key)
             .collect();
         validate_questions(&new.questions, &dims)?;
+        let seconds = estimated_seconds(&new.questions);
+        let max = self.templates.max_estimated_seconds;
+        if seconds > max {
+            return Err(EngineError::validation(
+                "questions",
+                format!(
+                    "take about {seconds} s to answer; at most {max} s is allowed (templates.max_estimated_seconds): remove questions, or turn text questions into closed ones"
+                ),
+            ));
+        }
         let now = self.now();
         let txn = self.db.begin().await?;
         let id = match new.template_id {
-            None => insert_template(&txn, &new.name, &new.description, &new.questions).await?,
+            None => {
+                insert_template(&txn, None, &new.name, &new.description, &new.questions).await?
+            }
             Some(id) => {
                 let existing = template::Entity::find_by_id(id)
                     .one(&txn)

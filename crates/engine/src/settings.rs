@@ -35,6 +35,23 @@ impl Default for ScoringSettings {
     }
 }
 
+/// `[templates]`: questionnaire templates.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemplatesSettings {
+    /// Publishing a version whose `estimated_seconds` is above this is refused: past ten
+    /// minutes busy referees give up far more often than they finish.
+    pub max_estimated_seconds: u32,
+}
+
+impl Default for TemplatesSettings {
+    fn default() -> Self {
+        Self {
+            max_estimated_seconds: 600,
+        }
+    }
+}
+
 /// `[followup]`: what happens after an approval.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]

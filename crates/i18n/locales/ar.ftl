@@ -189,6 +189,8 @@ form-check-answers = { $count ->
 form-optional = (اختياري)
 form-scale-hint = ١ = لا أوافق إطلاقًا، ٥ = أوافق تمامًا. يُرجى اختيار «لم ألاحظ ذلك» عند تعذّر الحكم.
 form-scale-hint-self = ١ = لا أوافق إطلاقًا، ٥ = أوافق تمامًا. يُرجى اختيار «لا ينطبق» إن كانت العبارة لا تناسب عملكم.
+form-percentile-hint = مقارنةً بغيره من مقدّمي الخدمة من هذا النوع ممّن عملتم معهم، أين يقع هذا المقدّم؟ يُرجى اختيار أضيق فئة تنطبق عليه.
+form-percentile-hint-self = مقارنةً بغيركم من الشركات المماثلة التي يمكن لعملائكم اختيارها، أين تقعون؟ يُرجى اختيار أضيق فئة تنطبق.
 form-own-words = بكلماتك الخاصة
 dimension-values = يشاركنا قيمنا
 dimension-dedication = يهتمّ بنجاحنا بقدر اهتمامه بنجاحه
@@ -217,10 +219,16 @@ likert-na-self = لا ينطبق
 answer-yes = نعم
 answer-no = لا
 answer-unsure = لست متأكدًا
+percentile-bottom-half = النصف الأدنى
+percentile-top-half = النصف الأعلى
+percentile-top-quarter = الربع الأعلى
+percentile-top-10 = أفضل ١٠٪
+percentile-top-5 = أفضل ٥٪
 
 error-required = يُرجى الإجابة عن هذا السؤال.
 error-likert = يُرجى اختيار تقييم من ١ إلى ٥، أو «لم ألاحظ ذلك».
 error-yes-no = يُرجى اختيار نعم أو لا أو لست متأكدًا.
+error-percentile = يُرجى اختيار إحدى الفئات: النصف الأدنى أو النصف الأعلى أو الربع الأعلى أو أفضل ١٠٪ أو أفضل ٥٪.
 error-choice = يُرجى اختيار واحد مما يلي: { $options }.
 error-too-long = يُرجى ألا يتجاوز النص { $max } حرف (عدد أحرفه الآن { $count }).
 error-consent = يُرجى الموافقة على طريقة استخدام إجاباتك قبل الإرسال.

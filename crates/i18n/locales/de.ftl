@@ -150,6 +150,8 @@ form-check-answers = { $count ->
 form-optional = (optional)
 form-scale-hint = 1 = stimme überhaupt nicht zu, 5 = stimme voll zu. Wählen Sie „Nicht beobachtet“, wenn Sie es nicht beurteilen können.
 form-scale-hint-self = 1 = stimme überhaupt nicht zu, 5 = stimme voll zu. Wählen Sie „Trifft nicht zu“, wenn eine Aussage nicht zu Ihrer Arbeit passt.
+form-percentile-hint = Verglichen mit anderen Anbietern dieser Art, mit denen Sie gearbeitet haben: Wo steht dieser? Wählen Sie die engste Gruppe, die passt.
+form-percentile-hint-self = Verglichen mit anderen Firmen Ihrer Art, die Ihre Kunden wählen könnten: Wo stehen Sie? Wählen Sie die engste Gruppe, die passt.
 form-own-words = In Ihren eigenen Worten
 dimension-values = Teilt unsere Werte
 dimension-dedication = Setzt sich für unseren Erfolg ein wie für den eigenen
@@ -178,10 +180,16 @@ likert-na-self = Trifft nicht zu
 answer-yes = Ja
 answer-no = Nein
 answer-unsure = Weiß nicht
+percentile-bottom-half = Untere Hälfte
+percentile-top-half = Obere Hälfte
+percentile-top-quarter = Oberes Viertel
+percentile-top-10 = Beste 10 %
+percentile-top-5 = Beste 5 %
 
 error-required = Bitte beantworten Sie diese Frage.
 error-likert = Wählen Sie eine Bewertung von 1 bis 5 oder „Nicht beobachtet“.
 error-yes-no = Wählen Sie Ja, Nein oder Weiß nicht.
+error-percentile = Wählen Sie eine der Gruppen: untere Hälfte, obere Hälfte, oberes Viertel, beste 10 % oder beste 5 %.
 error-choice = Wählen Sie eine der Möglichkeiten: { $options }.
 error-too-long = Bitte bleiben Sie unter { $max } Zeichen (bisher { $count }).
 error-consent = Bitte stimmen Sie vor dem Senden zu, wie Ihre Antworten verwendet werden.

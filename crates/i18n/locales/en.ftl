@@ -155,6 +155,8 @@ form-check-answers = { $count ->
 form-optional = (optional)
 form-scale-hint = 1 = strongly disagree, 5 = strongly agree. Choose “not observed” when you cannot judge.
 form-scale-hint-self = 1 = strongly disagree, 5 = strongly agree. Choose “does not apply” when a statement does not fit your work.
+form-percentile-hint = Compared with other providers of this kind you have worked with, where does this one stand? Choose the narrowest band that fits.
+form-percentile-hint-self = Compared with other firms of your kind that your clients could choose, where do you stand? Choose the narrowest band that fits.
 form-own-words = In your own words
 # The headings of the shipped values profile's dimensions (a label the company wrote
 # itself is shown as written).
@@ -185,10 +187,16 @@ likert-na-self = Does not apply
 answer-yes = Yes
 answer-no = No
 answer-unsure = Not sure
+percentile-bottom-half = Bottom half
+percentile-top-half = Top half
+percentile-top-quarter = Top quarter
+percentile-top-10 = Top 10%
+percentile-top-5 = Top 5%
 
 error-required = Please answer this question.
 error-likert = Choose a rating from 1 to 5, or “not observed”.
 error-yes-no = Choose yes, no or unsure.
+error-percentile = Choose one of the bands: bottom half, top half, top quarter, top 10% or top 5%.
 error-choice = Choose one of: { $options }.
 error-too-long = Please keep this under { $max } characters (it has { $count }).
 error-consent = Please agree to how your answers are used before sending.

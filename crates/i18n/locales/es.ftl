@@ -150,6 +150,8 @@ form-check-answers = { $count ->
 form-optional = (opcional)
 form-scale-hint = 1 = totalmente en desacuerdo, 5 = totalmente de acuerdo. Elija «No observado» si no puede valorarlo.
 form-scale-hint-self = 1 = totalmente en desacuerdo, 5 = totalmente de acuerdo. Elija «No aplica» si una afirmación no encaja con su trabajo.
+form-percentile-hint = En comparación con otros proveedores de este tipo con los que ha trabajado, ¿dónde se sitúa este? Elija el tramo más estrecho que corresponda.
+form-percentile-hint-self = En comparación con otras empresas como la suya que sus clientes podrían elegir, ¿dónde se sitúan? Elija el tramo más estrecho que corresponda.
 form-own-words = Con sus propias palabras
 dimension-values = Comparte nuestros valores
 dimension-dedication = Se preocupa por nuestro éxito tanto como por el suyo
@@ -178,10 +180,16 @@ likert-na-self = No aplica
 answer-yes = Sí
 answer-no = No
 answer-unsure = No estoy seguro
+percentile-bottom-half = Mitad inferior
+percentile-top-half = Mitad superior
+percentile-top-quarter = Cuarto superior
+percentile-top-10 = Entre el 10 % mejor
+percentile-top-5 = Entre el 5 % mejor
 
 error-required = Responda a esta pregunta, por favor.
 error-likert = Elija una valoración del 1 al 5, o «No observado».
 error-yes-no = Elija sí, no o no estoy seguro.
+error-percentile = Elija uno de los tramos: mitad inferior, mitad superior, cuarto superior, 10 % mejor o 5 % mejor.
 error-choice = Elija una de estas opciones: { $options }.
 error-too-long = Use menos de { $max } caracteres, por favor (ahora hay { $count }).
 error-consent = Antes de enviar, acepte cómo se usarán sus respuestas.

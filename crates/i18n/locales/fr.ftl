@@ -153,6 +153,8 @@ form-check-answers = { $count ->
 form-optional = (facultatif)
 form-scale-hint = 1 = pas du tout d'accord, 5 = tout à fait d'accord. Choisissez « Pas observé » si vous ne pouvez pas juger.
 form-scale-hint-self = 1 = pas du tout d'accord, 5 = tout à fait d'accord. Choisissez « Ne s'applique pas » si une affirmation ne correspond pas à votre travail.
+form-percentile-hint = Par rapport aux autres prestataires de ce type avec lesquels vous avez travaillé, où se situe celui-ci ? Choisissez la tranche la plus étroite qui convient.
+form-percentile-hint-self = Par rapport aux autres cabinets comme le vôtre que vos clients pourraient choisir, où vous situez-vous ? Choisissez la tranche la plus étroite qui convient.
 form-own-words = Avec vos propres mots
 dimension-values = Partage nos valeurs
 dimension-dedication = Tient à notre réussite autant qu'à la sienne
@@ -181,10 +183,16 @@ likert-na-self = Ne s'applique pas
 answer-yes = Oui
 answer-no = Non
 answer-unsure = Je ne sais pas
+percentile-bottom-half = Moitié inférieure
+percentile-top-half = Moitié supérieure
+percentile-top-quarter = Quart supérieur
+percentile-top-10 = Parmi les 10 % meilleurs
+percentile-top-5 = Parmi les 5 % meilleurs
 
 error-required = Veuillez répondre à cette question.
 error-likert = Choisissez une note de 1 à 5, ou « Pas observé ».
 error-yes-no = Choisissez oui, non ou je ne sais pas.
+error-percentile = Choisissez l'une des tranches : moitié inférieure, moitié supérieure, quart supérieur, 10 % ou 5 % meilleurs.
 error-choice = Choisissez l'une des réponses suivantes : { $options }.
 error-too-long = Merci de rester sous { $max } caractères (le texte en compte { $count }).
 error-consent = Veuillez accepter l'utilisation de vos réponses avant de les envoyer.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use engine::questionnaire::{Question, localized};
+use engine::questionnaire::{PERCENTILE_BANDS, Question, QuestionKind, localized};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
@@ -18,7 +18,8 @@ pub struct PublicForm {
     pub provider_name: String,
     pub requested_by: String,
     pub deadline: Option<DateTime<Utc>>,
-    /// Worded in `locale`; `options` of a choice question stay the values to send.
+    /// Worded in `locale`; `options` of a choice question stay the values to send, and a
+    /// percentile question lists its bands there (`bottom_half` … `top_5`).
     pub questions: Vec<Question>,
     /// Saved draft answers, key → value.
     pub draft: BTreeMap<String, String>,
@@ -39,7 +40,8 @@ pub enum FormAction {
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormSubmission {
-    /// Question key → answer: 1–5 or "na" (likert), "yes"/"no"/"unsure", or text.
+    /// Question key → answer: 1–5 or "na" (likert), "yes"/"no"/"unsure", a band
+    /// (percentile: "bottom_half", "top_half", "top_quarter", "top_10", "top_5"), or text.
     #[schema(value_type = Object)]
     pub answers: BTreeMap<String, serde_json::Value>,
     /// Must be true to submit.
@@ -78,11 +80,23 @@ pub async fn get_form(
         provider_name: form.provider_name,
         requested_by: form.requested_by,
         deadline: form.deadline,
-        questions: localized(&form.questions, &lang.locale),
+        questions: with_bands(localized(&form.questions, &lang.locale)),
         draft: form.draft,
         dir: lang.dir,
         locale: lang.locale,
     }))
+}
+
+/// The questions with each percentile question's bands as its `options`: a front end
+/// needs the values to send, and templates do not store them (they are fixed).
+fn with_bands(mut questions: Vec<Question>) -> Vec<Question> {
+    for q in questions
+        .iter_mut()
+        .filter(|q| q.kind == QuestionKind::Percentile)
+    {
+        q.options = PERCENTILE_BANDS.map(|(key, _)| key.to_owned()).to_vec();
+    }
+    questions
 }
 
 /// Saves a draft or submits the answers. A submission records the language it was made

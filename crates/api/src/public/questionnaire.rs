@@ -9,7 +9,10 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Datelike, Utc};
 use engine::EngineError;
 use engine::domain::LinkLanguages;
-use engine::questionnaire::{AnswerError, MAX_TEXT_CHARS, Question, QuestionKind, localized};
+use engine::questionnaire::{
+    AnswerError, MAX_TEXT_CHARS, PERCENTILE_BANDS, Question, QuestionKind, estimated_minutes,
+    estimated_seconds, localized,
+};
 use serde::Serialize;
 
 use crate::AppState;
@@ -295,6 +298,7 @@ fn view(q: &Question, locale: &str) -> QuestionView {
             QuestionKind::YesNo => "yes_no",
             QuestionKind::Choice => "choice",
             QuestionKind::Text => "text",
+            QuestionKind::Percentile => "percentile",
         },
         required: q.required,
         options: q
@@ -307,6 +311,20 @@ fn view(q: &Question, locale: &str) -> QuestionView {
             })
             .collect(),
     }
+}
+
+/// The bands of a percentile question in `lang`, lowest first like the likert scale.
+fn percentile_choices(pages: &Pages, lang: &PageLanguage) -> Vec<Choice> {
+    PERCENTILE_BANDS
+        .iter()
+        .map(|&(value, _)| Choice {
+            value,
+            shown: String::new(),
+            label: pages.text(lang, &format!("percentile-{}", value.replace('_', "-"))),
+            number: false,
+            class: "",
+        })
+        .collect()
 }
 
 /// A dimension's heading. The profile's labels speak for the hiring company ("Shares our
@@ -362,14 +380,37 @@ fn groups(
         })
         .filter(|g| !g.questions.is_empty())
         .collect();
-    if let Some(first) = out.first_mut() {
-        first.hint = Some(pages.text(
-            lang,
-            match form.respondent {
-                Respondent::Referee | Respondent::Stakeholder => "form-scale-hint",
-                Respondent::Provider => "form-scale-hint-self",
+    // Each scale is explained once, above the first group that uses it: a quick form of
+    // percentile questions only must not explain a 1–5 scale it does not show.
+    let self_rated = form.respondent == Respondent::Provider;
+    for (kind, hint) in [
+        (
+            "likert",
+            if self_rated {
+                "form-scale-hint-self"
+            } else {
+                "form-scale-hint"
             },
-        ));
+        ),
+        (
+            "percentile",
+            if self_rated {
+                "form-percentile-hint-self"
+            } else {
+                "form-percentile-hint"
+            },
+        ),
+    ] {
+        if let Some(group) = out
+            .iter_mut()
+            .find(|g| g.questions.iter().any(|q| q.kind == kind))
+        {
+            let text = pages.text(lang, hint);
+            group.hint = Some(match group.hint.take() {
+                Some(before) => format!("{before} {text}"),
+                None => text,
+            });
+        }
     }
     let known: Vec<&str> = form.dimensions.iter().map(|(k, _)| k.as_str()).collect();
     let rest: Vec<QuestionView> = questions
@@ -412,6 +453,7 @@ fn problem_in(
     match q.kind {
         QuestionKind::Likert => pages.text(lang, "error-likert"),
         QuestionKind::YesNo => pages.text(lang, "error-yes-no"),
+        QuestionKind::Percentile => pages.text(lang, "error-percentile"),
         QuestionKind::Choice => catalogue.text(
             locale,
             "error-choice",
@@ -506,8 +548,10 @@ pub(super) fn render(
             "saved": filled.saved,
             "likert": likert_choices(pages, lang, form.respondent),
             "yes_no": yes_no_choices(pages, lang),
+            "percentile": percentile_choices(pages, lang),
             "question_count": count,
-            "minutes": (count * 20).div_ceil(60).max(1),
+            // The published estimate (API.md "Referee minutes") of the questions shown.
+            "minutes": estimated_minutes(estimated_seconds(form.questions)),
             "deadline": deadline,
             "show_identity": state.show_referee_identity,
             "max_text": MAX_TEXT_CHARS,

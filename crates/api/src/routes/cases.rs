@@ -10,7 +10,7 @@ use validator::Validate;
 
 use crate::AppState;
 use crate::auth::{Ops, Staff};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::requests::CreateReference;
 
@@ -22,6 +22,11 @@ pub struct CreateCase {
     pub title: Option<String>,
     /// Defaults to the standard template; its newest version is used.
     pub template_id: Option<Uuid>,
+    /// A shipped template by name instead of by id: `standard` or `quick` (the "Quick
+    /// partner check"); not together with `template_id`.
+    #[validate(custom(function = "shipped_template_key"))]
+    #[schema(example = "quick")]
+    pub template_key: Option<String>,
     /// Quorum: completed responses needed for a recommendation (1–20, default 3).
     pub min_responses: Option<i32>,
     /// Distinct client organisations needed for a recommendation
@@ -33,6 +38,23 @@ pub struct CreateCase {
     /// `server.default_locale`); unsupported, or not in the questionnaire → 422.
     #[schema(example = "fr")]
     pub locale: Option<String>,
+}
+
+/// `template_key` names a shipped template: checked here so a typo is a 422 naming the
+/// field before anything is looked up.
+fn shipped_template_key(key: &str) -> Result<(), validator::ValidationError> {
+    if engine::questionnaires::SHIPPED_KEYS.contains(&key) {
+        return Ok(());
+    }
+    let mut e = validator::ValidationError::new("template_key");
+    e.message = Some(
+        format!(
+            "must be one of: {}",
+            engine::questionnaires::SHIPPED_KEYS.join(", ")
+        )
+        .into(),
+    );
+    Err(e)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -59,13 +81,23 @@ pub async fn create_case(
     body: ValidJson<CreateCase>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
+    let template_id = match (b.template_id, b.template_key.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Validation(vec![FieldError {
+                field: "template_key".into(),
+                message: "give template_id or template_key, not both".into(),
+            }]));
+        }
+        (id, None) => id,
+        (None, Some(key)) => Some(state.engine.template_id_by_key("template_key", key).await?),
+    };
     let case = state
         .engine
         .create_case(
             NewCase {
                 provider_id: b.provider_id,
                 title: b.title,
-                template_id: b.template_id,
+                template_id,
                 min_responses: b.min_responses,
                 min_organisations: b.min_organisations,
                 deadline_days: b.deadline_days,

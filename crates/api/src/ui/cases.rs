@@ -143,7 +143,17 @@ async fn case_form(
         .list_templates()
         .await?
         .into_iter()
-        .map(|t| json!({ "id": t.id, "name": t.name }))
+        .map(|t| {
+            // What new cases get: the newest version, and how long it takes to answer.
+            let newest = t.versions.last();
+            json!({
+                "id": t.id,
+                "name": t.name,
+                "key": t.key,
+                "minutes": newest.map(|v| engine::questionnaire::estimated_minutes(v.estimated_seconds)),
+                "questions": newest.map(|v| v.questions.len()),
+            })
+        })
         .collect();
     Ok(render(
         state,

@@ -24,6 +24,7 @@ mod report;
 mod scatter;
 pub(crate) mod session;
 mod setup;
+mod templates;
 mod webhooks;
 
 use std::collections::BTreeMap;
@@ -102,6 +103,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(admin::revoke_token)
             .service(admin::jobs)
             .service(admin::retry_job)
+            .service(templates::list)
             .service(webhooks::webhooks)
             .service(webhooks::create_webhook)
             .service(webhooks::retry_delivery)

@@ -93,13 +93,13 @@ async fn report_page(
 ) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
     let report = engine.case_report(id).await?;
-    let prompts: BTreeMap<String, String> = engine
-        .case_questions(id)
-        .await?
-        .questions
-        .into_iter()
-        .map(|q| (q.key, q.prompt))
-        .collect();
+    let questions = engine.case_questions(id).await?.questions;
+    // Percentile scores read differently from agreement scores: say how, once.
+    let percentile = questions
+        .iter()
+        .any(|q| q.kind == engine::questionnaire::QuestionKind::Percentile);
+    let prompts: BTreeMap<String, String> =
+        questions.into_iter().map(|q| (q.key, q.prompt)).collect();
     let decision = engine.case_decision(id).await?;
     let decided_by = match &decision {
         Some(d) => engine
@@ -185,6 +185,7 @@ async fn report_page(
             "status_label": format::case_label(report.status),
             "recommendation": { "label": rec_label, "tone": rec_tone, "text": rec_text },
             "dimensions": dimensions,
+            "percentile": percentile,
             "chart": chart::layout(&report.dimensions),
             "source_comparison": source_comparison,
             "self_submitted": report.self_assessment.as_ref().map(|s| format::datetime(s.submitted_at)),

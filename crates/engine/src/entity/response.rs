@@ -19,6 +19,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// A language tag of the message catalogue (issue 17); null when not chosen.
     pub locale: Option<String>,
+    /// From the first view of the form to the submission, capped at
+    /// `MAX_SECONDS_TO_COMPLETE`; null for drafts and for responses never viewed.
+    pub seconds_to_complete: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,7 @@ use super::{
     DimensionScore, Flag, FlagKind, RefereeInput, ScoringInput, Sources, flag, gap,
     self_gap_sentence, source_gap_sentence,
 };
-use crate::questionnaire::Question;
+use crate::questionnaire::{Question, QuestionKind};
 
 /// `low_rating`: a counted value of 2 or less on a values or dedication question.
 pub(super) fn low_rating(
@@ -19,10 +19,16 @@ pub(super) fn low_rating(
     v: f64,
 ) -> Option<Flag> {
     ((dim == "values" || dim == "dedication") && v <= 2.0).then(|| {
+        // "2 of 5" would misquote a percentile answer: say the band that was chosen.
+        let rated = if q.kind == QuestionKind::Percentile {
+            "in the bottom half of providers they have worked with".to_owned()
+        } else {
+            format!("{v} of 5")
+        };
         flag(
             FlagKind::LowRating,
             format!(
-                "A referee rated \u{201c}{}\u{201d} {v} of 5 on {dim}{}.",
+                "A referee rated \u{201c}{}\u{201d} {rated} on {dim}{}.",
                 q.prompt,
                 if q.reverse_scored {
                     " (after reverse scoring)"

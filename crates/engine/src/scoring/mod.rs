@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::domain::ReferenceSource;
 use crate::organisations::organisation_key;
 use crate::profile::Dimension;
-use crate::questionnaire::{Question, QuestionKind};
+use crate::questionnaire::{Question, QuestionKind, percentile_midpoint};
 
 pub use stats::{mean, sample_sd, t_cdf, t_quantile};
 
@@ -315,11 +315,18 @@ fn gap(a: f64, b: f64) -> f64 {
 }
 
 /// The counted value of a likert answer: 1–5, reversed (6 − v) when the question is
-/// reverse-scored; `None` for "not observed", anything unparseable, or a question that is
-/// not a likert question with a dimension.
+/// reverse-scored; of a percentile answer with band midpoint p: 1 + 4p/100, the same
+/// place on the 1–5 scale as p on 0–100; `None` for "not observed", anything
+/// unparseable, or a question that is neither kind or has no dimension.
 pub fn counted_value(q: &Question, raw: &str) -> Option<f64> {
-    if q.kind != QuestionKind::Likert || q.dimension.is_none() {
+    if !q.is_scored() {
         return None;
+    }
+    if q.kind == QuestionKind::Percentile {
+        // (100 + 4p) / 100 rather than 1 + 4p/100: the numerator is a whole number for
+        // every band, so the result is the double nearest to 2, 3.5, 4.3, 4.7 or 4.9 and
+        // the CSV shows those figures, not 4.300000000000001.
+        return percentile_midpoint(raw.trim()).map(|p| (100.0 + 4.0 * p) / 100.0);
     }
     let v: u8 = raw.trim().parse().ok()?;
     if !(1..=5).contains(&v) {
@@ -646,7 +653,9 @@ impl PersonMeans {
                 };
                 let dim = q.dimension.as_deref().unwrap_or_default();
                 if let Some(&slot) = slots.get(dim) {
-                    // Sums of small integers are exact: the order of answers does not matter.
+                    // Likert sums are sums of small integers, exact in any order;
+                    // percentile values are not, but answers come in key order (a
+                    // BTreeMap), so the same answers always give the same bits.
                     sums[slot].0 += v;
                     sums[slot].1 += 1;
                 }

@@ -1246,3 +1246,102 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+/// Percentile answers on the 1–5 scale, worked by hand (value = 1 + 4p/100):
+/// values (percentile only): A top_5 (p 97.5 → 4.9), B top_half (62.5 → 3.5), C top_10
+///   (92.5 → 4.7): mean 13.1 / 3 = 4.366667, score (mean − 1) / 4 × 100 = 84.166667 → 84.2
+///   (the mean of the midpoints, as it should be); deviations 0.533333, −0.866667,
+///   0.333333, s² = 1.146667 / 2 = 0.573333, s = 0.757188 → 0.76, r_wg = 1 − s² / 2 =
+///   0.713333 → 0.71.
+/// expertise (a percentile and a likert question): A top_quarter (4.3) and 5 → 4.65;
+///   B bottom_half (2.0) and 3 → 2.5; C top_10 (4.7) and 4 → 4.35: mean 11.5 / 3 =
+///   3.833333, score 70.833333 → 70.8; s² = 2.711667 / 2 = 1.355833, s = 1.164403 → 1.16,
+///   r_wg = 0.322083 → 0.32 (below 0.5: low agreement).
+/// alignment (84.166667 × 3 + 70.833333 × 1) / 4 = 80.833333 → 80.8.
+#[test]
+fn percentile_answers_score_as_their_band_midpoints_on_the_likert_scale() {
+    let qs = vec![
+        q("p_values", QuestionKind::Percentile, Some("values"), false),
+        q(
+            "p_expertise",
+            QuestionKind::Percentile,
+            Some("expertise"),
+            false,
+        ),
+        q("e1", QuestionKind::Likert, Some("expertise"), false),
+    ];
+    let refs = vec![
+        referee(
+            1,
+            &[
+                ("p_values", "top_5"),
+                ("p_expertise", "top_quarter"),
+                ("e1", "5"),
+            ],
+        ),
+        referee(
+            2,
+            &[
+                ("p_values", "top_half"),
+                ("p_expertise", "bottom_half"),
+                ("e1", "3"),
+            ],
+        ),
+        referee(
+            3,
+            &[
+                ("p_values", "top_10"),
+                ("p_expertise", "top_10"),
+                ("e1", "4"),
+            ],
+        ),
+    ];
+    let p = profile();
+    let s = score_case(&input(&qs, &p, &refs, 3));
+    let values = &s.dimensions[0];
+    assert_eq!(values.score, Some(84.2));
+    assert_eq!(values.stddev, Some(0.76));
+    assert_eq!(values.agreement, Some(0.71));
+    assert_eq!(values.referee_scores, vec![62.5, 92.5, 97.5]);
+    let exp = &s.dimensions[1];
+    assert_eq!(exp.score, Some(70.8));
+    assert_eq!(exp.stddev, Some(1.16));
+    assert_eq!(exp.agreement, Some(0.32));
+    assert_eq!(s.alignment_score, Some(80.8));
+    assert_eq!(kinds(&s), vec![FlagKind::LowAgreement]);
+    // Each band's counted value, exactly as the CSV prints it.
+    let band = |b: &str| counted_value(&qs[0], b).map(|v| v.to_string());
+    let shown: Vec<Option<String>> = ["bottom_half", "top_half", "top_quarter", "top_10", "top_5"]
+        .into_iter()
+        .map(band)
+        .collect();
+    assert_eq!(
+        shown,
+        ["2", "3.5", "4.3", "4.7", "4.9"].map(|v| Some(v.to_owned()))
+    );
+    assert_eq!(counted_value(&qs[0], "top_1"), None);
+    assert_eq!(counted_value(&qs[0], "5"), None);
+}
+
+#[test]
+fn a_bottom_half_placement_on_values_is_a_low_rating_quoted_as_the_band() {
+    let qs = vec![q(
+        "p_values",
+        QuestionKind::Percentile,
+        Some("values"),
+        false,
+    )];
+    let refs = vec![referee(1, &[("p_values", "bottom_half")])];
+    let p = profile();
+    let s = score_case(&input(&qs, &p, &refs, 1));
+    assert_eq!(s.dimensions[0].score, Some(25.0));
+    assert_eq!(count(&s, FlagKind::LowRating), 1);
+    let detail = &s
+        .flags
+        .iter()
+        .find(|f| f.kind == FlagKind::LowRating)
+        .unwrap()
+        .detail;
+    assert!(detail.contains("in the bottom half"), "{detail}");
+    assert!(!detail.contains("of 5"), "{detail}");
+}

@@ -72,6 +72,7 @@ pub async fn ensure_draft(
         created_at: Set(now),
         updated_at: Set(now),
         locale: Set(None),
+        seconds_to_complete: Set(None),
     };
     response::Entity::insert(row)
         .on_conflict(
@@ -100,6 +101,40 @@ pub async fn touch_draft(
     Ok(res.rows_affected == 1)
 }
 
+/// Longest `seconds_to_complete` recorded: a form left open overnight and finished the
+/// next morning says nothing about how long the questionnaire takes.
+pub const MAX_SECONDS_TO_COMPLETE: i64 = 3600;
+
+/// Seconds from the first view to `submitted`, capped; `None` when the form was never
+/// viewed (a clock step backwards counts as 0).
+fn seconds_to_complete(
+    first_viewed: Option<DateTime<Utc>>,
+    submitted: DateTime<Utc>,
+) -> Option<i32> {
+    first_viewed.map(|t| {
+        (submitted - t)
+            .num_seconds()
+            .clamp(0, MAX_SECONDS_TO_COMPLETE) as i32
+    })
+}
+
+/// The seconds each of these references' submitted responses took, where recorded:
+/// reference id → seconds.
+pub async fn seconds_to_complete_of(
+    conn: &impl ConnectionTrait,
+    reference_ids: &[Uuid],
+) -> Result<BTreeMap<Uuid, i32>, EngineError> {
+    Ok(response::Entity::find()
+        .filter(response::Column::ReferenceId.is_in(reference_ids.iter().copied()))
+        .filter(response::Column::Status.eq(ResponseStatus::Submitted))
+        .filter(response::Column::SecondsToComplete.is_not_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.reference_id, r.seconds_to_complete?)))
+        .collect())
+}
+
 /// Marks the reference's response as submitted, exactly once. A draft row is switched
 /// with a conditional UPDATE and a missing one inserted under the unique
 /// `responses.reference_id`, so of two simultaneous submissions only one gets through,
@@ -113,6 +148,7 @@ pub async fn claim_submission(
 ) -> Result<Option<Uuid>, EngineError> {
     match of_reference(conn, reference_id).await? {
         Some(row) => {
+            let seconds = seconds_to_complete(row.first_viewed_at.or(first_viewed_at), now);
             let switched = response::Entity::update_many()
                 .col_expr(
                     response::Column::Status,
@@ -128,6 +164,7 @@ pub async fn claim_submission(
                     Expr::value(meta.user_agent.clone()),
                 )
                 .col_expr(response::Column::Locale, Expr::value(meta.locale.clone()))
+                .col_expr(response::Column::SecondsToComplete, Expr::value(seconds))
                 .col_expr(response::Column::UpdatedAt, Expr::value(now))
                 .filter(response::Column::Id.eq(row.id))
                 .filter(response::Column::Status.eq(ResponseStatus::Draft))
@@ -148,6 +185,7 @@ pub async fn claim_submission(
                 created_at: Set(now),
                 updated_at: Set(now),
                 locale: Set(meta.locale.clone()),
+                seconds_to_complete: Set(seconds_to_complete(first_viewed_at, now)),
             })
             .exec_without_returning(conn)
             .await;

@@ -17,6 +17,7 @@ use crate::entity::{provider, user};
 use crate::machine::{ReferenceEvent, reference_transition};
 use crate::outbox::{EmailKey, OwnerNotice, Task};
 use crate::privacy::redact::redact_addresses;
+use crate::questionnaire::{Question, estimated_minutes, estimated_seconds};
 use crate::store::cases::{self, CaseRow};
 use crate::store::email_log::{self, Attempt, EmailLogRow, NewEmail};
 use crate::store::found;
@@ -137,7 +138,7 @@ fn referee_email(
     provider: &provider::Model,
     owner: &user::Model,
     token: &str,
-    questions: u32,
+    questions: &[Question],
     now: DateTime<Utc>,
     catalogue: &i18n::Catalogue,
 ) -> Email {
@@ -151,9 +152,9 @@ fn referee_email(
         company_name: None,
         token: token.to_owned(),
         deadline: catalogue.long_date(&locale, deadline.year(), deadline.month(), deadline.day()),
-        questions_count: questions,
-        // About 20 seconds a question, rounded up to whole minutes.
-        minutes: (questions * 20).div_ceil(60).max(1),
+        questions_count: questions.len() as u32,
+        // The published estimate (API.md "Referee minutes"), as the form says it.
+        minutes: estimated_minutes(estimated_seconds(questions)),
         purpose: match case.kind {
             CaseKind::Review => mailer::Purpose::Reference,
             CaseKind::Pulse => mailer::Purpose::Pulse,
@@ -280,9 +281,8 @@ impl Engine {
             let case = &cases[&reference.case_id];
             let provider = found(providers.get(&case.provider_id).cloned(), "provider")?;
             let owner = found(owners.get(&case.owner_id).cloned(), "user")?;
-            let questions = crate::referee::respondent_questions(&self.versions, &self.db, case)
-                .await?
-                .len() as u32;
+            let questions =
+                crate::referee::respondent_questions(&self.versions, &self.db, case).await?;
             let token = new_token();
             let email = referee_email(
                 &items[n],
@@ -291,7 +291,7 @@ impl Engine {
                 &provider,
                 &owner,
                 &token,
-                questions,
+                &questions,
                 now,
                 &self.catalogue,
             );

@@ -9,7 +9,7 @@ use super::{Delivery, Outcome, Outgoing, human_date};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::SelfAssessmentStatus;
 use crate::outbox::EmailKey;
-use crate::questionnaire::self_assessment_questions;
+use crate::questionnaire::{estimated_minutes, estimated_seconds, self_assessment_questions};
 use crate::store::cases;
 use crate::store::self_assessments;
 use crate::{Engine, EngineError, questionnaires};
@@ -36,7 +36,7 @@ impl Engine {
         let version =
             questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id)
                 .await?;
-        let questions = self_assessment_questions(&version.questions).len() as u32;
+        let questions = self_assessment_questions(&version.questions);
         let token = new_token();
         let hash = token_hash(&token);
         let now = self.now();
@@ -51,9 +51,9 @@ impl Engine {
             company_name: None,
             token,
             deadline: human_date(deadline),
-            questions_count: questions,
-            // About 20 seconds a statement, rounded up to whole minutes.
-            minutes: (questions * 20).div_ceil(60).max(1),
+            questions_count: questions.len() as u32,
+            // The published estimate (API.md "Referee minutes"), as the form says it.
+            minutes: estimated_minutes(estimated_seconds(&questions)),
         });
         let key = EmailKey::self_assessment(self_assessment_id);
         let (delivery, txn) = self
