@@ -407,221 +407,16 @@ pub fn validate_questions(
     Ok(())
 }
 
-fn likert(
-    key: &str,
-    dimension: &str,
-    [prompt, self_prompt, pulse_prompt]: [&str; 3],
-    reverse: bool,
-) -> Question {
-    Question {
-        key: key.into(),
-        prompt: prompt.into(),
-        self_prompt: Some(self_prompt.into()),
-        pulse_prompt: Some(pulse_prompt.into()),
-        kind: QuestionKind::Likert,
-        dimension: Some(dimension.into()),
-        required: true,
-        reverse_scored: reverse,
-        options: Vec::new(),
-        translations: BTreeMap::new(),
-    }
-}
+/// The shipped questionnaire's questions in English, as data: what a template holds.
+const DEFAULT_QUESTIONS: &str = include_str!("default_questions.json");
 
 /// The questionnaire every installation starts with: two or three questions per
 /// dimension (a few reverse-scored to catch straight-lining), free-text strengths and
-/// concerns, and "would you hire them again?".
+/// concerns, and "would you hire them again?"; in English from `default_questions.json`,
+/// with the other shipped languages from `default_translations.json`.
 pub fn default_questions() -> Vec<Question> {
-    let mut q = vec![
-        likert(
-            "values_shared",
-            "values",
-            [
-                "They share our way of working: honesty, care for quality and respect for people.",
-                "We share our clients' way of working: honesty, care for quality and respect for people.",
-                "They share our way of working: honesty, care for quality and respect for people.",
-            ],
-            false,
-        ),
-        likert(
-            "values_tradeoffs",
-            "values",
-            [
-                "When a shortcut would have helped them but hurt us, they did the right thing.",
-                "When a shortcut would have helped us but hurt a client, we did the right thing.",
-                "When a shortcut would help them but hurt us, they do the right thing.",
-            ],
-            false,
-        ),
-        likert(
-            "dedication_success",
-            "dedication",
-            [
-                "They care about our success as much as their own.",
-                "We care about our clients' success as much as our own.",
-                "They care about our success as much as their own.",
-            ],
-            false,
-        ),
-        likert(
-            "dedication_extra_mile",
-            "dedication",
-            [
-                "They went beyond the letter of the contract when it mattered to us.",
-                "We go beyond the letter of the contract when it matters to a client.",
-                "They go beyond the letter of the contract when it matters to us.",
-            ],
-            false,
-        ),
-        likert(
-            "dedication_minimum",
-            "dedication",
-            [
-                "They did the minimum the contract required and no more.",
-                "We do the minimum the contract requires and no more.",
-                "They do the minimum the contract requires and no more.",
-            ],
-            true,
-        ),
-        likert(
-            "accountability_mistakes",
-            "accountability",
-            [
-                "When something went wrong, they owned it and fixed it without being pushed.",
-                "When something goes wrong, we own it and fix it without being pushed.",
-                "When something goes wrong, they own it and fix it without being pushed.",
-            ],
-            false,
-        ),
-        likert(
-            "accountability_delivery",
-            "accountability",
-            [
-                "They delivered what they promised, when they promised it.",
-                "We deliver what we promise, when we promise it.",
-                "They deliver what they promise, when they promise it.",
-            ],
-            false,
-        ),
-        likert(
-            "communication_proactive",
-            "communication",
-            [
-                "They told us about problems early, before we had to ask.",
-                "We tell clients about problems early, before they have to ask.",
-                "They tell us about problems early, before we have to ask.",
-            ],
-            false,
-        ),
-        likert(
-            "communication_responsive",
-            "communication",
-            [
-                "They answered questions promptly and clearly.",
-                "We answer questions promptly and clearly.",
-                "They answer our questions promptly and clearly.",
-            ],
-            false,
-        ),
-        likert(
-            "partnership_initiative",
-            "partnership",
-            [
-                "They brought advice and ideas, not only the tasks we gave them.",
-                "We bring advice and ideas, not only the tasks a client gives us.",
-                "They bring us advice and ideas, not only the tasks we give them.",
-            ],
-            false,
-        ),
-        likert(
-            "partnership_team",
-            "partnership",
-            [
-                "They worked as one team with our in-house staff.",
-                "We work as one team with our clients' in-house staff.",
-                "They work as one team with our staff.",
-            ],
-            false,
-        ),
-        likert(
-            "confidentiality_trust",
-            "confidentiality",
-            [
-                "We could trust them with sensitive information.",
-                "Clients can trust us with sensitive information.",
-                "We can trust them with sensitive information.",
-            ],
-            false,
-        ),
-        likert(
-            "scope_clarity",
-            "scope",
-            [
-                "They were clear about what they do and do not do.",
-                "We are clear about what we do and do not do.",
-                "They are clear about what they do and do not do for us.",
-            ],
-            false,
-        ),
-        likert(
-            "scope_surprises",
-            "scope",
-            [
-                "We were surprised by extra charges or work they expected us to do.",
-                "Our clients are surprised by extra charges or work we expect them to do.",
-                "We are surprised by extra charges or work they expect us to do.",
-            ],
-            true,
-        ),
-        likert(
-            "expertise_quality",
-            "expertise",
-            [
-                "Their technical work was of high quality.",
-                "Our technical work is of high quality.",
-                "Their work for us is of high quality.",
-            ],
-            false,
-        ),
-        likert(
-            "expertise_current",
-            "expertise",
-            [
-                "They kept up with their field and applied it to our situation.",
-                "We keep up with our field and apply it to each client's situation.",
-                "They keep up with their field and apply it to our situation.",
-            ],
-            false,
-        ),
-    ];
-    q.push(Question {
-        key: "rehire".into(),
-        prompt: "Would you hire them again?".into(),
-        kind: QuestionKind::YesNo,
-        dimension: None,
-        required: true,
-        reverse_scored: false,
-        options: Vec::new(),
-        self_prompt: None,
-        pulse_prompt: None,
-        translations: BTreeMap::new(),
-    });
-    for (key, prompt) in [
-        ("strengths", "What do they do especially well?"),
-        ("concerns", "Is there anything we should watch out for?"),
-    ] {
-        q.push(Question {
-            key: key.into(),
-            prompt: prompt.into(),
-            kind: QuestionKind::Text,
-            dimension: None,
-            required: false,
-            reverse_scored: false,
-            options: Vec::new(),
-            self_prompt: None,
-            pulse_prompt: None,
-            translations: BTreeMap::new(),
-        });
-    }
+    let mut q: Vec<Question> =
+        serde_json::from_str(DEFAULT_QUESTIONS).expect("default_questions.json is valid");
     add_default_translations(&mut q);
     q
 }
@@ -1008,13 +803,25 @@ mod tests {
         );
     }
 
+    fn likert(key: &str, dimension: &str, prompt: &str) -> Question {
+        Question {
+            key: key.into(),
+            prompt: prompt.into(),
+            self_prompt: None,
+            pulse_prompt: None,
+            kind: QuestionKind::Likert,
+            dimension: Some(dimension.into()),
+            required: true,
+            reverse_scored: false,
+            options: Vec::new(),
+            translations: BTreeMap::new(),
+        }
+    }
+
     #[test]
     fn duplicate_keys_and_unknown_dimensions_are_rejected_with_the_field_named() {
         let dims = vec!["values".to_string()];
-        let mut qs = vec![
-            likert("a", "values", ["x", "We x", "Now x"], false),
-            likert("a", "values", ["y", "We y", "Now y"], false),
-        ];
+        let mut qs = vec![likert("a", "values", "x"), likert("a", "values", "y")];
         let err = validate_questions(&qs, &dims).unwrap_err();
         assert!(
             matches!(err, EngineError::Validation { ref field, .. } if field == "questions[1].key")
