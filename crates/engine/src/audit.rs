@@ -64,13 +64,7 @@ pub async fn record(
 }
 
 /// One event to append with [`record_all`].
-pub struct Event<'a> {
-    pub case_id: Option<Uuid>,
-    pub reference_id: Option<Uuid>,
-    pub actor: String,
-    pub kind: &'a str,
-    pub data: serde_json::Value,
-}
+pub use crate::domain::AuditEvent as Event;
 
 /// Appends several events at `at`, in one statement.
 pub async fn record_all(

@@ -341,7 +341,7 @@ pub struct VettingCase {
     /// start here.
     pub finished_at: Option<DateTime<Utc>>,
     /// The case's legal hold, if it has one: nothing of it is purged while it lasts.
-    pub hold: Option<crate::privacy::hold::CaseHold>,
+    pub hold: Option<CaseHold>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The language referees of this case are written to unless one has their own.
@@ -518,4 +518,38 @@ pub struct LinkLanguages {
     /// The locales the page can be shown in: for a questionnaire, those it has every
     /// wording in.
     pub available: Vec<String>,
+}
+
+/// A case's legal hold (`privacy::hold` places and lifts it).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseHold {
+    pub case_id: Uuid,
+    pub reason: String,
+    pub held_at: DateTime<Utc>,
+    /// The admin who placed it.
+    pub held_by: Option<Uuid>,
+}
+
+/// One dimension of the values profile.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    pub key: String,
+    pub label: String,
+    /// Relative weight in the alignment score (> 0).
+    pub weight: f64,
+    /// Scores below this (0–100) are flagged.
+    pub min_score: f64,
+}
+
+/// One audit event to append (`audit::record_all`), from which the webhook events are
+/// derived (`webhooks::events`).
+pub struct AuditEvent<'a> {
+    pub case_id: Option<Uuid>,
+    pub reference_id: Option<Uuid>,
+    pub actor: String,
+    pub kind: &'a str,
+    pub data: serde_json::Value,
 }

@@ -7,23 +7,12 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
     Set, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::entity::profile_dimension;
 use crate::{Engine, EngineError};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Dimension {
-    pub key: String,
-    pub label: String,
-    /// Relative weight in the alignment score (> 0).
-    pub weight: f64,
-    /// Scores below this (0–100) are flagged.
-    pub min_score: f64,
-}
+pub use crate::domain::Dimension;
 
 /// Values and dedication weigh most: a skilled partner that does not share them is the
 /// failure this product exists to prevent.

@@ -2,9 +2,7 @@
 //! (GDPR Art. 17(3)(e): data needed for legal claims). Placing and lifting one is an
 //! admin's act, with a reason, on the case's audit trail.
 
-use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
-use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -16,16 +14,7 @@ use crate::{Engine, EngineError};
 /// Longest hold reason accepted.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// A case's legal hold.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CaseHold {
-    pub case_id: Uuid,
-    pub reason: String,
-    pub held_at: DateTime<Utc>,
-    /// The admin who placed it.
-    pub held_by: Option<Uuid>,
-}
+pub use crate::domain::CaseHold;
 
 impl CaseHold {
     pub fn of(case: &CaseRow) -> Option<Self> {

@@ -84,7 +84,7 @@ pub async fn parties_of(
 }
 
 /// The values profile a case was opened with (its snapshot).
-pub fn profile(case: &CaseRow) -> Result<Vec<crate::profile::Dimension>, EngineError> {
+pub fn profile(case: &CaseRow) -> Result<Vec<crate::domain::Dimension>, EngineError> {
     serde_json::from_value(case.profile_snapshot.clone())
         .map_err(|e| EngineError::Corrupt(format!("profile snapshot of case {}: {e}", case.id)))
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::EngineError;
-use crate::audit::Event;
+use crate::domain::AuditEvent as Event;
 use crate::outbox::{self, Task};
 use crate::store::webhooks::{self as rows, NewDelivery};
 
