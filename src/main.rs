@@ -357,7 +357,7 @@ async fn doctor(settings: Settings) -> anyhow::Result<()> {
             Ok(()) => {
                 println!("  reachable: ok");
                 // A database not migrated yet has no queue to report on.
-                match engine::store::jobs::health(&db, chrono::Utc::now()).await {
+                match engine::jobs::queue_health(&db, chrono::Utc::now()).await {
                     Ok(health) => print_queue(&health),
                     Err(e) => println!("jobs: not readable ({e})"),
                 }

@@ -7,6 +7,15 @@ use crate::domain::{Job, JobStatus, State};
 use crate::store::jobs::{self as job_rows, JobRow, QueueHealth};
 use crate::{Engine, EngineError, Page, PageRequest};
 
+/// How the queue of the database behind `db` stands at `now`, without an engine: for
+/// `vouch doctor`, which checks a database before anything else is set up.
+pub async fn queue_health(
+    db: &sea_orm::DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<QueueHealth, EngineError> {
+    job_rows::health(db, now).await
+}
+
 impl From<JobRow> for Job {
     fn from(m: JobRow) -> Self {
         Job {
@@ -42,7 +51,7 @@ impl Engine {
 
     /// How the queue stands now (`vouch doctor`).
     pub async fn queue_health(&self) -> Result<QueueHealth, EngineError> {
-        job_rows::health(&self.db, self.now()).await
+        queue_health(&self.db, self.now()).await
     }
 
     /// Puts a dead job back in the queue, due now, with a fresh set of attempts.

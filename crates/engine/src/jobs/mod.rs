@@ -14,4 +14,5 @@ mod tasks;
 pub use crate::domain::{Job, JobStatus};
 pub use crate::outbox::{EmailKey, OwnerNotice, Task, enqueue};
 pub use crate::store::jobs::QueueHealth;
+pub use admin::queue_health;
 pub use runner::{Worker, WorkerReport, backoff};
