@@ -221,8 +221,35 @@ impl Engine {
     ) -> Result<Vec<Outcome>, EngineError> {
         let now = self.now();
         let mut outcomes: Vec<Option<Outcome>> = items.iter().map(|_| None).collect();
+        let batch = self.read_batch(items).await?;
+        let wanted = batch.wanted(now, &mut outcomes);
+        if wanted.is_empty() {
+            // Typically reminders of referees who have answered since.
+            return Ok(settled(outcomes));
+        }
+        let (sent, failed) = self.compose_and_send(&batch, &wanted, now).await?;
+        if !sent.is_empty() {
+            self.record_sent(&batch, &sent, now).await?;
+        }
+        for s in &sent {
+            outcomes[s.n] = Some(Outcome::Done);
+        }
+        // Failures one by one, once the delivered emails are recorded (an error here must
+        // not make them go out again): each is logged, and a bounce handled, on its own.
+        for (n, attempt_id, kind, e) in failed {
+            let reference = &batch.refs[&items[n].reference_id];
+            let new = batch.new_email(n, kind, reference);
+            let existing = batch.logged.get(batch.key(n)).cloned();
+            let outcome = self
+                .record_failed_send(&items[n], existing, attempt_id, new, e)
+                .await?;
+            outcomes[n] = Some(outcome);
+        }
+        Ok(settled(outcomes))
+    }
 
-        // What is wanted, read in a few statements for the whole batch.
+    /// What a batch needs from the database, in a few statements for all of it.
+    async fn read_batch<'a>(&self, items: &'a [RefereeMail]) -> Result<Batch<'a>, EngineError> {
         let ids: Vec<Uuid> = items.iter().map(|i| i.reference_id).collect();
         let refs: HashMap<Uuid, ReferenceRow> = references::by_ids(&self.db, &ids)
             .await?
@@ -237,55 +264,42 @@ impl Engine {
             cases::by_ids(&self.db, &case_ids),
             email_log::by_keys(&self.db, &key_strs),
         )?;
-        let cases: HashMap<Uuid, CaseRow> = cases.into_iter().map(|c| (c.id, c)).collect();
-        let mut wanted: Vec<usize> = Vec::new();
-        for (n, item) in items.iter().enumerate() {
-            let found = refs
-                .get(&item.reference_id)
-                .and_then(|r| Some((r, cases.get(&r.case_id)?)));
-            let Some((reference, case)) = found else {
-                // The reference or its case is gone (erased): nothing left to send.
-                outcomes[n] = Some(Outcome::Done);
-                continue;
-            };
-            // A worker catching up after a pause may reach a reminder after the deadline
-            // (its job is due earlier than the deadline's): a link that would answer 410
-            // is not sent.
-            let past_deadline = case.deadline_at.is_some_and(|d| now >= d);
-            let already_sent = logged
-                .get(key_strs[n])
-                .is_some_and(|row| row.status == EmailStatus::Sent);
-            // Sent already: an earlier run sent it and committed what it caused, in one
-            // transaction.
-            if past_deadline || already_sent || !item.still_wanted(case, reference) {
-                outcomes[n] = Some(Outcome::Done);
-            } else {
-                wanted.push(n);
-            }
-        }
-        if wanted.is_empty() {
-            // Typically reminders of referees who have answered since.
-            return Ok(settled(outcomes));
-        }
-        let wanted_cases: Vec<&CaseRow> =
-            sorted_unique(wanted.iter().map(|&n| refs[&items[n].reference_id].case_id))
-                .iter()
-                .map(|id| &cases[id])
-                .collect();
-        let (providers, owners) = cases::parties_of(&self.db, &wanted_cases).await?;
+        Ok(Batch {
+            items,
+            refs,
+            cases: cases.into_iter().map(|c| (c.id, c)).collect(),
+            keys,
+            logged,
+        })
+    }
 
-        // The emails, composed and sent side by side.
+    /// The emails of `wanted`, each with a fresh link, sent side by side.
+    async fn compose_and_send(
+        &self,
+        batch: &Batch<'_>,
+        wanted: &[usize],
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Sent>, Vec<Failed>), EngineError> {
+        let wanted_cases: Vec<&CaseRow> = sorted_unique(
+            wanted
+                .iter()
+                .map(|&n| batch.refs[&batch.items[n].reference_id].case_id),
+        )
+        .iter()
+        .map(|id| &batch.cases[id])
+        .collect();
+        let (providers, owners) = cases::parties_of(&self.db, &wanted_cases).await?;
         let mut composed = Vec::with_capacity(wanted.len());
-        for &n in &wanted {
-            let reference = &refs[&items[n].reference_id];
-            let case = &cases[&reference.case_id];
+        for &n in wanted {
+            let reference = &batch.refs[&batch.items[n].reference_id];
+            let case = &batch.cases[&reference.case_id];
             let provider = found(providers.get(&case.provider_id).cloned(), "provider")?;
             let owner = found(owners.get(&case.owner_id).cloned(), "user")?;
             let questions =
                 crate::referee::respondent_questions(&self.versions, &self.db, case).await?;
             let token = new_token();
             let email = referee_email(
-                &items[n],
+                &batch.items[n],
                 reference,
                 case,
                 &provider,
@@ -301,7 +315,6 @@ impl Engine {
             .iter()
             .map(|(_, _, email, attempt_id)| self.mail.send(email, *attempt_id));
         let results = futures_util::future::join_all(sends).await;
-
         let mut sent = Vec::new();
         let mut failed = Vec::new();
         for ((n, token, email, attempt_id), result) in composed.into_iter().zip(results) {
@@ -309,120 +322,104 @@ impl Engine {
                 Ok(mail) => {
                     // As in `deliver_and_record`: counted on the server's acceptance.
                     metrics::email_sent(email.kind());
-                    sent.push((n, token, attempt_id, email.kind(), mail));
+                    sent.push(Sent {
+                        n,
+                        token,
+                        attempt_id,
+                        kind: email.kind(),
+                        mail,
+                    });
                 }
                 Err(e) => failed.push((n, attempt_id, email.kind(), e)),
             }
         }
+        Ok((sent, failed))
+    }
 
-        // Everything the delivered emails caused, in one transaction.
-        if !sent.is_empty() {
-            let txn = self.db.begin().await?;
-            let case_ids = sorted_unique(
-                sent.iter()
-                    .map(|(n, ..)| refs[&items[*n].reference_id].case_id),
-            );
-            let locked_cases: HashMap<Uuid, CaseRow> = cases::lock_shared_many(&txn, &case_ids)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
-            let ref_ids = sorted_unique(sent.iter().map(|(n, ..)| items[*n].reference_id));
-            let mut locked_refs: HashMap<Uuid, ReferenceRow> =
-                references::lock_many(&txn, &ref_ids)
-                    .await?
-                    .into_iter()
-                    .map(|r| (r.id, r))
-                    .collect();
-            let mut new_logs = Vec::new();
-            let mut links = Vec::new();
-            let mut events = Vec::new();
-            let mut reminders = Vec::new();
-            let mut changed = Vec::new();
-            for (n, token, attempt_id, kind, mail) in &sent {
-                let item = &items[*n];
-                let original = &refs[&item.reference_id];
-                let new = NewEmail {
-                    key: key_strs[*n],
-                    kind,
-                    recipient: &original.email,
-                    case_id: Some(original.case_id),
-                    reference_id: Some(original.id),
-                };
-                let attempt = Attempt::Sent {
-                    message_id: &mail.message_id,
-                    subject: &mail.subject,
-                };
-                match logged.get(key_strs[*n]) {
-                    // An earlier attempt failed: its row is updated.
-                    Some(row) => {
-                        email_log::record_attempt(
-                            &txn,
-                            Some(row.clone()),
-                            *attempt_id,
-                            new,
-                            attempt,
-                            now,
-                        )
-                        .await?
-                    }
-                    None => new_logs.push((*attempt_id, new, attempt)),
-                }
-                outcomes[*n] = Some(Outcome::Done);
-                let (Some(case), Some(reference)) = (
-                    locked_cases.get(&original.case_id),
-                    locked_refs.remove(&item.reference_id),
-                ) else {
-                    continue;
-                };
-                if !item.still_wanted(case, &reference) {
-                    locked_refs.insert(reference.id, reference);
-                    continue;
-                }
-                links.push((reference.id, token_hash(token)));
-                let mut reference = reference;
-                self.record_referee_email(
-                    &mut reference,
-                    item,
-                    &mail.message_id,
-                    &mut events,
-                    &mut reminders,
-                )?;
-                changed.push(reference.id);
-                locked_refs.insert(reference.id, reference);
-            }
-            let changed: Vec<&ReferenceRow> = sorted_unique(changed.into_iter())
-                .iter()
-                .filter_map(|id| locked_refs.get(id))
-                .collect();
-            references::write_deliveries(&txn, &changed, now).await?;
-            email_log::record_first_sent(&txn, new_logs, now).await?;
-            tokens::insert_many(&txn, links, now).await?;
-            audit::record_all(&txn, events, now).await?;
-            let reminders: Vec<(&Task, DateTime<Utc>)> =
-                reminders.iter().map(|(t, at)| (t, *at)).collect();
-            self.enqueue_all(&txn, &reminders).await?;
-            txn.commit().await?;
-        }
-
-        // Failures one by one, once the delivered emails are recorded (an error here must
-        // not make them go out again): each is logged, and a bounce handled, on its own.
-        for (n, attempt_id, kind, e) in failed {
-            let reference = &refs[&items[n].reference_id];
-            let new = NewEmail {
-                key: key_strs[n],
-                kind,
-                recipient: &reference.email,
-                case_id: Some(reference.case_id),
-                reference_id: Some(reference.id),
+    /// Everything the delivered emails caused, in one transaction: their email log rows,
+    /// links, the references' states, audit events and reminders.
+    async fn record_sent(
+        &self,
+        batch: &Batch<'_>,
+        sent: &[Sent],
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let txn = self.db.begin().await?;
+        let case_ids = sorted_unique(sent.iter().map(|s| batch.case_of(s.n)));
+        let locked_cases: HashMap<Uuid, CaseRow> = cases::lock_shared_many(&txn, &case_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let ref_ids = sorted_unique(sent.iter().map(|s| batch.items[s.n].reference_id));
+        let mut locked_refs: HashMap<Uuid, ReferenceRow> = references::lock_many(&txn, &ref_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let mut new_logs = Vec::new();
+        let mut links = Vec::new();
+        let mut events = Vec::new();
+        let mut reminders = Vec::new();
+        let mut changed = Vec::new();
+        for s in sent {
+            let item = &batch.items[s.n];
+            let original = &batch.refs[&item.reference_id];
+            let new = batch.new_email(s.n, s.kind, original);
+            let attempt = Attempt::Sent {
+                message_id: &s.mail.message_id,
+                subject: &s.mail.subject,
             };
-            let existing = logged.get(key_strs[n]).cloned();
-            let outcome = self
-                .record_failed_send(&items[n], existing, attempt_id, new, e)
-                .await?;
-            outcomes[n] = Some(outcome);
+            match batch.logged.get(batch.key(s.n)) {
+                // An earlier attempt failed: its row is updated.
+                Some(row) => {
+                    email_log::record_attempt(
+                        &txn,
+                        Some(row.clone()),
+                        s.attempt_id,
+                        new,
+                        attempt,
+                        now,
+                    )
+                    .await?
+                }
+                None => new_logs.push((s.attempt_id, new, attempt)),
+            }
+            let (Some(case), Some(reference)) = (
+                locked_cases.get(&original.case_id),
+                locked_refs.remove(&item.reference_id),
+            ) else {
+                continue;
+            };
+            if !item.still_wanted(case, &reference) {
+                locked_refs.insert(reference.id, reference);
+                continue;
+            }
+            links.push((reference.id, token_hash(&s.token)));
+            let mut reference = reference;
+            self.record_referee_email(
+                &mut reference,
+                item,
+                &s.mail.message_id,
+                &mut events,
+                &mut reminders,
+            )?;
+            changed.push(reference.id);
+            locked_refs.insert(reference.id, reference);
         }
-        Ok(settled(outcomes))
+        let changed: Vec<&ReferenceRow> = sorted_unique(changed.into_iter())
+            .iter()
+            .filter_map(|id| locked_refs.get(id))
+            .collect();
+        references::write_deliveries(&txn, &changed, now).await?;
+        email_log::record_first_sent(&txn, new_logs, now).await?;
+        tokens::insert_many(&txn, links, now).await?;
+        audit::record_all(&txn, events, now).await?;
+        let reminders: Vec<(&Task, DateTime<Utc>)> =
+            reminders.iter().map(|(t, at)| (t, *at)).collect();
+        self.enqueue_all(&txn, &reminders).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Records a failed send of `item` on its own: the attempt in the email log, and for a
@@ -576,3 +573,81 @@ impl Engine {
         Ok(delivery.outcome())
     }
 }
+
+/// A batch of referee emails and what the database holds about them.
+struct Batch<'a> {
+    items: &'a [RefereeMail],
+    refs: HashMap<Uuid, ReferenceRow>,
+    cases: HashMap<Uuid, CaseRow>,
+    /// Each item's email key, in item order.
+    keys: Vec<EmailKey>,
+    /// The email log rows of those keys that exist (an earlier attempt).
+    logged: HashMap<String, EmailLogRow>,
+}
+
+impl Batch<'_> {
+    fn key(&self, n: usize) -> &str {
+        self.keys[n].as_str()
+    }
+
+    fn case_of(&self, n: usize) -> Uuid {
+        self.refs[&self.items[n].reference_id].case_id
+    }
+
+    fn new_email<'b>(
+        &'b self,
+        n: usize,
+        kind: &'b str,
+        reference: &'b ReferenceRow,
+    ) -> NewEmail<'b> {
+        NewEmail {
+            key: self.key(n),
+            kind,
+            recipient: &reference.email,
+            case_id: Some(reference.case_id),
+            reference_id: Some(reference.id),
+        }
+    }
+
+    /// The items still to send now, in order; the others are settled as done: the
+    /// reference or its case is gone (erased), the email was sent by an earlier run (which
+    /// committed what it caused in one transaction), it is no longer wanted, or the
+    /// deadline passed (a worker catching up after a pause may reach a reminder after it;
+    /// a link that would answer 410 is not sent).
+    fn wanted(&self, now: DateTime<Utc>, outcomes: &mut [Option<Outcome>]) -> Vec<usize> {
+        let mut wanted = Vec::new();
+        for (n, item) in self.items.iter().enumerate() {
+            let found = self
+                .refs
+                .get(&item.reference_id)
+                .and_then(|r| Some((r, self.cases.get(&r.case_id)?)));
+            let Some((reference, case)) = found else {
+                outcomes[n] = Some(Outcome::Done);
+                continue;
+            };
+            let past_deadline = case.deadline_at.is_some_and(|d| now >= d);
+            let already_sent = self
+                .logged
+                .get(self.key(n))
+                .is_some_and(|row| row.status == EmailStatus::Sent);
+            if past_deadline || already_sent || !item.still_wanted(case, reference) {
+                outcomes[n] = Some(Outcome::Done);
+            } else {
+                wanted.push(n);
+            }
+        }
+        wanted
+    }
+}
+
+/// A delivered email of a batch: its item, the link's token, and what the server said.
+struct Sent {
+    n: usize,
+    token: String,
+    attempt_id: Uuid,
+    kind: &'static str,
+    mail: crate::mail::SentMail,
+}
+
+/// An email of a batch the server refused: its item, attempt and error.
+type Failed = (usize, Uuid, &'static str, MailError);
