@@ -68,6 +68,12 @@ pub enum AdminCommand {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         expires_days: Option<u32>,
     },
+    /// Create a bearer token for the identity provider's SCIM client (`/scim/v2`) and
+    /// print it, alone, on stdout.
+    CreateScimToken {
+        #[arg(long, default_value = "identity provider")]
+        label: String,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
