@@ -47,6 +47,8 @@ pub enum ScimFailure {
     TooManyRequests(u64),
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("this resource is read-only")]
+    MethodNotAllowed,
 }
 
 impl From<EngineError> for ScimFailure {
@@ -67,6 +69,7 @@ impl ScimFailure {
             ScimFailure::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
             ScimFailure::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, None),
             ScimFailure::NotFound(_) => (StatusCode::NOT_FOUND, None),
+            ScimFailure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
             ScimFailure::Scim(e) => match e {
                 S::InvalidFilter(_) => (StatusCode::BAD_REQUEST, Some("invalidFilter")),
                 S::InvalidPath(_) => (StatusCode::BAD_REQUEST, Some("invalidPath")),
@@ -170,6 +173,107 @@ struct ListQuery {
     filter: Option<String>,
     start_index: Option<String>,
     count: Option<String>,
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
+}
+
+/// `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5): comma-separated attribute
+/// paths, case-insensitive, with or without the schema URN.
+#[derive(Clone, Debug, Default)]
+struct Projection {
+    only: Vec<String>,
+    excluded: Vec<String>,
+}
+
+fn attr_names(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|a| {
+            let a = a.trim();
+            // `urn:...:User:name.givenName` is `name.givenName`.
+            let a = if a.to_ascii_lowercase().starts_with("urn:") {
+                a.rsplit(':').next().unwrap_or(a)
+            } else {
+                a
+            };
+            a.to_ascii_lowercase()
+        })
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+fn keep_subs(v: &mut Value, keep: &dyn Fn(&str) -> bool) {
+    match v {
+        Value::Object(o) => o.retain(|k, _| keep(&k.to_ascii_lowercase())),
+        Value::Array(items) => {
+            for item in items {
+                if let Some(o) = item.as_object_mut() {
+                    o.retain(|k, _| keep(&k.to_ascii_lowercase()));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Projection {
+    fn new(only: Option<&str>, excluded: Option<&str>) -> Self {
+        Self {
+            only: only.map(attr_names).unwrap_or_default(),
+            excluded: excluded.map(attr_names).unwrap_or_default(),
+        }
+    }
+
+    /// The resource with only the asked attributes; `schemas`, `id` and `meta` always stay
+    /// (`id` is returned "always", and the other two say what the resource is).
+    fn apply(&self, mut v: Value) -> Value {
+        let Some(obj) = v.as_object_mut() else {
+            return v;
+        };
+        let always = |k: &str| ["schemas", "id", "meta"].contains(&k);
+        if !self.only.is_empty() {
+            let keys: Vec<String> = obj.keys().cloned().collect();
+            for key in keys {
+                let lower = key.to_ascii_lowercase();
+                if always(&lower) || self.only.contains(&lower) {
+                    continue;
+                }
+                let prefix = format!("{lower}.");
+                let subs: Vec<String> = self
+                    .only
+                    .iter()
+                    .filter_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
+                    .collect();
+                if subs.is_empty() {
+                    obj.remove(&key);
+                } else if let Some(value) = obj.get_mut(&key) {
+                    keep_subs(value, &|k| subs.iter().any(|s| s == k));
+                }
+            }
+        }
+        for ex in &self.excluded {
+            let (top, sub) = match ex.split_once('.') {
+                Some((t, s)) => (t, Some(s)),
+                None => (ex.as_str(), None),
+            };
+            if always(top) {
+                continue;
+            }
+            let Some(key) = obj.keys().find(|k| k.eq_ignore_ascii_case(top)).cloned() else {
+                continue;
+            };
+            match sub {
+                None => {
+                    obj.remove(&key);
+                }
+                Some(sub) => {
+                    if let Some(value) = obj.get_mut(&key) {
+                        keep_subs(value, &|k| k != sub);
+                    }
+                }
+            }
+        }
+        v
+    }
 }
 
 impl ListQuery {
@@ -186,8 +290,12 @@ impl ListQuery {
     }
 }
 
-fn list<T>(page: Page<T>, render: impl Fn(&T) -> Value) -> HttpResponse {
-    let resources: Vec<Value> = page.items.iter().map(render).collect();
+fn list<T>(page: Page<T>, projection: &Projection, render: impl Fn(&T) -> Value) -> HttpResponse {
+    let resources: Vec<Value> = page
+        .items
+        .iter()
+        .map(|i| projection.apply(render(i)))
+        .collect();
     scim_json(
         StatusCode::OK,
         &json!({
@@ -255,12 +363,123 @@ async fn list_users(state: web::Data<AppState>, q: web::Query<ListQuery>) -> Ans
         )
         .await?;
     let base = base(&state);
-    Ok(list(page, |u| u.to_json(&base)))
+    let projection = Projection::new(q.attributes.as_deref(), q.excluded_attributes.as_deref());
+    Ok(list(page, &projection, |u| u.to_json(&base)))
 }
 
-async fn get_user(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
+async fn get_user(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> Answer {
     let user = state.engine.scim_user(id_of(&id, "user")?).await?;
-    Ok(scim_json(StatusCode::OK, &user.to_json(&base(&state))))
+    let projection = Projection::new(q.attributes.as_deref(), q.excluded_attributes.as_deref());
+    Ok(scim_json(
+        StatusCode::OK,
+        &projection.apply(user.to_json(&base(&state))),
+    ))
+}
+
+/// The body of `POST .../.search` (RFC 7644 §3.4.3).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchRequest {
+    filter: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    attributes: Option<Vec<String>>,
+    excluded_attributes: Option<Vec<String>>,
+}
+
+fn search_request(
+    req: &HttpRequest,
+    body: &web::Bytes,
+) -> Result<(SearchRequest, Projection), ScimFailure> {
+    let body = json_body(req, body)?;
+    let search: SearchRequest = serde_json::from_value(body)
+        .map_err(|e| ScimFailure::Scim(ScimError::InvalidValue(e.to_string())))?;
+    let projection = Projection::new(
+        search.attributes.as_ref().map(|a| a.join(",")).as_deref(),
+        search
+            .excluded_attributes
+            .as_ref()
+            .map(|a| a.join(","))
+            .as_deref(),
+    );
+    Ok((search, projection))
+}
+
+async fn search_users(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Answer {
+    let (search, projection) = search_request(&req, &body)?;
+    let page = state
+        .engine
+        .scim_list_users(search.filter.as_deref(), search.start_index, search.count)
+        .await?;
+    let base = base(&state);
+    Ok(list(page, &projection, |u| u.to_json(&base)))
+}
+
+async fn search_groups(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Answer {
+    let (search, projection) = search_request(&req, &body)?;
+    let page = state
+        .engine
+        .scim_list_groups(search.filter.as_deref(), search.start_index, search.count)
+        .await?;
+    let base = base(&state);
+    Ok(list(page, &projection, |g| g.to_json(&base)))
+}
+
+/// `POST /.search` at the root (RFC 7644 §3.4.3): Users, then Groups, as one list. A
+/// filter must suit both (`externalId eq`); others are `invalidFilter` from the resource
+/// type they do not suit.
+async fn search_all(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Answer {
+    let (search, projection) = search_request(&req, &body)?;
+    let filter = search.filter.as_deref();
+    let users = state
+        .engine
+        .scim_list_users(filter, search.start_index, search.count)
+        .await?;
+    let start = users.start_index;
+    let asked = search
+        .count
+        .unwrap_or(100)
+        .clamp(0, engine::scim::MAX_RESULTS as i64);
+    let room = asked - users.items.len() as i64;
+    let group_start = start.saturating_sub(users.total).max(1) as i64;
+    let groups = state
+        .engine
+        .scim_list_groups(filter, Some(group_start), Some(room))
+        .await?;
+    let base = base(&state);
+    let mut resources: Vec<Value> = users
+        .items
+        .iter()
+        .map(|u| projection.apply(u.to_json(&base)))
+        .collect();
+    resources.extend(
+        groups
+            .items
+            .iter()
+            .map(|g| projection.apply(g.to_json(&base))),
+    );
+    Ok(scim_json(
+        StatusCode::OK,
+        &json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": users.total + groups.total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    ))
+}
+
+/// Discovery resources are read-only.
+async fn method_not_allowed() -> HttpResponse {
+    let mut res = ScimFailure::MethodNotAllowed.error_response();
+    res.headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+    res
 }
 
 fn created(body: Value) -> HttpResponse {
@@ -319,12 +538,21 @@ async fn list_groups(state: web::Data<AppState>, q: web::Query<ListQuery>) -> An
         )
         .await?;
     let base = base(&state);
-    Ok(list(page, |g| g.to_json(&base)))
+    let projection = Projection::new(q.attributes.as_deref(), q.excluded_attributes.as_deref());
+    Ok(list(page, &projection, |g| g.to_json(&base)))
 }
 
-async fn get_group(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
+async fn get_group(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> Answer {
     let group = state.engine.scim_group(id_of(&id, "group")?).await?;
-    Ok(scim_json(StatusCode::OK, &group.to_json(&base(&state))))
+    let projection = Projection::new(q.attributes.as_deref(), q.excluded_attributes.as_deref());
+    Ok(scim_json(
+        StatusCode::OK,
+        &projection.apply(group.to_json(&base(&state))),
+    ))
 }
 
 async fn create_group(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Answer {
@@ -419,12 +647,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/ServiceProviderConfig",
                 web::get().to(service_provider_config),
             )
+            .route(
+                "/ServiceProviderConfig",
+                web::route().to(method_not_allowed),
+            )
             .route("/ResourceTypes", web::get().to(resource_types))
+            .route("/ResourceTypes", web::route().to(method_not_allowed))
             .route("/ResourceTypes/{id}", web::get().to(resource_type))
+            .route("/ResourceTypes/{id}", web::route().to(method_not_allowed))
             .route("/Schemas", web::get().to(schemas))
+            .route("/Schemas", web::route().to(method_not_allowed))
             .route("/Schemas/{id}", web::get().to(one_schema))
+            .route("/Schemas/{id}", web::route().to(method_not_allowed))
             .route("/Users", web::get().to(list_users))
             .route("/Users", web::post().to(create_user))
+            .route("/.search", web::post().to(search_all))
+            .route("/Users/.search", web::post().to(search_users))
+            .route("/Groups/.search", web::post().to(search_groups))
             .route("/Users/{id}", web::get().to(get_user))
             .route("/Users/{id}", web::put().to(replace_user))
             .route("/Users/{id}", web::patch().to(patch_user))

@@ -179,7 +179,9 @@ impl UserInput {
             .ok_or_else(|| ScimError::InvalidValue("userName is required".into()))?;
         let external_id = string_of(&map, "externalId");
         let active = map.get("active").and_then(Value::as_bool).unwrap_or(true);
-        for key in ["userName", "externalId", "active"] {
+        // `active` stays among the attributes as sent (a PATCH may remove it); unset
+        // counts as active, the provider's usual meaning.
+        for key in ["userName", "externalId"] {
             map.remove(key);
         }
         Ok(Self {
@@ -258,9 +260,15 @@ impl GroupInput {
             .into_iter()
             .flatten()
         {
+            // `value`, else the last segment of `$ref`.
             let id = m
                 .get("value")
                 .and_then(Value::as_str)
+                .or_else(|| {
+                    m.get("$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.trim_end_matches('/').rsplit('/').next())
+                })
                 .and_then(|v| Uuid::parse_str(v).ok())
                 .ok_or_else(|| {
                     ScimError::InvalidValue("members[].value must be the id of a user".into())
@@ -285,7 +293,6 @@ impl ScimUser {
         if let Some(e) = &self.external_id {
             map.insert("externalId".into(), json!(e));
         }
-        map.insert("active".into(), json!(self.active));
         map
     }
 
@@ -343,9 +350,7 @@ impl ScimGroup {
             "members".into(),
             self.members
                 .iter()
-                .map(|(id, name)| {
-                    json!({ "value": id, "$ref": format!("{base}/Users/{id}"), "display": name })
-                })
+                .map(|(id, _)| json!({ "value": id, "$ref": format!("{base}/Users/{id}") }))
                 .collect(),
         );
         obj.insert(

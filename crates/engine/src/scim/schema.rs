@@ -32,6 +32,8 @@ pub struct Attr {
     pub mutability: Mutability,
     pub unique: bool,
     pub sub: &'static [Attr],
+    /// For references: the resource types they may name.
+    pub refs: &'static [&'static str],
     pub description: &'static str,
 }
 
@@ -45,6 +47,7 @@ const fn attr(name: &'static str, kind: Kind, description: &'static str) -> Attr
         mutability: Mutability::ReadWrite,
         unique: false,
         sub: &[],
+        refs: &[],
         description,
     }
 }
@@ -92,7 +95,7 @@ pub static USER_ATTRS: &[Attr] = &[
     attr(
         "active",
         Kind::Boolean,
-        "false ends the user's sessions and stops their API tokens at once.",
+        "false ends the user's sessions and stops their API tokens at once; unset counts as true.",
     ),
     Attr {
         multi: true,
@@ -104,6 +107,7 @@ pub static USER_ATTRS: &[Attr] = &[
             },
             Attr {
                 mutability: Mutability::ReadOnly,
+                refs: &["Group"],
                 ..attr("$ref", Kind::Reference, "The group's URI.")
             },
             Attr {
@@ -135,13 +139,12 @@ pub static GROUP_ATTRS: &[Attr] = &[
                 mutability: Mutability::Immutable,
                 ..attr("value", Kind::String, "The id of a member user.")
             },
+            // Writable so a client may name a member by URI alone; its last segment
+            // is the id.
             Attr {
-                mutability: Mutability::ReadOnly,
+                mutability: Mutability::Immutable,
+                refs: &["User"],
                 ..attr("$ref", Kind::Reference, "The member's URI.")
-            },
-            Attr {
-                mutability: Mutability::ReadOnly,
-                ..attr("display", Kind::String, "The member's displayName.")
             },
         ],
         ..attr(
@@ -195,7 +198,7 @@ fn describe(a: &Attr) -> Value {
         v["uniqueness"] = json!(if a.unique { "server" } else { "none" });
     }
     if a.kind == Kind::Reference {
-        v["referenceTypes"] = json!(["User", "Group"]);
+        v["referenceTypes"] = json!(a.refs);
     }
     if !a.sub.is_empty() {
         v["subAttributes"] = a.sub.iter().map(describe).collect();
