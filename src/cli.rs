@@ -44,6 +44,9 @@ pub enum Command {
     },
 }
 
+// The variants are the subcommands' names (clap derives `create-user` from `CreateUser`),
+// so they share the prefix the contract gives them.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create a staff user.
