@@ -21,6 +21,7 @@ on_both_backends!(
     bad_input_gets_scim_errors_with_the_rfcs_scim_type,
     only_a_live_scim_token_opens_scim_and_discovery_is_public,
     lists_filter_and_page_as_the_contract_says,
+    scim_requests_are_rate_limited_per_client,
 );
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -713,4 +714,38 @@ async fn lists_filter_and_page_as_the_contract_says(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(found["totalResults"], 0, "externalId is case-exact");
+}
+
+async fn scim_requests_are_rate_limited_per_client(backend: Backend) {
+    let provider = OidcProvider::start().await;
+    let mut config = TestConfig::default();
+    config.auth.oidc = provider.settings();
+    config.limits.scim_requests_per_minute = 2;
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let token = app
+        .engine
+        .create_scim_token("t", &Actor::System)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let res = app
+            .client
+            .get(app.url("/scim/v2/Users"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = app
+        .client
+        .get(app.url("/scim/v2/Users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    scim_error(res, 429, None).await;
 }

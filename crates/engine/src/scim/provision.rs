@@ -3,6 +3,9 @@
 //! `active` and the user's groups (through the one role mapping single sign-on uses), with
 //! sessions ended and API tokens revoked in that same transaction when access ends, and
 //! the last active admin kept.
+//!
+//! Refusals (404, 409, 400) are the provider's business, not the server's: they are
+//! traced at info, not error.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::LockType;
@@ -170,7 +173,7 @@ impl Engine {
     /// Provisions a user. An existing account with the same email that is neither
     /// provisioned nor break-glass is taken over (the provider now manages it); its role
     /// and access then follow its groups like anyone's.
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn scim_create_user(&self, input: UserInput) -> Result<ScimUser, ScimError> {
         let now = self.now();
         let txn = self.db.begin().await?;
@@ -269,7 +272,7 @@ impl Engine {
     }
 
     /// Replaces a user's attributes (PUT).
-    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_replace_user(
         &self,
         id: Uuid,
@@ -282,7 +285,7 @@ impl Engine {
     }
 
     /// Applies a PatchOp body to a user.
-    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_patch_user(&self, id: Uuid, body: &Value) -> Result<ScimUser, ScimError> {
         let txn = self.db.begin().await?;
         let row = rows::user(&txn, id)
@@ -345,7 +348,7 @@ impl Engine {
 
     /// Deprovisions a user: the provider no longer manages the account, which keeps its
     /// history but has no access (sessions ended, API tokens revoked).
-    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_delete_user(&self, id: Uuid) -> Result<(), ScimError> {
         let now = self.now();
         let txn = self.db.begin().await?;
@@ -372,7 +375,7 @@ impl Engine {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn scim_create_group(&self, input: GroupInput) -> Result<ScimGroup, ScimError> {
         let now = self.now();
         let txn = self.db.begin().await?;
@@ -409,7 +412,7 @@ impl Engine {
         Ok(out)
     }
 
-    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_replace_group(
         &self,
         id: Uuid,
@@ -421,7 +424,7 @@ impl Engine {
         Ok(out)
     }
 
-    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_patch_group(&self, id: Uuid, body: &Value) -> Result<ScimGroup, ScimError> {
         let txn = self.db.begin().await?;
         let row = rows::group(&txn, id)
@@ -496,7 +499,7 @@ impl Engine {
         Ok(self.scim_groups_out(txn, vec![row]).await?.remove(0))
     }
 
-    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_delete_group(&self, id: Uuid) -> Result<(), ScimError> {
         let now = self.now();
         let txn = self.db.begin().await?;
