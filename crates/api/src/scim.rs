@@ -309,10 +309,9 @@ fn list<T>(page: Page<T>, projection: &Projection, render: impl Fn(&T) -> Value)
 }
 
 async fn service_provider_config(state: web::Data<AppState>) -> HttpResponse {
-    let docs = format!("{}/ui", state.settings.public_url.trim_end_matches('/'));
     scim_json(
         StatusCode::OK,
-        &schema::service_provider_config(&base(&state), &docs),
+        &schema::service_provider_config(&base(&state)),
     )
 }
 

@@ -266,10 +266,9 @@ pub fn resource_types(base: &str) -> Vec<Value> {
 }
 
 /// The `ServiceProviderConfig` (RFC 7643 §5): exactly what is supported.
-pub fn service_provider_config(base: &str, docs: &str) -> Value {
+pub fn service_provider_config(base: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": docs,
         "patch": { "supported": true },
         "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
         "filter": { "supported": true, "maxResults": MAX_RESULTS },
