@@ -1,8 +1,10 @@
 //! The SCIM filter grammar (RFC 7644 §3.4.2.2), parsed whole so that a filter is either
-//! malformed or well-formed-but-unsupported, both answered 400 `invalidFilter`. No
-//! maintained crate on crates.io parses it without pulling in a parser framework (the
-//! `scim-filter`/`scim_v2` crates bring pest or nom and a whole resource model we would not
-//! use), and the grammar is small. Only `attr eq "string"` on the attributes the contract
+//! malformed or well-formed-but-unsupported, both answered 400 `invalidFilter`. Written
+//! here rather than taken from crates.io: `scim-filter` 0.2 (last released January 2024)
+//! brings nom 7, rust_decimal and thiserror 1 and filters serialized collections in
+//! memory instead of handing back a tree to query the database with; `scim_v2` 0.4 has a
+//! filter module inside a whole resource model (and its URI dependencies) that Vouch would
+//! not use. The grammar is small. Only `attr eq "string"` on the attributes the contract
 //! names is evaluated; see [`Filter::equality`].
 
 use std::fmt;
