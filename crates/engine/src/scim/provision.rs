@@ -288,7 +288,7 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_patch_user(&self, id: Uuid, body: &Value) -> Result<ScimUser, ScimError> {
         let txn = self.db.begin().await?;
-        let row = rows::user(&txn, id)
+        let row = rows::user_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("user"))?;
         let current = self.scim_users_out(&txn, vec![row]).await?.remove(0);
@@ -307,7 +307,7 @@ impl Engine {
         input: UserInput,
     ) -> Result<ScimUser, ScimError> {
         let now = self.now();
-        let row = rows::user(txn, id)
+        let row = rows::user_locked(txn, id)
             .await?
             .ok_or(ScimError::NotFound("user"))?;
         let key = input.user_name.to_lowercase();
@@ -352,7 +352,7 @@ impl Engine {
     pub async fn scim_delete_user(&self, id: Uuid) -> Result<(), ScimError> {
         let now = self.now();
         let txn = self.db.begin().await?;
-        let mut row = rows::user(&txn, id)
+        let mut row = rows::user_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("user"))?;
         // Reconciled as inactive first, so the last-admin rule and the ending of access
@@ -427,7 +427,7 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_patch_group(&self, id: Uuid, body: &Value) -> Result<ScimGroup, ScimError> {
         let txn = self.db.begin().await?;
-        let row = rows::group(&txn, id)
+        let row = rows::group_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("group"))?;
         let current = self.scim_groups_out(&txn, vec![row]).await?.remove(0);
@@ -446,7 +446,7 @@ impl Engine {
         input: GroupInput,
     ) -> Result<ScimGroup, ScimError> {
         let now = self.now();
-        let mut row = rows::group(txn, id)
+        let mut row = rows::group_locked(txn, id)
             .await?
             .ok_or(ScimError::NotFound("group"))?;
         self.check_members(txn, &input.members).await?;
@@ -503,7 +503,7 @@ impl Engine {
     pub async fn scim_delete_group(&self, id: Uuid) -> Result<(), ScimError> {
         let now = self.now();
         let txn = self.db.begin().await?;
-        let row = rows::group(&txn, id)
+        let row = rows::group_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("group"))?;
         let members: Vec<Uuid> = rows::members_of(&txn, &[id])

@@ -130,6 +130,29 @@ pub async fn groups_of(
     Ok(out)
 }
 
+/// The group, locked until `txn` ends (PostgreSQL): two changes of one group's members
+/// queue instead of one overwriting the other's member list.
+pub async fn group_locked(
+    txn: &sea_orm::DatabaseTransaction,
+    id: Uuid,
+) -> Result<Option<scim_group::Model>, EngineError> {
+    let q = scim_group::Entity::find_by_id(id);
+    Ok(super::locked(q, txn, sea_orm::sea_query::LockType::Update)
+        .one(txn)
+        .await?)
+}
+
+/// The provisioned user, locked until `txn` ends (PostgreSQL).
+pub async fn user_locked(
+    txn: &sea_orm::DatabaseTransaction,
+    id: Uuid,
+) -> Result<Option<scim_user::Model>, EngineError> {
+    let q = scim_user::Entity::find_by_id(id);
+    Ok(super::locked(q, txn, sea_orm::sea_query::LockType::Update)
+        .one(txn)
+        .await?)
+}
+
 pub async fn group(
     conn: &impl ConnectionTrait,
     id: Uuid,
