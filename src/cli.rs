@@ -44,6 +44,9 @@ pub enum Command {
     },
 }
 
+// The variants are the subcommands' names (clap derives `create-user` from `CreateUser`),
+// so they share the prefix the contract gives them.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create a staff user.
@@ -67,6 +70,12 @@ pub enum AdminCommand {
         /// Days the token works; without it, until revoked.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         expires_days: Option<u32>,
+    },
+    /// Create a bearer token for the identity provider's SCIM client (`/scim/v2`) and
+    /// print it, alone, on stdout.
+    CreateScimToken {
+        #[arg(long, default_value = "identity provider")]
+        label: String,
     },
 }
 

@@ -323,6 +323,14 @@ async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        AdminCommand::CreateScimToken { label } => {
+            let token = engine
+                .create_scim_token(&label, &engine::audit::Actor::System)
+                .await?;
+            // The token alone on stdout, so scripts can capture it.
+            println!("{token}");
+            Ok(())
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod m20261201_170000_locales;
 mod m20261207_000001_disclosure;
 mod m20261207_000001_template_keys;
 mod m20261207_000002_seconds_to_complete;
+mod m20261207_000002_scim;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_disclosure::Migration),
             Box::new(m20261207_000001_template_keys::Migration),
             Box::new(m20261207_000002_seconds_to_complete::Migration),
+            Box::new(m20261207_000002_scim::Migration),
         ]
     }
 }

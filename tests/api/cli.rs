@@ -533,3 +533,46 @@ fn doctor_warns_when_a_public_https_site_writes_mail_to_files() {
     let out = vouch(&db.url, &["doctor"], None);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("WARNING"));
 }
+
+#[tokio::test]
+async fn create_scim_token_prints_a_working_scim_token_alone() {
+    let db = testkit::TestDb::sqlite();
+    assert!(vouch(&db.url, &["migrate"], None).status.success());
+    let out = vouch(
+        &db.url,
+        &["admin", "create-scim-token", "--label", "Entra ID"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.strip_suffix('\n').expect("one line");
+    assert_eq!(token.len(), 43, "only the token is printed: {stdout:?}");
+
+    let conn = engine::db::connect(&db.url).await.unwrap();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mail = mailer::Mailer::from_settings(
+        &mailer::MailSettings {
+            dir: mail_dir.path().to_owned(),
+            ..Default::default()
+        },
+        "http://vouch.test",
+    )
+    .unwrap();
+    let engine = engine::Engine::new(
+        conn,
+        Default::default(),
+        std::sync::Arc::new(engine::clock::SystemClock),
+        std::sync::Arc::new(mail),
+    );
+    assert!(engine.authenticate_scim_token(token).await.unwrap());
+    assert!(
+        engine.authenticate_token(token).await.unwrap().is_none(),
+        "a SCIM token is not a staff API token"
+    );
+    let listed = engine.list_scim_tokens().await.unwrap();
+    assert_eq!(listed[0].label, "Entra ID");
+}

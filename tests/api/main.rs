@@ -31,6 +31,7 @@ mod providers;
 mod queue;
 mod report;
 mod resilience;
+mod scim;
 mod signin;
 mod ui;
 mod validation;

@@ -18,6 +18,7 @@ mod public;
 mod ratelimit;
 mod requests;
 mod routes;
+mod scim;
 mod security;
 mod settings;
 mod ui;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub rate_limiter: ratelimit::RateLimiter,
     /// Sign-in attempts per client address on the staff UI.
     pub login_limiter: ratelimit::RateLimiter,
+    /// Requests per client address on `/scim/v2`.
+    pub scim_limiter: ratelimit::RateLimiter,
     /// Sign-ins in progress at once (`auth.max_concurrent_sign_ins`); past it, 429.
     pub sign_in_gate: std::sync::Arc<tokio::sync::Semaphore>,
     pub pages: pages::Pages,
@@ -69,6 +72,7 @@ fn configure(cfg: &mut web::ServiceConfig) {
     // registered, and the public forms need no bearer token.
     .configure(public::configure)
     .configure(ui::configure)
+    .configure(scim::configure)
     .configure(routes::configure);
 }
 
@@ -118,6 +122,7 @@ impl Application {
             trusted_proxies,
             rate_limiter: ratelimit::RateLimiter::new(limits.public_requests_per_minute),
             login_limiter: ratelimit::RateLimiter::new(limits.login_attempts_per_minute),
+            scim_limiter: ratelimit::RateLimiter::new(limits.scim_requests_per_minute),
             sign_in_gate,
             pages,
             metrics: exporter,

@@ -42,6 +42,9 @@ pub struct LimitsSettings {
     pub public_requests_per_minute: u32,
     /// Sign-in attempts per minute per client address on `/ui/login`.
     pub login_attempts_per_minute: u32,
+    /// Requests per minute per client address on `/scim/v2` (a provisioning run of the
+    /// identity provider is bursty; a stolen-token flood is not unlimited).
+    pub scim_requests_per_minute: u32,
 }
 
 impl Default for LimitsSettings {
@@ -49,6 +52,7 @@ impl Default for LimitsSettings {
         Self {
             public_requests_per_minute: 60,
             login_attempts_per_minute: 10,
+            scim_requests_per_minute: 600,
         }
     }
 }

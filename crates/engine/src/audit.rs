@@ -10,13 +10,15 @@ use uuid::Uuid;
 use crate::EngineError;
 use crate::entity::audit_event;
 
-/// Who caused an event: `user:<id>`, `referee:<id>`, `provider` or `system`.
+/// Who caused an event: `user:<id>`, `referee:<id>`, `provider`, `system` or `scim` (the
+/// identity provider, through a SCIM token).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
     User(Uuid),
     Referee(Uuid),
     Provider,
     System,
+    IdentityProvider,
 }
 
 impl std::fmt::Display for Actor {
@@ -26,6 +28,7 @@ impl std::fmt::Display for Actor {
             Actor::Referee(id) => write!(f, "referee:{id}"),
             Actor::Provider => f.write_str("provider"),
             Actor::System => f.write_str("system"),
+            Actor::IdentityProvider => f.write_str("scim"),
         }
     }
 }

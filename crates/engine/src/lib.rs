@@ -49,6 +49,7 @@ pub mod questionnaire;
 pub mod questionnaires;
 pub mod referee;
 pub mod report;
+pub mod scim;
 pub mod scoring;
 pub mod self_assessment;
 pub mod sessions;

@@ -189,19 +189,10 @@ fn claim_values(value: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// The role the claims give: admin, else ops, else hr, by the configured value lists.
+/// The role the claims give, through the same mapping provisioned groups use.
 pub fn role_from_claims(claims: &Value, settings: &OidcSettings) -> Option<Role> {
     let values = claim_values(claim_at(claims, &settings.role_claim));
-    let has = |wanted: &[String]| values.iter().any(|v| wanted.contains(v));
-    if has(&settings.admin_values) {
-        Some(Role::Admin)
-    } else if has(&settings.ops_values) {
-        Some(Role::Ops)
-    } else if has(&settings.hr_values) {
-        Some(Role::Hr)
-    } else {
-        None
-    }
+    settings.role_mapping().role_of(&values)
 }
 
 /// `email_verified` is a boolean by the standard; some providers send the string.
@@ -614,7 +605,7 @@ impl Engine {
             .get("sub")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let role = role_from_claims(claims, settings).ok_or(OidcError::NoRole)?;
+        let claim_role = role_from_claims(claims, settings);
         let identity = user_identity::Entity::find()
             .filter(user_identity::Column::Issuer.eq(issuer))
             .filter(user_identity::Column::Subject.eq(subject))
@@ -632,10 +623,19 @@ impl Engine {
                 account
             }
             None => {
-                self.oidc_link_or_create(settings, issuer, subject, claims, role)
+                self.oidc_link_or_create(settings, issuer, subject, claims, claim_role)
                     .await?
             }
         };
+        // A provisioned account's role and access come from SCIM alone: the provider may
+        // still issue tokens to someone it deactivated (or the token may predate it).
+        if let Some(scim_active) = self.scim_active(&self.db, account.id).await? {
+            if !scim_active || !account.active {
+                return Err(OidcError::Deactivated);
+            }
+            return Ok(account);
+        }
+        let role = claim_role.ok_or(OidcError::NoRole)?;
         if !account.active {
             return Err(OidcError::Deactivated);
         }
@@ -672,7 +672,7 @@ impl Engine {
         issuer: &str,
         subject: &str,
         claims: &Value,
-        role: Role,
+        role: Option<Role>,
     ) -> Result<user::Model, OidcError> {
         let now = self.now();
         let email = claims
@@ -695,7 +695,13 @@ impl Engine {
                 if !verified {
                     return Err(OidcError::UnverifiedEmail);
                 }
-                if account.role == Role::Admin || role == Role::Admin {
+                // A provisioned account was put here by the company's identity provider,
+                // admins too: linking it by its verified email is what provisioning is for.
+                let provisioned = self.scim_active(&self.db, account.id).await?.is_some();
+                if !provisioned && role.is_none() {
+                    return Err(OidcError::NoRole);
+                }
+                if !provisioned && (account.role == Role::Admin || role == Some(Role::Admin)) {
                     audit::record(
                         &self.db,
                         None,
@@ -718,6 +724,7 @@ impl Engine {
                 account
             }
             None if settings.allow_signup && verified => {
+                let role = role.ok_or(OidcError::NoRole)?;
                 let name = claims
                     .get("name")
                     .and_then(Value::as_str)
@@ -753,6 +760,7 @@ impl Engine {
                 .await?;
                 account
             }
+            None if role.is_none() => return Err(OidcError::NoRole),
             None => return Err(OidcError::NoAccount),
         };
         user_identity::ActiveModel {

@@ -118,6 +118,8 @@ pub struct AuthSettings {
     pub local_login: bool,
     /// `[auth.oidc]`: single sign-on; off while `issuer` is empty.
     pub oidc: OidcSettings,
+    /// `[auth.scim]`: provisioning from the identity provider (`/scim/v2`).
+    pub scim: ScimSettings,
 }
 
 impl Default for AuthSettings {
@@ -132,6 +134,73 @@ impl Default for AuthSettings {
             max_concurrent_sign_ins: 32,
             local_login: true,
             oidc: OidcSettings::default(),
+            scim: ScimSettings::default(),
+        }
+    }
+}
+
+/// `[auth.scim]`: provisioning. Each value list, when set, replaces the same list of
+/// `[auth.oidc]` for roles that come from provisioned groups; unset, the OIDC list is
+/// used, so one mapping serves both sources.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScimSettings {
+    pub admin_values: Option<Vec<String>>,
+    pub ops_values: Option<Vec<String>>,
+    pub hr_values: Option<Vec<String>>,
+}
+
+/// Which group (or role-claim) values make an admin, ops lead or HR reviewer.
+#[derive(Clone, Debug, Default)]
+pub struct RoleMapping {
+    pub admin_values: Vec<String>,
+    pub ops_values: Vec<String>,
+    pub hr_values: Vec<String>,
+}
+
+impl RoleMapping {
+    /// The role `values` give: admin, else ops, else hr; `None` when none is mapped.
+    pub fn role_of<S: AsRef<str>>(&self, values: &[S]) -> Option<crate::domain::Role> {
+        use crate::domain::Role;
+        let has = |wanted: &[String]| {
+            values
+                .iter()
+                .any(|v| wanted.iter().any(|w| w == v.as_ref()))
+        };
+        if has(&self.admin_values) {
+            Some(Role::Admin)
+        } else if has(&self.ops_values) {
+            Some(Role::Ops)
+        } else if has(&self.hr_values) {
+            Some(Role::Hr)
+        } else {
+            None
+        }
+    }
+}
+
+impl OidcSettings {
+    /// The role mapping of the ID token's role claim.
+    pub fn role_mapping(&self) -> RoleMapping {
+        RoleMapping {
+            admin_values: self.admin_values.clone(),
+            ops_values: self.ops_values.clone(),
+            hr_values: self.hr_values.clone(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// The role mapping of provisioned groups' `displayName`: `[auth.scim]`'s lists where
+    /// set, else `[auth.oidc]`'s.
+    pub fn scim_role_mapping(&self) -> RoleMapping {
+        let pick = |scim: &Option<Vec<String>>, oidc: &Vec<String>| {
+            scim.clone().unwrap_or_else(|| oidc.clone())
+        };
+        RoleMapping {
+            admin_values: pick(&self.scim.admin_values, &self.oidc.admin_values),
+            ops_values: pick(&self.scim.ops_values, &self.oidc.ops_values),
+            hr_values: pick(&self.scim.hr_values, &self.oidc.hr_values),
         }
     }
 }

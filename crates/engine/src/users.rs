@@ -221,6 +221,13 @@ impl Engine {
         role: Role,
         actor: &Actor,
     ) -> Result<User, EngineError> {
+        // The identity provider owns a provisioned account's role and access; a change
+        // here would be undone at its next push, so it is refused rather than lost.
+        if self.is_provisioned(id).await? {
+            return Err(EngineError::Conflict(
+                "this account is managed by the identity provider (SCIM); change it there".into(),
+            ));
+        }
         self.change_user(id, actor, |m| {
             let from = m.role;
             m.role = role;
@@ -242,6 +249,13 @@ impl Engine {
         active: bool,
         actor: &Actor,
     ) -> Result<User, EngineError> {
+        // The identity provider owns a provisioned account's role and access; a change
+        // here would be undone at its next push, so it is refused rather than lost.
+        if self.is_provisioned(id).await? {
+            return Err(EngineError::Conflict(
+                "this account is managed by the identity provider (SCIM); change it there".into(),
+            ));
+        }
         self.change_user(id, actor, |m| {
             m.active = active;
             if active {

@@ -180,6 +180,7 @@ impl Default for TestConfig {
             limits: api::LimitsSettings {
                 public_requests_per_minute: 10_000,
                 login_attempts_per_minute: 10_000,
+                scim_requests_per_minute: 10_000,
             },
             report: engine::ReportSettings::default(),
             auth: engine::AuthSettings::default(),

@@ -11,6 +11,7 @@ use crate::{fixtures, on_both_databases};
 on_both_databases!(
     admin_manages_users_and_their_access,
     admin_manages_tokens_profile_and_failed_jobs,
+    admin_creates_a_scim_token_shown_once_and_revokes_it,
 );
 
 async fn admin_manages_users_and_their_access(app: TestApp) {
@@ -341,4 +342,60 @@ async fn admin_manages_tokens_profile_and_failed_jobs(app: TestApp) {
     );
     app.engine.run_until_idle().await.unwrap();
     assert_eq!(app.links_sent_to(&referee).len(), 1);
+}
+
+async fn admin_creates_a_scim_token_shown_once_and_revokes_it(app: TestApp) {
+    let admin = app.ui_as(Role::Admin).await;
+    let tokens = "/ui/admin/tokens";
+    let res = admin
+        .post(tokens, "/ui/admin/scim-tokens", &[("scim_label", "")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = admin
+        .post(
+            tokens,
+            "/ui/admin/scim-tokens",
+            &[("scim_label", "Entra ID")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let html = res.text().await.unwrap();
+    let marker = "id=\"new-scim-token\">";
+    let start = html.find(marker).unwrap() + marker.len();
+    let token = html[start..start + 43].to_owned();
+    let scim_users = || {
+        app.client
+            .get(app.url("/scim/v2/Users"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(scim_users().await.unwrap().status(), 200);
+    let (_, html) = admin.page(tokens).await;
+    assert!(
+        html.contains("Entra ID") && !html.contains(&token),
+        "shown once"
+    );
+    let row = app.engine.list_scim_tokens().await.unwrap().remove(0);
+    let res = admin
+        .post(
+            tokens,
+            &format!("/ui/admin/scim-tokens/{}/revoke", row.id),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        flash_of(&admin, tokens)
+            .await
+            .contains("SCIM token revoked.")
+    );
+    assert_eq!(scim_users().await.unwrap().status(), 401);
+    // An ops lead cannot make one.
+    let ops = app.ui_as(Role::Ops).await;
+    let res = ops
+        .post_raw("/ui/admin/scim-tokens", &[("scim_label", "x")])
+        .await;
+    assert_ne!(res.status(), 200);
+    assert_eq!(app.engine.list_scim_tokens().await.unwrap().len(), 1);
 }

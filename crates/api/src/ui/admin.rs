@@ -370,10 +370,32 @@ async fn tokens_page(
         .filter(|a| a.user.active)
         .map(|a| json!({ "id": a.user.id, "label": format!("{} ({}, {})", a.user.name, a.user.email, a.user.role) }))
         .collect();
+    // The identity provider's SCIM tokens live on this page too: they are the other kind
+    // of bearer token an admin hands to a machine.
+    let scim_rows: Vec<Value> = state
+        .engine
+        .list_scim_tokens()
+        .await?
+        .into_iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "label": t.label,
+                "created": format::datetime(t.created_at),
+                "last_used": t.last_used_at.map(format::datetime),
+                "revoked": t.revoked_at.map(format::datetime),
+            })
+        })
+        .collect();
     let mut ctx = ctx;
     ctx["title"] = json!("API tokens");
     ctx["nav"] = json!("tokens");
     ctx["tokens"] = json!(token_rows);
+    ctx["scim_tokens"] = json!(scim_rows);
+    ctx["scim_url"] = json!(format!(
+        "{}/scim/v2",
+        state.settings.public_url.trim_end_matches('/')
+    ));
     ctx["users"] = json!(user_options);
     Ok(render(
         state,
@@ -487,6 +509,70 @@ pub async fn revoke_token(
         &session,
         result,
         |_| "Token revoked. Anything still using it now gets 401.".to_owned(),
+        "/ui/admin/tokens",
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ScimTokenForm {
+    scim_label: String,
+}
+
+/// A SCIM token for the identity provider; like an API token, answered with the page
+/// itself so the token is on this one response only.
+#[post("/admin/scim-tokens")]
+pub async fn create_scim_token(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    UiForm(form): UiForm<ScimTokenForm>,
+) -> Result<HttpResponse, ApiError> {
+    let label = form.scim_label.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        let errors = vec![FieldError {
+            field: "scim_label".into(),
+            message: "say which identity provider uses it (at most 100 characters)".into(),
+        }];
+        return tokens_page(
+            &state,
+            &session,
+            crate::error::INVALID_INPUT,
+            json!({ "form": { "scim_label": form.scim_label }, "errors": errors_by_field(&errors) }),
+        )
+        .await;
+    }
+    let token = state
+        .engine
+        .create_scim_token(label, &Actor::User(admin.id))
+        .await?;
+    tracing::info!(by = %admin.id, "SCIM token created");
+    tokens_page(
+        &state,
+        &session,
+        StatusCode::OK,
+        json!({ "form": {}, "scim_created": { "token": token, "label": label } }),
+    )
+    .await
+}
+
+#[post("/admin/scim-tokens/{id}/revoke")]
+pub async fn revoke_scim_token(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Admin(admin): Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let result = state
+        .engine
+        .revoke_scim_token(*id, &Actor::User(admin.id))
+        .await;
+    after_action(
+        &state,
+        &session,
+        result,
+        |_| "SCIM token revoked. The identity provider now gets 401 with it.".to_owned(),
         "/ui/admin/tokens",
     )
     .await

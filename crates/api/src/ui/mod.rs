@@ -101,6 +101,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(admin::tokens)
             .service(admin::create_token)
             .service(admin::revoke_token)
+            .service(admin::create_scim_token)
+            .service(admin::revoke_scim_token)
             .service(admin::jobs)
             .service(admin::retry_job)
             .service(templates::list)

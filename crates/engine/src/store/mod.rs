@@ -22,6 +22,7 @@ pub mod opt_outs;
 pub mod privacy;
 pub mod references;
 pub mod responses;
+pub mod scim;
 pub mod self_assessments;
 pub mod tokens;
 pub mod webhooks;

@@ -1,0 +1,121 @@
+//! The identity provider's bearer tokens: made by an admin (CLI or admin page), shown
+//! once, kept only as SHA-256 like API tokens, revocable; each change is audited.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::TransactionTrait;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor};
+use crate::credentials::{new_token, token_hash};
+use crate::entity::scim_token;
+use crate::store::scim as rows;
+use crate::{Engine, EngineError};
+
+/// A SCIM token as an admin sees it: never the token itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScimTokenInfo {
+    pub id: Uuid,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Engine {
+    /// Makes a SCIM token and returns it (shown once; only its hash is stored).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn create_scim_token(
+        &self,
+        label: &str,
+        actor: &Actor,
+    ) -> Result<String, EngineError> {
+        let token = new_token();
+        let now = self.now();
+        let id = Uuid::now_v7();
+        let txn = self.db.begin().await?;
+        rows::insert_token(
+            &txn,
+            scim_token::Model {
+                id,
+                label: label.to_owned(),
+                token_hash: token_hash(&token),
+                created_at: now,
+                last_used_at: None,
+                revoked_at: None,
+            },
+        )
+        .await?;
+        audit::record(
+            &txn,
+            None,
+            None,
+            actor,
+            "scim_token.created",
+            serde_json::json!({ "token_id": id, "label": label }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(token)
+    }
+
+    /// Whether `token` is a live SCIM token.
+    #[tracing::instrument(skip_all)]
+    pub async fn authenticate_scim_token(&self, token: &str) -> Result<bool, EngineError> {
+        let Some(row) = rows::live_token(&self.db, &token_hash(token)).await? else {
+            return Ok(false);
+        };
+        // Record use at most once a minute, so a provisioning run is not a write storm.
+        let now = self.now();
+        if row
+            .last_used_at
+            .is_none_or(|t| now - t > Duration::minutes(1))
+        {
+            rows::touch_token(&self.db, row.id, now).await?;
+        }
+        Ok(true)
+    }
+
+    /// Every SCIM token, newest first.
+    pub async fn list_scim_tokens(&self) -> Result<Vec<ScimTokenInfo>, EngineError> {
+        Ok(rows::tokens(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| ScimTokenInfo {
+                id: t.id,
+                label: t.label,
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
+                revoked_at: t.revoked_at,
+            })
+            .collect())
+    }
+
+    /// Revokes a SCIM token; it stops working at once. Revoking twice is a conflict.
+    #[tracing::instrument(skip_all, fields(id = %id), err)]
+    pub async fn revoke_scim_token(&self, id: Uuid, actor: &Actor) -> Result<(), EngineError> {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        if rows::token(&txn, id).await?.is_none() {
+            return Err(EngineError::NotFound { entity: "token" });
+        }
+        if !rows::revoke_token(&txn, id, now).await? {
+            return Err(EngineError::Conflict(
+                "this token is already revoked".into(),
+            ));
+        }
+        audit::record(
+            &txn,
+            None,
+            None,
+            actor,
+            "scim_token.revoked",
+            serde_json::json!({ "token_id": id }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
