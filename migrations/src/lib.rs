@@ -19,6 +19,7 @@ mod m20261201_000003_setup_tokens;
 mod m20261201_000004_api_token_expiry;
 mod m20261201_170000_locales;
 mod m20261207_000001_disclosure;
+mod m20261207_000002_response_insights;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_setup_tokens::Migration),
             Box::new(m20261201_000004_api_token_expiry::Migration),
             Box::new(m20261207_000001_disclosure::Migration),
+            Box::new(m20261207_000002_response_insights::Migration),
         ]
     }
 }

@@ -31,6 +31,7 @@ pub mod entity;
 mod error;
 pub mod history;
 pub mod idempotency;
+pub mod insights;
 pub mod jobs;
 pub mod machine;
 pub mod mail;
