@@ -5,10 +5,12 @@
 //! decides what may be shown.
 //!
 //! Privacy. Staff who may read these figures (ops, hr, admin) already see, case by case,
-//! every reference's status and when it was invited, opened and answered; counts and
-//! medians of those tell them nothing new about anyone. What a case page never shows is how
-//! long one referee spent on the form (only a case median, from 3 responses up), and a
-//! window that holds one collecting case could single that out. So the median seconds to
+//! every reference's status, when it was invited and opened, and (anonymised, on the
+//! case's timeline) when answers came in; counts of those tell them nothing new. What a case page never shows is how
+//! long one referee spent on the form (only a case median, from 3 responses up), nor when
+//! an answered referee answered (the case's `responded_at` is withheld), and a narrow
+//! window (one late invitation) could single either out. So the median hours from
+//! invitation to answer is null over fewer than [`MIN_TIMED_RESPONSES`], and the median seconds to
 //! complete of a template come from the completed responses of **released** cases only,
 //! and are null over fewer than [`MIN_TIMED_RESPONSES`] (or `report.min_responses_for_detail`
 //! when that is higher): no one's answering moves it while their case collects, and no
@@ -91,7 +93,7 @@ pub struct ResponseInsights {
     pub response_rate: Option<f64>,
     /// (opened − completed − declined after opening) ÷ opened; null when nobody opened.
     pub breakoff_rate: Option<f64>,
-    /// Median hours from invitation to a completed response.
+    /// Median hours from invitation to a completed response; null over fewer than 3.
     pub median_hours_to_first_response: Option<f64>,
     /// Median hours from launch to quorum (the `min_responses`-th completed response),
     /// over the cases launched in the window that reached it.
@@ -187,7 +189,10 @@ impl Engine {
             opted_out: count(f.opted_out),
             response_rate: ratio(f.completed, f.invited - f.bounced - f.withdrawn),
             breakoff_rate: ratio(f.opened - f.completed - f.declined_after_opening, f.opened),
-            median_hours_to_first_response: first.median.map(|h| round(h, 1)),
+            median_hours_to_first_response: (first.n >= min_timed)
+                .then_some(first.median)
+                .flatten()
+                .map(|h| round(h, 1)),
             median_hours_to_quorum: quorum.median.map(|h| round(h, 1)),
             cases_at_quorum: count(quorum.cases),
             hours_to_quorum: bins,

@@ -56,6 +56,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod store;
+pub mod sufficiency;
 mod transitions;
 pub mod users;
 pub mod webhooks;
@@ -98,7 +99,18 @@ pub struct Engine {
     passwords: passwords::PasswordPool,
     /// Single sign-on, when `[auth.oidc]` names an issuer.
     oidc: Option<Arc<oidc::OidcClient>>,
+    /// r1 with the released cases it was computed from (`single_organisation_reliability`).
+    r1_cache: R1Cache,
 }
+
+type R1Cache = Arc<
+    std::sync::Mutex<
+        Option<(
+            store::cases::ReleasedFingerprint,
+            (f64, sufficiency::R1Source),
+        )>,
+    >,
+>;
 
 impl Engine {
     pub fn new(
@@ -123,6 +135,7 @@ impl Engine {
             catalogue: Arc::new(i18n::Catalogue::embedded()),
             passwords: passwords::PasswordPool::new(AuthSettings::default().hash_concurrency),
             oidc: None,
+            r1_cache: Arc::default(),
         }
     }
 

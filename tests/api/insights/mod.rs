@@ -1,8 +1,9 @@
 //! Response insights (API.md "Response insights and evidence sufficiency"): the figures of
 //! `GET /api/v1/insights/responses` over a scripted set of references whose outcomes are
-//! known, on both databases.
+//! known, on both databases; and the sufficiency of released reports.
 
 mod responses;
+mod sufficiency;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;

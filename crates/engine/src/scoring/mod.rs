@@ -285,6 +285,12 @@ pub struct Scores {
     pub rehire: Rehire,
     /// The provider's self-assessment; null when none was submitted.
     pub self_assessment: Option<SelfAssessmentScores>,
+    /// Each client organisation's own alignment score (Σ weight × score of M(o, d) ÷ Σ
+    /// weight over the dimensions it has data on), unrounded and sorted by value: the
+    /// ratings the single-organisation reliability (DESIGN.md "Sufficiency") is estimated
+    /// from. Never serialized: it is per-organisation detail.
+    #[serde(skip)]
+    pub organisation_alignments: Vec<f64>,
 }
 
 /// Rounds to `places` decimals.
@@ -653,6 +659,24 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
         .fold((0.0, 0.0), |(a, b), (s, w)| (a + s * w, b + w));
     let alignment_score = (weights > 0.0).then(|| round(weighted / weights, 1));
 
+    // The same weighted mean per organisation, over the dimensions it has data on. Each
+    // slot's entries were sorted by organisation above.
+    let mut per_org: Vec<(f64, f64)> = vec![(0.0, 0.0); organisations as usize];
+    for dim in input.profile {
+        for group in entries[slots[dim.key.as_str()]].chunk_by(|a, b| a.org == b.org) {
+            let m = group.iter().map(|e| e.m).sum::<f64>() / group.len() as f64;
+            let acc = &mut per_org[group[0].org];
+            acc.0 += dim.weight * to_score(m);
+            acc.1 += dim.weight;
+        }
+    }
+    let mut organisation_alignments: Vec<f64> = per_org
+        .into_iter()
+        .filter(|&(_, w)| w > 0.0)
+        .map(|(sum, w)| sum / w)
+        .collect();
+    organisation_alignments.sort_by(f64::total_cmp);
+
     for d in &dimensions {
         if d.below_min {
             flags.push(flag(
@@ -883,5 +907,6 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
         comments,
         rehire,
         self_assessment,
+        organisation_alignments,
     }
 }
