@@ -2,6 +2,7 @@
 //! `GET /api/v1/insights/responses` over a scripted set of references whose outcomes are
 //! known, on both databases; and the sufficiency of released reports.
 
+mod page;
 mod responses;
 mod sufficiency;
 
