@@ -222,6 +222,44 @@ impl Engine {
     }
 }
 
+/// How a provider's referees responded across all its reference checks: a provider whose
+/// references never answer is a signal too.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderResponses {
+    /// References invited (a bounced one too).
+    pub invited: u64,
+    pub opened: u64,
+    pub completed: u64,
+    pub declined: u64,
+    pub bounced: u64,
+    pub expired: u64,
+    pub withdrawn: u64,
+    /// completed ÷ (invited − bounced − withdrawn); null when that is 0.
+    pub response_rate: Option<f64>,
+}
+
+impl Engine {
+    /// The response figures of `provider_id`'s referees, over every reference check.
+    #[tracing::instrument(skip(self))]
+    pub async fn provider_responses(
+        &self,
+        provider_id: uuid::Uuid,
+    ) -> Result<ProviderResponses, EngineError> {
+        let f = store::funnel_of_provider(&self.db, provider_id).await?;
+        Ok(ProviderResponses {
+            invited: count(f.invited),
+            opened: count(f.opened),
+            completed: count(f.completed),
+            declined: count(f.declined),
+            bounced: count(f.bounced),
+            expired: count(f.expired),
+            withdrawn: count(f.withdrawn),
+            response_rate: ratio(f.completed, f.invited - f.bounced - f.withdrawn),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! `/ui/insights/responses`: the page shows the endpoint's figures for the same window,
-//! with the funnel and the hours to quorum drawn, and the staff menu links to it.
+//! with the funnel and the hours to quorum drawn, and the staff menu links to it; the
+//! provider page counts how the provider's referees answered.
 
 use chrono::Duration;
 use engine::domain::Role;
@@ -9,7 +10,10 @@ use testkit::TestApp;
 use super::{insights, scripted_case};
 use crate::on_both_databases;
 
-on_both_databases!(the_page_shows_the_same_numbers_as_the_endpoint);
+on_both_databases!(
+    the_page_shows_the_same_numbers_as_the_endpoint,
+    the_provider_page_counts_how_its_referees_answered,
+);
 
 /// The text of the element with `id` (its first text, up to the next tag).
 fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
@@ -99,4 +103,41 @@ async fn the_page_shows_the_same_numbers_as_the_endpoint(app: TestApp) {
         assert!(html.contains("<td data-label=\"Completed\">3</td>"));
         assert!(html.contains("300 s"));
     }
+}
+
+async fn the_provider_page_counts_how_its_referees_answered(app: TestApp) {
+    let s = scripted_case(&app).await;
+    let case: Value = app
+        .get(&format!("/api/v1/cases/{}", s.case.id), &s.case.ops)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let provider_id = case["provider_id"].as_str().unwrap();
+    let ui = app.ui_as(Role::Hr).await;
+    let (status, html) = ui.page(&format!("/ui/providers/{provider_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&html, "provider-completed"), "3");
+    assert_eq!(text_of(&html, "provider-invited"), "9");
+    // 3 ÷ (9 − 1 bounced − 2 withdrawn)
+    assert_eq!(text_of(&html, "provider-response-rate"), "50.0%");
+    assert!(
+        html.contains(
+            "1 declined, 1 could not be reached, 0 let the request expire and 2 were withdrawn"
+        ),
+        "{html}"
+    );
+
+    // A provider nobody was asked about says so.
+    let ops = app.token_for(Role::Ops).await;
+    let other = app.create_provider(&ops).await;
+    let (_, html) = ui
+        .page(&format!("/ui/providers/{}", other["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(
+        text_of(&html, "provider-responses"),
+        "None of its referees has been invited yet."
+    );
 }

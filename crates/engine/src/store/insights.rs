@@ -125,20 +125,13 @@ const MEDIAN_OF_VALUES: &str = "ranked AS ( \
      SELECT AVG(x) AS median, COALESCE(MAX(n), 0) AS n FROM ranked \
      WHERE rn IN ((n + 1) / 2, (n + 2) / 2)";
 
-/// The funnel counts of the references of reference checks invited in `[from, to)`.
-pub async fn funnel(
-    conn: &impl ConnectionTrait,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<FunnelCounts, EngineError> {
-    let backend = conn.get_database_backend();
-    let (lo, hi) = window(backend);
+/// The funnel's select list over `r` (references), `c` (their cases) and `p` (their
+/// responses): one row of counts.
+fn funnel_columns() -> String {
     let count = |cond: &str| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
     let opened = "(r.opened_at IS NOT NULL OR r.status = 'completed')";
-    let inv = invited_cte(lo, hi);
-    let sql = format!(
-        "WITH {inv} \
-         SELECT COUNT(*) AS invited, \
+    format!(
+        "SELECT COUNT(*) AS invited, \
            {opened_n} AS opened, \
            {started} AS started, \
            {completed} AS completed, \
@@ -150,11 +143,7 @@ pub async fn funnel(
            {opted_out} AS opted_out, \
            {after_0} AS completed_after_invitation, \
            {after_1} AS completed_after_reminder_1, \
-           {after_2} AS completed_after_reminder_2 \
-         FROM inv r \
-         JOIN vetting_cases c ON c.id = r.case_id \
-         LEFT JOIN responses p ON p.reference_id = r.id \
-         WHERE c.kind = 'review'",
+           {after_2} AS completed_after_reminder_2",
         opened_n = count(opened),
         started = count("(p.status = 'submitted' OR p.draft_saved_at IS NOT NULL)"),
         completed = count("r.status = 'completed'"),
@@ -167,6 +156,25 @@ pub async fn funnel(
         after_0 = count("r.status = 'completed' AND r.reminders_sent = 0"),
         after_1 = count("r.status = 'completed' AND r.reminders_sent = 1"),
         after_2 = count("r.status = 'completed' AND r.reminders_sent >= 2"),
+    )
+}
+
+/// The funnel counts of the references of reference checks invited in `[from, to)`.
+pub async fn funnel(
+    conn: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<FunnelCounts, EngineError> {
+    let backend = conn.get_database_backend();
+    let (lo, hi) = window(backend);
+    let inv = invited_cte(lo, hi);
+    let sql = format!(
+        "WITH {inv} {columns} \
+         FROM inv r \
+         JOIN vetting_cases c ON c.id = r.case_id \
+         LEFT JOIN responses p ON p.reference_id = r.id \
+         WHERE c.kind = 'review'",
+        columns = funnel_columns(),
     );
     let row = FunnelCounts::find_by_statement(statement(backend, sql, from, to))
         .one(conn)
@@ -294,4 +302,31 @@ pub async fn per_template(
             .all(conn)
             .await?,
     )
+}
+
+/// The funnel of every reference ever invited for `provider_id`'s reference checks (a
+/// bounced one counts though its invitation never arrived).
+pub async fn funnel_of_provider(
+    conn: &impl ConnectionTrait,
+    provider_id: Uuid,
+) -> Result<FunnelCounts, EngineError> {
+    let backend = conn.get_database_backend();
+    let param = match backend {
+        DbBackend::Postgres => "$1",
+        _ => "?1",
+    };
+    let sql = format!(
+        "{columns} \
+         FROM vetting_cases c \
+         JOIN reference_requests r ON r.case_id = c.id \
+         LEFT JOIN responses p ON p.reference_id = r.id \
+         WHERE c.provider_id = {param} AND c.kind = 'review' \
+           AND (r.invited_at IS NOT NULL OR r.status = 'bounced')",
+        columns = funnel_columns(),
+    );
+    let stmt = Statement::from_sql_and_values(backend, sql, [provider_id.into()]);
+    Ok(FunnelCounts::find_by_statement(stmt)
+        .one(conn)
+        .await?
+        .unwrap_or_default())
 }
