@@ -373,6 +373,29 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
     );
 }
 
+/// A one-shot command logs warnings only unless `VOUCH_LOG` asks for more: `vouch demo`
+/// once wrote some 70 info lines (every invitation and job) before its summary.
+#[test]
+fn demo_logs_nothing_below_a_warning_unless_asked() {
+    let db = testkit::TestDb::sqlite();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg("demo")
+        .env("VOUCH__MAIL__DIR", mail_dir.path())
+        .env("VOUCH__DATABASE__URL", &db.url)
+        .env_remove("VOUCH_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run vouch demo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains(" INFO ") && !stderr.contains("\"level\":\"INFO\""),
+        "no info lines: {stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is ready (review)"));
+}
+
 /// The lines `vouch serve` logs up to "vouch is serving", with `format` as `log.format`;
 /// the server is stopped afterwards.
 fn serve_log_lines(db_url: &str, format: &str) -> Vec<String> {
