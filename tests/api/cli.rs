@@ -374,9 +374,10 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
 }
 
 /// A one-shot command logs warnings only unless `VOUCH_LOG` asks for more: `vouch demo`
-/// once wrote some 70 info lines (every invitation and job) before its summary.
+/// once wrote some 70 info lines (every invitation and job) before its summary. And its
+/// engagements differ by dimension.
 #[test]
-fn demo_logs_nothing_below_a_warning_unless_asked() {
+fn demo_logs_nothing_below_a_warning_unless_asked_and_its_engagements_differ_by_dimension() {
     let db = testkit::TestDb::sqlite();
     let mail_dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
@@ -394,6 +395,40 @@ fn demo_logs_nothing_below_a_warning_unless_asked() {
         "no info lines: {stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("is ready (review)"));
+
+    // The demo engagements differ by dimension: the calibration page's plots are not nine
+    // copies of one.
+    let url = db.url.clone();
+    let plots: Vec<String> = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let conn = engine::db::connect(&url).await.unwrap();
+            let engine = engine::Engine::new(
+                conn,
+                Default::default(),
+                std::sync::Arc::new(engine::clock::SystemClock),
+                std::sync::Arc::new(
+                    mailer::Mailer::from_settings(&Default::default(), testkit::PUBLIC_URL)
+                        .unwrap(),
+                ),
+            );
+            let calibration = engine.calibration().await.unwrap();
+            assert!(calibration.includes_demo);
+            calibration
+                .dimensions
+                .iter()
+                .map(|d| format!("{:?}", d.points))
+                .collect()
+        });
+    let mut distinct = plots.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(
+        distinct.len() >= 3,
+        "{} distinct plots of {}: {plots:?}",
+        distinct.len(),
+        plots.len()
+    );
 }
 
 /// The lines `vouch serve` logs up to "vouch is serving", with `format` as `log.format`;
