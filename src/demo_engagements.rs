@@ -27,7 +27,7 @@ const HISTORIES: [(&str, u8, u8); 5] = [
 /// which ones follows `pattern`, so that each provider is stronger in some things than in
 /// others, and the references and the pulse do not agree the same way on every dimension
 /// (the calibration page would otherwise show one scatter plot nine times over).
-fn ratings(
+pub(crate) fn ratings(
     questions: &[engine::questionnaire::Question],
     level: u8,
     pattern: usize,

@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod demo_engagements;
+mod demo_insights;
 
 use std::io::BufRead;
 use std::process::ExitCode;

@@ -10,9 +10,11 @@
 //! - `ix_vetting_cases_launched_at`: hours to quorum takes the cases launched in a window.
 //! - `ix_vetting_cases_released_at`: the single-organisation reliability is estimated from
 //!   the released cases only.
+//! - `vetting_cases.demo`: a case made up by `vouch demo`, so that the insights can say
+//!   they include demo data (as engagements already do).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::timestamp_with_time_zone_null;
+use sea_orm_migration::schema::{boolean, timestamp_with_time_zone_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -43,6 +45,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table("responses")
                     .add_column(timestamp_with_time_zone_null("draft_saved_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("vetting_cases")
+                    .add_column(boolean("demo").default(false))
                     .to_owned(),
             )
             .await?;
@@ -79,6 +89,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table("responses")
                     .drop_column("draft_saved_at")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("vetting_cases")
+                    .drop_column("demo")
                     .to_owned(),
             )
             .await?;

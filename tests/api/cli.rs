@@ -374,8 +374,8 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
 }
 
 /// A one-shot command logs warnings only unless `VOUCH_LOG` asks for more: `vouch demo`
-/// once wrote some 70 info lines (every invitation and job) before its summary. And its
-/// engagements differ by dimension.
+/// once wrote some 70 info lines (every invitation and job) before its summary. Its
+/// engagements differ by dimension, and its response history looks like people.
 #[test]
 fn demo_logs_nothing_below_a_warning_unless_asked_and_its_engagements_differ_by_dimension() {
     let db = testkit::TestDb::sqlite();
@@ -412,6 +412,17 @@ fn demo_logs_nothing_below_a_warning_unless_asked_and_its_engagements_differ_by_
                         .unwrap(),
                 ),
             );
+            // And the response insights have a believable history to show.
+            let window = engine::insights::Window::new(None, None, engine.now()).unwrap();
+            let insights = engine.response_insights(window).await.unwrap();
+            assert!(insights.includes_demo, "{insights:?}");
+            assert!(insights.invited >= 60, "{insights:?}");
+            let rate = insights.response_rate.unwrap();
+            assert!(rate > 0.4 && rate < 0.95, "{insights:?}");
+            let hours = insights.median_hours_to_first_response.unwrap();
+            assert!(hours > 2.0 && hours < 96.0, "{insights:?}");
+            assert!(insights.completions_after.reminder_1 > 0, "{insights:?}");
+            assert!(insights.cases_at_quorum > 0, "{insights:?}");
             let calibration = engine.calibration().await.unwrap();
             assert!(calibration.includes_demo);
             calibration

@@ -104,6 +104,8 @@ pub struct ResponseInsights {
     pub hours_to_quorum: Vec<QuorumBin>,
     pub completions_after: CompletionsAfter,
     pub templates: Vec<TemplateInsights>,
+    /// Whether any reference counted belongs to a case made up by `vouch demo`.
+    pub includes_demo: bool,
 }
 
 /// A window of invitation times, checked.
@@ -144,6 +146,12 @@ fn count(n: i64) -> u64 {
 }
 
 impl Engine {
+    /// Marks a reference check as made up by `vouch demo`: the insights then say they
+    /// include demo data.
+    pub async fn mark_case_as_demo(&self, case_id: uuid::Uuid) -> Result<(), EngineError> {
+        crate::store::cases::mark_demo(&self.db, case_id).await
+    }
+
     /// The response insights of the references invited in `window`.
     #[tracing::instrument(skip(self))]
     pub async fn response_insights(&self, window: Window) -> Result<ResponseInsights, EngineError> {
@@ -196,6 +204,7 @@ impl Engine {
             median_hours_to_quorum: quorum.median.map(|h| round(h, 1)),
             cases_at_quorum: count(quorum.cases),
             hours_to_quorum: bins,
+            includes_demo: f.demo > 0,
             completions_after: CompletionsAfter {
                 invitation: count(f.completed_after_invitation),
                 reminder_1: count(f.completed_after_reminder_1),

@@ -273,3 +273,15 @@ pub async fn released_with_organisations(
         .map(|c| c.id)
         .collect())
 }
+
+/// Marks a case as made up by `vouch demo`.
+pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+    vetting_case::ActiveModel {
+        id: Set(id),
+        demo: Set(true),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}

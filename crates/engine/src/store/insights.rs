@@ -38,6 +38,8 @@ pub struct FunnelCounts {
     pub completed_after_reminder_1: i64,
     /// After the second reminder or later.
     pub completed_after_reminder_2: i64,
+    /// References of cases made up by `vouch demo`.
+    pub demo: i64,
 }
 
 /// A median and how many values it was taken over.
@@ -143,7 +145,8 @@ fn funnel_columns() -> String {
            {opted_out} AS opted_out, \
            {after_0} AS completed_after_invitation, \
            {after_1} AS completed_after_reminder_1, \
-           {after_2} AS completed_after_reminder_2",
+           {after_2} AS completed_after_reminder_2, \
+           {demo} AS demo",
         opened_n = count(opened),
         started = count("(p.status = 'submitted' OR p.draft_saved_at IS NOT NULL)"),
         completed = count("r.status = 'completed'"),
@@ -156,6 +159,7 @@ fn funnel_columns() -> String {
         after_0 = count("r.status = 'completed' AND r.reminders_sent = 0"),
         after_1 = count("r.status = 'completed' AND r.reminders_sent = 1"),
         after_2 = count("r.status = 'completed' AND r.reminders_sent >= 2"),
+        demo = count("c.demo = TRUE"),
     )
 }
 
