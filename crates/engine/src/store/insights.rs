@@ -163,6 +163,20 @@ fn funnel_columns() -> String {
     )
 }
 
+/// The statement of [`funnel`], parameters `$1`/`?1` = from, `$2`/`?2` = to.
+pub fn funnel_sql(backend: DbBackend) -> String {
+    let (lo, hi) = window(backend);
+    let inv = invited_cte(lo, hi);
+    format!(
+        "WITH {inv} {columns} \
+         FROM inv r \
+         JOIN vetting_cases c ON c.id = r.case_id \
+         LEFT JOIN responses p ON p.reference_id = r.id \
+         WHERE c.kind = 'review'",
+        columns = funnel_columns(),
+    )
+}
+
 /// The funnel counts of the references of reference checks invited in `[from, to)`.
 pub async fn funnel(
     conn: &impl ConnectionTrait,
@@ -170,20 +184,25 @@ pub async fn funnel(
     to: DateTime<Utc>,
 ) -> Result<FunnelCounts, EngineError> {
     let backend = conn.get_database_backend();
-    let (lo, hi) = window(backend);
-    let inv = invited_cte(lo, hi);
-    let sql = format!(
-        "WITH {inv} {columns} \
-         FROM inv r \
-         JOIN vetting_cases c ON c.id = r.case_id \
-         LEFT JOIN responses p ON p.reference_id = r.id \
-         WHERE c.kind = 'review'",
-        columns = funnel_columns(),
-    );
+    let sql = funnel_sql(backend);
     let row = FunnelCounts::find_by_statement(statement(backend, sql, from, to))
         .one(conn)
         .await?;
     Ok(row.unwrap_or_default())
+}
+
+/// The statement of [`hours_to_response`], parameters `$1`/`?1` = from, `$2`/`?2` = to.
+pub fn hours_to_response_sql(backend: DbBackend) -> String {
+    let (lo, hi) = window(backend);
+    let secs = seconds_between(backend, "r.responded_at", "r.invited_at");
+    format!(
+        "WITH vals AS ( \
+           SELECT {secs} / 3600.0 AS x \
+           FROM reference_requests r JOIN vetting_cases c ON c.id = r.case_id \
+           WHERE r.invited_at >= {lo} AND r.invited_at < {hi} AND c.kind = 'review' \
+             AND r.status = 'completed' AND r.responded_at IS NOT NULL \
+         ), {MEDIAN_OF_VALUES}"
+    )
 }
 
 /// The median of the hours from invitation to answer, over the completed references of
@@ -194,34 +213,19 @@ pub async fn hours_to_response(
     to: DateTime<Utc>,
 ) -> Result<Median, EngineError> {
     let backend = conn.get_database_backend();
-    let (lo, hi) = window(backend);
-    let secs = seconds_between(backend, "r.responded_at", "r.invited_at");
-    let sql = format!(
-        "WITH vals AS ( \
-           SELECT {secs} / 3600.0 AS x \
-           FROM reference_requests r JOIN vetting_cases c ON c.id = r.case_id \
-           WHERE r.invited_at >= {lo} AND r.invited_at < {hi} AND c.kind = 'review' \
-             AND r.status = 'completed' AND r.responded_at IS NOT NULL \
-         ), {MEDIAN_OF_VALUES}"
-    );
+    let sql = hours_to_response_sql(backend);
     let row = Median::find_by_statement(statement(backend, sql, from, to))
         .one(conn)
         .await?;
     Ok(row.unwrap_or_default())
 }
 
-/// Hours from launch to the `min_responses`-th completed response (when `quorum_met`
-/// turned true), over the reference checks launched in `[from, to)` that got there.
-pub async fn hours_to_quorum(
-    conn: &impl ConnectionTrait,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<QuorumHours, EngineError> {
-    let backend = conn.get_database_backend();
+/// The statement of [`hours_to_quorum`], parameters `$1`/`?1` = from, `$2`/`?2` = to.
+pub fn hours_to_quorum_sql(backend: DbBackend) -> String {
     let (lo, hi) = window(backend);
     let secs = seconds_between(backend, "responded_at", "launched_at");
     let within = |h: u32| format!("COALESCE(SUM(CASE WHEN x <= {h} THEN 1 ELSE 0 END), 0)");
-    let sql = format!(
+    format!(
         "WITH answered AS ( \
            SELECT c.launched_at, c.min_responses, r.responded_at, \
              ROW_NUMBER() OVER (PARTITION BY c.id ORDER BY r.responded_at) AS k \
@@ -241,27 +245,30 @@ pub async fn hours_to_quorum(
         w48 = within(48),
         w72 = within(72),
         w168 = within(168),
-    );
+    )
+}
+
+/// Hours from launch to the `min_responses`-th completed response (when `quorum_met`
+/// turned true), over the reference checks launched in `[from, to)` that got there.
+pub async fn hours_to_quorum(
+    conn: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<QuorumHours, EngineError> {
+    let backend = conn.get_database_backend();
+    let sql = hours_to_quorum_sql(backend);
     let row = QuorumHours::find_by_statement(statement(backend, sql, from, to))
         .one(conn)
         .await?;
     Ok(row.unwrap_or_default())
 }
 
-/// Per template version used by the reference checks whose references were invited in
-/// `[from, to)`: how many opened, completed and declined after opening, and the median
-/// seconds to complete over the completed responses of released cases (a collecting case
-/// gives no timing, so that no figure moves when one of its referees answers).
-pub async fn per_template(
-    conn: &impl ConnectionTrait,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<TemplateFigures>, EngineError> {
-    let backend = conn.get_database_backend();
+/// The statement of [`per_template`], parameters `$1`/`?1` = from, `$2`/`?2` = to.
+pub fn per_template_sql(backend: DbBackend) -> String {
     let (lo, hi) = window(backend);
     let secs = seconds_between(backend, "p.submitted_at", "p.first_viewed_at");
     let inv = invited_cte(lo, hi);
-    let sql = format!(
+    format!(
         "WITH {inv}, base AS ( \
            SELECT c.template_version_id AS tv, r.status, r.opened_at, c.released_at, \
              p.status AS response_status, \
@@ -300,7 +307,20 @@ pub async fn per_template(
          JOIN templates t ON t.id = v.template_id \
          LEFT JOIN medians ON medians.tv = counts.tv \
          ORDER BY t.name, t.id, v.version"
-    );
+    )
+}
+
+/// Per template version used by the reference checks whose references were invited in
+/// `[from, to)`: how many opened, completed and declined after opening, and the median
+/// seconds to complete over the completed responses of released cases (a collecting case
+/// gives no timing, so that no figure moves when one of its referees answers).
+pub async fn per_template(
+    conn: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<TemplateFigures>, EngineError> {
+    let backend = conn.get_database_backend();
+    let sql = per_template_sql(backend);
     Ok(
         TemplateFigures::find_by_statement(statement(backend, sql, from, to))
             .all(conn)
@@ -333,4 +353,15 @@ pub async fn funnel_of_provider(
         .one(conn)
         .await?
         .unwrap_or_default())
+}
+
+/// Every statement the response insights run, in order, as this backend gets them: for
+/// `bench/insights.sh`, which times them bare.
+pub fn statements(backend: DbBackend) -> Vec<String> {
+    vec![
+        funnel_sql(backend),
+        hours_to_response_sql(backend),
+        hours_to_quorum_sql(backend),
+        per_template_sql(backend),
+    ]
 }
