@@ -157,10 +157,14 @@ impl Engine {
     pub async fn response_insights(&self, window: Window) -> Result<ResponseInsights, EngineError> {
         let Window { from, to } = window;
         let db = &self.db;
-        let f = store::funnel(db, from, to).await?;
-        let first = store::hours_to_response(db, from, to).await?;
-        let quorum = store::hours_to_quorum(db, from, to).await?;
-        let templates = store::per_template(db, from, to).await?;
+        // Independent reads, each on its own pooled connection: the answer takes as long
+        // as the slowest of them, not their sum.
+        let (f, first, quorum, templates) = tokio::try_join!(
+            store::funnel(db, from, to),
+            store::hours_to_response(db, from, to),
+            store::hours_to_quorum(db, from, to),
+            store::per_template(db, from, to),
+        )?;
         let min_timed = MIN_TIMED_RESPONSES.max(self.report.min_responses_for_detail) as i64;
 
         let mut bins = Vec::with_capacity(QUORUM_BINS.len() + 1);

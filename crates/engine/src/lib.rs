@@ -99,18 +99,20 @@ pub struct Engine {
     passwords: passwords::PasswordPool,
     /// Single sign-on, when `[auth.oidc]` names an issuer.
     oidc: Option<Arc<oidc::OidcClient>>,
-    /// r1 with the released cases it was computed from (`single_organisation_reliability`).
-    r1_cache: R1Cache,
+    /// r1 and the released cases' scores it was computed from
+    /// (`single_organisation_reliability`).
+    r1_cache: Arc<std::sync::Mutex<R1Cache>>,
 }
 
-type R1Cache = Arc<
-    std::sync::Mutex<
-        Option<(
-            store::cases::ReleasedFingerprint,
-            (f64, sufficiency::R1Source),
-        )>,
-    >,
->;
+/// What `single_organisation_reliability` keeps between calls.
+#[derive(Default)]
+pub(crate) struct R1Cache {
+    /// The released cases r1 was computed over.
+    fingerprint: store::cases::ReleasedFingerprint,
+    r1: Option<(f64, sufficiency::R1Source)>,
+    /// Each released case's organisation-level alignment scores, by case.
+    cases: std::collections::HashMap<uuid::Uuid, Vec<f64>>,
+}
 
 impl Engine {
     pub fn new(

@@ -464,21 +464,32 @@ impl Engine {
 impl Engine {
     /// r1 (DESIGN.md "Sufficiency"): estimated from the organisation-level alignment
     /// scores of the released reference checks with ≥ 2 organisations, else the configured
-    /// default. Scoring every released case is the costly part, so the answer is kept
-    /// until the next release (the fingerprint: how many are released, and the latest);
-    /// released figures change only by erasure, which keeps them.
+    /// default. Scoring a released case is the costly part, and its figures never change
+    /// after the release (erasure keeps them), so each case's scores are kept once computed
+    /// and r1 itself until the next release (the fingerprint: how many are released, and
+    /// the latest): a new release scores only the cases not seen before.
     pub async fn single_organisation_reliability(&self) -> Result<(f64, R1Source), EngineError> {
         let fingerprint = cases::released_fingerprint(&self.db).await?;
-        if let Some((seen, r1)) = self.r1_cache.lock().expect("r1 cache").clone()
-            && seen == fingerprint
-        {
-            return Ok(r1);
-        }
+        let mut known = {
+            let cache = self.r1_cache.lock().expect("r1 cache");
+            if let Some(r1) = cache.r1
+                && cache.fingerprint == fingerprint
+            {
+                return Ok(r1);
+            }
+            cache.cases.clone()
+        };
         let ids = cases::released_with_organisations(&self.db, 2).await?;
         let mut groups = Vec::with_capacity(ids.len());
         for id in ids {
+            if let Some(scores) = known.get(&id) {
+                groups.push(scores.clone());
+                continue;
+            }
             let loaded = self.load_for_scoring(id).await?;
-            groups.push(self.score_loaded(&loaded).organisation_alignments);
+            let scores = self.score_loaded(&loaded).organisation_alignments;
+            known.insert(id, scores.clone());
+            groups.push(scores);
         }
         // A default outside (0, 1) would make the formulas meaningless (or divide by
         // zero); the published 0.40 stands in for it.
@@ -489,7 +500,11 @@ impl Engine {
             0.40
         };
         let r1 = sufficiency::single_organisation_reliability(&groups, default);
-        *self.r1_cache.lock().expect("r1 cache") = Some((fingerprint, r1));
+        *self.r1_cache.lock().expect("r1 cache") = crate::R1Cache {
+            fingerprint,
+            r1: Some(r1),
+            cases: known,
+        };
         Ok(r1)
     }
 }
