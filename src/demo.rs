@@ -257,6 +257,9 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     let engagements = crate::demo_engagements::seed(engine, &staff[1], &staff[2])
         .await
         .context("seeding the demo engagements")?;
+    let histories = crate::demo_insights::seed(settings, &staff[1], &staff[2])
+        .await
+        .context("seeding the demo response history")?;
 
     let base = settings.server.public_url.trim_end_matches('/');
     println!(
@@ -287,6 +290,9 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     );
     println!(
         "{engagements} demo engagements with a finished 90-day check-in: {base}/ui/engagements, and how well references predicted them: {base}/ui/insights/calibration (marked as demo data)."
+    );
+    println!(
+        "{histories} demo reference checks over the past two months: how referees responded, at {base}/ui/insights/responses (marked as demo data)."
     );
     println!();
     println!("Or use the JSON API:");

@@ -22,14 +22,43 @@ const HISTORIES: [(&str, u8, u8); 5] = [
     ("Fulcrum HR Services", 5, 4),
 ];
 
-/// The answers of someone who rates everything `level` (reverse-scored statements
-/// answered the other way round), for `questions`.
-fn ratings(questions: &[engine::questionnaire::Question], level: u8) -> Vec<(String, String)> {
+/// The answers of someone who rates `level` overall (reverse-scored statements answered
+/// the other way round), for `questions`, one point higher or lower on some dimensions:
+/// which ones follows `pattern`, so that each provider is stronger in some things than in
+/// others, and the references and the pulse do not agree the same way on every dimension
+/// (the calibration page would otherwise show one scatter plot nine times over).
+pub(crate) fn ratings(
+    questions: &[engine::questionnaire::Question],
+    level: u8,
+    pattern: usize,
+) -> Vec<(String, String)> {
+    let mut dimensions: Vec<&str> = Vec::new();
+    for q in questions {
+        if let Some(d) = q.dimension.as_deref()
+            && !dimensions.contains(&d)
+        {
+            dimensions.push(d);
+        }
+    }
     questions
         .iter()
         .filter(|q| q.is_self_assessed())
         .map(|q| {
-            let v = if q.reverse_scored { 6 - level } else { level };
+            let j = q
+                .dimension
+                .as_deref()
+                .and_then(|d| dimensions.iter().position(|x| *x == d))
+                .unwrap_or(0);
+            let shifted = match (pattern + j * 2) % 3 {
+                0 => level.saturating_sub(1).max(1),
+                1 => level,
+                _ => (level + 1).min(5),
+            };
+            let v = if q.reverse_scored {
+                6 - shifted
+            } else {
+                shifted
+            };
             (q.key.clone(), v.to_string())
         })
         .collect()
@@ -104,7 +133,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
             } else {
                 before.saturating_sub(1).max(1)
             };
-            let mut answers = ratings(&referee_questions, level);
+            let mut answers = ratings(&referee_questions, level, i);
             answers.push(("rehire".into(), "yes".into()));
             engine
                 .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(7))
@@ -156,7 +185,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                 .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(5))
                 .await?;
             engine
-                .submit_response(reference.id, ratings(&pulse, level), meta(i))
+                .submit_response(reference.id, ratings(&pulse, level, i * 2 + 1), meta(i))
                 .await?;
         }
         engine.run_until_idle().await?;

@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod demo_engagements;
+mod demo_insights;
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -32,7 +33,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    app::init_logging(&settings.log);
+    let default_log = match cli.command {
+        Command::Serve | Command::Worker => app::SERVICE_LOG,
+        _ => app::COMMAND_LOG,
+    };
+    app::init_logging(&settings.log, default_log);
     let code = match run(cli.command, settings).await {
         Ok(()) => 0,
         Err(e) => {

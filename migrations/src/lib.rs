@@ -20,8 +20,9 @@ mod m20261201_000004_api_token_expiry;
 mod m20261201_170000_locales;
 mod m20261207_000001_disclosure;
 mod m20261207_000001_template_keys;
-mod m20261207_000002_seconds_to_complete;
+mod m20261207_000002_response_insights;
 mod m20261207_000002_scim;
+mod m20261207_000002_seconds_to_complete;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_template_keys::Migration),
             Box::new(m20261207_000002_seconds_to_complete::Migration),
             Box::new(m20261207_000002_scim::Migration),
+            Box::new(m20261207_000002_response_insights::Migration),
         ]
     }
 }

@@ -31,7 +31,7 @@
 //!   engagement page with a completed pulse (chart, table, forms), on a desktop and a
 //!   phone. Its `calibration` stage reads HR's calibration page over engagements with a
 //!   finished pulse: a scatter plot for the alignment score and one per dimension, each
-//!   with r in words.
+//!   with r in words; then the response insights page (axe, phone width, print).
 //!
 //! Needs node, `npm ci --prefix tests/browser` and chromium (`.ci/run` installs them).
 //! Without them the tests are skipped with a message, unless `CI` is set, where they fail.

@@ -373,6 +373,75 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
     );
 }
 
+/// A one-shot command logs warnings only unless `VOUCH_LOG` asks for more: `vouch demo`
+/// once wrote some 70 info lines (every invitation and job) before its summary. Its
+/// engagements differ by dimension, and its response history looks like people.
+#[test]
+fn demo_logs_nothing_below_a_warning_unless_asked_and_its_engagements_differ_by_dimension() {
+    let db = testkit::TestDb::sqlite();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg("demo")
+        .env("VOUCH__MAIL__DIR", mail_dir.path())
+        .env("VOUCH__DATABASE__URL", &db.url)
+        .env_remove("VOUCH_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run vouch demo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains(" INFO ") && !stderr.contains("\"level\":\"INFO\""),
+        "no info lines: {stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is ready (review)"));
+
+    // The demo engagements differ by dimension: the calibration page's plots are not nine
+    // copies of one.
+    let url = db.url.clone();
+    let plots: Vec<String> = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let conn = engine::db::connect(&url).await.unwrap();
+            let engine = engine::Engine::new(
+                conn,
+                Default::default(),
+                std::sync::Arc::new(engine::clock::SystemClock),
+                std::sync::Arc::new(
+                    mailer::Mailer::from_settings(&Default::default(), testkit::PUBLIC_URL)
+                        .unwrap(),
+                ),
+            );
+            // And the response insights have a believable history to show.
+            let window = engine::insights::Window::new(None, None, engine.now()).unwrap();
+            let insights = engine.response_insights(window).await.unwrap();
+            assert!(insights.includes_demo, "{insights:?}");
+            assert!(insights.invited >= 60, "{insights:?}");
+            let rate = insights.response_rate.unwrap();
+            assert!(rate > 0.4 && rate < 0.95, "{insights:?}");
+            let hours = insights.median_hours_to_first_response.unwrap();
+            assert!(hours > 2.0 && hours < 96.0, "{insights:?}");
+            assert!(insights.completions_after.reminder_1 > 0, "{insights:?}");
+            assert!(insights.cases_at_quorum > 0, "{insights:?}");
+            let calibration = engine.calibration().await.unwrap();
+            assert!(calibration.includes_demo);
+            calibration
+                .dimensions
+                .iter()
+                .map(|d| format!("{:?}", d.points))
+                .collect()
+        });
+    let mut distinct = plots.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(
+        distinct.len() >= 3,
+        "{} distinct plots of {}: {plots:?}",
+        distinct.len(),
+        plots.len()
+    );
+}
+
 /// The lines `vouch serve` logs up to "vouch is serving", with `format` as `log.format`;
 /// the server is stopped afterwards.
 fn serve_log_lines(db_url: &str, format: &str) -> Vec<String> {

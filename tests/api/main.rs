@@ -22,6 +22,7 @@ mod evidence;
 mod favicon;
 mod forms;
 mod idempotency;
+mod insights;
 mod metrics;
 mod minutes;
 mod privacy;

@@ -35,7 +35,9 @@
 //     per dimension (each an image with a title and a description, the diagonal, a point
 //     per engagement inside the plot), each with its r in words. No sideways scroll on a
 //     desktop or a phone. Then one provider's page from the list: its history and the
-//     chart of its decided case and pulse. axe: the calibration page, the provider page.
+//     chart of its decided case and pulse. Then Responses from the menu: its charts are
+//     named, nothing scrolls sideways, print drops the period form. axe: the calibration
+//     page, the responses page (desktop and phone), the provider page.
 //
 //   VOUCH_STAGE            ops | hr | hidden | engagement | calibration (required)
 //   VOUCH_BASE_URL         http://127.0.0.1:PORT (required)
@@ -828,6 +830,37 @@ async function calibrationStage(browser) {
     await runAxe(page, 'calibration on a phone');
     await screenshot(page, 'calibration-phone.png', true);
     step('calibration page: plots, r in words; no sideways scroll on a desktop or a phone');
+
+    // Response insights, from the menu: the funnel and hours-to-quorum charts, named and
+    // described; axe-clean; no sideways scroll on a desktop or a phone; in print, the
+    // period form and the navigation go and the charts stay.
+    await page.setViewportSize(DESKTOP.viewport);
+    await page.locator('nav.staff-nav').getByRole('link', { name: 'Responses' }).click();
+    await page.waitForURL(`${BASE}/ui/insights/responses`);
+    check(/^Response insights/.test(await text(page.locator('h1'))), 'the responses page has no "Response insights" heading');
+    for (const id of ['funnel-chart', 'quorum-chart']) {
+      const named = await page.locator(`svg#${id}`).evaluate((svg) =>
+        (svg.getAttribute('aria-labelledby') || '').split(/\s+/).map((i) => document.getElementById(i)?.tagName));
+      check(named.join(' ') === 'title desc', `${id}: not named by its <title> and <desc> (${named.join(' ')})`);
+    }
+    check(/\d/.test(await text(page.locator('#invited'))), 'the responses page shows no invited count');
+    await runAxe(page, 'responses');
+    await noHorizontalOverflow(page, 'responses');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noHorizontalOverflow(page, 'responses on a phone');
+    await runAxe(page, 'responses on a phone');
+    await page.setViewportSize(DESKTOP.viewport);
+    await page.emulateMedia({ media: 'print' });
+    const display = (selector) =>
+      page.$$eval(selector, (els) => els.map((el) => getComputedStyle(el).display));
+    for (const selector of ['.staff-nav', 'form']) {
+      const displays = await display(selector);
+      check(displays.length > 0 && displays.every((d) => d === 'none'), `print: ${selector} is still shown on the responses page`);
+    }
+    const charts = await display('svg#funnel-chart, svg#quorum-chart');
+    check(charts.length === 2 && charts.every((d) => d !== 'none'), 'print: a responses chart is hidden');
+    await page.emulateMedia({ media: 'screen' });
+    step('responses page: charts named; axe-clean and no sideways scroll on a desktop or a phone; prints without the form');
 
     // One of the providers: its history, with the chart of a decided case and its pulse.
     await page.setViewportSize(DESKTOP.viewport);

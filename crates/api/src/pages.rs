@@ -66,6 +66,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/ui/calibration.html"),
     ),
     (
+        "ui/insights_responses.html",
+        include_str!("../templates/ui/insights_responses.html"),
+    ),
+    (
         "ui/profile.html",
         include_str!("../templates/ui/profile.html"),
     ),

@@ -103,9 +103,15 @@ pub async fn open_engine(
 /// Logs to stderr: which events by `VOUCH_LOG` (an `EnvFilter`, default `info`), in the
 /// configured format. Colour codes only when stderr is a terminal, so files and pipes
 /// get plain text.
-pub fn init_logging(log: &LogSettings) {
-    let filter = EnvFilter::try_from_env("VOUCH_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+/// What a long-running process (`serve`, `worker`) logs unless `VOUCH_LOG` says otherwise.
+pub const SERVICE_LOG: &str = "info,sqlx=warn,sea_orm=warn";
+/// What a one-shot command logs unless `VOUCH_LOG` says otherwise: its own output is the
+/// point, and the engine's info events (every invitation sent, every job run) would bury it.
+pub const COMMAND_LOG: &str = "warn";
+
+/// Logging to stderr, filtered by `VOUCH_LOG` or else by `default`.
+pub fn init_logging(log: &LogSettings, default: &str) {
+    let filter = EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(RedactedStderr);

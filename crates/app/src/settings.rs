@@ -106,6 +106,7 @@ mod tests {
         assert_eq!(s.scoring.source_gap_points, 20.0);
         assert_eq!(s.followup.pulse_days, [90, 365]);
         assert_eq!(s.scoring.blind_spot_points, 25.0);
+        assert_eq!(s.scoring.default_single_organisation_reliability, 0.40);
         // The file and the engine's own default name the same mailbox providers.
         assert_eq!(
             s.scoring.public_mail_domains,

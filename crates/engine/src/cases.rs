@@ -343,6 +343,7 @@ impl Engine {
                 // Orders the anonymised report's labels (store::cases docs).
                 anonymity_seed: new_token(),
                 kind: CaseKind::Review,
+                demo: false,
                 engagement_id: None,
                 deadline_days,
                 deadline_at: None,

@@ -396,6 +396,7 @@ impl Engine {
                 min_organisations: 1,
                 anonymity_seed: new_token(),
                 kind: CaseKind::Pulse,
+                demo: approved.demo,
                 engagement_id: Some(row.id),
                 deadline_days: self.followup.pulse_deadline_days as i32,
                 deadline_at: None,

@@ -31,6 +31,7 @@ pub mod entity;
 mod error;
 pub mod history;
 pub mod idempotency;
+pub mod insights;
 pub mod jobs;
 pub mod machine;
 pub mod mail;
@@ -56,6 +57,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod store;
+pub mod sufficiency;
 mod transitions;
 pub mod users;
 pub mod webhooks;
@@ -102,6 +104,19 @@ pub struct Engine {
     passwords: passwords::PasswordPool,
     /// Single sign-on, when `[auth.oidc]` names an issuer.
     oidc: Option<Arc<oidc::OidcClient>>,
+    /// r1 and the released cases' scores it was computed from
+    /// (`single_organisation_reliability`).
+    r1_cache: Arc<std::sync::Mutex<R1Cache>>,
+}
+
+/// What `single_organisation_reliability` keeps between calls.
+#[derive(Default)]
+pub(crate) struct R1Cache {
+    /// The released cases r1 was computed over.
+    fingerprint: store::cases::ReleasedFingerprint,
+    r1: Option<(f64, sufficiency::R1Source)>,
+    /// Each released case's organisation-level alignment scores, by case.
+    cases: std::collections::HashMap<uuid::Uuid, Vec<f64>>,
 }
 
 impl Engine {
@@ -129,6 +144,7 @@ impl Engine {
             catalogue: Arc::new(i18n::Catalogue::embedded()),
             passwords: passwords::PasswordPool::new(AuthSettings::default().hash_concurrency),
             oidc: None,
+            r1_cache: Arc::default(),
         }
     }
 

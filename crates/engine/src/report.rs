@@ -22,6 +22,7 @@ use crate::scoring::{
 };
 use crate::store::cases::{self, CaseRow};
 use crate::store::{nominations, references, responses, self_assessments};
+use crate::sufficiency::{self, R1Source, Sufficiency};
 use crate::transitions::set_case_status;
 use crate::{Engine, EngineError, anonymity, questionnaires};
 
@@ -58,6 +59,9 @@ pub struct Report {
     pub self_assessment: Option<SelfAssessmentScores>,
     pub alignment_score: Option<f64>,
     pub recommendation: Recommendation,
+    /// How reliable the evidence is and how many more organisations would make it so
+    /// (DESIGN.md "Sufficiency"); null until released.
+    pub sufficiency: Option<Sufficiency>,
     pub dimensions: Vec<DimensionScore>,
     pub flags: Vec<Flag>,
     pub comments: Vec<Comment>,
@@ -159,11 +163,8 @@ impl Engine {
         })
     }
 
-    /// The report of a case: progress only until it is released, then the results, with
-    /// what [`Disclosure`] withholds left out.
-    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
-    pub async fn case_report(&self, case_id: Uuid) -> Result<Report, EngineError> {
-        let l = self.load_for_scoring(case_id).await?;
+    /// The scores of a loaded case, with this installation's scoring settings.
+    pub(crate) fn score_loaded(&self, l: &Loaded) -> scoring::Scores {
         let domains: Vec<String> = [
             l.provider.website.as_deref(),
             Some(l.provider.contact_email.as_str()),
@@ -172,7 +173,7 @@ impl Engine {
         .flatten()
         .filter_map(domain_of)
         .collect();
-        let mut scores = scoring::score_case(&ScoringInput {
+        scoring::score_case(&ScoringInput {
             questions: &l.questions,
             profile: &l.profile,
             referees: &l.referees,
@@ -187,8 +188,22 @@ impl Engine {
             self_assessment: l.self_assessment.as_ref(),
             provider_ips: &l.provider_ips,
             min_group_size: self.report.min_responses_for_detail,
-        });
+        })
+    }
+
+    /// The report of a case: progress only until it is released, then the results, with
+    /// what [`Disclosure`] withholds left out.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
+    pub async fn case_report(&self, case_id: Uuid) -> Result<Report, EngineError> {
+        let l = self.load_for_scoring(case_id).await?;
+        let mut scores = self.score_loaded(&l);
         let disclosure = Disclosure::of(l.case.released_at, scores.responses, &self.report);
+        let sufficiency = if disclosure.shows_results() {
+            let (r1, source) = self.single_organisation_reliability().await?;
+            Some(sufficiency::of(r1, source, scores.organisations))
+        } else {
+            None
+        };
         let mut notes = Vec::new();
         if !disclosure.shows_results() {
             scores.alignment_score = None;
@@ -256,6 +271,7 @@ impl Engine {
             self_assessment: scores.self_assessment,
             alignment_score: scores.alignment_score,
             recommendation: scores.recommendation,
+            sufficiency,
             dimensions: scores.dimensions,
             flags: scores.flags,
             comments: scores.comments,
@@ -442,5 +458,53 @@ impl Engine {
                 })
             })
             .transpose()
+    }
+}
+
+impl Engine {
+    /// r1 (DESIGN.md "Sufficiency"): estimated from the organisation-level alignment
+    /// scores of the released reference checks with ≥ 2 organisations, else the configured
+    /// default. Scoring a released case is the costly part, and its figures never change
+    /// after the release (erasure keeps them), so each case's scores are kept once computed
+    /// and r1 itself until the next release (the fingerprint: how many are released, and
+    /// the latest): a new release scores only the cases not seen before.
+    pub async fn single_organisation_reliability(&self) -> Result<(f64, R1Source), EngineError> {
+        let fingerprint = cases::released_fingerprint(&self.db).await?;
+        let mut known = {
+            let cache = self.r1_cache.lock().expect("r1 cache");
+            if let Some(r1) = cache.r1
+                && cache.fingerprint == fingerprint
+            {
+                return Ok(r1);
+            }
+            cache.cases.clone()
+        };
+        let ids = cases::released_with_organisations(&self.db, 2).await?;
+        let mut groups = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(scores) = known.get(&id) {
+                groups.push(scores.clone());
+                continue;
+            }
+            let loaded = self.load_for_scoring(id).await?;
+            let scores = self.score_loaded(&loaded).organisation_alignments;
+            known.insert(id, scores.clone());
+            groups.push(scores);
+        }
+        // A default outside (0, 1) would make the formulas meaningless (or divide by
+        // zero); the published 0.40 stands in for it.
+        let configured = self.scoring.default_single_organisation_reliability;
+        let default = if configured > 0.0 && configured < 1.0 {
+            configured
+        } else {
+            0.40
+        };
+        let r1 = sufficiency::single_organisation_reliability(&groups, default);
+        *self.r1_cache.lock().expect("r1 cache") = crate::R1Cache {
+            fingerprint,
+            r1: Some(r1),
+            cases: known,
+        };
+        Ok(r1)
     }
 }

@@ -19,6 +19,9 @@ pub struct ScoringSettings {
     pub source_gap_points: f64,
     /// `blind_spot`: the provider rates itself this many points above its clients.
     pub blind_spot_points: f64,
+    /// r1 (DESIGN.md "Sufficiency") until this installation has enough released cases
+    /// to estimate it: the inter-referee correlation reported for reference checks.
+    pub default_single_organisation_reliability: f64,
 }
 
 impl Default for ScoringSettings {
@@ -31,6 +34,7 @@ impl Default for ScoringSettings {
                 .collect(),
             source_gap_points: 20.0,
             blind_spot_points: 25.0,
+            default_single_organisation_reliability: 0.40,
         }
     }
 }

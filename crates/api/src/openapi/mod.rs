@@ -71,6 +71,7 @@ pub struct ApiDoc;
     routes::start_pulse,
     routes::end_engagement,
     routes::calibration,
+    routes::response_insights,
     routes::list_jobs,
     routes::retry_job,
     routes::get_profile,

@@ -6,6 +6,7 @@
 mod cases;
 mod docs;
 mod engagements;
+mod insights;
 mod jobs;
 mod lifecycle;
 mod me;
@@ -26,6 +27,7 @@ use crate::{auth, idempotency};
 pub(crate) use cases::*;
 pub(crate) use docs::*;
 pub(crate) use engagements::*;
+pub(crate) use insights::*;
 pub(crate) use jobs::*;
 pub(crate) use lifecycle::*;
 pub(crate) use me::*;
@@ -71,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(start_pulse)
             .service(end_engagement)
             .service(calibration)
+            .service(response_insights)
             .service(list_jobs)
             .service(retry_job)
             .service(get_profile)

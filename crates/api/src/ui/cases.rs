@@ -374,6 +374,19 @@ async fn case_page(
         .iter()
         .any(|r| r.status == ReferenceStatus::Pending);
     let (form, errors) = reference_form.unwrap_or((json!({}), &[]));
+    // Only a released report has a sufficiency; a case still collecting is not scored.
+    let sufficiency = if matches!(case.status, CaseStatus::Review | CaseStatus::Decided) {
+        let report = engine.case_report(id).await?;
+        report.sufficiency.map(|s| {
+            json!({
+                "organisations_needed": s.organisations_needed,
+                "reliability": s.reliability,
+                "organisations": report.organisations,
+            })
+        })
+    } else {
+        None
+    };
     Ok(render(
         state,
         Some(session),
@@ -419,6 +432,7 @@ async fn case_page(
             "languages": languages(state),
             "events": events,
             "decision": decision,
+            "sufficiency": sufficiency,
             "form": form,
             "errors": errors_by_field(errors),
         }),

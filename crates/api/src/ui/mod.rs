@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod bars;
 mod cases;
 mod chart;
 mod engagements;
@@ -89,6 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(providers::create)
             .service(providers::show)
             .service(insights::calibration)
+            .service(insights::responses)
             .service(profile::show)
             .service(profile::update)
             .service(admin::users)

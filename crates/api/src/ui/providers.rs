@@ -61,6 +61,7 @@ pub async fn show(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let p = state.engine.provider_with_history(*id).await?;
+    let responses = state.engine.provider_responses(*id).await?;
     let history = &p.history;
     let mut engagements: Vec<&Engagement> = history.engagements.iter().collect();
     let cases: Vec<Value> = history
@@ -94,6 +95,10 @@ pub async fn show(
             "cases": cases,
             "other_engagements": others,
             "chart": history_chart::layout(history),
+            "responses": responses,
+            "response_rate": responses
+                .response_rate
+                .map(|r| format!("{:.1}%", r * 100.0)),
         }),
     ))
 }

@@ -12,6 +12,9 @@ pub struct Model {
     pub reference_id: Uuid,
     pub status: ResponseStatus,
     pub first_viewed_at: Option<DateTimeUtc>,
+    /// When the referee first saved a draft (the row itself is made at the first view);
+    /// kept after a release discards the draft's answers, for the insights' `started`.
+    pub draft_saved_at: Option<DateTimeUtc>,
     pub submitted_at: Option<DateTimeUtc>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,

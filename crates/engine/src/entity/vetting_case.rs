@@ -38,6 +38,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// A language tag of the message catalogue (issue 17); null when not chosen.
     pub locale: Option<String>,
+    /// Made up by `vouch demo`.
+    pub demo: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

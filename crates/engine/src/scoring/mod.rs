@@ -286,6 +286,12 @@ pub struct Scores {
     pub rehire: Rehire,
     /// The provider's self-assessment; null when none was submitted.
     pub self_assessment: Option<SelfAssessmentScores>,
+    /// Each client organisation's own alignment score (Σ weight × score of M(o, d) ÷ Σ
+    /// weight over the dimensions it has data on), unrounded and sorted by value: the
+    /// ratings the single-organisation reliability (DESIGN.md "Sufficiency") is estimated
+    /// from. Never serialized: it is per-organisation detail.
+    #[serde(skip)]
+    pub organisation_alignments: Vec<f64>,
 }
 
 /// Rounds to `places` decimals.
@@ -520,8 +526,11 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
     let orgs = Organisations::of(&completed, input.public_mail_domains);
     let people = PersonMeans::of(input, &questions, &slots, &completed, &orgs.of_referee);
     let self_means = self_means(input, &questions, &slots);
-    let (dimensions, exact_scores) = dimension_scores(input, &slots, people.entries, &self_means);
+    let mut entries = people.entries;
+    let (dimensions, exact_scores) = dimension_scores(input, &slots, &mut entries, &self_means);
     let alignment_score = alignment(input.profile, &exact_scores);
+    let organisation_alignments =
+        organisation_alignments(input.profile, &slots, &entries, orgs.count());
 
     let mut flags = people.low_ratings;
     if !input.show_identity {
@@ -565,6 +574,7 @@ pub fn score_case(input: &ScoringInput<'_>) -> Scores {
         comments,
         rehire,
         self_assessment,
+        organisation_alignments,
     }
 }
 
@@ -713,7 +723,7 @@ fn self_means(
 fn dimension_scores(
     input: &ScoringInput<'_>,
     slots: &HashMap<&str, usize>,
-    mut entries: Vec<Vec<Entry>>,
+    entries: &mut [Vec<Entry>],
     self_means: &[Option<f64>],
 ) -> (Vec<DimensionScore>, Vec<Option<f64>>) {
     let mut exact_scores: Vec<Option<f64>> = Vec::with_capacity(input.profile.len());
@@ -760,6 +770,34 @@ fn alignment(profile: &[Dimension], exact_scores: &[Option<f64>]) -> Option<f64>
         .filter_map(|(d, s)| Some((s.as_ref()?, d.weight)))
         .fold((0.0, 0.0), |(a, b), (s, w)| (a + s * w, b + w));
     (weights > 0.0).then(|| round(weighted / weights, 1))
+}
+
+/// Each organisation's own alignment score (the weighted mean of its scores over the
+/// dimensions it has data on), unrounded and sorted by value: what the single-organisation
+/// reliability (DESIGN.md "Sufficiency") is estimated from. `entries` must be sorted by
+/// organisation within each slot, as [`dimension_scores`] leaves them.
+fn organisation_alignments(
+    profile: &[Dimension],
+    slots: &HashMap<&str, usize>,
+    entries: &[Vec<Entry>],
+    organisations: u32,
+) -> Vec<f64> {
+    let mut per_org: Vec<(f64, f64)> = vec![(0.0, 0.0); organisations as usize];
+    for dim in profile {
+        for group in entries[slots[dim.key.as_str()]].chunk_by(|a, b| a.org == b.org) {
+            let m = group.iter().map(|e| e.m).sum::<f64>() / group.len() as f64;
+            let acc = &mut per_org[group[0].org];
+            acc.0 += dim.weight * to_score(m);
+            acc.1 += dim.weight;
+        }
+    }
+    let mut alignments: Vec<f64> = per_org
+        .into_iter()
+        .filter(|&(_, w)| w > 0.0)
+        .map(|(sum, w)| sum / w)
+        .collect();
+    alignments.sort_by(f64::total_cmp);
+    alignments
 }
 
 /// DESIGN.md's recommendation: too little evidence, then a dimension below its minimum,

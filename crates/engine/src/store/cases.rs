@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -213,4 +213,75 @@ pub async fn parties(
         "user",
     )?;
     Ok((provider, owner))
+}
+
+/// What the released reference checks are: how many, and the latest release. It changes
+/// exactly when a case is released (released figures never change afterwards but by
+/// erasure, which keeps them), so it keys what is computed from them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, FromQueryResult)]
+pub struct ReleasedFingerprint {
+    pub released: i64,
+    pub latest: Option<DateTime<Utc>>,
+}
+
+pub async fn released_fingerprint(
+    conn: &impl ConnectionTrait,
+) -> Result<ReleasedFingerprint, EngineError> {
+    let backend = conn.get_database_backend();
+    let stmt = sea_orm::Statement::from_string(
+        backend,
+        "SELECT COUNT(*) AS released, MAX(released_at) AS latest FROM vetting_cases \
+         WHERE released_at IS NOT NULL AND kind = 'review'",
+    );
+    Ok(ReleasedFingerprint::find_by_statement(stmt)
+        .one(conn)
+        .await?
+        .unwrap_or_default())
+}
+
+#[derive(FromQueryResult)]
+struct CaseId {
+    id: Uuid,
+}
+
+/// The released reference checks with completed responses from at least `organisations`
+/// client organisations, oldest release first: one grouped statement.
+pub async fn released_with_organisations(
+    conn: &impl ConnectionTrait,
+    organisations: i64,
+) -> Result<Vec<Uuid>, EngineError> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "$1",
+        _ => "?1",
+    };
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT c.id FROM vetting_cases c JOIN reference_requests r ON r.case_id = c.id \
+             WHERE c.released_at IS NOT NULL AND c.kind = 'review' AND r.status = 'completed' \
+             GROUP BY c.id, c.released_at \
+             HAVING COUNT(DISTINCT r.organisation) >= {sql} \
+             ORDER BY c.released_at, c.id"
+        ),
+        [organisations.into()],
+    );
+    Ok(CaseId::find_by_statement(stmt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
+}
+
+/// Marks a case as made up by `vouch demo`.
+pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+    vetting_case::ActiveModel {
+        id: Set(id),
+        demo: Set(true),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -66,6 +66,7 @@ pub async fn ensure_draft(
         reference_id: Set(reference_id),
         status: Set(ResponseStatus::Draft),
         first_viewed_at: Set(first_viewed_at),
+        draft_saved_at: Set(None),
         submitted_at: Set(None),
         client_ip: Set(None),
         user_agent: Set(None),
@@ -85,8 +86,8 @@ pub async fn ensure_draft(
     Ok(found(of_reference(conn, reference_id).await?, "response")?.id)
 }
 
-/// Bumps a draft's `updated_at`; false when the row is no longer a draft (a submission
-/// got there first).
+/// Bumps a draft's `updated_at` (and stamps `draft_saved_at` on the first save); false
+/// when the row is no longer a draft (a submission got there first).
 pub async fn touch_draft(
     conn: &impl ConnectionTrait,
     response_id: Uuid,
@@ -94,6 +95,10 @@ pub async fn touch_draft(
 ) -> Result<bool, EngineError> {
     let res = response::Entity::update_many()
         .col_expr(response::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            response::Column::DraftSavedAt,
+            Expr::col(response::Column::DraftSavedAt).if_null(now),
+        )
         .filter(response::Column::Id.eq(response_id))
         .filter(response::Column::Status.eq(ResponseStatus::Draft))
         .exec(conn)
@@ -179,6 +184,7 @@ pub async fn claim_submission(
                 reference_id: Set(reference_id),
                 status: Set(ResponseStatus::Submitted),
                 first_viewed_at: Set(first_viewed_at),
+                draft_saved_at: Set(None),
                 submitted_at: Set(Some(now)),
                 client_ip: Set(meta.client_ip.clone()),
                 user_agent: Set(meta.user_agent.clone()),

@@ -1,0 +1,200 @@
+//! `vouch demo`'s response history: a dozen reference checks launched over the past two
+//! months, whose referees answer after the invitation or a reminder, leave the form
+//! open, decline or stay silent, so the response insights page shows believable figures
+//! on a fresh install. Every case made here is marked as demo data, and the page says so.
+//!
+//! Time: the engine used here runs on a clock the script moves (from 60 days ago), so
+//! that invitations, reminders, answers and deadlines fall hours and days apart as they
+//! would, instead of all in the second the demo runs.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use engine::audit::Actor;
+use engine::cases::{NewCase, NewReference};
+use engine::clock::TestClock;
+use engine::domain::User;
+use engine::providers::NewProvider;
+use engine::questionnaire::default_questions;
+use engine::report::Outcome;
+use engine::workflow::SubmissionMeta;
+
+use app::Settings;
+
+/// How many reference checks, and their referees each.
+const CASES: usize = 12;
+const REFEREES: usize = 5;
+
+/// What a simulated referee does, and when (hours after the invitation).
+enum Step {
+    Answer(i64),
+    Decline(i64),
+    OpenAndLeave(i64),
+    Silent,
+}
+
+/// A spread that looks like people: most answer within two days of the invitation,
+/// some after the first reminder (day 3) or the second (day 7), a few open the form and
+/// leave, decline, or never react. Deterministic, so every demo looks the same.
+fn step(case: usize, referee: usize) -> Step {
+    let roll = (case * 7 + referee * 13) % 20;
+    let jitter = ((case * 5 + referee * 11) % 17) as i64;
+    match roll {
+        0..=8 => Step::Answer(2 + jitter * 2),
+        9..=11 => Step::Answer(72 + 3 + jitter),
+        12 => Step::Answer(168 + 4 + jitter),
+        13 | 14 => Step::OpenAndLeave(5 + jitter),
+        15 => Step::Decline(10 + jitter),
+        _ => Step::Silent,
+    }
+}
+
+const PROVIDERS: [&str; 3] = [
+    "Harbor Cloud Services",
+    "Iris Translation Co",
+    "Juniper Facilities",
+];
+
+/// Seeds the cases; returns how many.
+pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<usize> {
+    let start: DateTime<Utc> = Utc::now() - Duration::days(60);
+    let clock = TestClock::new(start);
+    let mail = app::mailer(settings)?;
+    let engine = app::open_engine(settings, Arc::new(clock.clone()), Arc::new(mail)).await?;
+    let actor = Actor::User(ops.id);
+    let questions = default_questions();
+    let mut providers = Vec::new();
+    for name in PROVIDERS {
+        let slug = name.to_lowercase().replace(' ', "-");
+        providers.push(
+            engine
+                .create_provider(
+                    NewProvider {
+                        name: name.into(),
+                        category: "demo".into(),
+                        website: None,
+                        contact_name: "Demo Contact".into(),
+                        contact_email: format!("contact@{slug}.example"),
+                    },
+                    ops.id,
+                )
+                .await?,
+        );
+    }
+    for c in 0..CASES {
+        let launched = start + Duration::days(4 * c as i64) + Duration::hours(9);
+        clock.set(launched);
+        let provider = &providers[c % providers.len()];
+        let case = engine
+            .create_case(
+                NewCase {
+                    provider_id: provider.id,
+                    title: Some(format!(
+                        "{} (demo response history {})",
+                        provider.name,
+                        c + 1
+                    )),
+                    template_id: None,
+                    min_responses: Some(3),
+                    min_organisations: None,
+                    deadline_days: Some(14),
+                    locale: None,
+                },
+                ops.id,
+            )
+            .await?;
+        engine.mark_case_as_demo(case.id).await?;
+        let mut references = Vec::new();
+        for r in 0..REFEREES {
+            references.push(
+                engine
+                    .add_reference(
+                        case.id,
+                        NewReference {
+                            name: format!("Demo Referee {}", r + 1),
+                            email: format!("referee{r}@client{r}-case{c}.example"),
+                            company: format!("Client {} (demo)", r + 1),
+                            relationship: "client (demo)".into(),
+                            override_reason: Some(crate::demo::DEMO_OVERRIDE.into()),
+                            locale: None,
+                        },
+                        &actor,
+                    )
+                    .await?,
+            );
+        }
+        engine.launch_case(case.id, &actor).await?;
+        engine.run_until_idle().await?;
+        // Each referee's step, in the order they happen.
+        let mut steps: Vec<(i64, usize, Step)> = (0..REFEREES)
+            .filter_map(|r| {
+                let s = step(c, r);
+                let at = match s {
+                    Step::Answer(h) | Step::Decline(h) | Step::OpenAndLeave(h) => h,
+                    Step::Silent => return None,
+                };
+                Some((at, r, s))
+            })
+            .collect();
+        steps.sort_by_key(|(at, r, _)| (*at, *r));
+        for (hours, r, s) in steps {
+            let at = launched + Duration::hours(hours);
+            // Quorum with nobody left to wait for closes a case early.
+            if engine.case(case.id).await?.status != engine::domain::CaseStatus::Collecting {
+                break;
+            }
+            clock.set(at - Duration::minutes(8));
+            engine.run_until_idle().await?;
+            let id = references[r].id;
+            match s {
+                Step::Answer(_) => {
+                    engine.record_referee_view(id, engine.now()).await?;
+                    clock.set(at);
+                    let level = 3 + ((c + r) % 3) as u8;
+                    let mut answers = crate::demo_engagements::ratings(&questions, level, c + r);
+                    answers.push(("rehire".into(), "yes".into()));
+                    engine
+                        .submit_response(
+                            id,
+                            answers,
+                            SubmissionMeta {
+                                client_ip: Some(format!("198.51.{}.{}", 20 + c, 10 + r)),
+                                user_agent: Some("vouch demo".into()),
+                                locale: None,
+                            },
+                        )
+                        .await?;
+                }
+                Step::OpenAndLeave(_) => {
+                    engine.record_referee_view(id, at).await?;
+                }
+                Step::Decline(_) => {
+                    clock.set(at);
+                    engine
+                        .decline_reference(id, Some("Demo: I don't know them well enough.".into()))
+                        .await?;
+                }
+                Step::Silent => {}
+            }
+            engine.run_until_idle().await?;
+        }
+        // The deadline closes whatever is still open; then HR decides, so that the demo
+        // leaves nothing waiting in the review queue.
+        clock.set(launched + Duration::days(15));
+        engine.run_until_idle().await?;
+        let now = engine.case(case.id).await?;
+        if now.status == engine::domain::CaseStatus::Review {
+            engine
+                .record_decision(
+                    case.id,
+                    Outcome::Rejected,
+                    "Demo data: decided so that it does not wait for review.",
+                    hr.id,
+                )
+                .await
+                .with_context(|| format!("deciding demo case {}", c + 1))?;
+        }
+    }
+    Ok(CASES)
+}
