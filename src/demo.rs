@@ -114,10 +114,6 @@ async fn demo_staff(engine: &Engine) -> anyhow::Result<(Vec<engine::domain::User
     Ok((users, password))
 }
 
-/// The demo's referees are made up, and the demo may run any number of times: their
-/// addresses are not held to the fatigue limit (each override is audited as usual).
-pub(crate) const DEMO_OVERRIDE: &str = "demo data: simulated referees";
-
 pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     let (staff, password) = demo_staff(engine).await?;
     let admin = staff[0].clone();
@@ -162,7 +158,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                         email: s.email.into(),
                         company: s.company.into(),
                         relationship: s.relationship.into(),
-                        override_reason: Some(DEMO_OVERRIDE.into()),
+                        override_reason: Some(crate::demo_engagements::DEMO_OVERRIDE.into()),
                         locale: None,
                     },
                     &actor,
@@ -178,7 +174,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                 email: "lena@brightmoor.example".into(),
                 company: "Brightmoor Studio".into(),
                 relationship: "Operations lead, client in 2022".into(),
-                override_reason: Some(DEMO_OVERRIDE.into()),
+                override_reason: Some(crate::demo_engagements::DEMO_OVERRIDE.into()),
                 locale: None,
             },
             &actor,

@@ -13,6 +13,10 @@ use engine::questionnaire::{default_questions, pulse_questions};
 use engine::report::Outcome;
 use engine::workflow::SubmissionMeta;
 
+/// The demo's referees are made up, and the demo may run any number of times: their
+/// addresses are not held to the fatigue limit (each override is audited as usual).
+pub(crate) const DEMO_OVERRIDE: &str = "demo data: simulated referees";
+
 /// Provider name, how its references rated it (1–5) and how its first pulse went.
 const HISTORIES: [(&str, u8, u8); 5] = [
     ("Brightline Payroll", 5, 5),
@@ -116,7 +120,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                             email: format!("referee{r}@client{r}-of-{slug}.example"),
                             company: format!("Client {} of {name}", r + 1),
                             relationship: "client (demo)".into(),
-                            override_reason: Some(crate::demo::DEMO_OVERRIDE.into()),
+                            override_reason: Some(DEMO_OVERRIDE.into()),
                             locale: None,
                         },
                         &actor,

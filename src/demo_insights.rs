@@ -116,7 +116,7 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
                             email: format!("referee{r}@client{r}-case{c}.example"),
                             company: format!("Client {} (demo)", r + 1),
                             relationship: "client (demo)".into(),
-                            override_reason: Some(crate::demo::DEMO_OVERRIDE.into()),
+                            override_reason: Some(crate::demo_engagements::DEMO_OVERRIDE.into()),
                             locale: None,
                         },
                         &actor,

@@ -56,7 +56,7 @@ pub struct QuorumBin {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateInsights {
-    /// The template's id (templates have no other key yet).
+    /// The template's key (`standard`, `quick`), or its id for a template made here.
     pub key: String,
     pub name: String,
     pub version: i32,
@@ -217,7 +217,7 @@ impl Engine {
             templates: templates
                 .into_iter()
                 .map(|t| TemplateInsights {
-                    key: t.template_id.to_string(),
+                    key: t.template_key.unwrap_or_else(|| t.template_id.to_string()),
                     name: t.name,
                     version: t.version,
                     completed: count(t.completed),

@@ -59,7 +59,11 @@ fn assert_funnel(body: &Value, expired: u64) {
     assert_eq!(templates[0]["version"], 1);
     assert_eq!(templates[0]["completed"], 3);
     assert_eq!(templates[0]["breakoff_rate"], 0.3333);
-    assert!(templates[0]["key"].is_string() && templates[0]["name"].is_string());
+    assert_eq!(
+        templates[0]["key"], "standard",
+        "the shipped template by its key"
+    );
+    assert!(templates[0]["name"].is_string());
 }
 
 async fn every_count_and_rate_of_a_scripted_case_is_exact(app: TestApp) {

@@ -65,6 +65,8 @@ pub struct QuorumHours {
 #[derive(Clone, Debug, PartialEq, FromQueryResult)]
 pub struct TemplateFigures {
     pub template_id: Uuid,
+    /// The shipped template's key (`standard`, `quick`); null for a template made here.
+    pub template_key: Option<String>,
     pub name: String,
     pub version: i32,
     pub opened: i64,
@@ -299,7 +301,7 @@ pub fn per_template_sql(backend: DbBackend) -> String {
            SELECT tv, AVG(x) AS median, MAX(n) AS n FROM ranked \
            WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY tv \
          ) \
-         SELECT t.id AS template_id, t.name, v.version, counts.opened, counts.completed, \
+         SELECT t.id AS template_id, t.key AS template_key, t.name, v.version, counts.opened, counts.completed, \
            counts.declined_after_opening, medians.median AS median_seconds, \
            COALESCE(medians.n, 0) AS timed \
          FROM counts \
