@@ -291,8 +291,8 @@ async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
                     .read_line(&mut line)
                     .context("reading the password from stdin")?;
                 let password = line.trim_end_matches(['\r', '\n']).to_owned();
-                if password.chars().count() < 12 {
-                    bail!("the password must be at least 12 characters");
+                if let Some(problem) = engine::passwords::policy_problem(&password) {
+                    bail!("the password {problem}");
                 }
                 Some(password)
             } else {

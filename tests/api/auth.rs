@@ -13,7 +13,59 @@ on_both_databases!(
     missing_or_bad_token_answers_401_problem,
     every_staff_route_enforces_its_roles,
     health_endpoints_answer_without_a_token,
+    every_way_of_setting_a_password_follows_the_one_policy,
 );
+
+/// The password policy lives in the engine: whoever calls it (web UI, CLI, setup, a
+/// future API) gets the same answer, naming the field.
+async fn every_way_of_setting_a_password_follows_the_one_policy(app: TestApp) {
+    use engine::EngineError;
+    use engine::users::NewUser;
+    let field_of = |e: EngineError| match e {
+        EngineError::Validation { field, message } => {
+            assert_eq!(message, "must be 12 to 200 characters long");
+            field
+        }
+        other => panic!("a validation error, not {other:?}"),
+    };
+    let short = "too short";
+    let long = "x".repeat(201);
+    for bad in [short, long.as_str()] {
+        let err = app
+            .engine
+            .create_user(NewUser {
+                email: "policy@example.com",
+                name: "Policy",
+                role: Role::Ops,
+                password: Some(bad),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(err), "password");
+    }
+    assert!(
+        app.engine
+            .find_user_by_email("policy@example.com")
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing was created"
+    );
+    let user = app.staff_user(Role::Ops, "twelve chars").await;
+    let err = app
+        .engine
+        .set_password(user.id, short, &engine::audit::Actor::System)
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(err), "password");
+    let err = app
+        .engine
+        .change_own_password(user.id, uuid::Uuid::now_v7(), "twelve chars", short)
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(err), "new_password");
+    assert_eq!(engine::passwords::policy_problem("twelve chars"), None);
+}
 
 async fn me_returns_the_callers_account(app: TestApp) {
     let token = app.token_for(Role::Hr).await;

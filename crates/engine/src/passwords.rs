@@ -20,6 +20,28 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password for unknown accounts").unwrap_or_default())
 }
 
+/// The shortest password a staff member may choose, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest, in characters: hashing is deliberately slow, and its cost grows with the
+/// input.
+pub const MAX_PASSWORD_CHARS: usize = 200;
+
+/// Why `password` breaks the password policy, if it does: the one rule the web UI, the
+/// CLI, first-run setup and the engine's own checks share.
+pub fn policy_problem(password: &str) -> Option<String> {
+    let chars = password.chars().count();
+    (!(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars))
+        .then(|| format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"))
+}
+
+/// [`policy_problem`] as the validation error of `field`.
+pub(crate) fn check_policy(field: &str, password: &str) -> Result<(), EngineError> {
+    match policy_problem(password) {
+        Some(message) => Err(EngineError::validation(field, message)),
+        None => Ok(()),
+    }
+}
+
 #[derive(Clone)]
 pub struct PasswordPool {
     permits: Arc<Semaphore>,

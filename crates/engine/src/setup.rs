@@ -90,6 +90,7 @@ impl Engine {
         token: &str,
         admin: FirstAdmin<'_>,
     ) -> Result<(String, Session), EngineError> {
+        crate::passwords::check_policy("password", admin.password)?;
         let now = self.now();
         let hash = self.passwords.hash(admin.password).await?;
         let txn = self.db.begin().await?;

@@ -71,7 +71,10 @@ impl Engine {
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, EngineError> {
         let email = normalize_email(new.email);
         let password_hash = match new.password {
-            Some(p) => Some(self.passwords.hash(p).await?),
+            Some(p) => {
+                crate::passwords::check_policy("password", p)?;
+                Some(self.passwords.hash(p).await?)
+            }
             None => None,
         };
         let now = self.now();
@@ -361,6 +364,7 @@ impl Engine {
         current: &str,
         new: &str,
     ) -> Result<(), EngineError> {
+        crate::passwords::check_policy("new_password", new)?;
         let m = user::Entity::find_by_id(id)
             .one(&self.db)
             .await?
@@ -422,6 +426,7 @@ impl Engine {
         password: &str,
         actor: &Actor,
     ) -> Result<User, EngineError> {
+        crate::passwords::check_policy("password", password)?;
         let hash = self.passwords.hash(password).await?;
         let now = self.now();
         let txn = self.db.begin().await?;

@@ -19,7 +19,6 @@ use crate::auth::Admin;
 use crate::error::{ApiError, FieldError};
 
 /// Shortest password accepted for a staff account.
-const MIN_PASSWORD_CHARS: usize = 12;
 
 fn roles() -> Vec<Value> {
     Role::ALL
@@ -244,11 +243,10 @@ pub async fn set_password(
         ), "/ui/admin/users").await
 }
 
-/// Why a new password is not acceptable, if it is not.
+/// Why a new password is not acceptable, if it is not (the engine's one policy, checked
+/// here too so the form can name the field next to the others).
 pub(crate) fn password_problem(password: &str) -> Option<String> {
-    let chars = password.chars().count();
-    (!(MIN_PASSWORD_CHARS..=200).contains(&chars))
-        .then(|| format!("must be {MIN_PASSWORD_CHARS} to 200 characters long"))
+    engine::passwords::policy_problem(password)
 }
 
 #[post("/admin/users/{id}/deactivate")]
