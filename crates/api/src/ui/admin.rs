@@ -18,8 +18,6 @@ use crate::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, FieldError};
 
-/// Shortest password accepted for a staff account.
-
 fn roles() -> Vec<Value> {
     Role::ALL
         .iter()
