@@ -22,31 +22,9 @@ if ! command -v schemathesis >/dev/null 2>&1; then
   exit 2
 fi
 
-vouch="${1:-}"
-if [ -z "$vouch" ]; then
-  vouch=$(cargo build --locked --bin vouch --message-format=json \
-    | python3 -c 'import json, sys
-for line in sys.stdin:
-    msg = json.loads(line)
-    if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "vouch" \
-            and "bin" in msg["target"]["kind"] and msg.get("executable"):
-        print(msg["executable"])')
-fi
-if [ ! -x "$vouch" ]; then
-  echo "no vouch binary at '$vouch'" >&2
-  exit 2
-fi
-
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/contract/common.sh
+source tests/contract/common.sh
+contract_setup "${1:-}"
 
 export VOUCH__DATABASE__URL="sqlite://$work/vouch.db?mode=rwc"
 export VOUCH__SERVER__BIND="127.0.0.1:0"
