@@ -58,7 +58,12 @@ pub(crate) async fn set_case_status(
     let to = case_transition(from, event)?;
     let updated = cases::update_status(txn, case, to, now).await?;
     if from == CaseStatus::Collecting && to == CaseStatus::Review {
-        expire_outstanding(txn, updated.id, now).await?;
+        // The references expire for the reason the case closed (the deadline, ...).
+        let reason = data.get("reason").cloned().unwrap_or(json!("released"));
+        let expired = expire_outstanding(txn, updated.id, reason, now).await?;
+        if expired > 0 {
+            data["expired"] = json!(expired);
+        }
     }
     data["from"] = json!(from.as_str());
     data["to"] = json!(to.as_str());
@@ -76,12 +81,14 @@ pub(crate) async fn set_case_status(
 }
 
 /// The release of a case that stops collecting: every reference still pending, invited or
-/// opened is expired (its link now says the check has closed) and its draft discarded.
+/// opened is expired for `reason` (its link now says the check has closed) and its draft
+/// discarded. Returns how many expired.
 async fn expire_outstanding(
     txn: &DatabaseTransaction,
     case_id: uuid::Uuid,
+    reason: serde_json::Value,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<usize, EngineError> {
     let mut expired = Vec::new();
     for reference in references::of_case(txn, case_id).await? {
         if reference.status.is_outstanding() {
@@ -91,14 +98,14 @@ async fn expire_outstanding(
                 reference,
                 ReferenceEvent::Expire,
                 &Actor::System,
-                json!({ "reason": "released" }),
+                json!({ "reason": reason }),
                 now,
             )
             .await?;
         }
     }
     responses::discard_drafts(txn, &expired).await?;
-    Ok(())
+    Ok(expired.len())
 }
 
 /// Moves a reference to the status `event` leads to, with its audit event.

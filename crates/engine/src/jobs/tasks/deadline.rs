@@ -7,10 +7,10 @@ use uuid::Uuid;
 use super::Outcome;
 use crate::audit::Actor;
 use crate::domain::CaseStatus;
-use crate::machine::{CaseEvent, ReferenceEvent};
+use crate::machine::CaseEvent;
 use crate::outbox::Task;
-use crate::store::{cases, references};
-use crate::transitions::{set_case_status, set_reference_status};
+use crate::store::cases;
+use crate::transitions::set_case_status;
 use crate::{Engine, EngineError};
 
 impl Engine {
@@ -25,29 +25,15 @@ impl Engine {
         if case.status != CaseStatus::Collecting {
             return Ok(Outcome::Done);
         }
-        let mut expired = 0;
-        for reference in references::of_case(&txn, case_id).await? {
-            // Links are kept: they now answer "expired" (410) instead of "unknown".
-            if reference.status.is_outstanding() {
-                set_reference_status(
-                    &txn,
-                    reference,
-                    ReferenceEvent::Expire,
-                    &Actor::System,
-                    json!({ "reason": "deadline" }),
-                    now,
-                )
-                .await?;
-                expired += 1;
-            }
-        }
+        // Whoever has not answered expires with the release (`set_case_status`); their
+        // links now answer "closed" (410) instead of "unknown".
         let kind = case.kind;
         set_case_status(
             &txn,
             case,
             CaseEvent::Close,
             &Actor::System,
-            json!({ "reason": "deadline", "expired": expired }),
+            json!({ "reason": "deadline" }),
             now,
         )
         .await?;
