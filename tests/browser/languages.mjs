@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { launchChromium } from './launch.mjs';
+import { launchChromium, PHONE, TestFailure, check, fail } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve('axe-core/axe.min.js');
@@ -21,20 +21,7 @@ const FORMS = (process.env.VOUCH_FORMS || '').split(/\s+/).filter(Boolean);
 const SCREENSHOT_DIR = process.env.VOUCH_SCREENSHOT_DIR || '';
 const ACTION_TIMEOUT_MS = 15_000;
 const WATCHDOG_MS = 120_000;
-const PHONE = {
-  viewport: { width: 360, height: 740 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
 
-class TestFailure extends Error {}
-function fail(message) {
-  throw new TestFailure(message);
-}
-function check(condition, message) {
-  if (!condition) fail(message);
-}
 function step(message) {
   console.log(`languages.mjs: ${message}`);
 }

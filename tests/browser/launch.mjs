@@ -1,5 +1,6 @@
-// Starts Debian's chromium headless for the browser tests (no browser download), with the
-// background services that would reach the network turned off.
+// What the browser tests share: Debian's chromium started headless (no browser download),
+// with the background services that would reach the network turned off; a phone's
+// screen; and how a script says a check failed.
 
 import { chromium } from 'playwright-core';
 
@@ -19,4 +20,23 @@ export function launchChromium() {
       '--disable-sync',
     ],
   });
+}
+
+// A phone: the narrowest screen the pages must fit without sideways scrolling.
+export const PHONE = {
+  viewport: { width: 360, height: 740 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
+
+// A failed check, told apart from a crash of the script itself.
+export class TestFailure extends Error {}
+
+export function fail(message) {
+  throw new TestFailure(message);
+}
+
+export function check(condition, message) {
+  if (!condition) fail(message);
 }

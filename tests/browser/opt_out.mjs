@@ -10,7 +10,7 @@
 //   CHROMIUM            browser binary (default /usr/bin/chromium)
 
 import { createRequire } from 'node:module';
-import { launchChromium } from './launch.mjs';
+import { launchChromium, PHONE, TestFailure, check, fail } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -21,25 +21,8 @@ const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const ACTION_TIMEOUT_MS = 15_000;
 const WATCHDOG_MS = 60_000;
 
-const PHONE = {
-  viewport: { width: 360, height: 740 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
-
-class TestFailure extends Error {}
-
-function fail(message) {
-  throw new TestFailure(message);
-}
-
 function step(message) {
   console.log(`opt_out.mjs: ${message}`);
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
 }
 
 /// Fails on uncaught page errors; reports console errors and failed loads of the page's

@@ -18,7 +18,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { launchChromium } from './launch.mjs';
+import { launchChromium, PHONE, TestFailure, check, fail } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -39,26 +39,10 @@ const STRENGTHS_TEXT = 'Clear monthly reporting and a named partner who answers 
 const ACTION_TIMEOUT_MS = 15_000;
 const WATCHDOG_MS = 120_000;
 
-const PHONE = {
-  viewport: { width: 360, height: 740 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
 const DESKTOP = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
-
-class TestFailure extends Error {}
-
-function fail(message) {
-  throw new TestFailure(message);
-}
 
 function step(message) {
   console.log(`referee.mjs: ${message}`);
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
 }
 
 async function newContext(browser, options) {

@@ -25,7 +25,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { launchChromium } from './launch.mjs';
+import { launchChromium, PHONE, TestFailure, check, fail } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -41,28 +41,11 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const ACTION_TIMEOUT_MS = 15_000;
 const WATCHDOG_MS = 120_000;
 
-const PHONE = {
-  viewport: { width: 360, height: 740 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
-
 // How many statements stay unanswered when sending without consent.
 const LEFT_FOR_LAST = 3;
 
-class TestFailure extends Error {}
-
-function fail(message) {
-  throw new TestFailure(message);
-}
-
 function step(message) {
   console.log(`self_assessment.mjs: ${message}`);
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
 }
 
 function optionalCount(name) {

@@ -70,7 +70,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { launchChromium } from './launch.mjs';
+import { launchChromium, TestFailure, check, fail } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -98,18 +98,8 @@ const WATCHDOG_MS = 150_000;
 
 const DESKTOP = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
 
-class TestFailure extends Error {}
-
-function fail(message) {
-  throw new TestFailure(message);
-}
-
 function step(message) {
   console.log(`staff.mjs [${STAGE}]: ${message}`);
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
 }
 
 function env(name) {
