@@ -355,6 +355,7 @@ async fn one_schema(state: web::Data<AppState>, id: web::Path<String>) -> Answer
 async fn list_users(state: web::Data<AppState>, q: web::Query<ListQuery>) -> Answer {
     let page = state
         .engine
+        .provisioning()
         .scim_list_users(
             q.filter.as_deref(),
             ListQuery::number(&q.start_index, "startIndex")?,
@@ -371,7 +372,11 @@ async fn get_user(
     id: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> Answer {
-    let user = state.engine.scim_user(id_of(&id, "user")?).await?;
+    let user = state
+        .engine
+        .provisioning()
+        .scim_user(id_of(&id, "user")?)
+        .await?;
     let projection = Projection::new(q.attributes.as_deref(), q.excluded_attributes.as_deref());
     Ok(scim_json(
         StatusCode::OK,
@@ -412,6 +417,7 @@ async fn search_users(state: web::Data<AppState>, req: HttpRequest, body: web::B
     let (search, projection) = search_request(&req, &body)?;
     let page = state
         .engine
+        .provisioning()
         .scim_list_users(search.filter.as_deref(), search.start_index, search.count)
         .await?;
     let base = base(&state);
@@ -422,6 +428,7 @@ async fn search_groups(state: web::Data<AppState>, req: HttpRequest, body: web::
     let (search, projection) = search_request(&req, &body)?;
     let page = state
         .engine
+        .provisioning()
         .scim_list_groups(search.filter.as_deref(), search.start_index, search.count)
         .await?;
     let base = base(&state);
@@ -436,6 +443,7 @@ async fn search_all(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
     let filter = search.filter.as_deref();
     let users = state
         .engine
+        .provisioning()
         .scim_list_users(filter, search.start_index, search.count)
         .await?;
     let start = users.start_index;
@@ -447,6 +455,7 @@ async fn search_all(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
     let group_start = start.saturating_sub(users.total).max(1) as i64;
     let groups = state
         .engine
+        .provisioning()
         .scim_list_groups(filter, Some(group_start), Some(room))
         .await?;
     let base = base(&state);
@@ -494,7 +503,7 @@ fn created(body: Value) -> HttpResponse {
 
 async fn create_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Answer {
     let input = UserInput::from_body(&json_body(&req, &body)?)?;
-    let user = state.engine.scim_create_user(input).await?;
+    let user = state.engine.provisioning().scim_create_user(input).await?;
     Ok(created(user.to_json(&base(&state))))
 }
 
@@ -506,7 +515,11 @@ async fn replace_user(
 ) -> Answer {
     let id = id_of(&id, "user")?;
     let input = UserInput::from_body(&json_body(&req, &body)?)?;
-    let user = state.engine.scim_replace_user(id, input).await?;
+    let user = state
+        .engine
+        .provisioning()
+        .scim_replace_user(id, input)
+        .await?;
     Ok(scim_json(StatusCode::OK, &user.to_json(&base(&state))))
 }
 
@@ -518,18 +531,27 @@ async fn patch_user(
 ) -> Answer {
     let id = id_of(&id, "user")?;
     let body = json_body(&req, &body)?;
-    let user = state.engine.scim_patch_user(id, &body).await?;
+    let user = state
+        .engine
+        .provisioning()
+        .scim_patch_user(id, &body)
+        .await?;
     Ok(scim_json(StatusCode::OK, &user.to_json(&base(&state))))
 }
 
 async fn delete_user(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
-    state.engine.scim_delete_user(id_of(&id, "user")?).await?;
+    state
+        .engine
+        .provisioning()
+        .scim_delete_user(id_of(&id, "user")?)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn list_groups(state: web::Data<AppState>, q: web::Query<ListQuery>) -> Answer {
     let page = state
         .engine
+        .provisioning()
         .scim_list_groups(
             q.filter.as_deref(),
             ListQuery::number(&q.start_index, "startIndex")?,
@@ -546,7 +568,11 @@ async fn get_group(
     id: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> Answer {
-    let group = state.engine.scim_group(id_of(&id, "group")?).await?;
+    let group = state
+        .engine
+        .provisioning()
+        .scim_group(id_of(&id, "group")?)
+        .await?;
     let projection = Projection::new(q.attributes.as_deref(), q.excluded_attributes.as_deref());
     Ok(scim_json(
         StatusCode::OK,
@@ -556,7 +582,7 @@ async fn get_group(
 
 async fn create_group(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Answer {
     let input = GroupInput::from_body(&json_body(&req, &body)?)?;
-    let group = state.engine.scim_create_group(input).await?;
+    let group = state.engine.provisioning().scim_create_group(input).await?;
     Ok(created(group.to_json(&base(&state))))
 }
 
@@ -568,7 +594,11 @@ async fn replace_group(
 ) -> Answer {
     let id = id_of(&id, "group")?;
     let input = GroupInput::from_body(&json_body(&req, &body)?)?;
-    let group = state.engine.scim_replace_group(id, input).await?;
+    let group = state
+        .engine
+        .provisioning()
+        .scim_replace_group(id, input)
+        .await?;
     Ok(scim_json(StatusCode::OK, &group.to_json(&base(&state))))
 }
 
@@ -580,12 +610,20 @@ async fn patch_group(
 ) -> Answer {
     let id = id_of(&id, "group")?;
     let body = json_body(&req, &body)?;
-    let group = state.engine.scim_patch_group(id, &body).await?;
+    let group = state
+        .engine
+        .provisioning()
+        .scim_patch_group(id, &body)
+        .await?;
     Ok(scim_json(StatusCode::OK, &group.to_json(&base(&state))))
 }
 
 async fn delete_group(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
-    state.engine.scim_delete_group(id_of(&id, "group")?).await?;
+    state
+        .engine
+        .provisioning()
+        .scim_delete_group(id_of(&id, "group")?)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

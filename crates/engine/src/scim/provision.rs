@@ -79,7 +79,21 @@ fn no_address(id: Uuid) -> String {
     format!("scim:{id}")
 }
 
-impl Engine {
+/// Provisioning over SCIM, borrowed from the engine with [`Engine::provisioning`]. It
+/// reaches the engine's store, clock, settings and sessions through `Deref`.
+pub struct Provisioning<'a> {
+    engine: &'a Engine,
+}
+
+impl std::ops::Deref for Provisioning<'_> {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        self.engine
+    }
+}
+
+impl Provisioning<'_> {
     async fn scim_users_out(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
@@ -646,6 +660,15 @@ impl Engine {
             m.update(txn).await?;
         }
         Ok(())
+    }
+}
+
+/// What the rest of the engine asks of provisioning.
+impl Engine {
+    /// The SCIM service (`/scim/v2`): users and groups as the identity provider sees
+    /// them, kept off `Engine`'s own list of methods.
+    pub fn provisioning(&self) -> Provisioning<'_> {
+        Provisioning { engine: self }
     }
 
     /// Whether the account is managed by the identity provider (its role and access then
