@@ -330,6 +330,7 @@ async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::CreateScimToken { label } => {
             let token = engine
+                .provisioning()
                 .create_scim_token(&label, &engine::audit::Actor::System)
                 .await?;
             // The token alone on stdout, so scripts can capture it.

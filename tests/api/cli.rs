@@ -637,11 +637,17 @@ async fn create_scim_token_prints_a_working_scim_token_alone() {
         std::sync::Arc::new(engine::clock::SystemClock),
         std::sync::Arc::new(mail),
     );
-    assert!(engine.authenticate_scim_token(token).await.unwrap());
+    assert!(
+        engine
+            .provisioning()
+            .authenticate_scim_token(token)
+            .await
+            .unwrap()
+    );
     assert!(
         engine.authenticate_token(token).await.unwrap().is_none(),
         "a SCIM token is not a staff API token"
     );
-    let listed = engine.list_scim_tokens().await.unwrap();
+    let listed = engine.provisioning().list_scim_tokens().await.unwrap();
     assert_eq!(listed[0].label, "Entra ID");
 }

@@ -42,6 +42,7 @@ async fn scim_app(backend: Backend, tweak: impl FnOnce(&mut engine::AuthSettings
     let app = TestApp::spawn_with(backend, config).await?;
     let token = app
         .engine
+        .provisioning()
         .create_scim_token("test", &Actor::System)
         .await
         .unwrap();
@@ -588,11 +589,18 @@ async fn only_a_live_scim_token_opens_scim_and_discovery_is_public(backend: Back
     scim_error(get(Some(staff)).await.unwrap(), 401, None).await;
     assert_eq!(get(Some(s.token.clone())).await.unwrap().status(), 200);
 
-    let listed = s.app.engine.list_scim_tokens().await.unwrap();
+    let listed = s
+        .app
+        .engine
+        .provisioning()
+        .list_scim_tokens()
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_used_at.is_some(), "use is recorded");
     s.app
         .engine
+        .provisioning()
         .revoke_scim_token(listed[0].id, &Actor::System)
         .await
         .unwrap();
@@ -726,6 +734,7 @@ async fn scim_requests_are_rate_limited_per_client(backend: Backend) {
     };
     let token = app
         .engine
+        .provisioning()
         .create_scim_token("t", &Actor::System)
         .await
         .unwrap();

@@ -660,6 +660,7 @@ async fn guard(
         let ok = match token {
             Some(t) => state
                 .engine
+                .provisioning()
                 .authenticate_scim_token(&t)
                 .await
                 .map_err(ScimFailure::from)?,

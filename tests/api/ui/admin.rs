@@ -376,7 +376,13 @@ async fn admin_creates_a_scim_token_shown_once_and_revokes_it(app: TestApp) {
         html.contains("Entra ID") && !html.contains(&token),
         "shown once"
     );
-    let row = app.engine.list_scim_tokens().await.unwrap().remove(0);
+    let row = app
+        .engine
+        .provisioning()
+        .list_scim_tokens()
+        .await
+        .unwrap()
+        .remove(0);
     let res = admin
         .post(
             tokens,
@@ -397,5 +403,13 @@ async fn admin_creates_a_scim_token_shown_once_and_revokes_it(app: TestApp) {
         .post_raw("/ui/admin/scim-tokens", &[("scim_label", "x")])
         .await;
     assert_ne!(res.status(), 200);
-    assert_eq!(app.engine.list_scim_tokens().await.unwrap().len(), 1);
+    assert_eq!(
+        app.engine
+            .provisioning()
+            .list_scim_tokens()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

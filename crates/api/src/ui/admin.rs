@@ -370,6 +370,7 @@ async fn tokens_page(
     // of bearer token an admin hands to a machine.
     let scim_rows: Vec<Value> = state
         .engine
+        .provisioning()
         .list_scim_tokens()
         .await?
         .into_iter()
@@ -541,6 +542,7 @@ pub async fn create_scim_token(
     }
     let token = state
         .engine
+        .provisioning()
         .create_scim_token(label, &Actor::User(admin.id))
         .await?;
     tracing::info!(by = %admin.id, "SCIM token created");
@@ -562,6 +564,7 @@ pub async fn revoke_scim_token(
 ) -> Result<HttpResponse, ApiError> {
     let result = state
         .engine
+        .provisioning()
         .revoke_scim_token(*id, &Actor::User(admin.id))
         .await;
     after_action(

@@ -6,11 +6,12 @@ use sea_orm::TransactionTrait;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::provision::Provisioning;
+use crate::EngineError;
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
 use crate::entity::scim_token;
 use crate::store::scim as rows;
-use crate::{Engine, EngineError};
 
 /// A SCIM token as an admin sees it: never the token itself.
 #[derive(Clone, Debug, Serialize)]
@@ -22,7 +23,7 @@ pub struct ScimTokenInfo {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl Engine {
+impl Provisioning<'_> {
     /// Makes a SCIM token and returns it (shown once; only its hash is stored).
     #[tracing::instrument(skip_all, err)]
     pub async fn create_scim_token(
