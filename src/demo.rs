@@ -122,6 +122,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         .await?;
     let actor = Actor::User(admin.id);
     let provider = engine
+        .cases()
         .create_provider(
             NewProvider {
                 name: "Ledgerline Fractional Finance".into(),
@@ -134,6 +135,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         )
         .await?;
     let case = engine
+        .cases()
         .create_case(
             NewCase {
                 provider_id: provider.id,
@@ -151,6 +153,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     for s in &STORIES {
         references.push(
             engine
+                .cases()
                 .add_reference(
                     case.id,
                     NewReference {
@@ -167,6 +170,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         );
     }
     let decliner = engine
+        .cases()
         .add_reference(
             case.id,
             NewReference {
@@ -180,8 +184,11 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             &actor,
         )
         .await?;
-    engine.request_self_assessment(case.id, &actor).await?;
-    engine.launch_case(case.id, &actor).await?;
+    engine
+        .links()
+        .request_self_assessment(case.id, &actor)
+        .await?;
+    engine.cases().launch_case(case.id, &actor).await?;
     engine
         .run_until_idle()
         .await
@@ -201,6 +208,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             })
             .collect();
     engine
+        .links()
         .record_self_assessment(
             case.id,
             &self_view,
@@ -229,8 +237,12 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         }
         // Each simulated referee took a few minutes over the questionnaire.
         let viewed_at = engine.now() - chrono::Duration::minutes(6 + i as i64);
-        engine.record_referee_view(reference.id, viewed_at).await?;
         engine
+            .links()
+            .record_referee_view(reference.id, viewed_at)
+            .await?;
+        engine
+            .cases()
             .submit_response(
                 reference.id,
                 answers,
@@ -243,13 +255,14 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             .await?;
     }
     engine
+        .cases()
         .decline_reference(
             decliner.id,
             Some("I only worked with them for a month.".into()),
         )
         .await?;
     engine.run_until_idle().await?;
-    let report = engine.case_report(case.id).await?;
+    let report = engine.reports().case_report(case.id).await?;
     let engagements = crate::demo_engagements::seed(engine, &staff[1], &staff[2])
         .await
         .context("seeding the demo engagements")?;

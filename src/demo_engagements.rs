@@ -84,6 +84,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
     for (i, (name, before, after)) in HISTORIES.iter().enumerate() {
         let slug = name.to_lowercase().replace(' ', "-");
         let provider = engine
+            .cases()
             .create_provider(
                 NewProvider {
                     name: (*name).into(),
@@ -96,6 +97,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
             )
             .await?;
         let case = engine
+            .cases()
             .create_case(
                 NewCase {
                     provider_id: provider.id,
@@ -113,6 +115,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
         for r in 0..2 {
             references.push(
                 engine
+                    .cases()
                     .add_reference(
                         case.id,
                         NewReference {
@@ -128,7 +131,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                     .await?,
             );
         }
-        engine.launch_case(case.id, &actor).await?;
+        engine.cases().launch_case(case.id, &actor).await?;
         engine.run_until_idle().await?;
         for (r, reference) in references.iter().enumerate() {
             // The second referee of each is a little less keen, so the intervals have width.
@@ -140,14 +143,17 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
             let mut answers = ratings(&referee_questions, level, i);
             answers.push(("rehire".into(), "yes".into()));
             engine
+                .links()
                 .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(7))
                 .await?;
             engine
+                .cases()
                 .submit_response(reference.id, answers, meta(i))
                 .await?;
         }
         engine.run_until_idle().await?;
         let decided = engine
+            .reports()
             .record_decision(
                 case.id,
                 Outcome::Approved,
@@ -159,9 +165,13 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
         let engagement_id = decided
             .engagement_id
             .context("an approval opens an engagement")?;
-        engine.mark_engagement_as_demo(engagement_id).await?;
+        engine
+            .engagements()
+            .mark_engagement_as_demo(engagement_id)
+            .await?;
         for s in 0..2 {
             engine
+                .engagements()
                 .add_stakeholder(
                     engagement_id,
                     NewStakeholder {
@@ -172,23 +182,35 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                 )
                 .await?;
         }
-        let engagement = engine.start_pulse(engagement_id, &actor).await?;
+        let engagement = engine
+            .engagements()
+            .start_pulse(engagement_id, &actor)
+            .await?;
         engine.run_until_idle().await?;
         let pulse_case = engagement
             .pulses
             .last()
             .context("the pulse just started")?
             .id;
-        for (s, reference) in engine.case(pulse_case).await?.references.iter().enumerate() {
+        for (s, reference) in engine
+            .cases()
+            .case(pulse_case)
+            .await?
+            .references
+            .iter()
+            .enumerate()
+        {
             let level = if s == 0 {
                 *after
             } else {
                 after.saturating_sub(1).max(1)
             };
             engine
+                .links()
                 .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(5))
                 .await?;
             engine
+                .cases()
                 .submit_response(reference.id, ratings(&pulse, level, i * 2 + 1), meta(i))
                 .await?;
         }

@@ -69,6 +69,7 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
         let slug = name.to_lowercase().replace(' ', "-");
         providers.push(
             engine
+                .cases()
                 .create_provider(
                     NewProvider {
                         name: name.into(),
@@ -87,6 +88,7 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
         clock.set(launched);
         let provider = &providers[c % providers.len()];
         let case = engine
+            .cases()
             .create_case(
                 NewCase {
                     provider_id: provider.id,
@@ -104,11 +106,12 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
                 ops.id,
             )
             .await?;
-        engine.mark_case_as_demo(case.id).await?;
+        engine.reports().mark_case_as_demo(case.id).await?;
         let mut references = Vec::new();
         for r in 0..REFEREES {
             references.push(
                 engine
+                    .cases()
                     .add_reference(
                         case.id,
                         NewReference {
@@ -124,7 +127,7 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
                     .await?,
             );
         }
-        engine.launch_case(case.id, &actor).await?;
+        engine.cases().launch_case(case.id, &actor).await?;
         engine.run_until_idle().await?;
         // Each referee's step, in the order they happen.
         let mut steps: Vec<(i64, usize, Step)> = (0..REFEREES)
@@ -141,7 +144,8 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
         for (hours, r, s) in steps {
             let at = launched + Duration::hours(hours);
             // Quorum with nobody left to wait for closes a case early.
-            if engine.case(case.id).await?.status != engine::domain::CaseStatus::Collecting {
+            if engine.cases().case(case.id).await?.status != engine::domain::CaseStatus::Collecting
+            {
                 break;
             }
             clock.set(at - Duration::minutes(8));
@@ -149,12 +153,13 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
             let id = references[r].id;
             match s {
                 Step::Answer(_) => {
-                    engine.record_referee_view(id, engine.now()).await?;
+                    engine.links().record_referee_view(id, engine.now()).await?;
                     clock.set(at);
                     let level = 3 + ((c + r) % 3) as u8;
                     let mut answers = crate::demo_engagements::ratings(&questions, level, c + r);
                     answers.push(("rehire".into(), "yes".into()));
                     engine
+                        .cases()
                         .submit_response(
                             id,
                             answers,
@@ -167,11 +172,12 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
                         .await?;
                 }
                 Step::OpenAndLeave(_) => {
-                    engine.record_referee_view(id, at).await?;
+                    engine.links().record_referee_view(id, at).await?;
                 }
                 Step::Decline(_) => {
                     clock.set(at);
                     engine
+                        .cases()
                         .decline_reference(id, Some("Demo: I don't know them well enough.".into()))
                         .await?;
                 }
@@ -183,9 +189,10 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
         // leaves nothing waiting in the review queue.
         clock.set(launched + Duration::days(15));
         engine.run_until_idle().await?;
-        let now = engine.case(case.id).await?;
+        let now = engine.cases().case(case.id).await?;
         if now.status == engine::domain::CaseStatus::Review {
             engine
+                .reports()
                 .record_decision(
                     case.id,
                     Outcome::Rejected,

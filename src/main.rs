@@ -78,7 +78,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Retention { dry_run } => {
             let engine = open_engine(&settings).await?;
-            let report = engine.run_retention(dry_run).await?;
+            let report = engine.privacy().run_retention(dry_run).await?;
             print!("{}", retention_text(&report, &settings.retention));
             Ok(())
         }

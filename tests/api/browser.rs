@@ -43,11 +43,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use engine::domain::{CaseStatus, ReferenceStatus, Role, SelfAssessmentState};
-use engine::entity::{answer, reference_request, response};
 use engine::questionnaire::{default_questions, self_assessment_questions};
 use engine::report::Outcome;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use store::entity::{answer, reference_request, response};
 use testkit::{Backend, TestApp, TestConfig};
 use uuid::Uuid;
 
@@ -418,9 +418,10 @@ async fn request_self_assessment(app: &TestApp, ops: &str, case_id: Uuid) -> Str
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["self_assessment"], "requested");
     app.engine.run_until_idle().await.unwrap();
-    let case = app.engine.case(case_id).await.unwrap();
+    let case = app.engine.cases().case(case_id).await.unwrap();
     let contact = app
         .engine
+        .cases()
         .provider(case.provider_id)
         .await
         .unwrap()
@@ -461,9 +462,9 @@ async fn provider_rates_itself_in_a_real_browser_on_a_phone() {
     )
     .await;
 
-    let stored = app.engine.case(case.id).await.unwrap();
+    let stored = app.engine.cases().case(case.id).await.unwrap();
     assert_eq!(stored.self_assessment, SelfAssessmentState::Submitted);
-    let report = app.engine.case_report(case.id).await.unwrap();
+    let report = app.engine.reports().case_report(case.id).await.unwrap();
     let own = report
         .self_assessment
         .expect("the report holds the self-assessment");
@@ -471,7 +472,7 @@ async fn provider_rates_itself_in_a_real_browser_on_a_phone() {
     assert!(!report.released && report.dimensions.is_empty());
     assert_eq!(
         own.dimensions.len(),
-        app.engine.profile().await.unwrap().len(),
+        app.engine.questionnaires().profile().await.unwrap().len(),
         "one self score per dimension of the profile: {own:?}"
     );
     // The script answers every statement with 4 or 5, never "does not apply".
@@ -678,7 +679,7 @@ async fn staff_ui_end_to_end_in_chromium() {
         .trim()
         .parse()
         .expect("CASE_ID is a uuid");
-    let case = app.engine.case(case_id).await.unwrap();
+    let case = app.engine.cases().case(case_id).await.unwrap();
     assert_eq!(case.status, CaseStatus::Collecting);
     assert_eq!(case.title, CASE_TITLE);
     assert_eq!(case.provider_name, "Northwind Ledger Partners");
@@ -705,7 +706,7 @@ async fn staff_ui_end_to_end_in_chromium() {
     )
     .await;
     assert_eq!(status, 303, "the provider sends its self-assessment");
-    let case = app.engine.case(case_id).await.unwrap();
+    let case = app.engine.cases().case(case_id).await.unwrap();
     assert_eq!(case.self_assessment, SelfAssessmentState::Submitted);
 
     // Each referee answers through their link.
@@ -722,7 +723,7 @@ async fn staff_ui_end_to_end_in_chromium() {
         assert_eq!(status, 303, "{email} submits");
     }
     app.engine.run_until_idle().await.unwrap();
-    let case = app.engine.case(case_id).await.unwrap();
+    let case = app.engine.cases().case(case_id).await.unwrap();
     assert_eq!(
         case.status,
         CaseStatus::Review,
@@ -735,7 +736,7 @@ async fn staff_ui_end_to_end_in_chromium() {
     );
 
     // What the chart must show, from the engine's own report.
-    let report = app.engine.case_report(case_id).await.unwrap();
+    let report = app.engine.reports().case_report(case_id).await.unwrap();
     let dimensions = report.dimensions.len();
     let scored = report
         .dimensions
@@ -779,10 +780,11 @@ async fn staff_ui_end_to_end_in_chromium() {
     ]);
     run_script(&tools, "staff.mjs", &env).await;
 
-    let case = app.engine.case(case_id).await.unwrap();
+    let case = app.engine.cases().case(case_id).await.unwrap();
     assert_eq!(case.status, CaseStatus::Decided);
     let decision = app
         .engine
+        .reports()
         .case_decision(case_id)
         .await
         .unwrap()
@@ -812,10 +814,11 @@ async fn a_report_with_hidden_detail_in_chromium() {
     }
     // Closed early with two answers: released, below the detail threshold.
     app.engine
+        .cases()
         .close_case(case.id, &engine::audit::Actor::System)
         .await
         .unwrap();
-    let report = app.engine.case_report(case.id).await.unwrap();
+    let report = app.engine.reports().case_report(case.id).await.unwrap();
     assert!(report.released, "closing releases the results");
     assert!(report.detail_hidden, "two of three: detail is hidden");
     run_script(
@@ -888,6 +891,7 @@ async fn engagement_page_in_chromium() {
     assert_eq!(res.status(), 200, "approve");
     let id = app
         .engine
+        .cases()
         .case(case.id)
         .await
         .unwrap()
@@ -929,7 +933,7 @@ async fn engagement_page_in_chromium() {
         assert_eq!(status, 303, "{email} answers");
     }
     app.engine.run_until_idle().await.unwrap();
-    let engagement = app.engine.engagement(id).await.unwrap();
+    let engagement = app.engine.engagements().engagement(id).await.unwrap();
     let pulse = engagement.pulses.last().expect("a pulse");
     assert_eq!(pulse.status, engine::domain::PulseStatus::Complete);
     let below = pulse
@@ -1041,6 +1045,7 @@ async fn calibration_page_in_chromium() {
             let mut answers = ratings_by_dimension(levels);
             answers.push(("rehire".into(), "yes".into()));
             app.engine
+                .cases()
                 .submit_response(case.reference_id(i), answers, meta())
                 .await
                 .unwrap();
@@ -1052,6 +1057,7 @@ async fn calibration_page_in_chromium() {
     for (k, case) in cases.iter().enumerate() {
         let decided = app
             .engine
+            .reports()
             .record_decision(case.id, Outcome::Approved, "References checked.", hr.id)
             .await
             .unwrap();
@@ -1060,6 +1066,7 @@ async fn calibration_page_in_chromium() {
             .expect("an approval opens an engagement");
         for j in 0..2 {
             app.engine
+                .engagements()
                 .add_stakeholder(
                     engagement,
                     NewStakeholder {
@@ -1071,7 +1078,12 @@ async fn calibration_page_in_chromium() {
                 .await
                 .unwrap();
         }
-        let started = app.engine.start_pulse(engagement, &actor).await.unwrap();
+        let started = app
+            .engine
+            .engagements()
+            .start_pulse(engagement, &actor)
+            .await
+            .unwrap();
         pulses.push(started.pulses.last().unwrap().id);
     }
     app.engine.run_until_idle().await.unwrap();
@@ -1084,6 +1096,7 @@ async fn calibration_page_in_chromium() {
         for (j, s) in stakeholders.iter().enumerate() {
             let levels = std::array::from_fn(|d| stakeholder_level(k, d, j));
             app.engine
+                .cases()
                 .submit_response(s.id, ratings_by_dimension(levels), meta())
                 .await
                 .unwrap();
@@ -1091,8 +1104,14 @@ async fn calibration_page_in_chromium() {
     }
     app.engine.run_until_idle().await.unwrap();
 
-    let provider_id = app.engine.case(cases[0].id).await.unwrap().provider_id;
-    let calibration = app.engine.calibration().await.unwrap();
+    let provider_id = app
+        .engine
+        .cases()
+        .case(cases[0].id)
+        .await
+        .unwrap()
+        .provider_id;
+    let calibration = app.engine.engagements().calibration().await.unwrap();
     assert_eq!(
         calibration.engagements, 8,
         "every engagement has a finished pulse"

@@ -1,9 +1,9 @@
 //! Cases and references: defaults, snapshots, counts, limits and states.
 
 use engine::domain::Role;
-use engine::entity::vetting_case;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
+use store::entity::vetting_case;
 use testkit::{Backend, TestApp, TestConfig};
 
 use crate::helpers::{field_error, problem};

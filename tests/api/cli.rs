@@ -414,7 +414,7 @@ fn demo_logs_nothing_below_a_warning_unless_asked_and_its_engagements_differ_by_
             );
             // And the response insights have a believable history to show.
             let window = engine::insights::Window::new(None, None, engine.now()).unwrap();
-            let insights = engine.response_insights(window).await.unwrap();
+            let insights = engine.reports().response_insights(window).await.unwrap();
             assert!(insights.includes_demo, "{insights:?}");
             assert!(insights.invited >= 60, "{insights:?}");
             let rate = insights.response_rate.unwrap();
@@ -423,7 +423,7 @@ fn demo_logs_nothing_below_a_warning_unless_asked_and_its_engagements_differ_by_
             assert!(hours > 2.0 && hours < 96.0, "{insights:?}");
             assert!(insights.completions_after.reminder_1 > 0, "{insights:?}");
             assert!(insights.cases_at_quorum > 0, "{insights:?}");
-            let calibration = engine.calibration().await.unwrap();
+            let calibration = engine.engagements().calibration().await.unwrap();
             assert!(calibration.includes_demo);
             calibration
                 .dimensions

@@ -133,6 +133,7 @@ impl CaseWithReferees {
         answers.push(("rehire".into(), "yes".into()));
         answers.push(("strengths".into(), format!("Strength from referee {i}")));
         app.engine
+            .cases()
             .submit_response(
                 self.reference_id(i),
                 answers,

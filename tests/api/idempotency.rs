@@ -145,6 +145,7 @@ async fn stored_answers_older_than_a_day_are_purged(app: TestApp) {
     assert_eq!(res.status(), 201);
     assert_eq!(
         app.engine
+            .idempotency()
             .purge_idempotency_keys(chrono::Duration::days(1))
             .await
             .unwrap(),
@@ -153,6 +154,7 @@ async fn stored_answers_older_than_a_day_are_purged(app: TestApp) {
     app.clock.advance(chrono::Duration::hours(25));
     assert_eq!(
         app.engine
+            .idempotency()
             .purge_idempotency_keys(chrono::Duration::days(1))
             .await
             .unwrap(),
@@ -190,7 +192,7 @@ async fn post_with_key(
 /// Every stored answer of the idempotency store, as the database holds it.
 async fn stored_answers(app: &TestApp) -> Vec<String> {
     use sea_orm::EntityTrait;
-    engine::entity::idempotency_key::Entity::find()
+    store::entity::idempotency_key::Entity::find()
         .all(app.engine.db())
         .await
         .unwrap()

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use engine::clock::Clock;
-use engine::entity::job;
 use engine::jobs::{OwnerNotice, Task, Worker, WorkerReport, enqueue};
 use engine::{Engine, EngineError, WorkflowSettings};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use store::entity::job;
 use testkit::{Backend, TestApp, TestDb};
 use tokio::sync::watch;
 

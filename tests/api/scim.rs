@@ -4,9 +4,9 @@
 
 use engine::audit::Actor;
 use engine::domain::Role;
-use engine::entity::audit_event;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use store::entity::audit_event;
 use testkit::oidc_provider::{ADMIN_GROUP, HR_GROUP, OPS_GROUP, OidcProvider};
 use testkit::{Backend, PUBLIC_URL, TestApp, TestConfig, UiClient};
 

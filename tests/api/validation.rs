@@ -66,13 +66,19 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
             "relationship",
         ),
     ] {
-        match app.engine.add_reference(case_id, bad, &Actor::System).await {
+        match app
+            .engine
+            .cases()
+            .add_reference(case_id, bad, &Actor::System)
+            .await
+        {
             Err(EngineError::Validation { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected a validation error on {field}, got {other:?}"),
         }
     }
     let reference = app
         .engine
+        .cases()
         .add_reference(case_id, good(), &Actor::System)
         .await
         .unwrap();
@@ -85,6 +91,7 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
     app.engine.run_until_idle().await.unwrap();
     match app
         .engine
+        .cases()
         .decline_reference(reference.id, Some("x".repeat(1001)))
         .await
     {
@@ -93,6 +100,7 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
     }
     match app
         .engine
+        .reports()
         .record_decision(
             case_id,
             engine::report::Outcome::Approved,
@@ -107,6 +115,7 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
     let partial = vec![("values_shared".to_owned(), "9".to_owned())];
     match app
         .engine
+        .cases()
         .submit_response(reference.id, partial, SubmissionMeta::default())
         .await
     {
@@ -119,7 +128,7 @@ async fn the_engine_itself_refuses_bad_references_and_incomplete_answers(app: Te
         }
         other => panic!("expected InvalidAnswers, got {other:?}"),
     }
-    let case = app.engine.case(case_id).await.unwrap();
+    let case = app.engine.cases().case(case_id).await.unwrap();
     assert_eq!(case.references.len(), 1, "no bad reference was stored");
     assert_eq!(
         case.references[0].status,

@@ -341,6 +341,7 @@ async fn failed_deliveries_follow_the_schedule_and_honour_retry_after(app: TestA
     );
     assert!(
         app.engine
+            .webhooks()
             .webhook(id.parse().unwrap())
             .await
             .unwrap()
@@ -380,7 +381,12 @@ async fn failed_deliveries_follow_the_schedule_and_honour_retry_after(app: TestA
             .iter()
             .all(|r| r.header("webhook-id") == received[0].header("webhook-id"))
     );
-    let endpoint = app.engine.webhook(id.parse().unwrap()).await.unwrap();
+    let endpoint = app
+        .engine
+        .webhooks()
+        .webhook(id.parse().unwrap())
+        .await
+        .unwrap();
     assert!(endpoint.enabled && endpoint.failing_since.is_none());
 }
 
@@ -496,6 +502,7 @@ async fn an_endpoint_failing_for_the_configured_hours_is_disabled(backend: Backe
     assert_eq!(sink.received().len(), 2);
     assert!(
         app.engine
+            .webhooks()
             .webhook(id.parse().unwrap())
             .await
             .unwrap()
@@ -505,7 +512,12 @@ async fn an_endpoint_failing_for_the_configured_hours_is_disabled(backend: Backe
     app.clock.advance(Duration::minutes(73));
     app.engine.run_until_idle().await.unwrap();
     assert_eq!(sink.received().len(), 3);
-    let endpoint = app.engine.webhook(id.parse().unwrap()).await.unwrap();
+    let endpoint = app
+        .engine
+        .webhooks()
+        .webhook(id.parse().unwrap())
+        .await
+        .unwrap();
     assert!(!endpoint.enabled);
     assert!(
         endpoint
@@ -594,7 +606,14 @@ async fn private_targets_are_refused_by_address_and_after_resolution(backend: Ba
         let p = problem(res, 422).await;
         assert_eq!(p["errors"][0]["field"], "url", "{url}: {p}");
     }
-    assert!(app.engine.list_webhooks().await.unwrap().is_empty());
+    assert!(
+        app.engine
+            .webhooks()
+            .list_webhooks()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // An endpoint stored while private targets were allowed (or whose name now points
     // at loopback) is refused at delivery time too: by address, and by the resolver.
@@ -614,6 +633,7 @@ async fn private_targets_are_refused_by_address_and_after_resolution(backend: Ba
         format!("http://localhost:{}/hook", sink.port()),
     ] {
         let made = allowed
+            .webhooks()
             .create_webhook(
                 engine::webhooks::NewWebhook {
                     url,
@@ -625,12 +645,14 @@ async fn private_targets_are_refused_by_address_and_after_resolution(backend: Ba
             .await
             .unwrap();
         app.engine
+            .webhooks()
             .send_test_webhook(made.endpoint.id)
             .await
             .unwrap();
         app.engine.run_until_idle().await.unwrap();
         let list = app
             .engine
+            .webhooks()
             .webhook_deliveries(made.endpoint.id, Default::default())
             .await
             .unwrap();
@@ -667,7 +689,14 @@ async fn ipv6_forms_of_private_ipv4_addresses_are_refused_naming_the_url(backend
         let p = problem(res, 422).await;
         assert_eq!(p["errors"][0]["field"], "url", "{url}: {p}");
     }
-    assert!(app.engine.list_webhooks().await.unwrap().is_empty());
+    assert!(
+        app.engine
+            .webhooks()
+            .list_webhooks()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn a_rotated_secret_signs_beside_the_new_one_for_a_day(app: TestApp) {
@@ -828,7 +857,13 @@ async fn admins_manage_endpoints_and_read_deliveries_in_the_web_ui(app: TestApp)
     );
     assert!(html.contains("case.launched, case.decided"));
 
-    let endpoint = app.engine.list_webhooks().await.unwrap().remove(0);
+    let endpoint = app
+        .engine
+        .webhooks()
+        .list_webhooks()
+        .await
+        .unwrap()
+        .remove(0);
     let res = admin
         .post(page, &format!("{page}/{}/test", endpoint.id), &[])
         .await;
@@ -847,7 +882,14 @@ async fn admins_manage_endpoints_and_read_deliveries_in_the_web_ui(app: TestApp)
         .post(page, &format!("{page}/{}/disable", endpoint.id), &[])
         .await;
     assert_eq!(res.status(), 303);
-    assert!(!app.engine.webhook(endpoint.id).await.unwrap().enabled);
+    assert!(
+        !app.engine
+            .webhooks()
+            .webhook(endpoint.id)
+            .await
+            .unwrap()
+            .enabled
+    );
     let res = admin
         .post(page, &format!("{page}/{}/rotate", endpoint.id), &[])
         .await;
@@ -862,7 +904,14 @@ async fn admins_manage_endpoints_and_read_deliveries_in_the_web_ui(app: TestApp)
         .post(page, &format!("{page}/{}/delete", endpoint.id), &[])
         .await;
     assert_eq!(res.status(), 303);
-    assert!(app.engine.list_webhooks().await.unwrap().is_empty());
+    assert!(
+        app.engine
+            .webhooks()
+            .list_webhooks()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Other roles do not see the page; a form without its CSRF token is refused.
     let ops = app.ui_as(Role::Ops).await;
@@ -876,7 +925,14 @@ async fn admins_manage_endpoints_and_read_deliveries_in_the_web_ui(app: TestApp)
         .await
         .unwrap();
     assert_ne!(res.status(), 200);
-    assert!(app.engine.list_webhooks().await.unwrap().is_empty());
+    assert!(
+        app.engine
+            .webhooks()
+            .list_webhooks()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn a_redirect_is_a_failed_attempt_and_is_not_followed(app: TestApp) {

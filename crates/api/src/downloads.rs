@@ -8,7 +8,7 @@ use crate::error::ApiError;
 
 /// The report CSV as a download (shared with the staff UI).
 pub(crate) async fn csv_download(state: &AppState, id: Uuid) -> Result<HttpResponse, ApiError> {
-    let csv = state.engine.case_report_csv(id).await?;
+    let csv = state.engine.reports().case_report_csv(id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

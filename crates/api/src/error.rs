@@ -175,6 +175,13 @@ pub fn answer_fields(problems: Vec<AnswerError>) -> Vec<FieldError> {
         .collect()
 }
 
+/// A page request the store refused (size, cursor) reads as any other engine error.
+impl From<engine::store::StoreError> for ApiError {
+    fn from(err: engine::store::StoreError) -> Self {
+        EngineError::from(err).into()
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> Self {
         match err {

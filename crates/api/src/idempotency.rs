@@ -161,6 +161,7 @@ pub async fn idempotent(
     let engine = &state.engine;
     let user_id = caller.0.id;
     match engine
+        .idempotency()
         .claim_idempotency_key(user_id, &key, &request_hash)
         .await
         .map_err(ApiError::from)?
@@ -200,7 +201,10 @@ pub async fn idempotent(
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(e) => {
-            let _ = engine.release_idempotency_key(user_id, &key).await;
+            let _ = engine
+                .idempotency()
+                .release_idempotency_key(user_id, &key)
+                .await;
             return Err(e);
         }
     };
@@ -211,7 +215,10 @@ pub async fn idempotent(
     let body = match body::to_bytes(body).await {
         Ok(b) => b,
         Err(_) => {
-            let _ = engine.release_idempotency_key(user_id, &key).await;
+            let _ = engine
+                .idempotency()
+                .release_idempotency_key(user_id, &key)
+                .await;
             return Ok(ServiceResponse::new(
                 http_req,
                 ApiError::Internal("response body could not be buffered".into()).error_response(),
@@ -220,10 +227,12 @@ pub async fn idempotent(
     };
     match storable(&body, secret) {
         Some(stored) if !status.is_server_error() => engine
+            .idempotency()
             .complete_idempotency_key(user_id, &key, status.as_u16(), stored)
             .await
             .map_err(ApiError::from)?,
         _ => engine
+            .idempotency()
             .release_idempotency_key(user_id, &key)
             .await
             .map_err(ApiError::from)?,

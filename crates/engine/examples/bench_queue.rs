@@ -16,13 +16,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine::clock::SystemClock;
-use engine::entity::job;
 use engine::jobs::{Task, enqueue};
 use engine::{Engine, EngineError, WorkflowSettings};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter,
     TransactionTrait,
 };
+use store::entity::job;
 use uuid::Uuid;
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

@@ -130,6 +130,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         .await?;
     let actor = Actor::User(owner.id);
     let template = engine
+        .questionnaires()
         .publish_template(
             NewTemplate {
                 template_id: None,
@@ -141,6 +142,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         )
         .await?;
     let provider = engine
+        .cases()
         .create_provider(
             NewProvider {
                 name: "Bench Provider".into(),
@@ -153,6 +155,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         )
         .await?;
     let case = engine
+        .cases()
         .create_case(
             NewCase {
                 provider_id: provider.id,
@@ -176,6 +179,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
             &actor
         };
         let r = engine
+            .cases()
             .add_reference(
                 case.id,
                 NewReference {
@@ -191,8 +195,11 @@ async fn bench(url: &str) -> Result<(), BoxError> {
             .await?;
         ids.push(r.id);
     }
-    engine.request_self_assessment(case.id, &actor).await?;
-    engine.launch_case(case.id, &actor).await?;
+    engine
+        .links()
+        .request_self_assessment(case.id, &actor)
+        .await?;
+    engine.cases().launch_case(case.id, &actor).await?;
     engine.run_until_idle().await?;
     let questions = twenty_questions();
     // Before the last answer moves the case to review, which closes the self-assessment.
@@ -207,6 +214,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         locale: None,
     };
     engine
+        .links()
         .record_self_assessment(case.id, &self_view, meta)
         .await?;
     let seed_started = Instant::now();
@@ -225,6 +233,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
             })
             .collect();
         engine
+            .cases()
             .submit_response(
                 *id,
                 answers,
@@ -247,10 +256,10 @@ async fn bench(url: &str) -> Result<(), BoxError> {
     let mut report = None;
     for _ in 0..RUNS {
         let t = Instant::now();
-        report = Some(engine.case_report(case.id).await?);
+        report = Some(engine.reports().case_report(case.id).await?);
         report_times.push(t.elapsed());
         let t = Instant::now();
-        let csv = engine.case_report_csv(case.id).await?;
+        let csv = engine.reports().case_report_csv(case.id).await?;
         csv_times.push(t.elapsed());
         assert!(csv.lines().count() > REFEREES * questions.len());
     }

@@ -5,7 +5,7 @@
 //!     cargo run --example insights_sql -p engine
 
 fn main() {
-    for sql in engine::store::insights::statements(sea_orm::DbBackend::Postgres) {
+    for sql in store::insights::statements(sea_orm::DbBackend::Postgres) {
         // One line each: the statements' own line breaks are insignificant whitespace.
         println!("{}", sql.split_whitespace().collect::<Vec<_>>().join(" "));
     }

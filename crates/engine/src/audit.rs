@@ -3,12 +3,10 @@
 //! deliveries of the events that are webhook events are written with it.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
-use serde::Serialize;
+use store::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::EngineError;
-use crate::entity::audit_event;
 
 /// Who caused an event: `user:<id>`, `referee:<id>`, `provider`, `system` or `scim` (the
 /// identity provider, through a SCIM token).
@@ -33,18 +31,7 @@ impl std::fmt::Display for Actor {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditEvent {
-    pub id: Uuid,
-    pub case_id: Option<Uuid>,
-    pub reference_id: Option<Uuid>,
-    pub actor: String,
-    pub kind: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub data: serde_json::Value,
-    pub created_at: DateTime<Utc>,
-}
+pub use crate::domain::AuditEvent;
 
 /// Appends one event. Call it with the transaction that makes the change.
 pub async fn record(
@@ -67,7 +54,7 @@ pub async fn record(
 }
 
 /// One event to append with [`record_all`].
-pub use crate::domain::AuditEvent as Event;
+pub use crate::domain::NewAuditEvent as Event;
 
 /// Appends several events at `at`, in one statement.
 pub async fn record_all(
@@ -82,18 +69,7 @@ pub async fn record_all(
         .iter()
         .filter_map(crate::webhooks::events::event_of)
         .collect();
-    let rows = events.into_iter().map(|e| audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(e.case_id),
-        reference_id: Set(e.reference_id),
-        actor: Set(e.actor),
-        kind: Set(e.kind.to_owned()),
-        data: Set(e.data),
-        created_at: Set(at),
-    });
-    audit_event::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await?;
+    crate::store::audit::insert_all(conn, events, at).await?;
     crate::webhooks::events::fan_out(conn, &webhook_events, at).await
 }
 
@@ -116,28 +92,16 @@ impl crate::Engine {
         }
         e
     }
+}
 
+impl crate::services::Cases<'_> {
     /// The audit timeline of a case, oldest first, with answer events anonymised.
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_events(&self, case_id: Uuid) -> Result<Vec<AuditEvent>, EngineError> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         crate::store::cases::get(&self.db, case_id).await?;
-        Ok(audit_event::Entity::find()
-            .filter(audit_event::Column::CaseId.eq(case_id))
-            .order_by_asc(audit_event::Column::CreatedAt)
-            .order_by_asc(audit_event::Column::Id)
-            .all(&self.db)
+        Ok(crate::store::audit::for_case(&self.db, case_id)
             .await?
             .into_iter()
-            .map(|m| AuditEvent {
-                id: m.id,
-                case_id: m.case_id,
-                reference_id: m.reference_id,
-                actor: m.actor,
-                kind: m.kind,
-                data: m.data,
-                created_at: m.created_at,
-            })
             .map(|e| self.anonymised(e))
             .collect())
     }

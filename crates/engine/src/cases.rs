@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use store::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
@@ -12,14 +12,13 @@ use crate::domain::{
     CaseKind, CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, SelfAssessmentState,
     State, VettingCase,
 };
-use crate::entity::{provider, template_version};
 use crate::organisations::organisation_key;
 use crate::store::cases::{self, CaseRow};
 use crate::store::opt_outs;
 use crate::store::references::{self, ReferenceRow};
 use crate::store::self_assessments;
 use crate::users::normalize_email;
-use crate::{Engine, EngineError, Page, PageRequest, profile, questionnaires};
+use crate::{Engine, EngineError, Page, PageRequest, profile, questionnaires, store};
 
 /// A case to open. Unset numbers take their `Limits::default`.
 pub struct NewCase {
@@ -194,20 +193,17 @@ async fn assemble(
     let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
     let provider_ids: Vec<Uuid> = cases.iter().map(|c| c.provider_id).collect();
     let version_ids: Vec<Uuid> = cases.iter().map(|c| c.template_version_id).collect();
-    let providers: BTreeMap<Uuid, String> = provider::Entity::find()
-        .filter(provider::Column::Id.is_in(provider_ids))
-        .all(conn)
+    let providers: BTreeMap<Uuid, String> = store::providers::many(conn, provider_ids)
         .await?
-        .into_iter()
+        .into_values()
         .map(|p| (p.id, p.name))
         .collect();
-    let versions: BTreeMap<Uuid, (Uuid, i32)> = template_version::Entity::find()
-        .filter(template_version::Column::Id.is_in(version_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, (v.template_id, v.version)))
-        .collect();
+    let versions: BTreeMap<Uuid, (Uuid, i32)> =
+        store::templates::version_numbers(conn, version_ids)
+            .await?
+            .into_iter()
+            .map(|(id, template_id, version)| (id, (template_id, version)))
+            .collect();
     let mut self_assessments = self_assessments::states_of_cases(conn, &ids).await?;
     let mut refs: BTreeMap<Uuid, Vec<ReferenceRequest>> = BTreeMap::new();
     for r in references::of_cases(conn, &ids).await? {
@@ -284,109 +280,6 @@ fn median_seconds(references: &[ReferenceRequest], seconds: &BTreeMap<Uuid, i32>
 }
 
 impl Engine {
-    /// Opens a case in `draft`, snapshotting the current values profile and the template
-    /// version it will be launched with.
-    #[tracing::instrument(skip_all, err)]
-    pub async fn create_case(&self, new: NewCase, owner: Uuid) -> Result<VettingCase, EngineError> {
-        let min_responses = MIN_RESPONSES.check("min_responses", new.min_responses)?;
-        let min_organisations = min_organisations_limits(min_responses)
-            .check("min_organisations", new.min_organisations)?;
-        let deadline_days = DEADLINE_DAYS.check("deadline_days", new.deadline_days)?;
-        let title = new
-            .title
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty());
-        if title
-            .as_ref()
-            .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
-        {
-            return Err(EngineError::validation(
-                "title",
-                format!("must be at most {MAX_TITLE_CHARS} characters"),
-            ));
-        }
-        let locale = match &new.locale {
-            Some(l) => self.checked_locale("locale", l)?,
-            None => self.catalogue.default_locale().to_owned(),
-        };
-        let txn = self.db.begin().await?;
-        let provider = provider::Entity::find_by_id(new.provider_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| EngineError::validation("provider_id", "no provider with this id"))?;
-        let version = match questionnaires::current_version(&txn, new.template_id).await {
-            Err(EngineError::NotFound { .. }) if new.template_id.is_some() => {
-                return Err(EngineError::validation(
-                    "template_id",
-                    "no published template with this id",
-                ));
-            }
-            other => other?,
-        };
-        let questions = questionnaires::to_version(version.clone())?.questions;
-        questionnaire_speaks("locale", &questions, &locale)?;
-        let profile = profile::load(&txn).await?;
-        let now = self.now();
-        let title = title.unwrap_or_else(|| format!("Reference check: {}", provider.name));
-        let m = cases::insert(
-            &txn,
-            CaseRow {
-                id: Uuid::now_v7(),
-                provider_id: provider.id,
-                owner_id: owner,
-                title,
-                template_version_id: version.id,
-                profile_snapshot: serde_json::to_value(&profile)
-                    .map_err(|e| EngineError::Corrupt(e.to_string()))?,
-                min_responses,
-                min_organisations,
-                // Orders the anonymised report's labels (store::cases docs).
-                anonymity_seed: new_token(),
-                kind: CaseKind::Review,
-                demo: false,
-                engagement_id: None,
-                deadline_days,
-                deadline_at: None,
-                status: CaseStatus::Draft,
-                launched_at: None,
-                closed_at: None,
-                finished_at: None,
-                released_at: None,
-                hold_reason: None,
-                held_at: None,
-                held_by: None,
-                created_at: now,
-                updated_at: now,
-                locale: Some(locale),
-            },
-        )
-        .await?;
-        audit::record(
-            &txn,
-            Some(m.id),
-            None,
-            &Actor::User(owner),
-            "case.created",
-            serde_json::json!({ "provider_id": provider.id, "template_version": version.version }),
-            now,
-        )
-        .await?;
-        let case = assemble(&txn, vec![m], self.catalogue.default_locale())
-            .await?
-            .remove(0);
-        txn.commit().await?;
-        Ok(case)
-    }
-
-    #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn case(&self, id: Uuid) -> Result<VettingCase, EngineError> {
-        let m = cases::get(&self.db, id).await?;
-        let case = assemble(&self.db, vec![m], self.catalogue.default_locale())
-            .await?
-            .remove(0);
-        Ok(self.without_answer_times(case))
-    }
-
     /// Unless identities are shown, an answered reference does not say when it answered
     /// (`responded_at`, and `updated_at` which would give it away): set beside the report,
     /// the time could say whose answers are whose. Who has answered stays visible.
@@ -402,51 +295,11 @@ impl Engine {
         case
     }
 
-    #[tracing::instrument(skip_all)]
-    pub async fn list_cases(
-        &self,
-        status: Option<CaseStatus>,
-        page: PageRequest,
-    ) -> Result<Page<VettingCase>, EngineError> {
-        let rows = cases::page(&self.db, status, page.cursor, page.limit() + 1).await?;
-        let page = Page::from_rows(rows, page.limit(), |m| m.id);
-        let items = assemble(&self.db, page.items, self.catalogue.default_locale()).await?;
-        Ok(Page {
-            items: items
-                .into_iter()
-                .map(|c| self.without_answer_times(c))
-                .collect(),
-            next_cursor: page.next_cursor,
-        })
-    }
-
-    /// How many cases are in each status (every status present, zero included).
-    #[tracing::instrument(skip_all)]
-    pub async fn case_counts(&self) -> Result<BTreeMap<CaseStatus, u64>, EngineError> {
-        let rows = cases::count_by_status(&self.db).await?;
-        let mut counts: BTreeMap<CaseStatus, u64> =
-            CaseStatus::ALL.iter().map(|s| (*s, 0)).collect();
-        for (status, n) in rows {
-            counts.insert(status, u64::try_from(n).unwrap_or(0));
-        }
-        Ok(counts)
-    }
-
-    /// The questionnaire a case was (or will be) launched with.
-    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
-    pub async fn case_questions(
-        &self,
-        case_id: Uuid,
-    ) -> Result<questionnaires::TemplateVersion, EngineError> {
-        let m = cases::get(&self.db, case_id).await?;
-        questionnaires::version_by_id(&self.versions, &self.db, m.template_version_id).await
-    }
-
     /// Inserts a pending reference into a case that accepts references (checked by the
     /// caller), within the case's limit; invites it at once if the case is collecting.
     pub(crate) async fn insert_reference(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
+        txn: &store::DatabaseTransaction,
         case: &CaseRow,
         new: NewReference,
         actor: &Actor,
@@ -547,7 +400,7 @@ impl Engine {
     /// an override reason, which is returned to be audited.
     async fn check_referee_may_be_asked(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
+        txn: &store::DatabaseTransaction,
         new: &NewReference,
     ) -> Result<Option<String>, EngineError> {
         let now = self.now();
@@ -582,6 +435,150 @@ impl Engine {
             }
         }
     }
+}
+
+impl crate::services::Cases<'_> {
+    /// Opens a case in `draft`, snapshotting the current values profile and the template
+    /// version it will be launched with.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn create_case(&self, new: NewCase, owner: Uuid) -> Result<VettingCase, EngineError> {
+        let min_responses = MIN_RESPONSES.check("min_responses", new.min_responses)?;
+        let min_organisations = min_organisations_limits(min_responses)
+            .check("min_organisations", new.min_organisations)?;
+        let deadline_days = DEADLINE_DAYS.check("deadline_days", new.deadline_days)?;
+        let title = new
+            .title
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if title
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
+        {
+            return Err(EngineError::validation(
+                "title",
+                format!("must be at most {MAX_TITLE_CHARS} characters"),
+            ));
+        }
+        let locale = match &new.locale {
+            Some(l) => self.checked_locale("locale", l)?,
+            None => self.catalogue.default_locale().to_owned(),
+        };
+        let txn = self.db.begin().await?;
+        let provider = store::providers::find(&txn, new.provider_id)
+            .await?
+            .ok_or_else(|| EngineError::validation("provider_id", "no provider with this id"))?;
+        let version = match questionnaires::current_version(&txn, new.template_id).await {
+            Err(EngineError::NotFound { .. }) if new.template_id.is_some() => {
+                return Err(EngineError::validation(
+                    "template_id",
+                    "no published template with this id",
+                ));
+            }
+            other => other?,
+        };
+        let questions = questionnaires::to_version(version.clone())?.questions;
+        questionnaire_speaks("locale", &questions, &locale)?;
+        let profile = profile::load(&txn).await?;
+        let now = self.now();
+        let title = title.unwrap_or_else(|| format!("Reference check: {}", provider.name));
+        let m = cases::insert(
+            &txn,
+            CaseRow {
+                id: Uuid::now_v7(),
+                provider_id: provider.id,
+                owner_id: owner,
+                title,
+                template_version_id: version.id,
+                profile_snapshot: serde_json::to_value(&profile)
+                    .map_err(|e| EngineError::Corrupt(e.to_string()))?,
+                min_responses,
+                min_organisations,
+                // Orders the anonymised report's labels (store::cases docs).
+                anonymity_seed: new_token(),
+                kind: CaseKind::Review,
+                demo: false,
+                engagement_id: None,
+                deadline_days,
+                deadline_at: None,
+                status: CaseStatus::Draft,
+                launched_at: None,
+                closed_at: None,
+                finished_at: None,
+                released_at: None,
+                hold_reason: None,
+                held_at: None,
+                held_by: None,
+                created_at: now,
+                updated_at: now,
+                locale: Some(locale),
+            },
+        )
+        .await?;
+        audit::record(
+            &txn,
+            Some(m.id),
+            None,
+            &Actor::User(owner),
+            "case.created",
+            serde_json::json!({ "provider_id": provider.id, "template_version": version.version }),
+            now,
+        )
+        .await?;
+        let case = assemble(&txn, vec![m], self.catalogue.default_locale())
+            .await?
+            .remove(0);
+        txn.commit().await?;
+        Ok(case)
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn case(&self, id: Uuid) -> Result<VettingCase, EngineError> {
+        let m = cases::get(&self.db, id).await?;
+        let case = assemble(&self.db, vec![m], self.catalogue.default_locale())
+            .await?
+            .remove(0);
+        Ok(self.without_answer_times(case))
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn list_cases(
+        &self,
+        status: Option<CaseStatus>,
+        page: PageRequest,
+    ) -> Result<Page<VettingCase>, EngineError> {
+        let rows = cases::page(&self.db, status, page.cursor, page.limit() + 1).await?;
+        let page = Page::from_rows(rows, page.limit(), |m| m.id);
+        let items = assemble(&self.db, page.items, self.catalogue.default_locale()).await?;
+        Ok(Page {
+            items: items
+                .into_iter()
+                .map(|c| self.without_answer_times(c))
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// How many cases are in each status (every status present, zero included).
+    #[tracing::instrument(skip_all)]
+    pub async fn case_counts(&self) -> Result<BTreeMap<CaseStatus, u64>, EngineError> {
+        let rows = cases::count_by_status(&self.db).await?;
+        let mut counts: BTreeMap<CaseStatus, u64> =
+            CaseStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        for (status, n) in rows {
+            counts.insert(status, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+
+    /// The questionnaire a case was (or will be) launched with.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
+    pub async fn case_questions(
+        &self,
+        case_id: Uuid,
+    ) -> Result<questionnaires::TemplateVersion, EngineError> {
+        let m = cases::get(&self.db, case_id).await?;
+        questionnaires::version_by_id(&self.versions, &self.db, m.template_version_id).await
+    }
 
     /// Adds a referee to a case that is still open for references.
     #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
@@ -605,7 +602,7 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl crate::services::Cases<'_> {
     /// Invites a reference that waits in `pending` on a collecting case: a nominee, whom
     /// the provider's nomination never invites by itself. Asking twice queues one email.
     #[tracing::instrument(skip_all, fields(reference_id = %reference_id), err)]

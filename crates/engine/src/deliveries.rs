@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::EngineError;
 use crate::domain::EmailStatus;
 use crate::store::email_log;
-use crate::{Engine, EngineError};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct EmailSummary {
@@ -22,7 +22,7 @@ pub struct EmailSummary {
     pub error: Option<String>,
 }
 
-impl Engine {
+impl crate::services::Cases<'_> {
     /// The newest email logged for each reference of a case.
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn last_emails(

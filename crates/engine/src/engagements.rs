@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Serialize;
 use serde_json::json;
+use store::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
@@ -152,32 +152,6 @@ impl Engine {
         Ok(row.id)
     }
 
-    /// Engagements, newest first.
-    #[tracing::instrument(skip_all)]
-    pub async fn engagements(
-        &self,
-        status: Option<EngagementStatus>,
-    ) -> Result<Vec<Engagement>, EngineError> {
-        let rows = rows::all(&self.db, status).await?;
-        self.assemble_engagements(rows).await
-    }
-
-    #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn engagement(&self, id: Uuid) -> Result<Engagement, EngineError> {
-        let row = rows::get(&self.db, id).await?;
-        Ok(self.assemble_engagements(vec![row]).await?.remove(0))
-    }
-
-    /// The engagements of a provider, oldest first (its history).
-    #[tracing::instrument(skip_all, fields(provider_id = %provider_id))]
-    pub async fn provider_engagements(
-        &self,
-        provider_id: Uuid,
-    ) -> Result<Vec<Engagement>, EngineError> {
-        let rows = rows::of_provider(&self.db, provider_id).await?;
-        self.assemble_engagements(rows).await
-    }
-
     async fn assemble_engagements(
         &self,
         rows: Vec<EngagementRow>,
@@ -200,7 +174,7 @@ impl Engine {
         for row in rows {
             let provider_name = providers::name_of(&self.db, row.provider_id).await?;
             // The approved case's report: what the pulses are set against.
-            let pre_hire = self.case_report(row.case_id).await?;
+            let pre_hire = self.reports().case_report(row.case_id).await?;
             let mut pulses = Vec::new();
             for case in pulse_cases.remove(&row.id).unwrap_or_default() {
                 if let Some(p) = self.pulse_of(&case, &pre_hire).await? {
@@ -278,71 +252,9 @@ impl Engine {
         }))
     }
 
-    /// Adds one of the buyer's own people to an active engagement.
-    #[tracing::instrument(skip_all, fields(engagement_id = %id), err)]
-    pub async fn add_stakeholder(
-        &self,
-        id: Uuid,
-        new: NewStakeholder,
-        actor: &Actor,
-    ) -> Result<Stakeholder, EngineError> {
-        // The referee rules for a name and an address.
-        let as_reference = NewReference {
-            name: new.name.clone(),
-            email: new.email.clone(),
-            company: "-".into(),
-            relationship: "-".into(),
-            override_reason: None,
-            locale: None,
-        };
-        if let Some((field, problem)) = as_reference.problems().into_iter().next() {
-            return Err(EngineError::validation(field, problem.to_string()));
-        }
-        let email = normalize_email(&new.email);
-        let now = self.now();
-        let txn = self.db.begin().await?;
-        let row = rows::lock(&txn, id).await?;
-        if row.status != EngagementStatus::Active {
-            return Err(not_active(&row, "add a stakeholder to"));
-        }
-        if rows::stakeholders_of(&txn, &[id])
-            .await?
-            .iter()
-            .any(|s| s.email == email)
-        {
-            return Err(EngineError::validation(
-                "email",
-                "is already a stakeholder of this engagement",
-            ));
-        }
-        let s = rows::insert_stakeholder(&txn, id, new.name.trim(), &email, now).await?;
-        audit::record(
-            &txn,
-            Some(row.case_id),
-            None,
-            actor,
-            "engagement.stakeholder_added",
-            json!({ "engagement_id": id, "name": s.name }),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(stakeholder(s))
-    }
-
-    /// Starts a pulse now: every stakeholder is emailed a link.
-    #[tracing::instrument(skip_all, fields(engagement_id = %id), err)]
-    pub async fn start_pulse(&self, id: Uuid, actor: &Actor) -> Result<Engagement, EngineError> {
-        let txn = self.db.begin().await?;
-        let row = rows::lock(&txn, id).await?;
-        self.start_pulse_locked(&txn, &row, actor).await?;
-        txn.commit().await?;
-        self.engagement(id).await
-    }
-
     async fn start_pulse_locked(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
+        txn: &store::DatabaseTransaction,
         row: &EngagementRow,
         actor: &Actor,
     ) -> Result<Uuid, EngineError> {
@@ -437,8 +349,8 @@ impl Engine {
         let txn = self.db.begin().await?;
         let row = match rows::lock(&txn, id).await {
             Ok(row) => row,
-            Err(EngineError::NotFound { .. }) => return Ok(()),
-            Err(e) => return Err(e),
+            Err(store::StoreError::NotFound { .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
         };
         if row.status != EngagementStatus::Active {
             return Ok(());
@@ -474,11 +386,101 @@ impl Engine {
         txn.commit().await?;
         Ok(())
     }
+}
+
+impl crate::services::Engagements<'_> {
+    /// Engagements, newest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_engagements(
+        &self,
+        status: Option<EngagementStatus>,
+    ) -> Result<Vec<Engagement>, EngineError> {
+        let rows = rows::all(&self.db, status).await?;
+        self.assemble_engagements(rows).await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn engagement(&self, id: Uuid) -> Result<Engagement, EngineError> {
+        let row = rows::get(&self.db, id).await?;
+        Ok(self.assemble_engagements(vec![row]).await?.remove(0))
+    }
+
+    /// The engagements of a provider, oldest first (its history).
+    #[tracing::instrument(skip_all, fields(provider_id = %provider_id))]
+    pub async fn provider_engagements(
+        &self,
+        provider_id: Uuid,
+    ) -> Result<Vec<Engagement>, EngineError> {
+        let rows = rows::of_provider(&self.db, provider_id).await?;
+        self.assemble_engagements(rows).await
+    }
+
+    /// Adds one of the buyer's own people to an active engagement.
+    #[tracing::instrument(skip_all, fields(engagement_id = %id), err)]
+    pub async fn add_stakeholder(
+        &self,
+        id: Uuid,
+        new: NewStakeholder,
+        actor: &Actor,
+    ) -> Result<Stakeholder, EngineError> {
+        // The referee rules for a name and an address.
+        let as_reference = NewReference {
+            name: new.name.clone(),
+            email: new.email.clone(),
+            company: "-".into(),
+            relationship: "-".into(),
+            override_reason: None,
+            locale: None,
+        };
+        if let Some((field, problem)) = as_reference.problems().into_iter().next() {
+            return Err(EngineError::validation(field, problem.to_string()));
+        }
+        let email = normalize_email(&new.email);
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let row = rows::lock(&txn, id).await?;
+        if row.status != EngagementStatus::Active {
+            return Err(not_active(&row, "add a stakeholder to"));
+        }
+        if rows::stakeholders_of(&txn, &[id])
+            .await?
+            .iter()
+            .any(|s| s.email == email)
+        {
+            return Err(EngineError::validation(
+                "email",
+                "is already a stakeholder of this engagement",
+            ));
+        }
+        let s = rows::insert_stakeholder(&txn, id, new.name.trim(), &email, now).await?;
+        audit::record(
+            &txn,
+            Some(row.case_id),
+            None,
+            actor,
+            "engagement.stakeholder_added",
+            json!({ "engagement_id": id, "name": s.name }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(stakeholder(s))
+    }
+
+    /// Starts a pulse now: every stakeholder is emailed a link.
+    #[tracing::instrument(skip_all, fields(engagement_id = %id), err)]
+    pub async fn start_pulse(&self, id: Uuid, actor: &Actor) -> Result<Engagement, EngineError> {
+        let txn = self.db.begin().await?;
+        let row = rows::lock(&txn, id).await?;
+        self.start_pulse_locked(&txn, &row, actor).await?;
+        txn.commit().await?;
+        self.engagements().engagement(id).await
+    }
 
     /// Marks an engagement as made up by `vouch demo`: shown as demo data wherever it
     /// appears (the engagement pages, the calibration page).
     pub async fn mark_engagement_as_demo(&self, id: Uuid) -> Result<(), EngineError> {
-        rows::mark_demo(&self.db, id).await
+        rows::mark_demo(&self.db, id).await.map_err(Into::into)
     }
 
     /// Ends an engagement; a running pulse is cancelled and no more are started.
@@ -526,14 +528,14 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
-        self.engagement(id).await
+        self.engagements().engagement(id).await
     }
 
     /// Pearson r between the pre-hire scores and the first complete pulse, per dimension
     /// and for the alignment, over every engagement that has both.
     #[tracing::instrument(skip_all)]
     pub async fn calibration(&self) -> Result<Calibration, EngineError> {
-        let engagements = self.engagements(None).await?;
+        let engagements = self.engagements().list_engagements(None).await?;
         let profile = crate::profile::load(&self.db).await?;
         let mut pairs: HashMap<String, Vec<Pair>> = HashMap::new();
         let mut alignment = Vec::new();

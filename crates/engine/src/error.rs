@@ -1,6 +1,6 @@
 //! The engine's error type. The API maps each variant to an HTTP status in one place.
 
-use sea_orm::DbErr;
+use store::{DbErr, StoreError};
 
 use crate::domain::State;
 use crate::questionnaire::AnswerError;
@@ -82,38 +82,19 @@ pub enum EngineError {
 
 impl From<DbErr> for EngineError {
     fn from(err: DbErr) -> Self {
-        if is_unavailable(&err) {
-            EngineError::Unavailable(err)
-        } else {
-            EngineError::Database(err)
-        }
+        StoreError::from(err).into()
     }
 }
 
-/// Whether a database error says the database could not be reached, as opposed to a
-/// statement that failed on a working connection.
-fn is_unavailable(err: &DbErr) -> bool {
-    use sea_orm::RuntimeErr;
-    use sea_orm::sqlx::Error as Sqlx;
-    let sqlx = match err {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Conn(RuntimeErr::SqlxError(e))
-        | DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
-        _ => return false,
-    };
-    match sqlx.as_ref() {
-        Sqlx::Io(_)
-        | Sqlx::Tls(_)
-        | Sqlx::PoolTimedOut
-        | Sqlx::PoolClosed
-        | Sqlx::WorkerCrashed => true,
-        // Class 08 (connection exception) and 57P01–57P03 (the server is shutting down,
-        // crashed, or not yet accepting connections).
-        Sqlx::Database(db) => db
-            .code()
-            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
-        _ => false,
+impl From<StoreError> for EngineError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound { entity } => EngineError::NotFound { entity },
+            StoreError::Validation { field, message } => EngineError::Validation { field, message },
+            StoreError::Corrupt(what) => EngineError::Corrupt(what),
+            StoreError::Database(e) => EngineError::Database(e),
+            StoreError::Unavailable(e) => EngineError::Unavailable(e),
+        }
     }
 }
 
@@ -127,9 +108,6 @@ impl EngineError {
 
     /// True when a database error is a unique-constraint violation.
     pub fn is_unique_violation(err: &DbErr) -> bool {
-        matches!(
-            err.sql_err(),
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-        )
+        StoreError::is_unique_violation(err)
     }
 }

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::EngineError;
 use crate::domain::{CaseStatus, Engagement, Outcome, Provider};
 use crate::store::cases;
-use crate::{Engine, EngineError};
 
 /// A provider's cases and engagements, oldest first.
 #[derive(Clone, Debug, Serialize)]
@@ -46,7 +46,7 @@ pub struct ProviderWithHistory {
     pub history: ProviderHistory,
 }
 
-impl Engine {
+impl crate::services::Reports<'_> {
     /// The provider's vetting cases (with decision and alignment score) and engagements
     /// (with their pulses), oldest first.
     #[tracing::instrument(skip_all, fields(provider_id = %provider_id))]
@@ -57,10 +57,10 @@ impl Engine {
         let rows = cases::of_provider(&self.db, provider_id).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let decision = self.case_decision(row.id).await?;
+            let decision = self.reports().case_decision(row.id).await?;
             let alignment_score = if matches!(row.status, CaseStatus::Review | CaseStatus::Decided)
             {
-                self.case_report(row.id).await?.alignment_score
+                self.reports().case_report(row.id).await?.alignment_score
             } else {
                 None
             };
@@ -76,7 +76,7 @@ impl Engine {
         }
         Ok(ProviderHistory {
             cases: out,
-            engagements: self.provider_engagements(provider_id).await?,
+            engagements: self.engagements().provider_engagements(provider_id).await?,
         })
     }
 
@@ -86,8 +86,8 @@ impl Engine {
         &self,
         provider_id: Uuid,
     ) -> Result<ProviderWithHistory, EngineError> {
-        let provider = self.provider(provider_id).await?;
-        let history = self.provider_history(provider_id).await?;
+        let provider = self.cases().provider(provider_id).await?;
+        let history = self.reports().provider_history(provider_id).await?;
         Ok(ProviderWithHistory { provider, history })
     }
 }

@@ -4,8 +4,8 @@
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
 
-use crate::entity::idempotency_key;
-use crate::{Engine, EngineError};
+use crate::EngineError;
+use store::entity::idempotency_key;
 
 /// What to do with a request carrying an idempotency key.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub enum Claim {
     Mismatch,
 }
 
-impl Engine {
+impl crate::services::Idempotency<'_> {
     /// Claims `key` for `user_id`. The primary key makes the claim atomic: of two
     /// concurrent requests with one key, exactly one is `Fresh`.
     #[tracing::instrument(skip_all, err)]

@@ -19,8 +19,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::EngineError;
 use crate::store::insights as store;
-use crate::{Engine, EngineError};
 
 /// The fewest timed responses a median of seconds to complete is shown over.
 pub const MIN_TIMED_RESPONSES: u32 = 3;
@@ -145,11 +145,13 @@ fn count(n: i64) -> u64 {
     n.max(0) as u64
 }
 
-impl Engine {
+impl crate::services::Reports<'_> {
     /// Marks a reference check as made up by `vouch demo`: the insights then say they
     /// include demo data.
     pub async fn mark_case_as_demo(&self, case_id: uuid::Uuid) -> Result<(), EngineError> {
-        crate::store::cases::mark_demo(&self.db, case_id).await
+        crate::store::cases::mark_demo(&self.db, case_id)
+            .await
+            .map_err(Into::into)
     }
 
     /// The response insights of the references invited in `window`.
@@ -252,7 +254,7 @@ pub struct ProviderResponses {
     pub response_rate: Option<f64>,
 }
 
-impl Engine {
+impl crate::services::Reports<'_> {
     /// The response figures of `provider_id`'s referees, over every reference check.
     #[tracing::instrument(skip(self))]
     pub async fn provider_responses(

@@ -22,12 +22,9 @@ pub mod calibration;
 pub mod cases;
 pub mod clock;
 pub mod credentials;
-pub mod db;
 pub mod deliveries;
 pub mod disclosure;
-pub mod domain;
 pub mod engagements;
-pub mod entity;
 mod error;
 pub mod history;
 pub mod idempotency;
@@ -41,7 +38,6 @@ pub mod oidc;
 pub mod opt_out;
 pub mod organisations;
 pub mod outbox;
-pub mod paging;
 pub mod passwords;
 pub mod privacy;
 pub mod profile;
@@ -53,10 +49,10 @@ pub mod report;
 pub mod scim;
 pub mod scoring;
 pub mod self_assessment;
+pub mod services;
 pub mod sessions;
 pub mod settings;
 pub mod setup;
-pub mod store;
 pub mod sufficiency;
 mod transitions;
 pub mod users;
@@ -64,16 +60,16 @@ pub mod webhooks;
 pub mod workflow;
 
 pub use error::EngineError;
-pub use paging::{Page, PageRequest};
 pub use settings::{
     AuthSettings, DatabaseSettings, FollowupSettings, ReportSettings, RetentionSettings,
     ScoringSettings, TemplatesSettings, WebhooksSettings, WorkflowSettings,
 };
+pub use store::{self, Page, PageRequest, db, domain, paging};
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
+use store::DatabaseConnection;
 
 use crate::clock::Clock;
 use crate::mail::MailSender;

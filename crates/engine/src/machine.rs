@@ -105,13 +105,6 @@ pub fn reference_transition(
     Ok(to)
 }
 
-impl ReferenceStatus {
-    /// Still waiting for the referee: blocks the early move to review.
-    pub fn is_outstanding(self) -> bool {
-        matches!(self, Self::Pending | Self::Invited | Self::Opened)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

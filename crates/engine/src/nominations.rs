@@ -2,8 +2,8 @@
 //! names, the provider's contact gets a link (`/n/{token}`), and what they enter becomes
 //! pending references on the case.
 
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
@@ -42,6 +42,37 @@ fn not_found() -> EngineError {
 }
 
 impl Engine {
+    async fn resolve_nomination_token(
+        &self,
+        token: &str,
+    ) -> Result<(NominationRow, CaseRow), EngineError> {
+        let row = nomination_rows::find_by_token_hash(&self.db, &token_hash(token))
+            .await?
+            .ok_or_else(not_found)?;
+        match row.status {
+            NominationStatus::Submitted => {
+                return Err(EngineError::InvalidState {
+                    action: "submit",
+                    current: State::Nomination(row.status),
+                });
+            }
+            NominationStatus::Pending | NominationStatus::Sent => {}
+            NominationStatus::Superseded => return Err(not_found()),
+        }
+        let case = cases::find(&self.db, row.case_id)
+            .await?
+            .ok_or_else(not_found)?;
+        match case.status {
+            CaseStatus::Nominating | CaseStatus::Collecting => Ok((row, case)),
+            CaseStatus::Cancelled | CaseStatus::Draft => Err(not_found()),
+            CaseStatus::Review | CaseStatus::Decided => {
+                Err(EngineError::Gone("this request is closed".into()))
+            }
+        }
+    }
+}
+
+impl crate::services::Links<'_> {
     /// Emails the provider's contact a link to nominate `count` references; the case moves
     /// to `nominating`. Asking again replaces the earlier link.
     #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
@@ -70,36 +101,7 @@ impl Engine {
         self.enqueue(&txn, &Task::SendNomination { nomination_id: id }, now)
             .await?;
         txn.commit().await?;
-        self.case(case_id).await
-    }
-
-    async fn resolve_nomination_token(
-        &self,
-        token: &str,
-    ) -> Result<(NominationRow, CaseRow), EngineError> {
-        let row = nomination_rows::find_by_token_hash(&self.db, &token_hash(token))
-            .await?
-            .ok_or_else(not_found)?;
-        match row.status {
-            NominationStatus::Submitted => {
-                return Err(EngineError::InvalidState {
-                    action: "submit",
-                    current: State::Nomination(row.status),
-                });
-            }
-            NominationStatus::Pending | NominationStatus::Sent => {}
-            NominationStatus::Superseded => return Err(not_found()),
-        }
-        let case = cases::find(&self.db, row.case_id)
-            .await?
-            .ok_or_else(not_found)?;
-        match case.status {
-            CaseStatus::Nominating | CaseStatus::Collecting => Ok((row, case)),
-            CaseStatus::Cancelled | CaseStatus::Draft => Err(not_found()),
-            CaseStatus::Review | CaseStatus::Decided => {
-                Err(EngineError::Gone("this request is closed".into()))
-            }
-        }
+        self.cases().case(case_id).await
     }
 
     #[tracing::instrument(skip_all)]

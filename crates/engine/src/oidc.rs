@@ -32,11 +32,11 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::credentials::{hmac_sha256, new_token};
 use crate::domain::Role;
-use crate::entity::{user, user_identity};
 use crate::sessions::{Session, server_key};
 use crate::settings::OidcSettings;
 use crate::users::normalize_email;
 use crate::{Engine, EngineError};
+use store::entity::{user, user_identity};
 
 /// How long a started sign-in may take at the provider.
 const FLOW_SECONDS: i64 = 600;

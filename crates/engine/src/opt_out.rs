@@ -12,8 +12,8 @@
 //! address is not known any more, and the blank left in its place is shared by every
 //! erased reference. An erasure request has put the address on the list already.
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
+use store::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
@@ -84,68 +84,8 @@ impl Engine {
             .await?
             .ok_or_else(not_found)?;
         references::get(conn, id).await.map_err(|e| match e {
-            EngineError::NotFound { .. } => not_found(),
-            other => other,
-        })
-    }
-
-    /// What the confirm page of `/u/{token}` needs. Changes nothing: mail scanners open
-    /// links before people do.
-    #[tracing::instrument(skip_all, err)]
-    pub async fn opt_out_page(&self, token: &str) -> Result<OptOutPage, EngineError> {
-        let reference = self.opt_out_reference(&self.db, token).await?;
-        let case = cases::get(&self.db, reference.case_id).await?;
-        let provider = cases::provider_of(&self.db, &case).await?;
-        // An erased address cannot be looked up; the page offers the form as for any link.
-        let opted_out = !is_erased(&reference)
-            && opt_outs::contains(&self.db, &reference.email, self.now()).await?;
-        Ok(OptOutPage {
-            languages: self.link_languages(reference.locale.as_deref(), &case, None),
-            provider_name: provider.name,
-            address_hint: address_hint(&reference.email),
-            opted_out,
-        })
-    }
-
-    /// Puts the address behind `token` on the opt-out list and withdraws its outstanding
-    /// requests (`pending`, `invited`, `opened`) in every case, with `withdrawn_reason`
-    /// `opted_out`; the owner of each case still open is told. One transaction. Running
-    /// it again is harmless: the address is listed once and nothing is left to withdraw.
-    #[tracing::instrument(skip_all, err)]
-    pub async fn record_opt_out(&self, token: &str) -> Result<OptOut, EngineError> {
-        let now = self.now();
-        let txn = self.db.begin().await?;
-        let reference = self.opt_out_reference(&txn, token).await?;
-        if is_erased(&reference) {
-            // The address is gone, so there is nothing of it to list or withdraw. Going on
-            // would list the blank address and withdraw every other erased reference still
-            // open, in every case: people this link was never sent to.
-            return Ok(OptOut {
-                newly_listed: false,
-                withdrawn: 0,
-            });
-        }
-        let email = normalize_email(&reference.email);
-        let newly_listed = opt_outs::insert(&txn, &email, now).await?;
-        let withdrawn = self.withdraw_everywhere(&txn, &email).await?;
-        // The opt-out itself is on the trail even when nothing was left to withdraw (the
-        // referee had answered, declined or been withdrawn already).
-        if newly_listed && !withdrawn.contains(&reference.id) {
-            audit::record(
-                &txn,
-                Some(reference.case_id),
-                Some(reference.id),
-                &Actor::Referee(reference.id),
-                "reference.opted_out",
-                json!({ "withdrawn": false }),
-                now,
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        Ok(OptOut {
-            newly_listed,
-            withdrawn: withdrawn.len(),
+            store::StoreError::NotFound { .. } => not_found(),
+            other => other.into(),
         })
     }
 
@@ -154,7 +94,7 @@ impl Engine {
     /// of each case still open; returns the references withdrawn.
     pub(crate) async fn withdraw_everywhere(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
+        txn: &store::DatabaseTransaction,
         email: &str,
     ) -> Result<Vec<Uuid>, EngineError> {
         let now = self.now();
@@ -218,6 +158,68 @@ impl Engine {
             self.advance_if_complete(txn, case).await?;
         }
         Ok(withdrawn)
+    }
+}
+
+impl crate::services::Links<'_> {
+    /// What the confirm page of `/u/{token}` needs. Changes nothing: mail scanners open
+    /// links before people do.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn opt_out_page(&self, token: &str) -> Result<OptOutPage, EngineError> {
+        let reference = self.opt_out_reference(&self.db, token).await?;
+        let case = cases::get(&self.db, reference.case_id).await?;
+        let provider = cases::provider_of(&self.db, &case).await?;
+        // An erased address cannot be looked up; the page offers the form as for any link.
+        let opted_out = !is_erased(&reference)
+            && opt_outs::contains(&self.db, &reference.email, self.now()).await?;
+        Ok(OptOutPage {
+            languages: self.link_languages(reference.locale.as_deref(), &case, None),
+            provider_name: provider.name,
+            address_hint: address_hint(&reference.email),
+            opted_out,
+        })
+    }
+
+    /// Puts the address behind `token` on the opt-out list and withdraws its outstanding
+    /// requests (`pending`, `invited`, `opened`) in every case, with `withdrawn_reason`
+    /// `opted_out`; the owner of each case still open is told. One transaction. Running
+    /// it again is harmless: the address is listed once and nothing is left to withdraw.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn record_opt_out(&self, token: &str) -> Result<OptOut, EngineError> {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let reference = self.opt_out_reference(&txn, token).await?;
+        if is_erased(&reference) {
+            // The address is gone, so there is nothing of it to list or withdraw. Going on
+            // would list the blank address and withdraw every other erased reference still
+            // open, in every case: people this link was never sent to.
+            return Ok(OptOut {
+                newly_listed: false,
+                withdrawn: 0,
+            });
+        }
+        let email = normalize_email(&reference.email);
+        let newly_listed = opt_outs::insert(&txn, &email, now).await?;
+        let withdrawn = self.withdraw_everywhere(&txn, &email).await?;
+        // The opt-out itself is on the trail even when nothing was left to withdraw (the
+        // referee had answered, declined or been withdrawn already).
+        if newly_listed && !withdrawn.contains(&reference.id) {
+            audit::record(
+                &txn,
+                Some(reference.case_id),
+                Some(reference.id),
+                &Actor::Referee(reference.id),
+                "reference.opted_out",
+                json!({ "withdrawn": false }),
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(OptOut {
+            newly_listed,
+            withdrawn: withdrawn.len(),
+        })
     }
 }
 

@@ -8,8 +8,8 @@
 //! sends once).
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
+use store::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::EngineError;
@@ -273,7 +273,7 @@ pub async fn enqueue_all(
             })
         })
         .collect::<Result<Vec<_>, EngineError>>()?;
-    job_rows::insert(conn, jobs, now).await
+    job_rows::insert(conn, jobs, now).await.map_err(Into::into)
 }
 
 impl Task {

@@ -3,14 +3,11 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
-    Set, TransactionTrait,
-};
+use store::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
+use crate::EngineError;
 use crate::audit::{self, Actor};
-use crate::entity::profile_dimension;
-use crate::{Engine, EngineError};
+use crate::store;
 
 pub use crate::domain::Dimension;
 
@@ -68,45 +65,14 @@ pub fn default_dimensions() -> Vec<Dimension> {
 }
 
 pub(crate) async fn seed_default(db: &DatabaseConnection) -> Result<(), EngineError> {
-    if profile_dimension::Entity::find().count(db).await? == 0 {
-        write_dimensions(db, &default_dimensions()).await?;
-    }
-    Ok(())
-}
-
-async fn write_dimensions(
-    conn: &impl ConnectionTrait,
-    dims: &[Dimension],
-) -> Result<(), EngineError> {
-    let now = Utc::now();
-    for (position, d) in dims.iter().enumerate() {
-        profile_dimension::ActiveModel {
-            key: Set(d.key.clone()),
-            label: Set(d.label.clone()),
-            weight: Set(d.weight),
-            min_score: Set(d.min_score),
-            position: Set(position as i32),
-            updated_at: Set(now),
-        }
-        .insert(conn)
-        .await?;
+    if store::profile::is_empty(db).await? {
+        store::profile::insert(db, &default_dimensions(), Utc::now()).await?;
     }
     Ok(())
 }
 
 pub(crate) async fn load(conn: &impl ConnectionTrait) -> Result<Vec<Dimension>, EngineError> {
-    Ok(profile_dimension::Entity::find()
-        .order_by_asc(profile_dimension::Column::Position)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|m| Dimension {
-            key: m.key,
-            label: m.label,
-            weight: m.weight,
-            min_score: m.min_score,
-        })
-        .collect())
+    store::profile::load(conn).await.map_err(Into::into)
 }
 
 fn validate(dims: &[Dimension]) -> Result<(), EngineError> {
@@ -158,7 +124,7 @@ fn validate(dims: &[Dimension]) -> Result<(), EngineError> {
     Ok(())
 }
 
-impl Engine {
+impl crate::services::Questionnaires<'_> {
     #[tracing::instrument(skip_all)]
     pub async fn profile(&self) -> Result<Vec<Dimension>, EngineError> {
         load(&self.db).await
@@ -174,8 +140,7 @@ impl Engine {
         validate(&dims)?;
         let now = self.now();
         let txn = self.db.begin().await?;
-        profile_dimension::Entity::delete_many().exec(&txn).await?;
-        write_dimensions(&txn, &dims).await?;
+        store::profile::replace(&txn, &dims, now).await?;
         audit::record(
             &txn,
             None,

@@ -1,15 +1,13 @@
 //! Outsourced providers under vetting.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::domain::Provider;
-use crate::entity::provider;
+use crate::store;
 use crate::users::normalize_email;
-use crate::{Engine, EngineError, Page, PageRequest};
+use crate::{EngineError, Page, PageRequest};
 
 pub struct NewProvider {
     pub name: String,
@@ -19,20 +17,7 @@ pub struct NewProvider {
     pub contact_email: String,
 }
 
-pub(crate) fn to_provider(m: provider::Model) -> Provider {
-    Provider {
-        id: m.id,
-        name: m.name,
-        category: m.category,
-        website: m.website,
-        contact_name: m.contact_name,
-        contact_email: m.contact_email,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-    }
-}
-
-impl Engine {
+impl crate::services::Cases<'_> {
     #[tracing::instrument(skip_all, err)]
     pub async fn create_provider(
         &self,
@@ -40,64 +25,56 @@ impl Engine {
         created_by: Uuid,
     ) -> Result<Provider, EngineError> {
         let now = self.now();
-        let model = provider::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            name: Set(new.name.trim().to_owned()),
-            category: Set(new.category.trim().to_owned()),
-            website: Set(new
+        let p = Provider {
+            id: Uuid::now_v7(),
+            name: new.name.trim().to_owned(),
+            category: new.category.trim().to_owned(),
+            website: new
                 .website
                 .map(|w| w.trim().to_owned())
-                .filter(|w| !w.is_empty())),
-            contact_name: Set(new.contact_name.trim().to_owned()),
-            contact_email: Set(normalize_email(&new.contact_email)),
-            created_by: Set(created_by),
-            created_at: Set(now),
-            updated_at: Set(now),
+                .filter(|w| !w.is_empty()),
+            contact_name: new.contact_name.trim().to_owned(),
+            contact_email: normalize_email(&new.contact_email),
+            created_at: now,
+            updated_at: now,
         };
-        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
-        let m = model.insert(&txn).await?;
+        let txn = self.db.begin().await?;
+        store::providers::insert(&txn, &p, created_by).await?;
         audit::record(
             &txn,
             None,
             None,
             &Actor::User(created_by),
             "provider.created",
-            serde_json::json!({ "provider_id": m.id, "name": m.name }),
+            serde_json::json!({ "provider_id": p.id, "name": p.name }),
             now,
         )
         .await?;
         txn.commit().await?;
-        Ok(to_provider(m))
+        Ok(p)
     }
 
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn provider(&self, id: Uuid) -> Result<Provider, EngineError> {
-        provider::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .map(to_provider)
-            .ok_or(EngineError::NotFound { entity: "provider" })
+        store::providers::get(&self.db, id)
+            .await
+            .map_err(Into::into)
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn list_providers(&self, page: PageRequest) -> Result<Page<Provider>, EngineError> {
-        let mut q = provider::Entity::find().order_by_desc(provider::Column::Id);
-        if let Some(cursor) = page.cursor {
-            q = q.filter(provider::Column::Id.lt(cursor));
-        }
-        let rows = q.limit(page.limit() + 1).all(&self.db).await?;
-        Ok(Page::from_rows(rows, page.limit(), |m| m.id).map(to_provider))
+        store::providers::page(&self.db, page)
+            .await
+            .map_err(Into::into)
     }
 }
 
 /// A provider's name, for read models that show it next to an id.
 pub(crate) async fn name_of(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl store::ConnectionTrait,
     id: Uuid,
 ) -> Result<String, EngineError> {
-    use sea_orm::EntityTrait;
-    Ok(crate::entity::provider::Entity::find_by_id(id)
-        .one(conn)
+    Ok(store::providers::find(conn, id)
         .await?
         .map(|p| p.name)
         .unwrap_or_default())

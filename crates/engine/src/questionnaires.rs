@@ -5,20 +5,17 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
 use serde::Serialize;
+use store::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::entity::{template, template_version};
 use crate::questionnaire::{
     Question, default_questions, estimated_minutes, estimated_seconds, quick_questions,
     validate_questions,
 };
-use crate::{Engine, EngineError, profile};
+use crate::store::templates::{self as rows, VersionRow};
+use crate::{EngineError, profile};
 
 pub const DEFAULT_TEMPLATE_NAME: &str = "Standard fractional-provider reference check";
 pub const QUICK_TEMPLATE_NAME: &str = "Quick partner check";
@@ -81,7 +78,7 @@ pub struct NewTemplate {
     pub questions: Vec<Question>,
 }
 
-pub(crate) fn to_version(m: template_version::Model) -> Result<TemplateVersion, EngineError> {
+pub(crate) fn to_version(m: VersionRow) -> Result<TemplateVersion, EngineError> {
     let questions: Vec<Question> = serde_json::from_value(m.questions)
         .map_err(|e| EngineError::Corrupt(format!("template version {}: {e}", m.id)))?;
     let seconds = estimated_seconds(&questions);
@@ -95,27 +92,7 @@ pub(crate) fn to_version(m: template_version::Model) -> Result<TemplateVersion, 
     })
 }
 
-async fn insert_version(
-    conn: &impl ConnectionTrait,
-    template_id: Uuid,
-    version: i32,
-    questions: &[Question],
-) -> Result<template_version::Model, EngineError> {
-    let now = Utc::now();
-    let questions = serde_json::to_value(questions)
-        .map_err(|e| EngineError::Corrupt(format!("questions do not serialize: {e}")))?;
-    Ok(template_version::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        template_id: Set(template_id),
-        version: Set(version),
-        questions: Set(questions),
-        created_at: Set(now),
-        published_at: Set(Some(now)),
-    }
-    .insert(conn)
-    .await?)
-}
-
+/// A new template with `questions` as its version 1; returns its id.
 async fn insert_template(
     conn: &impl ConnectionTrait,
     key: Option<&str>,
@@ -124,19 +101,14 @@ async fn insert_template(
     questions: &[Question],
 ) -> Result<Uuid, EngineError> {
     let now = Utc::now();
-    let id = Uuid::now_v7();
-    template::ActiveModel {
-        id: Set(id),
-        key: Set(key.map(str::to_owned)),
-        name: Set(name.to_owned()),
-        description: Set(description.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
-    insert_version(conn, id, 1, questions).await?;
+    let id = rows::insert_template(conn, key, name, description, now).await?;
+    rows::insert_version(conn, id, 1, questions_json(questions)?, now).await?;
     Ok(id)
+}
+
+fn questions_json(questions: &[Question]) -> Result<serde_json::Value, EngineError> {
+    serde_json::to_value(questions)
+        .map_err(|e| EngineError::Corrupt(format!("questions do not serialize: {e}")))
 }
 
 pub(crate) async fn seed_default(db: &DatabaseConnection) -> Result<(), EngineError> {
@@ -151,8 +123,7 @@ pub(crate) async fn seed_default(db: &DatabaseConnection) -> Result<(), EngineEr
 /// Seeds the shipped templates that are missing, in one transaction.
 async fn seed_shipped(db: &DatabaseConnection) -> Result<(), EngineError> {
     let txn = db.begin().await?;
-    let keyed = |key: &'static str| template::Entity::find().filter(template::Column::Key.eq(key));
-    if template::Entity::find().count(&txn).await? == 0 {
+    if rows::count(&txn).await? == 0 {
         insert_template(
             &txn,
             Some(STANDARD_KEY),
@@ -161,20 +132,14 @@ async fn seed_shipped(db: &DatabaseConnection) -> Result<(), EngineError> {
             &default_questions(),
         )
         .await?;
-    } else if keyed(STANDARD_KEY).count(&txn).await? == 0 {
+    } else if rows::by_key(&txn, STANDARD_KEY).await?.is_none() {
         // Installed before templates had keys: the oldest template is the one seeded then
         // (seeding runs before anything else can publish one).
-        if let Some(oldest) = template::Entity::find()
-            .order_by_asc(template::Column::Id)
-            .one(&txn)
-            .await?
-        {
-            let mut active: template::ActiveModel = oldest.into();
-            active.key = Set(Some(STANDARD_KEY.to_owned()));
-            active.update(&txn).await?;
+        if let Some(oldest) = rows::oldest(&txn).await? {
+            rows::set_key(&txn, oldest.id, STANDARD_KEY).await?;
         }
     }
-    if keyed(QUICK_KEY).count(&txn).await? == 0 {
+    if rows::by_key(&txn, QUICK_KEY).await?.is_none() {
         insert_template(
             &txn,
             Some(QUICK_KEY),
@@ -192,25 +157,19 @@ async fn seed_shipped(db: &DatabaseConnection) -> Result<(), EngineError> {
 pub(crate) async fn current_version(
     conn: &impl ConnectionTrait,
     template_id: Option<Uuid>,
-) -> Result<template_version::Model, EngineError> {
+) -> Result<VersionRow, EngineError> {
     let template_id = match template_id {
         Some(id) => id,
         None => {
-            template::Entity::find()
-                .order_by_asc(template::Column::Id)
-                .one(conn)
+            rows::oldest(conn)
                 .await?
                 .ok_or(EngineError::NotFound { entity: "template" })?
                 .id
         }
     };
-    template_version::Entity::find()
-        .filter(template_version::Column::TemplateId.eq(template_id))
-        .filter(template_version::Column::PublishedAt.is_not_null())
-        .order_by_desc(template_version::Column::Version)
-        .one(conn)
-        .await?
-        .ok_or(EngineError::NotFound { entity: "template" })
+    rows::latest_published(conn, template_id)
+        .await
+        .map_err(Into::into)
 }
 
 /// Template versions as read from the database, by id. A version never changes once
@@ -246,28 +205,16 @@ pub(crate) async fn version_by_id(
     if let Some(version) = cache.get(id) {
         return Ok(version);
     }
-    let m = template_version::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(EngineError::NotFound {
-            entity: "template version",
-        })?;
-    let version = to_version(m)?;
+    let version = to_version(rows::version(conn, id).await?)?;
     cache.put(&version);
     Ok(version)
 }
 
-impl Engine {
+impl crate::services::Questionnaires<'_> {
     #[tracing::instrument(skip_all)]
     pub async fn list_templates(&self) -> Result<Vec<Template>, EngineError> {
-        let templates = template::Entity::find()
-            .order_by_asc(template::Column::Id)
-            .all(&self.db)
-            .await?;
-        let versions = template_version::Entity::find()
-            .order_by_asc(template_version::Column::Version)
-            .all(&self.db)
-            .await?;
+        let templates = rows::all(&self.db).await?;
+        let versions = rows::all_versions(&self.db).await?;
         templates
             .into_iter()
             .map(|t| {
@@ -291,7 +238,8 @@ impl Engine {
 
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn template(&self, id: Uuid) -> Result<Template, EngineError> {
-        self.list_templates()
+        self.questionnaires()
+            .list_templates()
             .await?
             .into_iter()
             .find(|t| t.id == id)
@@ -311,9 +259,7 @@ impl Engine {
         if !SHIPPED_KEYS.contains(&key) {
             return Err(unknown());
         }
-        template::Entity::find()
-            .filter(template::Column::Key.eq(key))
-            .one(&self.db)
+        rows::by_key(&self.db, key)
             .await?
             .map(|t| t.id)
             .ok_or_else(unknown)
@@ -350,17 +296,17 @@ impl Engine {
                 insert_template(&txn, None, &new.name, &new.description, &new.questions).await?
             }
             Some(id) => {
-                let existing = template::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await?
-                    .ok_or(EngineError::NotFound { entity: "template" })?;
+                rows::get(&txn, id).await?;
                 let latest = current_version(&txn, Some(id)).await?.version;
-                insert_version(&txn, id, latest + 1, &new.questions).await?;
-                let mut active: template::ActiveModel = existing.into();
-                active.name = Set(new.name.clone());
-                active.description = Set(new.description.clone());
-                active.updated_at = Set(now);
-                active.update(&txn).await?;
+                rows::insert_version(
+                    &txn,
+                    id,
+                    latest + 1,
+                    questions_json(&new.questions)?,
+                    Utc::now(),
+                )
+                .await?;
+                rows::rename(&txn, id, &new.name, &new.description, now).await?;
                 id
             }
         };
@@ -375,6 +321,6 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
-        self.template(id).await
+        self.questionnaires().template(id).await
     }
 }

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
+use store::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::audit::Actor;
@@ -114,7 +114,9 @@ impl Engine {
         let reference_id = tokens::live_reference(&self.db, &token_hash(token))
             .await?
             .ok_or_else(not_found)?;
-        references::get(&self.db, reference_id).await
+        references::get(&self.db, reference_id)
+            .await
+            .map_err(Into::into)
     }
 
     /// Resolves a referee token to its reference and case, applying the rules above.
@@ -178,26 +180,6 @@ impl Engine {
         })
     }
 
-    /// The state of the reference behind a live (not revoked) token, whatever it is: for
-    /// the pages shown after answering or declining.
-    #[tracing::instrument(skip_all)]
-    pub async fn referee_link_status(&self, token: &str) -> Result<ReferenceStatus, EngineError> {
-        Ok(self.live_reference(token).await?.status)
-    }
-
-    /// The state of the reference behind a live token and what decides its pages'
-    /// language: for the pages shown after answering or declining.
-    #[tracing::instrument(skip_all)]
-    pub async fn referee_link(
-        &self,
-        token: &str,
-    ) -> Result<(ReferenceStatus, LinkLanguages), EngineError> {
-        let reference = self.live_reference(token).await?;
-        let case = cases::get(&self.db, reference.case_id).await?;
-        let languages = self.link_languages(reference.locale.as_deref(), &case, None);
-        Ok((reference.status, languages))
-    }
-
     /// The languages of a page about `case`, for a person with their own `fixed` locale
     /// or none; with `questions`, only those it has every wording in.
     pub(crate) fn link_languages(
@@ -225,37 +207,6 @@ impl Engine {
             case: usable(case.locale.as_deref()),
             available,
         }
-    }
-
-    /// The form behind a token, without changing anything.
-    #[tracing::instrument(skip_all)]
-    pub async fn referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
-        let (reference, case) = self.resolve_referee_token(token, Purpose::View).await?;
-        self.form_for(&reference, &case).await
-    }
-
-    /// The form behind a token, as seen by the referee: the first view marks the
-    /// reference `opened` and starts the clock used by the "too fast" fraud signal.
-    #[tracing::instrument(skip_all, err)]
-    pub async fn open_referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
-        let (reference, case) = self.resolve_referee_token(token, Purpose::View).await?;
-        let reference = self.mark_opened(reference, &case, self.now()).await?;
-        self.form_for(&reference, &case).await
-    }
-
-    /// Records that a referee saw their questionnaire at `viewed_at`, without going
-    /// through its link: for simulated referees (`vouch demo`), whose answers would
-    /// otherwise be flagged as posted unseen, or as posted too fast.
-    #[tracing::instrument(skip_all, fields(reference_id = %reference_id), err)]
-    pub async fn record_referee_view(
-        &self,
-        reference_id: Uuid,
-        viewed_at: DateTime<Utc>,
-    ) -> Result<(), EngineError> {
-        let reference = references::get(&self.db, reference_id).await?;
-        let case = cases::get(&self.db, reference.case_id).await?;
-        self.mark_opened(reference, &case, viewed_at).await?;
-        Ok(())
     }
 
     /// The first view of an invited reference: `opened`, with a draft stamped with the
@@ -291,21 +242,6 @@ impl Engine {
         Ok(reference)
     }
 
-    /// What `save_referee_draft` (`submit` false) or `submit_referee_answers` would find
-    /// wrong with these answers, without storing anything: for a front end that reports
-    /// them together with its own problems.
-    #[tracing::instrument(skip_all)]
-    pub async fn check_referee_answers(
-        &self,
-        token: &str,
-        raw: &BTreeMap<String, String>,
-        submit: bool,
-        consent: bool,
-    ) -> Result<Vec<AnswerError>, EngineError> {
-        let (_, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
-        self.answer_problems(&case, raw, submit, consent).await
-    }
-
     /// Every problem with `raw` for the case's questionnaire; with `submit`, also the
     /// missing required answers and the missing consent.
     async fn answer_problems(
@@ -325,6 +261,74 @@ impl Engine {
             problems.push(consent_problem());
         }
         Ok(problems)
+    }
+}
+
+impl crate::services::Links<'_> {
+    /// The state of the reference behind a live (not revoked) token, whatever it is: for
+    /// the pages shown after answering or declining.
+    #[tracing::instrument(skip_all)]
+    pub async fn referee_link_status(&self, token: &str) -> Result<ReferenceStatus, EngineError> {
+        Ok(self.live_reference(token).await?.status)
+    }
+
+    /// The state of the reference behind a live token and what decides its pages'
+    /// language: for the pages shown after answering or declining.
+    #[tracing::instrument(skip_all)]
+    pub async fn referee_link(
+        &self,
+        token: &str,
+    ) -> Result<(ReferenceStatus, LinkLanguages), EngineError> {
+        let reference = self.live_reference(token).await?;
+        let case = cases::get(&self.db, reference.case_id).await?;
+        let languages = self.link_languages(reference.locale.as_deref(), &case, None);
+        Ok((reference.status, languages))
+    }
+
+    /// The form behind a token, without changing anything.
+    #[tracing::instrument(skip_all)]
+    pub async fn referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
+        let (reference, case) = self.resolve_referee_token(token, Purpose::View).await?;
+        self.form_for(&reference, &case).await
+    }
+
+    /// The form behind a token, as seen by the referee: the first view marks the
+    /// reference `opened` and starts the clock used by the "too fast" fraud signal.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn open_referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
+        let (reference, case) = self.resolve_referee_token(token, Purpose::View).await?;
+        let reference = self.mark_opened(reference, &case, self.now()).await?;
+        self.form_for(&reference, &case).await
+    }
+
+    /// Records that a referee saw their questionnaire at `viewed_at`, without going
+    /// through its link: for simulated referees (`vouch demo`), whose answers would
+    /// otherwise be flagged as posted unseen, or as posted too fast.
+    #[tracing::instrument(skip_all, fields(reference_id = %reference_id), err)]
+    pub async fn record_referee_view(
+        &self,
+        reference_id: Uuid,
+        viewed_at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let reference = references::get(&self.db, reference_id).await?;
+        let case = cases::get(&self.db, reference.case_id).await?;
+        self.mark_opened(reference, &case, viewed_at).await?;
+        Ok(())
+    }
+
+    /// What `save_referee_draft` (`submit` false) or `submit_referee_answers` would find
+    /// wrong with these answers, without storing anything: for a front end that reports
+    /// them together with its own problems.
+    #[tracing::instrument(skip_all)]
+    pub async fn check_referee_answers(
+        &self,
+        token: &str,
+        raw: &BTreeMap<String, String>,
+        submit: bool,
+        consent: bool,
+    ) -> Result<Vec<AnswerError>, EngineError> {
+        let (_, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
+        self.answer_problems(&case, raw, submit, consent).await
     }
 
     /// Stores answers as a draft to finish later. Values must be valid; required ones may
@@ -382,7 +386,9 @@ impl Engine {
             return Err(EngineError::InvalidAnswers { fields });
         }
         let answers = raw.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        self.submit_response(reference.id, answers, meta).await?;
+        self.cases()
+            .submit_response(reference.id, answers, meta)
+            .await?;
         Ok(())
     }
 
@@ -397,7 +403,7 @@ impl Engine {
         let reason = reason
             .map(|r| r.trim().to_owned())
             .filter(|r| !r.is_empty());
-        self.decline_reference(reference.id, reason).await?;
+        self.cases().decline_reference(reference.id, reason).await?;
         Ok(())
     }
 }

@@ -2,15 +2,14 @@
 //! and hands it to the pure functions in `scoring`.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::disclosure::Disclosure;
 use crate::domain::{CaseKind, CaseStatus, PulseStatus, ReferenceStatus, State, VettingCase};
-use crate::entity::decision;
 use crate::machine::CaseEvent;
 use crate::organisations::{domain_of, organisation_key};
 use crate::outbox::{OwnerNotice, Task};
@@ -21,7 +20,7 @@ use crate::scoring::{
     SelfAssessmentInput, SelfAssessmentScores, Sources, counted_value,
 };
 use crate::store::cases::{self, CaseRow};
-use crate::store::{nominations, references, responses, self_assessments};
+use crate::store::{decisions, nominations, references, responses, self_assessments};
 use crate::sufficiency::{self, R1Source, Sufficiency};
 use crate::transitions::set_case_status;
 use crate::{Engine, EngineError, anonymity, questionnaires};
@@ -79,7 +78,7 @@ pub struct Report {
 /// Everything loaded for scoring a case.
 pub(crate) struct Loaded {
     pub(crate) case: CaseRow,
-    pub(crate) provider: crate::entity::provider::Model,
+    pub(crate) provider: crate::domain::Provider,
     pub(crate) questions: Vec<Question>,
     pub(crate) profile: Vec<Dimension>,
     pub(crate) referees: Vec<RefereeInput>,
@@ -94,26 +93,19 @@ pub use crate::domain::Outcome;
 /// Longest decision rationale, in characters (u64: validator's `length(max = …)` type).
 pub const MAX_RATIONALE_CHARS: u64 = 5000;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Decision {
-    pub outcome: Outcome,
-    pub rationale: String,
-    pub decided_by: Uuid,
-    pub created_at: DateTime<Utc>,
-}
+pub use crate::domain::Decision;
 
 impl Engine {
     pub(crate) async fn load_for_scoring(&self, case_id: Uuid) -> Result<Loaded, EngineError> {
         let case = cases::get(&self.db, case_id).await?;
         // Independent reads, each on its own pooled connection.
         let (provider, version, references, self_assessment, nomination_ips, self_ips) = tokio::try_join!(
-            cases::provider_of(&self.db, &case),
+            async { Ok::<_, EngineError>(cases::provider_of(&self.db, &case).await?) },
             questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id),
-            references::of_case(&self.db, case_id),
+            async { Ok(references::of_case(&self.db, case_id).await?) },
             self.submitted_self_assessment(case_id),
-            nominations::client_ips_of_case(&self.db, case_id),
-            self_assessments::client_ips_of_case(&self.db, case_id),
+            async { Ok(nominations::client_ips_of_case(&self.db, case_id).await?) },
+            async { Ok(self_assessments::client_ips_of_case(&self.db, case_id).await?) },
         )?;
         let mut provider_ips: Vec<String> = nomination_ips.into_iter().chain(self_ips).collect();
         provider_ips.sort();
@@ -190,7 +182,9 @@ impl Engine {
             min_group_size: self.report.min_responses_for_detail,
         })
     }
+}
 
+impl crate::services::Reports<'_> {
     /// The report of a case: progress only until it is released, then the results, with
     /// what [`Disclosure`] withholds left out.
     #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
@@ -199,7 +193,7 @@ impl Engine {
         let mut scores = self.score_loaded(&l);
         let disclosure = Disclosure::of(l.case.released_at, scores.responses, &self.report);
         let sufficiency = if disclosure.shows_results() {
-            let (r1, source) = self.single_organisation_reliability().await?;
+            let (r1, source) = self.reports().single_organisation_reliability().await?;
             Some(sufficiency::of(r1, source, scores.organisations))
         } else {
             None
@@ -409,16 +403,13 @@ impl Engine {
             now,
         )
         .await?;
-        decision::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            case_id: Set(case_id),
-            outcome: Set(outcome),
-            rationale: Set(rationale.to_owned()),
-            decided_by: Set(decided_by),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+        let decision = Decision {
+            outcome,
+            rationale: rationale.to_owned(),
+            decided_by,
+            created_at: now,
+        };
+        decisions::insert(&txn, case_id, &decision).await?;
         audit::record(
             &txn,
             Some(case_id),
@@ -440,28 +431,18 @@ impl Engine {
                 .await?;
         }
         txn.commit().await?;
-        self.case(case_id).await
+        self.cases().case(case_id).await
     }
 
     #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_decision(&self, case_id: Uuid) -> Result<Option<Decision>, EngineError> {
-        decision::Entity::find()
-            .filter(decision::Column::CaseId.eq(case_id))
-            .one(&self.db)
-            .await?
-            .map(|d| {
-                Ok(Decision {
-                    outcome: d.outcome,
-                    rationale: d.rationale,
-                    decided_by: d.decided_by,
-                    created_at: d.created_at,
-                })
-            })
-            .transpose()
+        decisions::of_case(&self.db, case_id)
+            .await
+            .map_err(Into::into)
     }
 }
 
-impl Engine {
+impl crate::services::Reports<'_> {
     /// r1 (DESIGN.md "Sufficiency"): estimated from the organisation-level alignment
     /// scores of the released reference checks with ≥ 2 organisations, else the configured
     /// default. Scoring a released case is the costly part, and its figures never change

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
@@ -55,48 +55,6 @@ fn submitted() -> EngineError {
 }
 
 impl Engine {
-    /// Emails the provider's contact a link to rate itself. Asking again replaces the
-    /// earlier link; a new request starts from the answers of the one before, so the
-    /// provider can revise rather than start over.
-    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
-    pub async fn request_self_assessment(
-        &self,
-        case_id: Uuid,
-        actor: &Actor,
-    ) -> Result<VettingCase, EngineError> {
-        let now = self.now();
-        let txn = self.db.begin().await?;
-        let case = cases::lock(&txn, case_id).await?;
-        if !case.status.accepts_self_assessment() {
-            return Err(EngineError::InvalidState {
-                action: "request a self-assessment for",
-                current: State::Case(case.status),
-            });
-        }
-        let previous = match rows::current_of_case(&txn, case_id).await?.first() {
-            Some(row) => rows::answers(row)?,
-            None => BTreeMap::new(),
-        };
-        rows::supersede_open(&txn, case_id, now).await?;
-        let id = rows::insert_pending(&txn, case_id, &previous, now).await?;
-        audit::record(
-            &txn,
-            Some(case_id),
-            None,
-            actor,
-            "self_assessment.requested",
-            json!({}),
-            now,
-        )
-        .await?;
-        let task = crate::outbox::Task::SendSelfAssessment {
-            self_assessment_id: id,
-        };
-        self.enqueue(&txn, &task, now).await?;
-        txn.commit().await?;
-        self.case(case_id).await
-    }
-
     /// Resolves a self-assessment token, applying the rules above.
     async fn resolve_self_assessment_token(
         &self,
@@ -145,6 +103,125 @@ impl Engine {
         })
     }
 
+    /// The answers worth storing, checked against the case's self-assessment questions;
+    /// with `submit`, every required one answered and consent given. Every problem at
+    /// once as `InvalidAnswers`.
+    async fn checked_self_answers(
+        &self,
+        case: &CaseRow,
+        raw: &BTreeMap<String, String>,
+        submit: bool,
+        consent: bool,
+    ) -> Result<BTreeMap<String, String>, EngineError> {
+        let version =
+            questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id)
+                .await?;
+        let questions = self_assessment_questions(&version.questions);
+        let mut problems: Vec<AnswerError> = Vec::new();
+        let answers = match validate_answers(&questions, raw, submit) {
+            Ok(answers) => answers.into_iter().collect(),
+            Err(fields) => {
+                problems = fields;
+                BTreeMap::new()
+            }
+        };
+        if submit && !consent {
+            problems.push(consent_problem());
+        }
+        if problems.is_empty() {
+            Ok(answers)
+        } else {
+            Err(EngineError::InvalidAnswers { fields: problems })
+        }
+    }
+
+    async fn store_self_assessment(
+        &self,
+        row: &SelfAssessmentRow,
+        case: &CaseRow,
+        answers: &BTreeMap<String, String>,
+        client_ip: Option<String>,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        // The case first, as everywhere (store's locking order).
+        cases::lock(&txn, case.id).await?;
+        if !rows::claim_submission(&txn, row.id, answers, client_ip, now).await? {
+            return Err(submitted());
+        }
+        audit::record(
+            &txn,
+            Some(case.id),
+            None,
+            &Actor::Provider,
+            "self_assessment.submitted",
+            json!({ "answers": answers.len() }),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The case's newest submitted self-assessment, as scoring takes it.
+    pub(crate) async fn submitted_self_assessment(
+        &self,
+        case_id: Uuid,
+    ) -> Result<Option<SelfAssessmentInput>, EngineError> {
+        let Some(row) = rows::latest_submitted(&self.db, case_id).await? else {
+            return Ok(None);
+        };
+        let submitted_at = row.submitted_at.unwrap_or(row.updated_at);
+        Ok(Some(SelfAssessmentInput {
+            answers: rows::answers(&row)?,
+            submitted_at,
+        }))
+    }
+}
+
+impl crate::services::Links<'_> {
+    /// Emails the provider's contact a link to rate itself. Asking again replaces the
+    /// earlier link; a new request starts from the answers of the one before, so the
+    /// provider can revise rather than start over.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
+    pub async fn request_self_assessment(
+        &self,
+        case_id: Uuid,
+        actor: &Actor,
+    ) -> Result<VettingCase, EngineError> {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let case = cases::lock(&txn, case_id).await?;
+        if !case.status.accepts_self_assessment() {
+            return Err(EngineError::InvalidState {
+                action: "request a self-assessment for",
+                current: State::Case(case.status),
+            });
+        }
+        let previous = match rows::current_of_case(&txn, case_id).await?.first() {
+            Some(row) => rows::answers(row)?,
+            None => BTreeMap::new(),
+        };
+        rows::supersede_open(&txn, case_id, now).await?;
+        let id = rows::insert_pending(&txn, case_id, &previous, now).await?;
+        audit::record(
+            &txn,
+            Some(case_id),
+            None,
+            actor,
+            "self_assessment.requested",
+            json!({}),
+            now,
+        )
+        .await?;
+        let task = crate::outbox::Task::SendSelfAssessment {
+            self_assessment_id: id,
+        };
+        self.enqueue(&txn, &task, now).await?;
+        txn.commit().await?;
+        self.cases().case(case_id).await
+    }
+
     /// The status of the request behind a live token, whatever it is: for the page shown
     /// after submitting.
     #[tracing::instrument(skip_all)]
@@ -182,38 +259,6 @@ impl Engine {
             rows::mark_viewed(&self.db, row.id, self.now()).await?;
         }
         self.self_assessment_form_for(&row, &case).await
-    }
-
-    /// The answers worth storing, checked against the case's self-assessment questions;
-    /// with `submit`, every required one answered and consent given. Every problem at
-    /// once as `InvalidAnswers`.
-    async fn checked_self_answers(
-        &self,
-        case: &CaseRow,
-        raw: &BTreeMap<String, String>,
-        submit: bool,
-        consent: bool,
-    ) -> Result<BTreeMap<String, String>, EngineError> {
-        let version =
-            questionnaires::version_by_id(&self.versions, &self.db, case.template_version_id)
-                .await?;
-        let questions = self_assessment_questions(&version.questions);
-        let mut problems: Vec<AnswerError> = Vec::new();
-        let answers = match validate_answers(&questions, raw, submit) {
-            Ok(answers) => answers.into_iter().collect(),
-            Err(fields) => {
-                problems = fields;
-                BTreeMap::new()
-            }
-        };
-        if submit && !consent {
-            problems.push(consent_problem());
-        }
-        if problems.is_empty() {
-            Ok(answers)
-        } else {
-            Err(EngineError::InvalidAnswers { fields: problems })
-        }
     }
 
     /// Stores answers as a draft to finish later (values must be valid; required ones may
@@ -274,48 +319,5 @@ impl Engine {
         let answers = self.checked_self_answers(&case, raw, true, true).await?;
         self.store_self_assessment(&row, &case, &answers, meta.client_ip)
             .await
-    }
-
-    async fn store_self_assessment(
-        &self,
-        row: &SelfAssessmentRow,
-        case: &CaseRow,
-        answers: &BTreeMap<String, String>,
-        client_ip: Option<String>,
-    ) -> Result<(), EngineError> {
-        let now = self.now();
-        let txn = self.db.begin().await?;
-        // The case first, as everywhere (store's locking order).
-        cases::lock(&txn, case.id).await?;
-        if !rows::claim_submission(&txn, row.id, answers, client_ip, now).await? {
-            return Err(submitted());
-        }
-        audit::record(
-            &txn,
-            Some(case.id),
-            None,
-            &Actor::Provider,
-            "self_assessment.submitted",
-            json!({ "answers": answers.len() }),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(())
-    }
-
-    /// The case's newest submitted self-assessment, as scoring takes it.
-    pub(crate) async fn submitted_self_assessment(
-        &self,
-        case_id: Uuid,
-    ) -> Result<Option<SelfAssessmentInput>, EngineError> {
-        let Some(row) = rows::latest_submitted(&self.db, case_id).await? else {
-            return Ok(None);
-        };
-        let submitted_at = row.submitted_at.unwrap_or(row.updated_at);
-        Ok(Some(SelfAssessmentInput {
-            answers: rows::answers(&row)?,
-            submitted_at,
-        }))
     }
 }

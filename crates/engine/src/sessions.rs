@@ -22,9 +22,9 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::credentials::{hmac_sha256, new_token, token_hash};
 use crate::domain::User;
-use crate::entity::{login_device, server_secret, session, user};
 use crate::users::{normalize_email, to_user};
 use crate::{Engine, EngineError};
+use store::entity::{login_device, server_secret, session, user};
 
 /// A signed-in browser.
 #[derive(Clone, Debug)]

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
+pub use store::db::{DatabaseSettings, redact_url};
+
 /// `[scoring]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -299,59 +301,6 @@ impl ReportSettings {
     /// Whether a report with `responses` complete responses may show per-referee detail.
     pub fn shows_detail(&self, responses: u32) -> bool {
         self.show_referee_identity || responses >= self.min_responses_for_detail
-    }
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatabaseSettings {
-    /// `sqlite://vouch.db?mode=rwc` or `postgres://user:password@host/db`.
-    pub url: String,
-    /// How long a request or job waits for a connection before giving up with 503: when
-    /// the database is down, a person, a load balancer and a health check all get an
-    /// answer this quickly instead of hanging.
-    pub acquire_timeout_ms: u64,
-    /// Connections each process keeps to PostgreSQL at most (SQLite always uses one).
-    pub max_connections: u32,
-}
-
-impl Default for DatabaseSettings {
-    fn default() -> Self {
-        Self {
-            url: "sqlite://vouch.db?mode=rwc".into(),
-            acquire_timeout_ms: 1500,
-            max_connections: 24,
-        }
-    }
-}
-
-impl fmt::Debug for DatabaseSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DatabaseSettings")
-            .field("url", &redact_url(&self.url))
-            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
-            .field("max_connections", &self.max_connections)
-            .finish()
-    }
-}
-
-/// The URL with any password replaced by `***`, for logs and `vouch doctor`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_owned()
-            };
-            format!("{scheme}://{masked}@{host}{tail}")
-        }
-        None => url.to_owned(),
     }
 }
 

@@ -13,10 +13,10 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::Role;
-use crate::entity::{setup_token, user};
 use crate::sessions::Session;
 use crate::users::normalize_email;
 use crate::{Engine, EngineError};
+use store::entity::{setup_token, user};
 
 /// How long a setup link works.
 pub const SETUP_LINK_HOURS: i64 = 1;

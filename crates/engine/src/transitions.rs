@@ -3,8 +3,8 @@
 //! transaction in which the case row is already locked (`store::cases::lock`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::json;
+use store::{ConnectionTrait, DatabaseTransaction};
 
 use crate::audit::{self, Actor};
 use crate::domain::{CaseKind, CaseStatus, ReferenceStatus, State};

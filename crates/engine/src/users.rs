@@ -13,8 +13,8 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::{Role, User};
-use crate::entity::{api_token, user};
 use crate::{Engine, EngineError};
+use store::entity::{api_token, user};
 
 /// A staff account as an admin sees it.
 #[derive(Clone, Debug, Serialize)]
@@ -61,9 +61,7 @@ pub(crate) fn to_user(m: user::Model) -> Result<User, EngineError> {
 }
 
 /// Emails are compared case-insensitively: stored lowercased and trimmed.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+pub use crate::domain::normalize_email;
 
 impl Engine {
     // No `err`: the duplicate-email error names the address, which stays out of the logs.
@@ -398,9 +396,9 @@ impl Engine {
         active.failed_logins = Set(0);
         active.updated_at = Set(now);
         active.update(&txn).await?;
-        crate::entity::session::Entity::delete_many()
-            .filter(crate::entity::session::Column::UserId.eq(id))
-            .filter(crate::entity::session::Column::Id.ne(keep_session))
+        store::entity::session::Entity::delete_many()
+            .filter(store::entity::session::Column::UserId.eq(id))
+            .filter(store::entity::session::Column::Id.ne(keep_session))
             .exec(&txn)
             .await?;
         audit::record(

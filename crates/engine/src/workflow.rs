@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit::Actor;
@@ -31,25 +31,11 @@ pub use crate::store::responses::SubmissionMeta;
 pub const MAX_DECLINE_REASON_CHARS: usize = 1000;
 
 impl Engine {
-    /// Starts collecting: every pending reference is invited, and the deadline is set.
-    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
-    pub async fn launch_case(
-        &self,
-        case_id: Uuid,
-        actor: &Actor,
-    ) -> Result<VettingCase, EngineError> {
-        let txn = self.db.begin().await?;
-        let case = cases::lock(&txn, case_id).await?;
-        self.launch_locked(&txn, case, actor).await?;
-        txn.commit().await?;
-        self.case(case_id).await
-    }
-
     /// Launches a case its caller locked in `txn`: invites every pending reference and
     /// sets the deadline.
     pub(crate) async fn launch_locked(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
+        txn: &store::DatabaseTransaction,
         case: CaseRow,
         actor: &Actor,
     ) -> Result<(), EngineError> {
@@ -81,6 +67,40 @@ impl Engine {
         let deadline_job = Task::CaseDeadline { case_id };
         self.enqueue_invitations(txn, &pending, (&deadline_job, deadline))
             .await
+    }
+
+    /// Cancels a case its caller locked in `txn`: every link stops working.
+    pub(crate) async fn cancel_locked(
+        &self,
+        txn: &store::DatabaseTransaction,
+        case: CaseRow,
+        actor: &Actor,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let case_id = case.id;
+        set_case_status(txn, case, CaseEvent::Cancel, actor, json!({}), now).await?;
+        let ids: Vec<Uuid> = references::of_case(txn, case_id)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        tokens::revoke(txn, &ids, now).await.map_err(Into::into)
+    }
+}
+
+impl crate::services::Cases<'_> {
+    /// Starts collecting: every pending reference is invited, and the deadline is set.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
+    pub async fn launch_case(
+        &self,
+        case_id: Uuid,
+        actor: &Actor,
+    ) -> Result<VettingCase, EngineError> {
+        let txn = self.db.begin().await?;
+        let case = cases::lock(&txn, case_id).await?;
+        self.launch_locked(&txn, case, actor).await?;
+        txn.commit().await?;
+        self.cases().case(case_id).await
     }
 
     /// Sends a reference a new link; the old ones stop working at once.
@@ -155,25 +175,7 @@ impl Engine {
         let case = cases::lock(&txn, case_id).await?;
         self.cancel_locked(&txn, case, actor).await?;
         txn.commit().await?;
-        self.case(case_id).await
-    }
-
-    /// Cancels a case its caller locked in `txn`: every link stops working.
-    pub(crate) async fn cancel_locked(
-        &self,
-        txn: &sea_orm::DatabaseTransaction,
-        case: CaseRow,
-        actor: &Actor,
-    ) -> Result<(), EngineError> {
-        let now = self.now();
-        let case_id = case.id;
-        set_case_status(txn, case, CaseEvent::Cancel, actor, json!({}), now).await?;
-        let ids: Vec<Uuid> = references::of_case(txn, case_id)
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        tokens::revoke(txn, &ids, now).await
+        self.cases().case(case_id).await
     }
 
     /// Stops collecting early and hands the case to review.
@@ -199,7 +201,7 @@ impl Engine {
         let notice = Task::after_close(case_id, kind);
         self.enqueue(&txn, &notice, now).await?;
         txn.commit().await?;
-        self.case(case_id).await
+        self.cases().case(case_id).await
     }
 
     /// The referee says no, with an optional reason of at most `MAX_DECLINE_REASON_CHARS`.

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use engine::domain::Role;
-use engine::entity::vetting_case;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use store::entity::vetting_case;
 use testkit::TestApp;
 use uuid::Uuid;
 

@@ -6,11 +6,11 @@
 //! with chosen per-dimension answers, stakeholders, pulses and their answers.
 
 use engine::domain::Role;
-use engine::entity::{audit_event, reference_request};
 use engine::questionnaire::{default_questions, pulse_questions};
 use engine::workflow::SubmissionMeta;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use store::entity::{audit_event, reference_request};
 use testkit::TestApp;
 use uuid::Uuid;
 
@@ -143,6 +143,7 @@ pub async fn in_review(app: &TestApp, cases: &[&[Levels<'_>]]) -> Vec<CaseWithRe
     for (case, referees) in made.iter().zip(cases) {
         for (i, levels) in referees.iter().enumerate() {
             app.engine
+                .cases()
                 .submit_response(
                     case.reference_id(i),
                     referee_answers(levels),
@@ -268,6 +269,7 @@ pub async fn stakeholder_reference(
 pub async fn stakeholder_answers(app: &TestApp, pulse_id: Uuid, email: &str, levels: Levels<'_>) {
     let reference = stakeholder_reference(app, pulse_id, email).await;
     app.engine
+        .cases()
         .submit_response(
             reference.id,
             ratings(levels),

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use engine::domain::JobStatus;
-use engine::entity::job;
 use engine::{Engine, WorkflowSettings};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use store::entity::job;
 use testkit::TestApp;
 
 use super::{

@@ -4,9 +4,9 @@
 
 use chrono::Duration;
 use engine::domain::Role;
-use engine::entity::response;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use store::entity::response;
 use testkit::TestApp;
 
 use super::complete_form;

@@ -3,8 +3,8 @@
 //! (`nomination`), and a referee's "don't ask me again" (`opt_out`). This module holds the
 //! referee-form helpers they share.
 
-use engine::entity::{answer, reference_request, response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use store::entity::{answer, reference_request, response};
 use testkit::TestApp;
 use uuid::Uuid;
 

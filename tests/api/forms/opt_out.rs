@@ -3,9 +3,9 @@
 //! to the address's requests in every case.
 
 use chrono::Duration;
-use engine::entity::{opt_out, reference_request};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
+use store::entity::{opt_out, reference_request};
 use testkit::{PUBLIC_URL, TestApp};
 use uuid::Uuid;
 
@@ -276,6 +276,7 @@ async fn a_second_post_an_old_link_and_an_unknown_one(app: TestApp) {
     let sent = app.smtp.messages().len();
     let events = app
         .engine
+        .cases()
         .case_events(case.id.parse().unwrap())
         .await
         .unwrap()
@@ -297,6 +298,7 @@ async fn a_second_post_an_old_link_and_an_unknown_one(app: TestApp) {
     assert_eq!(app.smtp.messages().len(), sent, "no second notice");
     assert_eq!(
         app.engine
+            .cases()
             .case_events(case.id.parse().unwrap())
             .await
             .unwrap()

@@ -1,9 +1,9 @@
 //! The referee questionnaire through its link, as HTML and as JSON: viewing it, drafts,
 //! validation with what was typed kept, submitting, declining, and simultaneous answers.
 
-use engine::entity::{reference_request, response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use store::entity::{reference_request, response};
 use testkit::TestApp;
 
 use super::{complete_form, status_of, stored_answers, with, without};

@@ -2,8 +2,8 @@
 //! link, expired at the deadline; and the per-client rate limit of the public routes.
 
 use chrono::Duration;
-use engine::entity::reference_request;
 use sea_orm::EntityTrait;
+use store::entity::reference_request;
 use testkit::{Backend, TestApp, TestConfig};
 
 use super::{complete_form, stored_answers};

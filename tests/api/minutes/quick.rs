@@ -176,13 +176,13 @@ async fn the_case_form_in_the_ui_offers_the_quick_template_with_its_estimated_ti
 async fn an_installation_from_before_template_keys_gets_them_and_the_quick_template_at_start(
     app: TestApp,
 ) {
-    use engine::entity::template;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use store::entity::template;
     let db = app.engine.db();
     let before = templates(&app).await;
     let quick_id: uuid::Uuid = before[1]["id"].as_str().unwrap().parse().unwrap();
-    engine::entity::template_version::Entity::delete_many()
-        .filter(engine::entity::template_version::Column::TemplateId.eq(quick_id))
+    store::entity::template_version::Entity::delete_many()
+        .filter(store::entity::template_version::Column::TemplateId.eq(quick_id))
         .exec(db)
         .await
         .unwrap();

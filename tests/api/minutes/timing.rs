@@ -2,9 +2,9 @@
 //! `seconds_to_complete`, and staff see only its median, from three responses on.
 
 use chrono::Duration;
-use engine::entity::response;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
+use store::entity::response;
 use testkit::TestApp;
 
 use super::{QuickCase, quick_case, quick_form};

@@ -80,6 +80,7 @@ async fn the_export_holds_everything_and_erasure_leaves_nothing_but_a_hash(app: 
     answers.push(("rehire".into(), "yes".into()));
     answers.push(("strengths".into(), COMMENT.into()));
     app.engine
+        .cases()
         .submit_response(
             zelda["id"].as_str().unwrap().parse().unwrap(),
             answers,

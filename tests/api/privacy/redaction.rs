@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use engine::entity::{audit_event, email_log, job};
 use sea_orm::EntityTrait;
+use store::entity::{audit_event, email_log, job};
 use testkit::TestApp;
 
 use super::rows_containing;

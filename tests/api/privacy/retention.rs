@@ -4,9 +4,9 @@
 
 use chrono::Duration;
 use engine::domain::Role;
-use engine::entity::{answer, audit_event, email_log, reference_request, response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use store::entity::{answer, audit_event, email_log, reference_request, response};
 use testkit::{Backend, TestApp, TestConfig};
 use uuid::Uuid;
 
@@ -89,7 +89,7 @@ async fn identity_and_free_text_go_at_their_boundaries_and_not_before(backend: B
 
     // One second before the identity boundary: nothing goes.
     app.clock.advance(Duration::days(10) - Duration::seconds(1));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!(run.identity.references, 0);
     assert_eq!(run.comments.references, 0);
     assert_eq!(
@@ -99,7 +99,7 @@ async fn identity_and_free_text_go_at_their_boundaries_and_not_before(backend: B
 
     // At the boundary: names, addresses, relationships, IPs and the email log go.
     app.clock.advance(Duration::seconds(1));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!(run.identity.references, 3, "{run:?}");
     assert_eq!(
         run.identity.responses, 3,
@@ -161,11 +161,11 @@ async fn identity_and_free_text_go_at_their_boundaries_and_not_before(backend: B
     );
 
     app.clock.advance(Duration::days(10) - Duration::seconds(1));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!(run.comments.references, 0);
     assert_eq!(run.identity.references, 0, "nothing is erased twice");
     app.clock.advance(Duration::seconds(1));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!(run.comments.references, 3, "{run:?}");
     assert_eq!(run.comments.answers, 3, "{run:?}");
     assert_eq!(strengths_of(&app, case.id).await, ["", "", ""]);
@@ -176,7 +176,7 @@ async fn identity_and_free_text_go_at_their_boundaries_and_not_before(backend: B
     );
 
     // Once done, a run finds nothing; every real run left one event of counts.
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!((run.identity.references, run.comments.references), (0, 0));
     let runs = audit_event::Entity::find()
         .filter(audit_event::Column::Kind.eq("retention.run"))
@@ -194,7 +194,7 @@ async fn a_dry_run_says_what_would_go_and_changes_nothing(backend: Backend) {
     let admin = app.token_for(Role::Admin).await;
     app.clock.advance(Duration::days(25));
     let before = case_json(&app, &admin, case.id).await;
-    let dry = app.engine.run_retention(true).await.unwrap();
+    let dry = app.engine.privacy().run_retention(true).await.unwrap();
     assert!(dry.dry_run);
     assert_eq!(dry.identity.references, 3);
     assert_eq!(dry.comments.references, 3);
@@ -211,7 +211,7 @@ async fn a_dry_run_says_what_would_go_and_changes_nothing(backend: Backend) {
         .unwrap();
     assert!(runs.is_empty(), "a dry run leaves no trace");
     // The real run then does what the dry run said.
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!(run.identity.references, dry.identity.references);
     assert_eq!(run.comments.references, dry.comments.references);
 }
@@ -244,7 +244,7 @@ async fn a_legal_hold_blocks_every_purge_until_it_is_lifted(app: TestApp) {
 
     // Long past both boundaries, the held case keeps everything, through erasure too.
     app.clock.advance(Duration::days(400));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!((run.identity.references, run.comments.references), (0, 0));
     assert_eq!(run.held_cases, [case.id]);
     let res = app
@@ -276,7 +276,7 @@ async fn a_legal_hold_blocks_every_purge_until_it_is_lifted(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 204);
     assert!(case_json(&app, &admin, case.id).await["hold"].is_null());
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!((run.identity.references, run.comments.references), (3, 3));
     assert!(run.held_cases.is_empty());
     // Lifting again changes nothing.
@@ -339,7 +339,7 @@ async fn reports_and_calibration_read_the_same_after_the_purge(app: TestApp) {
     }
 
     app.clock.advance(Duration::days(366));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     // 8 referees and 4 stakeholders (each pulse is a case of its own).
     assert_eq!(run.identity.references, 12, "{run:?}");
     assert_eq!(run.comments.references, 12, "{run:?}");
@@ -354,8 +354,8 @@ async fn the_daily_job_runs_once_a_day_and_leaves_counts_only(app: TestApp) {
     let case = decided_case(&app).await;
     app.clock.advance(Duration::days(400));
     // Every worker's housekeeping queues it; the day's key keeps one.
-    app.engine.schedule_retention().await.unwrap();
-    app.engine.schedule_retention().await.unwrap();
+    app.engine.privacy().schedule_retention().await.unwrap();
+    app.engine.privacy().schedule_retention().await.unwrap();
     app.engine.run_until_idle().await.unwrap();
     let runs = audit_event::Entity::find()
         .filter(audit_event::Column::Kind.eq("retention.run"))
@@ -376,7 +376,7 @@ async fn the_daily_job_runs_once_a_day_and_leaves_counts_only(app: TestApp) {
 
     // The next day's run is a job of its own.
     app.clock.advance(Duration::days(1));
-    app.engine.schedule_retention().await.unwrap();
+    app.engine.privacy().schedule_retention().await.unwrap();
     app.engine.run_until_idle().await.unwrap();
     let runs = audit_event::Entity::find()
         .filter(audit_event::Column::Kind.eq("retention.run"))
@@ -426,19 +426,19 @@ async fn stakeholders_of_ended_engagements_and_old_webhook_deliveries_go_too(app
 
     // 30 days of delivery log; the stakeholders last as long as referees' identities.
     app.clock.advance(Duration::days(30) - Duration::seconds(1));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!((run.webhook_deliveries, run.stakeholders), (0, 0));
     app.clock.advance(Duration::seconds(1));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert!(run.webhook_deliveries >= 1, "{run:?}");
     assert_eq!(run.stakeholders, 0);
     assert_eq!(deliveries(&app).await, 0);
     assert!(!rows_containing(&app, &stakeholder).await.is_empty());
 
     app.clock.advance(Duration::days(150));
-    let dry = app.engine.run_retention(true).await.unwrap();
+    let dry = app.engine.privacy().run_retention(true).await.unwrap();
     assert_eq!(dry.stakeholders, 1);
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!(run.stakeholders, 1);
     assert!(rows_containing(&app, &stakeholder).await.is_empty());
     assert!(rows_containing(&app, "Colleague 1").await.is_empty());
@@ -463,11 +463,11 @@ async fn mail_files_older_than_the_identity_period_go_and_newer_ones_stay(backen
     let new = write("0190f3a2-new.eml", 9 * day);
     let not_mail = write("README.txt", 400 * day);
 
-    let dry = app.engine.run_retention(true).await.unwrap();
+    let dry = app.engine.privacy().run_retention(true).await.unwrap();
     assert_eq!(dry.mail_files, 1);
     assert!(old.exists(), "a dry run deletes nothing");
 
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert_eq!(run.mail_files, 1);
     assert!(!old.exists(), "older than 10 days: gone");
     assert!(new.exists() && not_mail.exists());
@@ -482,6 +482,14 @@ async fn mail_files_older_than_the_identity_period_go_and_newer_ones_stay(backen
 
     // A day later the other one is past the period too.
     app.clock.advance(Duration::days(2));
-    assert_eq!(app.engine.run_retention(false).await.unwrap().mail_files, 1);
+    assert_eq!(
+        app.engine
+            .privacy()
+            .run_retention(false)
+            .await
+            .unwrap()
+            .mail_files,
+        1
+    );
     assert!(!new.exists() && not_mail.exists());
 }

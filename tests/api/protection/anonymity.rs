@@ -2,9 +2,9 @@
 //! CSV, per-referee detail only from `report.min_responses_for_detail` responses, and no
 //! answer times beside the names.
 
-use engine::entity::vetting_case;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use store::entity::vetting_case;
 use testkit::{Backend, TestApp};
 use uuid::Uuid;
 

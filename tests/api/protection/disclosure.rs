@@ -6,9 +6,9 @@
 //! organisations, so the released figures stay as they were.
 
 use engine::domain::Role;
-use engine::entity::{answer, reference_request, response, vetting_case};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use store::entity::{answer, reference_request, response, vetting_case};
 use testkit::{Backend, TestApp};
 use uuid::Uuid;
 
@@ -462,7 +462,7 @@ async fn retention_leaves_the_released_figures_and_flags_equal(backend: Backend)
     assert!(flag_kinds(&before).contains(&"fraud_duplicate_ip".to_owned()));
 
     app.clock.advance(chrono::Duration::days(1));
-    let run = app.engine.run_retention(false).await.unwrap();
+    let run = app.engine.privacy().run_retention(false).await.unwrap();
     assert!(run.identity.references >= 3, "{run:?}");
     let after = case.report(&app).await;
     let strip = |r: &Value| {

@@ -282,8 +282,8 @@ pub async fn eventually<T>(
 
 /// How many `send_invitation` jobs are not `done` yet.
 pub async fn invitations_not_done(db: &impl sea_orm::ConnectionTrait) -> usize {
-    use engine::entity::job;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use store::entity::job;
     job::Entity::find()
         .filter(job::Column::Kind.eq("send_invitation"))
         .filter(job::Column::Status.ne("done"))

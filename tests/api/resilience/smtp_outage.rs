@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use engine::domain::Role;
-use engine::entity::{email_log, job};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 use smtp_sink::Stall;
+use store::entity::{email_log, job};
 use testkit::{Backend, TestApp, TestConfig};
 
 use super::tally;

@@ -3,8 +3,8 @@
 use std::net::IpAddr;
 
 use engine::domain::Role;
-use engine::entity::audit_event;
 use sea_orm::EntityTrait;
+use store::entity::audit_event;
 use testkit::{Backend, TestApp, TestConfig, UI_PASSWORD, UiClient};
 
 use super::{set_cookies, without_csrf};

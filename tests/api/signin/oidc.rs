@@ -1,9 +1,9 @@
 //! Single sign-on against the in-process OpenID provider of the testkit.
 
 use engine::domain::Role;
-use engine::entity::{audit_event, user_identity};
 use sea_orm::EntityTrait;
 use serde_json::json;
+use store::entity::{audit_event, user_identity};
 use testkit::oidc_provider::{ADMIN_GROUP, HR_GROUP, OPS_GROUP, OidcProvider, Spoil};
 use testkit::{Backend, PUBLIC_URL, TestApp, TestConfig, UI_PASSWORD, UiClient};
 

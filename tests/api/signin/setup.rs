@@ -3,8 +3,8 @@
 use std::io::{BufRead, Read};
 use std::process::{Command, Stdio};
 
-use engine::entity::{audit_event, setup_token};
 use sea_orm::EntityTrait;
+use store::entity::{audit_event, setup_token};
 use testkit::TestApp;
 
 use super::location;

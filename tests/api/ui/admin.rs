@@ -266,7 +266,7 @@ async fn admin_manages_tokens_profile_and_failed_jobs(app: TestApp) {
     assert!(flash_of(&admin, tokens).await.contains("already revoked"));
 
     // Profile: bad numbers are named and nothing changes; good ones are saved.
-    let profile = app.engine.profile().await.unwrap();
+    let profile = app.engine.questionnaires().profile().await.unwrap();
     let mut fields: Vec<(String, String)> = profile
         .iter()
         .flat_map(|d| {
@@ -288,7 +288,10 @@ async fn admin_manages_tokens_profile_and_failed_jobs(app: TestApp) {
     assert!(
         html.contains("enter a weight above 0") && html.contains("enter a minimum from 0 to 100")
     );
-    assert_eq!(app.engine.profile().await.unwrap(), profile);
+    assert_eq!(
+        app.engine.questionnaires().profile().await.unwrap(),
+        profile
+    );
     fields[0].1 = "4.5".into();
     fields[1].1 = "70".into();
     let borrowed: Vec<(&str, &str)> = fields
@@ -297,7 +300,7 @@ async fn admin_manages_tokens_profile_and_failed_jobs(app: TestApp) {
         .collect();
     let res = admin.post("/ui/profile", "/ui/profile", &borrowed).await;
     assert_eq!(res.status(), 303);
-    let saved = app.engine.profile().await.unwrap();
+    let saved = app.engine.questionnaires().profile().await.unwrap();
     assert_eq!(saved[0].weight, 4.5);
     assert_eq!(saved[0].min_score, 70.0);
     assert_eq!(saved[0].label, profile[0].label);
@@ -319,6 +322,7 @@ async fn admin_manages_tokens_profile_and_failed_jobs(app: TestApp) {
     assert!(html.contains("invitation"), "{html}");
     let dead = app
         .engine
+        .jobs()
         .list_jobs(
             Some(engine::jobs::JobStatus::Dead),
             engine::PageRequest::parse(None, None).unwrap(),

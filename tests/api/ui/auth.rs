@@ -4,8 +4,8 @@
 
 use chrono::Duration;
 use engine::domain::{CaseStatus, Role};
-use engine::entity::session;
 use sea_orm::EntityTrait;
+use store::entity::session;
 use testkit::{Backend, TestApp, TestConfig, UI_PASSWORD};
 use uuid::Uuid;
 
@@ -176,7 +176,7 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while(app: TestApp) {
     let res = ui.login(&user.email, UI_PASSWORD).await;
     assert_eq!(res.status(), 401);
     assert!(ui.cookie("vouch_session").is_none());
-    let events = engine::entity::audit_event::Entity::find()
+    let events = store::entity::audit_event::Entity::find()
         .all(app.engine.db())
         .await
         .unwrap();
@@ -341,7 +341,12 @@ async fn forms_without_the_sessions_csrf_token_are_refused(app: TestApp) {
         let res = ui.post_raw(&path, &[("role", "admin")]).await;
         assert_eq!(res.status(), 403, "{path}");
     }
-    let case = app.engine.case(case.parse().unwrap()).await.unwrap();
+    let case = app
+        .engine
+        .cases()
+        .case(case.parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(case.status, CaseStatus::Draft);
     assert_eq!(ui.get("/ui/cases").await.status(), 200, "still signed in");
 

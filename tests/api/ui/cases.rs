@@ -137,6 +137,7 @@ async fn every_action_enforces_its_role(app: TestApp) {
     }
     assert_eq!(
         app.engine
+            .cases()
             .case(draft.parse().unwrap())
             .await
             .unwrap()
@@ -144,17 +145,24 @@ async fn every_action_enforces_its_role(app: TestApp) {
         CaseStatus::Draft
     );
     assert_eq!(
-        app.engine.case(review).await.unwrap().status,
+        app.engine.cases().case(review).await.unwrap().status,
         CaseStatus::Review
     );
-    assert!(app.engine.case_decision(review).await.unwrap().is_none());
+    assert!(
+        app.engine
+            .reports()
+            .case_decision(review)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // hr may close collection early, as in the API.
     let collecting = fixtures::launched_case(&app, 1).await;
     let id = collecting.id;
     let res = hr.post(from, &format!("/ui/cases/{id}/close"), &[]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        app.engine.case(id).await.unwrap().status,
+        app.engine.cases().case(id).await.unwrap().status,
         CaseStatus::Review
     );
 }
@@ -325,7 +333,7 @@ async fn ops_runs_a_case_through_the_forms(app: TestApp) {
     assert!(list.contains("IT partner 2027") && list.contains("0 of 3 answered"));
 
     // Resend: the old link stops working; withdraw; launching twice is refused.
-    let case = app.engine.case(case_id).await.unwrap();
+    let case = app.engine.cases().case(case_id).await.unwrap();
     assert_eq!(case.min_organisations, 2, "taken from the form");
     let first = &case.references[0];
     let old = app.links_sent_to(&first.email)[0].clone();
@@ -380,14 +388,14 @@ async fn ops_runs_a_case_through_the_forms(app: TestApp) {
     let res = ui.post(&case_url, &format!("{case_url}/close"), &[]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        app.engine.case(case_id).await.unwrap().status,
+        app.engine.cases().case(case_id).await.unwrap().status,
         CaseStatus::Review
     );
     let res = ui.post(&case_url, &format!("{case_url}/cancel"), &[]).await;
     assert_eq!(res.status(), 303);
     assert!(flash_of(&ui, &case_url).await.contains("Case cancelled."));
     assert_eq!(
-        app.engine.case(case_id).await.unwrap().status,
+        app.engine.cases().case(case_id).await.unwrap().status,
         CaseStatus::Cancelled
     );
 
@@ -416,7 +424,7 @@ async fn ops_runs_a_case_through_the_forms(app: TestApp) {
     assert_eq!(res.status(), 303);
     let other_id: Uuid = other.parse().unwrap();
     assert_eq!(
-        app.engine.case(other_id).await.unwrap().status,
+        app.engine.cases().case(other_id).await.unwrap().status,
         CaseStatus::Nominating
     );
 }

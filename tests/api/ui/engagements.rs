@@ -68,7 +68,7 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     }
     app.engine.run_until_idle().await.unwrap();
     assert_eq!(
-        app.engine.case(case.id).await.unwrap().status,
+        app.engine.cases().case(case.id).await.unwrap().status,
         CaseStatus::Review
     );
     let hr_token = app.token_for(Role::Hr).await;
@@ -81,6 +81,7 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     assert_eq!(res.status(), 200, "approve");
     let engagement_id: Uuid = app
         .engine
+        .cases()
         .case(case.id)
         .await
         .unwrap()
@@ -107,7 +108,12 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     // The page: provider, approved case, no stakeholders.
     let (status, html) = hr.page(&page_url).await;
     assert_eq!(status, 200);
-    let e = app.engine.engagement(engagement_id).await.unwrap();
+    let e = app
+        .engine
+        .engagements()
+        .engagement(engagement_id)
+        .await
+        .unwrap();
     assert!(html.contains(&format!("href=\"/ui/providers/{}\"", e.provider_id)));
     assert!(html.contains(&format!("href=\"/ui/cases/{}\"", case.id)));
     assert!(html.contains("badge-active"));
@@ -143,6 +149,7 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     assert!(html.contains("aria-invalid=\"true\""));
     assert!(
         app.engine
+            .engagements()
             .engagement(engagement_id)
             .await
             .unwrap()
@@ -206,7 +213,12 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     assert_eq!(links.len(), 1, "one pulse link to {stakeholder}");
     answer(&app, &links[0], &ratings(1, false)).await;
     app.engine.run_until_idle().await.unwrap();
-    let e = app.engine.engagement(engagement_id).await.unwrap();
+    let e = app
+        .engine
+        .engagements()
+        .engagement(engagement_id)
+        .await
+        .unwrap();
     assert_eq!(e.pulses.len(), 1);
     let p = &e.pulses[0];
     assert_eq!(p.status, PulseStatus::Complete);
@@ -269,7 +281,12 @@ async fn an_approved_case_is_followed_up_on_its_engagement_page(app: TestApp) {
     assert!(html.contains("badge-ended\">Ended</span>"));
     assert!(html.contains(reason));
     assert!(!html.contains("Add a stakeholder") && !html.contains("Start a pulse now"));
-    let e = app.engine.engagement(engagement_id).await.unwrap();
+    let e = app
+        .engine
+        .engagements()
+        .engagement(engagement_id)
+        .await
+        .unwrap();
     assert_eq!(e.status, EngagementStatus::Ended);
     assert_eq!(e.end_reason.as_deref(), Some(reason));
     let res = hr.post(&page_url, &end, &[("reason", "again")]).await;

@@ -8,12 +8,12 @@ use engine::audit::Actor;
 use engine::calibration::in_words;
 use engine::domain::{CaseStatus, PulseStatus, Role};
 use engine::engagements::NewStakeholder;
-use engine::entity::reference_request;
 use engine::questionnaire::{default_questions, pulse_questions};
 use engine::report::Outcome;
 use engine::workflow::SubmissionMeta;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
+use store::entity::reference_request;
 use testkit::TestApp;
 use uuid::Uuid;
 
@@ -62,6 +62,7 @@ async fn cases_in_review(app: &TestApp, levels: &[u8]) -> Vec<CaseWithReferees> 
         let mut answers = ratings(*level);
         answers.push(("rehire".into(), "yes".into()));
         app.engine
+            .cases()
             .submit_response(case.reference_id(0), answers, meta())
             .await
             .unwrap();
@@ -69,7 +70,7 @@ async fn cases_in_review(app: &TestApp, levels: &[u8]) -> Vec<CaseWithReferees> 
     app.engine.run_until_idle().await.unwrap();
     for case in &cases {
         assert_eq!(
-            app.engine.case(case.id).await.unwrap().status,
+            app.engine.cases().case(case.id).await.unwrap().status,
             CaseStatus::Review
         );
     }
@@ -82,6 +83,7 @@ async fn cases_in_review(app: &TestApp, levels: &[u8]) -> Vec<CaseWithReferees> 
 async fn approve_and_pulse(app: &TestApp, hr: Uuid, case: Uuid, pulse_level: u8) -> Uuid {
     let decided = app
         .engine
+        .reports()
         .record_decision(case, Outcome::Approved, "References checked.", hr)
         .await
         .unwrap();
@@ -91,6 +93,7 @@ async fn approve_and_pulse(app: &TestApp, hr: Uuid, case: Uuid, pulse_level: u8)
     let actor = Actor::User(hr);
     let short = engagement.simple().to_string();
     app.engine
+        .engagements()
         .add_stakeholder(
             engagement,
             NewStakeholder {
@@ -103,6 +106,7 @@ async fn approve_and_pulse(app: &TestApp, hr: Uuid, case: Uuid, pulse_level: u8)
         .unwrap();
     let pulse = app
         .engine
+        .engagements()
         .start_pulse(engagement, &actor)
         .await
         .unwrap()
@@ -118,11 +122,17 @@ async fn approve_and_pulse(app: &TestApp, hr: Uuid, case: Uuid, pulse_level: u8)
         .unwrap()
         .expect("the stakeholder is asked");
     app.engine
+        .cases()
         .submit_response(stakeholder.id, ratings(pulse_level), meta())
         .await
         .unwrap();
     app.engine.run_until_idle().await.unwrap();
-    let e = app.engine.engagement(engagement).await.unwrap();
+    let e = app
+        .engine
+        .engagements()
+        .engagement(engagement)
+        .await
+        .unwrap();
     assert_eq!(e.pulses.last().unwrap().status, PulseStatus::Complete);
     engagement
 }
@@ -177,7 +187,7 @@ async fn calibration_plots_each_dimension_and_says_r_in_words(app: TestApp) {
     for (case, level) in cases.iter().zip([2, 4, 3, 5]) {
         engagements.push(approve_and_pulse(&app, hr_user, case.id, level).await);
     }
-    let calibration = app.engine.calibration().await.unwrap();
+    let calibration = app.engine.engagements().calibration().await.unwrap();
     assert_eq!(calibration.engagements, 4);
     assert_eq!(calibration.alignment.correlation.r, Some(0.8));
 
@@ -216,6 +226,7 @@ async fn calibration_plots_each_dimension_and_says_r_in_words(app: TestApp) {
 
     // Demo engagements are data like the others, and the page says they are there.
     app.engine
+        .engagements()
         .mark_engagement_as_demo(engagements[0])
         .await
         .unwrap();
@@ -237,8 +248,8 @@ async fn provider_json(app: &TestApp, token: &str, id: &str) -> Value {
 async fn provider_history_lists_cases_decisions_engagements_and_pulses(app: TestApp) {
     let hr_user = app.staff_user(Role::Hr, PASSWORD).await.id;
     let case = cases_in_review(&app, &[4]).await.remove(0);
-    let provider_id = app.engine.case(case.id).await.unwrap().provider_id;
-    let report = app.engine.case_report(case.id).await.unwrap();
+    let provider_id = app.engine.cases().case(case.id).await.unwrap().provider_id;
+    let report = app.engine.reports().case_report(case.id).await.unwrap();
     let alignment = report.alignment_score.expect("an alignment score");
     let engagement = approve_and_pulse(&app, hr_user, case.id, 3).await;
     // A second case of the same provider, still a draft.

@@ -47,7 +47,7 @@ async fn case_in_review(app: &TestApp) -> Uuid {
     let case = fixtures::launched_case(app, 3).await;
     case.answer_all(app, &["5", "4", "2"]).await;
     assert_eq!(
-        app.engine.case(case.id).await.unwrap().status,
+        app.engine.cases().case(case.id).await.unwrap().status,
         CaseStatus::Review
     );
     case.id

@@ -130,5 +130,12 @@ async fn admins_look_up_download_and_erase_an_address_and_hold_a_case(app: TestA
             .await
             .contains("Legal hold lifted")
     );
-    assert!(app.engine.case_hold(case.id).await.unwrap().is_none());
+    assert!(
+        app.engine
+            .privacy()
+            .case_hold(case.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

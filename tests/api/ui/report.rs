@@ -21,14 +21,14 @@ async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
     assert_eq!(status, 200);
     // The chart: one row per dimension of the profile, each referee as a point, the
     // interval and the minimum drawn.
-    let dims = app.engine.profile().await.unwrap().len();
+    let dims = app.engine.questionnaires().profile().await.unwrap().len();
     assert!(html.contains("<svg id=\"dimension-chart\""));
     assert_eq!(html.matches("<g class=\"dimension").count(), dims);
     assert_eq!(html.matches("<circle class=\"score\"").count(), dims);
     assert_eq!(html.matches("<circle class=\"referee\"").count(), dims * 3);
     assert_eq!(html.matches("<line class=\"minimum\"").count(), dims);
     assert_eq!(html.matches("<line class=\"interval\"").count(), dims);
-    let report = app.engine.case_report(case).await.unwrap();
+    let report = app.engine.reports().case_report(case).await.unwrap();
     let alignment = format!("{}", report.alignment_score.unwrap());
     assert!(html.contains(&alignment), "alignment {alignment} shown");
     // Plain-word flags (a referee rated values 2), agreement, comments and rehire tally.
@@ -66,7 +66,14 @@ async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
     let html = res.text().await.unwrap();
     assert!(html.contains("Choose approved, approved with conditions or rejected."));
     assert!(html.contains("Must not be blank."));
-    assert!(app.engine.case_decision(case).await.unwrap().is_none());
+    assert!(
+        app.engine
+            .reports()
+            .case_decision(case)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let rationale = "Strong on values; agree a named partner for month-end before signing.";
     let typed = format!("{rationale}\r\nConditions: see the contract draft.");
@@ -86,7 +93,13 @@ async fn hr_reads_the_report_and_records_a_decision(app: TestApp) {
     assert!(html.contains("Decision recorded: Approved with conditions."));
     assert!(html.contains("badge-decided"));
     assert!(html.contains(rationale));
-    let decision = app.engine.case_decision(case).await.unwrap().unwrap();
+    let decision = app
+        .engine
+        .reports()
+        .case_decision(case)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(decision.outcome.as_str(), "approved_with_conditions");
     assert_eq!(
         decision.rationale,
@@ -145,7 +158,7 @@ async fn the_report_page_compares_sources_and_shows_the_self_assessment(backend:
 
     let (status, html) = ops.page(&format!("/ui/cases/{}/report", case.id)).await;
     assert_eq!(status, 200);
-    let dims = app.engine.profile().await.unwrap().len();
+    let dims = app.engine.questionnaires().profile().await.unwrap().len();
     assert_eq!(html.matches("<polygon class=\"self\"").count(), dims);
     assert!(html.contains("id=\"sources-sourced\">1<"));
     assert!(html.contains("id=\"sources-nominated\">1<"));

@@ -78,7 +78,7 @@ async fn silent_referee_is_reminded_twice_then_expires_and_the_case_goes_to_revi
     assert_eq!(case["status"], "review");
     assert_eq!(case["counts"]["expired"], 1);
     for link in app.links_sent_to(&referee) {
-        let err = app.engine.referee_form(&link).await.unwrap_err();
+        let err = app.engine.links().referee_form(&link).await.unwrap_err();
         assert!(
             matches!(err, engine::EngineError::Gone(_)),
             "expired links answer gone: {err:?}"
@@ -141,6 +141,7 @@ async fn quorum_waits_for_outstanding_referees_until_they_answer_or_decline(app:
     );
     let id: Uuid = s.references[2]["id"].as_str().unwrap().parse().unwrap();
     app.engine
+        .cases()
         .decline_reference(id, Some("I no longer work with them".into()))
         .await
         .unwrap();
@@ -152,6 +153,7 @@ async fn quorum_waits_for_outstanding_referees_until_they_answer_or_decline(app:
     // A submission after the release is refused as closed, and stores nothing.
     let err = app
         .engine
+        .cases()
         .submit_response(id, vec![], SubmissionMeta::default())
         .await
         .unwrap_err();

@@ -5,9 +5,9 @@
 
 use chrono::Duration;
 use engine::domain::Role;
-use engine::entity::{email_log, job, reference_request, reference_token};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::Value;
+use store::entity::{email_log, job, reference_request, reference_token};
 use testkit::{TestApp, TestConfig};
 use uuid::Uuid;
 

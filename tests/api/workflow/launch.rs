@@ -2,9 +2,9 @@
 //! only the link's hash is stored, a launch needs a referee and happens once, and a
 //! referee added while collecting is invited at once.
 
-use engine::entity::{email_log, reference_token};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
+use store::entity::{email_log, reference_token};
 use testkit::TestApp;
 use uuid::Uuid;
 

@@ -3,9 +3,9 @@
 
 use chrono::Duration;
 use engine::domain::Role;
-use engine::entity::reference_token;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use store::entity::reference_token;
 use testkit::TestApp;
 use uuid::Uuid;
 

@@ -4,9 +4,9 @@
 //! resend, withdraw, cancel, close and the timeline (`lifecycle`), and what happens when
 //! they race a referee or a job (`races`). This module holds the helpers they share.
 
-use engine::entity::{job, reference_request};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
+use store::entity::{job, reference_request};
 use testkit::TestApp;
 use uuid::Uuid;
 

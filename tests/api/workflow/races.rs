@@ -12,9 +12,9 @@ use engine::EngineError;
 use engine::audit::Actor;
 use engine::credentials::token_hash;
 use engine::domain::{ReferenceStatus, ResponseStatus, State};
-use engine::entity::{reference_token, response};
 use engine::workflow::SubmissionMeta;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use store::entity::{reference_token, response};
 use testkit::TestApp;
 use tokio::sync::Barrier;
 use uuid::Uuid;
@@ -140,7 +140,7 @@ async fn a_submission_racing_a_withdrawal_ends_withdrawn_or_completed_never_both
             let (engine, barrier) = (app.engine.clone(), barrier.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
-                engine.withdraw_reference(id, &Actor::System).await
+                engine.cases().withdraw_reference(id, &Actor::System).await
             })
         };
         let submit = {
@@ -161,7 +161,7 @@ async fn a_submission_racing_a_withdrawal_ends_withdrawn_or_completed_never_both
                         user_agent: None,
                         locale: None,
                     };
-                    match engine.submit_response(id, answers(), meta).await {
+                    match engine.cases().submit_response(id, answers(), meta).await {
                         Ok(_) => Submission::Accepted,
                         Err(e @ EngineError::InvalidState { .. }) => {
                             Submission::Refused(e.to_string())
@@ -182,7 +182,7 @@ async fn a_submission_racing_a_withdrawal_ends_withdrawn_or_completed_never_both
             .await
             .unwrap()
             .len();
-        let report = app.engine.case_report(s.id).await.unwrap();
+        let report = app.engine.reports().case_report(s.id).await.unwrap();
         let submission_seen = match &submission {
             Submission::Accepted => "accepted".to_owned(),
             Submission::Refused(why) => format!("refused ({why})"),
@@ -232,6 +232,7 @@ async fn a_reminder_of_a_superseded_generation_mints_no_live_link(app: TestApp) 
 
     app.clock.advance(Duration::days(4));
     app.engine
+        .cases()
         .resend_reference(id, &Actor::System)
         .await
         .unwrap();
@@ -302,7 +303,7 @@ async fn a_resend_racing_a_reminder_leaves_only_the_new_link_live(app: TestApp) 
             tokio::spawn(async move {
                 barrier.wait().await;
                 tokio::time::sleep(resend_delay).await;
-                engine.resend_reference(id, &Actor::System).await
+                engine.cases().resend_reference(id, &Actor::System).await
             })
         };
         // The oldest due job, and only that one: this round's reminder.
@@ -356,6 +357,7 @@ async fn an_upgrade_takes_the_generation_of_a_queued_resend(app: TestApp) {
     // Day 4: the first reminders (day 3) are due, and ops resend to the first referee.
     app.clock.advance(Duration::days(4));
     app.engine
+        .cases()
         .resend_reference(s.reference_id(0), &Actor::System)
         .await
         .unwrap();

@@ -74,7 +74,7 @@ pub async fn get_form(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = state.engine.open_referee_form(&token).await?;
+    let form = state.engine.links().open_referee_form(&token).await?;
     let lang = page_language(&state, &req, &form.languages);
     Ok(HttpResponse::Ok().json(PublicForm {
         provider_name: form.provider_name,
@@ -142,6 +142,7 @@ pub async fn post_form(
         // Report the engine's findings on the readable answers in the same answer.
         let more = state
             .engine
+            .links()
             .check_referee_answers(&token, &raw, submit, body.consent)
             .await?;
         errors.extend(answer_fields(more));
@@ -152,10 +153,15 @@ pub async fn post_form(
         let language = |languages: &_| page_language(&state, &req, languages).locale;
         state
             .engine
+            .links()
             .submit_referee_answers(&token, &raw, body.consent, meta, language)
             .await?;
     } else {
-        state.engine.save_referee_draft(&token, &raw).await?;
+        state
+            .engine
+            .links()
+            .save_referee_draft(&token, &raw)
+            .await?;
     }
     Ok(HttpResponse::Ok().json(FormSaved {
         status: if submit { "submitted" } else { "saved" },

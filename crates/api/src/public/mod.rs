@@ -247,7 +247,13 @@ pub(crate) async fn referee_problem_page(
     );
     // Only on these rare pages is the link looked up a second time.
     let languages = if known {
-        state.engine.referee_link(token).await.ok().map(|(_, l)| l)
+        state
+            .engine
+            .links()
+            .referee_link(token)
+            .await
+            .ok()
+            .map(|(_, l)| l)
     } else {
         None
     };

@@ -123,7 +123,7 @@ pub async fn show(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    match state.engine.nomination_form(&token).await {
+    match state.engine.links().nomination_form(&token).await {
         Ok(form) => render(&state, StatusCode::OK, &token, &form, &Entered::default()),
         Err(e) => link_problem_page(&state, &req, e),
     }
@@ -230,7 +230,7 @@ pub async fn submit(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let form = match state.engine.nomination_form(&token).await {
+    let form = match state.engine.links().nomination_form(&token).await {
         Ok(form) => form,
         Err(e) => return link_problem_page(&state, &req, e),
     };
@@ -251,6 +251,7 @@ pub async fn submit(
     let named = nominees.len();
     match state
         .engine
+        .links()
         .submit_nominations(&token, nominees, client_ip)
         .await
     {

@@ -15,7 +15,7 @@ pub async fn confirm(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    match state.engine.opt_out_page(&token).await {
+    match state.engine.links().opt_out_page(&token).await {
         Ok(page) => {
             let lang = page_language(&state, &req, &page.languages);
             state.pages.render_in(
@@ -45,7 +45,7 @@ pub async fn opt_out(
     token: web::Path<String>,
     _body: web::Bytes,
 ) -> HttpResponse {
-    match state.engine.record_opt_out(&token).await {
+    match state.engine.links().record_opt_out(&token).await {
         Ok(_) => {
             let lang = any_language(&state, &req);
             let text = |key| state.pages.text(&lang, key);

@@ -21,7 +21,7 @@ pub async fn show_form(
     token: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> HttpResponse {
-    match state.engine.open_referee_form(&token).await {
+    match state.engine.links().open_referee_form(&token).await {
         Ok(form) => {
             let filled = Filled::draft(form.draft.clone(), query.saved());
             let form: Questionnaire<'_> = (&form).into();
@@ -49,6 +49,7 @@ pub async fn post_form(
         Action::Save => {
             state
                 .engine
+                .links()
                 .save_referee_draft(&token, &posted.answers)
                 .await
         }
@@ -58,6 +59,7 @@ pub async fn post_form(
             let language = |languages: &_| page_language(&state, &req, languages).locale;
             state
                 .engine
+                .links()
                 .submit_referee_answers(&token, &posted.answers, posted.consent, meta, language)
                 .await
         }
@@ -69,7 +71,7 @@ pub async fn post_form(
         }
         other => other,
     };
-    let form = async || state.engine.referee_form(&token).await;
+    let form = async || state.engine.links().referee_form(&token).await;
     answer_post(&state, &req, "r", &token, posted, result, form).await
 }
 
@@ -80,7 +82,7 @@ pub async fn done(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    match state.engine.referee_link(&token).await {
+    match state.engine.links().referee_link(&token).await {
         Ok((ReferenceStatus::Completed, languages)) => {
             let lang = page_language(&state, &req, &languages);
             let text = |key| state.pages.text(&lang, key);
@@ -103,7 +105,7 @@ pub async fn confirm_decline(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    match state.engine.referee_form(&token).await {
+    match state.engine.links().referee_form(&token).await {
         Ok(form) => {
             let lang = page_language(&state, &req, &form.languages);
             state.pages.render_in(
@@ -134,7 +136,7 @@ pub async fn decline(
     let reason = fields
         .get("reason")
         .map(|r| r.chars().take(MAX_DECLINE_REASON_CHARS).collect::<String>());
-    match state.engine.decline_by_token(&token, reason).await {
+    match state.engine.links().decline_by_token(&token, reason).await {
         Ok(()) => {
             let kept = super::link_query(&req);
             let location = if kept.is_empty() {
@@ -156,7 +158,7 @@ pub async fn declined(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    match state.engine.referee_link(&token).await {
+    match state.engine.links().referee_link(&token).await {
         Ok((ReferenceStatus::Declined, languages)) => {
             let lang = page_language(&state, &req, &languages);
             let text = |key| state.pages.text(&lang, key);

@@ -20,7 +20,7 @@ pub async fn show_form(
     token: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> HttpResponse {
-    match state.engine.open_self_assessment(&token).await {
+    match state.engine.links().open_self_assessment(&token).await {
         Ok(form) => {
             let filled = Filled::draft(form.draft.clone(), query.saved());
             let form: Questionnaire<'_> = (&form).into();
@@ -48,6 +48,7 @@ pub async fn post_form(
         Action::Save => {
             state
                 .engine
+                .links()
                 .save_self_assessment_draft(&token, &posted.answers)
                 .await
         }
@@ -55,11 +56,12 @@ pub async fn post_form(
             let meta = submission_meta(&req, &state, None);
             state
                 .engine
+                .links()
                 .submit_self_assessment(&token, &posted.answers, posted.consent, meta)
                 .await
         }
     };
-    let form = async || state.engine.self_assessment_form(&token).await;
+    let form = async || state.engine.links().self_assessment_form(&token).await;
     answer_post(&state, &req, "s", &token, posted, result, form).await
 }
 
@@ -70,7 +72,12 @@ pub async fn done(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    match state.engine.self_assessment_link_status(&token).await {
+    match state
+        .engine
+        .links()
+        .self_assessment_link_status(&token)
+        .await
+    {
         Ok(SelfAssessmentStatus::Submitted) => {
             let lang = any_language(&state, &req);
             let text = |key| state.pages.text(&lang, key);

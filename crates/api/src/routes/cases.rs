@@ -89,10 +89,17 @@ pub async fn create_case(
             }]));
         }
         (id, None) => id,
-        (None, Some(key)) => Some(state.engine.template_id_by_key("template_key", key).await?),
+        (None, Some(key)) => Some(
+            state
+                .engine
+                .questionnaires()
+                .template_id_by_key("template_key", key)
+                .await?,
+        ),
     };
     let case = state
         .engine
+        .cases()
         .create_case(
             NewCase {
                 provider_id: b.provider_id,
@@ -123,7 +130,7 @@ pub async fn list_cases(
     ValidQuery(query): ValidQuery<CaseListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = engine::PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    Ok(HttpResponse::Ok().json(state.engine.list_cases(query.status, page).await?))
+    Ok(HttpResponse::Ok().json(state.engine.cases().list_cases(query.status, page).await?))
 }
 
 /// One case with its references and the count of references in each status.
@@ -139,7 +146,7 @@ pub async fn get_case(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.case(*id).await?))
+    Ok(HttpResponse::Ok().json(state.engine.cases().case(*id).await?))
 }
 
 /// Add a referee (only in `draft`, `nominating` or `collecting`).
@@ -164,6 +171,7 @@ pub async fn add_reference(
 ) -> Result<HttpResponse, ApiError> {
     let reference = state
         .engine
+        .cases()
         .add_reference(*id, body.0.into_new(), &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Created().json(reference))

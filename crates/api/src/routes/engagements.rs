@@ -58,7 +58,11 @@ pub async fn list_engagements(
     _: Staff,
     ValidQuery(query): ValidQuery<EngagementListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.engine.engagements(query.status).await?;
+    let items = state
+        .engine
+        .engagements()
+        .list_engagements(query.status)
+        .await?;
     Ok(HttpResponse::Ok().json(EngagementList {
         items,
         next_cursor: None,
@@ -78,7 +82,7 @@ pub async fn get_engagement(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.engagement(*id).await?))
+    Ok(HttpResponse::Ok().json(state.engine.engagements().engagement(*id).await?))
 }
 
 /// Add one of your own people who works with the provider.
@@ -104,6 +108,7 @@ pub async fn add_stakeholder(
     let b = body.0;
     let s = state
         .engine
+        .engagements()
         .add_stakeholder(
             *id,
             NewStakeholder {
@@ -134,7 +139,11 @@ pub async fn start_pulse(
     Staff(user): Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let e = state.engine.start_pulse(*id, &Actor::User(user.id)).await?;
+    let e = state
+        .engine
+        .engagements()
+        .start_pulse(*id, &Actor::User(user.id))
+        .await?;
     Ok(HttpResponse::Accepted().json(e))
 }
 
@@ -160,6 +169,7 @@ pub async fn end_engagement(
 ) -> Result<HttpResponse, ApiError> {
     let e = state
         .engine
+        .engagements()
         .end_engagement(*id, &body.0.reason, &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Ok().json(e))
@@ -173,5 +183,5 @@ pub async fn end_engagement(
 )]
 #[get("/insights/calibration")]
 pub async fn calibration(state: web::Data<AppState>, _: Hr) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.calibration().await?))
+    Ok(HttpResponse::Ok().json(state.engine.engagements().calibration().await?))
 }

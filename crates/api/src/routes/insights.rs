@@ -87,5 +87,5 @@ pub async fn response_insights(
     ValidQuery(query): ValidQuery<InsightsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let window = query.window(state.engine.now())?;
-    Ok(HttpResponse::Ok().json(state.engine.response_insights(window).await?))
+    Ok(HttpResponse::Ok().json(state.engine.reports().response_insights(window).await?))
 }

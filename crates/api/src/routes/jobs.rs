@@ -35,7 +35,7 @@ pub async fn list_jobs(
     ValidQuery(query): ValidQuery<JobListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = engine::PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    Ok(HttpResponse::Ok().json(state.engine.list_jobs(query.status, page).await?))
+    Ok(HttpResponse::Ok().json(state.engine.jobs().list_jobs(query.status, page).await?))
 }
 
 /// Put a dead job back in the queue, due now, with fresh attempts.
@@ -55,5 +55,5 @@ pub async fn retry_job(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.retry_dead_job(*id).await?))
+    Ok(HttpResponse::Ok().json(state.engine.jobs().retry_dead_job(*id).await?))
 }

@@ -30,7 +30,11 @@ pub async fn launch_case(
     Ops(user): Ops,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let case = state.engine.launch_case(*id, &Actor::User(user.id)).await?;
+    let case = state
+        .engine
+        .cases()
+        .launch_case(*id, &Actor::User(user.id))
+        .await?;
     Ok(HttpResponse::Ok().json(case))
 }
 
@@ -47,7 +51,11 @@ pub async fn cancel_case(
     Ops(user): Ops,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let case = state.engine.cancel_case(*id, &Actor::User(user.id)).await?;
+    let case = state
+        .engine
+        .cases()
+        .cancel_case(*id, &Actor::User(user.id))
+        .await?;
     Ok(HttpResponse::Ok().json(case))
 }
 
@@ -64,7 +72,11 @@ pub async fn close_case(
     Staff(user): Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let case = state.engine.close_case(*id, &Actor::User(user.id)).await?;
+    let case = state
+        .engine
+        .cases()
+        .close_case(*id, &Actor::User(user.id))
+        .await?;
     Ok(HttpResponse::Ok().json(case))
 }
 
@@ -83,6 +95,7 @@ pub async fn resend_reference(
 ) -> Result<HttpResponse, ApiError> {
     let reference = state
         .engine
+        .cases()
         .resend_reference(*id, &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Accepted().json(reference))
@@ -103,6 +116,7 @@ pub async fn withdraw_reference(
 ) -> Result<HttpResponse, ApiError> {
     let reference = state
         .engine
+        .cases()
         .withdraw_reference(*id, &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Ok().json(reference))
@@ -128,7 +142,7 @@ pub async fn case_events(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.engine.case_events(*id).await?;
+    let items = state.engine.cases().case_events(*id).await?;
     Ok(HttpResponse::Ok().json(Timeline {
         items,
         next_cursor: None,
@@ -166,6 +180,7 @@ pub async fn nominate(
     let count = body.0.and_then(|b| b.count);
     let case = state
         .engine
+        .links()
         .request_nominations(*id, count, &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Accepted().json(case))
@@ -192,6 +207,7 @@ pub async fn request_self_assessment(
 ) -> Result<HttpResponse, ApiError> {
     let case = state
         .engine
+        .links()
         .request_self_assessment(*id, &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Accepted().json(case))
@@ -217,6 +233,7 @@ pub async fn invite_reference(
 ) -> Result<HttpResponse, ApiError> {
     let reference = state
         .engine
+        .cases()
         .invite_reference(*id, &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Accepted().json(reference))

@@ -40,6 +40,7 @@ pub async fn place_hold(
 ) -> Result<HttpResponse, ApiError> {
     let hold = state
         .engine
+        .privacy()
         .place_hold(*id, user.id, &body.0.reason)
         .await?;
     Ok(HttpResponse::Ok().json(hold))
@@ -59,7 +60,7 @@ pub async fn release_hold(
     Admin(user): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    state.engine.release_hold(*id, user.id).await?;
+    state.engine.privacy().release_hold(*id, user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -23,7 +23,7 @@ pub struct Profile {
 #[utoipa::path(responses((status = 200, body = Profile)), security(("bearer" = [])), tag = "profile")]
 #[get("/profile")]
 pub async fn get_profile(state: web::Data<AppState>, _: Caller) -> Result<HttpResponse, ApiError> {
-    let dimensions = state.engine.profile().await?;
+    let dimensions = state.engine.questionnaires().profile().await?;
     Ok(HttpResponse::Ok().json(Profile { dimensions }))
 }
 
@@ -42,6 +42,7 @@ pub async fn put_profile(
 ) -> Result<HttpResponse, ApiError> {
     let dimensions = state
         .engine
+        .questionnaires()
         .replace_profile(body.0.dimensions, &Actor::User(user.id))
         .await?;
     Ok(HttpResponse::Ok().json(Profile { dimensions }))

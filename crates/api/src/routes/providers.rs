@@ -31,6 +31,7 @@ pub async fn create_provider(
 ) -> Result<HttpResponse, ApiError> {
     let provider = state
         .engine
+        .cases()
         .create_provider(body.0.into_new(), user.id)
         .await?;
     Ok(HttpResponse::Created().json(provider))
@@ -49,7 +50,7 @@ pub async fn list_providers(
     _: Staff,
     ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state.engine.list_providers(query.page()?).await?;
+    let page = state.engine.cases().list_providers(query.page()?).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -71,5 +72,5 @@ pub async fn get_provider(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.provider_with_history(*id).await?))
+    Ok(HttpResponse::Ok().json(state.engine.reports().provider_with_history(*id).await?))
 }

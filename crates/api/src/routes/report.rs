@@ -26,7 +26,7 @@ pub async fn case_report(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.case_report(*id).await?))
+    Ok(HttpResponse::Ok().json(state.engine.reports().case_report(*id).await?))
 }
 
 /// One row per referee × question (RFC 4180; formula-safe; anonymised per config); the
@@ -69,6 +69,7 @@ pub async fn record_decision(
     let b = body.0;
     let case = state
         .engine
+        .reports()
         .record_decision(*id, b.outcome, &b.rationale, user.id)
         .await?;
     Ok(HttpResponse::Ok().json(case))

@@ -42,7 +42,7 @@ pub async fn list_templates(
     state: web::Data<AppState>,
     _: Admin,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.engine.list_templates().await?;
+    let items = state.engine.questionnaires().list_templates().await?;
     Ok(HttpResponse::Ok().json(TemplateList {
         items,
         next_cursor: None,
@@ -65,6 +65,7 @@ pub async fn create_template(
     let b = body.0;
     let template = state
         .engine
+        .questionnaires()
         .publish_template(
             NewTemplate {
                 template_id: b.template_id,

@@ -49,7 +49,7 @@ pub async fn list_webhooks(
     ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
-    Ok(HttpResponse::Ok().json(state.engine.webhooks_page(page).await?))
+    Ok(HttpResponse::Ok().json(state.engine.webhooks().webhooks_page(page).await?))
 }
 
 /// Register an endpoint. The answer carries its signing `secret`, shown only here.
@@ -75,6 +75,7 @@ pub async fn create_webhook(
     let b = body.0;
     let created = state
         .engine
+        .webhooks()
         .create_webhook(
             NewWebhook {
                 url: b.url,
@@ -102,7 +103,7 @@ pub async fn get_webhook(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.webhook(*id).await?))
+    Ok(HttpResponse::Ok().json(state.engine.webhooks().webhook(*id).await?))
 }
 
 /// Remove an endpoint with its delivery history.
@@ -118,7 +119,7 @@ pub async fn delete_webhook(
     Admin(user): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    state.engine.delete_webhook(*id, user.id).await?;
+    state.engine.webhooks().delete_webhook(*id, user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -142,7 +143,11 @@ pub async fn rotate_webhook(
     Admin(user): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let rotated = state.engine.rotate_webhook_secret(*id, user.id).await?;
+    let rotated = state
+        .engine
+        .webhooks()
+        .rotate_webhook_secret(*id, user.id)
+        .await?;
     let mut res = HttpResponse::Ok().json(rotated);
     idempotency::keep_out_of_replays(&mut res, SECRET);
     Ok(res)
@@ -162,7 +167,13 @@ pub async fn enable_webhook(
     Admin(user): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.engine.set_webhook_enabled(*id, true, user.id).await?))
+    Ok(HttpResponse::Ok().json(
+        state
+            .engine
+            .webhooks()
+            .set_webhook_enabled(*id, true, user.id)
+            .await?,
+    ))
 }
 
 /// Stop sending to an endpoint; its pending deliveries give up.
@@ -181,6 +192,7 @@ pub async fn disable_webhook(
     Ok(HttpResponse::Ok().json(
         state
             .engine
+            .webhooks()
             .set_webhook_enabled(*id, false, user.id)
             .await?,
     ))
@@ -203,7 +215,7 @@ pub async fn test_webhook(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Accepted().json(state.engine.send_test_webhook(*id).await?))
+    Ok(HttpResponse::Accepted().json(state.engine.webhooks().send_test_webhook(*id).await?))
 }
 
 /// An endpoint's deliveries, newest first, with status, response code and timing.
@@ -225,7 +237,13 @@ pub async fn webhook_deliveries(
     ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
-    Ok(HttpResponse::Ok().json(state.engine.webhook_deliveries(*id, page).await?))
+    Ok(HttpResponse::Ok().json(
+        state
+            .engine
+            .webhooks()
+            .webhook_deliveries(*id, page)
+            .await?,
+    ))
 }
 
 /// Send a failed (or delivered) delivery again now.
@@ -245,5 +263,5 @@ pub async fn retry_webhook_delivery(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Accepted().json(state.engine.retry_webhook_delivery(*id).await?))
+    Ok(HttpResponse::Accepted().json(state.engine.webhooks().retry_webhook_delivery(*id).await?))
 }

@@ -585,6 +585,7 @@ pub async fn jobs(
 ) -> Result<HttpResponse, ApiError> {
     let dead = state
         .engine
+        .jobs()
         .list_jobs(
             Some(JobStatus::Dead),
             engine::PageRequest::parse(Some(200), None)?,
@@ -619,7 +620,7 @@ pub async fn retry_job(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.retry_dead_job(*id).await;
+    let result = state.engine.jobs().retry_dead_job(*id).await;
     after_action(
         &state,
         &session,

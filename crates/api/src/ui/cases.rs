@@ -43,12 +43,13 @@ pub async fn list(
     };
     let cases = state
         .engine
+        .cases()
         .list_cases(
             status,
             engine::PageRequest::parse(Some(50), query.cursor.as_deref())?,
         )
         .await?;
-    let counts = state.engine.case_counts().await?;
+    let counts = state.engine.cases().case_counts().await?;
     let now = state.engine.now();
     let total: u64 = counts.values().sum();
     let mut filters = vec![json!({
@@ -135,11 +136,13 @@ async fn case_form(
 ) -> Result<HttpResponse, ApiError> {
     let providers = state
         .engine
+        .cases()
         .list_providers(engine::PageRequest::parse(Some(200), None)?)
         .await?
         .items;
     let templates: Vec<Value> = state
         .engine
+        .questionnaires()
         .list_templates()
         .await?
         .into_iter()
@@ -234,6 +237,7 @@ pub async fn create(
     };
     let created = state
         .engine
+        .cases()
         .create_case(
             NewCase {
                 provider_id,
@@ -288,9 +292,9 @@ async fn case_page(
     reference_form: Option<(Value, &[FieldError])>,
 ) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
-    let case = engine.case(id).await?;
-    let provider = engine.provider(case.provider_id).await?;
-    let emails = engine.last_emails(id).await?;
+    let case = engine.cases().case(id).await?;
+    let provider = engine.cases().provider(case.provider_id).await?;
+    let emails = engine.cases().last_emails(id).await?;
     let names: BTreeMap<Uuid, String> = engine
         .list_accounts()
         .await?
@@ -303,13 +307,14 @@ async fn case_page(
         .map(|r| (r.id, r.name.clone()))
         .collect();
     let events: Vec<Value> = engine
+        .cases()
         .case_events(id)
         .await?
         .iter()
         .rev()
         .map(|e| json!({ "at": format::datetime(e.created_at), "text": format::event(e, &names, &referees) }))
         .collect();
-    let decision = engine.case_decision(id).await?.map(|d| {
+    let decision = engine.reports().case_decision(id).await?.map(|d| {
         json!({
             "outcome": format::outcome_label(d.outcome.as_str()),
             "rationale": d.rationale,
@@ -376,7 +381,7 @@ async fn case_page(
     let (form, errors) = reference_form.unwrap_or((json!({}), &[]));
     // Only a released report has a sufficiency; a case still collecting is not scored.
     let sufficiency = if matches!(case.status, CaseStatus::Review | CaseStatus::Decided) {
-        let report = engine.case_report(id).await?;
+        let report = engine.reports().case_report(id).await?;
         report.sufficiency.map(|s| {
             json!({
                 "organisations_needed": s.organisations_needed,
@@ -497,6 +502,7 @@ pub async fn add_reference(
     let name = body.name.clone();
     match state
         .engine
+        .cases()
         .add_reference(*id, body.into_new(), &Actor::User(user.id))
         .await
     {
@@ -600,6 +606,7 @@ pub async fn nominate(
     }
     let result = state
         .engine
+        .links()
         .request_nominations(*id, count.map(|c| c as u32), &Actor::User(user.id))
         .await;
     after_action(
@@ -621,6 +628,7 @@ pub async fn request_self_assessment(
 ) -> Result<HttpResponse, ApiError> {
     let result = state
         .engine
+        .links()
         .request_self_assessment(*id, &Actor::User(user.id))
         .await;
     after_action(
@@ -640,7 +648,11 @@ pub async fn launch(
     Ops(user): Ops,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.launch_case(*id, &Actor::User(user.id)).await;
+    let result = state
+        .engine
+        .cases()
+        .launch_case(*id, &Actor::User(user.id))
+        .await;
     after_action(
         &state,
         &session,
@@ -661,7 +673,11 @@ pub async fn cancel(
     Ops(user): Ops,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.cancel_case(*id, &Actor::User(user.id)).await;
+    let result = state
+        .engine
+        .cases()
+        .cancel_case(*id, &Actor::User(user.id))
+        .await;
     after_action(
         &state,
         &session,
@@ -679,7 +695,11 @@ pub async fn close(
     Staff(user): Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.close_case(*id, &Actor::User(user.id)).await;
+    let result = state
+        .engine
+        .cases()
+        .close_case(*id, &Actor::User(user.id))
+        .await;
     after_action(
         &state,
         &session,
@@ -698,6 +718,7 @@ async fn reference_of(
 ) -> Result<String, ApiError> {
     state
         .engine
+        .cases()
         .case(case_id)
         .await?
         .references
@@ -738,7 +759,7 @@ pub async fn resend(
 ) -> Result<HttpResponse, ApiError> {
     let act = async |id| {
         let actor = Actor::User(user.id);
-        state.engine.resend_reference(id, &actor).await
+        state.engine.cases().resend_reference(id, &actor).await
     };
     on_reference(&state, &session, path.into_inner(), act, |name| {
         format!("A new link is on its way to {name}; the old one no longer works.")
@@ -755,7 +776,7 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let act = async |id| {
         let actor = Actor::User(user.id);
-        state.engine.invite_reference(id, &actor).await
+        state.engine.cases().invite_reference(id, &actor).await
     };
     on_reference(&state, &session, path.into_inner(), act, |name| {
         format!("{name}'s invitation is on its way.")
@@ -772,7 +793,7 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, ApiError> {
     let act = async |id| {
         let actor = Actor::User(user.id);
-        state.engine.withdraw_reference(id, &actor).await
+        state.engine.cases().withdraw_reference(id, &actor).await
     };
     on_reference(&state, &session, path.into_inner(), act, |name| {
         format!("{name} was withdrawn; their link no longer works.")

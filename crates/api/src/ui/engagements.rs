@@ -107,7 +107,7 @@ pub async fn list(
     let due_by = now + Duration::days(DUE_WITHIN_DAYS);
     let (mut drifting, mut due, mut active, mut ended) = (vec![], vec![], vec![], vec![]);
     // Each engagement once, in the most pressing section it belongs to.
-    for e in state.engine.engagements(None).await? {
+    for e in state.engine.engagements().list_engagements(None).await? {
         let row = engagement_row(&e, now);
         if e.status == EngagementStatus::Ended {
             ended.push(row);
@@ -207,8 +207,8 @@ async fn engagement_page(
     end_form: Option<Rejected<'_>>,
 ) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
-    let e = engine.engagement(id).await?;
-    let case = engine.case(e.case_id).await?;
+    let e = engine.engagements().engagement(id).await?;
+    let case = engine.cases().case(e.case_id).await?;
     let pre_hire_alignment = e.pre_hire_alignment;
     let now = engine.now();
     let active = e.status == EngagementStatus::Active;
@@ -319,6 +319,7 @@ pub async fn add_stakeholder(
     let back = format!("/ui/engagements/{id}");
     let added = state
         .engine
+        .engagements()
         .add_stakeholder(
             *id,
             NewStakeholder {
@@ -354,7 +355,11 @@ pub async fn start_pulse(
     Staff(user): Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.start_pulse(*id, &Actor::User(user.id)).await;
+    let result = state
+        .engine
+        .engagements()
+        .start_pulse(*id, &Actor::User(user.id))
+        .await;
     after_engagement_action(
         &state,
         &session,
@@ -398,6 +403,7 @@ pub async fn end(
     }
     let result = state
         .engine
+        .engagements()
         .end_engagement(*id, &reason, &Actor::User(user.id))
         .await;
     match result {

@@ -28,7 +28,7 @@ pub async fn calibration(
     _: Hr,
 ) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
-    let calibration = engine.calibration().await?;
+    let calibration = engine.engagements().calibration().await?;
 
     let mut plots = vec![plot(
         ALIGNMENT,
@@ -166,7 +166,7 @@ pub async fn responses(
 ) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
     let window = query.window(engine.now())?;
-    let i = engine.response_insights(window).await?;
+    let i = engine.reports().response_insights(window).await?;
     let funnel = bars::layout(&[
         ("Invited".into(), "step", i.invited),
         ("Opened the form".into(), "step", i.opened),

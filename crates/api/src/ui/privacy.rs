@@ -247,7 +247,11 @@ pub async fn place_hold(
     UiForm(form): UiForm<HoldForm>,
 ) -> Result<HttpResponse, ApiError> {
     let location = format!("/ui/cases/{id}");
-    let result = state.engine.place_hold(*id, admin.id, &form.reason).await;
+    let result = state
+        .engine
+        .privacy()
+        .place_hold(*id, admin.id, &form.reason)
+        .await;
     after_action(
         &state,
         &session,
@@ -267,7 +271,7 @@ pub async fn release_hold(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let location = format!("/ui/cases/{id}");
-    let result = state.engine.release_hold(*id, admin.id).await;
+    let result = state.engine.privacy().release_hold(*id, admin.id).await;
     after_action(
         &state,
         &session,

@@ -42,6 +42,7 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let rows = state
         .engine
+        .questionnaires()
         .profile()
         .await?
         .into_iter()
@@ -58,7 +59,7 @@ pub async fn update(
     Admin(user): Admin,
     UiForm(form): UiForm<std::collections::BTreeMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let current = state.engine.profile().await?;
+    let current = state.engine.questionnaires().profile().await?;
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut dims = Vec::new();
@@ -107,7 +108,7 @@ pub async fn update(
             &errors,
         ));
     }
-    match state.engine.replace_profile(dims, &Actor::User(user.id)).await {
+    match state.engine.questionnaires().replace_profile(dims, &Actor::User(user.id)).await {
         Ok(_) => {
             flash_redirect(
                 &state,

@@ -32,6 +32,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let providers = state
         .engine
+        .cases()
         .list_providers(engine::PageRequest::parse(
             Some(50),
             query.cursor.as_deref(),
@@ -60,8 +61,8 @@ pub async fn show(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = state.engine.provider_with_history(*id).await?;
-    let responses = state.engine.provider_responses(*id).await?;
+    let p = state.engine.reports().provider_with_history(*id).await?;
+    let responses = state.engine.reports().provider_responses(*id).await?;
     let history = &p.history;
     let mut engagements: Vec<&Engagement> = history.engagements.iter().collect();
     let cases: Vec<Value> = history
@@ -232,6 +233,7 @@ pub async fn create(
     }
     let provider = state
         .engine
+        .cases()
         .create_provider(body.into_new(), user.id)
         .await?;
     flash_redirect(

@@ -30,12 +30,15 @@ pub async fn review(
     let now = engine.now();
     let page_of = |n| engine::PageRequest::parse(Some(n), None);
     let waiting = engine
+        .cases()
         .list_cases(Some(CaseStatus::Review), page_of(200)?)
         .await?;
     let collecting = engine
+        .cases()
         .list_cases(Some(CaseStatus::Collecting), page_of(200)?)
         .await?;
     let decided = engine
+        .cases()
         .list_cases(Some(CaseStatus::Decided), page_of(10)?)
         .await?;
     // Oldest first: whoever has waited longest is next.
@@ -92,15 +95,15 @@ async fn report_page(
     decision_form: Option<(Value, &[FieldError])>,
 ) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
-    let report = engine.case_report(id).await?;
-    let questions = engine.case_questions(id).await?.questions;
+    let report = engine.reports().case_report(id).await?;
+    let questions = engine.cases().case_questions(id).await?.questions;
     // Percentile scores read differently from agreement scores: say how, once.
     let percentile = questions
         .iter()
         .any(|q| q.kind == engine::questionnaire::QuestionKind::Percentile);
     let prompts: BTreeMap<String, String> =
         questions.into_iter().map(|q| (q.key, q.prompt)).collect();
-    let decision = engine.case_decision(id).await?;
+    let decision = engine.reports().case_decision(id).await?;
     let decided_by = match &decision {
         Some(d) => engine
             .list_accounts()
@@ -269,6 +272,7 @@ pub async fn decide(
     };
     match state
         .engine
+        .reports()
         .record_decision(*id, outcome, &form.rationale, user.id)
         .await
     {

@@ -39,6 +39,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let templates: Vec<Value> = state
         .engine
+        .questionnaires()
         .list_templates()
         .await?
         .into_iter()

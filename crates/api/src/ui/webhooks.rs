@@ -39,6 +39,7 @@ async fn endpoints_page(
 ) -> Result<HttpResponse, ApiError> {
     let endpoints: Vec<Value> = state
         .engine
+        .webhooks()
         .list_webhooks()
         .await?
         .iter()
@@ -116,6 +117,7 @@ pub async fn create_webhook(
     let kept = json!({ "url": url, "description": description, "events": events });
     let result = state
         .engine
+        .webhooks()
         .create_webhook(
             NewWebhook {
                 url,
@@ -156,7 +158,11 @@ pub async fn rotate_webhook(
     Admin(admin): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let made = state.engine.rotate_webhook_secret(*id, admin.id).await?;
+    let made = state
+        .engine
+        .webhooks()
+        .rotate_webhook_secret(*id, admin.id)
+        .await?;
     with_secret(&state, &session, made, "rotated").await
 }
 
@@ -167,7 +173,7 @@ pub async fn test_webhook(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.send_test_webhook(*id).await;
+    let result = state.engine.webhooks().send_test_webhook(*id).await;
     after_action(
         &state,
         &session,
@@ -188,7 +194,11 @@ pub async fn enable_webhook(
     Admin(admin): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.set_webhook_enabled(*id, true, admin.id).await;
+    let result = state
+        .engine
+        .webhooks()
+        .set_webhook_enabled(*id, true, admin.id)
+        .await;
     after_action(
         &state,
         &session,
@@ -206,7 +216,11 @@ pub async fn disable_webhook(
     Admin(admin): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.set_webhook_enabled(*id, false, admin.id).await;
+    let result = state
+        .engine
+        .webhooks()
+        .set_webhook_enabled(*id, false, admin.id)
+        .await;
     after_action(
         &state,
         &session,
@@ -224,7 +238,7 @@ pub async fn delete_webhook(
     Admin(admin): Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.delete_webhook(*id, admin.id).await;
+    let result = state.engine.webhooks().delete_webhook(*id, admin.id).await;
     after_action(
         &state,
         &session,
@@ -242,9 +256,10 @@ pub async fn deliveries(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let endpoint = state.engine.webhook(*id).await?;
+    let endpoint = state.engine.webhooks().webhook(*id).await?;
     let list = state
         .engine
+        .webhooks()
         .webhook_deliveries(*id, engine::PageRequest::parse(Some(200), None)?)
         .await?;
     let rows: Vec<Value> = list
@@ -286,7 +301,7 @@ pub async fn retry_delivery(
     _: Admin,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let result = state.engine.retry_webhook_delivery(*id).await;
+    let result = state.engine.webhooks().retry_webhook_delivery(*id).await;
     let back = match &result {
         Ok(d) => format!("{LOCATION}/{}", d.endpoint_id),
         Err(_) => LOCATION.to_owned(),

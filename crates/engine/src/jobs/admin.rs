@@ -4,36 +4,19 @@
 use uuid::Uuid;
 
 use crate::domain::{Job, JobStatus, State};
-use crate::store::jobs::{self as job_rows, JobRow, QueueHealth};
-use crate::{Engine, EngineError, Page, PageRequest};
+use crate::store::jobs::{self as job_rows, QueueHealth};
+use crate::{EngineError, Page, PageRequest};
 
 /// How the queue of the database behind `db` stands at `now`, without an engine: for
 /// `vouch doctor`, which checks a database before anything else is set up.
 pub async fn queue_health(
-    db: &sea_orm::DatabaseConnection,
+    db: &store::DatabaseConnection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<QueueHealth, EngineError> {
-    job_rows::health(db, now).await
+    job_rows::health(db, now).await.map_err(Into::into)
 }
 
-impl From<JobRow> for Job {
-    fn from(m: JobRow) -> Self {
-        Job {
-            id: m.id,
-            status: m.status,
-            kind: m.kind,
-            payload: m.payload,
-            run_at: m.run_at,
-            attempts: m.attempts,
-            max_attempts: m.max_attempts,
-            last_error: m.last_error,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        }
-    }
-}
-
-impl Engine {
+impl crate::services::Jobs<'_> {
     /// Jobs, newest first, optionally of one status (`dead` is the dead-letter queue).
     #[tracing::instrument(skip_all)]
     pub async fn list_jobs(

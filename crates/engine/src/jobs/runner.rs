@@ -522,7 +522,11 @@ async fn housekeeping(engine: &Engine, mut stop: watch::Receiver<bool>) {
                 continue;
             }
         }
-        match engine.purge_idempotency_keys(Duration::days(1)).await {
+        match engine
+            .idempotency()
+            .purge_idempotency_keys(Duration::days(1))
+            .await
+        {
             Ok(n) if n > 0 => tracing::info!(removed = n, "old idempotency keys purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
@@ -532,7 +536,7 @@ async fn housekeeping(engine: &Engine, mut stop: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging web sessions failed"),
         }
-        if let Err(e) = engine.schedule_retention().await {
+        if let Err(e) = engine.privacy().schedule_retention().await {
             tracing::warn!(error = %e, "queueing the retention run failed");
         }
     }

@@ -20,7 +20,7 @@ use crate::store::opt_outs;
 use crate::store::privacy::{self, CommentCounts, IdentityCounts};
 use crate::users::normalize_email;
 use crate::{Engine, EngineError};
-use sea_orm::TransactionTrait;
+use store::TransactionTrait;
 
 /// What an erasure did.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

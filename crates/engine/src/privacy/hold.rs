@@ -2,30 +2,19 @@
 //! (GDPR Art. 17(3)(e): data needed for legal claims). Placing and lifting one is an
 //! admin's act, with a reason, on the case's audit trail.
 
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
+use crate::EngineError;
 use crate::audit::{self, Actor};
-use crate::store::cases::{self, CaseRow};
+use crate::store::cases;
 use crate::store::privacy;
-use crate::{Engine, EngineError};
 
 /// Longest hold reason accepted.
 pub const MAX_REASON_CHARS: usize = 2000;
 
 pub use crate::domain::CaseHold;
-
-impl CaseHold {
-    pub fn of(case: &CaseRow) -> Option<Self> {
-        Some(CaseHold {
-            case_id: case.id,
-            reason: case.hold_reason.clone()?,
-            held_at: case.held_at?,
-            held_by: case.held_by,
-        })
-    }
-}
 
 /// A hold reason: trimmed, not empty, not too long, one line or several but no control
 /// characters other than line breaks.
@@ -55,7 +44,7 @@ pub fn checked_reason(reason: &str) -> Result<String, EngineError> {
     Ok(reason.to_owned())
 }
 
-impl Engine {
+impl crate::services::Privacy<'_> {
     /// Places a legal hold on a case (or replaces the reason of the one it has).
     #[tracing::instrument(skip_all, fields(case_id = %case_id), err)]
     pub async fn place_hold(

@@ -53,7 +53,7 @@ impl Engine {
     /// pool's one connection.
     async fn text_keys_of(
         &self,
-        conn: &impl sea_orm::ConnectionTrait,
+        conn: &impl store::ConnectionTrait,
         references: &[ReferenceRow],
         cases: &HashMap<Uuid, CaseRow>,
     ) -> Result<Vec<(Uuid, Vec<String>)>, EngineError> {

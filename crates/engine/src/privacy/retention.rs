@@ -20,8 +20,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::TransactionTrait;
 use serde::Serialize;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
@@ -111,107 +111,6 @@ fn days(n: u32) -> Duration {
 }
 
 impl Engine {
-    /// Runs retention now (see the module docs); a dry run changes nothing and says what
-    /// would go. A real run ends with one `retention.run` audit event of counts only.
-    #[tracing::instrument(skip_all, fields(dry_run), err)]
-    pub async fn run_retention(&self, dry_run: bool) -> Result<RetentionReport, EngineError> {
-        let now = self.now();
-        let identity_cutoff = now - days(self.retention.referee_identity_days);
-        let comments_cutoff = now - days(self.retention.comments_days);
-        let log_cutoff = now - days(self.retention.delivery_log_days);
-        let mut report = RetentionReport {
-            dry_run,
-            ..Default::default()
-        };
-        // Both classes ask the same of a held case (a reference not yet purged either
-        // way), so the later cutoff finds every case either would.
-        let mut held =
-            privacy::held_and_due(&self.db, identity_cutoff.max(comments_cutoff)).await?;
-        held.sort();
-        report.held_cases = held;
-
-        if dry_run {
-            for (purge, cutoff) in [
-                (Purge::Identity, identity_cutoff),
-                (Purge::Comments, comments_cutoff),
-            ] {
-                let due = privacy::due_by_case(&self.db, purge, cutoff).await?;
-                let ids: Vec<Uuid> = due.keys().copied().collect();
-                let cases = cases::by_ids(&self.db, &ids).await?;
-                for case in &cases {
-                    let n = due[&case.id];
-                    report.count_case(case, purge, n);
-                    match purge {
-                        Purge::Identity => report.identity.references += n,
-                        Purge::Comments => report.comments.references += n,
-                    }
-                }
-            }
-            report.stakeholders =
-                privacy::stakeholders_of_ended_engagements(&self.db, identity_cutoff, false)
-                    .await?;
-            report.webhook_deliveries =
-                privacy::finished_webhook_deliveries(&self.db, log_cutoff, false).await?;
-            report.mail_files = self.purge_mail_files(identity_cutoff, true).await?;
-            report.cases.sort_by_key(|c| c.case_id);
-            return Ok(report);
-        }
-
-        for (purge, cutoff) in [
-            (Purge::Identity, identity_cutoff),
-            (Purge::Comments, comments_cutoff),
-        ] {
-            let mut after = None;
-            while let Some(last) = self
-                .retention_batch(purge, cutoff, after, &mut report)
-                .await?
-            {
-                after = Some(last);
-            }
-        }
-        let txn = self.db.begin().await?;
-        report.stakeholders =
-            privacy::stakeholders_of_ended_engagements(&txn, identity_cutoff, true).await?;
-        txn.commit().await?;
-        report.webhook_deliveries =
-            privacy::finished_webhook_deliveries(&self.db, log_cutoff, true).await?;
-        report.sessions = Some(self.purge_ended_sessions().await?);
-        report.idempotency_keys = Some(self.purge_idempotency_keys(Duration::days(1)).await?);
-        report.mail_files = self.purge_mail_files(identity_cutoff, false).await?;
-        report.cases.sort_by_key(|c| c.case_id);
-
-        let counts = serde_json::json!({
-            "identity": report.identity,
-            "case_identity": report.case_identity,
-            "comments": report.comments,
-            "stakeholders": report.stakeholders,
-            "webhook_deliveries": report.webhook_deliveries,
-            "mail_files": report.mail_files,
-            "sessions": report.sessions,
-            "idempotency_keys": report.idempotency_keys,
-            "cases": report.cases.len(),
-            "held_cases": report.held_cases.len(),
-        });
-        audit::record(
-            &self.db,
-            None,
-            None,
-            &Actor::System,
-            "retention.run",
-            counts,
-            now,
-        )
-        .await?;
-        tracing::info!(
-            identities = report.identity.references,
-            comments = report.comments.references,
-            cases = report.cases.len(),
-            held = report.held_cases.len(),
-            "retention run done"
-        );
-        Ok(report)
-    }
-
     /// One batch of `purge` after the reference `after`, in its own transaction; the last
     /// reference it looked at, or `None` when nothing was left.
     async fn retention_batch(
@@ -278,6 +177,113 @@ impl Engine {
             Some(dir) => super::mail_files::purge(dir.clone(), cutoff, dry_run).await,
             None => Ok(0),
         }
+    }
+}
+
+impl crate::services::Privacy<'_> {
+    /// Runs retention now (see the module docs); a dry run changes nothing and says what
+    /// would go. A real run ends with one `retention.run` audit event of counts only.
+    #[tracing::instrument(skip_all, fields(dry_run), err)]
+    pub async fn run_retention(&self, dry_run: bool) -> Result<RetentionReport, EngineError> {
+        let now = self.now();
+        let identity_cutoff = now - days(self.retention.referee_identity_days);
+        let comments_cutoff = now - days(self.retention.comments_days);
+        let log_cutoff = now - days(self.retention.delivery_log_days);
+        let mut report = RetentionReport {
+            dry_run,
+            ..Default::default()
+        };
+        // Both classes ask the same of a held case (a reference not yet purged either
+        // way), so the later cutoff finds every case either would.
+        let mut held =
+            privacy::held_and_due(&self.db, identity_cutoff.max(comments_cutoff)).await?;
+        held.sort();
+        report.held_cases = held;
+
+        if dry_run {
+            for (purge, cutoff) in [
+                (Purge::Identity, identity_cutoff),
+                (Purge::Comments, comments_cutoff),
+            ] {
+                let due = privacy::due_by_case(&self.db, purge, cutoff).await?;
+                let ids: Vec<Uuid> = due.keys().copied().collect();
+                let cases = cases::by_ids(&self.db, &ids).await?;
+                for case in &cases {
+                    let n = due[&case.id];
+                    report.count_case(case, purge, n);
+                    match purge {
+                        Purge::Identity => report.identity.references += n,
+                        Purge::Comments => report.comments.references += n,
+                    }
+                }
+            }
+            report.stakeholders =
+                privacy::stakeholders_of_ended_engagements(&self.db, identity_cutoff, false)
+                    .await?;
+            report.webhook_deliveries =
+                privacy::finished_webhook_deliveries(&self.db, log_cutoff, false).await?;
+            report.mail_files = self.purge_mail_files(identity_cutoff, true).await?;
+            report.cases.sort_by_key(|c| c.case_id);
+            return Ok(report);
+        }
+
+        for (purge, cutoff) in [
+            (Purge::Identity, identity_cutoff),
+            (Purge::Comments, comments_cutoff),
+        ] {
+            let mut after = None;
+            while let Some(last) = self
+                .retention_batch(purge, cutoff, after, &mut report)
+                .await?
+            {
+                after = Some(last);
+            }
+        }
+        let txn = self.db.begin().await?;
+        report.stakeholders =
+            privacy::stakeholders_of_ended_engagements(&txn, identity_cutoff, true).await?;
+        txn.commit().await?;
+        report.webhook_deliveries =
+            privacy::finished_webhook_deliveries(&self.db, log_cutoff, true).await?;
+        report.sessions = Some(self.purge_ended_sessions().await?);
+        report.idempotency_keys = Some(
+            self.idempotency()
+                .purge_idempotency_keys(Duration::days(1))
+                .await?,
+        );
+        report.mail_files = self.purge_mail_files(identity_cutoff, false).await?;
+        report.cases.sort_by_key(|c| c.case_id);
+
+        let counts = serde_json::json!({
+            "identity": report.identity,
+            "case_identity": report.case_identity,
+            "comments": report.comments,
+            "stakeholders": report.stakeholders,
+            "webhook_deliveries": report.webhook_deliveries,
+            "mail_files": report.mail_files,
+            "sessions": report.sessions,
+            "idempotency_keys": report.idempotency_keys,
+            "cases": report.cases.len(),
+            "held_cases": report.held_cases.len(),
+        });
+        audit::record(
+            &self.db,
+            None,
+            None,
+            &Actor::System,
+            "retention.run",
+            counts,
+            now,
+        )
+        .await?;
+        tracing::info!(
+            identities = report.identity.references,
+            comments = report.comments.references,
+            cases = report.cases.len(),
+            held = report.held_cases.len(),
+            "retention run done"
+        );
+        Ok(report)
     }
 
     /// Queues today's retention run; every worker's housekeeping calls this, and the

@@ -60,3 +60,9 @@ impl From<sea_orm::DbErr> for ScimError {
         ScimError::Engine(e.into())
     }
 }
+
+impl From<store::StoreError> for ScimError {
+    fn from(e: store::StoreError) -> Self {
+        ScimError::Engine(e.into())
+    }
+}

@@ -23,9 +23,9 @@ use super::schema::{GROUP_ATTRS, USER_ATTRS};
 use super::{MAX_RESULTS, ScimError};
 use crate::audit::{self, Actor};
 use crate::domain::Role;
-use crate::entity::{scim_group, scim_user, user};
 use crate::store::scim::{self as rows, Narrow};
 use crate::{Engine, EngineError};
+use store::entity::{scim_group, scim_user, user};
 
 /// One page of a list.
 pub struct Page<T> {
@@ -79,19 +79,7 @@ fn no_address(id: Uuid) -> String {
     format!("scim:{id}")
 }
 
-/// Provisioning over SCIM, borrowed from the engine with [`Engine::provisioning`]. It
-/// reaches the engine's store, clock, settings and sessions through `Deref`.
-pub struct Provisioning<'a> {
-    engine: &'a Engine,
-}
-
-impl std::ops::Deref for Provisioning<'_> {
-    type Target = Engine;
-
-    fn deref(&self) -> &Engine {
-        self.engine
-    }
-}
+pub use crate::services::Provisioning;
 
 impl Provisioning<'_> {
     async fn scim_users_out(
@@ -665,12 +653,6 @@ impl Provisioning<'_> {
 
 /// What the rest of the engine asks of provisioning.
 impl Engine {
-    /// The SCIM service (`/scim/v2`): users and groups as the identity provider sees
-    /// them, kept off `Engine`'s own list of methods.
-    pub fn provisioning(&self) -> Provisioning<'_> {
-        Provisioning { engine: self }
-    }
-
     /// Whether the account is managed by the identity provider (its role and access then
     /// come from SCIM only).
     pub async fn is_provisioned(&self, user_id: Uuid) -> Result<bool, EngineError> {

@@ -10,8 +10,8 @@ use super::provision::Provisioning;
 use crate::EngineError;
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
-use crate::entity::scim_token;
 use crate::store::scim as rows;
+use store::entity::scim_token;
 
 /// A SCIM token as an admin sees it: never the token itself.
 #[derive(Clone, Debug, Serialize)]

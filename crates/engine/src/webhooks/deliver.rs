@@ -7,7 +7,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
-use sea_orm::TransactionTrait;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use super::{signing, target};

@@ -4,12 +4,12 @@
 //! job for the first attempt — and are never lost or sent for a change that rolled back.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use store::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::EngineError;
-use crate::domain::AuditEvent as Event;
+use crate::domain::NewAuditEvent as Event;
 use crate::outbox::{self, Task};
 use crate::store::webhooks::{self as rows, NewDelivery};
 

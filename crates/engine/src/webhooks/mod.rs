@@ -13,8 +13,8 @@ pub mod signing;
 pub mod target;
 
 use chrono::Duration;
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 pub use events::EVENT_TYPES;
@@ -89,7 +89,9 @@ impl Engine {
     pub fn webhook_settings(&self) -> &crate::WebhooksSettings {
         &self.webhooks
     }
+}
 
+impl crate::services::Webhooks<'_> {
     /// Registers an endpoint. The answer is the only time its secret is shown.
     #[tracing::instrument(skip_all, err)]
     pub async fn create_webhook(

@@ -1,7 +1,7 @@
 //! A case's deadline: whoever has not answered is expired, and the case goes to review.
 
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use super::Outcome;
@@ -19,8 +19,8 @@ impl Engine {
         let txn = self.db.begin().await?;
         let case = match cases::lock(&txn, case_id).await {
             Ok(case) => case,
-            Err(EngineError::NotFound { .. }) => return Ok(Outcome::Done),
-            Err(e) => return Err(e),
+            Err(store::StoreError::NotFound { .. }) => return Ok(Outcome::Done),
+            Err(e) => return Err(e.into()),
         };
         if case.status != CaseStatus::Collecting {
             return Ok(Outcome::Done);

@@ -13,7 +13,7 @@ mod webhook;
 
 use chrono::{DateTime, Utc};
 use mailer::{Email, MailError};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use store::{DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
 
 pub(crate) use referee::RefereeMail;
@@ -113,7 +113,7 @@ impl Engine {
                     .await
             }
             Task::Retention { .. } => {
-                self.run_retention(false).await?;
+                self.privacy().run_retention(false).await?;
                 Ok(Outcome::Done)
             }
             Task::Noop => Ok(Outcome::Done),

@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::{Outcome, Outgoing};
 use crate::domain::ReferenceStatus;
-use crate::entity::user;
 use crate::outbox::{EmailKey, OwnerNotice};
 use crate::store::{cases, found, references};
 use crate::{Engine, EngineError};
+use store::entity::user;
 
 impl Engine {
     pub(super) async fn notify_owner(
@@ -45,7 +45,7 @@ impl Engine {
                 )
             }
             OwnerNotice::Decided => {
-                let decision = found(self.case_decision(case_id).await?, "decision")?;
+                let decision = found(self.reports().case_decision(case_id).await?, "decision")?;
                 let decided_by = user::Entity::find_by_id(decision.decided_by)
                     .one(&self.db)
                     .await?

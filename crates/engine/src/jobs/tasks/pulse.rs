@@ -3,8 +3,8 @@
 //! predicted, the case owner is told in plain words.
 
 use mailer::{Email, OwnerNotification, Recipient};
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use super::{Outcome, Outgoing};
@@ -34,7 +34,7 @@ impl Engine {
             return Ok(Outcome::Done);
         };
         let engagement = engagement_rows::get(&self.db, engagement_id).await?;
-        let pre_hire = self.case_report(engagement.case_id).await?;
+        let pre_hire = self.reports().case_report(engagement.case_id).await?;
         let Some(pulse) = self.pulse_of(&pulse_case, &pre_hire).await? else {
             return Ok(Outcome::Done);
         };

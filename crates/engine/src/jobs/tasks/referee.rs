@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::{Delivery, Outcome, Outgoing, mail_outcome};
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
+use crate::domain::Provider;
 use crate::domain::{CaseKind, CaseStatus, EmailStatus, ReferenceStatus};
-use crate::entity::{provider, user};
 use crate::machine::{ReferenceEvent, reference_transition};
 use crate::outbox::{EmailKey, OwnerNotice, Task};
 use crate::privacy::redact::redact_addresses;
@@ -25,12 +25,13 @@ use crate::store::references::{self, ReferenceRow};
 use crate::store::tokens;
 use crate::transitions::set_reference_status;
 use crate::{Engine, EngineError, metrics};
+use store::entity::user;
 
 /// Everything an email about a reference needs.
 struct ReferenceContext {
     reference: ReferenceRow,
     case: CaseRow,
-    provider: provider::Model,
+    provider: Provider,
     owner: user::Model,
 }
 
@@ -135,7 +136,7 @@ fn referee_email(
     item: &RefereeMail,
     reference: &ReferenceRow,
     case: &CaseRow,
-    provider: &provider::Model,
+    provider: &Provider,
     owner: &user::Model,
     token: &str,
     questions: &[Question],

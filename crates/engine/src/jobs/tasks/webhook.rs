@@ -8,10 +8,10 @@ use uuid::Uuid;
 
 use super::{Delivery, Outcome, Outgoing, mail_outcome};
 use crate::domain::Role;
-use crate::entity::user;
 use crate::outbox::EmailKey;
 use crate::store::webhooks as rows;
 use crate::{Engine, EngineError};
+use store::entity::user;
 
 impl Engine {
     pub(super) async fn notify_webhook_disabled(
@@ -21,8 +21,8 @@ impl Engine {
     ) -> Result<Outcome, EngineError> {
         let endpoint = match rows::endpoint(&self.db, endpoint_id).await {
             Ok(endpoint) => endpoint,
-            Err(EngineError::NotFound { .. }) => return Ok(Outcome::Done),
-            Err(e) => return Err(e),
+            Err(store::StoreError::NotFound { .. }) => return Ok(Outcome::Done),
+            Err(e) => return Err(e.into()),
         };
         // Enabled again (or deleted) before the notice went out: nothing to tell.
         if endpoint.enabled {

@@ -18,14 +18,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
+use crate::cases::CaseRow;
 use crate::domain::WebhookDeliveryStatus;
 use crate::entity::{
     answer, audit_event, email_log, engagement, idempotency_key, nomination, provider,
     reference_request, response, self_assessment, stakeholder, vetting_case, webhook_delivery,
 };
-use crate::store::cases::CaseRow;
-use crate::store::references::ReferenceRow;
+use crate::references::ReferenceRow;
 
 /// What a purge removes from a reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub async fn due(
     cutoff: DateTime<Utc>,
     after: Option<Uuid>,
     limit: u64,
-) -> Result<Vec<ReferenceRow>, EngineError> {
+) -> Result<Vec<ReferenceRow>, StoreError> {
     let mut query = reference_request::Entity::find()
         .filter(reference_request::Column::CaseId.in_subquery(finished_unheld(cutoff)))
         .filter(not_yet(purge));
@@ -86,7 +86,7 @@ pub async fn due_by_case(
     conn: &impl ConnectionTrait,
     purge: Purge,
     cutoff: DateTime<Utc>,
-) -> Result<BTreeMap<Uuid, u64>, EngineError> {
+) -> Result<BTreeMap<Uuid, u64>, StoreError> {
     let rows: Vec<(Uuid, i64)> = reference_request::Entity::find()
         .select_only()
         .column(reference_request::Column::CaseId)
@@ -104,7 +104,7 @@ pub async fn due_by_case(
 pub async fn held_and_due(
     conn: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
-) -> Result<Vec<Uuid>, EngineError> {
+) -> Result<Vec<Uuid>, StoreError> {
     let held = Query::select()
         .column(vetting_case::Column::Id)
         .from(vetting_case::Entity)
@@ -132,7 +132,7 @@ pub async fn held_and_due(
 pub async fn lock_unheld(
     txn: &sea_orm::DatabaseTransaction,
     ids: &[Uuid],
-) -> Result<Vec<CaseRow>, EngineError> {
+) -> Result<Vec<CaseRow>, StoreError> {
     let query = vetting_case::Entity::find()
         .filter(vetting_case::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(vetting_case::Column::Id);
@@ -182,7 +182,7 @@ pub const SHARED_NETWORK_LABEL: &str = "shared-network:";
 async fn label_shared_addresses(
     conn: &impl ConnectionTrait,
     case_ids: &[Uuid],
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     if case_ids.is_empty() {
         return Ok(());
     }
@@ -246,7 +246,7 @@ async fn label_shared_addresses(
         }
         let label = format!(
             "{SHARED_NETWORK_LABEL}{}",
-            &crate::credentials::new_token()[..16]
+            &crate::secrets::new_token()[..16]
         );
         let of_case: Vec<Uuid> = references
             .iter()
@@ -291,7 +291,7 @@ pub async fn erase_identity(
     conn: &impl ConnectionTrait,
     organisations: &[(Uuid, String)],
     now: DateTime<Utc>,
-) -> Result<IdentityCounts, EngineError> {
+) -> Result<IdentityCounts, StoreError> {
     if organisations.is_empty() {
         return Ok(IdentityCounts::default());
     }
@@ -396,7 +396,7 @@ impl std::ops::AddAssign for CaseIdentityCounts {
 pub async fn erase_case_identity(
     conn: &impl ConnectionTrait,
     case_ids: &[Uuid],
-) -> Result<CaseIdentityCounts, EngineError> {
+) -> Result<CaseIdentityCounts, StoreError> {
     label_shared_addresses(conn, case_ids).await?;
     let nominations = nomination::Entity::update_many()
         .col_expr(
@@ -435,7 +435,7 @@ pub async fn erase_case_identity(
 /// Blanks recipient, subject and error of the email-log entries matching `filter` that
 /// still have them. Kind, status, times and Message-ID stay: the log still shows that
 /// an email went, and when.
-async fn erase_emails(conn: &impl ConnectionTrait, filter: Condition) -> Result<u64, EngineError> {
+async fn erase_emails(conn: &impl ConnectionTrait, filter: Condition) -> Result<u64, StoreError> {
     Ok(email_log::Entity::update_many()
         .col_expr(email_log::Column::Recipient, Expr::value(""))
         .col_expr(email_log::Column::Subject, Expr::value(""))
@@ -452,7 +452,7 @@ async fn erase_emails(conn: &impl ConnectionTrait, filter: Condition) -> Result<
 
 /// Removes [`QUOTING_KEYS`] from the data of the audit events matching `filter`; events
 /// keep their kind, time, actor and every other key. Returns how many quoted something.
-async fn strip_quotes(conn: &impl ConnectionTrait, filter: Condition) -> Result<u64, EngineError> {
+async fn strip_quotes(conn: &impl ConnectionTrait, filter: Condition) -> Result<u64, StoreError> {
     let (strip, quotes) = match conn.get_database_backend() {
         DbBackend::Postgres => {
             let keys = QUOTING_KEYS.map(|k| format!("'{k}'"));
@@ -509,7 +509,7 @@ pub async fn erase_comments(
     conn: &impl ConnectionTrait,
     text_keys: &[(Uuid, Vec<String>)],
     now: DateTime<Utc>,
-) -> Result<CommentCounts, EngineError> {
+) -> Result<CommentCounts, StoreError> {
     if text_keys.is_empty() {
         return Ok(CommentCounts::default());
     }
@@ -574,7 +574,7 @@ pub async fn stakeholders_of_ended_engagements(
     conn: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
     delete: bool,
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     let ended = Query::select()
         .column(engagement::Column::Id)
         .from(engagement::Entity)
@@ -595,7 +595,7 @@ pub async fn finished_webhook_deliveries(
     conn: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
     delete: bool,
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     let filter = Condition::all()
         .add(webhook_delivery::Column::Status.ne(WebhookDeliveryStatus::Pending))
         .add(webhook_delivery::Column::CreatedAt.lte(cutoff));
@@ -620,7 +620,7 @@ pub async fn finished_webhook_deliveries(
 pub async fn references_to(
     conn: &impl ConnectionTrait,
     email: &str,
-) -> Result<Vec<ReferenceRow>, EngineError> {
+) -> Result<Vec<ReferenceRow>, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::Email.eq(email))
         .order_by_asc(reference_request::Column::CreatedAt)
@@ -632,7 +632,7 @@ pub async fn references_to(
 pub async fn emails_to(
     conn: &impl ConnectionTrait,
     email: &str,
-) -> Result<Vec<email_log::Model>, EngineError> {
+) -> Result<Vec<email_log::Model>, StoreError> {
     Ok(email_log::Entity::find()
         .filter(email_log::Column::Recipient.eq(email))
         .order_by_asc(email_log::Column::CreatedAt)
@@ -645,7 +645,7 @@ pub async fn erase_emails_to(
     conn: &impl ConnectionTrait,
     email: &str,
     kept_cases: &[Uuid],
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     let mut filter = Condition::all().add(email_log::Column::Recipient.eq(email));
     if !kept_cases.is_empty() {
         filter = filter.add(
@@ -661,7 +661,7 @@ pub async fn erase_emails_to(
 pub async fn events_of_references(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<Vec<audit_event::Model>, EngineError> {
+) -> Result<Vec<audit_event::Model>, StoreError> {
     Ok(audit_event::Entity::find()
         .filter(audit_event::Column::ReferenceId.is_in(ids.iter().copied()))
         .order_by_asc(audit_event::Column::CreatedAt)
@@ -674,7 +674,7 @@ pub async fn events_of_references(
 pub async fn stakeholders_with(
     conn: &impl ConnectionTrait,
     email: &str,
-) -> Result<Vec<stakeholder::Model>, EngineError> {
+) -> Result<Vec<stakeholder::Model>, StoreError> {
     Ok(stakeholder::Entity::find()
         .filter(stakeholder::Column::Email.eq(email))
         .order_by_asc(stakeholder::Column::CreatedAt)
@@ -686,7 +686,7 @@ pub async fn stakeholders_with(
 pub async fn delete_stakeholders(
     conn: &impl ConnectionTrait,
     stakeholders: &[stakeholder::Model],
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     if stakeholders.is_empty() {
         return Ok(0);
     }
@@ -728,7 +728,7 @@ pub async fn delete_stakeholders(
 pub async fn providers_with_contact(
     conn: &impl ConnectionTrait,
     email: &str,
-) -> Result<Vec<provider::Model>, EngineError> {
+) -> Result<Vec<provider::Model>, StoreError> {
     Ok(provider::Entity::find()
         .filter(provider::Column::ContactEmail.eq(email))
         .order_by_asc(provider::Column::CreatedAt)
@@ -741,7 +741,7 @@ pub async fn erase_provider_contacts(
     conn: &impl ConnectionTrait,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     Ok(provider::Entity::update_many()
         .col_expr(provider::Column::ContactName, Expr::value(""))
         .col_expr(provider::Column::ContactEmail, Expr::value(""))
@@ -757,7 +757,7 @@ pub async fn erase_provider_contacts(
 pub async fn delete_stored_answers_mentioning(
     conn: &impl ConnectionTrait,
     needle: &str,
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     let escaped: String = needle
         .chars()
         .flat_map(|c| match c {
@@ -779,7 +779,7 @@ pub async fn set_hold(
     case: CaseRow,
     hold: Option<(&str, Uuid)>,
     now: DateTime<Utc>,
-) -> Result<CaseRow, EngineError> {
+) -> Result<CaseRow, StoreError> {
     use sea_orm::{ActiveModelTrait, Set};
     let mut active: vetting_case::ActiveModel = case.into();
     active.hold_reason = Set(hold.map(|(reason, _)| reason.to_owned()));

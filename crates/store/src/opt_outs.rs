@@ -6,16 +6,16 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-use crate::EngineError;
-use crate::credentials::{hmac_sha256_hex, new_token};
+use crate::StoreError;
+use crate::domain::normalize_email;
 use crate::entity::{opt_out, server_secret};
-use crate::users::normalize_email;
+use crate::secrets::{hmac_sha256_hex, new_token};
 
 const KEY_NAME: &str = "opt_out_key";
 
 /// The opt-out key, made on first use. Two processes making it at once both end up with
 /// the one that was stored first.
-async fn key(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<String, EngineError> {
+async fn key(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<String, StoreError> {
     if let Some(row) = server_secret::Entity::find_by_id(KEY_NAME)
         .one(conn)
         .await?
@@ -38,7 +38,7 @@ async fn key(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<String, 
         .one(conn)
         .await?
         .map(|row| row.value)
-        .ok_or_else(|| EngineError::Corrupt("the opt-out key was not stored".into()))
+        .ok_or_else(|| StoreError::Corrupt("the opt-out key was not stored".into()))
 }
 
 /// The list's form of an address.
@@ -46,7 +46,7 @@ pub async fn address_hash(
     conn: &impl ConnectionTrait,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<String, EngineError> {
+) -> Result<String, StoreError> {
     let key = key(conn, now).await?;
     Ok(hmac_sha256_hex(
         key.as_bytes(),
@@ -59,7 +59,7 @@ pub async fn contains(
     conn: &impl ConnectionTrait,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let hash = address_hash(conn, email, now).await?;
     Ok(opt_out::Entity::find_by_id(hash).one(conn).await?.is_some())
 }
@@ -69,7 +69,7 @@ pub async fn insert(
     conn: &impl ConnectionTrait,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let hash = address_hash(conn, email, now).await?;
     let inserted = opt_out::Entity::insert(opt_out::ActiveModel {
         address_hash: sea_orm::Set(hash),

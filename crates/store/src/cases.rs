@@ -11,17 +11,17 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{found, locked};
-use crate::EngineError;
-use crate::domain::{CaseKind, CaseStatus};
-use crate::entity::{provider, user, vetting_case};
+use crate::StoreError;
+use crate::domain::{CaseHold, CaseKind, CaseStatus, Provider};
+use crate::entity::{user, vetting_case};
 
 pub use vetting_case::Model as CaseRow;
 
-pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<CaseRow>, EngineError> {
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<CaseRow>, StoreError> {
     Ok(vetting_case::Entity::find_by_id(id).one(conn).await?)
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<CaseRow, EngineError> {
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<CaseRow, StoreError> {
     found(find(conn, id).await?, "case")
 }
 
@@ -29,7 +29,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<CaseRow, Engin
 /// transaction ends (`FOR UPDATE`), so that concurrent changes to one case (e.g. the last
 /// two referees submitting at once) see each other's effects instead of each deciding on
 /// a stale count. SQLite needs no lock: it runs one write transaction at a time.
-pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, EngineError> {
+pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, StoreError> {
     let query = locked(vetting_case::Entity::find_by_id(id), txn, LockType::Update);
     found(query.one(txn).await?, "case")
 }
@@ -37,16 +37,13 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, Engine
 /// The case row locked shared (`FOR SHARE` on PostgreSQL; SQLite's one writer is
 /// exclusive already): it cannot change until the transaction ends, but other shared
 /// holders are not kept waiting.
-pub async fn lock_shared(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, EngineError> {
+pub async fn lock_shared(txn: &DatabaseTransaction, id: Uuid) -> Result<CaseRow, StoreError> {
     let query = locked(vetting_case::Entity::find_by_id(id), txn, LockType::Share);
     found(query.one(txn).await?, "case")
 }
 
 /// The cases of `ids` that exist.
-pub async fn by_ids(
-    conn: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<CaseRow>, EngineError> {
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<CaseRow>, StoreError> {
     Ok(vetting_case::Entity::find()
         .filter(vetting_case::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
@@ -57,7 +54,7 @@ pub async fn by_ids(
 pub async fn lock_shared_many(
     txn: &DatabaseTransaction,
     ids: &[Uuid],
-) -> Result<Vec<CaseRow>, EngineError> {
+) -> Result<Vec<CaseRow>, StoreError> {
     let query = vetting_case::Entity::find()
         .filter(vetting_case::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(vetting_case::Column::Id);
@@ -68,28 +65,28 @@ pub async fn lock_shared_many(
 pub async fn parties_of(
     conn: &impl ConnectionTrait,
     cases: &[&CaseRow],
-) -> Result<(HashMap<Uuid, provider::Model>, HashMap<Uuid, user::Model>), EngineError> {
+) -> Result<(HashMap<Uuid, Provider>, HashMap<Uuid, user::Model>), StoreError> {
     let (providers, owners) = tokio::try_join!(
-        provider::Entity::find()
-            .filter(provider::Column::Id.is_in(cases.iter().map(|c| c.provider_id)))
-            .all(conn),
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(cases.iter().map(|c| c.owner_id)))
-            .all(conn),
+        super::providers::many(conn, cases.iter().map(|c| c.provider_id)),
+        async {
+            Ok::<_, StoreError>(
+                user::Entity::find()
+                    .filter(user::Column::Id.is_in(cases.iter().map(|c| c.owner_id)))
+                    .all(conn)
+                    .await?,
+            )
+        },
     )?;
-    Ok((
-        providers.into_iter().map(|p| (p.id, p)).collect(),
-        owners.into_iter().map(|u| (u.id, u)).collect(),
-    ))
+    Ok((providers, owners.into_iter().map(|u| (u.id, u)).collect()))
 }
 
 /// The values profile a case was opened with (its snapshot).
-pub fn profile(case: &CaseRow) -> Result<Vec<crate::domain::Dimension>, EngineError> {
+pub fn profile(case: &CaseRow) -> Result<Vec<crate::domain::Dimension>, StoreError> {
     serde_json::from_value(case.profile_snapshot.clone())
-        .map_err(|e| EngineError::Corrupt(format!("profile snapshot of case {}: {e}", case.id)))
+        .map_err(|e| StoreError::Corrupt(format!("profile snapshot of case {}: {e}", case.id)))
 }
 
-pub async fn insert(conn: &impl ConnectionTrait, row: CaseRow) -> Result<CaseRow, EngineError> {
+pub async fn insert(conn: &impl ConnectionTrait, row: CaseRow) -> Result<CaseRow, StoreError> {
     let active: vetting_case::ActiveModel = row.into();
     Ok(active.insert(conn).await?)
 }
@@ -102,7 +99,7 @@ pub async fn update_status(
     case: CaseRow,
     to: CaseStatus,
     now: DateTime<Utc>,
-) -> Result<CaseRow, EngineError> {
+) -> Result<CaseRow, StoreError> {
     let case_kind = case.kind;
     let released = case.status == CaseStatus::Collecting && to == CaseStatus::Review;
     let mut active: vetting_case::ActiveModel = case.into();
@@ -133,7 +130,7 @@ pub async fn set_launched(
     case: CaseRow,
     now: DateTime<Utc>,
     deadline: DateTime<Utc>,
-) -> Result<CaseRow, EngineError> {
+) -> Result<CaseRow, StoreError> {
     let mut active: vetting_case::ActiveModel = case.into();
     active.launched_at = Set(Some(now));
     active.deadline_at = Set(Some(deadline));
@@ -146,7 +143,7 @@ pub async fn page(
     status: Option<CaseStatus>,
     cursor: Option<Uuid>,
     limit: u64,
-) -> Result<Vec<CaseRow>, EngineError> {
+) -> Result<Vec<CaseRow>, StoreError> {
     use sea_orm::QueryOrder;
     let mut q = vetting_case::Entity::find()
         .filter(vetting_case::Column::Kind.eq(CaseKind::Review))
@@ -164,7 +161,7 @@ pub async fn page(
 pub async fn of_provider(
     conn: &impl ConnectionTrait,
     provider_id: Uuid,
-) -> Result<Vec<CaseRow>, EngineError> {
+) -> Result<Vec<CaseRow>, StoreError> {
     use sea_orm::QueryOrder;
     Ok(vetting_case::Entity::find()
         .filter(vetting_case::Column::Kind.eq(CaseKind::Review))
@@ -177,7 +174,7 @@ pub async fn of_provider(
 /// How many cases are in each status that has any.
 pub async fn count_by_status(
     conn: &impl ConnectionTrait,
-) -> Result<Vec<(CaseStatus, i64)>, EngineError> {
+) -> Result<Vec<(CaseStatus, i64)>, StoreError> {
     Ok(vetting_case::Entity::find()
         .filter(vetting_case::Column::Kind.eq(CaseKind::Review))
         .select_only()
@@ -193,20 +190,15 @@ pub async fn count_by_status(
 pub async fn provider_of(
     conn: &impl ConnectionTrait,
     case: &CaseRow,
-) -> Result<provider::Model, EngineError> {
-    found(
-        provider::Entity::find_by_id(case.provider_id)
-            .one(conn)
-            .await?,
-        "provider",
-    )
+) -> Result<Provider, StoreError> {
+    super::providers::get(conn, case.provider_id).await
 }
 
 /// The provider under vetting and the case owner (who asks, and is told).
 pub async fn parties(
     conn: &impl ConnectionTrait,
     case: &CaseRow,
-) -> Result<(provider::Model, user::Model), EngineError> {
+) -> Result<(Provider, user::Model), StoreError> {
     let provider = provider_of(conn, case).await?;
     let owner = found(
         user::Entity::find_by_id(case.owner_id).one(conn).await?,
@@ -226,7 +218,7 @@ pub struct ReleasedFingerprint {
 
 pub async fn released_fingerprint(
     conn: &impl ConnectionTrait,
-) -> Result<ReleasedFingerprint, EngineError> {
+) -> Result<ReleasedFingerprint, StoreError> {
     let backend = conn.get_database_backend();
     let stmt = sea_orm::Statement::from_string(
         backend,
@@ -249,7 +241,7 @@ struct CaseId {
 pub async fn released_with_organisations(
     conn: &impl ConnectionTrait,
     organisations: i64,
-) -> Result<Vec<Uuid>, EngineError> {
+) -> Result<Vec<Uuid>, StoreError> {
     let backend = conn.get_database_backend();
     let sql = match backend {
         sea_orm::DbBackend::Postgres => "$1",
@@ -275,7 +267,7 @@ pub async fn released_with_organisations(
 }
 
 /// Marks a case as made up by `vouch demo`.
-pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     vetting_case::ActiveModel {
         id: Set(id),
         demo: Set(true),
@@ -284,4 +276,16 @@ pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), Engi
     .update(conn)
     .await?;
     Ok(())
+}
+
+/// The legal hold a case is under, if any.
+impl CaseHold {
+    pub fn of(case: &CaseRow) -> Option<Self> {
+        Some(CaseHold {
+            case_id: case.id,
+            reason: case.hold_reason.clone()?,
+            held_at: case.held_at?,
+            held_by: case.held_by,
+        })
+    }
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
 
 /// The funnel of the references invited in the window.
 #[derive(Clone, Debug, Default, PartialEq, Eq, FromQueryResult)]
@@ -184,7 +184,7 @@ pub async fn funnel(
     conn: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<FunnelCounts, EngineError> {
+) -> Result<FunnelCounts, StoreError> {
     let backend = conn.get_database_backend();
     let sql = funnel_sql(backend);
     let row = FunnelCounts::find_by_statement(statement(backend, sql, from, to))
@@ -213,7 +213,7 @@ pub async fn hours_to_response(
     conn: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Median, EngineError> {
+) -> Result<Median, StoreError> {
     let backend = conn.get_database_backend();
     let sql = hours_to_response_sql(backend);
     let row = Median::find_by_statement(statement(backend, sql, from, to))
@@ -256,7 +256,7 @@ pub async fn hours_to_quorum(
     conn: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<QuorumHours, EngineError> {
+) -> Result<QuorumHours, StoreError> {
     let backend = conn.get_database_backend();
     let sql = hours_to_quorum_sql(backend);
     let row = QuorumHours::find_by_statement(statement(backend, sql, from, to))
@@ -320,7 +320,7 @@ pub async fn per_template(
     conn: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<TemplateFigures>, EngineError> {
+) -> Result<Vec<TemplateFigures>, StoreError> {
     let backend = conn.get_database_backend();
     let sql = per_template_sql(backend);
     Ok(
@@ -335,7 +335,7 @@ pub async fn per_template(
 pub async fn funnel_of_provider(
     conn: &impl ConnectionTrait,
     provider_id: Uuid,
-) -> Result<FunnelCounts, EngineError> {
+) -> Result<FunnelCounts, StoreError> {
     let backend = conn.get_database_backend();
     let param = match backend {
         DbBackend::Postgres => "$1",

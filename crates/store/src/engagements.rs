@@ -9,14 +9,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{found, locked};
-use crate::EngineError;
+use crate::StoreError;
 use crate::domain::{CaseKind, EngagementStatus};
 use crate::entity::{engagement, stakeholder, vetting_case};
 
 pub use engagement::Model as EngagementRow;
 pub use stakeholder::Model as StakeholderRow;
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<EngagementRow, EngineError> {
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<EngagementRow, StoreError> {
     found(
         engagement::Entity::find_by_id(id).one(conn).await?,
         "engagement",
@@ -24,7 +24,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<EngagementRow,
 }
 
 /// Reads an engagement and, on PostgreSQL, locks it until the transaction ends.
-pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<EngagementRow, EngineError> {
+pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<EngagementRow, StoreError> {
     let query = locked(engagement::Entity::find_by_id(id), txn, LockType::Update);
     found(query.one(txn).await?, "engagement")
 }
@@ -32,7 +32,7 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<EngagementRow, 
 pub async fn insert(
     conn: &impl ConnectionTrait,
     row: EngagementRow,
-) -> Result<EngagementRow, EngineError> {
+) -> Result<EngagementRow, StoreError> {
     let active: engagement::ActiveModel = row.into();
     Ok(active.insert(conn).await?)
 }
@@ -43,7 +43,7 @@ pub async fn set_next_pulse(
     id: Uuid,
     next: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     engagement::ActiveModel {
         id: Set(id),
         next_pulse_at: Set(next),
@@ -56,7 +56,7 @@ pub async fn set_next_pulse(
 }
 
 /// Marks an engagement as demo data.
-pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+pub async fn mark_demo(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     engagement::ActiveModel {
         id: Set(id),
         demo: Set(true),
@@ -73,7 +73,7 @@ pub async fn end(
     id: Uuid,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     engagement::ActiveModel {
         id: Set(id),
         status: Set(EngagementStatus::Ended),
@@ -92,7 +92,7 @@ pub async fn end(
 pub async fn all(
     conn: &impl ConnectionTrait,
     status: Option<EngagementStatus>,
-) -> Result<Vec<EngagementRow>, EngineError> {
+) -> Result<Vec<EngagementRow>, StoreError> {
     let mut q = engagement::Entity::find().order_by_desc(engagement::Column::StartedAt);
     if let Some(status) = status {
         q = q.filter(engagement::Column::Status.eq(status));
@@ -103,7 +103,7 @@ pub async fn all(
 pub async fn of_provider(
     conn: &impl ConnectionTrait,
     provider_id: Uuid,
-) -> Result<Vec<EngagementRow>, EngineError> {
+) -> Result<Vec<EngagementRow>, StoreError> {
     Ok(engagement::Entity::find()
         .filter(engagement::Column::ProviderId.eq(provider_id))
         .order_by_asc(engagement::Column::StartedAt)
@@ -114,7 +114,7 @@ pub async fn of_provider(
 pub async fn stakeholders_of(
     conn: &impl ConnectionTrait,
     engagement_ids: &[Uuid],
-) -> Result<Vec<StakeholderRow>, EngineError> {
+) -> Result<Vec<StakeholderRow>, StoreError> {
     Ok(stakeholder::Entity::find()
         .filter(stakeholder::Column::EngagementId.is_in(engagement_ids.iter().copied()))
         .order_by_asc(stakeholder::Column::CreatedAt)
@@ -129,7 +129,7 @@ pub async fn insert_stakeholder(
     name: &str,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<StakeholderRow, EngineError> {
+) -> Result<StakeholderRow, StoreError> {
     Ok(stakeholder::ActiveModel {
         id: Set(Uuid::now_v7()),
         engagement_id: Set(engagement_id),
@@ -145,7 +145,7 @@ pub async fn insert_stakeholder(
 pub async fn pulses_of(
     conn: &impl ConnectionTrait,
     engagement_ids: &[Uuid],
-) -> Result<Vec<vetting_case::Model>, EngineError> {
+) -> Result<Vec<vetting_case::Model>, StoreError> {
     Ok(vetting_case::Entity::find()
         .filter(vetting_case::Column::Kind.eq(CaseKind::Pulse))
         .filter(vetting_case::Column::EngagementId.is_in(engagement_ids.iter().copied()))
@@ -160,7 +160,7 @@ pub async fn set_case_engagement(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
     engagement_id: Uuid,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     vetting_case::ActiveModel {
         id: Set(case_id),
         engagement_id: Set(Some(engagement_id)),

@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::found;
-use crate::EngineError;
+use crate::StoreError;
 use crate::domain::{WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint};
 use crate::entity::{webhook_delivery, webhook_endpoint};
 
@@ -77,7 +77,7 @@ pub async fn insert_endpoint(
     conn: &impl ConnectionTrait,
     new: NewEndpoint,
     now: DateTime<Utc>,
-) -> Result<EndpointRow, EngineError> {
+) -> Result<EndpointRow, StoreError> {
     Ok(webhook_endpoint::ActiveModel {
         id: Set(Uuid::now_v7()),
         url: Set(new.url),
@@ -97,7 +97,7 @@ pub async fn insert_endpoint(
     .await?)
 }
 
-pub async fn endpoint(conn: &impl ConnectionTrait, id: Uuid) -> Result<EndpointRow, EngineError> {
+pub async fn endpoint(conn: &impl ConnectionTrait, id: Uuid) -> Result<EndpointRow, StoreError> {
     found(
         webhook_endpoint::Entity::find_by_id(id).one(conn).await?,
         "webhook",
@@ -105,7 +105,7 @@ pub async fn endpoint(conn: &impl ConnectionTrait, id: Uuid) -> Result<EndpointR
 }
 
 /// Every endpoint, oldest first (an installation has a handful).
-pub async fn endpoints(conn: &impl ConnectionTrait) -> Result<Vec<EndpointRow>, EngineError> {
+pub async fn endpoints(conn: &impl ConnectionTrait) -> Result<Vec<EndpointRow>, StoreError> {
     Ok(webhook_endpoint::Entity::find()
         .order_by_asc(webhook_endpoint::Column::CreatedAt)
         .order_by_asc(webhook_endpoint::Column::Id)
@@ -118,7 +118,7 @@ pub async fn endpoints_after(
     conn: &impl ConnectionTrait,
     limit: u64,
     after: Option<Uuid>,
-) -> Result<Vec<EndpointRow>, EngineError> {
+) -> Result<Vec<EndpointRow>, StoreError> {
     let mut query = webhook_endpoint::Entity::find();
     if let Some(id) = after {
         query = query.filter(webhook_endpoint::Column::Id.gt(id));
@@ -133,7 +133,7 @@ pub async fn endpoints_after(
 /// The id and event filter of each enabled endpoint: what a state change fans out to.
 pub async fn enabled_filters(
     conn: &impl ConnectionTrait,
-) -> Result<Vec<(Uuid, serde_json::Value)>, EngineError> {
+) -> Result<Vec<(Uuid, serde_json::Value)>, StoreError> {
     Ok(webhook_endpoint::Entity::find()
         .select_only()
         .column(webhook_endpoint::Column::Id)
@@ -144,12 +144,12 @@ pub async fn enabled_filters(
         .await?)
 }
 
-pub async fn delete_endpoint(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+pub async fn delete_endpoint(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     let result = webhook_endpoint::Entity::delete_by_id(id)
         .exec(conn)
         .await?;
     if result.rows_affected == 0 {
-        return Err(EngineError::NotFound { entity: "webhook" });
+        return Err(StoreError::NotFound { entity: "webhook" });
     }
     Ok(())
 }
@@ -161,7 +161,7 @@ pub async fn rotate_secret(
     secret: String,
     previous_until: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<EndpointRow, EngineError> {
+) -> Result<EndpointRow, StoreError> {
     let previous = row.secret.clone();
     let mut active: webhook_endpoint::ActiveModel = row.into();
     active.previous_secret = Set(Some(previous));
@@ -178,7 +178,7 @@ pub async fn set_enabled(
     enabled: bool,
     reason: Option<String>,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     let mut update = webhook_endpoint::Entity::update_many()
         .col_expr(webhook_endpoint::Column::Enabled, Expr::value(enabled))
         .col_expr(
@@ -202,7 +202,7 @@ pub async fn set_enabled(
 /// Ends the endpoint's failing period, if one is running. Written so that it touches (and
 /// locks) the row only then: every delivery to one endpoint succeeds through here, and an
 /// unconditional update would queue them all on that row until each commits.
-pub async fn mark_healthy(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+pub async fn mark_healthy(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     webhook_endpoint::Entity::update_many()
         .col_expr(
             webhook_endpoint::Column::FailingSince,
@@ -221,7 +221,7 @@ pub async fn mark_failing(
     conn: &impl ConnectionTrait,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, EngineError> {
+) -> Result<Option<DateTime<Utc>>, StoreError> {
     webhook_endpoint::Entity::update_many()
         .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(now))
         .filter(webhook_endpoint::Column::Id.eq(id))
@@ -242,7 +242,7 @@ pub async fn insert_deliveries(
     conn: &impl ConnectionTrait,
     new: Vec<NewDelivery>,
     now: DateTime<Utc>,
-) -> Result<Vec<Uuid>, EngineError> {
+) -> Result<Vec<Uuid>, StoreError> {
     if new.is_empty() {
         return Ok(Vec::new());
     }
@@ -271,7 +271,7 @@ pub async fn insert_deliveries(
     Ok(ids)
 }
 
-pub async fn delivery(conn: &impl ConnectionTrait, id: Uuid) -> Result<DeliveryRow, EngineError> {
+pub async fn delivery(conn: &impl ConnectionTrait, id: Uuid) -> Result<DeliveryRow, StoreError> {
     found(
         webhook_delivery::Entity::find_by_id(id).one(conn).await?,
         "webhook delivery",
@@ -281,7 +281,7 @@ pub async fn delivery(conn: &impl ConnectionTrait, id: Uuid) -> Result<DeliveryR
 pub async fn find_delivery(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<DeliveryRow>, EngineError> {
+) -> Result<Option<DeliveryRow>, StoreError> {
     Ok(webhook_delivery::Entity::find_by_id(id).one(conn).await?)
 }
 
@@ -291,7 +291,7 @@ pub async fn deliveries_of(
     endpoint_id: Uuid,
     limit: u64,
     before: Option<Uuid>,
-) -> Result<Vec<DeliveryRow>, EngineError> {
+) -> Result<Vec<DeliveryRow>, StoreError> {
     let mut query = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id));
     if let Some(id) = before {
@@ -321,7 +321,7 @@ pub async fn record_attempt(
     attempt: i32,
     record: AttemptRecord,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let delivered_at = (record.status == WebhookDeliveryStatus::Delivered).then_some(now);
     let result = webhook_delivery::Entity::update_many()
         .col_expr(webhook_delivery::Column::Status, Expr::value(record.status))
@@ -361,7 +361,7 @@ pub async fn fail_pending(
     id: Uuid,
     error: &str,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     webhook_delivery::Entity::update_many()
         .col_expr(
             webhook_delivery::Column::Status,
@@ -386,7 +386,7 @@ pub async fn restart(
     conn: &impl ConnectionTrait,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let result = webhook_delivery::Entity::update_many()
         .col_expr(
             webhook_delivery::Column::Status,

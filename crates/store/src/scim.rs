@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
 use crate::entity::{scim_group, scim_group_member, scim_token, scim_user, user};
 
 /// What a list is narrowed to (the filters the contract names).
@@ -25,14 +25,14 @@ pub enum Narrow {
 pub async fn user(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<scim_user::Model>, EngineError> {
+) -> Result<Option<scim_user::Model>, StoreError> {
     Ok(scim_user::Entity::find_by_id(id).one(conn).await?)
 }
 
 pub async fn user_by_key(
     conn: &impl ConnectionTrait,
     key: &str,
-) -> Result<Option<scim_user::Model>, EngineError> {
+) -> Result<Option<scim_user::Model>, StoreError> {
     Ok(scim_user::Entity::find()
         .filter(scim_user::Column::UserNameKey.eq(key))
         .one(conn)
@@ -45,7 +45,7 @@ pub async fn users(
     narrow: &Narrow,
     offset: u64,
     limit: u64,
-) -> Result<(u64, Vec<scim_user::Model>), EngineError> {
+) -> Result<(u64, Vec<scim_user::Model>), StoreError> {
     let mut q = scim_user::Entity::find();
     match narrow {
         Narrow::UserNameKey(k) => q = q.filter(scim_user::Column::UserNameKey.eq(k.as_str())),
@@ -67,7 +67,7 @@ pub async fn save_user(
     conn: &impl ConnectionTrait,
     row: scim_user::Model,
     new: bool,
-) -> Result<scim_user::Model, EngineError> {
+) -> Result<scim_user::Model, StoreError> {
     let active: scim_user::ActiveModel = row.into();
     let active = if new { active } else { mark_changed(active) };
     Ok(if new {
@@ -87,7 +87,7 @@ fn mark_changed(mut m: scim_user::ActiveModel) -> scim_user::ActiveModel {
     m
 }
 
-pub async fn delete_user(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+pub async fn delete_user(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     scim_group_member::Entity::delete_many()
         .filter(scim_group_member::Column::UserId.eq(id))
         .exec(conn)
@@ -100,7 +100,7 @@ pub async fn delete_user(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), En
 pub async fn groups_of(
     conn: &impl ConnectionTrait,
     user_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<(Uuid, String)>>, EngineError> {
+) -> Result<HashMap<Uuid, Vec<(Uuid, String)>>, StoreError> {
     let mut out: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();
     if user_ids.is_empty() {
         return Ok(out);
@@ -135,7 +135,7 @@ pub async fn groups_of(
 pub async fn group_locked(
     txn: &sea_orm::DatabaseTransaction,
     id: Uuid,
-) -> Result<Option<scim_group::Model>, EngineError> {
+) -> Result<Option<scim_group::Model>, StoreError> {
     let q = scim_group::Entity::find_by_id(id);
     Ok(super::locked(q, txn, sea_orm::sea_query::LockType::Update)
         .one(txn)
@@ -146,7 +146,7 @@ pub async fn group_locked(
 pub async fn user_locked(
     txn: &sea_orm::DatabaseTransaction,
     id: Uuid,
-) -> Result<Option<scim_user::Model>, EngineError> {
+) -> Result<Option<scim_user::Model>, StoreError> {
     let q = scim_user::Entity::find_by_id(id);
     Ok(super::locked(q, txn, sea_orm::sea_query::LockType::Update)
         .one(txn)
@@ -156,7 +156,7 @@ pub async fn user_locked(
 pub async fn group(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<scim_group::Model>, EngineError> {
+) -> Result<Option<scim_group::Model>, StoreError> {
     Ok(scim_group::Entity::find_by_id(id).one(conn).await?)
 }
 
@@ -165,7 +165,7 @@ pub async fn groups(
     narrow: &Narrow,
     offset: u64,
     limit: u64,
-) -> Result<(u64, Vec<scim_group::Model>), EngineError> {
+) -> Result<(u64, Vec<scim_group::Model>), StoreError> {
     let mut q = scim_group::Entity::find();
     match narrow {
         Narrow::DisplayNameKey(k) => {
@@ -189,7 +189,7 @@ pub async fn save_group(
     conn: &impl ConnectionTrait,
     row: scim_group::Model,
     new: bool,
-) -> Result<scim_group::Model, EngineError> {
+) -> Result<scim_group::Model, StoreError> {
     let mut active: scim_group::ActiveModel = row.into();
     if new {
         return Ok(active.insert(conn).await?);
@@ -203,7 +203,7 @@ pub async fn save_group(
     Ok(active.update(conn).await?)
 }
 
-pub async fn delete_group(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), EngineError> {
+pub async fn delete_group(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     scim_group_member::Entity::delete_many()
         .filter(scim_group_member::Column::GroupId.eq(id))
         .exec(conn)
@@ -216,7 +216,7 @@ pub async fn delete_group(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), E
 pub async fn members_of(
     conn: &impl ConnectionTrait,
     group_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<(Uuid, String)>>, EngineError> {
+) -> Result<HashMap<Uuid, Vec<(Uuid, String)>>, StoreError> {
     let mut out: HashMap<Uuid, Vec<(Uuid, String)>> = HashMap::new();
     if group_ids.is_empty() {
         return Ok(out);
@@ -248,7 +248,7 @@ pub async fn set_members(
     conn: &impl ConnectionTrait,
     group_id: Uuid,
     members: &[Uuid],
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     scim_group_member::Entity::delete_many()
         .filter(scim_group_member::Column::GroupId.eq(group_id))
         .exec(conn)
@@ -268,7 +268,7 @@ pub async fn set_members(
 pub async fn existing_users(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<Vec<Uuid>, EngineError> {
+) -> Result<Vec<Uuid>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -284,7 +284,7 @@ pub async fn existing_users(
 pub async fn insert_token(
     conn: &impl ConnectionTrait,
     row: scim_token::Model,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     let active: scim_token::ActiveModel = row.into();
     active.insert(conn).await?;
     Ok(())
@@ -294,7 +294,7 @@ pub async fn insert_token(
 pub async fn live_token(
     conn: &impl ConnectionTrait,
     hash: &str,
-) -> Result<Option<scim_token::Model>, EngineError> {
+) -> Result<Option<scim_token::Model>, StoreError> {
     Ok(scim_token::Entity::find()
         .filter(scim_token::Column::TokenHash.eq(hash))
         .filter(scim_token::Column::RevokedAt.is_null())
@@ -306,7 +306,7 @@ pub async fn touch_token(
     conn: &impl ConnectionTrait,
     id: Uuid,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     scim_token::Entity::update_many()
         .col_expr(scim_token::Column::LastUsedAt, Expr::value(now))
         .filter(scim_token::Column::Id.eq(id))
@@ -315,7 +315,7 @@ pub async fn touch_token(
     Ok(())
 }
 
-pub async fn tokens(conn: &impl ConnectionTrait) -> Result<Vec<scim_token::Model>, EngineError> {
+pub async fn tokens(conn: &impl ConnectionTrait) -> Result<Vec<scim_token::Model>, StoreError> {
     Ok(scim_token::Entity::find()
         .order_by_desc(scim_token::Column::Id)
         .all(conn)
@@ -325,7 +325,7 @@ pub async fn tokens(conn: &impl ConnectionTrait) -> Result<Vec<scim_token::Model
 pub async fn token(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<scim_token::Model>, EngineError> {
+) -> Result<Option<scim_token::Model>, StoreError> {
     Ok(scim_token::Entity::find_by_id(id).one(conn).await?)
 }
 
@@ -334,7 +334,7 @@ pub async fn revoke_token(
     conn: &impl ConnectionTrait,
     id: Uuid,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let res = scim_token::Entity::update_many()
         .col_expr(scim_token::Column::RevokedAt, Expr::value(now))
         .filter(scim_token::Column::Id.eq(id))
@@ -349,7 +349,7 @@ pub async fn revoke_api_tokens_of(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     use crate::entity::api_token;
     let res = api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(now))

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::found;
-use crate::EngineError;
+use crate::StoreError;
 use crate::domain::ResponseStatus;
 use crate::entity::{answer, response};
 
@@ -28,7 +28,7 @@ pub struct SubmissionMeta {
 pub async fn of_reference(
     conn: &impl ConnectionTrait,
     reference_id: Uuid,
-) -> Result<Option<ResponseRow>, EngineError> {
+) -> Result<Option<ResponseRow>, StoreError> {
     Ok(response::Entity::find()
         .filter(response::Column::ReferenceId.eq(reference_id))
         .one(conn)
@@ -39,7 +39,7 @@ pub async fn of_reference(
 pub async fn submitted_of(
     conn: &impl ConnectionTrait,
     reference_ids: &[Uuid],
-) -> Result<BTreeMap<Uuid, ResponseRow>, EngineError> {
+) -> Result<BTreeMap<Uuid, ResponseRow>, StoreError> {
     Ok(response::Entity::find()
         .filter(response::Column::ReferenceId.is_in(reference_ids.iter().copied()))
         .filter(response::Column::Status.eq(ResponseStatus::Submitted))
@@ -57,7 +57,7 @@ pub async fn ensure_draft(
     reference_id: Uuid,
     first_viewed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<Uuid, EngineError> {
+) -> Result<Uuid, StoreError> {
     if let Some(existing) = of_reference(conn, reference_id).await? {
         return Ok(existing.id);
     }
@@ -92,7 +92,7 @@ pub async fn touch_draft(
     conn: &impl ConnectionTrait,
     response_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let res = response::Entity::update_many()
         .col_expr(response::Column::UpdatedAt, Expr::value(now))
         .col_expr(
@@ -128,7 +128,7 @@ fn seconds_to_complete(
 pub async fn seconds_to_complete_of(
     conn: &impl ConnectionTrait,
     reference_ids: &[Uuid],
-) -> Result<BTreeMap<Uuid, i32>, EngineError> {
+) -> Result<BTreeMap<Uuid, i32>, StoreError> {
     Ok(response::Entity::find()
         .filter(response::Column::ReferenceId.is_in(reference_ids.iter().copied()))
         .filter(response::Column::Status.eq(ResponseStatus::Submitted))
@@ -150,7 +150,7 @@ pub async fn claim_submission(
     first_viewed_at: Option<DateTime<Utc>>,
     meta: &SubmissionMeta,
     now: DateTime<Utc>,
-) -> Result<Option<Uuid>, EngineError> {
+) -> Result<Option<Uuid>, StoreError> {
     match of_reference(conn, reference_id).await? {
         Some(row) => {
             let seconds = seconds_to_complete(row.first_viewed_at.or(first_viewed_at), now);
@@ -197,7 +197,7 @@ pub async fn claim_submission(
             .await;
             match inserted {
                 Ok(_) => Ok(Some(id)),
-                Err(e) if EngineError::is_unique_violation(&e) => Ok(None),
+                Err(e) if StoreError::is_unique_violation(&e) => Ok(None),
                 Err(e) => Err(e.into()),
             }
         }
@@ -209,7 +209,7 @@ pub async fn claim_submission(
 pub async fn discard_drafts(
     conn: &impl ConnectionTrait,
     reference_ids: &[Uuid],
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     if reference_ids.is_empty() {
         return Ok(0);
     }
@@ -236,7 +236,7 @@ pub async fn replace_answers(
     conn: &impl ConnectionTrait,
     response_id: Uuid,
     answers: Vec<(String, String)>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     answer::Entity::delete_many()
         .filter(answer::Column::ResponseId.eq(response_id))
         .exec(conn)
@@ -260,7 +260,7 @@ pub async fn replace_answers(
 pub async fn answers_of(
     conn: &impl ConnectionTrait,
     response_ids: &[Uuid],
-) -> Result<BTreeMap<Uuid, BTreeMap<String, String>>, EngineError> {
+) -> Result<BTreeMap<Uuid, BTreeMap<String, String>>, StoreError> {
     let mut answers: BTreeMap<Uuid, BTreeMap<String, String>> = BTreeMap::new();
     for a in answer::Entity::find()
         .filter(answer::Column::ResponseId.is_in(response_ids.iter().copied()))

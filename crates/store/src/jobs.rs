@@ -11,8 +11,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::found;
-use crate::EngineError;
-use crate::domain::JobStatus;
+use crate::StoreError;
+use crate::domain::{Job, JobStatus};
 use crate::entity::job;
 
 pub use job::Model as JobRow;
@@ -33,7 +33,7 @@ pub async fn insert(
     conn: &impl ConnectionTrait,
     jobs: Vec<NewJob>,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     if jobs.is_empty() {
         return Ok(());
     }
@@ -79,7 +79,7 @@ pub async fn claim_due(
     now: DateTime<Utc>,
     lease: Duration,
     limit: u64,
-) -> Result<Vec<JobRow>, EngineError> {
+) -> Result<Vec<JobRow>, StoreError> {
     let backend = conn.get_database_backend();
     let lease_until = now + lease;
     let sql = match backend {
@@ -122,7 +122,7 @@ pub async fn finish(
     run_at: Option<DateTime<Utc>>,
     error: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let mut update = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(status.as_str()))
         .col_expr(
@@ -154,7 +154,7 @@ pub async fn renew_leases(
     claim: &str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     job::Entity::update_many()
         .col_expr(job::Column::LeaseUntil, Expr::value(until))
         .filter(job::Column::Id.is_in(ids.iter().copied()))
@@ -173,7 +173,7 @@ pub async fn finish_done(
     claim: &str,
     ids: &[Uuid],
     now: DateTime<Utc>,
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     let res = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(JobStatus::Done.as_str()))
         .col_expr(
@@ -194,7 +194,7 @@ pub async fn finish_done(
 pub async fn health(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
-) -> Result<QueueHealth, EngineError> {
+) -> Result<QueueHealth, StoreError> {
     use sea_orm::PaginatorTrait;
     let queued = || job::Entity::find().filter(job::Column::Status.eq(JobStatus::Queued));
     let due = queued().filter(job::Column::RunAt.lte(now));
@@ -241,7 +241,7 @@ pub struct JobDepth {
 pub async fn depth(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
-) -> Result<Vec<JobDepth>, EngineError> {
+) -> Result<Vec<JobDepth>, StoreError> {
     let backend = conn.get_database_backend();
     let due = match backend {
         DbBackend::Postgres => "$1",
@@ -277,7 +277,7 @@ pub async fn page(
     status: Option<JobStatus>,
     cursor: Option<Uuid>,
     limit: u64,
-) -> Result<Vec<JobRow>, EngineError> {
+) -> Result<Vec<JobRow>, StoreError> {
     let mut q = job::Entity::find().order_by_desc(job::Column::Id);
     if let Some(status) = status {
         q = q.filter(job::Column::Status.eq(status));
@@ -288,7 +288,7 @@ pub async fn page(
     Ok(q.limit(limit).all(conn).await?)
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<JobRow, EngineError> {
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<JobRow, StoreError> {
     found(job::Entity::find_by_id(id).one(conn).await?, "job")
 }
 
@@ -297,11 +297,28 @@ pub async fn requeue(
     conn: &impl ConnectionTrait,
     row: JobRow,
     now: DateTime<Utc>,
-) -> Result<JobRow, EngineError> {
+) -> Result<JobRow, StoreError> {
     let mut active: job::ActiveModel = row.into();
     active.status = Set(JobStatus::Queued);
     active.attempts = Set(0);
     active.run_at = Set(now);
     active.updated_at = Set(now);
     Ok(active.update(conn).await?)
+}
+
+impl From<JobRow> for Job {
+    fn from(m: JobRow) -> Self {
+        Job {
+            id: m.id,
+            status: m.status,
+            kind: m.kind,
+            payload: m.payload,
+            run_at: m.run_at,
+            attempts: m.attempts,
+            max_attempts: m.max_attempts,
+            last_error: m.last_error,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
 }

@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
 use crate::domain::NominationStatus;
 use crate::entity::nomination;
 
@@ -17,14 +17,14 @@ const OPEN: [NominationStatus; 2] = [NominationStatus::Pending, NominationStatus
 pub async fn find(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<NominationRow>, EngineError> {
+) -> Result<Option<NominationRow>, StoreError> {
     Ok(nomination::Entity::find_by_id(id).one(conn).await?)
 }
 
 pub async fn find_by_token_hash(
     conn: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<NominationRow>, EngineError> {
+) -> Result<Option<NominationRow>, StoreError> {
     Ok(nomination::Entity::find()
         .filter(nomination::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -32,7 +32,7 @@ pub async fn find_by_token_hash(
 }
 
 /// Ends the open requests of a case (a new one replaces them).
-pub async fn supersede_open(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<(), EngineError> {
+pub async fn supersede_open(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<(), StoreError> {
     nomination::Entity::update_many()
         .col_expr(
             nomination::Column::Status,
@@ -51,7 +51,7 @@ pub async fn insert_pending(
     case_id: Uuid,
     count: u32,
     now: DateTime<Utc>,
-) -> Result<Uuid, EngineError> {
+) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     nomination::ActiveModel {
         id: Set(id),
@@ -75,7 +75,7 @@ pub async fn mark_sent(
     conn: &impl ConnectionTrait,
     id: Uuid,
     token_hash: String,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let res = nomination::Entity::update_many()
         .col_expr(
             nomination::Column::Status,
@@ -96,7 +96,7 @@ pub async fn claim_submission(
     id: Uuid,
     client_ip: Option<String>,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let res = nomination::Entity::update_many()
         .col_expr(
             nomination::Column::Status,
@@ -115,7 +115,7 @@ pub async fn claim_submission(
 pub async fn client_ips_of_case(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
-) -> Result<Vec<String>, EngineError> {
+) -> Result<Vec<String>, StoreError> {
     Ok(nomination::Entity::find()
         .filter(nomination::Column::CaseId.eq(case_id))
         .filter(nomination::Column::ClientIp.is_not_null())

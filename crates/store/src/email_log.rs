@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
 use crate::domain::EmailStatus;
 use crate::entity::email_log;
 
@@ -27,7 +27,7 @@ pub struct NewEmail<'a> {
 pub async fn find_by_key(
     conn: &impl ConnectionTrait,
     key: &str,
-) -> Result<Option<EmailLogRow>, EngineError> {
+) -> Result<Option<EmailLogRow>, StoreError> {
     Ok(email_log::Entity::find()
         .filter(email_log::Column::IdempotencyKey.eq(key))
         .one(conn)
@@ -38,7 +38,7 @@ pub async fn find_by_key(
 pub async fn by_keys(
     conn: &impl ConnectionTrait,
     keys: &[&str],
-) -> Result<HashMap<String, EmailLogRow>, EngineError> {
+) -> Result<HashMap<String, EmailLogRow>, StoreError> {
     let rows = email_log::Entity::find()
         .filter(email_log::Column::IdempotencyKey.is_in(keys.iter().copied()))
         .all(conn)
@@ -55,7 +55,7 @@ pub async fn record_first_sent(
     conn: &impl ConnectionTrait,
     sent: Vec<(Uuid, NewEmail<'_>, Attempt<'_>)>,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     if sent.is_empty() {
         return Ok(());
     }
@@ -78,7 +78,7 @@ pub async fn record_attempt(
     new: NewEmail<'_>,
     outcome: Attempt<'_>,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     let (row, is_new) = attempt_row(existing, attempt_id, new, outcome, now);
     if is_new {
         row.insert(conn).await?;
@@ -150,7 +150,7 @@ pub enum Attempt<'a> {
 pub async fn of_case_references(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
-) -> Result<Vec<EmailLogRow>, EngineError> {
+) -> Result<Vec<EmailLogRow>, StoreError> {
     Ok(email_log::Entity::find()
         .filter(email_log::Column::CaseId.eq(case_id))
         .filter(email_log::Column::ReferenceId.is_not_null())

@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
 use crate::entity::reference_token;
 
 pub async fn insert(
@@ -14,7 +14,7 @@ pub async fn insert(
     reference_id: Uuid,
     token_hash: String,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     insert_many(conn, vec![(reference_id, token_hash)], now).await
 }
 
@@ -23,7 +23,7 @@ pub async fn insert_many(
     conn: &impl ConnectionTrait,
     links: Vec<(Uuid, String)>,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     if links.is_empty() {
         return Ok(());
     }
@@ -46,7 +46,7 @@ pub async fn insert_many(
 pub async fn live_reference(
     conn: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<Uuid>, EngineError> {
+) -> Result<Option<Uuid>, StoreError> {
     Ok(reference_token::Entity::find()
         .filter(reference_token::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -60,7 +60,7 @@ pub async fn live_reference(
 pub async fn any_reference(
     conn: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<Uuid>, EngineError> {
+) -> Result<Option<Uuid>, StoreError> {
     Ok(reference_token::Entity::find()
         .filter(reference_token::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -73,7 +73,7 @@ pub async fn revoke(
     conn: &impl ConnectionTrait,
     reference_ids: &[Uuid],
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     reference_token::Entity::update_many()
         .col_expr(reference_token::Column::RevokedAt, Expr::value(now))
         .filter(reference_token::Column::ReferenceId.is_in(reference_ids.iter().copied()))

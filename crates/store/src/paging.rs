@@ -4,7 +4,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
@@ -16,11 +16,11 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub fn parse(limit: Option<u64>, cursor: Option<&str>) -> Result<Self, EngineError> {
+    pub fn parse(limit: Option<u64>, cursor: Option<&str>) -> Result<Self, StoreError> {
         if let Some(l) = limit
             && !(1..=MAX_LIMIT).contains(&l)
         {
-            return Err(EngineError::validation(
+            return Err(StoreError::validation(
                 "limit",
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
@@ -29,7 +29,7 @@ impl PageRequest {
             None | Some("") => None,
             Some(c) => Some(
                 Uuid::parse_str(c)
-                    .map_err(|_| EngineError::validation("cursor", "is not a valid cursor"))?,
+                    .map_err(|_| StoreError::validation("cursor", "is not a valid cursor"))?,
             ),
         };
         Ok(Self { limit, cursor })

@@ -546,10 +546,46 @@ pub struct Dimension {
 
 /// One audit event to append (`audit::record_all`), from which the webhook events are
 /// derived (`webhooks::events`).
-pub struct AuditEvent<'a> {
+pub struct NewAuditEvent<'a> {
     pub case_id: Option<Uuid>,
     pub reference_id: Option<Uuid>,
     pub actor: String,
     pub kind: &'a str,
     pub data: serde_json::Value,
+}
+
+/// One recorded audit event, as the timeline shows it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub reference_id: Option<Uuid>,
+    pub actor: String,
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The HR reviewer's decision on a case.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub rationale: String,
+    pub decided_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An email address as it is stored and compared: trimmed and lowercased.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl ReferenceStatus {
+    /// Still waiting for the referee: blocks the early move to review.
+    pub fn is_outstanding(self) -> bool {
+        matches!(self, Self::Pending | Self::Invited | Self::Opened)
+    }
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::EngineError;
+use crate::StoreError;
 use crate::domain::{SelfAssessmentState, SelfAssessmentStatus};
 use crate::entity::self_assessment;
 
@@ -19,9 +19,9 @@ pub use self_assessment::Model as SelfAssessmentRow;
 const OPEN: [SelfAssessmentStatus; 2] = [SelfAssessmentStatus::Pending, SelfAssessmentStatus::Sent];
 
 /// The answers of a row, question key → value.
-pub fn answers(row: &SelfAssessmentRow) -> Result<BTreeMap<String, String>, EngineError> {
+pub fn answers(row: &SelfAssessmentRow) -> Result<BTreeMap<String, String>, StoreError> {
     serde_json::from_value(row.answers.clone())
-        .map_err(|e| EngineError::Corrupt(format!("self-assessment {} answers: {e}", row.id)))
+        .map_err(|e| StoreError::Corrupt(format!("self-assessment {} answers: {e}", row.id)))
 }
 
 fn to_json(answers: &BTreeMap<String, String>) -> serde_json::Value {
@@ -36,14 +36,14 @@ fn to_json(answers: &BTreeMap<String, String>) -> serde_json::Value {
 pub async fn find(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<SelfAssessmentRow>, EngineError> {
+) -> Result<Option<SelfAssessmentRow>, StoreError> {
     Ok(self_assessment::Entity::find_by_id(id).one(conn).await?)
 }
 
 pub async fn find_by_token_hash(
     conn: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<SelfAssessmentRow>, EngineError> {
+) -> Result<Option<SelfAssessmentRow>, StoreError> {
     Ok(self_assessment::Entity::find()
         .filter(self_assessment::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -54,7 +54,7 @@ pub async fn find_by_token_hash(
 pub async fn current_of_case(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
-) -> Result<Vec<SelfAssessmentRow>, EngineError> {
+) -> Result<Vec<SelfAssessmentRow>, StoreError> {
     Ok(self_assessment::Entity::find()
         .filter(self_assessment::Column::CaseId.eq(case_id))
         .filter(self_assessment::Column::Status.ne(SelfAssessmentStatus::Superseded))
@@ -67,7 +67,7 @@ pub async fn current_of_case(
 pub async fn latest_submitted(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
-) -> Result<Option<SelfAssessmentRow>, EngineError> {
+) -> Result<Option<SelfAssessmentRow>, StoreError> {
     Ok(self_assessment::Entity::find()
         .filter(self_assessment::Column::CaseId.eq(case_id))
         .filter(self_assessment::Column::Status.eq(SelfAssessmentStatus::Submitted))
@@ -80,7 +80,7 @@ pub async fn latest_submitted(
 pub async fn states_of_cases(
     conn: &impl ConnectionTrait,
     case_ids: &[Uuid],
-) -> Result<HashMap<Uuid, SelfAssessmentState>, EngineError> {
+) -> Result<HashMap<Uuid, SelfAssessmentState>, StoreError> {
     let rows = self_assessment::Entity::find()
         .filter(self_assessment::Column::CaseId.is_in(case_ids.iter().copied()))
         .filter(self_assessment::Column::Status.ne(SelfAssessmentStatus::Superseded))
@@ -106,7 +106,7 @@ pub async fn supersede_open(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     self_assessment::Entity::update_many()
         .col_expr(
             self_assessment::Column::Status,
@@ -127,7 +127,7 @@ pub async fn insert_pending(
     case_id: Uuid,
     answers: &BTreeMap<String, String>,
     now: DateTime<Utc>,
-) -> Result<Uuid, EngineError> {
+) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     self_assessment::ActiveModel {
         id: Set(id),
@@ -153,7 +153,7 @@ pub async fn mark_sent(
     conn: &impl ConnectionTrait,
     id: Uuid,
     token_hash: String,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let res = self_assessment::Entity::update_many()
         .col_expr(
             self_assessment::Column::Status,
@@ -172,7 +172,7 @@ pub async fn mark_viewed(
     conn: &impl ConnectionTrait,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     self_assessment::Entity::update_many()
         .col_expr(self_assessment::Column::FirstViewedAt, Expr::value(now))
         .filter(self_assessment::Column::Id.eq(id))
@@ -188,7 +188,7 @@ pub async fn save_draft(
     id: Uuid,
     answers: &BTreeMap<String, String>,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let res = self_assessment::Entity::update_many()
         .col_expr(
             self_assessment::Column::Answers,
@@ -210,7 +210,7 @@ pub async fn claim_submission(
     answers: &BTreeMap<String, String>,
     client_ip: Option<String>,
     now: DateTime<Utc>,
-) -> Result<bool, EngineError> {
+) -> Result<bool, StoreError> {
     let res = self_assessment::Entity::update_many()
         .col_expr(
             self_assessment::Column::Status,
@@ -234,7 +234,7 @@ pub async fn claim_submission(
 pub async fn client_ips_of_case(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
-) -> Result<Vec<String>, EngineError> {
+) -> Result<Vec<String>, StoreError> {
     Ok(self_assessment::Entity::find()
         .filter(self_assessment::Column::CaseId.eq(case_id))
         .filter(self_assessment::Column::ClientIp.is_not_null())

@@ -11,10 +11,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{found, locked};
-use crate::EngineError;
+use crate::StoreError;
+use crate::cases::CaseRow;
 use crate::domain::{ReferenceRequest, ReferenceStatus};
 use crate::entity::reference_request;
-use crate::store::cases::CaseRow;
 
 pub use reference_request::Model as ReferenceRow;
 
@@ -44,7 +44,7 @@ impl From<ReferenceRow> for ReferenceRequest {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ReferenceRow, EngineError> {
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ReferenceRow, StoreError> {
     found(
         reference_request::Entity::find_by_id(id).one(conn).await?,
         "reference",
@@ -55,7 +55,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ReferenceRow, 
 /// transaction ends (`FOR UPDATE`), so the caller decides on its current state and nobody
 /// changes it before the caller commits. Lock the case first (`cases::lock`): the store's
 /// locking order. SQLite needs no lock: it runs one write transaction at a time.
-pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<ReferenceRow, EngineError> {
+pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<ReferenceRow, StoreError> {
     let query = locked(
         reference_request::Entity::find_by_id(id),
         txn,
@@ -68,7 +68,7 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<ReferenceRow, E
 pub async fn by_ids(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<Vec<ReferenceRow>, EngineError> {
+) -> Result<Vec<ReferenceRow>, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
@@ -80,7 +80,7 @@ pub async fn by_ids(
 pub async fn lock_many(
     txn: &DatabaseTransaction,
     ids: &[Uuid],
-) -> Result<Vec<ReferenceRow>, EngineError> {
+) -> Result<Vec<ReferenceRow>, StoreError> {
     let query = reference_request::Entity::find()
         .filter(reference_request::Column::Id.is_in(ids.iter().copied()))
         .order_by_asc(reference_request::Column::Id);
@@ -94,7 +94,7 @@ pub async fn lock_many(
 pub async fn lock_with_case(
     txn: &DatabaseTransaction,
     reference_id: Uuid,
-) -> Result<(CaseRow, ReferenceRow), EngineError> {
+) -> Result<(CaseRow, ReferenceRow), StoreError> {
     let case_id = get(txn, reference_id).await?.case_id;
     let case = super::cases::lock(txn, case_id).await?;
     Ok((case, lock(txn, reference_id).await?))
@@ -108,7 +108,7 @@ pub async fn lock_under_shared_case(
     txn: &DatabaseTransaction,
     case_id: Uuid,
     reference_id: Uuid,
-) -> Result<(CaseRow, ReferenceRow), EngineError> {
+) -> Result<(CaseRow, ReferenceRow), StoreError> {
     let case = super::cases::lock_shared(txn, case_id).await?;
     Ok((case, lock(txn, reference_id).await?))
 }
@@ -117,7 +117,7 @@ pub async fn lock_under_shared_case(
 pub async fn of_case(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
-) -> Result<Vec<ReferenceRow>, EngineError> {
+) -> Result<Vec<ReferenceRow>, StoreError> {
     of_cases(conn, &[case_id]).await
 }
 
@@ -125,7 +125,7 @@ pub async fn of_case(
 pub async fn of_cases(
     conn: &impl ConnectionTrait,
     case_ids: &[Uuid],
-) -> Result<Vec<ReferenceRow>, EngineError> {
+) -> Result<Vec<ReferenceRow>, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::CaseId.is_in(case_ids.iter().copied()))
         .order_by_asc(reference_request::Column::Id)
@@ -133,7 +133,7 @@ pub async fn of_cases(
         .await?)
 }
 
-pub async fn count_of_case(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<u64, EngineError> {
+pub async fn count_of_case(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<u64, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::CaseId.eq(case_id))
         .count(conn)
@@ -145,7 +145,7 @@ pub async fn count_in_status(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
     status: ReferenceStatus,
-) -> Result<u64, EngineError> {
+) -> Result<u64, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::CaseId.eq(case_id))
         .filter(reference_request::Column::Status.eq(status))
@@ -156,7 +156,7 @@ pub async fn count_in_status(
 /// How many references are in each state, over all cases, in one grouped statement.
 pub async fn count_by_status(
     conn: &impl ConnectionTrait,
-) -> Result<HashMap<ReferenceStatus, u64>, EngineError> {
+) -> Result<HashMap<ReferenceStatus, u64>, StoreError> {
     let rows: Vec<(ReferenceStatus, i64)> = reference_request::Entity::find()
         .select_only()
         .column(reference_request::Column::Status)
@@ -176,7 +176,7 @@ pub async fn find_by_email(
     conn: &impl ConnectionTrait,
     case_id: Uuid,
     email: &str,
-) -> Result<Option<ReferenceRow>, EngineError> {
+) -> Result<Option<ReferenceRow>, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::CaseId.eq(case_id))
         .filter(reference_request::Column::Email.eq(email))
@@ -190,7 +190,7 @@ pub async fn first_invitations_since(
     conn: &impl ConnectionTrait,
     email: &str,
     since: DateTime<Utc>,
-) -> Result<Vec<DateTime<Utc>>, EngineError> {
+) -> Result<Vec<DateTime<Utc>>, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::Email.eq(email))
         .filter(reference_request::Column::InvitedAt.gte(since))
@@ -205,7 +205,7 @@ pub async fn first_invitations_since(
 pub async fn insert(
     conn: &impl ConnectionTrait,
     row: ReferenceRow,
-) -> Result<ReferenceRow, EngineError> {
+) -> Result<ReferenceRow, StoreError> {
     let active: reference_request::ActiveModel = row.into();
     Ok(active.insert(conn).await?)
 }
@@ -217,7 +217,7 @@ pub async fn update_status(
     reference: ReferenceRow,
     to: ReferenceStatus,
     now: DateTime<Utc>,
-) -> Result<ReferenceRow, EngineError> {
+) -> Result<ReferenceRow, StoreError> {
     let mut active: reference_request::ActiveModel = reference.into();
     active.status = Set(to);
     active.updated_at = Set(now);
@@ -238,7 +238,7 @@ pub async fn write_deliveries(
     conn: &impl ConnectionTrait,
     rows: &[&ReferenceRow],
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<(), StoreError> {
     use reference_request::Column;
     let Some((first, rest)) = rows.split_first() else {
         return Ok(());
@@ -280,7 +280,7 @@ pub async fn write_deliveries(
 pub async fn next_generations(
     conn: &impl ConnectionTrait,
     references: &[&ReferenceRow],
-) -> Result<Vec<i32>, EngineError> {
+) -> Result<Vec<i32>, StoreError> {
     let next: Vec<i32> = references
         .iter()
         .map(|r| r.generation.max(r.invitations_sent) + 1)
@@ -308,7 +308,7 @@ pub async fn next_generations(
 pub async fn next_generation(
     conn: &impl ConnectionTrait,
     reference: &ReferenceRow,
-) -> Result<i32, EngineError> {
+) -> Result<i32, StoreError> {
     let next = reference.generation.max(reference.invitations_sent) + 1;
     reference_request::Entity::update_many()
         .col_expr(reference_request::Column::Generation, Expr::value(next))
@@ -331,7 +331,7 @@ pub async fn set_decline_reason(
     conn: &impl ConnectionTrait,
     reference: ReferenceRow,
     reason: String,
-) -> Result<ReferenceRow, EngineError> {
+) -> Result<ReferenceRow, StoreError> {
     let mut active: reference_request::ActiveModel = reference.into();
     active.decline_reason = Set(Some(reason));
     Ok(active.update(conn).await?)
@@ -342,7 +342,7 @@ pub async fn set_decline_reason(
 pub async fn outstanding_with_email(
     conn: &impl ConnectionTrait,
     email: &str,
-) -> Result<Vec<ReferenceRow>, EngineError> {
+) -> Result<Vec<ReferenceRow>, StoreError> {
     Ok(reference_request::Entity::find()
         .filter(reference_request::Column::Email.eq(email))
         .filter(reference_request::Column::Status.is_in([
@@ -359,7 +359,7 @@ pub async fn set_withdrawn_reason(
     conn: &impl ConnectionTrait,
     reference: ReferenceRow,
     reason: &str,
-) -> Result<ReferenceRow, EngineError> {
+) -> Result<ReferenceRow, StoreError> {
     let mut active: reference_request::ActiveModel = reference.into();
     active.withdrawn_reason = Set(Some(reason.to_owned()));
     Ok(active.update(conn).await?)
