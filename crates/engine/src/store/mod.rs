@@ -16,6 +16,7 @@
 pub mod cases;
 pub mod email_log;
 pub mod engagements;
+pub mod idempotency;
 pub mod insights;
 pub mod jobs;
 pub mod nominations;
