@@ -23,7 +23,6 @@ use std::time::{Duration as StdDuration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -31,10 +30,11 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::credentials::{hmac_sha256, new_token};
-use crate::domain::Role;
-use crate::entity::{user, user_identity};
+use crate::domain::{Role, User};
 use crate::sessions::{Session, server_key};
 use crate::settings::OidcSettings;
+use crate::store::identities;
+use crate::store::users::{self, NewAccount, UserPatch};
 use crate::users::normalize_email;
 use crate::{Engine, EngineError};
 
@@ -70,12 +70,6 @@ pub enum OidcError {
     Deactivated,
     #[error(transparent)]
     Engine(#[from] EngineError),
-}
-
-impl From<sea_orm::DbErr> for OidcError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        OidcError::Engine(e.into())
-    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -599,27 +593,21 @@ impl Engine {
         settings: &OidcSettings,
         issuer: &str,
         claims: &Value,
-    ) -> Result<user::Model, OidcError> {
+    ) -> Result<User, OidcError> {
         let now = self.now();
         let subject = claims
             .get("sub")
             .and_then(Value::as_str)
             .unwrap_or_default();
         let claim_role = role_from_claims(claims, settings);
-        let identity = user_identity::Entity::find()
-            .filter(user_identity::Column::Issuer.eq(issuer))
-            .filter(user_identity::Column::Subject.eq(subject))
-            .one(&self.db)
-            .await?;
+        let identity = identities::by_subject(&self.db, issuer, subject).await?;
         let account = match identity {
             Some(identity) => {
-                let account = user::Entity::find_by_id(identity.user_id)
-                    .one(&self.db)
+                let account = users::find(&self.db, identity.user_id)
                     .await?
-                    .ok_or(OidcError::NoAccount)?;
-                let mut active: user_identity::ActiveModel = identity.into();
-                active.last_sign_in_at = Set(now);
-                active.update(&self.db).await?;
+                    .ok_or(OidcError::NoAccount)?
+                    .user;
+                identities::set_last_sign_in(&self.db, identity.id, now).await?;
                 account
             }
             None => {
@@ -643,10 +631,12 @@ impl Engine {
             return Ok(account);
         }
         let from = account.role;
-        let mut active: user::ActiveModel = account.into();
-        active.role = Set(role);
-        active.updated_at = Set(now);
-        let account = active.update(&self.db).await?;
+        let patch = UserPatch {
+            role: Some(role),
+            updated_at: Some(now),
+            ..UserPatch::default()
+        };
+        let account = users::update(&self.db, account.id, patch).await?;
         audit::record(
             &self.db,
             None,
@@ -673,7 +663,7 @@ impl Engine {
         subject: &str,
         claims: &Value,
         role: Option<Role>,
-    ) -> Result<user::Model, OidcError> {
+    ) -> Result<User, OidcError> {
         let now = self.now();
         let email = claims
             .get("email")
@@ -682,12 +672,7 @@ impl Engine {
             .filter(|e| !e.is_empty());
         let verified = email.is_some() && email_verified(claims);
         let existing = match &email {
-            Some(email) => {
-                user::Entity::find()
-                    .filter(user::Column::Email.eq(email.as_str()))
-                    .one(&self.db)
-                    .await?
-            }
+            Some(email) => users::by_email(&self.db, email).await?.map(|u| u.user),
             None => None,
         };
         let account = match existing {
@@ -733,21 +718,15 @@ impl Engine {
                     .map(str::to_owned)
                     .or_else(|| email.clone())
                     .unwrap_or_default();
-                let account = user::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    email: Set(email.clone().unwrap_or_default()),
-                    name: Set(name.chars().take(200).collect()),
-                    role: Set(role),
-                    password_hash: Set(None),
-                    active: Set(true),
-                    failed_logins: Set(0),
-                    locked_until: Set(None),
-                    break_glass: Set(false),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&self.db)
-                .await?;
+                let new = NewAccount {
+                    id: Uuid::now_v7(),
+                    email: email.clone().unwrap_or_default(),
+                    name: name.chars().take(200).collect(),
+                    role,
+                    password_hash: None,
+                    active: true,
+                };
+                let account = users::insert(&self.db, new, now).await?;
                 audit::record(
                     &self.db,
                     None,
@@ -763,17 +742,7 @@ impl Engine {
             None if role.is_none() => return Err(OidcError::NoRole),
             None => return Err(OidcError::NoAccount),
         };
-        user_identity::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(account.id),
-            issuer: Set(issuer.to_owned()),
-            subject: Set(subject.to_owned()),
-            email: Set(email),
-            created_at: Set(now),
-            last_sign_in_at: Set(now),
-        }
-        .insert(&self.db)
-        .await?;
+        identities::insert(&self.db, account.id, issuer, subject, email, now).await?;
         audit::record(
             &self.db,
             None,
@@ -805,12 +774,7 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let linked = user_identity::Entity::find()
-            .filter(user_identity::Column::UserId.eq(user_id))
-            .one(&self.db)
-            .await?
-            .is_some();
-        if !linked {
+        if !identities::any_of_user(&self.db, user_id).await? {
             return Ok(None);
         }
         let Ok(mut url) = reqwest::Url::parse(&endpoint) else {

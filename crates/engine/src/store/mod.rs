@@ -17,6 +17,7 @@ pub mod cases;
 pub mod email_log;
 pub mod engagements;
 pub mod idempotency;
+pub mod identities;
 pub mod insights;
 pub mod jobs;
 pub mod nominations;
@@ -26,7 +27,10 @@ pub mod references;
 pub mod responses;
 pub mod scim;
 pub mod self_assessments;
+pub mod sessions;
+pub mod setup_tokens;
 pub mod tokens;
+pub mod users;
 pub mod webhooks;
 
 use sea_orm::sea_query::LockType;
