@@ -54,9 +54,3 @@ pub enum ScimError {
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
-
-impl From<sea_orm::DbErr> for ScimError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        ScimError::Engine(e.into())
-    }
-}
