@@ -31,9 +31,10 @@ use uuid::Uuid;
 use crate::audit::{self, Actor};
 use crate::credentials::{hmac_sha256, new_token};
 use crate::domain::{Role, User};
-use crate::sessions::{Session, server_key};
+use crate::sessions::Session;
 use crate::settings::OidcSettings;
 use crate::store::identities;
+use crate::store::sessions::server_secret;
 use crate::store::users::{self, NewAccount, UserPatch};
 use crate::users::normalize_email;
 use crate::{Engine, EngineError};
@@ -494,7 +495,7 @@ impl Engine {
     }
 
     async fn signed_flow_cookie(&self, flow: &Flow) -> Result<String, OidcError> {
-        let key = server_key(&self.db, STATE_KEY, self.now()).await?;
+        let key = server_secret(&self.db, STATE_KEY, self.now()).await?;
         let payload =
             b64(&serde_json::to_vec(flow).map_err(|e| EngineError::Internal(e.to_string()))?);
         let mac = hmac_sha256(key.as_bytes(), &[b"vouch-oidc-v1:", payload.as_bytes()]);
@@ -503,7 +504,7 @@ impl Engine {
 
     async fn read_flow_cookie(&self, cookie: &str) -> Result<Flow, OidcError> {
         let (payload, mac) = cookie.split_once('.').ok_or(OidcError::StateMismatch)?;
-        let key = server_key(&self.db, STATE_KEY, self.now()).await?;
+        let key = server_secret(&self.db, STATE_KEY, self.now()).await?;
         let expected = hmac_sha256(key.as_bytes(), &[b"vouch-oidc-v1:", payload.as_bytes()]);
         let mac = unb64(mac).ok_or(OidcError::StateMismatch)?;
         if !same(&expected, &mac) {

@@ -58,23 +58,7 @@ async fn device_key(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> Result<String, EngineError> {
-    server_key(conn, DEVICE_KEY, now).await
-}
-
-/// A key of the server's own (for signing cookies), made on first use; the first one
-/// stored wins when two processes make it at once.
-pub(crate) async fn server_key(
-    conn: &impl ConnectionTrait,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<String, EngineError> {
-    if let Some(value) = rows::server_secret(conn, name).await? {
-        return Ok(value);
-    }
-    rows::insert_server_secret_unless_present(conn, name, new_token(), now).await?;
-    rows::server_secret(conn, name)
-        .await?
-        .ok_or_else(|| EngineError::Corrupt(format!("the server key {name} was not stored")))
+    rows::server_secret(conn, DEVICE_KEY, now).await
 }
 
 fn device_signature(key: &str, device_id: Uuid) -> String {

@@ -10,7 +10,7 @@ use crate::credentials::{new_token, token_hash};
 use crate::domain::{Role, User};
 use crate::store;
 pub use crate::store::users::ApiTokenInfo;
-use crate::store::users::{self, NewAccount, StoredUser, UserPatch};
+use crate::store::users::{self, ApiTokenStamp, NewAccount, StoredUser, UserPatch};
 use crate::{Engine, EngineError};
 
 /// A staff account as an admin sees it.
@@ -130,7 +130,7 @@ impl Engine {
             .last_used_at
             .is_none_or(|t| now - t > Duration::minutes(1))
         {
-            users::set_api_token_last_used(&self.db, token_row.id, now).await?;
+            users::stamp_api_token(&self.db, token_row.id, ApiTokenStamp::LastUsed, now).await?;
         }
         Ok(Some(account.user))
     }
@@ -400,7 +400,7 @@ impl Engine {
                 "this token is already revoked".into(),
             ));
         }
-        users::set_api_token_revoked(&txn, id, now).await?;
+        users::stamp_api_token(&txn, id, ApiTokenStamp::Revoked, now).await?;
         audit::record(
             &txn,
             None,

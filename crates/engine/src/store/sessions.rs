@@ -9,6 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::EngineError;
+use crate::credentials::new_token;
 use crate::entity::{login_device, server_secret, session};
 
 /// A session row (never the cookie token).
@@ -31,26 +32,19 @@ pub struct StoredDevice {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The server's secret `name` (a key for signing cookies or hashing addresses), made on
+/// first use. Two processes making it at once both end up with the one stored first.
 pub async fn server_secret(
     conn: &impl ConnectionTrait,
     name: &str,
-) -> Result<Option<String>, EngineError> {
-    Ok(server_secret::Entity::find_by_id(name)
-        .one(conn)
-        .await?
-        .map(|row| row.value))
-}
-
-/// Stores the secret unless one of this name exists (which is then kept).
-pub async fn insert_server_secret_unless_present(
-    conn: &impl ConnectionTrait,
-    name: &str,
-    value: String,
     now: DateTime<Utc>,
-) -> Result<(), EngineError> {
+) -> Result<String, EngineError> {
+    if let Some(row) = server_secret::Entity::find_by_id(name).one(conn).await? {
+        return Ok(row.value);
+    }
     server_secret::Entity::insert(server_secret::ActiveModel {
         name: Set(name.to_owned()),
-        value: Set(value),
+        value: Set(new_token()),
         created_at: Set(now),
     })
     .on_conflict(
@@ -60,7 +54,11 @@ pub async fn insert_server_secret_unless_present(
     )
     .exec_without_returning(conn)
     .await?;
-    Ok(())
+    server_secret::Entity::find_by_id(name)
+        .one(conn)
+        .await?
+        .map(|row| row.value)
+        .ok_or_else(|| EngineError::Corrupt(format!("the server key {name} was not stored")))
 }
 
 /// Stores a new session; returns its id.

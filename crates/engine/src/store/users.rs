@@ -327,32 +327,28 @@ pub async fn api_tokens(conn: &impl ConnectionTrait) -> Result<Vec<ApiTokenInfo>
         .collect())
 }
 
-pub async fn set_api_token_last_used(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), EngineError> {
-    api_token::ActiveModel {
-        id: Set(id),
-        last_used_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
-    Ok(())
+/// Which time of an API token a write stamps.
+#[derive(Clone, Copy, Debug)]
+pub enum ApiTokenStamp {
+    LastUsed,
+    Revoked,
 }
 
-pub async fn set_api_token_revoked(
+/// Writes `now` as the token's last use or revocation.
+pub async fn stamp_api_token(
     conn: &impl ConnectionTrait,
     id: Uuid,
+    stamp: ApiTokenStamp,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    api_token::ActiveModel {
+    let mut row = api_token::ActiveModel {
         id: Set(id),
-        revoked_at: Set(Some(now)),
         ..Default::default()
+    };
+    match stamp {
+        ApiTokenStamp::LastUsed => row.last_used_at = Set(Some(now)),
+        ApiTokenStamp::Revoked => row.revoked_at = Set(Some(now)),
     }
-    .update(conn)
-    .await?;
+    row.update(conn).await?;
     Ok(())
 }
