@@ -93,7 +93,7 @@ async fn demo_staff(engine: &Engine) -> anyhow::Result<(Vec<engine::domain::User
     let password = engine::credentials::new_token()[..16].to_owned();
     let mut users = Vec::new();
     for (email, name, role) in STAFF {
-        let user = match engine.find_user_by_email(email).await? {
+        let user = match engine.accounts().find_user_by_email(email).await? {
             Some(user) => user,
             None => {
                 engine
@@ -107,6 +107,7 @@ async fn demo_staff(engine: &Engine) -> anyhow::Result<(Vec<engine::domain::User
             }
         };
         engine
+            .accounts()
             .set_password(user.id, &password, &Actor::System)
             .await?;
         users.push(user);
@@ -118,6 +119,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
     let (staff, password) = demo_staff(engine).await?;
     let admin = staff[0].clone();
     let token = engine
+        .accounts()
         .create_api_token(admin.id, "demo", None, &engine::audit::Actor::System)
         .await?;
     let actor = Actor::User(admin.id);

@@ -222,6 +222,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// which the first admin creates their account.
 async fn announce_setup_link(engine: &engine::Engine, public_url: &str) -> anyhow::Result<()> {
     let Some(token) = engine
+        .accounts()
         .first_run_setup_token()
         .await
         .context("making the first-run setup link")?
@@ -316,12 +317,14 @@ async fn admin(settings: Settings, cmd: AdminCommand) -> anyhow::Result<()> {
             expires_days,
         } => {
             let user = engine
+                .accounts()
                 .find_user_by_email(&email)
                 .await?
                 .with_context(|| format!("no user with email {email}"))?;
             let expires_at =
                 expires_days.map(|d| engine.now() + chrono::Duration::days(i64::from(d)));
             let token = engine
+                .accounts()
                 .create_api_token(user.id, &label, expires_at, &engine::audit::Actor::System)
                 .await?;
             // The token alone on stdout, so scripts can capture it.

@@ -45,6 +45,7 @@ async fn every_way_of_setting_a_password_follows_the_one_policy(app: TestApp) {
     }
     assert!(
         app.engine
+            .accounts()
             .find_user_by_email("policy@example.com")
             .await
             .unwrap()
@@ -54,12 +55,14 @@ async fn every_way_of_setting_a_password_follows_the_one_policy(app: TestApp) {
     let user = app.staff_user(Role::Ops, "twelve chars").await;
     let err = app
         .engine
+        .accounts()
         .set_password(user.id, short, &engine::audit::Actor::System)
         .await
         .unwrap_err();
     assert_eq!(field_of(err), "password");
     let err = app
         .engine
+        .accounts()
         .change_own_password(user.id, uuid::Uuid::now_v7(), "twelve chars", short)
         .await
         .unwrap_err();

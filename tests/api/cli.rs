@@ -105,6 +105,7 @@ async fn create_user_then_create_token_prints_a_working_token_alone() {
         std::sync::Arc::new(mail),
     );
     let user = engine
+        .accounts()
         .authenticate_token(token)
         .await
         .unwrap()
@@ -357,6 +358,7 @@ fn demo_seeds_a_case_with_a_report_and_can_run_twice() {
                     ),
                 );
                 engine
+                    .accounts()
                     .login("demo-hr@vouch.example", &check, None)
                     .await
                     .unwrap()
@@ -645,7 +647,12 @@ async fn create_scim_token_prints_a_working_scim_token_alone() {
             .unwrap()
     );
     assert!(
-        engine.authenticate_token(token).await.unwrap().is_none(),
+        engine
+            .accounts()
+            .authenticate_token(token)
+            .await
+            .unwrap()
+            .is_none(),
         "a SCIM token is not a staff API token"
     );
     let listed = engine.provisioning().list_scim_tokens().await.unwrap();

@@ -281,6 +281,7 @@ async fn a_replay_is_refused_to_a_caller_whose_role_no_longer_admits_the_request
         .unwrap();
     let id: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
     app.engine
+        .accounts()
         .set_user_role(id, Role::Ops, &engine::audit::Actor::System)
         .await
         .unwrap();

@@ -354,11 +354,13 @@ async fn an_existing_database_upgrades_with_its_data(backend: Backend) {
         ),
     );
     let old = engine
+        .accounts()
         .find_user_by_email("old@example.com")
         .await
         .unwrap()
         .unwrap();
     engine
+        .accounts()
         .set_password(
             old.id,
             "a passphrase long enough",
@@ -367,11 +369,12 @@ async fn an_existing_database_upgrades_with_its_data(backend: Backend) {
         .await
         .unwrap();
     let login = engine
+        .accounts()
         .login("old@example.com", "a passphrase long enough", None)
         .await
         .unwrap();
     assert!(matches!(login, engine::sessions::Login::SignedIn { .. }));
-    let accounts = engine.list_accounts().await.unwrap();
+    let accounts = engine.accounts().list_accounts().await.unwrap();
     assert_eq!(accounts.len(), 1);
     assert!(accounts[0].locked_until.is_none());
 }

@@ -125,6 +125,7 @@ impl Scim {
     async fn account(&self, email: &str) -> engine::domain::User {
         self.app
             .engine
+            .accounts()
             .find_user_by_email(email)
             .await
             .unwrap()
@@ -241,6 +242,7 @@ async fn a_provisioned_user_gets_their_groups_role_and_signs_in_with_oidc_withou
     let refused = s
         .app
         .engine
+        .accounts()
         .set_user_role(account.id, Role::Admin, &Actor::User(admin.id))
         .await;
     assert!(
@@ -288,6 +290,7 @@ async fn deactivating_a_user_ends_their_session_and_stops_their_api_token_at_onc
     let api_token = s
         .app
         .engine
+        .accounts()
         .create_api_token(account.id, "laptop", None, &Actor::User(account.id))
         .await
         .unwrap();
@@ -374,6 +377,7 @@ async fn losing_the_last_mapped_group_or_being_deleted_also_ends_access(backend:
         tokens.push(
             s.app
                 .engine
+                .accounts()
                 .create_api_token(account.id, "t", None, &Actor::System)
                 .await
                 .unwrap(),
@@ -473,6 +477,7 @@ async fn the_last_active_admin_is_kept_unless_a_break_glass_admin_remains(backen
     let keeper = s.app.staff_user(Role::Admin, testkit::UI_PASSWORD).await;
     s.app
         .engine
+        .accounts()
         .set_break_glass(keeper.id, true, &Actor::System)
         .await
         .unwrap();

@@ -539,6 +539,7 @@ async fn an_endpoint_failing_for_the_configured_hours_is_disabled(backend: Backe
     let notices = disabled_notices(&app).len();
     let admins = app
         .engine
+        .accounts()
         .list_accounts()
         .await
         .unwrap()
@@ -623,11 +624,20 @@ async fn private_targets_are_refused_by_address_and_after_resolution(backend: Ba
     });
     let by_user = app
         .engine
+        .accounts()
         .find_user_by_email("nobody@example.com")
         .await
         .unwrap();
     assert!(by_user.is_none());
-    let owner = app.engine.list_accounts().await.unwrap().remove(0).user.id;
+    let owner = app
+        .engine
+        .accounts()
+        .list_accounts()
+        .await
+        .unwrap()
+        .remove(0)
+        .user
+        .id;
     for url in [
         sink.url("/hook"),
         format!("http://localhost:{}/hook", sink.port()),

@@ -94,6 +94,7 @@ pub async fn authenticate(
             .clone();
         if let Some(user) = state
             .engine
+            .accounts()
             .authenticate_token(token)
             .await
             .map_err(ApiError::from)?

@@ -256,7 +256,8 @@ pub async fn scrape(
         Access::Unauthorized => return Err(ApiError::Unauthorized),
         Access::LoopbackOnly => return Err(ApiError::MetricsLoopbackOnly),
     }
-    let snapshot = tokio::time::timeout(SNAPSHOT_TIMEOUT, state.engine.metrics_snapshot()).await;
+    let snapshot =
+        tokio::time::timeout(SNAPSHOT_TIMEOUT, state.engine.jobs().metrics_snapshot()).await;
     let mut body = exporter.handle.render();
     match snapshot {
         Ok(Ok(snapshot)) => write_snapshot(&mut body, &snapshot),

@@ -1,11 +1,10 @@
 //! Stored outcomes of POST requests sent with an `Idempotency-Key`, so a client that
 //! retries after a timeout gets the first answer instead of a second object.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 use crate::EngineError;
-use store::entity::idempotency_key;
+use crate::store::idempotency as keys;
 
 /// What to do with a request carrying an idempotency key.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,39 +29,23 @@ impl crate::services::Idempotency<'_> {
         key: &str,
         request_hash: &str,
     ) -> Result<Claim, EngineError> {
-        let inserted = idempotency_key::ActiveModel {
-            user_id: Set(user_id),
-            key: Set(key.to_owned()),
-            request_hash: Set(request_hash.to_owned()),
-            status_code: Set(None),
-            response_body: Set(None),
-            created_at: Set(self.now()),
+        if keys::claim(&self.db, user_id, key, request_hash, self.now()).await? {
+            return Ok(Claim::Fresh);
         }
-        .insert(&self.db)
-        .await;
-        match inserted {
-            Ok(_) => Ok(Claim::Fresh),
-            Err(e) if EngineError::is_unique_violation(&e) => {
-                let Some(row) = idempotency_key::Entity::find_by_id((user_id, key.to_owned()))
-                    .one(&self.db)
-                    .await?
-                else {
-                    // Released between our insert and this read: the caller may retry.
-                    return Ok(Claim::InProgress);
-                };
-                if row.request_hash != request_hash {
-                    return Ok(Claim::Mismatch);
-                }
-                Ok(match (row.status_code, row.response_body) {
-                    (Some(status), Some(body)) => Claim::Replay {
-                        status: status as u16,
-                        body,
-                    },
-                    _ => Claim::InProgress,
-                })
-            }
-            Err(e) => Err(e.into()),
+        let Some(row) = keys::find(&self.db, user_id, key).await? else {
+            // Released between our insert and this read: the caller may retry.
+            return Ok(Claim::InProgress);
+        };
+        if row.request_hash != request_hash {
+            return Ok(Claim::Mismatch);
         }
+        Ok(match (row.status_code, row.response_body) {
+            (Some(status), Some(body)) => Claim::Replay {
+                status: status as u16,
+                body,
+            },
+            _ => Claim::InProgress,
+        })
     }
 
     #[tracing::instrument(skip_all, err)]
@@ -73,28 +56,18 @@ impl crate::services::Idempotency<'_> {
         status: u16,
         body: String,
     ) -> Result<(), EngineError> {
-        idempotency_key::ActiveModel {
-            user_id: Set(user_id),
-            key: Set(key.to_owned()),
-            status_code: Set(Some(i32::from(status))),
-            response_body: Set(Some(body)),
-            ..Default::default()
-        }
-        .update(&self.db)
-        .await?;
-        Ok(())
+        keys::complete(&self.db, user_id, key, i32::from(status), body)
+            .await
+            .map_err(Into::into)
     }
 
     /// Deletes stored answers older than `keep` (clients retry within minutes, not days),
     /// so the table does not grow forever. Returns how many were removed.
     #[tracing::instrument(skip_all, err)]
     pub async fn purge_idempotency_keys(&self, keep: chrono::Duration) -> Result<u64, EngineError> {
-        use sea_orm::{ColumnTrait, QueryFilter};
-        let res = idempotency_key::Entity::delete_many()
-            .filter(idempotency_key::Column::CreatedAt.lt(self.now() - keep))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected)
+        keys::delete_claimed_before(&self.db, self.now() - keep)
+            .await
+            .map_err(Into::into)
     }
 
     /// Forgets a claim whose request failed on our side, so the client can retry it.
@@ -104,9 +77,8 @@ impl crate::services::Idempotency<'_> {
         user_id: Uuid,
         key: &str,
     ) -> Result<(), EngineError> {
-        idempotency_key::Entity::delete_by_id((user_id, key.to_owned()))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        keys::delete(&self.db, user_id, key)
+            .await
+            .map_err(Into::into)
     }
 }

@@ -16,10 +16,10 @@ use chrono::{DateTime, Utc};
 use mailer::MailError;
 use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
 
+use crate::EngineError;
 use crate::domain::{JobStatus, ReferenceStatus};
 use crate::outbox::Task;
 use crate::store::{jobs, references};
-use crate::{Engine, EngineError};
 
 /// Emails the mail server accepted, by `kind` (`invitation`, `reminder`, …).
 pub const EMAILS_SENT: &str = "vouch_emails_sent_total";
@@ -128,7 +128,7 @@ pub struct MetricsSnapshot {
     pub references: Vec<(ReferenceStatus, u64)>,
 }
 
-impl Engine {
+impl crate::services::Jobs<'_> {
     /// The queue and the references as they stand, for `/metrics`: one grouped query
     /// each, run side by side.
     pub async fn metrics_snapshot(&self) -> Result<MetricsSnapshot, EngineError> {

@@ -23,7 +23,6 @@ use std::time::{Duration as StdDuration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -31,12 +30,14 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::credentials::{hmac_sha256, new_token};
-use crate::domain::Role;
-use crate::sessions::{Session, server_key};
+use crate::domain::{Role, User};
+use crate::sessions::Session;
 use crate::settings::OidcSettings;
+use crate::store::identities;
+use crate::store::sessions::server_secret;
+use crate::store::users::{self, NewAccount, UserPatch};
 use crate::users::normalize_email;
 use crate::{Engine, EngineError};
-use store::entity::{user, user_identity};
 
 /// How long a started sign-in may take at the provider.
 const FLOW_SECONDS: i64 = 600;
@@ -72,8 +73,8 @@ pub enum OidcError {
     Engine(#[from] EngineError),
 }
 
-impl From<sea_orm::DbErr> for OidcError {
-    fn from(e: sea_orm::DbErr) -> Self {
+impl From<store::StoreError> for OidcError {
+    fn from(e: store::StoreError) -> Self {
         OidcError::Engine(e.into())
     }
 }
@@ -494,13 +495,8 @@ impl Engine {
             .then(|| Arc::new(OidcClient::new(settings.clone())))
     }
 
-    /// Whether single sign-on is configured, and the provider's name for the button.
-    pub fn oidc_provider_name(&self) -> Option<String> {
-        self.oidc.as_ref().map(|c| c.settings().provider_name())
-    }
-
     async fn signed_flow_cookie(&self, flow: &Flow) -> Result<String, OidcError> {
-        let key = server_key(&self.db, STATE_KEY, self.now()).await?;
+        let key = server_secret(&self.db, STATE_KEY, self.now()).await?;
         let payload =
             b64(&serde_json::to_vec(flow).map_err(|e| EngineError::Internal(e.to_string()))?);
         let mac = hmac_sha256(key.as_bytes(), &[b"vouch-oidc-v1:", payload.as_bytes()]);
@@ -509,7 +505,7 @@ impl Engine {
 
     async fn read_flow_cookie(&self, cookie: &str) -> Result<Flow, OidcError> {
         let (payload, mac) = cookie.split_once('.').ok_or(OidcError::StateMismatch)?;
-        let key = server_key(&self.db, STATE_KEY, self.now()).await?;
+        let key = server_secret(&self.db, STATE_KEY, self.now()).await?;
         let expected = hmac_sha256(key.as_bytes(), &[b"vouch-oidc-v1:", payload.as_bytes()]);
         let mac = unb64(mac).ok_or(OidcError::StateMismatch)?;
         if !same(&expected, &mac) {
@@ -523,6 +519,183 @@ impl Engine {
             return Err(OidcError::StateMismatch);
         }
         Ok(flow)
+    }
+
+    /// The account the verified claims belong to, linked or created as the settings
+    /// allow, with its role brought in line with the role claim.
+    async fn oidc_account(
+        &self,
+        settings: &OidcSettings,
+        issuer: &str,
+        claims: &Value,
+    ) -> Result<User, OidcError> {
+        let now = self.now();
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let claim_role = role_from_claims(claims, settings);
+        let identity = identities::by_subject(&self.db, issuer, subject).await?;
+        let account = match identity {
+            Some(identity) => {
+                let account = users::find(&self.db, identity.user_id)
+                    .await?
+                    .ok_or(OidcError::NoAccount)?
+                    .user;
+                identities::set_last_sign_in(&self.db, identity.id, now).await?;
+                account
+            }
+            None => {
+                self.oidc_link_or_create(settings, issuer, subject, claims, claim_role)
+                    .await?
+            }
+        };
+        // A provisioned account's role and access come from SCIM alone: the provider may
+        // still issue tokens to someone it deactivated (or the token may predate it).
+        if let Some(scim_active) = self.scim_active(&self.db, account.id).await? {
+            if !scim_active || !account.active {
+                return Err(OidcError::Deactivated);
+            }
+            return Ok(account);
+        }
+        let role = claim_role.ok_or(OidcError::NoRole)?;
+        if !account.active {
+            return Err(OidcError::Deactivated);
+        }
+        if account.role == role {
+            return Ok(account);
+        }
+        let from = account.role;
+        let patch = UserPatch {
+            role: Some(role),
+            updated_at: Some(now),
+            ..UserPatch::default()
+        };
+        let account = users::update(&self.db, account.id, patch).await?;
+        audit::record(
+            &self.db,
+            None,
+            None,
+            &Actor::System,
+            "user.role_changed",
+            serde_json::json!({
+                "user_id": account.id,
+                "from": from,
+                "to": role,
+                "source": "oidc",
+            }),
+            now,
+        )
+        .await?;
+        tracing::info!(user_id = %account.id, %from, to = %role, "role changed by the identity provider");
+        Ok(account)
+    }
+
+    async fn oidc_link_or_create(
+        &self,
+        settings: &OidcSettings,
+        issuer: &str,
+        subject: &str,
+        claims: &Value,
+        role: Option<Role>,
+    ) -> Result<User, OidcError> {
+        let now = self.now();
+        let email = claims
+            .get("email")
+            .and_then(Value::as_str)
+            .map(normalize_email)
+            .filter(|e| !e.is_empty());
+        let verified = email.is_some() && email_verified(claims);
+        let existing = match &email {
+            Some(email) => users::by_email(&self.db, email).await?.map(|u| u.user),
+            None => None,
+        };
+        let account = match existing {
+            Some(account) => {
+                if !verified {
+                    return Err(OidcError::UnverifiedEmail);
+                }
+                // A provisioned account was put here by the company's identity provider,
+                // admins too: linking it by its verified email is what provisioning is for.
+                let provisioned = self.scim_active(&self.db, account.id).await?.is_some();
+                if !provisioned && role.is_none() {
+                    return Err(OidcError::NoRole);
+                }
+                if !provisioned && (account.role == Role::Admin || role == Some(Role::Admin)) {
+                    audit::record(
+                        &self.db,
+                        None,
+                        None,
+                        &Actor::System,
+                        "user.identity_link_refused",
+                        serde_json::json!({
+                            "user_id": account.id,
+                            "issuer": issuer,
+                            "reason": "admin accounts are never linked by email",
+                        }),
+                        now,
+                    )
+                    .await?;
+                    return Err(OidcError::AdminLinkRefused);
+                }
+                if !account.active {
+                    return Err(OidcError::Deactivated);
+                }
+                account
+            }
+            None if settings.allow_signup && verified => {
+                let role = role.ok_or(OidcError::NoRole)?;
+                let name = claims
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+                    .or_else(|| email.clone())
+                    .unwrap_or_default();
+                let new = NewAccount {
+                    id: Uuid::now_v7(),
+                    email: email.clone().unwrap_or_default(),
+                    name: name.chars().take(200).collect(),
+                    role,
+                    password_hash: None,
+                    active: true,
+                };
+                let account = users::insert(&self.db, new, now).await?;
+                audit::record(
+                    &self.db,
+                    None,
+                    None,
+                    &Actor::System,
+                    "user.signed_up",
+                    serde_json::json!({ "user_id": account.id, "role": role, "issuer": issuer }),
+                    now,
+                )
+                .await?;
+                account
+            }
+            None if role.is_none() => return Err(OidcError::NoRole),
+            None => return Err(OidcError::NoAccount),
+        };
+        identities::insert(&self.db, account.id, issuer, subject, email, now).await?;
+        audit::record(
+            &self.db,
+            None,
+            None,
+            &Actor::System,
+            "user.identity_linked",
+            serde_json::json!({ "user_id": account.id, "issuer": issuer }),
+            now,
+        )
+        .await?;
+        Ok(account)
+    }
+}
+
+impl crate::services::Accounts<'_> {
+    /// Whether single sign-on is configured, and the provider's name for the button.
+    pub fn oidc_provider_name(&self) -> Option<String> {
+        self.oidc.as_ref().map(|c| c.settings().provider_name())
     }
 
     /// Starts a sign-in at the provider: where to send the browser (the authorization
@@ -592,201 +765,6 @@ impl Engine {
         })
     }
 
-    /// The account the verified claims belong to, linked or created as the settings
-    /// allow, with its role brought in line with the role claim.
-    async fn oidc_account(
-        &self,
-        settings: &OidcSettings,
-        issuer: &str,
-        claims: &Value,
-    ) -> Result<user::Model, OidcError> {
-        let now = self.now();
-        let subject = claims
-            .get("sub")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let claim_role = role_from_claims(claims, settings);
-        let identity = user_identity::Entity::find()
-            .filter(user_identity::Column::Issuer.eq(issuer))
-            .filter(user_identity::Column::Subject.eq(subject))
-            .one(&self.db)
-            .await?;
-        let account = match identity {
-            Some(identity) => {
-                let account = user::Entity::find_by_id(identity.user_id)
-                    .one(&self.db)
-                    .await?
-                    .ok_or(OidcError::NoAccount)?;
-                let mut active: user_identity::ActiveModel = identity.into();
-                active.last_sign_in_at = Set(now);
-                active.update(&self.db).await?;
-                account
-            }
-            None => {
-                self.oidc_link_or_create(settings, issuer, subject, claims, claim_role)
-                    .await?
-            }
-        };
-        // A provisioned account's role and access come from SCIM alone: the provider may
-        // still issue tokens to someone it deactivated (or the token may predate it).
-        if let Some(scim_active) = self.scim_active(&self.db, account.id).await? {
-            if !scim_active || !account.active {
-                return Err(OidcError::Deactivated);
-            }
-            return Ok(account);
-        }
-        let role = claim_role.ok_or(OidcError::NoRole)?;
-        if !account.active {
-            return Err(OidcError::Deactivated);
-        }
-        if account.role == role {
-            return Ok(account);
-        }
-        let from = account.role;
-        let mut active: user::ActiveModel = account.into();
-        active.role = Set(role);
-        active.updated_at = Set(now);
-        let account = active.update(&self.db).await?;
-        audit::record(
-            &self.db,
-            None,
-            None,
-            &Actor::System,
-            "user.role_changed",
-            serde_json::json!({
-                "user_id": account.id,
-                "from": from,
-                "to": role,
-                "source": "oidc",
-            }),
-            now,
-        )
-        .await?;
-        tracing::info!(user_id = %account.id, %from, to = %role, "role changed by the identity provider");
-        Ok(account)
-    }
-
-    async fn oidc_link_or_create(
-        &self,
-        settings: &OidcSettings,
-        issuer: &str,
-        subject: &str,
-        claims: &Value,
-        role: Option<Role>,
-    ) -> Result<user::Model, OidcError> {
-        let now = self.now();
-        let email = claims
-            .get("email")
-            .and_then(Value::as_str)
-            .map(normalize_email)
-            .filter(|e| !e.is_empty());
-        let verified = email.is_some() && email_verified(claims);
-        let existing = match &email {
-            Some(email) => {
-                user::Entity::find()
-                    .filter(user::Column::Email.eq(email.as_str()))
-                    .one(&self.db)
-                    .await?
-            }
-            None => None,
-        };
-        let account = match existing {
-            Some(account) => {
-                if !verified {
-                    return Err(OidcError::UnverifiedEmail);
-                }
-                // A provisioned account was put here by the company's identity provider,
-                // admins too: linking it by its verified email is what provisioning is for.
-                let provisioned = self.scim_active(&self.db, account.id).await?.is_some();
-                if !provisioned && role.is_none() {
-                    return Err(OidcError::NoRole);
-                }
-                if !provisioned && (account.role == Role::Admin || role == Some(Role::Admin)) {
-                    audit::record(
-                        &self.db,
-                        None,
-                        None,
-                        &Actor::System,
-                        "user.identity_link_refused",
-                        serde_json::json!({
-                            "user_id": account.id,
-                            "issuer": issuer,
-                            "reason": "admin accounts are never linked by email",
-                        }),
-                        now,
-                    )
-                    .await?;
-                    return Err(OidcError::AdminLinkRefused);
-                }
-                if !account.active {
-                    return Err(OidcError::Deactivated);
-                }
-                account
-            }
-            None if settings.allow_signup && verified => {
-                let role = role.ok_or(OidcError::NoRole)?;
-                let name = claims
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_owned)
-                    .or_else(|| email.clone())
-                    .unwrap_or_default();
-                let account = user::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    email: Set(email.clone().unwrap_or_default()),
-                    name: Set(name.chars().take(200).collect()),
-                    role: Set(role),
-                    password_hash: Set(None),
-                    active: Set(true),
-                    failed_logins: Set(0),
-                    locked_until: Set(None),
-                    break_glass: Set(false),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&self.db)
-                .await?;
-                audit::record(
-                    &self.db,
-                    None,
-                    None,
-                    &Actor::System,
-                    "user.signed_up",
-                    serde_json::json!({ "user_id": account.id, "role": role, "issuer": issuer }),
-                    now,
-                )
-                .await?;
-                account
-            }
-            None if role.is_none() => return Err(OidcError::NoRole),
-            None => return Err(OidcError::NoAccount),
-        };
-        user_identity::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(account.id),
-            issuer: Set(issuer.to_owned()),
-            subject: Set(subject.to_owned()),
-            email: Set(email),
-            created_at: Set(now),
-            last_sign_in_at: Set(now),
-        }
-        .insert(&self.db)
-        .await?;
-        audit::record(
-            &self.db,
-            None,
-            None,
-            &Actor::System,
-            "user.identity_linked",
-            serde_json::json!({ "user_id": account.id, "issuer": issuer }),
-            now,
-        )
-        .await?;
-        Ok(account)
-    }
-
     /// Where to send a browser signing out of a single sign-on session: the provider's
     /// end-session endpoint when it has one (RP-initiated logout), returning to
     /// `post_logout_redirect_uri`. Uses the cached discovery document only: signing out
@@ -805,12 +783,7 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let linked = user_identity::Entity::find()
-            .filter(user_identity::Column::UserId.eq(user_id))
-            .one(&self.db)
-            .await?
-            .is_some();
-        if !linked {
+        if !identities::any_of_user(&self.db, user_id).await? {
             return Ok(None);
         }
         let Ok(mut url) = reqwest::Url::parse(&endpoint) else {

@@ -55,6 +55,9 @@ services! {
     Jobs => jobs;
     /// Idempotency-Key answers kept for replays.
     Idempotency => idempotency;
+    /// Staff accounts: users and their roles, API tokens, sessions, sign-in with a
+    /// password or single sign-on, and first-run setup.
+    Accounts => accounts;
     /// Provisioning over SCIM.
     Provisioning => provisioning;
 }

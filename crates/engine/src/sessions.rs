@@ -15,16 +15,16 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use store::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::credentials::{hmac_sha256, new_token, token_hash};
 use crate::domain::User;
-use crate::users::{normalize_email, to_user};
+use crate::store::sessions::{self as rows, StoredDevice};
+use crate::store::users::{self, UserPatch};
+use crate::users::normalize_email;
 use crate::{Engine, EngineError};
-use store::entity::{login_device, server_secret, session, user};
 
 /// A signed-in browser.
 #[derive(Clone, Debug)]
@@ -58,36 +58,9 @@ async fn device_key(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> Result<String, EngineError> {
-    server_key(conn, DEVICE_KEY, now).await
-}
-
-/// A key of the server's own (for signing cookies), made on first use; the first one
-/// stored wins when two processes make it at once.
-pub(crate) async fn server_key(
-    conn: &impl ConnectionTrait,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<String, EngineError> {
-    if let Some(row) = server_secret::Entity::find_by_id(name).one(conn).await? {
-        return Ok(row.value);
-    }
-    server_secret::Entity::insert(server_secret::ActiveModel {
-        name: Set(name.to_owned()),
-        value: Set(new_token()),
-        created_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(server_secret::Column::Name)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
-    server_secret::Entity::find_by_id(name)
-        .one(conn)
-        .await?
-        .map(|row| row.value)
-        .ok_or_else(|| EngineError::Corrupt(format!("the server key {name} was not stored")))
+    rows::server_secret(conn, DEVICE_KEY, now)
+        .await
+        .map_err(Into::into)
 }
 
 fn device_signature(key: &str, device_id: Uuid) -> String {
@@ -110,95 +83,28 @@ fn verify_device_cookie(key: &str, value: &str) -> Option<Uuid> {
 }
 
 impl Engine {
-    /// Checks `password` for `email` and opens a session. `device` is the browser's
-    /// device cookie, if it sent one. Wrong passwords lock, for `auth.lockout_minutes`
-    /// after `auth.lockout_after_failures` in a row, either unknown browsers (for the
-    /// account) or the one known browser they came from.
-    #[tracing::instrument(skip_all, err)]
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-        device: Option<&str>,
-    ) -> Result<Login, EngineError> {
-        let now = self.now();
-        let found = user::Entity::find()
-            .filter(user::Column::Email.eq(normalize_email(email)))
-            .one(&self.db)
-            .await?;
-        let local_login = self.auth.local_login;
-        let Some(account) = found
-            .filter(|u| u.active && u.password_hash.is_some() && (local_login || u.break_glass))
-        else {
-            self.passwords.verify_decoy(password).await?;
-            return Ok(Login::Refused);
-        };
-        let known = match device {
-            Some(cookie) => self.known_device(cookie, account.id, now).await?,
-            None => None,
-        };
-        let trusted = known
-            .as_ref()
-            .is_some_and(|d| d.locked_until.is_none_or(|t| t <= now));
-        // Checked even when the answer is already "no", so a lockout takes as long.
-        let stored = account.password_hash.as_deref().unwrap_or_default();
-        let matches = self.passwords.verify(password, stored).await?;
-        let locked_for_unknown = account.locked_until.is_some_and(|t| t > now);
-        if !trusted && locked_for_unknown {
-            return Ok(Login::Refused);
-        }
-        if !matches {
-            match known.filter(|_| trusted) {
-                Some(device) => self.count_device_failure(device, now).await?,
-                None => {
-                    self.count_failure(account, now).await?;
-                }
-            }
-            return Ok(Login::Refused);
-        }
-        if !trusted {
-            // Only a success from an unknown browser ends the count against unknown
-            // browsers: the owner signing in at their own desk while someone guesses
-            // elsewhere must not hand the guesser a fresh set of tries.
-            let mut active: user::ActiveModel = account.clone().into();
-            active.failed_logins = Set(0);
-            active.locked_until = Set(None);
-            active.update(&self.db).await?;
-        }
-        let device = self
-            .remember_device(known.filter(|_| trusted), account.id, now)
-            .await?;
-        let (token, session) = self.open_session(account, now).await?;
-        Ok(Login::SignedIn {
-            token,
-            session,
-            device,
-        })
-    }
-
     /// A new session for `account`: the cookie token (stored only hashed) and the session.
     pub(crate) async fn open_session(
         &self,
-        account: user::Model,
+        account: User,
         now: DateTime<Utc>,
     ) -> Result<(String, Session), EngineError> {
         let token = new_token();
-        let row = session::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(account.id),
-            token_hash: Set(token_hash(&token)),
-            csrf_token: Set(new_token()),
-            flash: Set(None),
-            created_at: Set(now),
-            last_seen_at: Set(now),
-            expires_at: Set(now + Duration::hours(i64::from(self.auth.session_max_hours))),
-        }
-        .insert(&self.db)
+        let csrf_token = new_token();
+        let expires_at = now + Duration::hours(i64::from(self.auth.session_max_hours));
+        let id = rows::insert(
+            &self.db,
+            account.id,
+            token_hash(&token),
+            csrf_token.clone(),
+            now,
+            expires_at,
+        )
         .await?;
         let session = Session {
-            id: row.id,
-            user: to_user(account)?,
-            csrf_token: row.csrf_token,
+            id,
+            user: account,
+            csrf_token,
             flash: None,
         };
         Ok((token, session))
@@ -211,13 +117,12 @@ impl Engine {
         cookie: &str,
         user_id: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<Option<login_device::Model>, EngineError> {
+    ) -> Result<Option<StoredDevice>, EngineError> {
         let key = device_key(&self.db, now).await?;
         let Some(id) = verify_device_cookie(&key, cookie) else {
             return Ok(None);
         };
-        Ok(login_device::Entity::find_by_id(id)
-            .one(&self.db)
+        Ok(rows::device(&self.db, id)
             .await?
             .filter(|d| d.user_id == user_id && d.expires_at > now))
     }
@@ -226,36 +131,17 @@ impl Engine {
     /// device cookie value.
     async fn remember_device(
         &self,
-        known: Option<login_device::Model>,
+        known: Option<StoredDevice>,
         user_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<String, EngineError> {
         let expires_at = now + Duration::days(i64::from(self.auth.device_cookie_days));
         let id = match known {
             Some(device) => {
-                let id = device.id;
-                let mut active: login_device::ActiveModel = device.into();
-                active.failed_logins = Set(0);
-                active.locked_until = Set(None);
-                active.last_used_at = Set(now);
-                active.expires_at = Set(expires_at);
-                active.update(&self.db).await?;
-                id
+                rows::renew_device(&self.db, device.id, now, expires_at).await?;
+                device.id
             }
-            None => {
-                login_device::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    user_id: Set(user_id),
-                    failed_logins: Set(0),
-                    locked_until: Set(None),
-                    created_at: Set(now),
-                    last_used_at: Set(now),
-                    expires_at: Set(expires_at),
-                }
-                .insert(&self.db)
-                .await?
-                .id
-            }
+            None => rows::insert_device(&self.db, user_id, now, expires_at).await?,
         };
         let key = device_key(&self.db, now).await?;
         Ok(format!("{id}.{}", device_signature(&key, id)))
@@ -267,32 +153,15 @@ impl Engine {
     /// this failure set one.
     pub(crate) async fn count_failure(
         &self,
-        account: user::Model,
+        user_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, EngineError> {
-        // Counted in the database, so parallel guesses cannot each see the old count.
-        user::Entity::update_many()
-            .col_expr(
-                user::Column::FailedLogins,
-                Expr::col(user::Column::FailedLogins).add(1),
-            )
-            .filter(user::Column::Id.eq(account.id))
-            .exec(&self.db)
-            .await?;
-        let failures = user::Entity::find_by_id(account.id)
-            .one(&self.db)
-            .await?
-            .map_or(0, |u| u.failed_logins);
+        let failures = users::add_failed_login(&self.db, user_id).await?;
         if failures < self.auth.lockout_after_failures as i32 {
             return Ok(None);
         }
         let until = now + Duration::minutes(i64::from(self.auth.lockout_minutes));
-        user::Entity::update_many()
-            .col_expr(user::Column::FailedLogins, Expr::value(0))
-            .col_expr(user::Column::LockedUntil, Expr::value(until))
-            .filter(user::Column::Id.eq(account.id))
-            .exec(&self.db)
-            .await?;
+        users::lock_out(&self.db, user_id, until).await?;
         audit::record(
             &self.db,
             None,
@@ -300,45 +169,29 @@ impl Engine {
             &Actor::System,
             "user.locked",
             serde_json::json!({
-                "user_id": account.id,
+                "user_id": user_id,
                 "until": until,
                 "for": "unknown_browsers",
             }),
             now,
         )
         .await?;
-        tracing::warn!(user_id = %account.id, "sign-in locked for unknown browsers after repeated wrong passwords");
+        tracing::warn!(user_id = %user_id, "sign-in locked for unknown browsers after repeated wrong passwords");
         Ok(Some(until))
     }
 
     /// A wrong password from a known browser: counted against that browser alone.
     async fn count_device_failure(
         &self,
-        device: login_device::Model,
+        device: StoredDevice,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        login_device::Entity::update_many()
-            .col_expr(
-                login_device::Column::FailedLogins,
-                Expr::col(login_device::Column::FailedLogins).add(1),
-            )
-            .filter(login_device::Column::Id.eq(device.id))
-            .exec(&self.db)
-            .await?;
-        let failures = login_device::Entity::find_by_id(device.id)
-            .one(&self.db)
-            .await?
-            .map_or(0, |d| d.failed_logins);
+        let failures = rows::add_device_failure(&self.db, device.id).await?;
         if failures < self.auth.lockout_after_failures as i32 {
             return Ok(());
         }
         let until = now + Duration::minutes(i64::from(self.auth.lockout_minutes));
-        login_device::Entity::update_many()
-            .col_expr(login_device::Column::FailedLogins, Expr::value(0))
-            .col_expr(login_device::Column::LockedUntil, Expr::value(until))
-            .filter(login_device::Column::Id.eq(device.id))
-            .exec(&self.db)
-            .await?;
+        rows::lock_device(&self.db, device.id, until).await?;
         audit::record(
             &self.db,
             None,
@@ -357,41 +210,110 @@ impl Engine {
         Ok(())
     }
 
+    /// Ends every session of a user (on deactivation).
+    pub(crate) async fn end_sessions_of(
+        &self,
+        conn: &impl ConnectionTrait,
+        user_id: Uuid,
+    ) -> Result<(), EngineError> {
+        rows::delete_of_user(conn, user_id, None)
+            .await
+            .map_err(Into::into)
+    }
+}
+
+impl crate::services::Accounts<'_> {
+    /// Checks `password` for `email` and opens a session. `device` is the browser's
+    /// device cookie, if it sent one. Wrong passwords lock, for `auth.lockout_minutes`
+    /// after `auth.lockout_after_failures` in a row, either unknown browsers (for the
+    /// account) or the one known browser they came from.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        device: Option<&str>,
+    ) -> Result<Login, EngineError> {
+        let now = self.now();
+        let found = users::by_email(&self.db, &normalize_email(email)).await?;
+        let local_login = self.auth.local_login;
+        let Some(account) = found.filter(|u| {
+            u.user.active && u.password_hash.is_some() && (local_login || u.break_glass)
+        }) else {
+            self.passwords.verify_decoy(password).await?;
+            return Ok(Login::Refused);
+        };
+        let known = match device {
+            Some(cookie) => self.known_device(cookie, account.user.id, now).await?,
+            None => None,
+        };
+        let trusted = known
+            .as_ref()
+            .is_some_and(|d| d.locked_until.is_none_or(|t| t <= now));
+        // Checked even when the answer is already "no", so a lockout takes as long.
+        let stored = account.password_hash.as_deref().unwrap_or_default();
+        let matches = self.passwords.verify(password, stored).await?;
+        let locked_for_unknown = account.locked_until.is_some_and(|t| t > now);
+        if !trusted && locked_for_unknown {
+            return Ok(Login::Refused);
+        }
+        if !matches {
+            match known.filter(|_| trusted) {
+                Some(device) => self.count_device_failure(device, now).await?,
+                None => {
+                    self.count_failure(account.user.id, now).await?;
+                }
+            }
+            return Ok(Login::Refused);
+        }
+        if !trusted {
+            // Only a success from an unknown browser ends the count against unknown
+            // browsers: the owner signing in at their own desk while someone guesses
+            // elsewhere must not hand the guesser a fresh set of tries.
+            let patch = UserPatch {
+                failed_logins: Some(0),
+                locked_until: Some(None),
+                ..UserPatch::default()
+            };
+            users::update(&self.db, account.user.id, patch).await?;
+        }
+        let device = self
+            .remember_device(known.filter(|_| trusted), account.user.id, now)
+            .await?;
+        let (token, session) = self.open_session(account.user, now).await?;
+        Ok(Login::SignedIn {
+            token,
+            session,
+            device,
+        })
+    }
+
     /// The live session a cookie token belongs to, if any. Expired sessions and those of
     /// deactivated users are deleted on sight.
     #[tracing::instrument(skip_all)]
     pub async fn session(&self, token: &str) -> Result<Option<Session>, EngineError> {
-        let Some(row) = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(token_hash(token)))
-            .one(&self.db)
-            .await?
-        else {
+        let Some(row) = rows::by_token_hash(&self.db, &token_hash(token)).await? else {
             return Ok(None);
         };
         let now = self.now();
         let idle = Duration::minutes(i64::from(self.auth.session_idle_minutes));
-        let account = user::Entity::find_by_id(row.user_id)
-            .one(&self.db)
+        let account = users::find(&self.db, row.user_id)
             .await?
-            .filter(|u| u.active);
+            .filter(|u| u.user.active);
         let (Some(account), true) = (
             account,
             row.expires_at > now && row.last_seen_at + idle > now,
         ) else {
-            session::Entity::delete_by_id(row.id).exec(&self.db).await?;
+            rows::delete(&self.db, row.id).await?;
             return Ok(None);
         };
         // Record activity at most once a minute, so page views stay reads.
         if now - row.last_seen_at > Duration::minutes(1) {
-            session::Entity::update_many()
-                .col_expr(session::Column::LastSeenAt, Expr::value(now))
-                .filter(session::Column::Id.eq(row.id))
-                .exec(&self.db)
-                .await?;
+            rows::set_last_seen(&self.db, row.id, now).await?;
         }
         Ok(Some(Session {
             id: row.id,
-            user: to_user(account)?,
+            user: account.user,
             csrf_token: row.csrf_token,
             flash: row.flash,
         }))
@@ -400,33 +322,25 @@ impl Engine {
     /// Leaves a message for the session's next page.
     #[tracing::instrument(skip_all, fields(session_id = %session_id), err)]
     pub async fn set_flash(&self, session_id: Uuid, message: &str) -> Result<(), EngineError> {
-        session::Entity::update_many()
-            .col_expr(session::Column::Flash, Expr::value(message))
-            .filter(session::Column::Id.eq(session_id))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        rows::set_flash(&self.db, session_id, Some(message))
+            .await
+            .map_err(Into::into)
     }
 
     /// Clears the flash once a page has shown it.
     #[tracing::instrument(skip_all, fields(session_id = %session_id))]
     pub async fn clear_flash(&self, session_id: Uuid) -> Result<(), EngineError> {
-        session::Entity::update_many()
-            .col_expr(session::Column::Flash, Expr::value(Option::<String>::None))
-            .filter(session::Column::Id.eq(session_id))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        rows::set_flash(&self.db, session_id, None)
+            .await
+            .map_err(Into::into)
     }
 
     /// Ends the session a cookie token belongs to (nothing happens for an unknown one).
     #[tracing::instrument(skip_all, err)]
     pub async fn logout(&self, token: &str) -> Result<(), EngineError> {
-        session::Entity::delete_many()
-            .filter(session::Column::TokenHash.eq(token_hash(token)))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        rows::delete_by_token_hash(&self.db, &token_hash(token))
+            .await
+            .map_err(Into::into)
     }
 
     /// Deletes sessions past their maximum age or idle for too long; returns how many.
@@ -434,32 +348,9 @@ impl Engine {
     pub async fn purge_ended_sessions(&self) -> Result<u64, EngineError> {
         let now = self.now();
         let idle = Duration::minutes(i64::from(self.auth.session_idle_minutes));
-        let res = session::Entity::delete_many()
-            .filter(
-                session::Column::ExpiresAt
-                    .lte(now)
-                    .or(session::Column::LastSeenAt.lte(now - idle)),
-            )
-            .exec(&self.db)
-            .await?;
-        login_device::Entity::delete_many()
-            .filter(login_device::Column::ExpiresAt.lte(now))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected)
-    }
-
-    /// Ends every session of a user (on deactivation).
-    pub(crate) async fn end_sessions_of(
-        &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        user_id: Uuid,
-    ) -> Result<(), EngineError> {
-        session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(user_id))
-            .exec(conn)
-            .await?;
-        Ok(())
+        let ended = rows::delete_ended(&self.db, now, now - idle).await?;
+        rows::delete_expired_devices(&self.db, now).await?;
+        Ok(ended)
     }
 }
 

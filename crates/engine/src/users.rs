@@ -1,20 +1,17 @@
 //! Staff accounts and their API tokens.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::LockType;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
 use serde::Serialize;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::{Role, User};
+use crate::store;
+pub use crate::store::users::ApiTokenInfo;
+use crate::store::users::{self, ApiTokenStamp, NewAccount, StoredUser, UserPatch};
 use crate::{Engine, EngineError};
-use store::entity::{api_token, user};
 
 /// A staff account as an admin sees it.
 #[derive(Clone, Debug, Serialize)]
@@ -29,35 +26,11 @@ pub struct Account {
     pub break_glass: bool,
 }
 
-/// An API token as an admin sees it: never the token itself.
-#[derive(Clone, Debug, Serialize)]
-pub struct ApiTokenInfo {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub user_email: String,
-    pub label: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub role: Role,
     pub password: Option<&'a str>,
-}
-
-pub(crate) fn to_user(m: user::Model) -> Result<User, EngineError> {
-    Ok(User {
-        id: m.id,
-        role: m.role,
-        email: m.email,
-        name: m.name,
-        active: m.active,
-        created_at: m.created_at,
-    })
 }
 
 /// Emails are compared case-insensitively: stored lowercased and trimmed.
@@ -75,39 +48,28 @@ impl Engine {
             }
             None => None,
         };
-        let now = self.now();
-        let result = user::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            email: Set(email.clone()),
-            name: Set(new.name.trim().to_owned()),
-            role: Set(new.role),
-            password_hash: Set(password_hash),
-            active: Set(true),
-            failed_logins: Set(0),
-            locked_until: Set(None),
-            break_glass: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&self.db)
-        .await;
-        match result {
-            Ok(m) => to_user(m),
-            Err(e) if EngineError::is_unique_violation(&e) => Err(EngineError::Conflict(format!(
-                "a user with email {email} already exists"
-            ))),
-            Err(e) => Err(e.into()),
-        }
+        let row = NewAccount {
+            id: Uuid::now_v7(),
+            email: email.clone(),
+            name: new.name.trim().to_owned(),
+            role: new.role,
+            password_hash,
+            active: true,
+        };
+        users::insert_unless_email_taken(&self.db, row, self.now())
+            .await?
+            .ok_or_else(|| {
+                EngineError::Conflict(format!("a user with email {email} already exists"))
+            })
     }
+}
 
+impl crate::services::Accounts<'_> {
     #[tracing::instrument(skip_all)]
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, EngineError> {
-        user::Entity::find()
-            .filter(user::Column::Email.eq(normalize_email(email)))
-            .one(&self.db)
+        Ok(users::by_email(&self.db, &normalize_email(email))
             .await?
-            .map(to_user)
-            .transpose()
+            .map(|u| u.user))
     }
 
     /// Creates an API token for the user, working until `expires_at` (or until revoked
@@ -124,18 +86,9 @@ impl Engine {
         let token = new_token();
         let now = self.now();
         let txn = self.db.begin().await?;
-        let row = api_token::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(user_id),
-            label: Set(label.to_owned()),
-            token_hash: Set(token_hash(&token)),
-            created_at: Set(now),
-            last_used_at: Set(None),
-            revoked_at: Set(None),
-            expires_at: Set(expires_at),
-        }
-        .insert(&txn)
-        .await?;
+        let token_id =
+            users::insert_api_token(&txn, user_id, label, token_hash(&token), expires_at, now)
+                .await?;
         audit::record(
             &txn,
             None,
@@ -143,7 +96,7 @@ impl Engine {
             actor,
             "api_token.created",
             serde_json::json!({
-                "token_id": row.id,
+                "token_id": token_id,
                 "user_id": user_id,
                 "label": label,
                 "expires_at": expires_at,
@@ -159,19 +112,15 @@ impl Engine {
     /// deactivated one.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate_token(&self, token: &str) -> Result<Option<User>, EngineError> {
-        let Some(token_row) = api_token::Entity::find()
-            .filter(api_token::Column::TokenHash.eq(token_hash(token)))
-            .filter(api_token::Column::RevokedAt.is_null())
-            .one(&self.db)
+        let Some(token_row) = users::unrevoked_api_token(&self.db, &token_hash(token))
             .await?
             .filter(|t| t.expires_at.is_none_or(|at| at > self.now()))
         else {
             return Ok(None);
         };
-        let Some(user_row) = user::Entity::find_by_id(token_row.user_id)
-            .one(&self.db)
+        let Some(account) = users::find(&self.db, token_row.user_id)
             .await?
-            .filter(|u| u.active)
+            .filter(|u| u.user.active)
         else {
             return Ok(None);
         };
@@ -181,37 +130,79 @@ impl Engine {
             .last_used_at
             .is_none_or(|t| now - t > Duration::minutes(1))
         {
-            let mut active: api_token::ActiveModel = token_row.into();
-            active.last_used_at = Set(Some(now));
-            active.update(&self.db).await?;
+            users::stamp_api_token(&self.db, token_row.id, ApiTokenStamp::LastUsed, now).await?;
         }
-        to_user(user_row).map(Some)
+        Ok(Some(account.user))
     }
 }
 
 /// Admin management of accounts and tokens. Each change is an audit event.
 impl Engine {
+    async fn change_user(
+        &self,
+        id: Uuid,
+        actor: &Actor,
+        change: impl FnOnce(&mut StoredUser) -> (&'static str, serde_json::Value),
+    ) -> Result<User, EngineError> {
+        let now = self.now();
+        let txn = self.db.begin().await?;
+        let mut m = users::find(&txn, id)
+            .await?
+            .ok_or(EngineError::NotFound { entity: "user" })?;
+        let was_admin = m.user.active && m.user.role == Role::Admin;
+        let (kind, mut data) = change(&mut m);
+        let still_admin = m.user.active && m.user.role == Role::Admin;
+        if was_admin && !still_admin {
+            // The active admins, locked (in id order, so two of these never deadlock): two
+            // admins demoting each other at once would otherwise both count two admins
+            // and leave none. The second waits here, and then no longer counts the first.
+            let admins = users::lock_active_admins(&txn).await?;
+            if !admins.contains(&id) {
+                return Err(EngineError::Conflict(
+                    "this user was changed meanwhile; reload and try again".into(),
+                ));
+            }
+            if admins.len() <= 1 {
+                return Err(EngineError::Conflict(
+                    "this is the last active admin; make someone else admin first".into(),
+                ));
+            }
+        }
+        if !m.user.active {
+            self.end_sessions_of(&txn, id).await?;
+        }
+        let patch = UserPatch {
+            role: Some(m.user.role),
+            active: Some(m.user.active),
+            failed_logins: Some(m.failed_logins),
+            locked_until: Some(m.locked_until),
+            break_glass: Some(m.break_glass),
+            updated_at: Some(now),
+            ..UserPatch::default()
+        };
+        let user = users::update(&txn, id, patch).await?;
+        data["user_id"] = serde_json::json!(id);
+        audit::record(&txn, None, None, actor, kind, data, now).await?;
+        txn.commit().await?;
+        Ok(user)
+    }
+}
+
+impl crate::services::Accounts<'_> {
     /// Every account, by email.
     #[tracing::instrument(skip_all)]
     pub async fn list_accounts(&self) -> Result<Vec<Account>, EngineError> {
         let now = self.now();
-        user::Entity::find()
-            .order_by_asc(user::Column::Email)
-            .all(&self.db)
+        Ok(users::all(&self.db)
             .await?
             .into_iter()
-            .map(|m| {
-                let has_password = m.password_hash.is_some();
-                let locked_until = m.locked_until.filter(|t| *t > now);
-                let break_glass = m.break_glass;
-                Ok(Account {
-                    user: to_user(m)?,
-                    has_password,
-                    locked_until,
-                    break_glass,
-                })
+            .map(|m| Account {
+                has_password: m.password_hash.is_some(),
+                locked_until: m.locked_until.filter(|t| *t > now),
+                break_glass: m.break_glass,
+                user: m.user,
             })
-            .collect()
+            .collect())
     }
 
     /// Changes a user's role. The last active admin cannot be demoted.
@@ -224,14 +215,14 @@ impl Engine {
     ) -> Result<User, EngineError> {
         // The identity provider owns a provisioned account's role and access; a change
         // here would be undone at its next push, so it is refused rather than lost.
-        if self.is_provisioned(id).await? {
+        if self.accounts().is_provisioned(id).await? {
             return Err(EngineError::Conflict(
                 "this account is managed by the identity provider (SCIM); change it there".into(),
             ));
         }
         self.change_user(id, actor, |m| {
-            let from = m.role;
-            m.role = role;
+            let from = m.user.role;
+            m.user.role = role;
             (
                 "user.role_changed",
                 serde_json::json!({ "from": from, "to": role }),
@@ -252,13 +243,13 @@ impl Engine {
     ) -> Result<User, EngineError> {
         // The identity provider owns a provisioned account's role and access; a change
         // here would be undone at its next push, so it is refused rather than lost.
-        if self.is_provisioned(id).await? {
+        if self.accounts().is_provisioned(id).await? {
             return Err(EngineError::Conflict(
                 "this account is managed by the identity provider (SCIM); change it there".into(),
             ));
         }
         self.change_user(id, actor, |m| {
-            m.active = active;
+            m.user.active = active;
             if active {
                 m.failed_logins = 0;
                 m.locked_until = None;
@@ -292,65 +283,6 @@ impl Engine {
         .await
     }
 
-    async fn change_user(
-        &self,
-        id: Uuid,
-        actor: &Actor,
-        change: impl FnOnce(&mut user::Model) -> (&'static str, serde_json::Value),
-    ) -> Result<User, EngineError> {
-        let now = self.now();
-        let txn = self.db.begin().await?;
-        let mut m = user::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "user" })?;
-        let was_admin = m.active && m.role == Role::Admin;
-        let (kind, mut data) = change(&mut m);
-        let still_admin = m.active && m.role == Role::Admin;
-        if was_admin && !still_admin {
-            // The active admins, locked (in id order, so two of these never deadlock): two
-            // admins demoting each other at once would otherwise both count two admins
-            // and leave none. The second waits here, and then no longer counts the first.
-            let admins = user::Entity::find()
-                .filter(user::Column::Role.eq(Role::Admin.as_str()))
-                .filter(user::Column::Active.eq(true))
-                .order_by_asc(user::Column::Id);
-            let admins = crate::store::locked(admins, &txn, LockType::Update)
-                .all(&txn)
-                .await?;
-            if !admins.iter().any(|a| a.id == id) {
-                return Err(EngineError::Conflict(
-                    "this user was changed meanwhile; reload and try again".into(),
-                ));
-            }
-            if admins.len() <= 1 {
-                return Err(EngineError::Conflict(
-                    "this is the last active admin; make someone else admin first".into(),
-                ));
-            }
-        }
-        if !m.active {
-            self.end_sessions_of(&txn, id).await?;
-        }
-        m.updated_at = now;
-        let mut active: user::ActiveModel = m.into();
-        for col in [
-            user::Column::Role,
-            user::Column::Active,
-            user::Column::FailedLogins,
-            user::Column::LockedUntil,
-            user::Column::BreakGlass,
-            user::Column::UpdatedAt,
-        ] {
-            sea_orm::ActiveModelTrait::reset(&mut active, col);
-        }
-        let m = active.update(&txn).await?;
-        data["user_id"] = serde_json::json!(id);
-        audit::record(&txn, None, None, actor, kind, data, now).await?;
-        txn.commit().await?;
-        to_user(m)
-    }
-
     /// A staff member changes their own password: the current one must be right. Every
     /// other session of theirs ends (whoever else was signed in as them is out), this one
     /// stays.
@@ -363,8 +295,7 @@ impl Engine {
         new: &str,
     ) -> Result<(), EngineError> {
         crate::passwords::check_policy("new_password", new)?;
-        let m = user::Entity::find_by_id(id)
-            .one(&self.db)
+        let m = users::find(&self.db, id)
             .await?
             .ok_or(EngineError::NotFound { entity: "user" })?;
         let now = self.now();
@@ -380,7 +311,7 @@ impl Engine {
         }
         let stored = m.password_hash.clone().unwrap_or_default();
         if !self.passwords.verify(current, &stored).await? {
-            if let Some(until) = self.count_failure(m, now).await? {
+            if let Some(until) = self.count_failure(id, now).await? {
                 return Err(locked_for(until));
             }
             return Err(EngineError::validation(
@@ -390,17 +321,15 @@ impl Engine {
         }
         let hash = self.passwords.hash(new).await?;
         let txn = self.db.begin().await?;
-        let mut active: user::ActiveModel = m.into();
-        active.password_hash = Set(Some(hash));
-        // Wrong guesses were at the old password; the new one starts with a clean count.
-        active.failed_logins = Set(0);
-        active.updated_at = Set(now);
-        active.update(&txn).await?;
-        store::entity::session::Entity::delete_many()
-            .filter(store::entity::session::Column::UserId.eq(id))
-            .filter(store::entity::session::Column::Id.ne(keep_session))
-            .exec(&txn)
-            .await?;
+        let patch = UserPatch {
+            password_hash: Some(Some(hash)),
+            // Wrong guesses were at the old password; the new one starts with a clean count.
+            failed_logins: Some(0),
+            updated_at: Some(now),
+            ..UserPatch::default()
+        };
+        users::update(&txn, id, patch).await?;
+        store::sessions::delete_of_user(&txn, id, Some(keep_session)).await?;
         audit::record(
             &txn,
             None,
@@ -428,16 +357,17 @@ impl Engine {
         let hash = self.passwords.hash(password).await?;
         let now = self.now();
         let txn = self.db.begin().await?;
-        let m = user::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(EngineError::NotFound { entity: "user" })?;
-        let mut active: user::ActiveModel = m.into();
-        active.password_hash = Set(Some(hash));
-        active.failed_logins = Set(0);
-        active.locked_until = Set(None);
-        active.updated_at = Set(now);
-        let m = active.update(&txn).await?;
+        if users::find(&txn, id).await?.is_none() {
+            return Err(EngineError::NotFound { entity: "user" });
+        }
+        let patch = UserPatch {
+            password_hash: Some(Some(hash)),
+            failed_logins: Some(0),
+            locked_until: Some(None),
+            updated_at: Some(now),
+            ..UserPatch::default()
+        };
+        let user = users::update(&txn, id, patch).await?;
         self.end_sessions_of(&txn, id).await?;
         audit::record(
             &txn,
@@ -450,34 +380,13 @@ impl Engine {
         )
         .await?;
         txn.commit().await?;
-        to_user(m)
+        Ok(user)
     }
 
     /// Every API token (never the secret), newest first.
     #[tracing::instrument(skip_all)]
     pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenInfo>, EngineError> {
-        let emails: BTreeMap<Uuid, String> = user::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.email))
-            .collect();
-        Ok(api_token::Entity::find()
-            .order_by_desc(api_token::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|t| ApiTokenInfo {
-                id: t.id,
-                user_email: emails.get(&t.user_id).cloned().unwrap_or_default(),
-                user_id: t.user_id,
-                label: t.label,
-                created_at: t.created_at,
-                last_used_at: t.last_used_at,
-                revoked_at: t.revoked_at,
-                expires_at: t.expires_at,
-            })
-            .collect())
+        users::api_tokens(&self.db).await.map_err(Into::into)
     }
 
     /// Revokes an API token; it stops working at once. Revoking twice is a conflict.
@@ -485,18 +394,15 @@ impl Engine {
     pub async fn revoke_api_token(&self, id: Uuid, actor: &Actor) -> Result<(), EngineError> {
         let now = self.now();
         let txn = self.db.begin().await?;
-        let t = api_token::Entity::find_by_id(id)
-            .one(&txn)
+        let revoked = users::api_token_revoked(&txn, id)
             .await?
             .ok_or(EngineError::NotFound { entity: "token" })?;
-        if t.revoked_at.is_some() {
+        if revoked {
             return Err(EngineError::Conflict(
                 "this token is already revoked".into(),
             ));
         }
-        let mut active: api_token::ActiveModel = t.into();
-        active.revoked_at = Set(Some(now));
-        active.update(&txn).await?;
+        users::stamp_api_token(&txn, id, ApiTokenStamp::Revoked, now).await?;
         audit::record(
             &txn,
             None,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{found, locked};
 use crate::StoreError;
-use crate::domain::{CaseHold, CaseKind, CaseStatus, Provider};
+use crate::domain::{CaseHold, CaseKind, CaseStatus, Provider, User};
 use crate::entity::{user, vetting_case};
 
 pub use vetting_case::Model as CaseRow;
@@ -65,7 +65,7 @@ pub async fn lock_shared_many(
 pub async fn parties_of(
     conn: &impl ConnectionTrait,
     cases: &[&CaseRow],
-) -> Result<(HashMap<Uuid, Provider>, HashMap<Uuid, user::Model>), StoreError> {
+) -> Result<(HashMap<Uuid, Provider>, HashMap<Uuid, User>), StoreError> {
     let (providers, owners) = tokio::try_join!(
         super::providers::many(conn, cases.iter().map(|c| c.provider_id)),
         async {
@@ -77,7 +77,13 @@ pub async fn parties_of(
             )
         },
     )?;
-    Ok((providers, owners.into_iter().map(|u| (u.id, u)).collect()))
+    Ok((
+        providers,
+        owners
+            .into_iter()
+            .map(|u| (u.id, super::users::to_user(u)))
+            .collect(),
+    ))
 }
 
 /// The values profile a case was opened with (its snapshot).
@@ -198,13 +204,10 @@ pub async fn provider_of(
 pub async fn parties(
     conn: &impl ConnectionTrait,
     case: &CaseRow,
-) -> Result<(Provider, user::Model), StoreError> {
+) -> Result<(Provider, User), StoreError> {
     let provider = provider_of(conn, case).await?;
-    let owner = found(
-        user::Entity::find_by_id(case.owner_id).one(conn).await?,
-        "user",
-    )?;
-    Ok((provider, owner))
+    let owner = found(super::users::find(conn, case.owner_id).await?, "user")?;
+    Ok((provider, owner.user))
 }
 
 /// What the released reference checks are: how many, and the latest release. It changes

@@ -22,6 +22,8 @@ pub mod engagements;
 #[doc(hidden)]
 pub mod entity;
 mod error;
+pub mod idempotency;
+pub mod identities;
 pub mod insights;
 pub mod jobs;
 pub mod nominations;
@@ -35,8 +37,11 @@ pub mod responses;
 pub mod scim;
 pub mod secrets;
 pub mod self_assessments;
+pub mod sessions;
+pub mod setup_tokens;
 pub mod templates;
 pub mod tokens;
+pub mod users;
 pub mod webhooks;
 
 use sea_orm::sea_query::LockType;

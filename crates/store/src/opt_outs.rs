@@ -8,38 +8,10 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::StoreError;
 use crate::domain::normalize_email;
-use crate::entity::{opt_out, server_secret};
-use crate::secrets::{hmac_sha256_hex, new_token};
+use crate::entity::opt_out;
+use crate::secrets::hmac_sha256_hex;
 
 const KEY_NAME: &str = "opt_out_key";
-
-/// The opt-out key, made on first use. Two processes making it at once both end up with
-/// the one that was stored first.
-async fn key(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<String, StoreError> {
-    if let Some(row) = server_secret::Entity::find_by_id(KEY_NAME)
-        .one(conn)
-        .await?
-    {
-        return Ok(row.value);
-    }
-    server_secret::Entity::insert(server_secret::ActiveModel {
-        name: sea_orm::Set(KEY_NAME.to_owned()),
-        value: sea_orm::Set(new_token()),
-        created_at: sea_orm::Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(server_secret::Column::Name)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
-    server_secret::Entity::find_by_id(KEY_NAME)
-        .one(conn)
-        .await?
-        .map(|row| row.value)
-        .ok_or_else(|| StoreError::Corrupt("the opt-out key was not stored".into()))
-}
 
 /// The list's form of an address.
 pub async fn address_hash(
@@ -47,7 +19,7 @@ pub async fn address_hash(
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
-    let key = key(conn, now).await?;
+    let key = super::sessions::server_secret(conn, KEY_NAME, now).await?;
     Ok(hmac_sha256_hex(
         key.as_bytes(),
         normalize_email(email).as_bytes(),

@@ -3,15 +3,96 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::Expr;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use serde::Serialize;
 use uuid::Uuid;
 
+use super::locked;
 use crate::StoreError;
 use crate::entity::{scim_group, scim_group_member, scim_token, scim_user, user};
+
+/// A provisioned user as the provider last sent it.
+#[derive(Clone, Debug)]
+pub struct StoredScimUser {
+    pub user_id: Uuid,
+    pub user_name: String,
+    /// `user_name` lowercased: the unique key.
+    pub user_name_key: String,
+    pub external_id: Option<String>,
+    /// SCIM `active` as the provider set it.
+    pub active: bool,
+    /// `name`, `displayName` and `emails` as sent, as JSON.
+    pub attributes: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A group the provider pushed (its members are read apart, with [`members_of`]).
+#[derive(Clone, Debug)]
+pub struct StoredScimGroup {
+    pub id: Uuid,
+    pub display_name: String,
+    /// `display_name` lowercased, for the case-insensitive `displayName eq` filter.
+    pub display_name_key: String,
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A SCIM token as an admin sees it: never the token itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScimTokenInfo {
+    pub id: Uuid,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<scim_user::Model> for StoredScimUser {
+    fn from(m: scim_user::Model) -> Self {
+        Self {
+            user_id: m.user_id,
+            user_name: m.user_name,
+            user_name_key: m.user_name_key,
+            external_id: m.external_id,
+            active: m.active,
+            attributes: m.attributes,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl From<scim_group::Model> for StoredScimGroup {
+    fn from(m: scim_group::Model) -> Self {
+        Self {
+            id: m.id,
+            display_name: m.display_name,
+            display_name_key: m.display_name_key,
+            external_id: m.external_id,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl From<scim_token::Model> for ScimTokenInfo {
+    fn from(m: scim_token::Model) -> Self {
+        Self {
+            id: m.id,
+            label: m.label,
+            created_at: m.created_at,
+            last_used_at: m.last_used_at,
+            revoked_at: m.revoked_at,
+        }
+    }
+}
 
 /// What a list is narrowed to (the filters the contract names).
 #[derive(Clone, Debug)]
@@ -25,18 +106,22 @@ pub enum Narrow {
 pub async fn user(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<scim_user::Model>, StoreError> {
-    Ok(scim_user::Entity::find_by_id(id).one(conn).await?)
+) -> Result<Option<StoredScimUser>, StoreError> {
+    Ok(scim_user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn user_by_key(
     conn: &impl ConnectionTrait,
     key: &str,
-) -> Result<Option<scim_user::Model>, StoreError> {
+) -> Result<Option<StoredScimUser>, StoreError> {
     Ok(scim_user::Entity::find()
         .filter(scim_user::Column::UserNameKey.eq(key))
         .one(conn)
-        .await?)
+        .await?
+        .map(Into::into))
 }
 
 /// One page of provisioned users (oldest first) and how many match in all.
@@ -45,7 +130,7 @@ pub async fn users(
     narrow: &Narrow,
     offset: u64,
     limit: u64,
-) -> Result<(u64, Vec<scim_user::Model>), StoreError> {
+) -> Result<(u64, Vec<StoredScimUser>), StoreError> {
     let mut q = scim_user::Entity::find();
     match narrow {
         Narrow::UserNameKey(k) => q = q.filter(scim_user::Column::UserNameKey.eq(k.as_str())),
@@ -60,31 +145,31 @@ pub async fn users(
         .limit(limit)
         .all(conn)
         .await?;
-    Ok((total, rows))
+    Ok((total, rows.into_iter().map(Into::into).collect()))
 }
 
+/// Inserts the row (`new`) or writes every column of it.
 pub async fn save_user(
     conn: &impl ConnectionTrait,
-    row: scim_user::Model,
+    row: StoredScimUser,
     new: bool,
-) -> Result<scim_user::Model, StoreError> {
-    let active: scim_user::ActiveModel = row.into();
-    let active = if new { active } else { mark_changed(active) };
-    Ok(if new {
-        active.insert(conn).await?
+) -> Result<(), StoreError> {
+    let active = scim_user::ActiveModel {
+        user_id: Set(row.user_id),
+        user_name: Set(row.user_name),
+        user_name_key: Set(row.user_name_key),
+        external_id: Set(row.external_id),
+        active: Set(row.active),
+        attributes: Set(row.attributes),
+        created_at: Set(row.created_at),
+        updated_at: Set(row.updated_at),
+    };
+    if new {
+        active.insert(conn).await?;
     } else {
-        active.update(conn).await?
-    })
-}
-
-fn mark_changed(mut m: scim_user::ActiveModel) -> scim_user::ActiveModel {
-    use sea_orm::Iterable;
-    for col in scim_user::Column::iter() {
-        if !matches!(col, scim_user::Column::UserId) {
-            m.reset(col);
-        }
+        active.update(conn).await?;
     }
-    m
+    Ok(())
 }
 
 pub async fn delete_user(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
@@ -133,31 +218,36 @@ pub async fn groups_of(
 /// The group, locked until `txn` ends (PostgreSQL): two changes of one group's members
 /// queue instead of one overwriting the other's member list.
 pub async fn group_locked(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     id: Uuid,
-) -> Result<Option<scim_group::Model>, StoreError> {
+) -> Result<Option<StoredScimGroup>, StoreError> {
     let q = scim_group::Entity::find_by_id(id);
-    Ok(super::locked(q, txn, sea_orm::sea_query::LockType::Update)
+    Ok(locked(q, txn, LockType::Update)
         .one(txn)
-        .await?)
+        .await?
+        .map(Into::into))
 }
 
 /// The provisioned user, locked until `txn` ends (PostgreSQL).
 pub async fn user_locked(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     id: Uuid,
-) -> Result<Option<scim_user::Model>, StoreError> {
+) -> Result<Option<StoredScimUser>, StoreError> {
     let q = scim_user::Entity::find_by_id(id);
-    Ok(super::locked(q, txn, sea_orm::sea_query::LockType::Update)
+    Ok(locked(q, txn, LockType::Update)
         .one(txn)
-        .await?)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn group(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<scim_group::Model>, StoreError> {
-    Ok(scim_group::Entity::find_by_id(id).one(conn).await?)
+) -> Result<Option<StoredScimGroup>, StoreError> {
+    Ok(scim_group::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn groups(
@@ -165,7 +255,7 @@ pub async fn groups(
     narrow: &Narrow,
     offset: u64,
     limit: u64,
-) -> Result<(u64, Vec<scim_group::Model>), StoreError> {
+) -> Result<(u64, Vec<StoredScimGroup>), StoreError> {
     let mut q = scim_group::Entity::find();
     match narrow {
         Narrow::DisplayNameKey(k) => {
@@ -182,25 +272,29 @@ pub async fn groups(
         .limit(limit)
         .all(conn)
         .await?;
-    Ok((total, rows))
+    Ok((total, rows.into_iter().map(Into::into).collect()))
 }
 
+/// Inserts the row (`new`) or writes every column of it.
 pub async fn save_group(
     conn: &impl ConnectionTrait,
-    row: scim_group::Model,
+    row: StoredScimGroup,
     new: bool,
-) -> Result<scim_group::Model, StoreError> {
-    let mut active: scim_group::ActiveModel = row.into();
+) -> Result<(), StoreError> {
+    let active = scim_group::ActiveModel {
+        id: Set(row.id),
+        display_name: Set(row.display_name),
+        display_name_key: Set(row.display_name_key),
+        external_id: Set(row.external_id),
+        created_at: Set(row.created_at),
+        updated_at: Set(row.updated_at),
+    };
     if new {
-        return Ok(active.insert(conn).await?);
+        active.insert(conn).await?;
+    } else {
+        active.update(conn).await?;
     }
-    use sea_orm::Iterable;
-    for col in scim_group::Column::iter() {
-        if !matches!(col, scim_group::Column::Id) {
-            active.reset(col);
-        }
-    }
-    Ok(active.update(conn).await?)
+    Ok(())
 }
 
 pub async fn delete_group(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
@@ -283,10 +377,21 @@ pub async fn existing_users(
 
 pub async fn insert_token(
     conn: &impl ConnectionTrait,
-    row: scim_token::Model,
+    id: Uuid,
+    label: &str,
+    token_hash: String,
+    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let active: scim_token::ActiveModel = row.into();
-    active.insert(conn).await?;
+    scim_token::ActiveModel {
+        id: Set(id),
+        label: Set(label.to_owned()),
+        token_hash: Set(token_hash),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
     Ok(())
 }
 
@@ -294,18 +399,19 @@ pub async fn insert_token(
 pub async fn live_token(
     conn: &impl ConnectionTrait,
     hash: &str,
-) -> Result<Option<scim_token::Model>, StoreError> {
+) -> Result<Option<ScimTokenInfo>, StoreError> {
     Ok(scim_token::Entity::find()
         .filter(scim_token::Column::TokenHash.eq(hash))
         .filter(scim_token::Column::RevokedAt.is_null())
         .one(conn)
-        .await?)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn touch_token(
     conn: &impl ConnectionTrait,
     id: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     scim_token::Entity::update_many()
         .col_expr(scim_token::Column::LastUsedAt, Expr::value(now))
@@ -315,25 +421,32 @@ pub async fn touch_token(
     Ok(())
 }
 
-pub async fn tokens(conn: &impl ConnectionTrait) -> Result<Vec<scim_token::Model>, StoreError> {
+/// Every SCIM token, newest first.
+pub async fn tokens(conn: &impl ConnectionTrait) -> Result<Vec<ScimTokenInfo>, StoreError> {
     Ok(scim_token::Entity::find()
         .order_by_desc(scim_token::Column::Id)
         .all(conn)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn token(
     conn: &impl ConnectionTrait,
     id: Uuid,
-) -> Result<Option<scim_token::Model>, StoreError> {
-    Ok(scim_token::Entity::find_by_id(id).one(conn).await?)
+) -> Result<Option<ScimTokenInfo>, StoreError> {
+    Ok(scim_token::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Into::into))
 }
 
 /// Revokes the token if it is live; whether it was.
 pub async fn revoke_token(
     conn: &impl ConnectionTrait,
     id: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let res = scim_token::Entity::update_many()
         .col_expr(scim_token::Column::RevokedAt, Expr::value(now))
@@ -348,7 +461,7 @@ pub async fn revoke_token(
 pub async fn revoke_api_tokens_of(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     use crate::entity::api_token;
     let res = api_token::Entity::update_many()

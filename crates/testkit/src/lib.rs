@@ -306,6 +306,7 @@ impl TestApp {
             .await
             .expect("create user");
         self.engine
+            .accounts()
             .create_api_token(user.id, "test", None, &engine::audit::Actor::System)
             .await
             .expect("create token")

@@ -167,6 +167,7 @@ async fn api_tokens_can_expire_and_their_creation_is_audited(app: TestApp) {
 
     let forever = app
         .engine
+        .accounts()
         .create_api_token(ops.id, "no expiry", None, &Actor::System)
         .await
         .unwrap();
@@ -367,6 +368,7 @@ async fn the_sign_in_csrf_cookie_is_host_prefixed_when_the_public_url_is_https(b
     // The first-run setup form, used before there is a session too.
     let token = app
         .engine
+        .accounts()
         .first_run_setup_token()
         .await
         .unwrap()

@@ -86,6 +86,7 @@ async fn events(app: &TestApp, kind: &str) -> Vec<serde_json::Value> {
 
 async fn role_of(app: &TestApp, email: &str) -> Option<Role> {
     app.engine
+        .accounts()
         .find_user_by_email(email)
         .await
         .unwrap()
@@ -422,6 +423,7 @@ async fn with_password_sign_in_off_only_break_glass_accounts_use_one(backend: Ba
     );
     assert_eq!(app.ui().login(&ops.email, UI_PASSWORD).await.status(), 401);
     app.engine
+        .accounts()
         .set_break_glass(admin.id, true, &engine::audit::Actor::System)
         .await
         .unwrap();

@@ -18,6 +18,7 @@ on_both_databases!(
 async fn the_setup_link_creates_the_first_admin_once(app: TestApp) {
     let token = app
         .engine
+        .accounts()
         .first_run_setup_token()
         .await
         .unwrap()
@@ -78,6 +79,7 @@ async fn the_setup_link_creates_the_first_admin_once(app: TestApp) {
     assert!(html.contains("Fran Founder"));
     let admin = app
         .engine
+        .accounts()
         .find_user_by_email("founder@example.com")
         .await
         .unwrap()
@@ -117,12 +119,31 @@ async fn the_setup_link_creates_the_first_admin_once(app: TestApp) {
         "{}",
         res.status()
     );
-    assert!(app.engine.first_run_setup_token().await.unwrap().is_none());
+    assert!(
+        app.engine
+            .accounts()
+            .first_run_setup_token()
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn a_setup_link_works_for_an_hour_and_a_newer_one_replaces_it(app: TestApp) {
-    let first = app.engine.first_run_setup_token().await.unwrap().unwrap();
-    let second = app.engine.first_run_setup_token().await.unwrap().unwrap();
+    let first = app
+        .engine
+        .accounts()
+        .first_run_setup_token()
+        .await
+        .unwrap()
+        .unwrap();
+    let second = app
+        .engine
+        .accounts()
+        .first_run_setup_token()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         app.ui().get(&format!("/ui/setup/{first}")).await.status(),
         404

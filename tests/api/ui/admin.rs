@@ -73,6 +73,7 @@ async fn admin_manages_users_and_their_access(app: TestApp) {
     assert_eq!(res.status(), 422, "duplicate email");
     let nia = app
         .engine
+        .accounts()
         .find_user_by_email("nia@example.com")
         .await
         .unwrap()
@@ -99,6 +100,7 @@ async fn admin_manages_users_and_their_access(app: TestApp) {
     // Deactivation ends her session and her API tokens at once; reactivation restores sign-in.
     let token = app
         .engine
+        .accounts()
         .create_api_token(nia.id, "script", None, &engine::audit::Actor::System)
         .await
         .unwrap();
@@ -135,6 +137,7 @@ async fn admin_manages_users_and_their_access(app: TestApp) {
     // The last active admin cannot demote or deactivate themselves out of the system.
     let me = app
         .engine
+        .accounts()
         .list_accounts()
         .await
         .unwrap()
@@ -249,7 +252,7 @@ async fn admin_manages_tokens_profile_and_failed_jobs(app: TestApp) {
         html.contains("HRIS sync") && !html.contains(&token),
         "shown once"
     );
-    let info = app.engine.list_api_tokens().await.unwrap();
+    let info = app.engine.accounts().list_api_tokens().await.unwrap();
     let row = info.iter().find(|t| t.label == "HRIS sync").unwrap();
     let res = admin
         .post(tokens, &format!("/ui/admin/tokens/{}/revoke", row.id), &[])

@@ -141,6 +141,7 @@ async fn wrong_passwords_are_refused_alike_and_blank_fields_named(app: TestApp) 
 
     // A deactivated account cannot sign in either, with the same answer.
     app.engine
+        .accounts()
         .set_user_active(api_only.id, false, &engine::audit::Actor::System)
         .await
         .unwrap();
@@ -266,7 +267,10 @@ async fn an_idle_session_expires(app: TestApp) {
     app.clock.advance(Duration::hours(6));
     assert_eq!(kept.get("/ui/cases").await.status(), 200);
     app.clock.advance(Duration::hours(7));
-    assert_eq!(app.engine.purge_ended_sessions().await.unwrap(), 1);
+    assert_eq!(
+        app.engine.accounts().purge_ended_sessions().await.unwrap(),
+        1
+    );
     let left = session::Entity::find().all(app.engine.db()).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(kept.get("/ui/cases").await.status(), 200);

@@ -428,7 +428,10 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(app: TestApp) {
                 let target = admins[target].id;
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    engine.set_user_role(target, Role::Ops, &actor).await
+                    engine
+                        .accounts()
+                        .set_user_role(target, Role::Ops, &actor)
+                        .await
                 })
             })
             .collect();
@@ -446,6 +449,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(app: TestApp) {
         assert_eq!(done, 1, "round {round}: exactly one demotion succeeds");
         let left = app
             .engine
+            .accounts()
             .list_accounts()
             .await
             .unwrap()

@@ -79,6 +79,7 @@ pub async fn change(
     let user = &session.0.user;
     match state
         .engine
+        .accounts()
         .change_own_password(
             user.id,
             session.0.id,

@@ -41,6 +41,7 @@ async fn users_page(
 ) -> Result<HttpResponse, ApiError> {
     let accounts: Vec<Value> = state
         .engine
+        .accounts()
         .list_accounts()
         .await?
         .into_iter()
@@ -193,6 +194,7 @@ pub async fn change_role(
     };
     let result = state
         .engine
+        .accounts()
         .set_user_role(*id, role, &Actor::User(admin.id))
         .await;
     after_action(
@@ -233,6 +235,7 @@ pub async fn set_password(
     }
     let result = state
         .engine
+        .accounts()
         .set_password(*id, &form.password, &Actor::User(admin.id))
         .await;
     after_action(&state, &session, result, |u| format!(
@@ -256,6 +259,7 @@ pub async fn deactivate(
 ) -> Result<HttpResponse, ApiError> {
     let result = state
         .engine
+        .accounts()
         .set_user_active(*id, false, &Actor::User(admin.id))
         .await;
     after_action(
@@ -282,6 +286,7 @@ pub async fn reactivate(
 ) -> Result<HttpResponse, ApiError> {
     let result = state
         .engine
+        .accounts()
         .set_user_active(*id, true, &Actor::User(admin.id))
         .await;
     after_action(
@@ -313,6 +318,7 @@ pub async fn break_glass(
     let on = form.on == "1";
     let result = state
         .engine
+        .accounts()
         .set_break_glass(*id, on, &Actor::User(admin.id))
         .await;
     after_action(
@@ -342,6 +348,7 @@ async fn tokens_page(
 ) -> Result<HttpResponse, ApiError> {
     let token_rows: Vec<Value> = state
         .engine
+        .accounts()
         .list_api_tokens()
         .await?
         .into_iter()
@@ -360,6 +367,7 @@ async fn tokens_page(
         .collect();
     let user_options: Vec<Value> = state
         .engine
+        .accounts()
         .list_accounts()
         .await?
         .into_iter()
@@ -432,7 +440,7 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let user_id = form.user_id.parse::<Uuid>().ok();
-    let accounts = state.engine.list_accounts().await?;
+    let accounts = state.engine.accounts().list_accounts().await?;
     let owner = user_id.and_then(|id| accounts.iter().find(|a| a.user.id == id && a.user.active));
     if owner.is_none() {
         errors.push(FieldError {
@@ -475,6 +483,7 @@ pub async fn create_token(
         expires_days.map(|d| state.engine.now() + chrono::Duration::days(i64::from(d)));
     let token = state
         .engine
+        .accounts()
         .create_api_token(owner.user.id, label, expires_at, &Actor::User(admin.id))
         .await?;
     tracing::info!(by = %admin.id, user_id = %owner.user.id, "API token created");
@@ -499,6 +508,7 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     let result = state
         .engine
+        .accounts()
         .revoke_api_token(*id, &Actor::User(admin.id))
         .await;
     after_action(

@@ -296,6 +296,7 @@ async fn case_page(
     let provider = engine.cases().provider(case.provider_id).await?;
     let emails = engine.cases().last_emails(id).await?;
     let names: BTreeMap<Uuid, String> = engine
+        .accounts()
         .list_accounts()
         .await?
         .into_iter()

@@ -63,7 +63,7 @@ fn login_page(
     let mut ctx = ctx;
     ctx["csrf"] = json!(csrf);
     ctx["title"] = json!("Sign in");
-    ctx["sso_provider"] = json!(state.engine.oidc_provider_name());
+    ctx["sso_provider"] = json!(state.engine.accounts().oidc_provider_name());
     ctx["local_login"] = json!(state.engine.auth_settings().local_login);
     let next: String = ctx
         .get("next")
@@ -166,6 +166,7 @@ pub async fn submit(
     let device = cookie(&req, DEVICE_COOKIE);
     match state
         .engine
+        .accounts()
         .login(&form.email, &form.password, device)
         .await?
     {
@@ -229,13 +230,14 @@ pub async fn logout(
         Some(s) => {
             state
                 .engine
+                .accounts()
                 .oidc_end_session_url(s.0.user.id, &signed_out)
                 .await?
         }
         None => None,
     };
     if let Some(token) = cookie(&req, SESSION_COOKIE) {
-        state.engine.logout(token).await?;
+        state.engine.accounts().logout(token).await?;
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((
@@ -275,7 +277,12 @@ pub async fn oidc_start(
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let next = safe_next(query.next.as_deref());
-    match state.engine.oidc_start(&redirect_uri(&state), &next).await {
+    match state
+        .engine
+        .accounts()
+        .oidc_start(&redirect_uri(&state), &next)
+        .await
+    {
         Ok(start) => Ok(HttpResponse::Found()
             .insert_header((header::LOCATION, start.location))
             .append_header((
@@ -310,6 +317,7 @@ pub async fn oidc_callback(
         (None, Some(code), Some(flow_state)) => {
             state
                 .engine
+                .accounts()
                 .oidc_finish(
                     &redirect_uri(&state),
                     cookie(&req, OIDC_COOKIE),
@@ -355,6 +363,7 @@ fn oidc_failure(
 ) -> Result<HttpResponse, ApiError> {
     let provider = state
         .engine
+        .accounts()
         .oidc_provider_name()
         .unwrap_or_else(|| "the identity provider".into());
     if !matches!(error, OidcError::Engine(_)) {

@@ -208,6 +208,7 @@ pub(crate) async fn flash_redirect(
     let kind = if ok { "ok" } else { "error" };
     state
         .engine
+        .accounts()
         .set_flash(session.0.id, &format!("{kind}:{message}"))
         .await?;
     Ok(see_other(location))

@@ -106,6 +106,7 @@ async fn report_page(
     let decision = engine.reports().case_decision(id).await?;
     let decided_by = match &decision {
         Some(d) => engine
+            .accounts()
             .list_accounts()
             .await?
             .into_iter()

@@ -138,7 +138,7 @@ async fn check(mut req: ServiceRequest) -> Result<ServiceRequest, (ServiceReques
         .clone();
     let token = cookie(req.request(), SESSION_COOKIE).map(str::to_owned);
     let session = match token {
-        Some(token) => match state.engine.session(&token).await {
+        Some(token) => match state.engine.accounts().session(&token).await {
             Ok(session) => session,
             Err(e) => return Err((req, e.into())),
         },
@@ -174,7 +174,7 @@ async fn check(mut req: ServiceRequest) -> Result<ServiceRequest, (ServiceReques
         // A flash is shown once: the page rendered now carries it, the next one does not.
         if session.flash.is_some()
             && req.method() == Method::GET
-            && let Err(e) = state.engine.clear_flash(session.id).await
+            && let Err(e) = state.engine.accounts().clear_flash(session.id).await
         {
             return Err((req, e.into()));
         }

@@ -63,7 +63,7 @@ pub async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.engine.setup_token_works(&token).await? {
+    if !state.engine.accounts().setup_token_works(&token).await? {
         return Err(ApiError::NotFound("setup link"));
     }
     Ok(setup_page(&req, &state, StatusCode::OK, json!({}), &[]))
@@ -76,7 +76,7 @@ pub async fn submit(
     token: web::Path<String>,
     UiForm(form): UiForm<SetupForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if !state.engine.setup_token_works(&token).await? {
+    if !state.engine.accounts().setup_token_works(&token).await? {
         return Err(ApiError::NotFound("setup link"));
     }
     let mut errors = Vec::new();
@@ -110,6 +110,7 @@ pub async fn submit(
     }
     let done = state
         .engine
+        .accounts()
         .complete_setup(
             &token,
             FirstAdmin {

@@ -531,7 +531,7 @@ async fn housekeeping(engine: &Engine, mut stop: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
         }
-        match engine.purge_ended_sessions().await {
+        match engine.accounts().purge_ended_sessions().await {
             Ok(n) if n > 0 => tracing::info!(removed = n, "ended web sessions purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "purging web sessions failed"),

@@ -245,7 +245,7 @@ impl crate::services::Privacy<'_> {
         txn.commit().await?;
         report.webhook_deliveries =
             privacy::finished_webhook_deliveries(&self.db, log_cutoff, true).await?;
-        report.sessions = Some(self.purge_ended_sessions().await?);
+        report.sessions = Some(self.accounts().purge_ended_sessions().await?);
         report.idempotency_keys = Some(
             self.idempotency()
                 .purge_idempotency_keys(Duration::days(1))

@@ -55,12 +55,6 @@ pub enum ScimError {
     Engine(#[from] EngineError),
 }
 
-impl From<sea_orm::DbErr> for ScimError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        ScimError::Engine(e.into())
-    }
-}
-
 impl From<store::StoreError> for ScimError {
     fn from(e: store::StoreError) -> Self {
         ScimError::Engine(e.into())

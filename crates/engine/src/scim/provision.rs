@@ -8,12 +8,8 @@
 //! traced at info, not error.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::LockType;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
 use serde_json::{Map, Value};
+use store::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
 
 use super::filter::{self, Filter};
@@ -23,9 +19,9 @@ use super::schema::{GROUP_ATTRS, USER_ATTRS};
 use super::{MAX_RESULTS, ScimError};
 use crate::audit::{self, Actor};
 use crate::domain::Role;
-use crate::store::scim::{self as rows, Narrow};
+use crate::store::scim::{self as rows, Narrow, StoredScimGroup, StoredScimUser};
+use crate::store::users::{self, NewAccount, UserPatch};
 use crate::{Engine, EngineError};
-use store::entity::{scim_group, scim_user, user};
 
 /// One page of a list.
 pub struct Page<T> {
@@ -68,7 +64,7 @@ fn narrow(filter: Option<&str>, attrs: &[&str]) -> Result<Narrow, ScimError> {
     }
 }
 
-fn attributes_of(row: &scim_user::Model) -> Result<Map<String, Value>, EngineError> {
+fn attributes_of(row: &StoredScimUser) -> Result<Map<String, Value>, EngineError> {
     serde_json::from_str(&row.attributes)
         .map_err(|e| EngineError::Corrupt(format!("scim_users.attributes: {e}")))
 }
@@ -84,8 +80,8 @@ pub use crate::services::Provisioning;
 impl Provisioning<'_> {
     async fn scim_users_out(
         &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        rows_: Vec<scim_user::Model>,
+        conn: &impl ConnectionTrait,
+        rows_: Vec<StoredScimUser>,
     ) -> Result<Vec<ScimUser>, ScimError> {
         let ids: Vec<Uuid> = rows_.iter().map(|r| r.user_id).collect();
         let mut groups = rows::groups_of(conn, &ids).await?;
@@ -108,8 +104,8 @@ impl Provisioning<'_> {
 
     async fn scim_groups_out(
         &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        rows_: Vec<scim_group::Model>,
+        conn: &impl ConnectionTrait,
+        rows_: Vec<StoredScimGroup>,
     ) -> Result<Vec<ScimGroup>, ScimError> {
         let ids: Vec<Uuid> = rows_.iter().map(|r| r.id).collect();
         let mut members = rows::members_of(conn, &ids).await?;
@@ -178,7 +174,7 @@ impl Provisioning<'_> {
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn scim_create_user(&self, input: UserInput) -> Result<ScimUser, ScimError> {
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let key = input.user_name.to_lowercase();
         if rows::user_by_key(&txn, &key).await?.is_some() {
             return Err(ScimError::Uniqueness(
@@ -187,17 +183,12 @@ impl Provisioning<'_> {
         }
         let email = input.email();
         let existing = match &email {
-            Some(email) => {
-                user::Entity::find()
-                    .filter(user::Column::Email.eq(email.as_str()))
-                    .one(&txn)
-                    .await?
-            }
+            Some(email) => users::by_email(&txn, email).await?,
             None => None,
         };
         let id = match existing {
             Some(account) => {
-                if rows::user(&txn, account.id).await?.is_some() {
+                if rows::user(&txn, account.user.id).await?.is_some() {
                     return Err(ScimError::Uniqueness(
                         "another provisioned user has this email".into(),
                     ));
@@ -207,30 +198,26 @@ impl Provisioning<'_> {
                         "this email belongs to a break-glass account, which stays local".into(),
                     ));
                 }
-                let mut active: user::ActiveModel = account.clone().into();
-                active.name = Set(input.display_name());
-                active.updated_at = Set(now);
-                active.update(&txn).await?;
-                account.id
+                let patch = UserPatch {
+                    name: Some(input.display_name()),
+                    updated_at: Some(now),
+                    ..UserPatch::default()
+                };
+                users::update(&txn, account.user.id, patch).await?;
+                account.user.id
             }
             None => {
                 let id = Uuid::now_v7();
                 // No access until a mapped group gives a role: least privilege meanwhile.
-                user::ActiveModel {
-                    id: Set(id),
-                    email: Set(email.clone().unwrap_or_else(|| no_address(id))),
-                    name: Set(input.display_name()),
-                    role: Set(Role::Hr),
-                    password_hash: Set(None),
-                    active: Set(false),
-                    failed_logins: Set(0),
-                    locked_until: Set(None),
-                    break_glass: Set(false),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&txn)
-                .await?;
+                let new = NewAccount {
+                    id,
+                    email: email.clone().unwrap_or_else(|| no_address(id)),
+                    name: input.display_name(),
+                    role: Role::Hr,
+                    password_hash: None,
+                    active: false,
+                };
+                users::insert(&txn, new, now).await?;
                 id
             }
         };
@@ -249,7 +236,7 @@ impl Provisioning<'_> {
         let out = self
             .scim_users_out(&txn, vec![rows::user(&txn, id).await?.expect("saved")])
             .await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(out.into_iter().next().expect("one"))
     }
 
@@ -259,8 +246,8 @@ impl Provisioning<'_> {
         input: &UserInput,
         created_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<scim_user::Model, ScimError> {
-        Ok(scim_user::Model {
+    ) -> Result<StoredScimUser, ScimError> {
+        Ok(StoredScimUser {
             user_id: id,
             user_name: input.user_name.clone(),
             user_name_key: input.user_name.to_lowercase(),
@@ -280,16 +267,16 @@ impl Provisioning<'_> {
         id: Uuid,
         input: UserInput,
     ) -> Result<ScimUser, ScimError> {
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let out = self.replace_user_in(&txn, id, input).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(out)
     }
 
     /// Applies a PatchOp body to a user.
     #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_patch_user(&self, id: Uuid, body: &Value) -> Result<ScimUser, ScimError> {
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let row = rows::user_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("user"))?;
@@ -298,7 +285,7 @@ impl Provisioning<'_> {
         let out = self
             .replace_user_in(&txn, id, UserInput::from_attributes(patched)?)
             .await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(out)
     }
 
@@ -318,29 +305,25 @@ impl Provisioning<'_> {
                 "a user with this userName exists".into(),
             ));
         }
-        let account = user::Entity::find_by_id(id)
-            .one(txn)
+        let account = users::find(txn, id)
             .await?
-            .ok_or(ScimError::NotFound("user"))?;
+            .ok_or(ScimError::NotFound("user"))?
+            .user;
         let email = input.email().unwrap_or_else(|| no_address(id));
-        if email != account.email
-            && user::Entity::find()
-                .filter(user::Column::Email.eq(email.as_str()))
-                .one(txn)
-                .await?
-                .is_some()
-        {
+        if email != account.email && users::by_email(txn, &email).await?.is_some() {
             return Err(ScimError::Uniqueness(
                 "another account has this email".into(),
             ));
         }
         let name = input.display_name();
         if email != account.email || name != account.name {
-            let mut active: user::ActiveModel = account.into();
-            active.email = Set(email);
-            active.name = Set(name);
-            active.updated_at = Set(now);
-            active.update(txn).await?;
+            let patch = UserPatch {
+                email: Some(email),
+                name: Some(name),
+                updated_at: Some(now),
+                ..UserPatch::default()
+            };
+            users::update(txn, id, patch).await?;
         }
         rows::save_user(txn, self.scim_row(id, &input, row.created_at, now)?, false).await?;
         self.reconcile(txn, &[id], now).await?;
@@ -353,7 +336,7 @@ impl Provisioning<'_> {
     #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_delete_user(&self, id: Uuid) -> Result<(), ScimError> {
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let mut row = rows::user_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("user"))?;
@@ -373,19 +356,19 @@ impl Provisioning<'_> {
             now,
         )
         .await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(())
     }
 
     #[tracing::instrument(skip_all, err(level = "info"))]
     pub async fn scim_create_group(&self, input: GroupInput) -> Result<ScimGroup, ScimError> {
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let id = Uuid::now_v7();
         self.check_members(&txn, &input.members).await?;
         rows::save_group(
             &txn,
-            scim_group::Model {
+            StoredScimGroup {
                 id,
                 display_name_key: input.display_name.to_lowercase(),
                 display_name: input.display_name.clone(),
@@ -410,7 +393,7 @@ impl Provisioning<'_> {
         self.reconcile(&txn, &input.members, now).await?;
         let row = rows::group(&txn, id).await?.expect("saved");
         let out = self.scim_groups_out(&txn, vec![row]).await?.remove(0);
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(out)
     }
 
@@ -420,15 +403,15 @@ impl Provisioning<'_> {
         id: Uuid,
         input: GroupInput,
     ) -> Result<ScimGroup, ScimError> {
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let out = self.replace_group_in(&txn, id, input).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(out)
     }
 
     #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_patch_group(&self, id: Uuid, body: &Value) -> Result<ScimGroup, ScimError> {
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let row = rows::group_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("group"))?;
@@ -437,7 +420,7 @@ impl Provisioning<'_> {
         let out = self
             .replace_group_in(&txn, id, GroupInput::from_attributes(patched)?)
             .await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(out)
     }
 
@@ -504,7 +487,7 @@ impl Provisioning<'_> {
     #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
     pub async fn scim_delete_group(&self, id: Uuid) -> Result<(), ScimError> {
         let now = self.now();
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin().await.map_err(EngineError::from)?;
         let row = rows::group_locked(&txn, id)
             .await?
             .ok_or(ScimError::NotFound("group"))?;
@@ -527,7 +510,7 @@ impl Provisioning<'_> {
         )
         .await?;
         self.reconcile(&txn, &members, now).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(EngineError::from)?;
         Ok(())
     }
 
@@ -562,10 +545,10 @@ impl Provisioning<'_> {
             let Some(scim) = rows::user(txn, *id).await? else {
                 continue;
             };
-            let account = user::Entity::find_by_id(*id)
-                .one(txn)
+            let account = users::find(txn, *id)
                 .await?
-                .ok_or(ScimError::NotFound("user"))?;
+                .ok_or(ScimError::NotFound("user"))?
+                .user;
             let names: Vec<String> = groups
                 .remove(id)
                 .unwrap_or_default()
@@ -582,14 +565,8 @@ impl Provisioning<'_> {
             if was_admin && !(active && role == Role::Admin) {
                 // Locked in id order, like `change_user`, so two of these never both
                 // count the other and leave no admin.
-                let admins = user::Entity::find()
-                    .filter(user::Column::Role.eq(Role::Admin.as_str()))
-                    .filter(user::Column::Active.eq(true))
-                    .order_by_asc(user::Column::Id);
-                let admins = crate::store::locked(admins, txn, LockType::Update)
-                    .all(txn)
-                    .await?;
-                if admins.iter().filter(|a| a.id != *id).count() == 0 {
+                let admins = users::lock_active_admins(txn).await?;
+                if admins.iter().filter(|a| *a != id).count() == 0 {
                     return Err(ScimError::Conflict(
                         "this is the last active admin; make someone else admin (or keep a break-glass admin) first".into(),
                     ));
@@ -637,15 +614,17 @@ impl Provisioning<'_> {
                 )
                 .await?;
             }
-            let mut m: user::ActiveModel = account.into();
-            m.active = Set(active);
-            m.role = Set(role);
+            let mut patch = UserPatch {
+                active: Some(active),
+                role: Some(role),
+                updated_at: Some(now),
+                ..UserPatch::default()
+            };
             if active {
-                m.failed_logins = Set(0);
-                m.locked_until = Set(None);
+                patch.failed_logins = Some(0);
+                patch.locked_until = Some(None);
             }
-            m.updated_at = Set(now);
-            m.update(txn).await?;
+            users::update(txn, *id, patch).await?;
         }
         Ok(())
     }
@@ -653,18 +632,20 @@ impl Provisioning<'_> {
 
 /// What the rest of the engine asks of provisioning.
 impl Engine {
+    /// The SCIM `active` of a provisioned account (`None`: not provisioned).
+    pub(crate) async fn scim_active(
+        &self,
+        conn: &impl ConnectionTrait,
+        user_id: Uuid,
+    ) -> Result<Option<bool>, EngineError> {
+        Ok(rows::user(conn, user_id).await?.map(|r| r.active))
+    }
+}
+
+impl crate::services::Accounts<'_> {
     /// Whether the account is managed by the identity provider (its role and access then
     /// come from SCIM only).
     pub async fn is_provisioned(&self, user_id: Uuid) -> Result<bool, EngineError> {
         Ok(rows::user(&self.db, user_id).await?.is_some())
-    }
-
-    /// The SCIM `active` of a provisioned account (`None`: not provisioned).
-    pub(crate) async fn scim_active(
-        &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        user_id: Uuid,
-    ) -> Result<Option<bool>, EngineError> {
-        Ok(rows::user(conn, user_id).await?.map(|r| r.active))
     }
 }

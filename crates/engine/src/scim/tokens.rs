@@ -1,9 +1,8 @@
 //! The identity provider's bearer tokens: made by an admin (CLI or admin page), shown
 //! once, kept only as SHA-256 like API tokens, revocable; each change is audited.
 
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::TransactionTrait;
-use serde::Serialize;
+use chrono::Duration;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use super::provision::Provisioning;
@@ -11,17 +10,7 @@ use crate::EngineError;
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
 use crate::store::scim as rows;
-use store::entity::scim_token;
-
-/// A SCIM token as an admin sees it: never the token itself.
-#[derive(Clone, Debug, Serialize)]
-pub struct ScimTokenInfo {
-    pub id: Uuid,
-    pub label: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
+pub use crate::store::scim::ScimTokenInfo;
 
 impl Provisioning<'_> {
     /// Makes a SCIM token and returns it (shown once; only its hash is stored).
@@ -35,18 +24,7 @@ impl Provisioning<'_> {
         let now = self.now();
         let id = Uuid::now_v7();
         let txn = self.db.begin().await?;
-        rows::insert_token(
-            &txn,
-            scim_token::Model {
-                id,
-                label: label.to_owned(),
-                token_hash: token_hash(&token),
-                created_at: now,
-                last_used_at: None,
-                revoked_at: None,
-            },
-        )
-        .await?;
+        rows::insert_token(&txn, id, label, token_hash(&token), now).await?;
         audit::record(
             &txn,
             None,
@@ -80,17 +58,7 @@ impl Provisioning<'_> {
 
     /// Every SCIM token, newest first.
     pub async fn list_scim_tokens(&self) -> Result<Vec<ScimTokenInfo>, EngineError> {
-        Ok(rows::tokens(&self.db)
-            .await?
-            .into_iter()
-            .map(|t| ScimTokenInfo {
-                id: t.id,
-                label: t.label,
-                created_at: t.created_at,
-                last_used_at: t.last_used_at,
-                revoked_at: t.revoked_at,
-            })
-            .collect())
+        rows::tokens(&self.db).await.map_err(Into::into)
     }
 
     /// Revokes a SCIM token; it stops working at once. Revoking twice is a conflict.

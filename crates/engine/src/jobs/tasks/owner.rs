@@ -10,7 +10,6 @@ use crate::domain::ReferenceStatus;
 use crate::outbox::{EmailKey, OwnerNotice};
 use crate::store::{cases, found, references};
 use crate::{Engine, EngineError};
-use store::entity::user;
 
 impl Engine {
     pub(super) async fn notify_owner(
@@ -18,7 +17,6 @@ impl Engine {
         case_id: Uuid,
         notice: &OwnerNotice,
     ) -> Result<Outcome, EngineError> {
-        use sea_orm::EntityTrait;
         let Some(case) = cases::find(&self.db, case_id).await? else {
             return Ok(Outcome::Done);
         };
@@ -46,10 +44,9 @@ impl Engine {
             }
             OwnerNotice::Decided => {
                 let decision = found(self.reports().case_decision(case_id).await?, "decision")?;
-                let decided_by = user::Entity::find_by_id(decision.decided_by)
-                    .one(&self.db)
+                let decided_by = store::users::find(&self.db, decision.decided_by)
                     .await?
-                    .map(|u| u.name)
+                    .map(|u| u.user.name)
                     .unwrap_or_default();
                 (
                     mailer::OwnerNotice::Decided {

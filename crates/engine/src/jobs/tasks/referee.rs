@@ -5,15 +5,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use mailer::{Email, Invitation, MailError, Recipient, Reminder, SubmissionConfirmation};
-use sea_orm::TransactionTrait;
 use serde_json::json;
+use store::TransactionTrait;
 use uuid::Uuid;
 
 use super::{Delivery, Outcome, Outgoing, mail_outcome};
 use crate::audit::{self, Actor};
 use crate::credentials::{new_token, token_hash};
-use crate::domain::Provider;
 use crate::domain::{CaseKind, CaseStatus, EmailStatus, ReferenceStatus};
+use crate::domain::{Provider, User};
 use crate::machine::{ReferenceEvent, reference_transition};
 use crate::outbox::{EmailKey, OwnerNotice, Task};
 use crate::privacy::redact::redact_addresses;
@@ -25,14 +25,13 @@ use crate::store::references::{self, ReferenceRow};
 use crate::store::tokens;
 use crate::transitions::set_reference_status;
 use crate::{Engine, EngineError, metrics};
-use store::entity::user;
 
 /// Everything an email about a reference needs.
 struct ReferenceContext {
     reference: ReferenceRow,
     case: CaseRow,
     provider: Provider,
-    owner: user::Model,
+    owner: User,
 }
 
 /// Whether invitation `generation` (`sequence` None) or its reminder `sequence` is still
@@ -137,7 +136,7 @@ fn referee_email(
     reference: &ReferenceRow,
     case: &CaseRow,
     provider: &Provider,
-    owner: &user::Model,
+    owner: &User,
     token: &str,
     questions: &[Question],
     now: DateTime<Utc>,

@@ -3,15 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use mailer::{Email, Recipient, WebhookDisabled};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{Delivery, Outcome, Outgoing, mail_outcome};
-use crate::domain::Role;
 use crate::outbox::EmailKey;
 use crate::store::webhooks as rows;
 use crate::{Engine, EngineError};
-use store::entity::user;
 
 impl Engine {
     pub(super) async fn notify_webhook_disabled(
@@ -28,11 +25,7 @@ impl Engine {
         if endpoint.enabled {
             return Ok(Outcome::Done);
         }
-        let admins = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::Active.eq(true))
-            .all(&self.db)
-            .await?;
+        let admins = store::users::active_admins(&self.db).await?;
         let reason = endpoint
             .disabled_reason
             .clone()
