@@ -91,6 +91,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                     website: None,
                     contact_name: "Demo Contact".into(),
                     contact_email: format!("contact@{slug}.example"),
+                    locale: None,
                 },
                 ops.id,
             )

@@ -358,6 +358,7 @@ impl Engine {
                 created_at: now,
                 updated_at: now,
                 locale: Some(locale),
+                pulse_id: None,
             },
         )
         .await?;
@@ -545,7 +546,7 @@ impl Engine {
     /// Refuses an address that opted out (no override), or one asked for references
     /// `referee_requests_per_90_days` times or more in the last 90 days unless staff gave
     /// an override reason, which is returned to be audited.
-    async fn check_referee_may_be_asked(
+    pub(crate) async fn check_referee_may_be_asked(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         new: &NewReference,

@@ -17,6 +17,9 @@ pub struct NewProvider {
     pub website: Option<String>,
     pub contact_name: String,
     pub contact_email: String,
+    /// The language its people are written to in: nomination, self-assessment and the
+    /// provider side of pulses (API.md "Partnership both ways"). An unsupported one → 422.
+    pub locale: Option<String>,
 }
 
 pub(crate) fn to_provider(m: provider::Model) -> Provider {
@@ -27,6 +30,7 @@ pub(crate) fn to_provider(m: provider::Model) -> Provider {
         website: m.website,
         contact_name: m.contact_name,
         contact_email: m.contact_email,
+        locale: m.locale,
         created_at: m.created_at,
         updated_at: m.updated_at,
     }
@@ -39,6 +43,11 @@ impl Engine {
         new: NewProvider,
         created_by: Uuid,
     ) -> Result<Provider, EngineError> {
+        let locale = new
+            .locale
+            .as_deref()
+            .map(|l| self.checked_locale("locale", l))
+            .transpose()?;
         let now = self.now();
         let model = provider::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -51,6 +60,7 @@ impl Engine {
             contact_name: Set(new.contact_name.trim().to_owned()),
             contact_email: Set(normalize_email(&new.contact_email)),
             created_by: Set(created_by),
+            locale: Set(locale),
             created_at: Set(now),
             updated_at: Set(now),
         };

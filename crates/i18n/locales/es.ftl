@@ -245,3 +245,29 @@ link-refused-text = Vuelva atrás, revise lo que escribió e inténtelo de nuevo
 form-unreadable-title = No se ha podido leer el formulario
 form-unreadable-resend = Vuelva atrás y envíelo de nuevo.
 form-unreadable-button = Vuelva atrás y use uno de los botones al final del formulario.
+
+## Partnership both ways: the provider's people asked about the buyer at each pulse
+
+invitation-subject-partner = ¿Qué tal va la colaboración para { $provider }?
+invitation-intro-partner = { $requested_by } quiere saber qué tal va el trabajo conjunto desde su lado: si { $provider } participa en los planes, es escuchado, recibe la información a tiempo y es tratado como un socio y no como una lista de tareas. Las respuestas de su lado se leen juntas, nunca una a una.
+invitation-intro-partner-company = { $requested_by } de { $company } quiere saber qué tal va el trabajo conjunto desde su lado: si { $provider } participa en los planes, es escuchado, recibe la información a tiempo y es tratado como un socio y no como una lista de tareas. Las respuestas de su lado se leen juntas, nunca una a una.
+reminder-subject-partner = Recordatorio: ¿qué tal va la colaboración para { $provider }?
+reminder-subject-partner-last = Último aviso antes del { $deadline }: ¿qué tal va la colaboración para { $provider }?
+reminder-partner-first = Un breve recordatorio: { $requested_by } preguntó qué tal va el trabajo conjunto desde el lado de { $provider }. Lleva unos { $minutes ->
+    [one] un minuto
+   *[other] { $minutes } minutos
+  }; puede guardar y terminar más tarde.
+reminder-partner-first-company = Un breve recordatorio: { $requested_by } de { $company } preguntó qué tal va el trabajo conjunto desde el lado de { $provider }. Lleva unos { $minutes ->
+    [one] un minuto
+   *[other] { $minutes } minutos
+  }; puede guardar y terminar más tarde.
+form-title-partner = Seguimiento de la colaboración para { $provider } · Vouch
+form-heading-partner = ¿Qué tal va la colaboración desde su lado?
+form-lead-partner = { $requested_by } quiere saber qué tal va el trabajo conjunto para { $provider }: si les incluyen, les escuchan y les informan a tiempo.
+form-lead-partner-name = { $requested_by } quiere saber qué tal va el trabajo conjunto para { $provider }, { $name }: si les incluyen, les escuchan y les informan a tiempo.
+form-who-sees-partner = { $requested_by } y sus colegas, para su lado en conjunto una vez cerrado el seguimiento, junto a lo que su propia gente dice de { $provider }.
+dimension-inclusion = Incluido en planes y estrategia
+dimension-advice = Consejos escuchados y valorados
+dimension-scope_clarity = Alcance claro
+dimension-timely_information = Información a tiempo
+dimension-partner_treatment = Tratado como socio

@@ -248,3 +248,29 @@ link-refused-text = Revenez en arrière, vérifiez ce que vous avez saisi et ré
 form-unreadable-title = Le formulaire n'a pas pu être lu
 form-unreadable-resend = Revenez en arrière et envoyez-le à nouveau.
 form-unreadable-button = Revenez en arrière et utilisez l'un des boutons en bas du formulaire.
+
+## Partnership both ways: the provider's people asked about the buyer at each pulse
+
+invitation-subject-partner = Comment se passe le partenariat pour { $provider } ?
+invitation-intro-partner = { $requested_by } aimerait savoir comment se passe la collaboration de votre côté : si { $provider } est associé aux projets, écouté, informé à temps et traité en partenaire plutôt qu'en liste de tâches. Les réponses de votre côté sont lues ensemble, jamais une à une.
+invitation-intro-partner-company = { $requested_by } chez { $company } aimerait savoir comment se passe la collaboration de votre côté : si { $provider } est associé aux projets, écouté, informé à temps et traité en partenaire plutôt qu'en liste de tâches. Les réponses de votre côté sont lues ensemble, jamais une à une.
+reminder-subject-partner = Rappel : comment se passe le partenariat pour { $provider } ?
+reminder-subject-partner-last = Dernier rappel avant le { $deadline } : comment se passe le partenariat pour { $provider } ?
+reminder-partner-first = Petit rappel : { $requested_by } a demandé comment se passe la collaboration du côté de { $provider }. Cela prend environ { $minutes ->
+    [one] une minute
+   *[other] { $minutes } minutes
+  } ; vous pouvez enregistrer et terminer plus tard.
+reminder-partner-first-company = Petit rappel : { $requested_by } chez { $company } a demandé comment se passe la collaboration du côté de { $provider }. Cela prend environ { $minutes ->
+    [one] une minute
+   *[other] { $minutes } minutes
+  } ; vous pouvez enregistrer et terminer plus tard.
+form-title-partner = Point d'étape du partenariat pour { $provider } · Vouch
+form-heading-partner = Comment se passe le partenariat de votre côté ?
+form-lead-partner = { $requested_by } aimerait savoir comment se passe la collaboration pour { $provider } : si vous êtes associés, écoutés et informés à temps.
+form-lead-partner-name = { $requested_by } aimerait savoir comment se passe la collaboration pour { $provider }, { $name } : si vous êtes associés, écoutés et informés à temps.
+form-who-sees-partner = { $requested_by } et ses collègues, pour votre côté dans son ensemble une fois le point d'étape clos, à côté de ce que disent leurs propres équipes de { $provider }.
+dimension-inclusion = Associé aux projets et à la stratégie
+dimension-advice = Conseils écoutés et pris en compte
+dimension-scope_clarity = Périmètre clair
+dimension-timely_information = Informé à temps
+dimension-partner_treatment = Traité en partenaire

@@ -38,14 +38,19 @@ pub enum Purpose {
     /// with the provider is asked how it is going, from their own experience since the
     /// provider started.
     Pulse,
+    /// The provider side of the same check-in: one of the provider's people is asked how
+    /// the partnership is going from their side (included, heard, informed, treated as a
+    /// partner), in the provider's language.
+    ProviderPulse,
 }
 
 impl Purpose {
-    /// The value templates receive as `purpose`: `reference` or `pulse`.
+    /// The value templates receive as `purpose`: `reference`, `pulse` or `provider_pulse`.
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Reference => "reference",
             Purpose::Pulse => "pulse",
+            Purpose::ProviderPulse => "provider_pulse",
         }
     }
 }
@@ -200,6 +205,12 @@ pub enum OwnerNotice {
         /// “Dedication” at 35, below what references predicted (62–88)."
         dimensions: Vec<String>,
     },
+    /// Both sides of a pulse are in, and their alignments differ by the configured gap
+    /// (`followup.partnership_gap_points`) or more: one side rates the partnership lower.
+    PartnershipGap {
+        /// One plain sentence naming the lower side and both figures.
+        detail: String,
+    },
 }
 
 /// Thanks the referee after they submitted. The questionnaire is closed, so there is
@@ -275,6 +286,7 @@ impl Email {
                 OwnerNotice::Decided { .. } => "owner_decided",
                 OwnerNotice::OptedOut { .. } => "owner_opted_out",
                 OwnerNotice::PulseBelow { .. } => "owner_pulse_below",
+                OwnerNotice::PartnershipGap { .. } => "owner_partnership_gap",
             },
             Email::SubmissionConfirmation(_) => "submission_confirmation",
             Email::WebhookDisabled(_) => "webhook_disabled",

@@ -110,7 +110,7 @@ pub struct CaseForm {
 
 /// The languages referees can be written to in, for a select: `[{code, name}]`, the name
 /// in the language itself with its code ("Deutsch (de)").
-fn languages(state: &AppState) -> Vec<Value> {
+pub(super) fn languages(state: &AppState) -> Vec<Value> {
     let catalogue = state.pages.catalogue();
     catalogue
         .locales()
@@ -119,7 +119,7 @@ fn languages(state: &AppState) -> Vec<Value> {
 }
 
 /// A locale for staff pages: its own name and code, or "Not chosen".
-fn language_label(state: &AppState, locale: Option<&str>) -> String {
+pub(super) fn language_label(state: &AppState, locale: Option<&str>) -> String {
     match locale {
         Some(code) => format!("{} ({code})", state.pages.catalogue().native_name(code)),
         None => "Not chosen".to_owned(),

@@ -183,6 +183,7 @@ fn form_page(
             "nav": "providers",
             "form": form,
             "errors": errors_by_field(errors),
+            "languages": super::cases::languages(state),
         }),
     )
 }
@@ -200,6 +201,8 @@ pub struct ProviderForm {
     website: String,
     contact_name: String,
     contact_email: String,
+    /// Empty: not chosen (the case's language).
+    locale: String,
 }
 
 #[post("/providers")]
@@ -212,6 +215,7 @@ pub async fn create(
     let kept = json!({
         "name": form.name, "category": form.category, "website": form.website,
         "contact_name": form.contact_name, "contact_email": form.contact_email,
+        "locale": form.locale,
     });
     let body = CreateProvider {
         name: form.name.trim().to_owned(),
@@ -219,6 +223,7 @@ pub async fn create(
         website: optional(&form.website),
         contact_name: form.contact_name.trim().to_owned(),
         contact_email: form.contact_email.trim().to_owned(),
+        locale: optional(&form.locale),
     };
     let errors = check(&body);
     if !errors.is_empty() {
@@ -230,10 +235,20 @@ pub async fn create(
             &errors,
         ));
     }
-    let provider = state
-        .engine
-        .create_provider(body.into_new(), user.id)
-        .await?;
+    let provider = match state.engine.create_provider(body.into_new(), user.id).await {
+        // An unsupported language (a hand-made post): shown on its field.
+        Err(engine::EngineError::Validation { field, message }) => {
+            let errors = [FieldError { field, message }];
+            return Ok(form_page(
+                &state,
+                &session,
+                crate::error::INVALID_INPUT,
+                kept,
+                &errors,
+            ));
+        }
+        other => other?,
+    };
     flash_redirect(
         &state,
         &session,

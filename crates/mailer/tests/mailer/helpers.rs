@@ -149,6 +149,9 @@ pub fn every_kind() -> Vec<Email> {
         Email::from(notification(OwnerNotice::OptedOut {
             referee: Recipient::new("Sam Referee", "sam@client.example.org"),
         })),
+        Email::from(notification(OwnerNotice::PartnershipGap {
+            detail: "The provider's people rate the partnership 25 points lower than the buyer's stakeholders (50 against 75).".to_owned(),
+        })),
         Email::from(notification(OwnerNotice::PulseBelow {
             dimensions: vec![
                 "Stakeholders rate “Dedication” at 35, below what references predicted (62–88)."

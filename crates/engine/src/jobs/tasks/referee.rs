@@ -158,6 +158,7 @@ fn referee_email(
         purpose: match case.kind {
             CaseKind::Review => mailer::Purpose::Reference,
             CaseKind::Pulse => mailer::Purpose::Pulse,
+            CaseKind::ProviderPulse => mailer::Purpose::ProviderPulse,
         },
         locale,
     };
