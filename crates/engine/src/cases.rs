@@ -323,6 +323,12 @@ impl Engine {
             }
             other => other?,
         };
+        if questionnaires::is_provider_side(&txn, version.template_id).await? {
+            return Err(EngineError::validation(
+                "template_id",
+                "is the provider side of pulses, not a questionnaire for cases",
+            ));
+        }
         let questions = questionnaires::to_version(version.clone())?.questions;
         questionnaire_speaks("locale", &questions, &locale)?;
         let profile = profile::load(&txn).await?;

@@ -149,7 +149,11 @@ impl SideScores {
 /// The `partnership_gap` flag of a pulse whose buyer side has alignment `buyer` and whose
 /// provider side has `provider` (both unrounded, released): raised when they differ by at
 /// least `threshold` points, naming the side that rates the partnership lower.
-pub fn partnership_gap(buyer: Option<f64>, provider: Option<f64>, threshold: f64) -> Option<PulseFlag> {
+pub fn partnership_gap(
+    buyer: Option<f64>,
+    provider: Option<f64>,
+    threshold: f64,
+) -> Option<PulseFlag> {
     let (buyer, provider) = (buyer?, provider?);
     let gap = (buyer - provider).abs();
     if gap < threshold {
@@ -539,7 +543,9 @@ impl Engine {
         let row = rows::lock(&txn, id).await?;
         let (what, kind) = match side {
             StakeholderSide::Buyer => ("a stakeholder", "engagement.stakeholder_added"),
-            StakeholderSide::Provider => ("a provider contact", "engagement.provider_contact_added"),
+            StakeholderSide::Provider => {
+                ("a provider contact", "engagement.provider_contact_added")
+            }
         };
         if row.status != EngagementStatus::Active {
             return Err(not_active(
@@ -564,8 +570,7 @@ impl Engine {
         let overridden = match side {
             StakeholderSide::Buyer => None,
             StakeholderSide::Provider => {
-                self.check_referee_may_be_asked(&txn, &as_reference)
-                    .await?
+                self.check_referee_may_be_asked(&txn, &as_reference).await?
             }
         };
         let s = rows::insert_stakeholder(&txn, id, side, new.name.trim(), &email, now).await?;
@@ -691,7 +696,7 @@ impl Engine {
         )
         .await?;
         for s in asked {
-            references::insert(txn, stakeholder_reference(&pulse, s, actor, now)).await?;
+            references::insert(txn, stakeholder_reference(&pulse, s, actor, now, None)).await?;
         }
         self.launch_locked(txn, pulse.clone(), actor).await?;
         // The provider side: its contacts (the main contact at least), asked the
@@ -718,11 +723,15 @@ impl Engine {
             side.template_version_id = version.id;
             side.profile_snapshot = serde_json::to_value(provider_side_dimensions())
                 .map_err(|e| EngineError::Corrupt(e.to_string()))?;
-            side.locale = provider.locale.or(approved.locale.clone());
+            // The provider's language, chosen by staff for its people like a referee's own
+            // (API.md "Languages"); else the approved case's.
+            side.locale = provider.locale.clone().or(approved.locale.clone());
             side.pulse_id = Some(pulse.id);
             let side = cases::insert(txn, side).await?;
             for s in &provider_asked {
-                references::insert(txn, stakeholder_reference(&side, s, actor, now)).await?;
+                let reference =
+                    stakeholder_reference(&side, s, actor, now, provider.locale.clone());
+                references::insert(txn, reference).await?;
             }
             self.launch_locked(txn, side, actor).await?;
         }
@@ -819,7 +828,11 @@ impl Engine {
             return Err(not_active(&row, "end"));
         }
         let provider_sides = rows::provider_sides_of(&txn, &[id]).await?;
-        for pulse in rows::pulses_of(&txn, &[id]).await?.into_iter().chain(provider_sides) {
+        for pulse in rows::pulses_of(&txn, &[id])
+            .await?
+            .into_iter()
+            .chain(provider_sides)
+        {
             if pulse.status == CaseStatus::Collecting {
                 // Locked and read again: someone may be answering right now.
                 let pulse = cases::lock(&txn, pulse.id).await?;
@@ -1018,11 +1031,14 @@ fn pulse_case(
     }
 }
 
+/// The reference of person `s` in one side of a pulse, written to in `locale` when one was
+/// chosen for them (the provider's, for its contacts).
 fn stakeholder_reference(
     pulse: &CaseRow,
     s: &StakeholderRow,
     actor: &Actor,
     now: DateTime<Utc>,
+    locale: Option<String>,
 ) -> ReferenceRow {
     let (company, relationship, organisation) = match s.side {
         StakeholderSide::Buyer => ("Stakeholder", "works with the provider", "stakeholder"),
@@ -1053,7 +1069,7 @@ fn stakeholder_reference(
         // Every stakeholder belongs to the one buyer (API.md "Engagements"), every
         // provider contact to the one provider.
         organisation: Some(organisation.into()),
-        locale: None,
+        locale,
     }
 }
 
@@ -1068,7 +1084,11 @@ mod tests {
         assert_eq!(flag.kind, "partnership_gap");
         assert_eq!(flag.lower_side, PartnershipSide::Provider);
         assert_eq!(flag.gap, 20.0);
-        assert!(flag.detail.starts_with("The provider's people"), "{}", flag.detail);
+        assert!(
+            flag.detail.starts_with("The provider's people"),
+            "{}",
+            flag.detail
+        );
         let flag = partnership_gap(Some(40.0), Some(87.5), 20.0).unwrap();
         assert_eq!(flag.lower_side, PartnershipSide::Buyer);
         assert_eq!(flag.gap, 47.5);

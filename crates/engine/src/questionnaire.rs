@@ -515,7 +515,13 @@ pub fn quick_questions() -> Vec<Question> {
         .into_iter()
         .map(|d| {
             let key = format!("{}_percentile", d.key);
-            wordings.question(&d.key, key, QuestionKind::Percentile, Some(d.key.clone()), true)
+            wordings.question(
+                &d.key,
+                key,
+                QuestionKind::Percentile,
+                Some(d.key.clone()),
+                true,
+            )
         })
         .collect();
     for (key, kind, required) in [
@@ -618,7 +624,13 @@ pub fn provider_side_questions() -> Vec<Question> {
         .iter()
         .map(|(key, _)| {
             let dimension = Some((*key).to_owned());
-            wordings.question(key, (*key).to_owned(), QuestionKind::Likert, dimension, true)
+            wordings.question(
+                key,
+                (*key).to_owned(),
+                QuestionKind::Likert,
+                dimension,
+                true,
+            )
         })
         .collect();
     questions.push(wordings.question(

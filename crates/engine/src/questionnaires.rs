@@ -344,10 +344,7 @@ impl Engine {
     ) -> Result<Template, EngineError> {
         // The provider-side questions measure the provider side's own dimensions.
         let provider_side = match new.template_id {
-            Some(id) => template::Entity::find_by_id(id)
-                .one(&self.db)
-                .await?
-                .is_some_and(|t| t.key.as_deref() == Some(PROVIDER_SIDE_KEY)),
+            Some(id) => is_provider_side(&self.db, id).await?,
             None => false,
         };
         let dims: Vec<String> = if provider_side {
@@ -416,4 +413,15 @@ pub(crate) async fn provider_side_version(
         .await?
         .ok_or(EngineError::NotFound { entity: "template" })?;
     current_version(conn, Some(template.id)).await
+}
+
+/// Whether `template_id` is the shipped provider-side template.
+pub(crate) async fn is_provider_side(
+    conn: &impl ConnectionTrait,
+    template_id: Uuid,
+) -> Result<bool, EngineError> {
+    Ok(template::Entity::find_by_id(template_id)
+        .one(conn)
+        .await?
+        .is_some_and(|t| t.key.as_deref() == Some(PROVIDER_SIDE_KEY)))
 }

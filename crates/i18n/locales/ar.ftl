@@ -314,3 +314,36 @@ dimension-advice = الاستماع إلى المشورة
 dimension-scope_clarity = وضوح النطاق
 dimension-timely_information = المعلومات في وقتها
 dimension-partner_treatment = المعاملة كشريك
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = يُرجى تسمية { $count ->
+    [zero] { $count } مراجع من العملاء
+    [one] مرجع واحد من العملاء
+    [two] مرجعين من العملاء
+    [few] { $count } مراجع من العملاء
+    [many] { $count } مرجعًا من العملاء
+   *[other] { $count } مرجع من العملاء
+  } لـ { $provider }
+nomination-intro = يدرس { $requested_by } العمل مع { $provider }. ولهذا نودّ أن نسمع من { $count } من عملائكم الحاليين أو السابقين.
+nomination-intro-company = يدرس { $requested_by } في { $company } العمل مع { $provider }. ولهذا نودّ أن نسمع من { $count } من عملائكم الحاليين أو السابقين.
+nomination-ask = يُرجى تسميتهم قبل { $deadline } (الاسم والبريد الإلكتروني والشركة وكيف عملتم معًا)
+nomination-questionnaire = سنرسل إلى كل منهم استبيانًا قصيرًا.
+nomination-button = سمِّ مراجعك
+self-assessment-subject = تقييم ذاتي قصير لـ { $provider }
+self-assessment-intro = يدرس { $requested_by } العمل مع { $provider }. وإلى جانب ما يخبرنا به عملاؤكم، نودّ أن نعرف كيف ترون عملكم.
+self-assessment-intro-company = يدرس { $requested_by } في { $company } العمل مع { $provider }. وإلى جانب ما يخبرنا به عملاؤكم، نودّ أن نعرف كيف ترون عملكم.
+self-assessment-length = ستقيّمون { $provider } في النقاط نفسها التي يُسأل عنها عملاؤكم، بصيغة المتكلم («نحن …»). يستغرق ذلك نحو { $minutes ->
+    [one] دقيقة واحدة
+    [two] دقيقتين
+    [few] { $minutes } دقائق
+   *[other] { $minutes } دقيقة
+  } لـ { $questions ->
+    [one] عبارة واحدة
+    [two] عبارتين
+    [few] { $questions } عبارات
+   *[other] { $questions } عبارة
+  }، ويمكنكم حفظ إجاباتكم والعودة لاحقًا. يُرجى الإجابة قبل { $deadline }
+self-assessment-button = ابدأ التقييم الذاتي
+self-assessment-who-sees = تُقارن إجاباتكم بما يقوله عملاؤكم، ولا يطّلع عليها إلا المراجعون في الشركة التي تنوي التعاقد. ولا تُحتسب أبدًا في الدرجة.
+self-assessment-who-sees-company = تُقارن إجاباتكم بما يقوله عملاؤكم، ولا يطّلع عليها إلا المراجعون في { $company }. ولا تُحتسب أبدًا في الدرجة.

@@ -271,3 +271,28 @@ dimension-advice = Rat wird gehört und abgewogen
 dimension-scope_clarity = Klarer Auftrag
 dimension-timely_information = Rechtzeitig informiert
 dimension-partner_treatment = Als Partner behandelt
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Bitte nennen Sie { $count ->
+    [one] { $count } Kundenreferenz
+   *[other] { $count } Kundenreferenzen
+  } für { $provider }
+nomination-intro = { $requested_by } erwägt eine Zusammenarbeit mit { $provider }. Dazu möchten wir gern von { $count } Ihrer aktuellen oder früheren Kunden hören.
+nomination-intro-company = { $requested_by } bei { $company } erwägt eine Zusammenarbeit mit { $provider }. Dazu möchten wir gern von { $count } Ihrer aktuellen oder früheren Kunden hören.
+nomination-ask = Bitte nennen Sie sie bis zum { $deadline } (Name, E-Mail, Unternehmen und wie Sie zusammengearbeitet haben)
+nomination-questionnaire = Wir senden jeder dieser Personen einen kurzen Fragebogen.
+nomination-button = Referenzen nennen
+self-assessment-subject = Eine kurze Selbsteinschätzung für { $provider }
+self-assessment-intro = { $requested_by } erwägt eine Zusammenarbeit mit { $provider }. Neben dem, was Ihre Kunden uns sagen, möchten wir wissen, wie Sie Ihre eigene Arbeit sehen.
+self-assessment-intro-company = { $requested_by } bei { $company } erwägt eine Zusammenarbeit mit { $provider }. Neben dem, was Ihre Kunden uns sagen, möchten wir wissen, wie Sie Ihre eigene Arbeit sehen.
+self-assessment-length = Sie bewerten { $provider } in denselben Punkten, zu denen Ihre Kunden gefragt werden, in der ersten Person formuliert („Wir …“). Das dauert etwa { $minutes ->
+    [one] { $minutes } Minute
+   *[other] { $minutes } Minuten
+  } für { $questions ->
+    [one] { $questions } Aussage
+   *[other] { $questions } Aussagen
+  }, und Sie können speichern und später weitermachen. Bitte antworten Sie bis zum { $deadline }
+self-assessment-button = Selbsteinschätzung beginnen
+self-assessment-who-sees = Ihre Antworten werden mit den Aussagen Ihrer Kunden verglichen und nur den Prüfenden des einstellenden Unternehmens gezeigt. Sie fließen nie in die Bewertung ein.
+self-assessment-who-sees-company = Ihre Antworten werden mit den Aussagen Ihrer Kunden verglichen und nur den Prüfenden bei { $company } gezeigt. Sie fließen nie in die Bewertung ein.

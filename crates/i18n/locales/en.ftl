@@ -278,3 +278,28 @@ dimension-advice = Advice heard and weighed
 dimension-scope_clarity = Scope clear
 dimension-timely_information = Information in time
 dimension-partner_treatment = Treated as a partner
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Please name { $count ->
+    [one] { $count } client reference
+   *[other] { $count } client references
+  } for { $provider }
+nomination-intro = { $requested_by } is considering working with { $provider }. As part of that, we would like to hear from { $count } of your current or past clients.
+nomination-intro-company = { $requested_by } at { $company } is considering working with { $provider }. As part of that, we would like to hear from { $count } of your current or past clients.
+nomination-ask = Please name them by { $deadline } (name, email, company and how they worked with you)
+nomination-questionnaire = We will send each of them a short questionnaire.
+nomination-button = Name your references
+self-assessment-subject = A short self-assessment for { $provider }
+self-assessment-intro = { $requested_by } is considering working with { $provider }. Alongside what your clients tell us, we would like to hear how you see your own work.
+self-assessment-intro-company = { $requested_by } at { $company } is considering working with { $provider }. Alongside what your clients tell us, we would like to hear how you see your own work.
+self-assessment-length = You will rate { $provider } on the same points your clients are asked about, written in the first person ("We ..."). It takes about { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+  } for { $questions ->
+    [one] { $questions } statement
+   *[other] { $questions } statements
+  }, and you can save your answers and come back later. Please answer by { $deadline }
+self-assessment-button = Start the self-assessment
+self-assessment-who-sees = Your answers are compared with what your clients say and are shown only to the hiring company's reviewers. They are never counted in the score.
+self-assessment-who-sees-company = Your answers are compared with what your clients say and are shown only to the reviewers at { $company }. They are never counted in the score.

@@ -271,3 +271,28 @@ dimension-advice = Consejos escuchados y valorados
 dimension-scope_clarity = Alcance claro
 dimension-timely_information = Información a tiempo
 dimension-partner_treatment = Tratado como socio
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Indique { $count ->
+    [one] { $count } referencia de cliente
+   *[other] { $count } referencias de clientes
+  } para { $provider }
+nomination-intro = { $requested_by } está valorando trabajar con { $provider }. Por eso nos gustaría conocer la opinión de { $count } de sus clientes actuales o anteriores.
+nomination-intro-company = { $requested_by } de { $company } está valorando trabajar con { $provider }. Por eso nos gustaría conocer la opinión de { $count } de sus clientes actuales o anteriores.
+nomination-ask = Indíquelos antes del { $deadline } (nombre, correo, empresa y cómo trabajaron con ustedes)
+nomination-questionnaire = Enviaremos a cada uno un breve cuestionario.
+nomination-button = Indicar sus referencias
+self-assessment-subject = Una breve autoevaluación para { $provider }
+self-assessment-intro = { $requested_by } está valorando trabajar con { $provider }. Además de lo que nos cuentan sus clientes, nos gustaría saber cómo ve usted su propio trabajo.
+self-assessment-intro-company = { $requested_by } de { $company } está valorando trabajar con { $provider }. Además de lo que nos cuentan sus clientes, nos gustaría saber cómo ve usted su propio trabajo.
+self-assessment-length = Valorará a { $provider } en los mismos puntos sobre los que se pregunta a sus clientes, redactados en primera persona («Nosotros…»). Lleva unos { $minutes ->
+    [one] { $minutes } minuto
+   *[other] { $minutes } minutos
+  } para { $questions ->
+    [one] { $questions } afirmación
+   *[other] { $questions } afirmaciones
+  }, y puede guardar sus respuestas y volver más tarde. Responda antes del { $deadline }
+self-assessment-button = Empezar la autoevaluación
+self-assessment-who-sees = Sus respuestas se comparan con lo que dicen sus clientes y solo las ven los evaluadores de la empresa contratante. Nunca cuentan en la puntuación.
+self-assessment-who-sees-company = Sus respuestas se comparan con lo que dicen sus clientes y solo las ven los evaluadores de { $company }. Nunca cuentan en la puntuación.

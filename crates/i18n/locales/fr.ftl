@@ -274,3 +274,28 @@ dimension-advice = Conseils écoutés et pris en compte
 dimension-scope_clarity = Périmètre clair
 dimension-timely_information = Informé à temps
 dimension-partner_treatment = Traité en partenaire
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Merci d'indiquer { $count ->
+    [one] { $count } référence client
+   *[other] { $count } références clients
+  } pour { $provider }
+nomination-intro = { $requested_by } envisage de travailler avec { $provider }. Dans ce cadre, nous aimerions avoir l'avis de { $count } de vos clients actuels ou passés.
+nomination-intro-company = { $requested_by } chez { $company } envisage de travailler avec { $provider }. Dans ce cadre, nous aimerions avoir l'avis de { $count } de vos clients actuels ou passés.
+nomination-ask = Merci de les indiquer d'ici le { $deadline } (nom, e-mail, entreprise et façon dont vous avez travaillé ensemble)
+nomination-questionnaire = Nous enverrons à chacun un court questionnaire.
+nomination-button = Indiquer vos références
+self-assessment-subject = Une courte auto-évaluation pour { $provider }
+self-assessment-intro = { $requested_by } envisage de travailler avec { $provider }. En plus de ce que nous disent vos clients, nous aimerions savoir comment vous voyez votre propre travail.
+self-assessment-intro-company = { $requested_by } chez { $company } envisage de travailler avec { $provider }. En plus de ce que nous disent vos clients, nous aimerions savoir comment vous voyez votre propre travail.
+self-assessment-length = Vous évaluerez { $provider } sur les mêmes points que vos clients, formulés à la première personne (« Nous … »). Cela prend environ { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+  } pour { $questions ->
+    [one] { $questions } affirmation
+   *[other] { $questions } affirmations
+  }, et vous pouvez enregistrer vos réponses et revenir plus tard. Merci de répondre d'ici le { $deadline }
+self-assessment-button = Commencer l'auto-évaluation
+self-assessment-who-sees = Vos réponses sont comparées à ce que disent vos clients et ne sont montrées qu'aux évaluateurs de l'entreprise qui recrute. Elles n'entrent jamais dans le score.
+self-assessment-who-sees-company = Vos réponses sont comparées à ce que disent vos clients et ne sont montrées qu'aux évaluateurs de { $company }. Elles n'entrent jamais dans le score.

@@ -117,6 +117,10 @@ pub struct NominationRequest {
     pub count: u32,
     /// The deadline, already formatted for people.
     pub deadline: String,
+    /// The language of the email, the provider's (API.md "Partnership both ways").
+    /// Payloads written before read as English.
+    #[serde(default = "english")]
+    pub locale: String,
 }
 
 /// Asks the provider's contact to rate their own firm, in the first person, on the same
@@ -142,6 +146,10 @@ pub struct SelfAssessmentRequest {
     pub questions_count: u32,
     /// Estimated minutes to answer.
     pub minutes: u32,
+    /// The language of the email, the provider's (API.md "Partnership both ways").
+    /// Payloads written before read as English.
+    #[serde(default = "english")]
+    pub locale: String,
 }
 
 /// A notice to the case owner, with a link to the case `{public_url}/ui/cases/{case_id}`.
@@ -326,6 +334,8 @@ impl Email {
             Email::Invitation(m) => &m.locale,
             Email::Reminder(m) => &m.invitation.locale,
             Email::SubmissionConfirmation(m) => &m.locale,
+            Email::NominationRequest(m) => &m.locale,
+            Email::SelfAssessmentRequest(m) => &m.locale,
             _ => "en",
         }
     }
@@ -337,6 +347,8 @@ impl Email {
             Email::Invitation(m) => m.locale = locale.to_owned(),
             Email::Reminder(m) => m.invitation.locale = locale.to_owned(),
             Email::SubmissionConfirmation(m) => m.locale = locale.to_owned(),
+            Email::NominationRequest(m) => m.locale = locale.to_owned(),
+            Email::SelfAssessmentRequest(m) => m.locale = locale.to_owned(),
             _ => {}
         }
         email

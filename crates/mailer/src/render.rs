@@ -520,6 +520,7 @@ fn samples() -> Vec<Email> {
             token: "sample-token".to_owned(),
             count: 3,
             deadline: "1 January 2030".to_owned(),
+            locale: "en".to_owned(),
         }),
         Email::SelfAssessmentRequest(SelfAssessmentRequest {
             to: Recipient::new("Pat Provider", "pat@provider.example"),
@@ -531,6 +532,7 @@ fn samples() -> Vec<Email> {
             deadline: "1 January 2030".to_owned(),
             questions_count: 8,
             minutes: 4,
+            locale: "en".to_owned(),
         }),
         Email::OwnerNotification(notification(OwnerNotice::QuorumReached)),
         Email::OwnerNotification(notification(OwnerNotice::ReadyForReview)),
@@ -657,6 +659,7 @@ mod tests {
             deadline: "5 December 2026".to_owned(),
             questions_count: 9,
             minutes: 5,
+            locale: "en".to_owned(),
         });
 
         let rendered = templates.render(&email, &links).expect("renders");

@@ -18,6 +18,7 @@ use crate::fixtures::{self, CaseWithReferees};
 
 mod api;
 mod calibration;
+mod partnership;
 mod results;
 mod schedule;
 

@@ -143,6 +143,8 @@ async fn case_form(
         .list_templates()
         .await?
         .into_iter()
+        // The provider side of pulses is not a questionnaire for cases.
+        .filter(|t| t.key.as_deref() != Some(engine::questionnaires::PROVIDER_SIDE_KEY))
         .map(|t| {
             // What new cases get: the newest version, and how long it takes to answer.
             let newest = t.versions.last();

@@ -11,11 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use engine::EngineError;
 use engine::audit::Actor;
 use engine::domain::{
-    Drift, Engagement, EngagementStatus, Pulse, PulseDimension, PulseStatus, StakeholderSide,
-    State,
+    Drift, Engagement, EngagementStatus, Pulse, PulseDimension, PulseStatus, StakeholderSide, State,
 };
-use engine::history::ProviderHistory;
 use engine::engagements::{MAX_END_REASON_CHARS, NewStakeholder};
+use engine::history::ProviderHistory;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -174,7 +174,8 @@ pub fn event(
                 "The case owner was told a check-in is below what references predicted".into()
             }
             "owner_partnership_gap" => {
-                "The case owner was told the two sides of a check-in rate the partnership far apart".into()
+                "The case owner was told the two sides of a check-in rate the partnership far apart"
+                    .into()
             }
             other => format!("The case owner was emailed ({})", other.replace('_', " ")),
         },

@@ -90,7 +90,11 @@ struct Raw {
 
 /// The polylines through the marks of each chain, for the marks `keep` selects.
 fn lines(raw: &[Raw], marks: &[Mark], keep: impl Fn(&Raw) -> bool) -> Vec<String> {
-    let mut chains: Vec<uuid::Uuid> = raw.iter().filter(|r| keep(r)).filter_map(|r| r.chain).collect();
+    let mut chains: Vec<uuid::Uuid> = raw
+        .iter()
+        .filter(|r| keep(r))
+        .filter_map(|r| r.chain)
+        .collect();
     chains.sort();
     chains.dedup();
     chains
@@ -226,12 +230,12 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
         String::new()
     } else {
         format!(
-            " and {provider_sides} provider side{} (squares)",
+            ", with {provider_sides} provider side{} (squares)",
             if provider_sides == 1 { "" } else { "s" }
         )
     };
     let description = format!(
-        "Alignment scores over time, 0 to 100: {cases} decided case{} (dots), {pulses} pulse{} \
+        "Alignment scores over time, 0 to 100: {cases} decided case{} (dots) and {pulses} pulse{} \
          (diamonds){provider_words}. {}.",
         if cases == 1 { "" } else { "s" },
         if pulses == 1 { "" } else { "s" },
@@ -377,7 +381,7 @@ mod tests {
                 .contains("pulse 1 (2 of 2 answered): alignment 60.0")
         );
         assert!(chart.description.starts_with(
-            "Alignment scores over time, 0 to 100: 1 decided case (dots), 2 pulses (diamonds)."
+            "Alignment scores over time, 0 to 100: 1 decided case (dots) and 2 pulses (diamonds)."
         ));
         assert_eq!(chart.dates.len(), 4);
         assert_eq!(chart.dates[0].label, "2 Mar 2026");
