@@ -204,7 +204,7 @@ mod tests {
         let words = partnership_in_words(low, &four).unwrap();
         assert!(
             words.starts_with(
-                "When the provider felt excluded from plans and strategy, the buyer's scores fell too (r = 0.97 over 4 engagements, 95% interval"
+                "When the provider felt excluded from plans and strategy, the buyer's scores fell too (r = 0.96 over 4 engagements, 95% interval"
             ),
             "{words}"
         );

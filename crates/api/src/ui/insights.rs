@@ -88,7 +88,6 @@ pub async fn calibration(
             "alignment": plots.remove(0),
             "dimensions": plots,
             "partnership_pairs": partnership.correlation.pairs,
-            "partnership_missing": MIN_PAIRS_FOR_R.saturating_sub(partnership.correlation.pairs),
             "partnership_readings": readings,
         }),
     ))
