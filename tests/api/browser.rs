@@ -183,13 +183,26 @@ async fn reference_row(app: &TestApp, reference: &Value) -> reference_request::M
         .unwrap()
 }
 
-async fn stored_answers(app: &TestApp, reference_id: Uuid) -> Vec<answer::Model> {
-    let response = response::Entity::find()
+/// The stored answer to question `key`, if any.
+fn answer_value<'a>(answers: &'a [answer::Model], key: &str) -> Option<&'a str> {
+    answers
+        .iter()
+        .find(|a| a.question_key == key)
+        .map(|a| a.value.as_str())
+}
+
+/// The stored response of the reference `reference_id`.
+async fn stored_response(app: &TestApp, reference_id: Uuid) -> response::Model {
+    response::Entity::find()
         .filter(response::Column::ReferenceId.eq(reference_id))
         .one(app.engine.db())
         .await
         .unwrap()
-        .expect("a stored response");
+        .expect("a stored response")
+}
+
+async fn stored_answers(app: &TestApp, reference_id: Uuid) -> Vec<answer::Model> {
+    let response = stored_response(app, reference_id).await;
     assert_eq!(response.status, "submitted");
     answer::Entity::find()
         .filter(answer::Column::ResponseId.eq(response.id))
@@ -345,12 +358,7 @@ async fn the_quick_form_fits_a_phone_in_arabic_and_english_and_is_answered_by_ta
     let row = reference_row(&app, &references[0]).await;
     assert_eq!(row.status, "completed");
     let answers = stored_answers(&app, row.id).await;
-    let value = |key: &str| {
-        answers
-            .iter()
-            .find(|a| a.question_key == key)
-            .map(|a| a.value.as_str())
-    };
+    let value = |key: &str| answer_value(&answers, key);
     let dimensions = [
         "values",
         "dedication",
@@ -366,12 +374,7 @@ async fn the_quick_form_fits_a_phone_in_arabic_and_english_and_is_answered_by_ta
     }
     assert_eq!(value("rehire"), Some("yes"));
     assert_eq!(value("working_well"), Some(OPEN));
-    let response = response::Entity::find()
-        .filter(response::Column::ReferenceId.eq(row.id))
-        .one(app.engine.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let response = stored_response(&app, row.id).await;
     assert!(
         response
             .seconds_to_complete
@@ -443,12 +446,7 @@ async fn the_provider_side_form_fits_a_phone_in_arabic_and_is_answered_by_tappin
         .unwrap();
     assert_eq!(row.status, "completed");
     let answers = stored_answers(&app, row.id).await;
-    let value = |key: &str| {
-        answers
-            .iter()
-            .find(|a| a.question_key == key)
-            .map(|a| a.value.as_str())
-    };
+    let value = |key: &str| answer_value(&answers, key);
     for (key, want) in [
         ("inclusion", "2"),
         ("advice", "4"),
@@ -459,12 +457,7 @@ async fn the_provider_side_form_fits_a_phone_in_arabic_and_is_answered_by_tappin
     ] {
         assert_eq!(value(key), Some(want), "{key}");
     }
-    let response = response::Entity::find()
-        .filter(response::Column::ReferenceId.eq(row.id))
-        .one(app.engine.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let response = stored_response(&app, row.id).await;
     assert_eq!(response.locale.as_deref(), Some("ar"));
 }
 

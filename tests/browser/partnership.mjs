@@ -17,12 +17,9 @@
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
 
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { launchChromium, PHONE, TestFailure, check, fail } from './launch.mjs';
+import { launchChromium, check, expectNoAxeViolations, openFormOnPhone, runMain } from './launch.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const URL = process.env.VOUCH_PARTNER_URL;
 const VALUES = (process.env.VOUCH_VALUES || '').split(/\s+/).filter(Boolean);
 const OPEN_TEXT = process.env.VOUCH_OPEN_TEXT || 'Invite us to the planning days.';
@@ -39,14 +36,7 @@ async function main() {
   check(VALUES.length === 5, `VOUCH_VALUES has ${VALUES.length} values, want 5`);
   const browser = await launchChromium();
   try {
-    // axe is injected as a script, which the pages' CSP (no script at all) would refuse.
-    const context = await browser.newContext({ ...PHONE, locale: 'en-GB', bypassCSP: true });
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => fail(`uncaught error in the page: ${e.message}`));
-    const res = await page.goto(URL, { waitUntil: 'load' });
-    check(res && res.status() === 200, `GET ${URL} answered ${res && res.status()}`);
-    await page.locator('form#questionnaire').waitFor({ state: 'visible' });
+    const { context, page } = await openFormOnPhone(browser, 'en-GB', URL, ACTION_TIMEOUT_MS);
 
     const facts = await page.evaluate(() => ({
       lang: document.documentElement.lang,
@@ -78,17 +68,7 @@ async function main() {
     );
     check(one > five, `the scale runs the wrong way for Arabic (1 at x=${one}, 5 at x=${five})`);
 
-    await page.addScriptTag({ path: AXE_PATH });
-    // eslint-disable-next-line no-undef
-    const results = await page.evaluate(() => axe.run(document, { resultTypes: ['violations'] }));
-    for (const v of results.violations) {
-      const targets = v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ');
-      console.log(`partnership.mjs: axe ${v.impact}: ${v.id}: ${v.help} [${targets}]`);
-    }
-    check(
-      results.violations.length === 0,
-      `axe found ${results.violations.length} violation(s): ${results.violations.map((v) => v.id).join(', ')}`,
-    );
+    await expectNoAxeViolations(page, 'partnership.mjs', 'ar');
     step('lang ar, dir rtl, fits a 360 px phone, scale reads right to left, no script, axe: no violations');
 
     // Taps only: a value per statement, the open question, consent.
@@ -123,14 +103,4 @@ async function main() {
   }
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`partnership.mjs: still running after ${WATCHDOG_MS / 1000} s; giving up`);
-  process.exit(1);
-}, WATCHDOG_MS);
-main()
-  .then(() => clearTimeout(watchdog))
-  .catch((e) => {
-    clearTimeout(watchdog);
-    console.error(e instanceof TestFailure ? `partnership.mjs: ${e.message}` : e);
-    process.exit(1);
-  });
+runMain('partnership.mjs', main, WATCHDOG_MS);

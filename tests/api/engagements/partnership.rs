@@ -6,7 +6,6 @@
 
 use engine::domain::Role;
 use engine::entity::{provider, reference_request};
-use engine::workflow::SubmissionMeta;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use testkit::TestApp;
@@ -15,7 +14,7 @@ use uuid::Uuid;
 use super::results::{engagement_receiver, received_of};
 use super::{
     Approved, add_stakeholder, approve, emails_to, engagement, stakeholder_answers, start_pulse,
-    uniform,
+    submit_through_engine, uniform,
 };
 use crate::helpers::field_error;
 use crate::on_both_databases;
@@ -47,6 +46,19 @@ fn provider_answers(values: [&str; 5]) -> Vec<(String, String)> {
         .zip(values)
         .map(|(k, v)| ((*k).to_owned(), v.to_owned()))
         .collect()
+}
+
+/// Registers a provider named `name` whose contact is Kim at klartext.example, speaking
+/// `locale`, over HTTP; returns the answer.
+async fn create_klartext(app: &TestApp, ops: &str, name: &str, locale: &str) -> reqwest::Response {
+    app.post("/api/v1/providers", ops)
+        .json(&json!({
+            "name": name, "category": "legal", "contact_name": "Kim Klar",
+            "contact_email": "kim@klartext.example", "locale": locale
+        }))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Adds a provider contact over HTTP; returns the answer.
@@ -81,18 +93,7 @@ async fn provider_reference(app: &TestApp, side_id: &str, email: &str) -> refere
 /// The provider contact `email` answers the provider side through the engine.
 async fn provider_contact_answers(app: &TestApp, side_id: &str, email: &str, values: [&str; 5]) {
     let reference = provider_reference(app, side_id, email).await;
-    app.engine
-        .submit_response(
-            reference.id,
-            provider_answers(values),
-            SubmissionMeta {
-                client_ip: None,
-                user_agent: None,
-                locale: None,
-            },
-        )
-        .await
-        .unwrap();
+    submit_through_engine(app, reference.id, provider_answers(values)).await;
 }
 
 /// An approved case with one stakeholder and one added provider contact (besides the
@@ -317,25 +318,16 @@ async fn two_sides_within_twenty_points_raise_no_gap(app: TestApp) {
 async fn provider_contacts_and_provider_languages_refuse_bad_input_naming_the_field(app: TestApp) {
     let a = approve(&app, &[&uniform(4.0)]).await;
     let ops = a.ops().to_owned();
-    let res = add_provider_contact(
-        &app,
-        &ops,
-        a.engagement_id,
-        json!({ "name": "Sam", "email": "not-an-address" }),
-    )
-    .await;
-    assert_eq!(res.status(), 422);
-    field_error(res, "email").await;
-    // The main contact is one already.
-    let res = add_provider_contact(
-        &app,
-        &ops,
-        a.engagement_id,
-        json!({ "name": "Pat again", "email": "PAT@ledger.example" }),
-    )
-    .await;
-    assert_eq!(res.status(), 422);
-    field_error(res, "email").await;
+    // A malformed address; the main contact's, who is one already.
+    for (name, email) in [
+        ("Sam", "not-an-address"),
+        ("Pat again", "PAT@ledger.example"),
+    ] {
+        let body = json!({ "name": name, "email": email });
+        let res = add_provider_contact(&app, &ops, a.engagement_id, body).await;
+        assert_eq!(res.status(), 422, "{email}");
+        field_error(res, "email").await;
+    }
     let res = app
         .post(&a.path("/end"), &ops)
         .json(&json!({ "reason": "contract not renewed" }))
@@ -353,15 +345,7 @@ async fn provider_contacts_and_provider_languages_refuse_bad_input_naming_the_fi
     assert_eq!(res.status(), 409);
     let body: Value = res.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("ended"), "{body}");
-    let res = app
-        .post("/api/v1/providers", &ops)
-        .json(&json!({
-            "name": "Klartext", "category": "legal", "contact_name": "Kim",
-            "contact_email": "kim@klartext.example", "locale": "xx"
-        }))
-        .send()
-        .await
-        .unwrap();
+    let res = create_klartext(&app, &ops, "Klartext", "xx").await;
     assert_eq!(res.status(), 422);
     field_error(res, "locale").await;
 }
@@ -369,15 +353,7 @@ async fn provider_contacts_and_provider_languages_refuse_bad_input_naming_the_fi
 async fn a_german_provider_is_written_to_and_shown_its_pages_in_german(app: TestApp) {
     let ops = app.token_for(Role::Ops).await;
     // Nomination and self-assessment for a provider created in German.
-    let res = app
-        .post("/api/v1/providers", &ops)
-        .json(&json!({
-            "name": "Klartext Recht", "category": "legal", "contact_name": "Kim Klar",
-            "contact_email": "kim@klartext.example", "locale": "de"
-        }))
-        .send()
-        .await
-        .unwrap();
+    let res = create_klartext(&app, &ops, "Klartext Recht", "de").await;
     assert_eq!(res.status(), 201);
     let created: Value = res.json().await.unwrap();
     assert_eq!(created["locale"], "de");

@@ -225,29 +225,22 @@ pub async fn create(
         contact_email: form.contact_email.trim().to_owned(),
         locale: optional(&form.locale),
     };
-    let errors = check(&body);
-    if !errors.is_empty() {
-        return Ok(form_page(
-            &state,
-            &session,
-            crate::error::INVALID_INPUT,
-            kept,
-            &errors,
-        ));
-    }
-    let provider = match state.engine.create_provider(body.into_new(), user.id).await {
-        // An unsupported language (a hand-made post): shown on its field.
-        Err(engine::EngineError::Validation { field, message }) => {
-            let errors = [FieldError { field, message }];
-            return Ok(form_page(
-                &state,
-                &session,
-                crate::error::INVALID_INPUT,
-                kept,
-                &errors,
-            ));
+    let mut errors = check(&body);
+    let created = if errors.is_empty() {
+        match state.engine.create_provider(body.into_new(), user.id).await {
+            // An unsupported language (a hand-made post): shown on its field.
+            Err(engine::EngineError::Validation { field, message }) => {
+                errors.push(FieldError { field, message });
+                None
+            }
+            other => Some(other?),
         }
-        other => other?,
+    } else {
+        None
+    };
+    let Some(provider) = created else {
+        let status = crate::error::INVALID_INPUT;
+        return Ok(form_page(&state, &session, status, kept, &errors));
     };
     flash_redirect(
         &state,
