@@ -61,6 +61,16 @@ async fn create_klartext(app: &TestApp, ops: &str, name: &str, locale: &str) -> 
         .unwrap()
 }
 
+/// The addresses of an engagement JSON's provider contacts, in order.
+fn provider_contact_emails(engagement: &Value) -> Vec<&str> {
+    engagement["provider_contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["email"].as_str().unwrap())
+        .collect()
+}
+
 /// Adds a provider contact over HTTP; returns the answer.
 async fn add_provider_contact(
     app: &TestApp,
@@ -127,12 +137,7 @@ async fn a_pulse_asks_both_sides_and_scores_the_provider_side_against_hand_compu
     let sink = engagement_receiver(&app).await;
     let (a, stakeholder, contact) = pulse_of_both_sides(&app).await;
     let e = engagement(&app, a.ops(), a.engagement_id).await;
-    let contacts: Vec<&str> = e["provider_contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["email"].as_str().unwrap())
-        .collect();
+    let contacts = provider_contact_emails(&e);
     assert_eq!(
         contacts,
         [MAIN_CONTACT, contact.as_str()],
@@ -479,12 +484,7 @@ async fn an_erased_provider_contact_is_gone_from_the_engagement_and_never_asked_
         "the open request: {erasure}"
     );
     let e = engagement(&app, a.ops(), a.engagement_id).await;
-    let contacts: Vec<&str> = e["provider_contacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["email"].as_str().unwrap())
-        .collect();
+    let contacts = provider_contact_emails(&e);
     assert_eq!(contacts, [MAIN_CONTACT]);
     let text = e.to_string();
     assert!(
