@@ -132,6 +132,7 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
                 website: Some("https://ledgerline.example".into()),
                 contact_name: "Sam Ledger".into(),
                 contact_email: "sam@ledgerline.example".into(),
+                locale: None,
             },
             admin.id,
         )

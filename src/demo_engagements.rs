@@ -1,6 +1,8 @@
 //! `vouch demo`'s engagements: a few providers that were checked, approved and then asked
-//! about at their first pulse, so that the calibration page has something to show. Every
-//! engagement made here is marked as demo data, and the UI says so.
+//! about at their first pulse, so that the calibration page has something to show. Each
+//! provider speaks a language of its own, and its main contact answers the provider side
+//! of the pulse (one of them far below its buyer: a partnership gap). Every engagement
+//! made here is marked as demo data, and the UI says so.
 
 use anyhow::Context;
 use engine::Engine;
@@ -9,7 +11,7 @@ use engine::cases::{NewCase, NewReference};
 use engine::domain::User;
 use engine::engagements::NewStakeholder;
 use engine::providers::NewProvider;
-use engine::questionnaire::{default_questions, pulse_questions};
+use engine::questionnaire::{default_questions, provider_side_questions, pulse_questions};
 use engine::report::Outcome;
 use engine::workflow::SubmissionMeta;
 
@@ -17,13 +19,14 @@ use engine::workflow::SubmissionMeta;
 /// addresses are not held to the fatigue limit (each override is audited as usual).
 pub(crate) const DEMO_OVERRIDE: &str = "demo data: simulated referees";
 
-/// Provider name, how its references rated it (1–5) and how its first pulse went.
-const HISTORIES: [(&str, u8, u8); 5] = [
-    ("Brightline Payroll", 5, 5),
-    ("Cobalt IT Partners", 4, 4),
-    ("Delta Growth Marketing", 4, 2),
-    ("Evergreen Legal Ops", 3, 3),
-    ("Fulcrum HR Services", 5, 4),
+/// Provider name, how its references rated it (1–5), how its first pulse went, how its
+/// own people rated the partnership in that pulse (the provider side), and its language.
+const HISTORIES: [(&str, u8, u8, u8, &str); 5] = [
+    ("Brightline Payroll", 5, 5, 5, "de"),
+    ("Cobalt IT Partners", 4, 4, 4, "fr"),
+    ("Delta Growth Marketing", 4, 2, 2, "es"),
+    ("Evergreen Legal Ops", 3, 3, 3, "ar"),
+    ("Fulcrum HR Services", 5, 4, 2, "en"),
 ];
 
 /// The answers of someone who rates `level` overall (reverse-scored statements answered
@@ -81,7 +84,8 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
     let actor = Actor::User(ops.id);
     let referee_questions = default_questions();
     let pulse = pulse_questions(&referee_questions);
-    for (i, (name, before, after)) in HISTORIES.iter().enumerate() {
+    let provider_side = provider_side_questions();
+    for (i, (name, before, after, partnership, locale)) in HISTORIES.iter().enumerate() {
         let slug = name.to_lowercase().replace(' ', "-");
         let provider = engine
             .cases()
@@ -92,6 +96,7 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
                     website: None,
                     contact_name: "Demo Contact".into(),
                     contact_email: format!("contact@{slug}.example"),
+                    locale: Some((*locale).into()),
                 },
                 ops.id,
             )
@@ -212,6 +217,27 @@ pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usiz
             engine
                 .cases()
                 .submit_response(reference.id, ratings(&pulse, level, i * 2 + 1), meta(i))
+                .await?;
+        }
+        // The provider side: its main contact answers about the buyer.
+        let side = engagement
+            .pulses
+            .last()
+            .and_then(|p| p.provider_side.as_ref())
+            .context("the pulse asks the provider too")?
+            .id;
+        for reference in engine.cases().case(side).await?.references {
+            engine
+                .links()
+                .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(4))
+                .await?;
+            engine
+                .cases()
+                .submit_response(
+                    reference.id,
+                    ratings(&provider_side, *partnership, i),
+                    meta(i),
+                )
                 .await?;
         }
         engine.run_until_idle().await?;

@@ -77,6 +77,7 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
                         website: None,
                         contact_name: "Demo Contact".into(),
                         contact_email: format!("contact@{slug}.example"),
+                        locale: None,
                     },
                     ops.id,
                 )

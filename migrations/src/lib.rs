@@ -23,6 +23,7 @@ mod m20261207_000001_template_keys;
 mod m20261207_000002_response_insights;
 mod m20261207_000002_scim;
 mod m20261207_000002_seconds_to_complete;
+mod m20261208_000001_partnership;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_seconds_to_complete::Migration),
             Box::new(m20261207_000002_scim::Migration),
             Box::new(m20261207_000002_response_insights::Migration),
+            Box::new(m20261208_000001_partnership::Migration),
         ]
     }
 }

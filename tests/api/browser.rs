@@ -33,11 +33,18 @@
 //!   finished pulse: a scatter plot for the alignment score and one per dimension, each
 //!   with r in words; then the response insights page (axe, phone width, print).
 //!
+//! - `partnership.mjs`: one of the provider's people opens the provider-side link of a
+//!   pulse (issue 32) for a provider whose language is Arabic, on a phone with an English
+//!   browser: Arabic and right to left, no sideways scroll, no script, no axe violations,
+//!   the five statements in the provider's voice with the scale reading from the right,
+//!   answered with taps; the engine then holds the provider side's answers.
+//!
 //! Needs node, `npm ci --prefix tests/browser` and chromium (`.ci/run` installs them).
 //! Without them the tests are skipped with a message, unless `CI` is set, where they fail.
 //! With `VOUCH_UPDATE_SCREENSHOTS=1` they write `docs/screenshots/form-phone.png`,
 //! `form-desktop.png`, `form-ar-phone.png`, `form-de-phone.png`, `self-assessment-phone.png`, `case-page.png`, `report.png`,
-//! `engagement.png`, `calibration.png`, `quick-form-phone.png` and `quick-form-ar-phone.png`.
+//! `engagement.png`, `calibration.png`, `quick-form-phone.png`, `quick-form-ar-phone.png`
+//! and `provider-side-ar-phone.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -176,13 +183,26 @@ async fn reference_row(app: &TestApp, reference: &Value) -> reference_request::M
         .unwrap()
 }
 
-async fn stored_answers(app: &TestApp, reference_id: Uuid) -> Vec<answer::Model> {
-    let response = response::Entity::find()
+/// The stored answer to question `key`, if any.
+fn answer_value<'a>(answers: &'a [answer::Model], key: &str) -> Option<&'a str> {
+    answers
+        .iter()
+        .find(|a| a.question_key == key)
+        .map(|a| a.value.as_str())
+}
+
+/// The stored response of the reference `reference_id`.
+async fn stored_response(app: &TestApp, reference_id: Uuid) -> response::Model {
+    response::Entity::find()
         .filter(response::Column::ReferenceId.eq(reference_id))
         .one(app.engine.db())
         .await
         .unwrap()
-        .expect("a stored response");
+        .expect("a stored response")
+}
+
+async fn stored_answers(app: &TestApp, reference_id: Uuid) -> Vec<answer::Model> {
+    let response = stored_response(app, reference_id).await;
     assert_eq!(response.status, "submitted");
     answer::Entity::find()
         .filter(answer::Column::ResponseId.eq(response.id))
@@ -338,12 +358,7 @@ async fn the_quick_form_fits_a_phone_in_arabic_and_english_and_is_answered_by_ta
     let row = reference_row(&app, &references[0]).await;
     assert_eq!(row.status, "completed");
     let answers = stored_answers(&app, row.id).await;
-    let value = |key: &str| {
-        answers
-            .iter()
-            .find(|a| a.question_key == key)
-            .map(|a| a.value.as_str())
-    };
+    let value = |key: &str| answer_value(&answers, key);
     let dimensions = [
         "values",
         "dedication",
@@ -359,12 +374,7 @@ async fn the_quick_form_fits_a_phone_in_arabic_and_english_and_is_answered_by_ta
     }
     assert_eq!(value("rehire"), Some("yes"));
     assert_eq!(value("working_well"), Some(OPEN));
-    let response = response::Entity::find()
-        .filter(response::Column::ReferenceId.eq(row.id))
-        .one(app.engine.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let response = stored_response(&app, row.id).await;
     assert!(
         response
             .seconds_to_complete
@@ -374,6 +384,81 @@ async fn the_quick_form_fits_a_phone_in_arabic_and_english_and_is_answered_by_ta
     );
     // The Arabic link was opened, not answered.
     assert_eq!(reference_row(&app, &references[1]).await.status, "opened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_side_form_fits_a_phone_in_arabic_and_is_answered_by_tapping() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let approved = crate::engagements::approve(&app, &[&crate::engagements::uniform(4.0)]).await;
+    let e = crate::engagements::engagement(&app, approved.ops(), approved.engagement_id).await;
+    let provider_id: Uuid = e["provider_id"].as_str().unwrap().parse().unwrap();
+    // The provider's people are written to in Arabic.
+    store::entity::provider::Entity::update_many()
+        .col_expr(
+            store::entity::provider::Column::Locale,
+            sea_orm::sea_query::Expr::value("ar"),
+        )
+        .filter(store::entity::provider::Column::Id.eq(provider_id))
+        .exec(app.engine.db())
+        .await
+        .unwrap();
+    crate::engagements::add_stakeholder(&app, approved.ops(), approved.engagement_id, 1).await;
+    crate::engagements::start_pulse(&app, approved.ops(), approved.engagement_id).await;
+    app.engine.run_until_idle().await.unwrap();
+    const CONTACT: &str = "pat@ledger.example";
+    const OPEN: &str = "Invite us to the quarterly planning; we hear of changes late.";
+    let links = app.links_sent_to(CONTACT);
+    assert_eq!(links.len(), 1, "one provider-side link to the main contact");
+
+    let temp = tempfile::tempdir().unwrap();
+    run_script(
+        &tools,
+        "partnership.mjs",
+        &[
+            (
+                "VOUCH_PARTNER_URL",
+                format!("{}/r/{}", app.address, links[0]),
+            ),
+            ("VOUCH_VALUES", "2 4 3 1 5".to_owned()),
+            ("VOUCH_OPEN_TEXT", OPEN.to_owned()),
+            (
+                "VOUCH_SCREENSHOT_DIR",
+                screenshot_dir(temp.path()).display().to_string(),
+            ),
+        ],
+    )
+    .await;
+
+    let e = crate::engagements::engagement(&app, approved.ops(), approved.engagement_id).await;
+    let side_id: Uuid = e["pulses"][0]["provider_side"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let row = reference_request::Entity::find()
+        .filter(reference_request::Column::CaseId.eq(side_id))
+        .one(app.engine.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "completed");
+    let answers = stored_answers(&app, row.id).await;
+    let value = |key: &str| answer_value(&answers, key);
+    for (key, want) in [
+        ("inclusion", "2"),
+        ("advice", "4"),
+        ("scope_clarity", "3"),
+        ("timely_information", "1"),
+        ("partner_treatment", "5"),
+        ("work_better", OPEN),
+    ] {
+        assert_eq!(value(key), Some(want), "{key}");
+    }
+    let response = stored_response(&app, row.id).await;
+    assert_eq!(response.locale.as_deref(), Some("ar"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -140,7 +140,11 @@ async fn default_template_covers_every_dimension(app: TestApp) {
         .await
         .unwrap();
     let templates = list["items"].as_array().unwrap();
-    assert_eq!(templates.len(), 2, "the standard and the quick template");
+    assert_eq!(
+        templates.len(),
+        3,
+        "the standard and the quick template, and the provider side of pulses"
+    );
     assert_eq!(templates[0]["key"], "standard");
     let versions = templates[0]["versions"].as_array().unwrap();
     assert_eq!(versions.len(), 1);
@@ -269,8 +273,8 @@ async fn invalid_questions_name_the_field(app: TestApp) {
         .unwrap();
     assert_eq!(
         list["items"].as_array().unwrap().len(),
-        2,
-        "nothing was stored besides the two shipped templates"
+        3,
+        "nothing was stored besides the three shipped templates"
     );
 }
 
@@ -291,7 +295,7 @@ async fn migrations_and_seeding_apply_twice_without_error(app: TestApp) {
         .unwrap();
     assert_eq!(
         list["items"].as_array().unwrap().len(),
-        2,
+        3,
         "seeding is not repeated"
     );
     let cases: Value = app

@@ -11,12 +11,9 @@
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
 
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { launchChromium, PHONE, TestFailure, check, fail } from './launch.mjs';
+import { launchChromium, check, expectNoAxeViolations, openFormOnPhone, runMain } from './launch.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const FORMS = (process.env.VOUCH_FORMS || '').split(/\s+/).filter(Boolean);
 const SCREENSHOT_DIR = process.env.VOUCH_SCREENSHOT_DIR || '';
 const ACTION_TIMEOUT_MS = 15_000;
@@ -27,14 +24,7 @@ function step(message) {
 }
 
 async function checkForm(browser, locale, url) {
-  // axe is injected as a script, which the pages' CSP (no script at all) would refuse.
-  const context = await browser.newContext({ ...PHONE, locale, bypassCSP: true });
-  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => fail(`${locale}: uncaught error in the page: ${e.message}`));
-  const res = await page.goto(url, { waitUntil: 'load' });
-  check(res && res.status() === 200, `${locale}: GET ${url} answered ${res && res.status()}`);
-  await page.locator('form#questionnaire').waitFor({ state: 'visible' });
+  const { context, page } = await openFormOnPhone(browser, locale, url, ACTION_TIMEOUT_MS);
 
   const { lang, dir, scroll, client } = await page.evaluate(() => ({
     lang: document.documentElement.lang,
@@ -61,17 +51,7 @@ async function checkForm(browser, locale, url) {
     `${locale}: the scale runs the wrong way (1 at x=${one}, 5 at x=${five})`,
   );
 
-  await page.addScriptTag({ path: AXE_PATH });
-  // eslint-disable-next-line no-undef
-  const results = await page.evaluate(() => axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of results.violations) {
-    const targets = v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ');
-    console.log(`languages.mjs: axe (${locale}) ${v.impact}: ${v.id}: ${v.help} [${targets}]`);
-  }
-  check(
-    results.violations.length === 0,
-    `${locale}: axe found ${results.violations.length} violation(s): ${results.violations.map((v) => v.id).join(', ')}`,
-  );
+  await expectNoAxeViolations(page, 'languages.mjs', locale);
   step(`${locale}: lang and dir right, fits a phone, scale reads ${rtl ? 'right to left' : 'left to right'}, axe: no violations`);
 
   if (SCREENSHOT_DIR) {
@@ -96,14 +76,4 @@ async function main() {
   }
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`languages.mjs: still running after ${WATCHDOG_MS / 1000} s; giving up`);
-  process.exit(1);
-}, WATCHDOG_MS);
-main()
-  .then(() => clearTimeout(watchdog))
-  .catch((e) => {
-    clearTimeout(watchdog);
-    console.error(e instanceof TestFailure ? `languages.mjs: ${e.message}` : e);
-    process.exit(1);
-  });
+runMain('languages.mjs', main, WATCHDOG_MS);

@@ -16,12 +16,9 @@
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
 
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { launchChromium, PHONE, TestFailure, check, fail } from './launch.mjs';
+import { launchChromium, check, expectNoAxeViolations, openFormOnPhone, runMain } from './launch.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const URL_EN = process.env.VOUCH_QUICK_URL;
 const URL_AR = process.env.VOUCH_QUICK_URL_AR;
 const BANDS = (process.env.VOUCH_BANDS || '').split(/\s+/).filter(Boolean);
@@ -46,14 +43,7 @@ async function screenshot(page, name) {
 
 // Opens `url` on a phone and checks what every language must hold; returns the page.
 async function openChecked(browser, locale, url) {
-  // axe is injected as a script, which the pages' CSP (no script at all) would refuse.
-  const context = await browser.newContext({ ...PHONE, locale, bypassCSP: true });
-  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => fail(`${locale}: uncaught error in the page: ${e.message}`));
-  const res = await page.goto(url, { waitUntil: 'load' });
-  check(res && res.status() === 200, `${locale}: GET ${url} answered ${res && res.status()}`);
-  await page.locator('form#questionnaire').waitFor({ state: 'visible' });
+  const { context, page } = await openFormOnPhone(browser, locale, url, ACTION_TIMEOUT_MS);
 
   const facts = await page.evaluate(() => ({
     lang: document.documentElement.lang,
@@ -95,17 +85,7 @@ async function openChecked(browser, locale, url) {
   );
   check(rtl ? low > next : low < next, `${locale}: the bands run the wrong way (${low}, ${next})`);
 
-  await page.addScriptTag({ path: AXE_PATH });
-  // eslint-disable-next-line no-undef
-  const results = await page.evaluate(() => axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of results.violations) {
-    const targets = v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ');
-    console.log(`quick.mjs: axe (${locale}) ${v.impact}: ${v.id}: ${v.help} [${targets}]`);
-  }
-  check(
-    results.violations.length === 0,
-    `${locale}: axe found ${results.violations.length} violation(s): ${results.violations.map((v) => v.id).join(', ')}`,
-  );
+  await expectNoAxeViolations(page, 'quick.mjs', locale);
   step(`${locale}: lang and dir right, fits a 360 px phone, bands read ${rtl ? 'right to left' : 'left to right'}, no script, axe: no violations`);
   return { context, page };
 }
@@ -148,14 +128,4 @@ async function main() {
   }
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`quick.mjs: still running after ${WATCHDOG_MS / 1000} s; giving up`);
-  process.exit(1);
-}, WATCHDOG_MS);
-main()
-  .then(() => clearTimeout(watchdog))
-  .catch((e) => {
-    clearTimeout(watchdog);
-    console.error(e instanceof TestFailure ? `quick.mjs: ${e.message}` : e);
-    process.exit(1);
-  });
+runMain('quick.mjs', main, WATCHDOG_MS);

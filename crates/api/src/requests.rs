@@ -23,6 +23,11 @@ pub struct CreateProvider {
     pub contact_name: String,
     #[validate(email, length(max = 320))]
     pub contact_email: String,
+    /// The language the provider's people are written to in (`en`, `de`, `fr`, `es`,
+    /// `ar`): nomination, self-assessment and the provider side of pulses. An unsupported
+    /// one → 422 naming `locale`.
+    #[validate(length(max = 35))]
+    pub locale: Option<String>,
 }
 
 impl CreateProvider {
@@ -33,6 +38,7 @@ impl CreateProvider {
             website: self.website,
             contact_name: self.contact_name,
             contact_email: self.contact_email,
+            locale: self.locale,
         }
     }
 }

@@ -150,6 +150,7 @@ async fn bench(url: &str) -> Result<(), BoxError> {
                 website: Some("https://provider.bench.example".into()),
                 contact_name: "Pat".into(),
                 contact_email: "pat@provider.bench.example".into(),
+                locale: None,
             },
             owner.id,
         )

@@ -154,6 +154,30 @@ pub fn in_words(label: &str, c: &Correlation) -> String {
     )
 }
 
+/// The calibration page's reading of how the provider side went with the buyer's side:
+/// `low` says how the provider felt when its score on the measure was low ("excluded from
+/// plans and strategy"). `None` below `MIN_PAIRS_FOR_R` pairs or without an `r`: too few
+/// engagements to say anything.
+pub fn partnership_in_words(low: &str, c: &Correlation) -> Option<String> {
+    let r = c.r.filter(|_| c.pairs >= MIN_PAIRS_FOR_R)?;
+    let over = match c.ci95 {
+        Some([lo, hi]) => format!(
+            "r = {r:.2} over {} engagements, 95% interval {lo:.2} to {hi:.2}",
+            c.pairs
+        ),
+        None => format!("r = {r:.2} over {} engagements", c.pairs),
+    };
+    Some(if r >= 0.3 {
+        format!("When the provider felt {low}, the buyer's scores fell too ({over}).")
+    } else if r <= -0.3 {
+        format!("When the provider felt {low}, the buyer's scores were higher, not lower ({over}).")
+    } else {
+        format!(
+            "Whether the provider felt {low} went with the buyer's scores hardly at all ({over})."
+        )
+    })
+}
+
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -169,6 +193,27 @@ mod tests {
             .zip(pulse)
             .map(|(&pre_hire, &pulse)| Pair { pre_hire, pulse })
             .collect()
+    }
+
+    #[test]
+    fn the_partnership_reading_says_nothing_below_three_pairs_and_reads_r_above() {
+        let low = "excluded from plans and strategy";
+        let two = correlate(&pairs(&[20.0, 80.0], &[40.0, 90.0]));
+        assert_eq!(partnership_in_words(low, &two), None);
+        let four = correlate(&pairs(&[20.0, 40.0, 60.0, 80.0], &[30.0, 50.0, 55.0, 90.0]));
+        let words = partnership_in_words(low, &four).unwrap();
+        assert!(
+            words.starts_with(
+                "When the provider felt excluded from plans and strategy, the buyer's scores fell too (r = 0.96 over 4 engagements, 95% interval"
+            ),
+            "{words}"
+        );
+        let opposite = correlate(&pairs(&[20.0, 40.0, 60.0], &[90.0, 50.0, 30.0]));
+        assert!(
+            partnership_in_words(low, &opposite)
+                .unwrap()
+                .contains("higher, not lower")
+        );
     }
 
     #[test]

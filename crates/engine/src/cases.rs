@@ -398,7 +398,7 @@ impl Engine {
     /// Refuses an address that opted out (no override), or one asked for references
     /// `referee_requests_per_90_days` times or more in the last 90 days unless staff gave
     /// an override reason, which is returned to be audited.
-    async fn check_referee_may_be_asked(
+    pub(crate) async fn check_referee_may_be_asked(
         &self,
         txn: &store::DatabaseTransaction,
         new: &NewReference,
@@ -476,6 +476,12 @@ impl crate::services::Cases<'_> {
             }
             other => other?,
         };
+        if questionnaires::is_provider_side(&txn, version.template_id).await? {
+            return Err(EngineError::validation(
+                "template_id",
+                "is the provider side of pulses, not a questionnaire for cases",
+            ));
+        }
         let questions = questionnaires::to_version(version.clone())?.questions;
         questionnaire_speaks("locale", &questions, &locale)?;
         let profile = profile::load(&txn).await?;
@@ -511,6 +517,7 @@ impl crate::services::Cases<'_> {
                 created_at: now,
                 updated_at: now,
                 locale: Some(locale),
+                pulse_id: None,
             },
         )
         .await?;

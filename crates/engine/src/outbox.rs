@@ -105,6 +105,12 @@ impl EmailKey {
         Self(format!("pulse_below:{case_id}"))
     }
 
+    /// The owner's notice that the two sides of the pulse `pulse_id` (the buyer's pulse
+    /// case) are far apart.
+    pub fn partnership_gap(pulse_id: Uuid) -> Self {
+        Self(format!("partnership_gap:{pulse_id}"))
+    }
+
     /// An admin's notice that an endpoint was disabled (one per disabling and admin).
     pub fn webhook_disabled(endpoint_id: Uuid, disabled_at: DateTime<Utc>, admin_id: Uuid) -> Self {
         Self(format!(
@@ -281,7 +287,9 @@ impl Task {
     /// to HR; a pulse is scored against the references' prediction.
     pub(crate) fn after_close(case_id: Uuid, kind: crate::domain::CaseKind) -> Task {
         match kind {
-            crate::domain::CaseKind::Pulse => Task::PulseComplete { case_id },
+            crate::domain::CaseKind::Pulse | crate::domain::CaseKind::ProviderPulse => {
+                Task::PulseComplete { case_id }
+            }
             crate::domain::CaseKind::Review => Task::NotifyOwner {
                 case_id,
                 notice: OwnerNotice::ReadyForReview,

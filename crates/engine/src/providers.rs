@@ -15,6 +15,9 @@ pub struct NewProvider {
     pub website: Option<String>,
     pub contact_name: String,
     pub contact_email: String,
+    /// The language its people are written to in: nomination, self-assessment and the
+    /// provider side of pulses (API.md "Partnership both ways"). An unsupported one → 422.
+    pub locale: Option<String>,
 }
 
 impl crate::services::Cases<'_> {
@@ -24,6 +27,11 @@ impl crate::services::Cases<'_> {
         new: NewProvider,
         created_by: Uuid,
     ) -> Result<Provider, EngineError> {
+        let locale = new
+            .locale
+            .as_deref()
+            .map(|l| self.checked_locale("locale", l))
+            .transpose()?;
         let now = self.now();
         let p = Provider {
             id: Uuid::now_v7(),
@@ -35,6 +43,7 @@ impl crate::services::Cases<'_> {
                 .filter(|w| !w.is_empty()),
             contact_name: new.contact_name.trim().to_owned(),
             contact_email: normalize_email(&new.contact_email),
+            locale,
             created_at: now,
             updated_at: now,
         };

@@ -510,60 +510,136 @@ pub const QUICK_OPEN_QUESTION: &str = "working_well";
 /// is asked raises the chance they give up, and ranking against peers gives the
 /// leniency of nominated referees less room than "strongly agree" does.
 pub fn quick_questions() -> Vec<Question> {
-    let table: BTreeMap<String, BTreeMap<String, Vec<String>>> =
-        serde_json::from_str(QUICK_WORDINGS).expect("quick_questions.json is valid");
-    let english = &table[BASE_LOCALE];
-    let text = |key: &str, locale: &str| -> QuestionText {
-        let w = &table[locale][key];
-        QuestionText {
-            prompt: w[0].clone(),
-            self_prompt: w.get(1).cloned(),
-            pulse_prompt: w.get(2).cloned(),
-            options: Vec::new(),
-        }
-    };
-    let translations = |key: &str| -> BTreeMap<String, QuestionText> {
-        table
-            .keys()
-            .filter(|l| l.as_str() != BASE_LOCALE)
-            .map(|l| (l.clone(), text(key, l)))
-            .collect()
-    };
+    let wordings = Wordings::parse(QUICK_WORDINGS);
     let mut questions: Vec<Question> = crate::profile::default_dimensions()
         .into_iter()
         .map(|d| {
-            let base = text(&d.key, BASE_LOCALE);
-            Question {
-                key: format!("{}_percentile", d.key),
-                prompt: base.prompt,
-                kind: QuestionKind::Percentile,
-                translations: translations(&d.key),
-                dimension: Some(d.key),
-                required: true,
-                reverse_scored: false,
-                options: Vec::new(),
-                self_prompt: base.self_prompt,
-                pulse_prompt: base.pulse_prompt,
-            }
+            let key = format!("{}_percentile", d.key);
+            wordings.question(
+                &d.key,
+                key,
+                QuestionKind::Percentile,
+                Some(d.key.clone()),
+                true,
+            )
         })
         .collect();
     for (key, kind, required) in [
         ("rehire", QuestionKind::YesNo, true),
         (QUICK_OPEN_QUESTION, QuestionKind::Text, false),
     ] {
-        questions.push(Question {
-            key: key.into(),
-            prompt: english[key][0].clone(),
+        questions.push(wordings.question(key, key.into(), kind, None, required));
+    }
+    questions
+}
+
+/// A shipped template's wordings by locale, as its JSON file holds them: a wording key →
+/// [prompt, first-person prompt, pulse prompt] (the last two optional).
+struct Wordings(BTreeMap<String, BTreeMap<String, Vec<String>>>);
+
+impl Wordings {
+    fn parse(json: &str) -> Self {
+        Self(serde_json::from_str(json).expect("a shipped template's wordings are valid"))
+    }
+
+    fn text(&self, key: &str, locale: &str) -> QuestionText {
+        let w = &self.0[locale][key];
+        QuestionText {
+            prompt: w[0].clone(),
+            self_prompt: w.get(1).cloned(),
+            pulse_prompt: w.get(2).cloned(),
+            options: Vec::new(),
+        }
+    }
+
+    /// Question `key` of `kind` worded as `wording` in English, with every other locale's
+    /// wording as its translations.
+    fn question(
+        &self,
+        wording: &str,
+        key: String,
+        kind: QuestionKind,
+        dimension: Option<String>,
+        required: bool,
+    ) -> Question {
+        let base = self.text(wording, BASE_LOCALE);
+        Question {
+            key,
+            prompt: base.prompt,
             kind,
-            dimension: None,
+            dimension,
             required,
             reverse_scored: false,
             options: Vec::new(),
-            self_prompt: None,
-            pulse_prompt: None,
-            translations: translations(key),
-        });
+            self_prompt: base.self_prompt,
+            pulse_prompt: base.pulse_prompt,
+            translations: self
+                .0
+                .keys()
+                .filter(|l| l.as_str() != BASE_LOCALE)
+                .map(|l| (l.clone(), self.text(wording, l)))
+                .collect(),
+        }
     }
+}
+
+/// The wordings of the shipped provider-side questions, by locale: a dimension key (or
+/// `work_better`) → [prompt].
+const PROVIDER_SIDE_WORDINGS: &str = include_str!("provider_side_questions.json");
+
+/// The key of the provider side's open question.
+pub const PROVIDER_SIDE_OPEN_QUESTION: &str = "work_better";
+
+/// The provider side of a partnership (API.md "Partnership both ways"): what a provider's
+/// people are asked about the buyer at each pulse, key → label. Every one weighs the same
+/// in the provider side's alignment.
+pub const PROVIDER_SIDE_DIMENSIONS: [(&str, &str); 5] = [
+    ("inclusion", "Included in plans and strategy"),
+    ("advice", "Advice heard and weighed"),
+    ("scope_clarity", "Scope clear"),
+    ("timely_information", "Information shared in time"),
+    ("partner_treatment", "Treated as a partner, not a task list"),
+];
+
+/// The provider side's dimensions as a profile (weight 1 each, no minimum): what the
+/// provider side of a pulse is scored on, the way a case is scored on its profile.
+pub fn provider_side_dimensions() -> Vec<crate::profile::Dimension> {
+    PROVIDER_SIDE_DIMENSIONS
+        .iter()
+        .map(|(key, label)| crate::profile::Dimension {
+            key: (*key).to_owned(),
+            label: (*label).to_owned(),
+            weight: 1.0,
+            min_score: 0.0,
+        })
+        .collect()
+}
+
+/// The shipped provider-side questions: one likert statement per provider-side dimension
+/// in the provider's voice ("They include us …"), keyed like its dimension, and one
+/// optional open question, in every shipped language.
+pub fn provider_side_questions() -> Vec<Question> {
+    let wordings = Wordings::parse(PROVIDER_SIDE_WORDINGS);
+    let mut questions: Vec<Question> = PROVIDER_SIDE_DIMENSIONS
+        .iter()
+        .map(|(key, _)| {
+            let dimension = Some((*key).to_owned());
+            wordings.question(
+                key,
+                (*key).to_owned(),
+                QuestionKind::Likert,
+                dimension,
+                true,
+            )
+        })
+        .collect();
+    questions.push(wordings.question(
+        PROVIDER_SIDE_OPEN_QUESTION,
+        PROVIDER_SIDE_OPEN_QUESTION.into(),
+        QuestionKind::Text,
+        None,
+        false,
+    ));
     questions
 }
 
@@ -646,6 +722,39 @@ mod tests {
             missing_translations(&questions, "nl").len(),
             questions.len()
         );
+    }
+
+    #[test]
+    fn the_provider_side_questions_are_valid_complete_in_every_shipped_language_and_in_the_providers_voice()
+     {
+        let dims: Vec<String> = provider_side_dimensions()
+            .into_iter()
+            .map(|d| d.key)
+            .collect();
+        let questions = provider_side_questions();
+        validate_questions(&questions, &dims).unwrap();
+        assert_eq!(questions.len(), dims.len() + 1);
+        for locale in ["en", "de", "fr", "es", "ar"] {
+            assert_eq!(
+                missing_translations(&questions, locale),
+                Vec::<String>::new(),
+                "{locale}"
+            );
+        }
+        assert!(questions[0].prompt.starts_with("They include us"));
+        assert_eq!(
+            questions
+                .iter()
+                .filter(|q| q.kind == QuestionKind::Likert && q.required)
+                .count(),
+            5
+        );
+        let open = questions.last().unwrap();
+        assert_eq!(
+            (open.key.as_str(), open.kind, open.required),
+            (PROVIDER_SIDE_OPEN_QUESTION, QuestionKind::Text, false)
+        );
+        assert!(localized(&questions, "de")[4].prompt.contains("Partner"));
     }
 
     #[test]

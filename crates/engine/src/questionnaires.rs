@@ -11,19 +11,23 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::questionnaire::{
-    Question, default_questions, estimated_minutes, estimated_seconds, quick_questions,
-    validate_questions,
+    Question, default_questions, estimated_minutes, estimated_seconds, provider_side_dimensions,
+    provider_side_questions, quick_questions, validate_questions,
 };
 use crate::store::templates::{self as rows, VersionRow};
 use crate::{EngineError, profile};
 
 pub const DEFAULT_TEMPLATE_NAME: &str = "Standard fractional-provider reference check";
 pub const QUICK_TEMPLATE_NAME: &str = "Quick partner check";
+pub const PROVIDER_SIDE_TEMPLATE_NAME: &str = "Provider side of a pulse";
 
 /// The keys of the shipped templates (`POST /api/v1/cases` `template_key`).
 pub const STANDARD_KEY: &str = "standard";
 pub const QUICK_KEY: &str = "quick";
 pub const SHIPPED_KEYS: [&str; 2] = [STANDARD_KEY, QUICK_KEY];
+/// The key of the shipped questions a pulse asks the provider's people (API.md
+/// "Partnership both ways"); not a questionnaire for cases.
+pub const PROVIDER_SIDE_KEY: &str = "provider_side";
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -61,7 +65,8 @@ fn warnings_for(seconds: u32) -> Vec<String> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Template {
     pub id: Uuid,
-    /// `standard` or `quick` for a shipped template; null for one an admin published.
+    /// `standard`, `quick` or `provider_side` for a shipped template; null for one an admin
+    /// published.
     pub key: Option<String>,
     pub name: String,
     pub description: String,
@@ -146,6 +151,16 @@ async fn seed_shipped(db: &DatabaseConnection) -> Result<(), EngineError> {
             QUICK_TEMPLATE_NAME,
             "About three minutes on a phone: where the provider stands among others the referee has worked with, on each dimension, with rehire and one open question.",
             &quick_questions(),
+        )
+        .await?;
+    }
+    if rows::by_key(&txn, PROVIDER_SIDE_KEY).await?.is_none() {
+        insert_template(
+            &txn,
+            Some(PROVIDER_SIDE_KEY),
+            PROVIDER_SIDE_TEMPLATE_NAME,
+            "What each pulse asks the provider's people about the buyer, in their own voice: included in plans and strategy, advice heard, scope clear, information in time, treated as a partner, and one open question.",
+            &provider_side_questions(),
         )
         .await?;
     }
@@ -273,11 +288,19 @@ impl crate::services::Questionnaires<'_> {
         new: NewTemplate,
         actor: &Actor,
     ) -> Result<Template, EngineError> {
-        let dims: Vec<String> = profile::load(&self.db)
-            .await?
-            .into_iter()
-            .map(|d| d.key)
-            .collect();
+        // The provider-side questions measure the provider side's own dimensions.
+        let provider_side = match new.template_id {
+            Some(id) => is_provider_side(&self.db, id).await?,
+            None => false,
+        };
+        let dims: Vec<String> = if provider_side {
+            provider_side_dimensions()
+        } else {
+            profile::load(&self.db).await?
+        }
+        .into_iter()
+        .map(|d| d.key)
+        .collect();
         validate_questions(&new.questions, &dims)?;
         let seconds = estimated_seconds(&new.questions);
         let max = self.templates.max_estimated_seconds;
@@ -323,4 +346,25 @@ impl crate::services::Questionnaires<'_> {
         txn.commit().await?;
         self.questionnaires().template(id).await
     }
+}
+
+/// The newest published version of the provider-side questions (the shipped template with
+/// key `provider_side`, as an admin may have edited it).
+pub(crate) async fn provider_side_version(
+    conn: &impl ConnectionTrait,
+) -> Result<VersionRow, EngineError> {
+    let template = rows::by_key(conn, PROVIDER_SIDE_KEY)
+        .await?
+        .ok_or(EngineError::NotFound { entity: "template" })?;
+    current_version(conn, Some(template.id)).await
+}
+
+/// Whether `template_id` is the shipped provider-side template.
+pub(crate) async fn is_provider_side(
+    conn: &impl ConnectionTrait,
+    template_id: Uuid,
+) -> Result<bool, EngineError> {
+    Ok(rows::find(conn, template_id)
+        .await?
+        .is_some_and(|t| t.key.as_deref() == Some(PROVIDER_SIDE_KEY)))
 }

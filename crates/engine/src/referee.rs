@@ -66,8 +66,9 @@ pub(crate) async fn checked_answers(
         .map_err(|fields| EngineError::InvalidAnswers { fields })
 }
 
-/// The questions a case's respondents answer: the questionnaire it was launched with, or
-/// for a pulse its scored statements about the buyer's own experience.
+/// The questions a case's respondents answer: the questionnaire it was launched with (for
+/// a pulse's provider side, the provider-side questions), or for a pulse its scored
+/// statements about the buyer's own experience.
 pub(crate) async fn respondent_questions(
     versions: &VersionCache,
     conn: &impl ConnectionTrait,
@@ -75,7 +76,7 @@ pub(crate) async fn respondent_questions(
 ) -> Result<Vec<Question>, EngineError> {
     let version = questionnaires::version_by_id(versions, conn, case.template_version_id).await?;
     Ok(match case.kind {
-        CaseKind::Review => version.questions,
+        CaseKind::Review | CaseKind::ProviderPulse => version.questions,
         CaseKind::Pulse => pulse_questions(&version.questions),
     })
 }

@@ -387,7 +387,7 @@ impl crate::services::Reports<'_> {
         let now = self.now();
         let txn = self.db.begin().await?;
         let case = cases::lock(&txn, case_id).await?;
-        if case.kind == CaseKind::Pulse {
+        if case.kind != CaseKind::Review {
             return Err(EngineError::InvalidState {
                 action: "decide on",
                 current: State::Pulse(PulseStatus::Complete),

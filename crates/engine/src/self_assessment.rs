@@ -92,7 +92,9 @@ impl Engine {
         let dimensions = cases::profile(case).unwrap_or_default();
         let questions = self_assessment_questions(&version.questions);
         Ok(SelfAssessmentForm {
-            languages: self.link_languages(None, case, Some(&questions)),
+            // The provider's own language when staff chose one (API.md "Partnership both
+            // ways"), as a referee's own.
+            languages: self.link_languages(provider.locale.as_deref(), case, Some(&questions)),
             provider_name: provider.name,
             contact_name: provider.contact_name,
             requested_by: owner.name,

@@ -66,6 +66,9 @@ pub struct FollowupSettings {
     pub pulse_days: Vec<u32>,
     /// Days a pulse's stakeholders have to answer.
     pub pulse_deadline_days: u32,
+    /// A pulse is flagged `partnership_gap` when the buyer's alignment and the provider
+    /// side's differ by at least this many points (0–100).
+    pub partnership_gap_points: f64,
 }
 
 impl Default for FollowupSettings {
@@ -73,6 +76,7 @@ impl Default for FollowupSettings {
         Self {
             pulse_days: vec![90, 365],
             pulse_deadline_days: 14,
+            partnership_gap_points: 20.0,
         }
     }
 }

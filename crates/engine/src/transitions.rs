@@ -215,15 +215,16 @@ impl Engine {
             .filter(|r| r.status == ReferenceStatus::Completed)
             .count();
         let outstanding = refs.iter().filter(|r| r.status.is_outstanding()).count();
-        // A pulse has no quorum: it is over once every stakeholder answered or declined.
-        if case.kind == CaseKind::Pulse {
+        // A pulse (either side) has no quorum: it is over once everyone asked answered or
+        // declined.
+        if case.kind != CaseKind::Review {
             if outstanding == 0 {
                 set_case_status(
                     txn,
                     case,
                     CaseEvent::Close,
                     &Actor::System,
-                    json!({ "reason": "every stakeholder answered or declined" }),
+                    json!({ "reason": "everyone asked answered or declined" }),
                     now,
                 )
                 .await?;

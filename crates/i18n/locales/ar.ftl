@@ -284,3 +284,66 @@ link-refused-text = يُرجى الرجوع والتحقق مما أدخلته �
 form-unreadable-title = تعذّرت قراءة النموذج
 form-unreadable-resend = يُرجى الرجوع وإرساله مجددًا.
 form-unreadable-button = يُرجى الرجوع واستخدام أحد الأزرار في آخر النموذج.
+
+## Partnership both ways: the provider's people asked about the buyer at each pulse
+
+invitation-subject-partner = كيف تسير الشراكة بالنسبة إلى { $provider }؟
+invitation-intro-partner = يودّ { $requested_by } أن يعرف كيف يسير العمل المشترك من جهتكم: هل تُشرَك { $provider } في الخطط، ويُستمع إليها، وتُبلَّغ في الوقت المناسب، وتُعامَل كشريك لا كقائمة مهام. تُقرأ إجابات جهتكم معًا، ولا تُقرأ إجابة كل شخص وحدها أبدًا.
+invitation-intro-partner-company = يودّ { $requested_by } في { $company } أن يعرف كيف يسير العمل المشترك من جهتكم: هل تُشرَك { $provider } في الخطط، ويُستمع إليها، وتُبلَّغ في الوقت المناسب، وتُعامَل كشريك لا كقائمة مهام. تُقرأ إجابات جهتكم معًا، ولا تُقرأ إجابة كل شخص وحدها أبدًا.
+reminder-subject-partner = تذكير: كيف تسير الشراكة بالنسبة إلى { $provider }؟
+reminder-subject-partner-last = فرصة أخيرة قبل { $deadline }: كيف تسير الشراكة بالنسبة إلى { $provider }؟
+reminder-partner-first = تذكير قصير: سأل { $requested_by } عن سير العمل المشترك من جهة { $provider }. يستغرق الأمر نحو { $minutes ->
+    [one] دقيقة واحدة
+    [two] دقيقتين
+    [few] { $minutes } دقائق
+   *[other] { $minutes } دقيقة
+  }، ويمكنك الحفظ والإكمال لاحقًا.
+reminder-partner-first-company = تذكير قصير: سأل { $requested_by } في { $company } عن سير العمل المشترك من جهة { $provider }. يستغرق الأمر نحو { $minutes ->
+    [one] دقيقة واحدة
+    [two] دقيقتين
+    [few] { $minutes } دقائق
+   *[other] { $minutes } دقيقة
+  }، ويمكنك الحفظ والإكمال لاحقًا.
+form-title-partner = متابعة الشراكة لدى { $provider } · Vouch
+form-heading-partner = كيف تسير الشراكة من جهتكم؟
+form-lead-partner = يودّ { $requested_by } أن يعرف كيف يسير العمل المشترك بالنسبة إلى { $provider }: هل تُشرَكون، ويُستمع إليكم، وتُبلَّغون في الوقت المناسب.
+form-lead-partner-name = يودّ { $requested_by } أن يعرف كيف يسير العمل المشترك بالنسبة إلى { $provider } يا { $name }: هل تُشرَكون، ويُستمع إليكم، وتُبلَّغون في الوقت المناسب.
+form-who-sees-partner = { $requested_by } وزملاؤه، لجهتكم مجتمعةً بعد انتهاء المتابعة، إلى جانب ما يقوله فريقهم عن { $provider }.
+dimension-inclusion = الإشراك في الخطط والاستراتيجية
+dimension-advice = الاستماع إلى المشورة
+dimension-scope_clarity = وضوح النطاق
+dimension-timely_information = المعلومات في وقتها
+dimension-partner_treatment = المعاملة كشريك
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = يُرجى تسمية { $count ->
+    [zero] { $count } مراجع من العملاء
+    [one] مرجع واحد من العملاء
+    [two] مرجعين من العملاء
+    [few] { $count } مراجع من العملاء
+    [many] { $count } مرجعًا من العملاء
+   *[other] { $count } مرجع من العملاء
+  } لـ { $provider }
+nomination-intro = يدرس { $requested_by } العمل مع { $provider }. ولهذا نودّ أن نسمع من { $count } من عملائكم الحاليين أو السابقين.
+nomination-intro-company = يدرس { $requested_by } في { $company } العمل مع { $provider }. ولهذا نودّ أن نسمع من { $count } من عملائكم الحاليين أو السابقين.
+nomination-ask = يُرجى تسميتهم قبل { $deadline } (الاسم والبريد الإلكتروني والشركة وكيف عملتم معًا)
+nomination-questionnaire = سنرسل إلى كل منهم استبيانًا قصيرًا.
+nomination-button = سمِّ مراجعك
+self-assessment-subject = تقييم ذاتي قصير لـ { $provider }
+self-assessment-intro = يدرس { $requested_by } العمل مع { $provider }. وإلى جانب ما يخبرنا به عملاؤكم، نودّ أن نعرف كيف ترون عملكم.
+self-assessment-intro-company = يدرس { $requested_by } في { $company } العمل مع { $provider }. وإلى جانب ما يخبرنا به عملاؤكم، نودّ أن نعرف كيف ترون عملكم.
+self-assessment-length = ستقيّمون { $provider } في النقاط نفسها التي يُسأل عنها عملاؤكم، بصيغة المتكلم («نحن …»). يستغرق ذلك نحو { $minutes ->
+    [one] دقيقة واحدة
+    [two] دقيقتين
+    [few] { $minutes } دقائق
+   *[other] { $minutes } دقيقة
+  } لـ { $questions ->
+    [one] عبارة واحدة
+    [two] عبارتين
+    [few] { $questions } عبارات
+   *[other] { $questions } عبارة
+  }، ويمكنكم حفظ إجاباتكم والعودة لاحقًا. يُرجى الإجابة قبل { $deadline }
+self-assessment-button = ابدأ التقييم الذاتي
+self-assessment-who-sees = تُقارن إجاباتكم بما يقوله عملاؤكم، ولا يطّلع عليها إلا المراجعون في الشركة التي تنوي التعاقد. ولا تُحتسب أبدًا في الدرجة.
+self-assessment-who-sees-company = تُقارن إجاباتكم بما يقوله عملاؤكم، ولا يطّلع عليها إلا المراجعون في { $company }. ولا تُحتسب أبدًا في الدرجة.

@@ -245,3 +245,54 @@ link-refused-text = Bitte gehen Sie zurück, prüfen Sie Ihre Eingaben und versu
 form-unreadable-title = Das Formular konnte nicht gelesen werden
 form-unreadable-resend = Bitte gehen Sie zurück und senden Sie es noch einmal.
 form-unreadable-button = Bitte gehen Sie zurück und verwenden Sie eine der Schaltflächen am Ende des Formulars.
+
+## Partnership both ways: the provider's people asked about the buyer at each pulse
+
+invitation-subject-partner = Wie läuft die Partnerschaft für { $provider }?
+invitation-intro-partner = { $requested_by } möchte wissen, wie die Zusammenarbeit aus Ihrer Sicht läuft: ob { $provider } in Pläne einbezogen, gehört, rechtzeitig informiert und als Partner statt als Aufgabenliste behandelt wird. Die Antworten Ihrer Seite werden zusammen gelesen, nie einzeln.
+invitation-intro-partner-company = { $requested_by } bei { $company } möchte wissen, wie die Zusammenarbeit aus Ihrer Sicht läuft: ob { $provider } in Pläne einbezogen, gehört, rechtzeitig informiert und als Partner statt als Aufgabenliste behandelt wird. Die Antworten Ihrer Seite werden zusammen gelesen, nie einzeln.
+reminder-subject-partner = Erinnerung: Wie läuft die Partnerschaft für { $provider }?
+reminder-subject-partner-last = Letzte Gelegenheit vor dem { $deadline }: Wie läuft die Partnerschaft für { $provider }?
+reminder-partner-first = Eine kurze Erinnerung: { $requested_by } hat gefragt, wie die Zusammenarbeit aus Sicht von { $provider } läuft. Es dauert etwa { $minutes ->
+    [one] eine Minute
+   *[other] { $minutes } Minuten
+  }; Sie können speichern und später weitermachen.
+reminder-partner-first-company = Eine kurze Erinnerung: { $requested_by } bei { $company } hat gefragt, wie die Zusammenarbeit aus Sicht von { $provider } läuft. Es dauert etwa { $minutes ->
+    [one] eine Minute
+   *[other] { $minutes } Minuten
+  }; Sie können speichern und später weitermachen.
+form-title-partner = Partnerschafts-Rückmeldung für { $provider } · Vouch
+form-heading-partner = Wie läuft die Partnerschaft aus Ihrer Sicht?
+form-lead-partner = { $requested_by } möchte wissen, wie die Zusammenarbeit für { $provider } läuft: ob Sie einbezogen, gehört und rechtzeitig informiert werden.
+form-lead-partner-name = { $requested_by } möchte wissen, wie die Zusammenarbeit für { $provider } läuft, { $name }: ob Sie einbezogen, gehört und rechtzeitig informiert werden.
+form-who-sees-partner = { $requested_by } und die Kolleginnen und Kollegen, für Ihre Seite als Ganzes nach Ende der Rückmeldung, neben dem, was die eigenen Leute über { $provider } sagen.
+dimension-inclusion = In Pläne und Strategie einbezogen
+dimension-advice = Rat wird gehört und abgewogen
+dimension-scope_clarity = Klarer Auftrag
+dimension-timely_information = Rechtzeitig informiert
+dimension-partner_treatment = Als Partner behandelt
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Bitte nennen Sie { $count ->
+    [one] { $count } Kundenreferenz
+   *[other] { $count } Kundenreferenzen
+  } für { $provider }
+nomination-intro = { $requested_by } erwägt eine Zusammenarbeit mit { $provider }. Dazu möchten wir gern von { $count } Ihrer aktuellen oder früheren Kunden hören.
+nomination-intro-company = { $requested_by } bei { $company } erwägt eine Zusammenarbeit mit { $provider }. Dazu möchten wir gern von { $count } Ihrer aktuellen oder früheren Kunden hören.
+nomination-ask = Bitte nennen Sie sie bis zum { $deadline } (Name, E-Mail, Unternehmen und wie Sie zusammengearbeitet haben)
+nomination-questionnaire = Wir senden jeder dieser Personen einen kurzen Fragebogen.
+nomination-button = Referenzen nennen
+self-assessment-subject = Eine kurze Selbsteinschätzung für { $provider }
+self-assessment-intro = { $requested_by } erwägt eine Zusammenarbeit mit { $provider }. Neben dem, was Ihre Kunden uns sagen, möchten wir wissen, wie Sie Ihre eigene Arbeit sehen.
+self-assessment-intro-company = { $requested_by } bei { $company } erwägt eine Zusammenarbeit mit { $provider }. Neben dem, was Ihre Kunden uns sagen, möchten wir wissen, wie Sie Ihre eigene Arbeit sehen.
+self-assessment-length = Sie bewerten { $provider } in denselben Punkten, zu denen Ihre Kunden gefragt werden, in der ersten Person formuliert („Wir …“). Das dauert etwa { $minutes ->
+    [one] { $minutes } Minute
+   *[other] { $minutes } Minuten
+  } für { $questions ->
+    [one] { $questions } Aussage
+   *[other] { $questions } Aussagen
+  }, und Sie können speichern und später weitermachen. Bitte antworten Sie bis zum { $deadline }
+self-assessment-button = Selbsteinschätzung beginnen
+self-assessment-who-sees = Ihre Antworten werden mit den Aussagen Ihrer Kunden verglichen und nur den Prüfenden des einstellenden Unternehmens gezeigt. Sie fließen nie in die Bewertung ein.
+self-assessment-who-sees-company = Ihre Antworten werden mit den Aussagen Ihrer Kunden verglichen und nur den Prüfenden bei { $company } gezeigt. Sie fließen nie in die Bewertung ein.

@@ -252,3 +252,54 @@ link-refused-text = Please go back, check what you entered and try again.
 form-unreadable-title = The form could not be read
 form-unreadable-resend = Please go back and send it again.
 form-unreadable-button = Please go back and use one of the buttons at the end of the form.
+
+## Partnership both ways: the provider's people asked about the buyer at each pulse
+
+invitation-subject-partner = How is the partnership going for { $provider }?
+invitation-intro-partner = { $requested_by } would like to hear how working together is going from your side: whether { $provider } is included in plans, heard, kept informed and treated as a partner rather than a task list. Your side's answers are read together, never one by one.
+invitation-intro-partner-company = { $requested_by } at { $company } would like to hear how working together is going from your side: whether { $provider } is included in plans, heard, kept informed and treated as a partner rather than a task list. Your side's answers are read together, never one by one.
+reminder-subject-partner = Reminder: how is the partnership going for { $provider }?
+reminder-subject-partner-last = Last call before { $deadline }: how is the partnership going for { $provider }?
+reminder-partner-first = A short reminder: { $requested_by } asked how working together is going from the side of { $provider }. It takes about { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+  }; you can save and finish later.
+reminder-partner-first-company = A short reminder: { $requested_by } at { $company } asked how working together is going from the side of { $provider }. It takes about { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+  }; you can save and finish later.
+form-title-partner = Partnership check-in for { $provider } · Vouch
+form-heading-partner = How is the partnership going from your side?
+form-lead-partner = { $requested_by } would like to know how working together is going for { $provider }: whether you are included, heard and kept informed.
+form-lead-partner-name = { $requested_by } would like to know how working together is going for { $provider }, { $name }: whether you are included, heard and kept informed.
+form-who-sees-partner = { $requested_by } and their colleagues, for your side as a whole once the check-in closes, beside what their own people say about { $provider }.
+dimension-inclusion = Included in plans and strategy
+dimension-advice = Advice heard and weighed
+dimension-scope_clarity = Scope clear
+dimension-timely_information = Information in time
+dimension-partner_treatment = Treated as a partner
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Please name { $count ->
+    [one] { $count } client reference
+   *[other] { $count } client references
+  } for { $provider }
+nomination-intro = { $requested_by } is considering working with { $provider }. As part of that, we would like to hear from { $count } of your current or past clients.
+nomination-intro-company = { $requested_by } at { $company } is considering working with { $provider }. As part of that, we would like to hear from { $count } of your current or past clients.
+nomination-ask = Please name them by { $deadline } (name, email, company and how they worked with you)
+nomination-questionnaire = We will send each of them a short questionnaire.
+nomination-button = Name your references
+self-assessment-subject = A short self-assessment for { $provider }
+self-assessment-intro = { $requested_by } is considering working with { $provider }. Alongside what your clients tell us, we would like to hear how you see your own work.
+self-assessment-intro-company = { $requested_by } at { $company } is considering working with { $provider }. Alongside what your clients tell us, we would like to hear how you see your own work.
+self-assessment-length = You will rate { $provider } on the same points your clients are asked about, written in the first person ("We ..."). It takes about { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+  } for { $questions ->
+    [one] { $questions } statement
+   *[other] { $questions } statements
+  }, and you can save your answers and come back later. Please answer by { $deadline }
+self-assessment-button = Start the self-assessment
+self-assessment-who-sees = Your answers are compared with what your clients say and are shown only to the hiring company's reviewers. They are never counted in the score.
+self-assessment-who-sees-company = Your answers are compared with what your clients say and are shown only to the reviewers at { $company }. They are never counted in the score.

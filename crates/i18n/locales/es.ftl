@@ -245,3 +245,54 @@ link-refused-text = Vuelva atrás, revise lo que escribió e inténtelo de nuevo
 form-unreadable-title = No se ha podido leer el formulario
 form-unreadable-resend = Vuelva atrás y envíelo de nuevo.
 form-unreadable-button = Vuelva atrás y use uno de los botones al final del formulario.
+
+## Partnership both ways: the provider's people asked about the buyer at each pulse
+
+invitation-subject-partner = ¿Qué tal va la colaboración para { $provider }?
+invitation-intro-partner = { $requested_by } quiere saber qué tal va el trabajo conjunto desde su lado: si { $provider } participa en los planes, es escuchado, recibe la información a tiempo y es tratado como un socio y no como una lista de tareas. Las respuestas de su lado se leen juntas, nunca una a una.
+invitation-intro-partner-company = { $requested_by } de { $company } quiere saber qué tal va el trabajo conjunto desde su lado: si { $provider } participa en los planes, es escuchado, recibe la información a tiempo y es tratado como un socio y no como una lista de tareas. Las respuestas de su lado se leen juntas, nunca una a una.
+reminder-subject-partner = Recordatorio: ¿qué tal va la colaboración para { $provider }?
+reminder-subject-partner-last = Último aviso antes del { $deadline }: ¿qué tal va la colaboración para { $provider }?
+reminder-partner-first = Un breve recordatorio: { $requested_by } preguntó qué tal va el trabajo conjunto desde el lado de { $provider }. Lleva unos { $minutes ->
+    [one] un minuto
+   *[other] { $minutes } minutos
+  }; puede guardar y terminar más tarde.
+reminder-partner-first-company = Un breve recordatorio: { $requested_by } de { $company } preguntó qué tal va el trabajo conjunto desde el lado de { $provider }. Lleva unos { $minutes ->
+    [one] un minuto
+   *[other] { $minutes } minutos
+  }; puede guardar y terminar más tarde.
+form-title-partner = Seguimiento de la colaboración para { $provider } · Vouch
+form-heading-partner = ¿Qué tal va la colaboración desde su lado?
+form-lead-partner = { $requested_by } quiere saber qué tal va el trabajo conjunto para { $provider }: si les incluyen, les escuchan y les informan a tiempo.
+form-lead-partner-name = { $requested_by } quiere saber qué tal va el trabajo conjunto para { $provider }, { $name }: si les incluyen, les escuchan y les informan a tiempo.
+form-who-sees-partner = { $requested_by } y sus colegas, para su lado en conjunto una vez cerrado el seguimiento, junto a lo que su propia gente dice de { $provider }.
+dimension-inclusion = Incluido en planes y estrategia
+dimension-advice = Consejos escuchados y valorados
+dimension-scope_clarity = Alcance claro
+dimension-timely_information = Información a tiempo
+dimension-partner_treatment = Tratado como socio
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Indique { $count ->
+    [one] { $count } referencia de cliente
+   *[other] { $count } referencias de clientes
+  } para { $provider }
+nomination-intro = { $requested_by } está valorando trabajar con { $provider }. Por eso nos gustaría conocer la opinión de { $count } de sus clientes actuales o anteriores.
+nomination-intro-company = { $requested_by } de { $company } está valorando trabajar con { $provider }. Por eso nos gustaría conocer la opinión de { $count } de sus clientes actuales o anteriores.
+nomination-ask = Indíquelos antes del { $deadline } (nombre, correo, empresa y cómo trabajaron con ustedes)
+nomination-questionnaire = Enviaremos a cada uno un breve cuestionario.
+nomination-button = Indicar sus referencias
+self-assessment-subject = Una breve autoevaluación para { $provider }
+self-assessment-intro = { $requested_by } está valorando trabajar con { $provider }. Además de lo que nos cuentan sus clientes, nos gustaría saber cómo ve usted su propio trabajo.
+self-assessment-intro-company = { $requested_by } de { $company } está valorando trabajar con { $provider }. Además de lo que nos cuentan sus clientes, nos gustaría saber cómo ve usted su propio trabajo.
+self-assessment-length = Valorará a { $provider } en los mismos puntos sobre los que se pregunta a sus clientes, redactados en primera persona («Nosotros…»). Lleva unos { $minutes ->
+    [one] { $minutes } minuto
+   *[other] { $minutes } minutos
+  } para { $questions ->
+    [one] { $questions } afirmación
+   *[other] { $questions } afirmaciones
+  }, y puede guardar sus respuestas y volver más tarde. Responda antes del { $deadline }
+self-assessment-button = Empezar la autoevaluación
+self-assessment-who-sees = Sus respuestas se comparan con lo que dicen sus clientes y solo las ven los evaluadores de la empresa contratante. Nunca cuentan en la puntuación.
+self-assessment-who-sees-company = Sus respuestas se comparan con lo que dicen sus clientes y solo las ven los evaluadores de { $company }. Nunca cuentan en la puntuación.

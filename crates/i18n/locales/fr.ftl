@@ -248,3 +248,54 @@ link-refused-text = Revenez en arrière, vérifiez ce que vous avez saisi et ré
 form-unreadable-title = Le formulaire n'a pas pu être lu
 form-unreadable-resend = Revenez en arrière et envoyez-le à nouveau.
 form-unreadable-button = Revenez en arrière et utilisez l'un des boutons en bas du formulaire.
+
+## Partnership both ways: the provider's people asked about the buyer at each pulse
+
+invitation-subject-partner = Comment se passe le partenariat pour { $provider } ?
+invitation-intro-partner = { $requested_by } aimerait savoir comment se passe la collaboration de votre côté : si { $provider } est associé aux projets, écouté, informé à temps et traité en partenaire plutôt qu'en liste de tâches. Les réponses de votre côté sont lues ensemble, jamais une à une.
+invitation-intro-partner-company = { $requested_by } chez { $company } aimerait savoir comment se passe la collaboration de votre côté : si { $provider } est associé aux projets, écouté, informé à temps et traité en partenaire plutôt qu'en liste de tâches. Les réponses de votre côté sont lues ensemble, jamais une à une.
+reminder-subject-partner = Rappel : comment se passe le partenariat pour { $provider } ?
+reminder-subject-partner-last = Dernier rappel avant le { $deadline } : comment se passe le partenariat pour { $provider } ?
+reminder-partner-first = Petit rappel : { $requested_by } a demandé comment se passe la collaboration du côté de { $provider }. Cela prend environ { $minutes ->
+    [one] une minute
+   *[other] { $minutes } minutes
+  } ; vous pouvez enregistrer et terminer plus tard.
+reminder-partner-first-company = Petit rappel : { $requested_by } chez { $company } a demandé comment se passe la collaboration du côté de { $provider }. Cela prend environ { $minutes ->
+    [one] une minute
+   *[other] { $minutes } minutes
+  } ; vous pouvez enregistrer et terminer plus tard.
+form-title-partner = Point d'étape du partenariat pour { $provider } · Vouch
+form-heading-partner = Comment se passe le partenariat de votre côté ?
+form-lead-partner = { $requested_by } aimerait savoir comment se passe la collaboration pour { $provider } : si vous êtes associés, écoutés et informés à temps.
+form-lead-partner-name = { $requested_by } aimerait savoir comment se passe la collaboration pour { $provider }, { $name } : si vous êtes associés, écoutés et informés à temps.
+form-who-sees-partner = { $requested_by } et ses collègues, pour votre côté dans son ensemble une fois le point d'étape clos, à côté de ce que disent leurs propres équipes de { $provider }.
+dimension-inclusion = Associé aux projets et à la stratégie
+dimension-advice = Conseils écoutés et pris en compte
+dimension-scope_clarity = Périmètre clair
+dimension-timely_information = Informé à temps
+dimension-partner_treatment = Traité en partenaire
+
+## Emails to the provider's contact: nomination and self-assessment, in the provider's language
+
+nomination-subject = Merci d'indiquer { $count ->
+    [one] { $count } référence client
+   *[other] { $count } références clients
+  } pour { $provider }
+nomination-intro = { $requested_by } envisage de travailler avec { $provider }. Dans ce cadre, nous aimerions avoir l'avis de { $count } de vos clients actuels ou passés.
+nomination-intro-company = { $requested_by } chez { $company } envisage de travailler avec { $provider }. Dans ce cadre, nous aimerions avoir l'avis de { $count } de vos clients actuels ou passés.
+nomination-ask = Merci de les indiquer d'ici le { $deadline } (nom, e-mail, entreprise et façon dont vous avez travaillé ensemble)
+nomination-questionnaire = Nous enverrons à chacun un court questionnaire.
+nomination-button = Indiquer vos références
+self-assessment-subject = Une courte auto-évaluation pour { $provider }
+self-assessment-intro = { $requested_by } envisage de travailler avec { $provider }. En plus de ce que nous disent vos clients, nous aimerions savoir comment vous voyez votre propre travail.
+self-assessment-intro-company = { $requested_by } chez { $company } envisage de travailler avec { $provider }. En plus de ce que nous disent vos clients, nous aimerions savoir comment vous voyez votre propre travail.
+self-assessment-length = Vous évaluerez { $provider } sur les mêmes points que vos clients, formulés à la première personne (« Nous … »). Cela prend environ { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+  } pour { $questions ->
+    [one] { $questions } affirmation
+   *[other] { $questions } affirmations
+  }, et vous pouvez enregistrer vos réponses et revenir plus tard. Merci de répondre d'ici le { $deadline }
+self-assessment-button = Commencer l'auto-évaluation
+self-assessment-who-sees = Vos réponses sont comparées à ce que disent vos clients et ne sont montrées qu'aux évaluateurs de l'entreprise qui recrute. Elles n'entrent jamais dans le score.
+self-assessment-who-sees-company = Vos réponses sont comparées à ce que disent vos clients et ne sont montrées qu'aux évaluateurs de { $company }. Elles n'entrent jamais dans le score.

@@ -38,14 +38,19 @@ pub enum Purpose {
     /// with the provider is asked how it is going, from their own experience since the
     /// provider started.
     Pulse,
+    /// The provider side of the same check-in: one of the provider's people is asked how
+    /// the partnership is going from their side (included, heard, informed, treated as a
+    /// partner), in the provider's language.
+    ProviderPulse,
 }
 
 impl Purpose {
-    /// The value templates receive as `purpose`: `reference` or `pulse`.
+    /// The value templates receive as `purpose`: `reference`, `pulse` or `provider_pulse`.
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Reference => "reference",
             Purpose::Pulse => "pulse",
+            Purpose::ProviderPulse => "provider_pulse",
         }
     }
 }
@@ -112,6 +117,10 @@ pub struct NominationRequest {
     pub count: u32,
     /// The deadline, already formatted for people.
     pub deadline: String,
+    /// The language of the email, the provider's (API.md "Partnership both ways").
+    /// Payloads written before read as English.
+    #[serde(default = "english")]
+    pub locale: String,
 }
 
 /// Asks the provider's contact to rate their own firm, in the first person, on the same
@@ -137,6 +146,10 @@ pub struct SelfAssessmentRequest {
     pub questions_count: u32,
     /// Estimated minutes to answer.
     pub minutes: u32,
+    /// The language of the email, the provider's (API.md "Partnership both ways").
+    /// Payloads written before read as English.
+    #[serde(default = "english")]
+    pub locale: String,
 }
 
 /// A notice to the case owner, with a link to the case `{public_url}/ui/cases/{case_id}`.
@@ -199,6 +212,12 @@ pub enum OwnerNotice {
         /// One full plain sentence per dimension below, e.g. "Stakeholders rate
         /// “Dedication” at 35, below what references predicted (62–88)."
         dimensions: Vec<String>,
+    },
+    /// Both sides of a pulse are in, and their alignments differ by the configured gap
+    /// (`followup.partnership_gap_points`) or more: one side rates the partnership lower.
+    PartnershipGap {
+        /// One plain sentence naming the lower side and both figures.
+        detail: String,
     },
 }
 
@@ -275,6 +294,7 @@ impl Email {
                 OwnerNotice::Decided { .. } => "owner_decided",
                 OwnerNotice::OptedOut { .. } => "owner_opted_out",
                 OwnerNotice::PulseBelow { .. } => "owner_pulse_below",
+                OwnerNotice::PartnershipGap { .. } => "owner_partnership_gap",
             },
             Email::SubmissionConfirmation(_) => "submission_confirmation",
             Email::WebhookDisabled(_) => "webhook_disabled",
@@ -314,6 +334,8 @@ impl Email {
             Email::Invitation(m) => &m.locale,
             Email::Reminder(m) => &m.invitation.locale,
             Email::SubmissionConfirmation(m) => &m.locale,
+            Email::NominationRequest(m) => &m.locale,
+            Email::SelfAssessmentRequest(m) => &m.locale,
             _ => "en",
         }
     }
@@ -325,6 +347,8 @@ impl Email {
             Email::Invitation(m) => m.locale = locale.to_owned(),
             Email::Reminder(m) => m.invitation.locale = locale.to_owned(),
             Email::SubmissionConfirmation(m) => m.locale = locale.to_owned(),
+            Email::NominationRequest(m) => m.locale = locale.to_owned(),
+            Email::SelfAssessmentRequest(m) => m.locale = locale.to_owned(),
             _ => {}
         }
         email

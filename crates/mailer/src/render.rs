@@ -67,6 +67,9 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "owner_pulse_below.subject",
     "owner_pulse_below.txt",
     "owner_pulse_below.html",
+    "owner_partnership_gap.subject",
+    "owner_partnership_gap.txt",
+    "owner_partnership_gap.html",
     "submission_confirmation.subject",
     "submission_confirmation.txt",
     "submission_confirmation.html",
@@ -400,6 +403,10 @@ fn context_for(email: &Email, links: &Links) -> Result<Value, MailError> {
                     dimensions => dimensions,
                     ..base
                 },
+                OwnerNotice::PartnershipGap { detail } => context! {
+                    detail => detail,
+                    ..base
+                },
                 OwnerNotice::QuorumReached | OwnerNotice::ReadyForReview => base,
             }
         }
@@ -462,6 +469,11 @@ fn samples() -> Vec<Email> {
         purpose: Purpose::Pulse,
         ..invitation.clone()
     };
+    let provider_pulse = Invitation {
+        purpose: Purpose::ProviderPulse,
+        company_name: Some("Sample Buyer".to_owned()),
+        ..invitation.clone()
+    };
     let notification = |kind| OwnerNotification {
         to: owner.clone(),
         kind,
@@ -490,6 +502,15 @@ fn samples() -> Vec<Email> {
             invitation: pulse,
             sequence: 2,
         }),
+        Email::Invitation(provider_pulse.clone()),
+        Email::Reminder(Reminder {
+            invitation: provider_pulse.clone(),
+            sequence: 1,
+        }),
+        Email::Reminder(Reminder {
+            invitation: provider_pulse,
+            sequence: 2,
+        }),
         Email::NominationRequest(NominationRequest {
             to: Recipient::new("Pat Provider", "pat@provider.example"),
             reply_to: owner.clone(),
@@ -499,6 +520,7 @@ fn samples() -> Vec<Email> {
             token: "sample-token".to_owned(),
             count: 3,
             deadline: "1 January 2030".to_owned(),
+            locale: "en".to_owned(),
         }),
         Email::SelfAssessmentRequest(SelfAssessmentRequest {
             to: Recipient::new("Pat Provider", "pat@provider.example"),
@@ -510,6 +532,7 @@ fn samples() -> Vec<Email> {
             deadline: "1 January 2030".to_owned(),
             questions_count: 8,
             minutes: 4,
+            locale: "en".to_owned(),
         }),
         Email::OwnerNotification(notification(OwnerNotice::QuorumReached)),
         Email::OwnerNotification(notification(OwnerNotice::ReadyForReview)),
@@ -525,6 +548,9 @@ fn samples() -> Vec<Email> {
         })),
         Email::OwnerNotification(notification(OwnerNotice::OptedOut {
             referee: referee.clone(),
+        })),
+        Email::OwnerNotification(notification(OwnerNotice::PartnershipGap {
+            detail: "The provider's people rate the partnership 25 points lower than the buyer's stakeholders (50 against 75).".to_owned(),
         })),
         Email::OwnerNotification(notification(OwnerNotice::PulseBelow {
             dimensions: vec![
@@ -566,6 +592,7 @@ mod tests {
         "owner_decided",
         "owner_opted_out",
         "owner_pulse_below",
+        "owner_partnership_gap",
         "submission_confirmation",
         "webhook_disabled",
     ];
@@ -632,6 +659,7 @@ mod tests {
             deadline: "5 December 2026".to_owned(),
             questions_count: 9,
             minutes: 5,
+            locale: "en".to_owned(),
         });
 
         let rendered = templates.render(&email, &links).expect("renders");

@@ -121,7 +121,7 @@ pub async fn update_status(
     }
     let finished = match to {
         CaseStatus::Decided | CaseStatus::Cancelled => true,
-        CaseStatus::Review => case_kind == CaseKind::Pulse,
+        CaseStatus::Review => case_kind != CaseKind::Review,
         _ => false,
     };
     if finished {

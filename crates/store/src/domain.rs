@@ -79,9 +79,21 @@ string_enum!(
 );
 
 string_enum!(
-    /// What a case is for: vetting a provider (`review`), or a check-in with the buyer's
-    /// own people during an engagement (`pulse`).
-    CaseKind { Review => "review", Pulse => "pulse" }
+    /// What a case is for: vetting a provider (`review`), a check-in with the buyer's
+    /// own people during an engagement (`pulse`), or the same check-in's provider side,
+    /// the provider's people asked about the buyer (`provider_pulse`).
+    CaseKind { Review => "review", Pulse => "pulse", ProviderPulse => "provider_pulse" }
+);
+
+string_enum!(
+    /// Whose people a stakeholder entry is: the buyer's own (`buyer`), or the provider's
+    /// contacts asked for the provider side of each pulse (`provider`).
+    StakeholderSide { Buyer => "buyer", Provider => "provider" }
+);
+
+string_enum!(
+    /// Which side of a partnership rates it lower (the `partnership_gap` flag).
+    PartnershipSide { Buyer => "buyer", Provider => "provider" }
 );
 
 string_enum!(
@@ -275,6 +287,8 @@ pub struct Provider {
     pub website: Option<String>,
     pub contact_name: String,
     pub contact_email: String,
+    /// The language its people are written to in; null: the case's, else the default.
+    pub locale: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -391,13 +405,17 @@ pub struct Engagement {
     /// Seeded by `vouch demo`, not real.
     pub demo: bool,
     pub stakeholders: Vec<Stakeholder>,
+    /// The provider's people asked for the provider side of each pulse; its main contact
+    /// is added when the engagement opens (or at its first pulse).
+    pub provider_contacts: Vec<Stakeholder>,
     /// The approved case's alignment score, which the pulses' alignments are set against.
     pub pre_hire_alignment: Option<f64>,
     /// Oldest first.
     pub pulses: Vec<Pulse>,
 }
 
-/// One of the buyer's own people working with the provider.
+/// One of the buyer's own people working with the provider, or one of the provider's
+/// people working with the buyer (a provider contact).
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stakeholder {
@@ -422,6 +440,55 @@ pub struct Pulse {
     /// The profile-weighted mean of the pulse's dimension scores; null without data.
     pub alignment: Option<f64>,
     pub dimensions: Vec<PulseDimension>,
+    /// What the provider's people say about the buyer in the same check-in; null for a
+    /// pulse started before pulses asked the provider.
+    pub provider_side: Option<ProviderSide>,
+    /// `partnership_gap` when both sides' alignments are released and differ by at
+    /// least `followup.partnership_gap_points`.
+    pub flags: Vec<PulseFlag>,
+}
+
+/// The provider side of a pulse (API.md "Partnership both ways"): released under
+/// Disclosure like the buyer's side (`dimensions` empty and `alignment` null while it is
+/// collecting).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSide {
+    /// The provider side's own case (kind `provider_pulse`).
+    pub id: Uuid,
+    pub status: PulseStatus,
+    /// Provider contacts asked.
+    pub invited: u32,
+    /// Provider contacts who answered.
+    pub responses: u32,
+    pub dimensions: Vec<ProviderSideDimension>,
+    /// The plain mean of the dimension scores (every provider-side dimension weighs the
+    /// same); null without data.
+    pub alignment: Option<f64>,
+}
+
+/// One provider-side dimension: 0–100, the plain mean of the provider contacts' means.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSideDimension {
+    pub key: String,
+    pub label: String,
+    pub score: Option<f64>,
+    /// Provider contacts with data on it.
+    pub n: u32,
+}
+
+/// Something about a pulse worth a person's attention.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PulseFlag {
+    /// `partnership_gap`.
+    pub kind: String,
+    pub detail: String,
+    /// The side that rates the partnership lower.
+    pub lower_side: PartnershipSide,
+    /// The difference between the two alignments, in points (rounded to one decimal).
+    pub gap: f64,
 }
 
 /// One dimension of a pulse.

@@ -1,4 +1,5 @@
-//! `engagements` and `stakeholders` rows, and the pulse cases of an engagement.
+//! `engagements` and `stakeholders` rows (the buyer's people and the provider's), and the
+//! pulse cases of an engagement (the buyer's side and the provider's).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::LockType;
@@ -10,8 +11,8 @@ use uuid::Uuid;
 
 use super::{found, locked};
 use crate::StoreError;
-use crate::domain::{CaseKind, EngagementStatus};
-use crate::entity::{engagement, stakeholder, vetting_case};
+use crate::domain::{CaseKind, EngagementStatus, StakeholderSide};
+use crate::entity::{engagement, provider, stakeholder, vetting_case};
 
 pub use engagement::Model as EngagementRow;
 pub use stakeholder::Model as StakeholderRow;
@@ -126,6 +127,7 @@ pub async fn stakeholders_of(
 pub async fn insert_stakeholder(
     conn: &impl ConnectionTrait,
     engagement_id: Uuid,
+    side: StakeholderSide,
     name: &str,
     email: &str,
     now: DateTime<Utc>,
@@ -136,6 +138,7 @@ pub async fn insert_stakeholder(
         name: Set(name.to_owned()),
         email: Set(email.to_owned()),
         created_at: Set(now),
+        side: Set(side),
     }
     .insert(conn)
     .await?)
@@ -153,6 +156,44 @@ pub async fn pulses_of(
         .order_by_asc(vetting_case::Column::Id)
         .all(conn)
         .await?)
+}
+
+/// The provider sides of the pulses of these engagements (cases of kind
+/// `provider_pulse`), oldest first.
+pub async fn provider_sides_of(
+    conn: &impl ConnectionTrait,
+    engagement_ids: &[Uuid],
+) -> Result<Vec<vetting_case::Model>, StoreError> {
+    Ok(vetting_case::Entity::find()
+        .filter(vetting_case::Column::Kind.eq(CaseKind::ProviderPulse))
+        .filter(vetting_case::Column::EngagementId.is_in(engagement_ids.iter().copied()))
+        .order_by_asc(vetting_case::Column::CreatedAt)
+        .order_by_asc(vetting_case::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The provider side of the pulse `pulse_id`, if it asked the provider.
+pub async fn provider_side_of_pulse(
+    conn: &impl ConnectionTrait,
+    pulse_id: Uuid,
+) -> Result<Option<vetting_case::Model>, StoreError> {
+    Ok(vetting_case::Entity::find()
+        .filter(vetting_case::Column::Kind.eq(CaseKind::ProviderPulse))
+        .filter(vetting_case::Column::PulseId.eq(pulse_id))
+        .one(conn)
+        .await?)
+}
+
+/// The engaged provider (its main contact and language).
+pub async fn provider(
+    conn: &impl ConnectionTrait,
+    provider_id: Uuid,
+) -> Result<provider::Model, StoreError> {
+    found(
+        provider::Entity::find_by_id(provider_id).one(conn).await?,
+        "provider",
+    )
 }
 
 /// Links a case to its engagement (the approved case, or a pulse).

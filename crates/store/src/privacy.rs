@@ -568,8 +568,8 @@ pub async fn erase_comments(
     })
 }
 
-/// Stakeholders of engagements that ended at or before `cutoff` (counted, or deleted
-/// with what their `engagement.stakeholder_added` events quote).
+/// Stakeholders and provider contacts of engagements that ended at or before `cutoff`
+/// (counted, or deleted with what the events that added them quote).
 pub async fn stakeholders_of_ended_engagements(
     conn: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
@@ -670,7 +670,7 @@ pub async fn events_of_references(
         .await?)
 }
 
-/// Stakeholders (of any engagement) with the address `email`.
+/// Stakeholders and provider contacts (of any engagement) with the address `email`.
 pub async fn stakeholders_with(
     conn: &impl ConnectionTrait,
     email: &str,
@@ -682,7 +682,8 @@ pub async fn stakeholders_with(
         .await?)
 }
 
-/// Removes the stakeholders of `ids`, and the name the events that added them quote.
+/// Removes these stakeholders (or provider contacts), and the name the events that added
+/// them quote.
 pub async fn delete_stakeholders(
     conn: &impl ConnectionTrait,
     stakeholders: &[stakeholder::Model],
@@ -697,7 +698,10 @@ pub async fn delete_stakeholders(
     // Few rows (one per stakeholder ever added): read and match here rather than in
     // backend-specific JSON SQL.
     let added = audit_event::Entity::find()
-        .filter(audit_event::Column::Kind.eq("engagement.stakeholder_added"))
+        .filter(audit_event::Column::Kind.is_in([
+            "engagement.stakeholder_added",
+            "engagement.provider_contact_added",
+        ]))
         .all(conn)
         .await?;
     let quoting: Vec<Uuid> = added

@@ -21,6 +21,7 @@ impl From<provider::Model> for Provider {
             website: m.website,
             contact_name: m.contact_name,
             contact_email: m.contact_email,
+            locale: m.locale,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -40,6 +41,7 @@ pub async fn insert(
         website: Set(p.website.clone()),
         contact_name: Set(p.contact_name.clone()),
         contact_email: Set(p.contact_email.clone()),
+        locale: Set(p.locale.clone()),
         created_by: Set(created_by),
         created_at: Set(p.created_at),
         updated_at: Set(p.updated_at),

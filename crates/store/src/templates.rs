@@ -102,12 +102,18 @@ pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
     Ok(template::Entity::find().count(conn).await?)
 }
 
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<TemplateRow>, StoreError> {
+    Ok(template::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Into::into))
+}
+
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<TemplateRow, StoreError> {
-    super::found(
-        template::Entity::find_by_id(id).one(conn).await?,
-        "template",
-    )
-    .map(Into::into)
+    super::found(find(conn, id).await?, "template")
 }
 
 pub async fn by_key(

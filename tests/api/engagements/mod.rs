@@ -18,6 +18,7 @@ use crate::fixtures::{self, CaseWithReferees};
 
 mod api;
 mod calibration;
+mod partnership;
 mod results;
 mod schedule;
 
@@ -142,19 +143,7 @@ pub async fn in_review(app: &TestApp, cases: &[&[Levels<'_>]]) -> Vec<CaseWithRe
     app.engine.run_until_idle().await.unwrap();
     for (case, referees) in made.iter().zip(cases) {
         for (i, levels) in referees.iter().enumerate() {
-            app.engine
-                .cases()
-                .submit_response(
-                    case.reference_id(i),
-                    referee_answers(levels),
-                    SubmissionMeta {
-                        client_ip: None,
-                        user_agent: None,
-                        locale: None,
-                    },
-                )
-                .await
-                .unwrap();
+            submit_through_engine(app, case.reference_id(i), referee_answers(levels)).await;
         }
     }
     app.engine.run_until_idle().await.unwrap();
@@ -268,17 +257,24 @@ pub async fn stakeholder_reference(
 /// (the invitation must have been sent). The job queue is not run.
 pub async fn stakeholder_answers(app: &TestApp, pulse_id: Uuid, email: &str, levels: Levels<'_>) {
     let reference = stakeholder_reference(app, pulse_id, email).await;
+    submit_through_engine(app, reference.id, ratings(levels)).await;
+}
+
+/// `answers` submitted for the reference `reference_id` through the engine, with no
+/// client details. The job queue is not run.
+pub async fn submit_through_engine(
+    app: &TestApp,
+    reference_id: Uuid,
+    answers: Vec<(String, String)>,
+) {
+    let meta = SubmissionMeta {
+        client_ip: None,
+        user_agent: None,
+        locale: None,
+    };
     app.engine
         .cases()
-        .submit_response(
-            reference.id,
-            ratings(levels),
-            SubmissionMeta {
-                client_ip: None,
-                user_agent: None,
-                locale: None,
-            },
-        )
+        .submit_response(reference_id, answers, meta)
         .await
         .unwrap();
 }

@@ -21,15 +21,19 @@ on_both_databases!(
 
 const BELOW: &str = "below what references predicted";
 
-/// A receiver of the two engagement events.
-async fn engagement_receiver(app: &TestApp) -> WebhookSink {
+/// A receiver of the engagement events.
+pub(super) async fn engagement_receiver(app: &TestApp) -> WebhookSink {
     let sink = WebhookSink::start().await;
     let admin = app.token_for(Role::Admin).await;
     let res = app
         .post("/api/v1/webhooks", &admin)
         .json(&json!({
             "url": sink.url("/"),
-            "events": ["engagement.pulse_completed", "engagement.drift_detected"],
+            "events": [
+                "engagement.pulse_completed",
+                "engagement.drift_detected",
+                "engagement.partnership_gap",
+            ],
         }))
         .send()
         .await
@@ -39,7 +43,7 @@ async fn engagement_receiver(app: &TestApp) -> WebhookSink {
 }
 
 /// The bodies the receiver got, by event type.
-fn received_of(sink: &WebhookSink, kind: &str) -> Vec<Value> {
+pub(super) fn received_of(sink: &WebhookSink, kind: &str) -> Vec<Value> {
     sink.received()
         .iter()
         .map(|r| r.json())

@@ -33,7 +33,10 @@ async fn templates(app: &TestApp) -> Vec<Value> {
 async fn the_templates_list_names_the_standard_and_the_quick_template_by_key(app: TestApp) {
     let list = templates(&app).await;
     let keys: Vec<&Value> = list.iter().map(|t| &t["key"]).collect();
-    assert_eq!(keys, [&json!("standard"), &json!("quick")]);
+    assert_eq!(
+        keys,
+        [&json!("standard"), &json!("quick"), &json!("provider_side")]
+    );
     let quick = &list[1];
     assert_eq!(quick["name"], "Quick partner check");
     let version = &quick["versions"][0];
@@ -171,8 +174,8 @@ async fn the_case_form_in_the_ui_offers_the_quick_template_with_its_estimated_ti
 }
 
 /// An installation seeded before templates had keys has one unkeyed template (the
-/// standard one) and no quick template; the next start names the first and adds the
-/// second, once.
+/// standard one) and no quick template (nor provider-side questions); the next start
+/// names the first and adds the others, once.
 async fn an_installation_from_before_template_keys_gets_them_and_the_quick_template_at_start(
     app: TestApp,
 ) {
@@ -186,8 +189,15 @@ async fn an_installation_from_before_template_keys_gets_them_and_the_quick_templ
         .exec(db)
         .await
         .unwrap();
+    // Nor had it the provider side of pulses (issue 32).
+    let provider_side_id: uuid::Uuid = before[2]["id"].as_str().unwrap().parse().unwrap();
+    store::entity::template_version::Entity::delete_many()
+        .filter(store::entity::template_version::Column::TemplateId.eq(provider_side_id))
+        .exec(db)
+        .await
+        .unwrap();
     template::Entity::delete_many()
-        .filter(template::Column::Key.eq("quick"))
+        .filter(template::Column::Key.is_in(["quick", "provider_side"]))
         .exec(db)
         .await
         .unwrap();
@@ -199,7 +209,7 @@ async fn an_installation_from_before_template_keys_gets_them_and_the_quick_templ
     app.engine.seed_defaults().await.unwrap();
     app.engine.seed_defaults().await.unwrap();
     let after = templates(&app).await;
-    assert_eq!(after.len(), 2);
+    assert_eq!(after.len(), 3);
     assert_eq!(
         after[0]["id"], before[0]["id"],
         "the standard template is kept"
@@ -207,4 +217,5 @@ async fn an_installation_from_before_template_keys_gets_them_and_the_quick_templ
     assert_eq!(after[0]["key"], "standard");
     assert_eq!(after[1]["key"], "quick");
     assert_eq!(after[1]["name"], "Quick partner check");
+    assert_eq!(after[2]["key"], "provider_side");
 }

@@ -68,6 +68,7 @@ pub struct ApiDoc;
     routes::list_engagements,
     routes::get_engagement,
     routes::add_stakeholder,
+    routes::add_provider_contact,
     routes::start_pulse,
     routes::end_engagement,
     routes::calibration,

@@ -27,12 +27,15 @@ pub(super) enum Respondent {
     Provider,
     /// One of the buyer's own people, in a pulse of an engagement.
     Stakeholder,
+    /// One of the provider's people, in the provider side of a pulse: asked about the
+    /// buyer, in the provider's voice.
+    ProviderContact,
 }
 
 impl Respondent {
     fn path(self) -> &'static str {
         match self {
-            Respondent::Referee | Respondent::Stakeholder => "r",
+            Respondent::Referee | Respondent::Stakeholder | Respondent::ProviderContact => "r",
             Respondent::Provider => "s",
         }
     }
@@ -57,6 +60,7 @@ impl<'a> From<&'a engine::referee::RefereeForm> for Questionnaire<'a> {
             respondent: match f.kind {
                 engine::domain::CaseKind::Review => Respondent::Referee,
                 engine::domain::CaseKind::Pulse => Respondent::Stakeholder,
+                engine::domain::CaseKind::ProviderPulse => Respondent::ProviderContact,
             },
             provider_name: &f.provider_name,
             requested_by: &f.requested_by,
@@ -347,6 +351,17 @@ fn group_title(
                 label.to_owned()
             }
         }
+        // The provider side's own dimensions: the product's wording, from the catalogue.
+        Respondent::ProviderContact => {
+            if engine::questionnaire::PROVIDER_SIDE_DIMENSIONS
+                .iter()
+                .any(|(k, l)| *k == key && *l == label)
+            {
+                pages.text(lang, &format!("dimension-{key}"))
+            } else {
+                label.to_owned()
+            }
+        }
         Respondent::Provider => {
             let words = key.replace('_', " ");
             let mut chars = words.chars();
@@ -533,9 +548,11 @@ pub(super) fn render(
             "path": form.respondent.path(),
             "self_assessment": form.respondent == Respondent::Provider,
             "pulse": form.respondent == Respondent::Stakeholder,
+            "partner": form.respondent == Respondent::ProviderContact,
             "voice": match form.respondent {
                 Respondent::Provider => "-self",
                 Respondent::Stakeholder => "-pulse",
+                Respondent::ProviderContact => "-partner",
                 Respondent::Referee => "",
             },
             "named": if form.addressee.is_empty() { "" } else { "-name" },

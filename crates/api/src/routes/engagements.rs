@@ -30,6 +30,21 @@ pub struct CreateStakeholder {
     pub email: String,
 }
 
+/// One of the provider's people, asked for the provider side of every pulse.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProviderContact {
+    #[validate(length(max = 200), custom(function = "not_blank"))]
+    pub name: String,
+    #[validate(email, length(max = 320))]
+    pub email: String,
+    /// Why this person may be asked although they were asked
+    /// `workflow.referee_requests_per_90_days` times in the last 90 days (otherwise 409
+    /// `/problems/referee-fatigue`). Kept in the audit trail.
+    #[validate(length(max = 1000))]
+    pub override_reason: Option<String>,
+}
+
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndEngagement {
@@ -121,7 +136,46 @@ pub async fn add_stakeholder(
     Ok(HttpResponse::Created().json(s))
 }
 
-/// Start a pulse now: every stakeholder is emailed a link.
+/// Add one of the provider's people: from the next pulse on, each pulse emails them the
+/// provider-side questions (the provider's main contact is one already).
+#[utoipa::path(
+    params(("id" = Uuid, Path)),
+    request_body = CreateProviderContact,
+    responses(
+        (status = 201, body = Stakeholder),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the engagement has ended; or the address opted out (`/problems/referee-opted-out`) or was asked too often lately (`/problems/referee-fatigue`)"),
+        (status = 422, body = Problem, description = "a malformed address, or one already a provider contact of the engagement")
+    ),
+    security(("bearer" = ["ops", "hr"])),
+    tag = "engagements"
+)]
+#[post("/engagements/{id}/provider-contacts")]
+pub async fn add_provider_contact(
+    state: web::Data<AppState>,
+    Staff(user): Staff,
+    id: web::Path<Uuid>,
+    body: ValidJson<CreateProviderContact>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let s = state
+        .engine
+        .engagements()
+        .add_provider_contact(
+            *id,
+            NewStakeholder {
+                name: b.name,
+                email: b.email,
+            },
+            b.override_reason,
+            &Actor::User(user.id),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(s))
+}
+
+/// Start a pulse now: every stakeholder is emailed a link, and every provider contact a
+/// link to the provider side.
 #[utoipa::path(
     params(("id" = Uuid, Path)),
     responses(

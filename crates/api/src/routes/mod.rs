@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(list_engagements)
             .service(get_engagement)
             .service(add_stakeholder)
+            .service(add_provider_contact)
             .service(start_pulse)
             .service(end_engagement)
             .service(calibration)

@@ -111,7 +111,7 @@ pub struct CaseForm {
 
 /// The languages referees can be written to in, for a select: `[{code, name}]`, the name
 /// in the language itself with its code ("Deutsch (de)").
-fn languages(state: &AppState) -> Vec<Value> {
+pub(super) fn languages(state: &AppState) -> Vec<Value> {
     let catalogue = state.pages.catalogue();
     catalogue
         .locales()
@@ -120,7 +120,7 @@ fn languages(state: &AppState) -> Vec<Value> {
 }
 
 /// A locale for staff pages: its own name and code, or "Not chosen".
-fn language_label(state: &AppState, locale: Option<&str>) -> String {
+pub(super) fn language_label(state: &AppState, locale: Option<&str>) -> String {
     match locale {
         Some(code) => format!("{} ({code})", state.pages.catalogue().native_name(code)),
         None => "Not chosen".to_owned(),
@@ -146,6 +146,8 @@ async fn case_form(
         .list_templates()
         .await?
         .into_iter()
+        // The provider side of pulses is not a questionnaire for cases.
+        .filter(|t| t.key.as_deref() != Some(engine::questionnaires::PROVIDER_SIDE_KEY))
         .map(|t| {
             // What new cases get: the newest version, and how long it takes to answer.
             let newest = t.versions.last();

@@ -1,7 +1,9 @@
 //! After the decision: the engagements with approved providers (which ones drift below what
 //! the references predicted, which are due a pulse) and the engagement page with its
-//! stakeholders, its pulses drawn against the pre-hire intervals, and the actions: add a
-//! stakeholder, start a pulse now, end the engagement. Ops and HR both manage them.
+//! stakeholders and provider contacts, its pulses drawn against the pre-hire intervals
+//! with their provider side, both sides' alignment over time, and the actions: add a
+//! stakeholder or a provider contact, start a pulse now, end the engagement. Ops and HR
+//! both manage them.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -9,9 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use engine::EngineError;
 use engine::audit::Actor;
 use engine::domain::{
-    Drift, Engagement, EngagementStatus, Pulse, PulseDimension, PulseStatus, State,
+    Drift, Engagement, EngagementStatus, Pulse, PulseDimension, PulseStatus, StakeholderSide, State,
 };
 use engine::engagements::{MAX_END_REASON_CHARS, NewStakeholder};
+use engine::history::ProviderHistory;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -21,7 +24,7 @@ use super::{after_action, check, errors_by_field, flash_redirect, format, page, 
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::{ApiError, FieldError, INVALID_INPUT};
-use crate::routes::{CreateStakeholder, EndEngagement};
+use crate::routes::{CreateProviderContact, CreateStakeholder, EndEngagement};
 
 /// A pulse starting within this many days is "due".
 const DUE_WITHIN_DAYS: i64 = 14;
@@ -191,21 +194,45 @@ fn pulse_view(p: &Pulse) -> Value {
         "has_scores": p.dimensions.iter().any(|d| d.score.is_some()),
         "dimensions": dimensions,
         "chart": super::pulse_chart::pulse_layout(&p.dimensions),
+        "provider_side": p.provider_side.as_ref().map(|side| json!({
+            "status_label": pulse_label(side.status),
+            "invited": side.invited,
+            "responses": side.responses,
+            "alignment": side.alignment,
+            "dimensions": side.dimensions,
+        })),
+        "gap": p.flags.iter().find(|f| f.kind == "partnership_gap").map(|f| json!({
+            "detail": f.detail,
+            "lower_side": f.lower_side,
+        })),
     })
 }
 
 /// A form sent back with its errors: what was typed, and what is wrong with it.
 type Rejected<'a> = (Value, &'a [FieldError]);
 
-/// Renders the engagement page; `stakeholder_form` or `end_form` carries a refused form back.
+/// A refused form of the engagement page, carried back to it.
+enum Refused<'a> {
+    /// Adding a stakeholder (`Buyer`) or a provider contact (`Provider`).
+    Person(StakeholderSide, Rejected<'a>),
+    End(Rejected<'a>),
+}
+
+/// Renders the engagement page; `refused` carries a refused form back.
 async fn engagement_page(
     state: &AppState,
     session: &UiSession,
     id: Uuid,
     status: StatusCode,
-    stakeholder_form: Option<Rejected<'_>>,
-    end_form: Option<Rejected<'_>>,
+    refused: Option<Refused<'_>>,
 ) -> Result<HttpResponse, ApiError> {
+    let (mut stakeholder_form, mut contact_form, mut end_form) = (None, None, None);
+    match refused {
+        Some(Refused::Person(StakeholderSide::Buyer, r)) => stakeholder_form = Some(r),
+        Some(Refused::Person(StakeholderSide::Provider, r)) => contact_form = Some(r),
+        Some(Refused::End(r)) => end_form = Some(r),
+        None => {}
+    }
     let engine = &state.engine;
     let e = engine.engagements().engagement(id).await?;
     let case = engine.cases().case(e.case_id).await?;
@@ -217,8 +244,19 @@ async fn engagement_page(
         .iter()
         .map(|s| json!({ "name": s.name, "email": s.email, "added": format::date(s.created_at) }))
         .collect();
+    let provider_contacts: Vec<Value> = e
+        .provider_contacts
+        .iter()
+        .map(|s| json!({ "name": s.name, "email": s.email, "added": format::date(s.created_at) }))
+        .collect();
     let pulses: Vec<Value> = e.pulses.iter().rev().map(pulse_view).collect();
+    // Both sides' alignment, pulse after pulse.
+    let chart = super::history_chart::layout(&ProviderHistory {
+        cases: Vec::new(),
+        engagements: vec![e.clone()],
+    });
     let (stakeholder_kept, stakeholder_errors) = stakeholder_form.unwrap_or((json!({}), &[]));
+    let (contact_kept, contact_errors) = contact_form.unwrap_or((json!({}), &[]));
     let (end_kept, end_errors) = end_form.unwrap_or((json!({}), &[]));
     Ok(render(
         state,
@@ -246,7 +284,11 @@ async fn engagement_page(
                 "pre_hire_alignment": pre_hire_alignment,
             },
             "stakeholders": stakeholders,
+            "provider_contacts": provider_contacts,
             "pulses": pulses,
+            "chart": chart,
+            "contact_form": contact_kept,
+            "contact_errors": errors_by_field(contact_errors),
             "max_reason": MAX_END_REASON_CHARS,
             "stakeholder_form": stakeholder_kept,
             "stakeholder_errors": errors_by_field(stakeholder_errors),
@@ -263,7 +305,7 @@ pub async fn show(
     _: Staff,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    engagement_page(&state, &session, *id, StatusCode::OK, None, None).await
+    engagement_page(&state, &session, *id, StatusCode::OK, None).await
 }
 
 /// A refused action in the engagement's own words where the general ones would read
@@ -306,39 +348,118 @@ pub async fn add_stakeholder(
     id: web::Path<Uuid>,
     UiForm(form): UiForm<StakeholderForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let kept = json!({ "name": form.name, "email": form.email });
-    let body = CreateStakeholder {
-        name: form.name.trim().to_owned(),
-        email: form.email.trim().to_owned(),
+    let person = Person {
+        side: StakeholderSide::Buyer,
+        name: form.name,
+        email: form.email,
     };
-    let errors = check(&body);
+    add_person(&state, &session, user.id, *id, person).await
+}
+
+/// The provider-contact form: its own field names, so that its inputs' ids differ from
+/// the stakeholder form's on the same page.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProviderContactForm {
+    contact_name: String,
+    contact_email: String,
+}
+
+#[post("/engagements/{id}/provider-contacts")]
+pub async fn add_provider_contact(
+    state: web::Data<AppState>,
+    session: UiSession,
+    Staff(user): Staff,
+    id: web::Path<Uuid>,
+    UiForm(form): UiForm<ProviderContactForm>,
+) -> Result<HttpResponse, ApiError> {
+    let person = Person {
+        side: StakeholderSide::Provider,
+        name: form.contact_name,
+        email: form.contact_email,
+    };
+    add_person(&state, &session, user.id, *id, person).await
+}
+
+/// A person to add from the engagement page, on either side.
+struct Person {
+    side: StakeholderSide,
+    name: String,
+    email: String,
+}
+
+/// Adds a stakeholder or a provider contact; a refused form comes back with its errors on
+/// its own fields.
+async fn add_person(
+    state: &AppState,
+    session: &UiSession,
+    user_id: Uuid,
+    id: Uuid,
+    person: Person,
+) -> Result<HttpResponse, ApiError> {
+    let side = person.side;
+    let prefix = match side {
+        StakeholderSide::Buyer => "",
+        StakeholderSide::Provider => "contact_",
+    };
+    let kept = json!({ "name": person.name, "email": person.email });
+    let refused = |errors: Vec<FieldError>| -> Vec<FieldError> {
+        errors
+            .into_iter()
+            .map(|e| FieldError {
+                field: format!("{prefix}{}", e.field),
+                message: e.message,
+            })
+            .collect()
+    };
+    let new = NewStakeholder {
+        name: person.name.trim().to_owned(),
+        email: person.email.trim().to_owned(),
+    };
+    let errors = match side {
+        StakeholderSide::Buyer => check(&CreateStakeholder {
+            name: new.name.clone(),
+            email: new.email.clone(),
+        }),
+        StakeholderSide::Provider => check(&CreateProviderContact {
+            name: new.name.clone(),
+            email: new.email.clone(),
+            override_reason: None,
+        }),
+    };
     if !errors.is_empty() {
-        let form = Some((kept, errors.as_slice()));
-        return engagement_page(&state, &session, *id, INVALID_INPUT, form, None).await;
+        let errors = refused(errors);
+        let form = Some(Refused::Person(side, (kept, errors.as_slice())));
+        return engagement_page(state, session, id, INVALID_INPUT, form).await;
     }
     let back = format!("/ui/engagements/{id}");
-    let added = state
-        .engine
-        .engagements()
-        .add_stakeholder(
-            *id,
-            NewStakeholder {
-                name: body.name,
-                email: body.email,
-            },
-            &Actor::User(user.id),
-        )
-        .await;
+    let actor = Actor::User(user_id);
+    let added = match side {
+        StakeholderSide::Buyer => {
+            state
+                .engine
+                .engagements()
+                .add_stakeholder(id, new, &actor)
+                .await
+        }
+        StakeholderSide::Provider => {
+            state
+                .engine
+                .engagements()
+                .add_provider_contact(id, new, None, &actor)
+                .await
+        }
+    };
     match added {
         Err(EngineError::Validation { field, message }) => {
-            let errors = [FieldError { field, message }];
-            let form = Some((kept, errors.as_slice()));
-            engagement_page(&state, &session, *id, INVALID_INPUT, form, None).await
+            let errors = refused(vec![FieldError { field, message }]);
+            let form = Some(Refused::Person(side, (kept, errors.as_slice())));
+            engagement_page(state, session, id, INVALID_INPUT, form).await
         }
         result => {
             after_engagement_action(
-                &state,
-                &session,
+                state,
+                session,
                 result,
                 |s| format!("{} added. They are asked at the next pulse.", s.name),
                 &back,
@@ -366,10 +487,12 @@ pub async fn start_pulse(
         result,
         |e| {
             let asked = e.stakeholders.len();
+            let contacts = e.provider_contacts.len();
             format!(
-                "Pulse started: {asked} stakeholder{} {} being emailed a link to say how it is going.",
+                "Pulse started: {asked} stakeholder{} {} being emailed a link to say how it is going, and {contacts} provider contact{} a link to the provider side.",
                 if asked == 1 { "" } else { "s" },
                 if asked == 1 { "is" } else { "are" },
+                if contacts == 1 { "" } else { "s" },
             )
         },
         &format!("/ui/engagements/{id}"),
@@ -399,7 +522,8 @@ pub async fn end(
     });
     if !errors.is_empty() {
         let form = Some((kept, errors.as_slice()));
-        return engagement_page(&state, &session, *id, INVALID_INPUT, None, form).await;
+        let form = form.map(Refused::End);
+        return engagement_page(&state, &session, *id, INVALID_INPUT, form).await;
     }
     let result = state
         .engine
@@ -409,8 +533,8 @@ pub async fn end(
     match result {
         Err(EngineError::Validation { field, message }) => {
             let errors = [FieldError { field, message }];
-            let form = Some((kept, errors.as_slice()));
-            engagement_page(&state, &session, *id, INVALID_INPUT, None, form).await
+            let form = Some(Refused::End((kept, errors.as_slice())));
+            engagement_page(&state, &session, *id, INVALID_INPUT, form).await
         }
         result => {
             after_engagement_action(

@@ -173,6 +173,10 @@ pub fn event(
             "owner_pulse_below" => {
                 "The case owner was told a check-in is below what references predicted".into()
             }
+            "owner_partnership_gap" => {
+                "The case owner was told the two sides of a check-in rate the partnership far apart"
+                    .into()
+            }
             other => format!("The case owner was emailed ({})", other.replace('_', " ")),
         },
         "reference.opted_out" => {
@@ -185,6 +189,16 @@ pub fn event(
         "reference.invite_requested" => format!("{referee} is to be invited"),
         "engagement.opened" => "The approval opened an engagement".into(),
         "engagement.stakeholder_added" => format!("{} was added as a stakeholder", s("name")),
+        "engagement.provider_contact_added" => {
+            format!("{} was added as a provider contact", s("name"))
+        }
+        "engagement.fatigue_overridden" => format!(
+            "A provider contact was added although asked often lately: \u{201c}{}\u{201d}",
+            s("reason")
+        ),
+        "pulse.partnership_gap" => {
+            "The two sides of a check-in rate the partnership far apart".into()
+        }
         "engagement.ended" => format!("The engagement ended: \u{201c}{}\u{201d}", s("reason")),
         "pulse.started" => "A check-in with the stakeholders started".into(),
         "pulse.skipped" => format!("A scheduled check-in was skipped: {}", s("reason")),

@@ -1,7 +1,9 @@
 //! The provider page's chart, laid out on the server: by date (across), the alignment
-//! score (0–100, up) of each decided case as a dot and each pulse's alignment as a
-//! diamond, every mark labelled with its score, and a dashed line from a case to the
-//! pulses of the engagement it opened. `None` when there is nothing to draw yet.
+//! score (0–100, up) of each decided case as a dot, each pulse's alignment as a diamond
+//! and its provider side's alignment (how the provider's people rate the partnership) as
+//! a square, every mark labelled with its score; a dashed line from a case to the pulses
+//! of the engagement it opened, and a dotted one through the provider side's squares, so
+//! both sides read as lines over time. `None` when there is nothing to draw yet.
 
 use chrono::{DateTime, Duration, Utc};
 use engine::history::ProviderHistory;
@@ -36,6 +38,8 @@ pub struct HistoryChart {
     pub date_labels_y: f64,
     /// Dashed lines from a case to its engagement's pulses: `x,y x,y …`.
     pub links: Vec<String>,
+    /// Dotted lines through an engagement's provider-side marks: `x,y x,y …`.
+    pub provider_links: Vec<String>,
     pub marks: Vec<Mark>,
     /// The chart in words, for its `<desc>`.
     pub description: String,
@@ -55,7 +59,8 @@ pub struct DateTick {
 
 #[derive(Debug, Serialize)]
 pub struct Mark {
-    /// `case` (a decided case's alignment score) or `pulse` (a pulse's alignment).
+    /// `case` (a decided case's alignment score), `pulse` (a pulse's alignment, from the
+    /// buyer's stakeholders) or `provider` (the provider side's alignment of a pulse).
     pub kind: &'static str,
     pub x: f64,
     pub y: f64,
@@ -81,6 +86,29 @@ struct Raw {
     title: String,
     /// The engagement whose line it is on: the case's own, or the pulse's.
     chain: Option<uuid::Uuid>,
+}
+
+/// The polylines through the marks of each chain, for the marks `keep` selects.
+fn lines(raw: &[Raw], marks: &[Mark], keep: impl Fn(&Raw) -> bool) -> Vec<String> {
+    let mut chains: Vec<uuid::Uuid> = raw
+        .iter()
+        .filter(|r| keep(r))
+        .filter_map(|r| r.chain)
+        .collect();
+    chains.sort();
+    chains.dedup();
+    chains
+        .iter()
+        .filter_map(|id| {
+            let points: Vec<String> = raw
+                .iter()
+                .zip(marks)
+                .filter(|(r, _)| keep(r) && r.chain == Some(*id))
+                .map(|(_, m)| format!("{},{}", m.x, m.y))
+                .collect();
+            (points.len() > 1).then(|| points.join(" "))
+        })
+        .collect()
 }
 
 pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
@@ -129,6 +157,22 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
                     chain: Some(e.id),
                 });
             }
+            if let Some(value) = p.provider_side.as_ref().and_then(|s| s.alignment) {
+                let side = p.provider_side.as_ref().expect("has an alignment");
+                raw.push(Raw {
+                    kind: "provider",
+                    at: p.started_at,
+                    value,
+                    title: format!(
+                        "{}, pulse {}, provider side ({} of {} answered): alignment {value:.1}",
+                        format::date(p.started_at),
+                        i + 1,
+                        side.responses,
+                        side.invited
+                    ),
+                    chain: Some(e.id),
+                });
+            }
         }
     }
     if raw.is_empty() {
@@ -168,21 +212,8 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
             title: r.title.clone(),
         });
     }
-    let mut chains: Vec<uuid::Uuid> = raw.iter().filter_map(|r| r.chain).collect();
-    chains.sort();
-    chains.dedup();
-    let links = chains
-        .iter()
-        .filter_map(|id| {
-            let points: Vec<String> = raw
-                .iter()
-                .zip(&marks)
-                .filter(|(r, _)| r.chain == Some(*id))
-                .map(|(_, m)| format!("{},{}", m.x, m.y))
-                .collect();
-            (points.len() > 1).then(|| points.join(" "))
-        })
-        .collect();
+    let links = lines(&raw, &marks, |r| r.kind != "provider");
+    let provider_links = lines(&raw, &marks, |r| r.kind == "provider");
     let dates = (0..4)
         .map(|i| {
             let at = first + Duration::seconds((span * f64::from(i) / 3.0) as i64);
@@ -193,10 +224,19 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
         })
         .collect();
     let cases = raw.iter().filter(|r| r.kind == "case").count();
-    let pulses = raw.len() - cases;
+    let provider_sides = raw.iter().filter(|r| r.kind == "provider").count();
+    let pulses = raw.len() - cases - provider_sides;
+    let provider_words = if provider_sides == 0 {
+        String::new()
+    } else {
+        format!(
+            ", with {provider_sides} provider side{} (squares)",
+            if provider_sides == 1 { "" } else { "s" }
+        )
+    };
     let description = format!(
         "Alignment scores over time, 0 to 100: {cases} decided case{} (dots) and {pulses} pulse{} \
-         (diamonds). {}.",
+         (diamonds){provider_words}. {}.",
         if cases == 1 { "" } else { "s" },
         if pulses == 1 { "" } else { "s" },
         raw.iter()
@@ -220,6 +260,7 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
         dates,
         date_labels_y: BOTTOM + 20.0,
         links,
+        provider_links,
         marks,
         description,
     })
@@ -262,6 +303,8 @@ mod tests {
             responses: 2,
             alignment,
             dimensions: vec![],
+            provider_side: None,
+            flags: vec![],
         }
     }
 
@@ -278,6 +321,7 @@ mod tests {
             end_reason: None,
             demo: false,
             stakeholders: vec![],
+            provider_contacts: vec![],
             pre_hire_alignment: None,
             pulses,
         }
@@ -342,6 +386,41 @@ mod tests {
         assert_eq!(chart.dates.len(), 4);
         assert_eq!(chart.dates[0].label, "2 Mar 2026");
         assert_eq!(chart.dates[3].label, "30 Mar 2026");
+    }
+
+    #[test]
+    fn a_pulses_provider_side_is_a_square_on_a_dotted_line_of_its_own() {
+        let id = Uuid::now_v7();
+        let side = |alignment| engine::domain::ProviderSide {
+            id: Uuid::now_v7(),
+            status: PulseStatus::Complete,
+            invited: 1,
+            responses: 1,
+            dimensions: vec![],
+            alignment: Some(alignment),
+        };
+        let mut first = pulse(12, Some(75.0));
+        first.provider_side = Some(side(40.0));
+        let mut second = pulse(30, Some(70.0));
+        second.provider_side = Some(side(55.0));
+        let history = ProviderHistory {
+            cases: vec![case(id, Some(2), Some(80.0))],
+            engagements: vec![engagement(id, vec![first, second])],
+        };
+        let chart = layout(&history).unwrap();
+        let kinds: Vec<&str> = chart.marks.iter().map(|m| m.kind).collect();
+        assert_eq!(kinds, ["case", "pulse", "provider", "pulse", "provider"]);
+        assert_eq!(chart.links.len(), 1);
+        assert_eq!(chart.links[0].split(' ').count(), 3, "case and two pulses");
+        assert_eq!(chart.provider_links.len(), 1);
+        assert_eq!(chart.provider_links[0].split(' ').count(), 2);
+        assert_eq!(chart.marks[2].y, y(40.0));
+        assert!(
+            chart.marks[2]
+                .title
+                .contains("pulse 1, provider side (1 of 1 answered): alignment 40.0")
+        );
+        assert!(chart.description.contains("2 provider sides (squares)"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! For ops and HR: how referees respond (the funnel, hours to quorum, per template).
 
 use actix_web::{HttpResponse, get, web};
-use engine::calibration::{Correlation, MIN_PAIRS_FOR_R, in_words};
+use engine::calibration::{Correlation, MIN_PAIRS_FOR_R, in_words, partnership_in_words};
 use engine::engagements::CalibrationPoint;
 use serde_json::{Value, json};
 
@@ -17,6 +17,18 @@ use crate::auth::{Hr, Staff};
 use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::routes::InsightsQuery;
+
+/// How the provider felt when its provider-side score on `key` was low, for the reading.
+fn provider_felt_low(key: &str) -> &'static str {
+    match key {
+        "inclusion" => "excluded from plans and strategy",
+        "advice" => "its advice went unheard",
+        "scope_clarity" => "unclear about its scope",
+        "timely_information" => "kept short of information",
+        "partner_treatment" => "treated as a task list",
+        _ => "less of a partner",
+    }
+}
 
 /// What `in_words` calls the alignment score.
 const ALIGNMENT: &str = "alignment";
@@ -51,6 +63,17 @@ pub async fn calibration(
         ));
     }
     let missing = MIN_PAIRS_FOR_R.saturating_sub(calibration.engagements);
+    // Both sides of the partnership, once enough engagements have both (issue 32).
+    let partnership = &calibration.partnership;
+    let mut readings: Vec<String> = partnership
+        .dimensions
+        .iter()
+        .filter_map(|d| partnership_in_words(provider_felt_low(&d.key), &d.correlation))
+        .collect();
+    readings.extend(partnership_in_words(
+        "the partnership was going badly",
+        &partnership.correlation,
+    ));
     Ok(page(
         &state,
         &session,
@@ -64,6 +87,8 @@ pub async fn calibration(
             "demo": calibration.includes_demo,
             "alignment": plots.remove(0),
             "dimensions": plots,
+            "partnership_pairs": partnership.correlation.pairs,
+            "partnership_readings": readings,
         }),
     ))
 }

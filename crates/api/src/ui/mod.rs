@@ -83,6 +83,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(engagements::list)
             .service(engagements::show)
             .service(engagements::add_stakeholder)
+            .service(engagements::add_provider_contact)
             .service(engagements::start_pulse)
             .service(engagements::end)
             .service(providers::list)

@@ -184,6 +184,7 @@ fn form_page(
             "nav": "providers",
             "form": form,
             "errors": errors_by_field(errors),
+            "languages": super::cases::languages(state),
         }),
     )
 }
@@ -201,6 +202,8 @@ pub struct ProviderForm {
     website: String,
     contact_name: String,
     contact_email: String,
+    /// Empty: not chosen (the case's language).
+    locale: String,
 }
 
 #[post("/providers")]
@@ -213,6 +216,7 @@ pub async fn create(
     let kept = json!({
         "name": form.name, "category": form.category, "website": form.website,
         "contact_name": form.contact_name, "contact_email": form.contact_email,
+        "locale": form.locale,
     });
     let body = CreateProvider {
         name: form.name.trim().to_owned(),
@@ -220,22 +224,30 @@ pub async fn create(
         website: optional(&form.website),
         contact_name: form.contact_name.trim().to_owned(),
         contact_email: form.contact_email.trim().to_owned(),
+        locale: optional(&form.locale),
     };
-    let errors = check(&body);
-    if !errors.is_empty() {
-        return Ok(form_page(
-            &state,
-            &session,
-            crate::error::INVALID_INPUT,
-            kept,
-            &errors,
-        ));
-    }
-    let provider = state
-        .engine
-        .cases()
-        .create_provider(body.into_new(), user.id)
-        .await?;
+    let mut errors = check(&body);
+    let created = if errors.is_empty() {
+        match state
+            .engine
+            .cases()
+            .create_provider(body.into_new(), user.id)
+            .await
+        {
+            // An unsupported language (a hand-made post): shown on its field.
+            Err(engine::EngineError::Validation { field, message }) => {
+                errors.push(FieldError { field, message });
+                None
+            }
+            other => Some(other?),
+        }
+    } else {
+        None
+    };
+    let Some(provider) = created else {
+        let status = crate::error::INVALID_INPUT;
+        return Ok(form_page(&state, &session, status, kept, &errors));
+    };
     flash_redirect(
         &state,
         &session,

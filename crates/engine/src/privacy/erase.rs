@@ -3,6 +3,7 @@
 //! withdrawn; the identity and free text of every reference request sent to it are erased
 //! (the numeric answers stay with the pseudonymous reference, so past reports keep their
 //! scores); the emails sent to it lose recipient, subject and error; stakeholder entries
+//! (the buyer's people and the provider's contacts of engagements)
 //! are removed and provider contacts blanked; stored API answers quoting it are deleted;
 //! audit events keep their kind, time and actor role but lose what quoted the person.
 //!
@@ -43,6 +44,7 @@ pub struct ErasedCounts {
     pub comments: CommentCounts,
     /// Email-log entries to the address outside held cases.
     pub emails: u64,
+    /// Stakeholder and provider-contact entries of engagements.
     pub stakeholders: u64,
     pub provider_contacts: u64,
     /// Stored Idempotency-Key answers that quoted the address.

@@ -6,7 +6,8 @@
 //!   contact's IP addresses;
 //! - after `retention.comments_days` the free-text answers and decline reasons go.
 //!
-//! Besides, the stakeholders of engagements that ended `retention.referee_identity_days`
+//! Besides, the stakeholders and provider contacts of engagements that ended
+//! `retention.referee_identity_days`
 //! ago, finished webhook deliveries older than `retention.delivery_log_days`, web sessions
 //! that ended and Idempotency-Key answers older than a day are deleted, and so are the
 //! file mail transport's `.eml` files in `mail.dir` older than
@@ -44,7 +45,8 @@ pub struct RetentionReport {
     pub case_identity: CaseIdentityCounts,
     /// Free text (in a dry run only `references` is counted).
     pub comments: CommentCounts,
-    /// Stakeholders of engagements that ended `retention.referee_identity_days` ago.
+    /// Stakeholders and provider contacts of engagements that ended
+    /// `retention.referee_identity_days` ago.
     pub stakeholders: u64,
     /// Finished webhook deliveries past `retention.delivery_log_days`.
     pub webhook_deliveries: u64,

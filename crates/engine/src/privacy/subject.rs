@@ -1,7 +1,8 @@
 //! Subject access (GDPR Art. 15): everything Vouch holds about one email address, in one
 //! document an admin can hand over — the reference requests sent to it with the answers
 //! and free text given, the emails sent, the audit events about those requests, the
-//! engagements that list it as a stakeholder, the providers that name it as their
+//! engagements that list it as a stakeholder or a provider contact, the providers that
+//! name it as their
 //! contact, and whether it is on the opt-out list.
 
 use std::collections::BTreeMap;
@@ -105,12 +106,14 @@ pub struct SubjectEvent {
     pub created_at: DateTime<Utc>,
 }
 
-/// An engagement that lists the address among the buyer's stakeholders.
+/// An engagement that lists the address among the buyer's stakeholders, or among the
+/// provider's contacts asked for the provider side of its pulses (`side`).
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubjectStakeholder {
     pub stakeholder_id: Uuid,
     pub engagement_id: Uuid,
+    pub side: crate::domain::StakeholderSide,
     pub name: String,
     pub created_at: DateTime<Utc>,
 }
@@ -217,6 +220,7 @@ impl Engine {
             .map(|s| SubjectStakeholder {
                 stakeholder_id: s.id,
                 engagement_id: s.engagement_id,
+                side: s.side,
                 name: s.name,
                 created_at: s.created_at,
             })

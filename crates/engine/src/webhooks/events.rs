@@ -26,6 +26,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "reference.expired",
     "engagement.pulse_completed",
     "engagement.drift_detected",
+    "engagement.partnership_gap",
     "webhook.test",
 ];
 
@@ -84,6 +85,17 @@ pub(crate) fn event_of(e: &Event<'_>) -> Option<(&'static str, Value)> {
                 "dimensions_below": e.data.get("dimensions"),
             });
             Some((kind, data))
+        }
+        "pulse.partnership_gap" => {
+            let data = json!({
+                "engagement_id": e.data.get("engagement_id"),
+                "case_id": case_id,
+                "pulse_case_id": e.data.get("pulse_case_id"),
+                "provider_side_case_id": e.data.get("provider_side_case_id"),
+                "lower_side": e.data.get("lower_side"),
+                "gap": e.data.get("gap"),
+            });
+            Some(("engagement.partnership_gap", data))
         }
         _ => None,
     }

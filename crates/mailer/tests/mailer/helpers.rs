@@ -83,6 +83,7 @@ pub fn self_assessment_request() -> SelfAssessmentRequest {
         deadline: "5 December 2026".to_owned(),
         questions_count: 9,
         minutes: 5,
+        locale: "en".to_owned(),
     }
 }
 
@@ -132,6 +133,7 @@ pub fn every_kind() -> Vec<Email> {
             token: TOKEN.to_owned(),
             count: 3,
             deadline: "5 December 2026".to_owned(),
+            locale: "en".to_owned(),
         }),
         Email::from(self_assessment_request()),
         Email::from(notification(OwnerNotice::QuorumReached)),
@@ -148,6 +150,9 @@ pub fn every_kind() -> Vec<Email> {
         })),
         Email::from(notification(OwnerNotice::OptedOut {
             referee: Recipient::new("Sam Referee", "sam@client.example.org"),
+        })),
+        Email::from(notification(OwnerNotice::PartnershipGap {
+            detail: "The provider's people rate the partnership 25 points lower than the buyer's stakeholders (50 against 75).".to_owned(),
         })),
         Email::from(notification(OwnerNotice::PulseBelow {
             dimensions: vec![

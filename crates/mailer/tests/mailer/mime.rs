@@ -57,7 +57,8 @@ async fn each_email_links_to_where_its_reader_acts() {
         | "owner_nominations_received"
         | "owner_decided"
         | "owner_opted_out"
-        | "owner_pulse_below" => {
+        | "owner_pulse_below"
+        | "owner_partnership_gap" => {
             Some("https://vouch.example.com/ui/cases/00000000-0000-0000-0000-000000000000")
         }
         _ => None,

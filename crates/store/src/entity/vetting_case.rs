@@ -40,6 +40,8 @@ pub struct Model {
     pub locale: Option<String>,
     /// Made up by `vouch demo`.
     pub demo: bool,
+    /// For the provider side of a pulse (kind `provider_pulse`): the buyer's pulse.
+    pub pulse_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,7 +11,6 @@ mod referee;
 mod self_assessment;
 mod webhook;
 
-use chrono::{DateTime, Utc};
 use mailer::{Email, MailError};
 use store::{DatabaseTransaction, TransactionTrait};
 use uuid::Uuid;
@@ -63,10 +62,6 @@ impl Delivery {
             Delivery::Failed(e) => mail_outcome(e),
         }
     }
-}
-
-pub(super) fn human_date(t: DateTime<Utc>) -> String {
-    t.format("%-d %B %Y").to_string()
 }
 
 /// How a mail failure ends the job: retry a transient one, report a permanent one, and

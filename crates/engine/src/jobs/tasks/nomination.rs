@@ -1,11 +1,11 @@
 //! The provider's contact gets a link to nominate references.
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use mailer::{Email, NominationRequest, Recipient};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Delivery, Outcome, Outgoing, human_date};
+use super::{Delivery, Outcome, Outgoing};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::{CaseStatus, NominationStatus};
 use crate::outbox::EmailKey;
@@ -35,6 +35,10 @@ impl Engine {
         let token = new_token();
         let hash = token_hash(&token);
         let now = self.now();
+        // The provider's language (API.md "Partnership both ways").
+        let locale =
+            super::referee::chosen_locale(&self.catalogue, provider.locale.as_deref(), &case);
+        let deadline = now + Duration::days(i64::from(case.deadline_days));
         let email = Email::NominationRequest(NominationRequest {
             to: Recipient::new(&provider.contact_name, &provider.contact_email),
             reply_to: Recipient::new(&owner.name, &owner.email),
@@ -43,7 +47,13 @@ impl Engine {
             company_name: None,
             token,
             count: nomination.requested_count as u32,
-            deadline: human_date(now + Duration::days(i64::from(case.deadline_days))),
+            deadline: self.catalogue.long_date(
+                &locale,
+                deadline.year(),
+                deadline.month(),
+                deadline.day(),
+            ),
+            locale,
         });
         let key = EmailKey::nomination(nomination_id);
         let (delivery, txn) = self

@@ -1,18 +1,20 @@
 //! Pulses: a scheduled one starts (or is skipped, and the audit trail says why); one that
 //! is over is scored, and when stakeholders rate a dimension below what the references
-//! predicted, the case owner is told in plain words.
+//! predicted, the case owner is told in plain words. Once both sides of a pulse are in
+//! (the buyer's and the provider's), a gap between them of
+//! `followup.partnership_gap_points` or more is told the same way.
 
 use mailer::{Email, OwnerNotification, Recipient};
 use serde_json::json;
 use store::TransactionTrait;
 use uuid::Uuid;
 
-use super::{Outcome, Outgoing};
+use super::{Delivery, Outcome, Outgoing};
 use crate::audit::{self, Actor};
-use crate::domain::{CaseKind, Drift};
+use crate::domain::{CaseKind, Drift, Pulse};
 use crate::outbox::EmailKey;
 use crate::store::cases;
-use crate::store::engagements as engagement_rows;
+use crate::store::engagements::EngagementRow;
 use crate::{Engine, EngineError};
 
 impl Engine {
@@ -25,19 +27,32 @@ impl Engine {
         Ok(Outcome::Done)
     }
 
+    /// Either side of a pulse stopped collecting (`case_id` is the buyer's pulse or its
+    /// provider side).
     pub(super) async fn complete_pulse(&self, case_id: Uuid) -> Result<Outcome, EngineError> {
-        let Some(pulse_case) = cases::find(&self.db, case_id).await? else {
+        let Some(side_case) = cases::find(&self.db, case_id).await? else {
             return Ok(Outcome::Done);
         };
-        let (CaseKind::Pulse, Some(engagement_id)) = (pulse_case.kind, pulse_case.engagement_id)
-        else {
+        let kind = side_case.kind;
+        let Some((pulse, engagement)) = self.pulse_of_case(side_case).await? else {
             return Ok(Outcome::Done);
         };
-        let engagement = engagement_rows::get(&self.db, engagement_id).await?;
-        let pre_hire = self.reports().case_report(engagement.case_id).await?;
-        let Some(pulse) = self.pulse_of(&pulse_case, &pre_hire).await? else {
-            return Ok(Outcome::Done);
-        };
+        if kind == CaseKind::Pulse {
+            let outcome = self.buyer_side_complete(&pulse, &engagement).await?;
+            if !matches!(outcome, Outcome::Done) {
+                return Ok(outcome);
+            }
+        }
+        self.notify_partnership_gap(&pulse, &engagement).await
+    }
+
+    /// The buyer's side is over: recorded for its webhook event, and any dimension below
+    /// what the references predicted told to the owner.
+    async fn buyer_side_complete(
+        &self,
+        pulse: &Pulse,
+        engagement: &EngagementRow,
+    ) -> Result<Outcome, EngineError> {
         let below_count = pulse
             .dimensions
             .iter()
@@ -54,8 +69,8 @@ impl Engine {
             &Actor::System,
             "pulse.completed",
             json!({
-                "pulse_case_id": case_id,
-                "engagement_id": engagement_id,
+                "pulse_case_id": pulse.id,
+                "engagement_id": engagement.id,
                 "dimensions": below_count,
             }),
             self.now(),
@@ -78,34 +93,87 @@ impl Engine {
         if below.is_empty() {
             return Ok(Outcome::Done);
         }
+        let notice = mailer::OwnerNotice::PulseBelow {
+            dimensions: below.clone(),
+        };
+        let audit = (
+            "pulse.below_notified",
+            json!({
+                "pulse_case_id": pulse.id,
+                "engagement_id": engagement.id,
+                "dimensions": below.len(),
+            }),
+        );
+        self.notify_engagement_owner(
+            pulse,
+            engagement,
+            notice,
+            &EmailKey::pulse_below(pulse.id),
+            audit,
+        )
+        .await
+    }
+
+    /// Both sides are released and far apart (`partnership_gap`): the owner is told once,
+    /// and the event `engagement.partnership_gap` goes out with the email's record.
+    async fn notify_partnership_gap(
+        &self,
+        pulse: &Pulse,
+        engagement: &EngagementRow,
+    ) -> Result<Outcome, EngineError> {
+        let Some(flag) = pulse.flags.iter().find(|f| f.kind == "partnership_gap") else {
+            return Ok(Outcome::Done);
+        };
+        let notice = mailer::OwnerNotice::PartnershipGap {
+            detail: flag.detail.clone(),
+        };
+        let audit = (
+            "pulse.partnership_gap",
+            json!({
+                "pulse_case_id": pulse.id,
+                "provider_side_case_id": pulse.provider_side.as_ref().map(|s| s.id),
+                "engagement_id": engagement.id,
+                "lower_side": flag.lower_side,
+                "gap": flag.gap,
+            }),
+        );
+        self.notify_engagement_owner(
+            pulse,
+            engagement,
+            notice,
+            &EmailKey::partnership_gap(pulse.id),
+            audit,
+        )
+        .await
+    }
+
+    /// Emails the owner of the engagement's approved case about `pulse`, once per `key`.
+    async fn notify_engagement_owner(
+        &self,
+        pulse: &Pulse,
+        engagement: &EngagementRow,
+        kind: mailer::OwnerNotice,
+        key: &EmailKey,
+        audit: (&'static str, serde_json::Value),
+    ) -> Result<Outcome, EngineError> {
         let approved = cases::get(&self.db, engagement.case_id).await?;
         let (provider, owner) = cases::parties(&self.db, &approved).await?;
         let email = Email::OwnerNotification(OwnerNotification {
             to: Recipient::new(&owner.name, &owner.email),
-            kind: mailer::OwnerNotice::PulseBelow {
-                dimensions: below.clone(),
-            },
+            kind,
             case_id: approved.id,
             case_title: approved.title.clone(),
             provider_name: provider.name,
             responses: pulse.responses,
             min_responses: approved.min_responses as u32,
         });
-        let key = EmailKey::pulse_below(case_id);
-        let (delivery, txn) = self
+        let (delivery, txn): (Delivery, _) = self
             .deliver_and_record(Outgoing {
-                key: &key,
+                key,
                 email: &email,
                 case_id: Some(approved.id),
                 reference_id: None,
-                audit: Some((
-                    "pulse.below_notified",
-                    json!({
-                        "pulse_case_id": case_id,
-                        "engagement_id": engagement_id,
-                        "dimensions": below.len(),
-                    }),
-                )),
+                audit: Some(audit),
             })
             .await?;
         txn.commit().await?;

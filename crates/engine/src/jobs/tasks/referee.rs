@@ -121,7 +121,18 @@ pub(crate) fn invitation_locale(
     reference: &ReferenceRow,
     case: &CaseRow,
 ) -> String {
-    [reference.locale.as_deref(), case.locale.as_deref()]
+    chosen_locale(catalogue, reference.locale.as_deref(), case)
+}
+
+/// The language a person is written to in: `own` (chosen by staff for them: a referee's,
+/// or the provider's for its people), else the case's, else the default; a locale no
+/// longer available falls back.
+pub(crate) fn chosen_locale(
+    catalogue: &i18n::Catalogue,
+    own: Option<&str>,
+    case: &CaseRow,
+) -> String {
+    [own, case.locale.as_deref()]
         .into_iter()
         .flatten()
         .find_map(|l| catalogue.supported(l))
@@ -158,6 +169,7 @@ fn referee_email(
         purpose: match case.kind {
             CaseKind::Review => mailer::Purpose::Reference,
             CaseKind::Pulse => mailer::Purpose::Pulse,
+            CaseKind::ProviderPulse => mailer::Purpose::ProviderPulse,
         },
         locale,
     };

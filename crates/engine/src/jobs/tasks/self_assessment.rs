@@ -1,11 +1,11 @@
 //! The provider's contact gets a link to rate its own firm.
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use mailer::{Email, Recipient, SelfAssessmentRequest};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Delivery, Outcome, Outgoing, human_date};
+use super::{Delivery, Outcome, Outgoing};
 use crate::credentials::{new_token, token_hash};
 use crate::domain::SelfAssessmentStatus;
 use crate::outbox::EmailKey;
@@ -43,6 +43,9 @@ impl Engine {
         let deadline = case
             .deadline_at
             .unwrap_or(now + Duration::days(i64::from(case.deadline_days)));
+        // The provider's language (API.md "Partnership both ways").
+        let locale =
+            super::referee::chosen_locale(&self.catalogue, provider.locale.as_deref(), &case);
         let email = Email::SelfAssessmentRequest(SelfAssessmentRequest {
             to: Recipient::new(&provider.contact_name, &provider.contact_email),
             reply_to: Recipient::new(&owner.name, &owner.email),
@@ -50,10 +53,16 @@ impl Engine {
             requested_by: owner.name.clone(),
             company_name: None,
             token,
-            deadline: human_date(deadline),
+            deadline: self.catalogue.long_date(
+                &locale,
+                deadline.year(),
+                deadline.month(),
+                deadline.day(),
+            ),
             questions_count: questions.len() as u32,
             // The published estimate (API.md "Referee minutes"), as the form says it.
             minutes: estimated_minutes(estimated_seconds(&questions)),
+            locale,
         });
         let key = EmailKey::self_assessment(self_assessment_id);
         let (delivery, txn) = self
