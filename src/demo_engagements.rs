@@ -6,10 +6,10 @@ use anyhow::Context;
 use engine::Engine;
 use engine::audit::Actor;
 use engine::cases::{NewCase, NewReference};
-use engine::domain::User;
+use engine::domain::{Provider, User, VettingCase};
 use engine::engagements::NewStakeholder;
 use engine::providers::NewProvider;
-use engine::questionnaire::{default_questions, pulse_questions};
+use engine::questionnaire::{Question, default_questions, pulse_questions};
 use engine::report::Outcome;
 use engine::workflow::SubmissionMeta;
 
@@ -31,11 +31,7 @@ const HISTORIES: [(&str, u8, u8); 5] = [
 /// which ones follows `pattern`, so that each provider is stronger in some things than in
 /// others, and the references and the pulse do not agree the same way on every dimension
 /// (the calibration page would otherwise show one scatter plot nine times over).
-pub(crate) fn ratings(
-    questions: &[engine::questionnaire::Question],
-    level: u8,
-    pattern: usize,
-) -> Vec<(String, String)> {
+pub(crate) fn ratings(questions: &[Question], level: u8, pattern: usize) -> Vec<(String, String)> {
     let mut dimensions: Vec<&str> = Vec::new();
     for q in questions {
         if let Some(d) = q.dimension.as_deref()
@@ -68,6 +64,50 @@ pub(crate) fn ratings(
         .collect()
 }
 
+/// A made-up referee, exempt from the fatigue limit (see [`DEMO_OVERRIDE`]).
+pub(crate) fn demo_reference(
+    name: String,
+    email: String,
+    company: String,
+    relationship: String,
+) -> NewReference {
+    NewReference {
+        name,
+        email,
+        company,
+        relationship,
+        override_reason: Some(DEMO_OVERRIDE.into()),
+        locale: None,
+    }
+}
+
+/// How a demo provider's name shows in its made-up email addresses.
+fn slug(name: &str) -> String {
+    name.to_lowercase().replace(' ', "-")
+}
+
+/// A made-up provider, in the "demo" category.
+pub(crate) async fn demo_provider(
+    engine: &Engine,
+    name: &str,
+    ops: &User,
+) -> anyhow::Result<Provider> {
+    let slug = slug(name);
+    Ok(engine
+        .cases()
+        .create_provider(
+            NewProvider {
+                name: name.into(),
+                category: "demo".into(),
+                website: None,
+                contact_name: "Demo Contact".into(),
+                contact_email: format!("contact@{slug}.example"),
+            },
+            ops.id,
+        )
+        .await?)
+}
+
 fn meta(n: usize) -> SubmissionMeta {
     SubmissionMeta {
         client_ip: Some(format!("198.51.100.{}", 100 + n)),
@@ -76,145 +116,164 @@ fn meta(n: usize) -> SubmissionMeta {
     }
 }
 
+/// The second referee or stakeholder of each is a little less keen than the first, so
+/// the intervals have width.
+fn keenness(level: u8, nth: usize) -> u8 {
+    if nth == 0 {
+        level
+    } else {
+        level.saturating_sub(1).max(1)
+    }
+}
+
 /// Seeds the engagements; returns how many.
 pub async fn seed(engine: &Engine, ops: &User, hr: &User) -> anyhow::Result<usize> {
-    let actor = Actor::User(ops.id);
     let referee_questions = default_questions();
     let pulse = pulse_questions(&referee_questions);
     for (i, (name, before, after)) in HISTORIES.iter().enumerate() {
-        let slug = name.to_lowercase().replace(' ', "-");
-        let provider = engine
-            .cases()
-            .create_provider(
-                NewProvider {
-                    name: (*name).into(),
-                    category: "demo".into(),
-                    website: None,
-                    contact_name: "Demo Contact".into(),
-                    contact_email: format!("contact@{slug}.example"),
-                },
-                ops.id,
-            )
-            .await?;
-        let case = engine
-            .cases()
-            .create_case(
-                NewCase {
-                    provider_id: provider.id,
-                    title: Some(format!("{name} (demo history)")),
-                    template_id: None,
-                    min_responses: Some(2),
-                    min_organisations: None,
-                    deadline_days: None,
-                    locale: None,
-                },
-                ops.id,
-            )
-            .await?;
-        let mut references = Vec::new();
-        for r in 0..2 {
-            references.push(
-                engine
-                    .cases()
-                    .add_reference(
-                        case.id,
-                        NewReference {
-                            name: format!("Demo Referee {}", r + 1),
-                            email: format!("referee{r}@client{r}-of-{slug}.example"),
-                            company: format!("Client {} of {name}", r + 1),
-                            relationship: "client (demo)".into(),
-                            override_reason: Some(DEMO_OVERRIDE.into()),
-                            locale: None,
-                        },
-                        &actor,
-                    )
-                    .await?,
-            );
-        }
-        engine.cases().launch_case(case.id, &actor).await?;
-        engine.run_until_idle().await?;
-        for (r, reference) in references.iter().enumerate() {
-            // The second referee of each is a little less keen, so the intervals have width.
-            let level = if r == 0 {
-                *before
-            } else {
-                before.saturating_sub(1).max(1)
-            };
-            let mut answers = ratings(&referee_questions, level, i);
-            answers.push(("rehire".into(), "yes".into()));
-            engine
-                .links()
-                .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(7))
-                .await?;
-            engine
-                .cases()
-                .submit_response(reference.id, answers, meta(i))
-                .await?;
-        }
-        engine.run_until_idle().await?;
-        let decided = engine
-            .reports()
-            .record_decision(
-                case.id,
-                Outcome::Approved,
-                "Demo data: approved to show what happens after the decision.",
-                hr.id,
-            )
-            .await
-            .with_context(|| format!("approving the demo case of {name}"))?;
-        let engagement_id = decided
-            .engagement_id
-            .context("an approval opens an engagement")?;
-        engine
-            .engagements()
-            .mark_engagement_as_demo(engagement_id)
-            .await?;
-        for s in 0..2 {
-            engine
-                .engagements()
-                .add_stakeholder(
-                    engagement_id,
-                    NewStakeholder {
-                        name: format!("Demo Stakeholder {}", s + 1),
-                        email: format!("stakeholder{s}@buyer-of-{slug}.example"),
-                    },
-                    &actor,
-                )
-                .await?;
-        }
-        let engagement = engine
-            .engagements()
-            .start_pulse(engagement_id, &actor)
-            .await?;
-        engine.run_until_idle().await?;
-        let pulse_case = engagement
-            .pulses
-            .last()
-            .context("the pulse just started")?
-            .id;
-        for (s, reference) in engine
-            .cases()
-            .case(pulse_case)
-            .await?
-            .references
-            .iter()
-            .enumerate()
-        {
-            let level = if s == 0 {
-                *after
-            } else {
-                after.saturating_sub(1).max(1)
-            };
-            engine
-                .links()
-                .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(5))
-                .await?;
-            engine
-                .cases()
-                .submit_response(reference.id, ratings(&pulse, level, i * 2 + 1), meta(i))
-                .await?;
-        }
-        engine.run_until_idle().await?;
+        let decided = approved_case(engine, i, name, *before, &referee_questions, ops, hr).await?;
+        run_first_pulse(engine, &decided, i, name, *after, &pulse, ops).await?;
     }
     Ok(HISTORIES.len())
+}
+
+/// Checks provider `name`, its references rating it `before`, and approves it.
+async fn approved_case(
+    engine: &Engine,
+    i: usize,
+    name: &str,
+    before: u8,
+    referee_questions: &[Question],
+    ops: &User,
+    hr: &User,
+) -> anyhow::Result<VettingCase> {
+    let actor = Actor::User(ops.id);
+    let slug = slug(name);
+    let provider = demo_provider(engine, name, ops).await?;
+    let case = engine
+        .cases()
+        .create_case(
+            NewCase {
+                provider_id: provider.id,
+                title: Some(format!("{name} (demo history)")),
+                template_id: None,
+                min_responses: Some(2),
+                min_organisations: None,
+                deadline_days: None,
+                locale: None,
+            },
+            ops.id,
+        )
+        .await?;
+    let mut references = Vec::new();
+    for r in 0..2 {
+        references.push(
+            engine
+                .cases()
+                .add_reference(
+                    case.id,
+                    demo_reference(
+                        format!("Demo Referee {}", r + 1),
+                        format!("referee{r}@client{r}-of-{slug}.example"),
+                        format!("Client {} of {name}", r + 1),
+                        "client (demo)".into(),
+                    ),
+                    &actor,
+                )
+                .await?,
+        );
+    }
+    engine.cases().launch_case(case.id, &actor).await?;
+    engine.run_until_idle().await?;
+    for (r, reference) in references.iter().enumerate() {
+        let mut answers = ratings(referee_questions, keenness(before, r), i);
+        answers.push(("rehire".into(), "yes".into()));
+        engine
+            .links()
+            .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(7))
+            .await?;
+        engine
+            .cases()
+            .submit_response(reference.id, answers, meta(i))
+            .await?;
+    }
+    engine.run_until_idle().await?;
+    Ok(engine
+        .reports()
+        .record_decision(
+            case.id,
+            Outcome::Approved,
+            "Demo data: approved to show what happens after the decision.",
+            hr.id,
+        )
+        .await
+        .with_context(|| format!("approving the demo case of {name}"))?)
+}
+
+/// Marks the engagement that `decided` opened as demo data; then two stakeholders of
+/// provider `name` answer its first pulse, rating it `after`.
+async fn run_first_pulse(
+    engine: &Engine,
+    decided: &VettingCase,
+    i: usize,
+    name: &str,
+    after: u8,
+    pulse: &[Question],
+    ops: &User,
+) -> anyhow::Result<()> {
+    let actor = Actor::User(ops.id);
+    let slug = slug(name);
+    let engagement_id = decided
+        .engagement_id
+        .context("an approval opens an engagement")?;
+    engine
+        .engagements()
+        .mark_engagement_as_demo(engagement_id)
+        .await?;
+    for s in 0..2 {
+        engine
+            .engagements()
+            .add_stakeholder(
+                engagement_id,
+                NewStakeholder {
+                    name: format!("Demo Stakeholder {}", s + 1),
+                    email: format!("stakeholder{s}@buyer-of-{slug}.example"),
+                },
+                &actor,
+            )
+            .await?;
+    }
+    let engagement = engine
+        .engagements()
+        .start_pulse(engagement_id, &actor)
+        .await?;
+    engine.run_until_idle().await?;
+    let pulse_case = engagement
+        .pulses
+        .last()
+        .context("the pulse just started")?
+        .id;
+    for (s, reference) in engine
+        .cases()
+        .case(pulse_case)
+        .await?
+        .references
+        .iter()
+        .enumerate()
+    {
+        engine
+            .links()
+            .record_referee_view(reference.id, engine.now() - chrono::Duration::minutes(5))
+            .await?;
+        engine
+            .cases()
+            .submit_response(
+                reference.id,
+                ratings(pulse, keenness(after, s), i * 2 + 1),
+                meta(i),
+            )
+            .await?;
+    }
+    engine.run_until_idle().await?;
+    Ok(())
 }

@@ -11,12 +11,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
+use engine::Engine;
 use engine::audit::Actor;
-use engine::cases::{NewCase, NewReference};
+use engine::cases::NewCase;
 use engine::clock::TestClock;
-use engine::domain::User;
-use engine::providers::NewProvider;
-use engine::questionnaire::default_questions;
+use engine::domain::{Provider, ReferenceRequest, User, VettingCase};
+use engine::questionnaire::{Question, default_questions};
 use engine::report::Outcome;
 use engine::workflow::SubmissionMeta;
 
@@ -62,129 +62,17 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
     let clock = TestClock::new(start);
     let mail = app::mailer(settings)?;
     let engine = app::open_engine(settings, Arc::new(clock.clone()), Arc::new(mail)).await?;
-    let actor = Actor::User(ops.id);
     let questions = default_questions();
     let mut providers = Vec::new();
     for name in PROVIDERS {
-        let slug = name.to_lowercase().replace(' ', "-");
-        providers.push(
-            engine
-                .cases()
-                .create_provider(
-                    NewProvider {
-                        name: name.into(),
-                        category: "demo".into(),
-                        website: None,
-                        contact_name: "Demo Contact".into(),
-                        contact_email: format!("contact@{slug}.example"),
-                    },
-                    ops.id,
-                )
-                .await?,
-        );
+        providers.push(crate::demo_engagements::demo_provider(&engine, name, ops).await?);
     }
     for c in 0..CASES {
         let launched = start + Duration::days(4 * c as i64) + Duration::hours(9);
         clock.set(launched);
         let provider = &providers[c % providers.len()];
-        let case = engine
-            .cases()
-            .create_case(
-                NewCase {
-                    provider_id: provider.id,
-                    title: Some(format!(
-                        "{} (demo response history {})",
-                        provider.name,
-                        c + 1
-                    )),
-                    template_id: None,
-                    min_responses: Some(3),
-                    min_organisations: None,
-                    deadline_days: Some(14),
-                    locale: None,
-                },
-                ops.id,
-            )
-            .await?;
-        engine.reports().mark_case_as_demo(case.id).await?;
-        let mut references = Vec::new();
-        for r in 0..REFEREES {
-            references.push(
-                engine
-                    .cases()
-                    .add_reference(
-                        case.id,
-                        NewReference {
-                            name: format!("Demo Referee {}", r + 1),
-                            email: format!("referee{r}@client{r}-case{c}.example"),
-                            company: format!("Client {} (demo)", r + 1),
-                            relationship: "client (demo)".into(),
-                            override_reason: Some(crate::demo_engagements::DEMO_OVERRIDE.into()),
-                            locale: None,
-                        },
-                        &actor,
-                    )
-                    .await?,
-            );
-        }
-        engine.cases().launch_case(case.id, &actor).await?;
-        engine.run_until_idle().await?;
-        // Each referee's step, in the order they happen.
-        let mut steps: Vec<(i64, usize, Step)> = (0..REFEREES)
-            .filter_map(|r| {
-                let s = step(c, r);
-                let at = match s {
-                    Step::Answer(h) | Step::Decline(h) | Step::OpenAndLeave(h) => h,
-                    Step::Silent => return None,
-                };
-                Some((at, r, s))
-            })
-            .collect();
-        steps.sort_by_key(|(at, r, _)| (*at, *r));
-        for (hours, r, s) in steps {
-            let at = launched + Duration::hours(hours);
-            // Quorum with nobody left to wait for closes a case early.
-            if engine.cases().case(case.id).await?.status != engine::domain::CaseStatus::Collecting
-            {
-                break;
-            }
-            clock.set(at - Duration::minutes(8));
-            engine.run_until_idle().await?;
-            let id = references[r].id;
-            match s {
-                Step::Answer(_) => {
-                    engine.links().record_referee_view(id, engine.now()).await?;
-                    clock.set(at);
-                    let level = 3 + ((c + r) % 3) as u8;
-                    let mut answers = crate::demo_engagements::ratings(&questions, level, c + r);
-                    answers.push(("rehire".into(), "yes".into()));
-                    engine
-                        .cases()
-                        .submit_response(
-                            id,
-                            answers,
-                            SubmissionMeta {
-                                client_ip: Some(format!("198.51.{}.{}", 20 + c, 10 + r)),
-                                user_agent: Some("vouch demo".into()),
-                                locale: None,
-                            },
-                        )
-                        .await?;
-                }
-                Step::OpenAndLeave(_) => {
-                    engine.links().record_referee_view(id, at).await?;
-                }
-                Step::Decline(_) => {
-                    clock.set(at);
-                    engine
-                        .cases()
-                        .decline_reference(id, Some("Demo: I don't know them well enough.".into()))
-                        .await?;
-                }
-                Step::Silent => {}
-            }
-            engine.run_until_idle().await?;
-        }
+        let (case, references) = launch_case(&engine, c, provider, ops).await?;
+        play_steps(&engine, &clock, c, launched, &case, &references, &questions).await?;
         // The deadline closes whatever is still open; then HR decides, so that the demo
         // leaves nothing waiting in the review queue.
         clock.set(launched + Duration::days(15));
@@ -204,4 +92,123 @@ pub async fn seed(settings: &Settings, ops: &User, hr: &User) -> anyhow::Result<
         }
     }
     Ok(CASES)
+}
+
+/// Case `c`, marked as demo data, with its referees invited.
+async fn launch_case(
+    engine: &Engine,
+    c: usize,
+    provider: &Provider,
+    ops: &User,
+) -> anyhow::Result<(VettingCase, Vec<ReferenceRequest>)> {
+    let actor = Actor::User(ops.id);
+    let case = engine
+        .cases()
+        .create_case(
+            NewCase {
+                provider_id: provider.id,
+                title: Some(format!(
+                    "{} (demo response history {})",
+                    provider.name,
+                    c + 1
+                )),
+                template_id: None,
+                min_responses: Some(3),
+                min_organisations: None,
+                deadline_days: Some(14),
+                locale: None,
+            },
+            ops.id,
+        )
+        .await?;
+    engine.reports().mark_case_as_demo(case.id).await?;
+    let mut references = Vec::new();
+    for r in 0..REFEREES {
+        references.push(
+            engine
+                .cases()
+                .add_reference(
+                    case.id,
+                    crate::demo_engagements::demo_reference(
+                        format!("Demo Referee {}", r + 1),
+                        format!("referee{r}@client{r}-case{c}.example"),
+                        format!("Client {} (demo)", r + 1),
+                        "client (demo)".into(),
+                    ),
+                    &actor,
+                )
+                .await?,
+        );
+    }
+    engine.cases().launch_case(case.id, &actor).await?;
+    engine.run_until_idle().await?;
+    Ok((case, references))
+}
+
+/// Plays each referee's step of case `c` at its time after `launched`, in the order they
+/// happen.
+async fn play_steps(
+    engine: &Engine,
+    clock: &TestClock,
+    c: usize,
+    launched: DateTime<Utc>,
+    case: &VettingCase,
+    references: &[ReferenceRequest],
+    questions: &[Question],
+) -> anyhow::Result<()> {
+    let mut steps: Vec<(i64, usize, Step)> = (0..REFEREES)
+        .filter_map(|r| {
+            let s = step(c, r);
+            let at = match s {
+                Step::Answer(h) | Step::Decline(h) | Step::OpenAndLeave(h) => h,
+                Step::Silent => return None,
+            };
+            Some((at, r, s))
+        })
+        .collect();
+    steps.sort_by_key(|(at, r, _)| (*at, *r));
+    for (hours, r, s) in steps {
+        let at = launched + Duration::hours(hours);
+        // Quorum with nobody left to wait for closes a case early.
+        if engine.cases().case(case.id).await?.status != engine::domain::CaseStatus::Collecting {
+            break;
+        }
+        clock.set(at - Duration::minutes(8));
+        engine.run_until_idle().await?;
+        let id = references[r].id;
+        match s {
+            Step::Answer(_) => {
+                engine.links().record_referee_view(id, engine.now()).await?;
+                clock.set(at);
+                let level = 3 + ((c + r) % 3) as u8;
+                let mut answers = crate::demo_engagements::ratings(questions, level, c + r);
+                answers.push(("rehire".into(), "yes".into()));
+                engine
+                    .cases()
+                    .submit_response(
+                        id,
+                        answers,
+                        SubmissionMeta {
+                            client_ip: Some(format!("198.51.{}.{}", 20 + c, 10 + r)),
+                            user_agent: Some("vouch demo".into()),
+                            locale: None,
+                        },
+                    )
+                    .await?;
+            }
+            Step::OpenAndLeave(_) => {
+                engine.links().record_referee_view(id, at).await?;
+            }
+            Step::Decline(_) => {
+                clock.set(at);
+                engine
+                    .cases()
+                    .decline_reference(id, Some("Demo: I don't know them well enough.".into()))
+                    .await?;
+            }
+            Step::Silent => {}
+        }
+        engine.run_until_idle().await?;
+    }
+    Ok(())
 }
