@@ -84,6 +84,45 @@ struct Raw {
 }
 
 pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
+    let raw = raw_marks(history);
+    if raw.is_empty() {
+        return None;
+    }
+    let axis = TimeAxis::new(&raw);
+    let marks = place_marks(&raw, &axis);
+    let links = links(&raw, &marks);
+    let dates = (0..4)
+        .map(|i| {
+            let at = axis.first + Duration::seconds((axis.span * f64::from(i) / 3.0) as i64);
+            DateTick {
+                x: axis.x(at),
+                label: format::date(at),
+            }
+        })
+        .collect();
+    Some(HistoryChart {
+        width: WIDTH,
+        height: HEIGHT,
+        left: LEFT,
+        right: RIGHT,
+        top: TOP,
+        bottom: BOTTOM,
+        ticks: (0..=4)
+            .map(|i| Tick {
+                value: i * 25,
+                y: y(f64::from(i * 25)),
+            })
+            .collect(),
+        dates,
+        date_labels_y: BOTTOM + 20.0,
+        links,
+        marks,
+        description: describe(&raw),
+    })
+}
+
+/// Every decided case and pulse with an alignment score, in date order.
+fn raw_marks(history: &ProviderHistory) -> Vec<Raw> {
     let mut raw = Vec::new();
     for c in &history.cases {
         if let (Some(at), Some(value)) = (c.decided_at, c.alignment_score) {
@@ -131,25 +170,41 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
             }
         }
     }
-    if raw.is_empty() {
-        return None;
-    }
     raw.sort_by_key(|r| r.at);
-    let mut first = raw[0].at;
-    let mut last = raw[raw.len() - 1].at;
-    // A single day (or one mark) is drawn in the middle of a month.
-    if last - first < Duration::days(2) {
-        first -= Duration::days(15);
-        last += Duration::days(15);
+    raw
+}
+
+/// Where a date falls across the chart.
+struct TimeAxis {
+    first: DateTime<Utc>,
+    /// Seconds from the first date to the last.
+    span: f64,
+}
+
+impl TimeAxis {
+    /// `raw` is in date order and not empty.
+    fn new(raw: &[Raw]) -> Self {
+        let mut first = raw[0].at;
+        let mut last = raw[raw.len() - 1].at;
+        // A single day (or one mark) is drawn in the middle of a month.
+        if last - first < Duration::days(2) {
+            first -= Duration::days(15);
+            last += Duration::days(15);
+        }
+        let span = (last - first).num_seconds() as f64;
+        TimeAxis { first, span }
     }
-    let span = (last - first).num_seconds() as f64;
-    let x = |at: DateTime<Utc>| {
-        let t = (at - first).num_seconds() as f64 / span;
+
+    fn x(&self, at: DateTime<Utc>) -> f64 {
+        let t = (at - self.first).num_seconds() as f64 / self.span;
         round(LEFT + PAD + (RIGHT - LEFT - 2.0 * PAD) * t)
-    };
+    }
+}
+
+fn place_marks(raw: &[Raw], axis: &TimeAxis) -> Vec<Mark> {
     let mut marks: Vec<Mark> = Vec::with_capacity(raw.len());
-    for r in &raw {
-        let (mx, my) = (x(r.at), y(r.value));
+    for r in raw {
+        let (mx, my) = (axis.x(r.at), y(r.value));
         // A label that would run into the one before it goes below the mark instead.
         let crowded = marks.last().is_some_and(|m| {
             (mx - m.x).abs() < 40.0 && (my - LABEL_ABOVE - m.label_y).abs() < 16.0
@@ -168,33 +223,32 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
             title: r.title.clone(),
         });
     }
+    marks
+}
+
+/// The dashed lines, one per engagement with more than one mark on it.
+fn links(raw: &[Raw], marks: &[Mark]) -> Vec<String> {
     let mut chains: Vec<uuid::Uuid> = raw.iter().filter_map(|r| r.chain).collect();
     chains.sort();
     chains.dedup();
-    let links = chains
+    chains
         .iter()
         .filter_map(|id| {
             let points: Vec<String> = raw
                 .iter()
-                .zip(&marks)
+                .zip(marks)
                 .filter(|(r, _)| r.chain == Some(*id))
                 .map(|(_, m)| format!("{},{}", m.x, m.y))
                 .collect();
             (points.len() > 1).then(|| points.join(" "))
         })
-        .collect();
-    let dates = (0..4)
-        .map(|i| {
-            let at = first + Duration::seconds((span * f64::from(i) / 3.0) as i64);
-            DateTick {
-                x: x(at),
-                label: format::date(at),
-            }
-        })
-        .collect();
+        .collect()
+}
+
+fn describe(raw: &[Raw]) -> String {
     let cases = raw.iter().filter(|r| r.kind == "case").count();
     let pulses = raw.len() - cases;
-    let description = format!(
+    format!(
         "Alignment scores over time, 0 to 100: {cases} decided case{} (dots) and {pulses} pulse{} \
          (diamonds). {}.",
         if cases == 1 { "" } else { "s" },
@@ -203,26 +257,7 @@ pub fn layout(history: &ProviderHistory) -> Option<HistoryChart> {
             .map(|r| r.title.as_str())
             .collect::<Vec<_>>()
             .join("; ")
-    );
-    Some(HistoryChart {
-        width: WIDTH,
-        height: HEIGHT,
-        left: LEFT,
-        right: RIGHT,
-        top: TOP,
-        bottom: BOTTOM,
-        ticks: (0..=4)
-            .map(|i| Tick {
-                value: i * 25,
-                y: y(f64::from(i * 25)),
-            })
-            .collect(),
-        dates,
-        date_labels_y: BOTTOM + 20.0,
-        links,
-        marks,
-        description,
-    })
+    )
 }
 
 #[cfg(test)]
