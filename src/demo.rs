@@ -15,6 +15,8 @@ use engine::workflow::SubmissionMeta;
 
 use app::Settings;
 
+use crate::demo_engagements::{add_referees, demo_reference};
+
 /// One referee's answers: a rating per likert question of the default questionnaire, in its
 /// order (reverse-scored ones are given as
 /// the referee would tick them), rehire, and comments.
@@ -122,29 +124,20 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         .await?;
     let actor = Actor::User(admin.id);
     let (provider, case) = create_case(engine, &admin).await?;
-    let mut references = Vec::new();
-    for s in &STORIES {
-        references.push(
-            engine
-                .cases()
-                .add_reference(
-                    case.id,
-                    crate::demo_engagements::demo_reference(
-                        s.name.into(),
-                        s.email.into(),
-                        s.company.into(),
-                        s.relationship.into(),
-                    ),
-                    &actor,
-                )
-                .await?,
-        );
-    }
+    let referees = STORIES.iter().map(|s| {
+        demo_reference(
+            s.name.into(),
+            s.email.into(),
+            s.company.into(),
+            s.relationship.into(),
+        )
+    });
+    let references = add_referees(engine, &case, referees, &actor).await?;
     let decliner = engine
         .cases()
         .add_reference(
             case.id,
-            crate::demo_engagements::demo_reference(
+            demo_reference(
                 "Lena Fischer".into(),
                 "lena@brightmoor.example".into(),
                 "Brightmoor Studio".into(),
@@ -316,58 +309,55 @@ struct Seeded {
 }
 
 fn print_summary(settings: &Settings, seeded: &Seeded) -> anyhow::Result<()> {
-    let Seeded {
-        provider,
-        case,
-        report,
-        password,
-        token,
-        engagements,
-        histories,
-    } = seeded;
     let base = settings.server.public_url.trim_end_matches('/');
     println!(
         "Demo case \"{}\" for {} is ready ({}).",
-        case.title, provider.name, report.status
+        seeded.case.title, seeded.provider.name, seeded.report.status
     );
     println!(
         "  alignment {}, recommendation {}, {} of {} referees answered, {} flag(s)",
-        report
+        seeded
+            .report
             .alignment_score
             .map(|a| format!("{a:.1}"))
             .unwrap_or_else(|| "n/a".into()),
-        serde_json::to_value(report.recommendation)?
+        serde_json::to_value(seeded.report.recommendation)?
             .as_str()
             .unwrap_or_default(),
-        report.responses,
-        report.invited,
-        report.flags.len()
+        seeded.report.responses,
+        seeded.report.invited,
+        seeded.report.flags.len()
     );
     println!();
     println!("Start the server with `vouch serve`, then open {base}/ui and sign in with");
     for (email, _, role) in STAFF {
-        println!("  {email:<26} password {password}   ({role})");
+        println!("  {email:<26} password {}   ({role})", seeded.password);
     }
     println!(
         "The report: {base}/ui/cases/{}/report (sign in as demo-hr to record the decision).",
-        case.id
+        seeded.case.id
     );
     println!(
-        "{engagements} demo engagements with a finished 90-day check-in: {base}/ui/engagements, and how well references predicted them: {base}/ui/insights/calibration (marked as demo data)."
+        "{} demo engagements with a finished 90-day check-in: {base}/ui/engagements, and how well references predicted them: {base}/ui/insights/calibration (marked as demo data).",
+        seeded.engagements
     );
     println!(
-        "{histories} demo reference checks over the past two months: how referees responded, at {base}/ui/insights/responses (marked as demo data)."
+        "{} demo reference checks over the past two months: how referees responded, at {base}/ui/insights/responses (marked as demo data).",
+        seeded.histories
     );
     println!();
     println!("Or use the JSON API:");
-    println!("  export TOKEN={token}   # admin API token of demo-admin@vouch.example");
+    println!(
+        "  export TOKEN={}   # admin API token of demo-admin@vouch.example",
+        seeded.token
+    );
     println!(
         "  curl -s {base}/api/v1/cases/{}/report -H \"Authorization: Bearer $TOKEN\"",
-        case.id
+        seeded.case.id
     );
     println!(
         "  curl -s {base}/api/v1/cases/{}/events -H \"Authorization: Bearer $TOKEN\"",
-        case.id
+        seeded.case.id
     );
     println!(
         "API docs: {base}/api/docs/   Emails sent: see mail.dir ({})",

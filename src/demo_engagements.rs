@@ -6,7 +6,7 @@ use anyhow::Context;
 use engine::Engine;
 use engine::audit::Actor;
 use engine::cases::{NewCase, NewReference};
-use engine::domain::{Provider, User, VettingCase};
+use engine::domain::{Provider, ReferenceRequest, User, VettingCase};
 use engine::engagements::NewStakeholder;
 use engine::providers::NewProvider;
 use engine::questionnaire::{Question, default_questions, pulse_questions};
@@ -79,6 +79,25 @@ pub(crate) fn demo_reference(
         override_reason: Some(DEMO_OVERRIDE.into()),
         locale: None,
     }
+}
+
+/// Adds `referees` to `case`, in order.
+pub(crate) async fn add_referees(
+    engine: &Engine,
+    case: &VettingCase,
+    referees: impl IntoIterator<Item = NewReference>,
+    actor: &Actor,
+) -> anyhow::Result<Vec<ReferenceRequest>> {
+    let mut references = Vec::new();
+    for referee in referees {
+        references.push(
+            engine
+                .cases()
+                .add_reference(case.id, referee, actor)
+                .await?,
+        );
+    }
+    Ok(references)
 }
 
 /// How a demo provider's name shows in its made-up email addresses.
@@ -165,24 +184,15 @@ async fn approved_case(
             ops.id,
         )
         .await?;
-    let mut references = Vec::new();
-    for r in 0..2 {
-        references.push(
-            engine
-                .cases()
-                .add_reference(
-                    case.id,
-                    demo_reference(
-                        format!("Demo Referee {}", r + 1),
-                        format!("referee{r}@client{r}-of-{slug}.example"),
-                        format!("Client {} of {name}", r + 1),
-                        "client (demo)".into(),
-                    ),
-                    &actor,
-                )
-                .await?,
-        );
-    }
+    let referees = (0..2).map(|r| {
+        demo_reference(
+            format!("Demo Referee {}", r + 1),
+            format!("referee{r}@client{r}-of-{slug}.example"),
+            format!("Client {} of {name}", r + 1),
+            "client (demo)".into(),
+        )
+    });
+    let references = add_referees(engine, &case, referees, &actor).await?;
     engine.cases().launch_case(case.id, &actor).await?;
     engine.run_until_idle().await?;
     for (r, reference) in references.iter().enumerate() {

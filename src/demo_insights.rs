@@ -122,24 +122,15 @@ async fn launch_case(
         )
         .await?;
     engine.reports().mark_case_as_demo(case.id).await?;
-    let mut references = Vec::new();
-    for r in 0..REFEREES {
-        references.push(
-            engine
-                .cases()
-                .add_reference(
-                    case.id,
-                    crate::demo_engagements::demo_reference(
-                        format!("Demo Referee {}", r + 1),
-                        format!("referee{r}@client{r}-case{c}.example"),
-                        format!("Client {} (demo)", r + 1),
-                        "client (demo)".into(),
-                    ),
-                    &actor,
-                )
-                .await?,
-        );
-    }
+    let referees = (0..REFEREES).map(|r| {
+        crate::demo_engagements::demo_reference(
+            format!("Demo Referee {}", r + 1),
+            format!("referee{r}@client{r}-case{c}.example"),
+            format!("Client {} (demo)", r + 1),
+            "client (demo)".into(),
+        )
+    });
+    let references = crate::demo_engagements::add_referees(engine, &case, referees, &actor).await?;
     engine.cases().launch_case(case.id, &actor).await?;
     engine.run_until_idle().await?;
     Ok((case, references))
