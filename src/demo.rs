@@ -6,7 +6,7 @@
 use anyhow::Context;
 use engine::Engine;
 use engine::audit::Actor;
-use engine::cases::{NewCase, NewReference};
+use engine::cases::NewCase;
 use engine::domain::Role;
 use engine::providers::NewProvider;
 use engine::questionnaire::{QuestionKind, default_questions, self_assessment_questions};
@@ -14,6 +14,8 @@ use engine::users::NewUser;
 use engine::workflow::SubmissionMeta;
 
 use app::Settings;
+
+use crate::demo_engagements::{add_referees, demo_reference};
 
 /// One referee's answers: a rating per likert question of the default questionnaire, in its
 /// order (reverse-scored ones are given as
@@ -123,6 +125,73 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
         .create_api_token(admin.id, "demo", None, &engine::audit::Actor::System)
         .await?;
     let actor = Actor::User(admin.id);
+    let (provider, case) = create_case(engine, &admin).await?;
+    let referees = STORIES.iter().map(|s| {
+        demo_reference(
+            s.name.into(),
+            s.email.into(),
+            s.company.into(),
+            s.relationship.into(),
+        )
+    });
+    let references = add_referees(engine, &case, referees, &actor).await?;
+    let decliner = engine
+        .cases()
+        .add_reference(
+            case.id,
+            demo_reference(
+                "Lena Fischer".into(),
+                "lena@brightmoor.example".into(),
+                "Brightmoor Studio".into(),
+                "Operations lead, client in 2022".into(),
+            ),
+            &actor,
+        )
+        .await?;
+    engine
+        .links()
+        .request_self_assessment(case.id, &actor)
+        .await?;
+    engine.cases().launch_case(case.id, &actor).await?;
+    engine
+        .run_until_idle()
+        .await
+        .context("sending the invitations")?;
+    record_self_assessment(engine, &case).await?;
+    answer_as_referees(engine, &references).await?;
+    engine
+        .cases()
+        .decline_reference(
+            decliner.id,
+            Some("I only worked with them for a month.".into()),
+        )
+        .await?;
+    engine.run_until_idle().await?;
+    let report = engine.reports().case_report(case.id).await?;
+    let engagements = crate::demo_engagements::seed(engine, &staff[1], &staff[2])
+        .await
+        .context("seeding the demo engagements")?;
+    let histories = crate::demo_insights::seed(settings, &staff[1], &staff[2])
+        .await
+        .context("seeding the demo response history")?;
+    print_summary(
+        settings,
+        &Seeded {
+            provider,
+            case,
+            report,
+            password,
+            token,
+            engagements,
+            histories,
+        },
+    )
+}
+
+async fn create_case(
+    engine: &Engine,
+    admin: &engine::domain::User,
+) -> anyhow::Result<(engine::domain::Provider, engine::domain::VettingCase)> {
     let provider = engine
         .cases()
         .create_provider(
@@ -152,50 +221,13 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             admin.id,
         )
         .await?;
-    let mut references = Vec::new();
-    for s in &STORIES {
-        references.push(
-            engine
-                .cases()
-                .add_reference(
-                    case.id,
-                    NewReference {
-                        name: s.name.into(),
-                        email: s.email.into(),
-                        company: s.company.into(),
-                        relationship: s.relationship.into(),
-                        override_reason: Some(crate::demo_engagements::DEMO_OVERRIDE.into()),
-                        locale: None,
-                    },
-                    &actor,
-                )
-                .await?,
-        );
-    }
-    let decliner = engine
-        .cases()
-        .add_reference(
-            case.id,
-            NewReference {
-                name: "Lena Fischer".into(),
-                email: "lena@brightmoor.example".into(),
-                company: "Brightmoor Studio".into(),
-                relationship: "Operations lead, client in 2022".into(),
-                override_reason: Some(crate::demo_engagements::DEMO_OVERRIDE.into()),
-                locale: None,
-            },
-            &actor,
-        )
-        .await?;
-    engine
-        .links()
-        .request_self_assessment(case.id, &actor)
-        .await?;
-    engine.cases().launch_case(case.id, &actor).await?;
-    engine
-        .run_until_idle()
-        .await
-        .context("sending the invitations")?;
+    Ok((provider, case))
+}
+
+async fn record_self_assessment(
+    engine: &Engine,
+    case: &engine::domain::VettingCase,
+) -> anyhow::Result<()> {
     // The provider sees itself a little more kindly than its clients do, most of all on
     // telling clients about problems early.
     let self_view: std::collections::BTreeMap<String, String> =
@@ -222,12 +254,20 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             },
         )
         .await?;
+    Ok(())
+}
+
+/// Each of `references` answers as its story in STORIES tells.
+async fn answer_as_referees(
+    engine: &Engine,
+    references: &[engine::domain::ReferenceRequest],
+) -> anyhow::Result<()> {
     let likert: Vec<String> = default_questions()
         .into_iter()
         .filter(|q| q.kind == QuestionKind::Likert)
         .map(|q| q.key)
         .collect();
-    for (i, (story, reference)) in STORIES.iter().zip(&references).enumerate() {
+    for (i, (story, reference)) in STORIES.iter().zip(references).enumerate() {
         let mut answers: Vec<(String, String)> = likert
             .iter()
             .zip(story.ratings)
@@ -257,65 +297,70 @@ pub async fn run(settings: &Settings, engine: &Engine) -> anyhow::Result<()> {
             )
             .await?;
     }
-    engine
-        .cases()
-        .decline_reference(
-            decliner.id,
-            Some("I only worked with them for a month.".into()),
-        )
-        .await?;
-    engine.run_until_idle().await?;
-    let report = engine.reports().case_report(case.id).await?;
-    let engagements = crate::demo_engagements::seed(engine, &staff[1], &staff[2])
-        .await
-        .context("seeding the demo engagements")?;
-    let histories = crate::demo_insights::seed(settings, &staff[1], &staff[2])
-        .await
-        .context("seeding the demo response history")?;
+    Ok(())
+}
 
+/// What the demo made, for the closing summary.
+struct Seeded {
+    provider: engine::domain::Provider,
+    case: engine::domain::VettingCase,
+    report: engine::report::Report,
+    password: String,
+    token: String,
+    engagements: usize,
+    histories: usize,
+}
+
+fn print_summary(settings: &Settings, seeded: &Seeded) -> anyhow::Result<()> {
     let base = settings.server.public_url.trim_end_matches('/');
     println!(
         "Demo case \"{}\" for {} is ready ({}).",
-        case.title, provider.name, report.status
+        seeded.case.title, seeded.provider.name, seeded.report.status
     );
     println!(
         "  alignment {}, recommendation {}, {} of {} referees answered, {} flag(s)",
-        report
+        seeded
+            .report
             .alignment_score
             .map(|a| format!("{a:.1}"))
             .unwrap_or_else(|| "n/a".into()),
-        serde_json::to_value(report.recommendation)?
+        serde_json::to_value(seeded.report.recommendation)?
             .as_str()
             .unwrap_or_default(),
-        report.responses,
-        report.invited,
-        report.flags.len()
+        seeded.report.responses,
+        seeded.report.invited,
+        seeded.report.flags.len()
     );
     println!();
     println!("Start the server with `vouch serve`, then open {base}/ui and sign in with");
     for (email, _, role) in STAFF {
-        println!("  {email:<26} password {password}   ({role})");
+        println!("  {email:<26} password {}   ({role})", seeded.password);
     }
     println!(
         "The report: {base}/ui/cases/{}/report (sign in as demo-hr to record the decision).",
-        case.id
+        seeded.case.id
     );
     println!(
-        "{engagements} demo engagements with a finished 90-day check-in: {base}/ui/engagements, and how well references predicted them: {base}/ui/insights/calibration (marked as demo data)."
+        "{} demo engagements with a finished 90-day check-in: {base}/ui/engagements, and how well references predicted them: {base}/ui/insights/calibration (marked as demo data).",
+        seeded.engagements
     );
     println!(
-        "{histories} demo reference checks over the past two months: how referees responded, at {base}/ui/insights/responses (marked as demo data)."
+        "{} demo reference checks over the past two months: how referees responded, at {base}/ui/insights/responses (marked as demo data).",
+        seeded.histories
     );
     println!();
     println!("Or use the JSON API:");
-    println!("  export TOKEN={token}   # admin API token of demo-admin@vouch.example");
+    println!(
+        "  export TOKEN={}   # admin API token of demo-admin@vouch.example",
+        seeded.token
+    );
     println!(
         "  curl -s {base}/api/v1/cases/{}/report -H \"Authorization: Bearer $TOKEN\"",
-        case.id
+        seeded.case.id
     );
     println!(
         "  curl -s {base}/api/v1/cases/{}/events -H \"Authorization: Bearer $TOKEN\"",
-        case.id
+        seeded.case.id
     );
     println!(
         "API docs: {base}/api/docs/   Emails sent: see mail.dir ({})",

@@ -8,7 +8,7 @@ use anyhow::Context;
 use engine::Engine;
 use engine::audit::Actor;
 use engine::cases::{NewCase, NewReference};
-use engine::domain::User;
+use engine::domain::{ReferenceRequest, User, VettingCase};
 use engine::engagements::NewStakeholder;
 use engine::providers::NewProvider;
 use engine::questionnaire::{default_questions, provider_side_questions, pulse_questions};
@@ -69,6 +69,42 @@ pub(crate) fn ratings(
             (q.key.clone(), v.to_string())
         })
         .collect()
+}
+
+/// A made-up referee, exempt from the fatigue limit (see [`DEMO_OVERRIDE`]).
+pub(crate) fn demo_reference(
+    name: String,
+    email: String,
+    company: String,
+    relationship: String,
+) -> NewReference {
+    NewReference {
+        name,
+        email,
+        company,
+        relationship,
+        override_reason: Some(DEMO_OVERRIDE.into()),
+        locale: None,
+    }
+}
+
+/// Adds `referees` to `case`, in order.
+pub(crate) async fn add_referees(
+    engine: &Engine,
+    case: &VettingCase,
+    referees: impl IntoIterator<Item = NewReference>,
+    actor: &Actor,
+) -> anyhow::Result<Vec<ReferenceRequest>> {
+    let mut references = Vec::new();
+    for referee in referees {
+        references.push(
+            engine
+                .cases()
+                .add_reference(case.id, referee, actor)
+                .await?,
+        );
+    }
+    Ok(references)
 }
 
 fn meta(n: usize) -> SubmissionMeta {

@@ -139,17 +139,10 @@ pub async fn idempotent(
         ));
     }
 
-    // Buffer the body: it is hashed, then handed on unchanged.
-    let mut payload = req.take_payload();
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if bytes.len() + chunk.len() > MAX_JSON_BYTES {
-            return Ok(fail(req, ApiError::PayloadTooLarge(MAX_JSON_BYTES)));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    let bytes = bytes.freeze();
+    let bytes = match buffer_body(&mut req).await? {
+        Ok(bytes) => bytes,
+        Err(e) => return Ok(fail(req, e)),
+    };
     let mut fingerprint = format!("{} {}\n", req.method(), req.path()).into_bytes();
     fingerprint.extend_from_slice(&bytes);
     let request_hash = sha256_hex(&fingerprint);
@@ -160,13 +153,39 @@ pub async fn idempotent(
         .clone();
     let engine = &state.engine;
     let user_id = caller.0.id;
-    match engine
+    let claim = engine
         .idempotency()
         .claim_idempotency_key(user_id, &key, &request_hash)
         .await
-        .map_err(ApiError::from)?
-    {
-        Claim::Fresh => {}
+        .map_err(ApiError::from)?;
+    if let Some(answer) = answer_without_running(claim) {
+        return Ok(req.into_response(answer));
+    }
+    req.set_payload(Payload::from(bytes));
+    run_and_store(req, next, engine, user_id, &key).await
+}
+
+/// The whole request body (hashed, then handed on unchanged), or why it is refused.
+async fn buffer_body(
+    req: &mut ServiceRequest,
+) -> Result<Result<web::Bytes, ApiError>, actix_web::Error> {
+    let mut payload = req.take_payload();
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > MAX_JSON_BYTES {
+            return Ok(Err(ApiError::PayloadTooLarge(MAX_JSON_BYTES)));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Ok(bytes.freeze()))
+}
+
+/// The answer to a key that was claimed before: its stored response, or why not; `None`
+/// when the key is fresh and the request runs.
+fn answer_without_running(claim: Claim) -> Option<HttpResponse> {
+    match claim {
+        Claim::Fresh => None,
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let content_type = if status.is_success() {
@@ -174,36 +193,41 @@ pub async fn idempotent(
             } else {
                 "application/problem+json"
             };
-            let res = HttpResponse::build(status)
-                .insert_header((header::CONTENT_TYPE, content_type))
-                .insert_header(("Idempotent-Replayed", "true"))
-                .body(body);
-            return Ok(req.into_response(res));
+            Some(
+                HttpResponse::build(status)
+                    .insert_header((header::CONTENT_TYPE, content_type))
+                    .insert_header(("Idempotent-Replayed", "true"))
+                    .body(body),
+            )
         }
-        Claim::InProgress => {
-            return Ok(fail(
-                req,
-                ApiError::Conflict {
-                    detail: "a request with this Idempotency-Key is still being processed".into(),
-                    current_state: None,
-                },
-            ));
-        }
-        Claim::Mismatch => {
-            return Ok(fail(
-                req,
-                ApiError::field(HEADER, "was already used with a different request"),
-            ));
-        }
+        Claim::InProgress => Some(
+            ApiError::Conflict {
+                detail: "a request with this Idempotency-Key is still being processed".into(),
+                current_state: None,
+            }
+            .error_response(),
+        ),
+        Claim::Mismatch => Some(
+            ApiError::field(HEADER, "was already used with a different request").error_response(),
+        ),
     }
+}
 
-    req.set_payload(Payload::from(bytes));
+/// Runs the request with the key claimed, then stores its response under the key, or
+/// releases the key when there is nothing to keep.
+async fn run_and_store(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    engine: &engine::Engine,
+    user_id: uuid::Uuid,
+    key: &str,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(e) => {
             let _ = engine
                 .idempotency()
-                .release_idempotency_key(user_id, &key)
+                .release_idempotency_key(user_id, key)
                 .await;
             return Err(e);
         }
@@ -217,7 +241,7 @@ pub async fn idempotent(
         Err(_) => {
             let _ = engine
                 .idempotency()
-                .release_idempotency_key(user_id, &key)
+                .release_idempotency_key(user_id, key)
                 .await;
             return Ok(ServiceResponse::new(
                 http_req,
@@ -228,12 +252,12 @@ pub async fn idempotent(
     match storable(&body, secret) {
         Some(stored) if !status.is_server_error() => engine
             .idempotency()
-            .complete_idempotency_key(user_id, &key, status.as_u16(), stored)
+            .complete_idempotency_key(user_id, key, status.as_u16(), stored)
             .await
             .map_err(ApiError::from)?,
         _ => engine
             .idempotency()
-            .release_idempotency_key(user_id, &key)
+            .release_idempotency_key(user_id, key)
             .await
             .map_err(ApiError::from)?,
     }

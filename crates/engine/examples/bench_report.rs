@@ -103,6 +103,18 @@ fn twenty_questions() -> Vec<Question> {
 }
 
 async fn bench(url: &str) -> Result<(), BoxError> {
+    // The mail directory lives as long as the engine that writes into it.
+    let (engine, _mail_dir) = open_engine(url).await?;
+    let questions = twenty_questions();
+    let (case_id, ids) = launch_case(&engine, &questions).await?;
+    submit_answers(&engine, &ids, &questions).await?;
+    let (report, report_times, csv_times) = time_reports(&engine, case_id, &questions).await?;
+    let scoring_times = time_scoring(&engine, &questions, &report);
+    print_times(&questions, &report, report_times, csv_times, scoring_times);
+    Ok(())
+}
+
+async fn open_engine(url: &str) -> Result<(Engine, tempfile::TempDir), BoxError> {
     let db = engine::db::connect(url).await?;
     engine::db::migrate(&db).await?;
     let mail_dir = tempfile::tempdir()?;
@@ -119,7 +131,69 @@ async fn bench(url: &str) -> Result<(), BoxError> {
     };
     let engine = Engine::new(db, settings, Arc::new(SystemClock), Arc::new(mail));
     engine.seed_defaults().await?;
+    Ok((engine, mail_dir))
+}
 
+/// A case on a twenty-question template with REFEREES referees invited and the
+/// provider's self-assessment in; returns its id and its referees'.
+async fn launch_case(
+    engine: &Engine,
+    questions: &[Question],
+) -> Result<(Uuid, Vec<Uuid>), BoxError> {
+    let (owner, case_id) = create_case(engine).await?;
+    let actor = Actor::User(owner);
+    let mut ids = Vec::new();
+    for i in 0..REFEREES {
+        let org = i % ORGANISATIONS;
+        // Every fourth organisation came through the provider's nomination link.
+        let by = if org.is_multiple_of(4) {
+            &Actor::Provider
+        } else {
+            &actor
+        };
+        let r = engine
+            .cases()
+            .add_reference(
+                case_id,
+                NewReference {
+                    name: format!("Referee {i}"),
+                    email: format!("r{i}@client{org}.example"),
+                    company: format!("Client {org}"),
+                    relationship: "client".into(),
+                    override_reason: None,
+                    locale: None,
+                },
+                by,
+            )
+            .await?;
+        ids.push(r.id);
+    }
+    engine
+        .links()
+        .request_self_assessment(case_id, &actor)
+        .await?;
+    engine.cases().launch_case(case_id, &actor).await?;
+    engine.run_until_idle().await?;
+    // Before the last answer moves the case to review, which closes the self-assessment.
+    let self_view = questions
+        .iter()
+        .filter(|q| q.is_self_assessed())
+        .map(|q| (q.key.clone(), "4".to_owned()))
+        .collect();
+    let meta = SubmissionMeta {
+        client_ip: Some("10.9.9.9".into()),
+        user_agent: None,
+        locale: None,
+    };
+    engine
+        .links()
+        .record_self_assessment(case_id, &self_view, meta)
+        .await?;
+    Ok((case_id, ids))
+}
+
+/// The owner and the case, on a template of twenty questions.
+async fn create_case(engine: &Engine) -> Result<(Uuid, Uuid), BoxError> {
     let owner = engine
         .create_user(NewUser {
             email: "ops@bench.example",
@@ -170,54 +244,14 @@ async fn bench(url: &str) -> Result<(), BoxError> {
             owner.id,
         )
         .await?;
-    let mut ids = Vec::new();
-    for i in 0..REFEREES {
-        let org = i % ORGANISATIONS;
-        // Every fourth organisation came through the provider's nomination link.
-        let by = if org.is_multiple_of(4) {
-            &Actor::Provider
-        } else {
-            &actor
-        };
-        let r = engine
-            .cases()
-            .add_reference(
-                case.id,
-                NewReference {
-                    name: format!("Referee {i}"),
-                    email: format!("r{i}@client{org}.example"),
-                    company: format!("Client {org}"),
-                    relationship: "client".into(),
-                    override_reason: None,
-                    locale: None,
-                },
-                by,
-            )
-            .await?;
-        ids.push(r.id);
-    }
-    engine
-        .links()
-        .request_self_assessment(case.id, &actor)
-        .await?;
-    engine.cases().launch_case(case.id, &actor).await?;
-    engine.run_until_idle().await?;
-    let questions = twenty_questions();
-    // Before the last answer moves the case to review, which closes the self-assessment.
-    let self_view = questions
-        .iter()
-        .filter(|q| q.is_self_assessed())
-        .map(|q| (q.key.clone(), "4".to_owned()))
-        .collect();
-    let meta = SubmissionMeta {
-        client_ip: Some("10.9.9.9".into()),
-        user_agent: None,
-        locale: None,
-    };
-    engine
-        .links()
-        .record_self_assessment(case.id, &self_view, meta)
-        .await?;
+    Ok((owner.id, case.id))
+}
+
+async fn submit_answers(
+    engine: &Engine,
+    ids: &[Uuid],
+    questions: &[Question],
+) -> Result<(), BoxError> {
     let seed_started = Instant::now();
     for (i, id) in ids.iter().enumerate() {
         // Spread answers so every statistic has real work to do.
@@ -252,15 +286,24 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         seed_started.elapsed()
     );
 
+    Ok(())
+}
+
+/// The report and the CSV export RUNS times each: the last report, and each run's time.
+async fn time_reports(
+    engine: &Engine,
+    case_id: Uuid,
+    questions: &[Question],
+) -> Result<(engine::report::Report, Vec<Duration>, Vec<Duration>), BoxError> {
     let mut report_times = Vec::new();
     let mut csv_times = Vec::new();
     let mut report = None;
     for _ in 0..RUNS {
         let t = Instant::now();
-        report = Some(engine.reports().case_report(case.id).await?);
+        report = Some(engine.reports().case_report(case_id).await?);
         report_times.push(t.elapsed());
         let t = Instant::now();
-        let csv = engine.reports().case_report_csv(case.id).await?;
+        let csv = engine.reports().case_report_csv(case_id).await?;
         csv_times.push(t.elapsed());
         assert!(csv.lines().count() > REFEREES * questions.len());
     }
@@ -268,8 +311,17 @@ async fn bench(url: &str) -> Result<(), BoxError> {
     assert_eq!(report.responses as usize, REFEREES);
     assert_eq!(report.organisations as usize, ORGANISATIONS);
     assert!(report.self_assessment.is_some());
-    let scoring_times = time_scoring(&engine, &questions, &report);
 
+    Ok((report, report_times, csv_times))
+}
+
+fn print_times(
+    questions: &[Question],
+    report: &engine::report::Report,
+    mut report_times: Vec<Duration>,
+    mut csv_times: Vec<Duration>,
+    mut scoring_times: Vec<Duration>,
+) {
     let med = |v: &mut Vec<Duration>| {
         v.sort();
         v[v.len() / 2]
@@ -288,7 +340,6 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         "  GET report.csv, median:            {:.1?}",
         med(&mut csv_times)
     );
-    let mut scoring_times = scoring_times;
     println!(
         "  score_case alone, median:          {:.1?}  ({SCORING_RUNS} runs, max {:.1?})",
         med(&mut scoring_times),
@@ -300,7 +351,6 @@ async fn bench(url: &str) -> Result<(), BoxError> {
         report.recommendation,
         report.flags.len()
     );
-    Ok(())
 }
 
 /// The pure scoring step on the same shape of data: 200 referees of 40 organisations,
@@ -310,39 +360,11 @@ fn time_scoring(
     questions: &[Question],
     report: &engine::report::Report,
 ) -> Vec<Duration> {
-    use engine::domain::ReferenceSource;
     use engine::profile::Dimension;
-    use engine::scoring::{RefereeInput, ScoringInput, SelfAssessmentInput, score_case};
+    use engine::scoring::{ScoringInput, SelfAssessmentInput, score_case};
 
     let now = chrono::Utc::now();
-    let referees: Vec<RefereeInput> = (0..REFEREES)
-        .map(|i| {
-            let org = i % ORGANISATIONS;
-            RefereeInput {
-                reference_id: Uuid::from_u128(i as u128 + 1),
-                name: format!("Referee {i}"),
-                email: format!("r{i}@client{org}.example"),
-                company: format!("Client {org}"),
-                organisation: Some(format!("client{org}.example")),
-                source: if org.is_multiple_of(4) {
-                    ReferenceSource::Nominated
-                } else {
-                    ReferenceSource::Sourced
-                },
-                completed: true,
-                withdrawn: false,
-                answers: questions
-                    .iter()
-                    .enumerate()
-                    .map(|(j, q)| (q.key.clone(), (1 + (i * 7 + j * 3) % 5).to_string()))
-                    .collect(),
-                client_ip: Some(format!("10.0.{}.{}", i / 250, i % 250)),
-                first_viewed_at: Some(now - chrono::Duration::minutes(10)),
-                submitted_at: Some(now),
-                locale: None,
-            }
-        })
-        .collect();
+    let referees = referees(questions, now);
     let profile: Vec<Dimension> = report
         .dimensions
         .iter()
@@ -387,4 +409,43 @@ fn time_scoring(
         assert_eq!(scores.organisations as usize, ORGANISATIONS);
     }
     times
+}
+
+/// REFEREES finished referees of ORGANISATIONS organisations, every fourth organisation
+/// nominated, answering as `submit_answers` has them answer.
+fn referees(
+    questions: &[Question],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<engine::scoring::RefereeInput> {
+    use engine::domain::ReferenceSource;
+    use engine::scoring::RefereeInput;
+
+    (0..REFEREES)
+        .map(|i| {
+            let org = i % ORGANISATIONS;
+            RefereeInput {
+                reference_id: Uuid::from_u128(i as u128 + 1),
+                name: format!("Referee {i}"),
+                email: format!("r{i}@client{org}.example"),
+                company: format!("Client {org}"),
+                organisation: Some(format!("client{org}.example")),
+                source: if org.is_multiple_of(4) {
+                    ReferenceSource::Nominated
+                } else {
+                    ReferenceSource::Sourced
+                },
+                completed: true,
+                withdrawn: false,
+                answers: questions
+                    .iter()
+                    .enumerate()
+                    .map(|(j, q)| (q.key.clone(), (1 + (i * 7 + j * 3) % 5).to_string()))
+                    .collect(),
+                client_ip: Some(format!("10.0.{}.{}", i / 250, i % 250)),
+                first_viewed_at: Some(now - chrono::Duration::minutes(10)),
+                submitted_at: Some(now),
+                locale: None,
+            }
+        })
+        .collect()
 }

@@ -311,100 +311,120 @@ pub fn validate_questions(
                 format!("duplicate key `{}`", q.key),
             ));
         }
-        if q.prompt.trim().is_empty() || q.prompt.len() > 1000 {
+        validate_question(i, q, dimensions)?;
+    }
+    Ok(())
+}
+
+/// A wording must say something, in at most 1000 bytes.
+fn bad_wording(p: &str) -> bool {
+    p.trim().is_empty() || p.len() > 1000
+}
+
+/// One question's own rules (its key is checked with the list's).
+fn validate_question(i: usize, q: &Question, dimensions: &[String]) -> Result<(), EngineError> {
+    let field = |name: &str| format!("questions[{i}].{name}");
+    if bad_wording(&q.prompt) {
+        return Err(EngineError::validation(
+            field("prompt"),
+            "must be 1-1000 characters",
+        ));
+    }
+    if let Some(d) = &q.dimension
+        && !dimensions.contains(d)
+    {
+        return Err(EngineError::validation(
+            field("dimension"),
+            format!("`{d}` is not a dimension of the values profile"),
+        ));
+    }
+    for (name, wording) in [
+        ("self_prompt", &q.self_prompt),
+        ("pulse_prompt", &q.pulse_prompt),
+    ] {
+        let Some(p) = wording else { continue };
+        if !q.is_self_assessed() {
             return Err(EngineError::validation(
-                field("prompt"),
+                field(name),
+                "only likert and percentile questions with a dimension have another wording",
+            ));
+        }
+        if bad_wording(p) {
+            return Err(EngineError::validation(
+                field(name),
                 "must be 1-1000 characters",
             ));
         }
-        if let Some(d) = &q.dimension
-            && !dimensions.contains(d)
-        {
+    }
+    validate_translations(i, q)?;
+    if q.reverse_scored && q.kind != QuestionKind::Likert {
+        return Err(EngineError::validation(
+            field("reverse_scored"),
+            "only likert questions can be reverse scored",
+        ));
+    }
+    validate_options(i, q)
+}
+
+fn validate_translations(i: usize, q: &Question) -> Result<(), EngineError> {
+    for (locale, text) in &q.translations {
+        let field = |name: &str| format!("questions[{i}].translations.{locale}.{name}");
+        let tag_ok = !locale.is_empty()
+            && locale.len() <= 35
+            && locale
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !tag_ok || locale == BASE_LOCALE {
             return Err(EngineError::validation(
-                field("dimension"),
-                format!("`{d}` is not a dimension of the values profile"),
+                format!("questions[{i}].translations"),
+                format!("`{locale}` is not a language tag other than `en` (the base wording)"),
             ));
         }
         for (name, wording) in [
-            ("self_prompt", &q.self_prompt),
-            ("pulse_prompt", &q.pulse_prompt),
+            ("prompt", Some(&text.prompt)),
+            ("self_prompt", text.self_prompt.as_ref()),
+            ("pulse_prompt", text.pulse_prompt.as_ref()),
         ] {
-            let Some(p) = wording else { continue };
-            if !q.is_self_assessed() {
-                return Err(EngineError::validation(
-                    field(name),
-                    "only likert and percentile questions with a dimension have another wording",
-                ));
-            }
-            if p.trim().is_empty() || p.len() > 1000 {
+            if wording.is_some_and(|p| bad_wording(p)) {
                 return Err(EngineError::validation(
                     field(name),
                     "must be 1-1000 characters",
                 ));
             }
         }
-        for (locale, text) in &q.translations {
-            let field = |name: &str| format!("questions[{i}].translations.{locale}.{name}");
-            let tag_ok = !locale.is_empty()
-                && locale.len() <= 35
-                && locale
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-            if !tag_ok || locale == BASE_LOCALE {
-                return Err(EngineError::validation(
-                    format!("questions[{i}].translations"),
-                    format!("`{locale}` is not a language tag other than `en` (the base wording)"),
-                ));
-            }
-            for (name, wording) in [
-                ("prompt", Some(&text.prompt)),
-                ("self_prompt", text.self_prompt.as_ref()),
-                ("pulse_prompt", text.pulse_prompt.as_ref()),
-            ] {
-                if wording.is_some_and(|p| p.trim().is_empty() || p.len() > 1000) {
-                    return Err(EngineError::validation(
-                        field(name),
-                        "must be 1-1000 characters",
-                    ));
-                }
-            }
-            if !text.options.is_empty() && text.options.len() != q.options.len() {
-                return Err(EngineError::validation(
-                    field("options"),
-                    "needs one label per option, in the same order",
-                ));
-            }
-        }
-        if q.reverse_scored && q.kind != QuestionKind::Likert {
+        if !text.options.is_empty() && text.options.len() != q.options.len() {
             return Err(EngineError::validation(
-                field("reverse_scored"),
-                "only likert questions can be reverse scored",
+                field("options"),
+                "needs one label per option, in the same order",
             ));
-        }
-        match q.kind {
-            QuestionKind::Choice if q.options.len() < 2 => {
-                return Err(EngineError::validation(
-                    field("options"),
-                    "a choice question needs at least two options",
-                ));
-            }
-            // A percentile question's bands are fixed (`PERCENTILE_BANDS`): they are what
-            // makes its answers comparable across templates and installations.
-            QuestionKind::Likert
-            | QuestionKind::YesNo
-            | QuestionKind::Text
-            | QuestionKind::Percentile
-                if !q.options.is_empty() =>
-            {
-                return Err(EngineError::validation(
-                    field("options"),
-                    "only choice questions have options",
-                ));
-            }
-            _ => {}
         }
     }
     Ok(())
+}
+
+/// Only choice questions have options, and they need at least two.
+fn validate_options(i: usize, q: &Question) -> Result<(), EngineError> {
+    let field = || format!("questions[{i}].options");
+    match q.kind {
+        QuestionKind::Choice if q.options.len() < 2 => Err(EngineError::validation(
+            field(),
+            "a choice question needs at least two options",
+        )),
+        // A percentile question's bands are fixed (`PERCENTILE_BANDS`): they are what
+        // makes its answers comparable across templates and installations.
+        QuestionKind::Likert
+        | QuestionKind::YesNo
+        | QuestionKind::Text
+        | QuestionKind::Percentile
+            if !q.options.is_empty() =>
+        {
+            Err(EngineError::validation(
+                field(),
+                "only choice questions have options",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The shipped questionnaire's questions in English, as data: what a template holds.

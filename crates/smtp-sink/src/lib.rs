@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -462,25 +463,55 @@ struct Transaction {
 async fn session(stream: TcpStream, connection_id: u64, shared: &Shared) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
+    let reader = BufReader::new(reader);
     writer.write_all(b"220 smtp-sink ESMTP ready\r\n").await?;
 
-    let mut transaction = Transaction::default();
-    let mut authenticated = false;
+    let mut session = Session {
+        reader,
+        writer,
+        shared,
+        connection_id,
+        transaction: Transaction::default(),
+        authenticated: false,
+    };
     let mut line = Vec::new();
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line).await? == 0 {
+        if session.reader.read_until(b'\n', &mut line).await? == 0 {
             return Ok(());
         }
         if shared.state().stall == Some(Stall::AfterGreeting) {
-            return swallow(&mut reader).await;
+            return swallow(&mut session.reader).await;
         }
         let command = String::from_utf8_lossy(&line);
         let command = command.trim_end_matches(['\r', '\n']);
-        let (verb, argument) = command.split_once(' ').unwrap_or((command, ""));
-        let auth_plain = shared.state().auth_plain.clone();
+        let Some(reply) = session.reply(command).await? else {
+            return Ok(());
+        };
+        // One write per reply: two small writes would meet Nagle's algorithm and the
+        // client's delayed ACK, adding tens of milliseconds to every command.
+        session
+            .writer
+            .write_all(format!("{reply}\r\n").as_bytes())
+            .await?;
+    }
+}
 
+/// One client's connection.
+struct Session<'a> {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    shared: &'a Shared,
+    connection_id: u64,
+    transaction: Transaction,
+    authenticated: bool,
+}
+
+impl Session<'_> {
+    /// The reply to one command line; `None` when the session is over.
+    async fn reply(&mut self, command: &str) -> io::Result<Option<String>> {
+        let (verb, argument) = command.split_once(' ').unwrap_or((command, ""));
+        let auth_plain = self.shared.state().auth_plain.clone();
         let reply: String = match verb.to_ascii_uppercase().as_str() {
             "EHLO" => {
                 let auth = if auth_plain.is_some() {
@@ -496,34 +527,14 @@ async fn session(stream: TcpStream, connection_id: u64, shared: &Shared) -> io::
             "HELO" => "250 smtp-sink".into(),
             "AUTH" => match auth_plain {
                 None => "503 5.5.1 AUTH not advertised".into(),
-                Some(expected) => {
-                    let (mechanism, initial) = argument.split_once(' ').unwrap_or((argument, ""));
-                    if !mechanism.eq_ignore_ascii_case("PLAIN") {
-                        "504 5.5.4 Only PLAIN is supported".into()
-                    } else {
-                        let response = if initial.is_empty() {
-                            writer.write_all(b"334 \r\n").await?;
-                            let mut answer = Vec::new();
-                            reader.read_until(b'\n', &mut answer).await?;
-                            String::from_utf8_lossy(&answer).trim().to_owned()
-                        } else {
-                            initial.trim().to_owned()
-                        };
-                        if response == expected {
-                            authenticated = true;
-                            "235 2.7.0 Authentication successful".into()
-                        } else {
-                            "535 5.7.8 Authentication credentials invalid".into()
-                        }
-                    }
-                }
+                Some(expected) => self.auth(argument, &expected).await?,
             },
             "MAIL" => match path_after(argument, "FROM:") {
-                _ if auth_plain.is_some() && !authenticated => {
+                _ if auth_plain.is_some() && !self.authenticated => {
                     "530 5.7.0 Authentication required".into()
                 }
                 Some(from) => {
-                    transaction = Transaction {
+                    self.transaction = Transaction {
                         mail_from: Some(from),
                         recipients: Vec::new(),
                     };
@@ -531,65 +542,93 @@ async fn session(stream: TcpStream, connection_id: u64, shared: &Shared) -> io::
                 }
                 None => "501 5.5.4 Syntax: MAIL FROM:<address>".into(),
             },
-            "RCPT" => match path_after(argument, "TO:") {
-                _ if transaction.mail_from.is_none() => "503 5.5.1 Need MAIL first".into(),
-                Some(to) => {
-                    let rejection = shared
-                        .state()
-                        .rejections
-                        .get(&to.to_ascii_lowercase())
-                        .cloned();
-                    match rejection {
-                        Some(reply) => reply,
-                        None => {
-                            transaction.recipients.push(to);
-                            "250 2.1.5 Ok".into()
-                        }
-                    }
-                }
-                None => "501 5.5.4 Syntax: RCPT TO:<address>".into(),
-            },
-            "DATA" => {
-                if transaction.recipients.is_empty() {
-                    "503 5.5.1 Need RCPT first".into()
-                } else {
-                    writer
-                        .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                        .await?;
-                    let data = read_data(&mut reader).await?;
-                    if shared.state().stall == Some(Stall::AfterData) {
-                        return swallow(&mut reader).await;
-                    }
-                    hold(shared).await;
-                    let finished = std::mem::take(&mut transaction);
-                    let queued = {
-                        let mut state = shared.state();
-                        state.messages.push(Captured {
-                            connection_id,
-                            mail_from: finished.mail_from.unwrap_or_default(),
-                            recipients: finished.recipients,
-                            data,
-                        });
-                        state.messages.len()
-                    };
-                    shared.delivered.notify_waiters();
-                    format!("250 2.0.0 Ok: queued as {queued}")
-                }
-            }
+            "RCPT" => self.rcpt(argument),
+            "DATA" => return self.data().await,
             "RSET" => {
-                transaction = Transaction::default();
+                self.transaction = Transaction::default();
                 "250 2.0.0 Ok".into()
             }
             "NOOP" => "250 2.0.0 Ok".into(),
             "QUIT" => {
-                writer.write_all(b"221 2.0.0 Bye\r\n").await?;
-                return Ok(());
+                self.writer.write_all(b"221 2.0.0 Bye\r\n").await?;
+                return Ok(None);
             }
             _ => "502 5.5.2 Command not recognised".into(),
         };
-        // One write per reply: two small writes would meet Nagle's algorithm and the
-        // client's delayed ACK, adding tens of milliseconds to every command.
-        writer.write_all(format!("{reply}\r\n").as_bytes()).await?;
+        Ok(Some(reply))
+    }
+
+    /// AUTH PLAIN, with the credentials on the command line or asked for.
+    async fn auth(&mut self, argument: &str, expected: &str) -> io::Result<String> {
+        let (mechanism, initial) = argument.split_once(' ').unwrap_or((argument, ""));
+        if !mechanism.eq_ignore_ascii_case("PLAIN") {
+            return Ok("504 5.5.4 Only PLAIN is supported".into());
+        }
+        let response = if initial.is_empty() {
+            self.writer.write_all(b"334 \r\n").await?;
+            let mut answer = Vec::new();
+            self.reader.read_until(b'\n', &mut answer).await?;
+            String::from_utf8_lossy(&answer).trim().to_owned()
+        } else {
+            initial.trim().to_owned()
+        };
+        Ok(if response == expected {
+            self.authenticated = true;
+            "235 2.7.0 Authentication successful".into()
+        } else {
+            "535 5.7.8 Authentication credentials invalid".into()
+        })
+    }
+
+    fn rcpt(&mut self, argument: &str) -> String {
+        match path_after(argument, "TO:") {
+            _ if self.transaction.mail_from.is_none() => "503 5.5.1 Need MAIL first".into(),
+            Some(to) => {
+                let rejection = self
+                    .shared
+                    .state()
+                    .rejections
+                    .get(&to.to_ascii_lowercase())
+                    .cloned();
+                match rejection {
+                    Some(reply) => reply,
+                    None => {
+                        self.transaction.recipients.push(to);
+                        "250 2.1.5 Ok".into()
+                    }
+                }
+            }
+            None => "501 5.5.4 Syntax: RCPT TO:<address>".into(),
+        }
+    }
+
+    /// Reads the message and queues it; `None` when a stall hangs the session after it.
+    async fn data(&mut self) -> io::Result<Option<String>> {
+        if self.transaction.recipients.is_empty() {
+            return Ok(Some("503 5.5.1 Need RCPT first".into()));
+        }
+        self.writer
+            .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+            .await?;
+        let data = read_data(&mut self.reader).await?;
+        if self.shared.state().stall == Some(Stall::AfterData) {
+            swallow(&mut self.reader).await?;
+            return Ok(None);
+        }
+        hold(self.shared).await;
+        let finished = std::mem::take(&mut self.transaction);
+        let queued = {
+            let mut state = self.shared.state();
+            state.messages.push(Captured {
+                connection_id: self.connection_id,
+                mail_from: finished.mail_from.unwrap_or_default(),
+                recipients: finished.recipients,
+                data,
+            });
+            state.messages.len()
+        };
+        self.shared.delivered.notify_waiters();
+        Ok(Some(format!("250 2.0.0 Ok: queued as {queued}")))
     }
 }
 

@@ -7,8 +7,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use engine::audit::Actor;
 use engine::cases::{DEADLINE_DAYS, MIN_RESPONSES, NewCase, min_organisations_limits};
+use engine::deliveries::EmailSummary;
 use engine::domain::EmailStatus;
-use engine::domain::{CaseStatus, ReferenceSource, ReferenceStatus, VettingCase};
+use engine::domain::{CaseStatus, ReferenceRequest, ReferenceSource, ReferenceStatus, VettingCase};
 use engine::nominations::NOMINATIONS;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -304,19 +305,7 @@ async fn case_page(
         .into_iter()
         .map(|a| (a.user.id, a.user.name))
         .collect();
-    let referees: BTreeMap<Uuid, String> = case
-        .references
-        .iter()
-        .map(|r| (r.id, r.name.clone()))
-        .collect();
-    let events: Vec<Value> = engine
-        .cases()
-        .case_events(id)
-        .await?
-        .iter()
-        .rev()
-        .map(|e| json!({ "at": format::datetime(e.created_at), "text": format::event(e, &names, &referees) }))
-        .collect();
+    let events = events(state, &case, &names).await?;
     let decision = engine.reports().case_decision(id).await?.map(|d| {
         json!({
             "outcome": format::outcome_label(d.outcome.as_str()),
@@ -325,76 +314,14 @@ async fn case_page(
             "at": format::datetime(d.created_at),
         })
     });
-    let now = engine.now();
     let show_identity = engine.report_settings().show_referee_identity;
-    let open = matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating);
-    let collecting = case.status == CaseStatus::Collecting;
     let references: Vec<Value> = case
         .references
         .iter()
-        .map(|r| {
-            use ReferenceStatus::*;
-            let hide_time = r.status == Completed && !show_identity;
-            let email = emails.get(&r.id).map(|e| {
-                if hide_time {
-                    // When they answered would say which report rows are theirs.
-                    return json!({ "text": "Answered and thanked", "failed": false, "error": null });
-                }
-                let what = e.kind.replace('_', " ");
-                let how = match e.status.as_str() {
-                    "sent" => "sent",
-                    "failed" => "failed",
-                    _ => "being sent",
-                };
-                json!({
-                    "text": format!("{} {how}, {}", format::sentence(&what).trim_end_matches('.'), format::datetime(e.at)),
-                    "failed": e.status == EmailStatus::Failed,
-                    "error": e.error,
-                })
-            });
-            json!({
-                "id": r.id,
-                "name": r.name,
-                "email": r.email,
-                "erased": r.identity_erased_at.is_some(),
-                "company": r.company,
-                "relationship": r.relationship,
-                "language": language_label(state, r.locale.as_deref()),
-                "source": r.source,
-                "status": r.status,
-                "status_label": if r.withdrawn_reason.as_deref() == Some("opted_out") {
-                    "Opted out"
-                } else {
-                    format::reference_label(r.status)
-                },
-                "last_email": email,
-                // A pending reference's invitation is still on its way: nothing to resend yet.
-                "can_resend": collecting && matches!(r.status, Invited | Opened | Bounced),
-                // The provider's nominees wait for ops: at launch, or one by one here.
-                "can_invite": collecting && r.status == Pending && r.source == ReferenceSource::Nominated,
-                "can_withdraw": case.status.accepts_references()
-                    && matches!(r.status, Pending | Invited | Opened | Bounced | Expired),
-            })
-        })
+        .map(|r| reference_row(state, &case, r, emails.get(&r.id), show_identity))
         .collect();
-    let pending = case
-        .references
-        .iter()
-        .any(|r| r.status == ReferenceStatus::Pending);
     let (form, errors) = reference_form.unwrap_or((json!({}), &[]));
-    // Only a released report has a sufficiency; a case still collecting is not scored.
-    let sufficiency = if matches!(case.status, CaseStatus::Review | CaseStatus::Decided) {
-        let report = engine.reports().case_report(id).await?;
-        report.sufficiency.map(|s| {
-            json!({
-                "organisations_needed": s.organisations_needed,
-                "reliability": s.reliability,
-                "organisations": report.organisations,
-            })
-        })
-    } else {
-        None
-    };
+    let sufficiency = sufficiency(state, &case).await?;
     Ok(render(
         state,
         Some(session),
@@ -403,38 +330,7 @@ async fn case_page(
         json!({
             "title": case.title,
             "nav": "cases",
-            "case": {
-                "id": case.id,
-                "title": case.title,
-                "status": case.status,
-                "status_label": format::case_label(case.status),
-                "progress": format::progress(&case, now),
-                "owner": names.get(&case.owner_id).cloned().unwrap_or_default(),
-                "min_responses": case.min_responses,
-                "min_organisations": case.min_organisations,
-                "deadline_days": case.deadline_days,
-                "language": language_label(state, Some(&case.locale)),
-                "self_assessment": case.self_assessment,
-                "self_assessment_label": format::self_assessment_label(case.self_assessment),
-                "can_request_self_assessment": case.status.accepts_self_assessment(),
-                "template_version": case.template_version,
-                "created": format::datetime(case.created_at),
-                "launched": case.launched_at.map(format::datetime),
-                "deadline": case.deadline_at.map(|d| format!("{} ({})", format::date(d), format::days_from(d, now))),
-                "accepts_references": case.status.accepts_references(),
-                "can_launch": open && pending,
-                "can_nominate": open,
-                "can_cancel": matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating | CaseStatus::Collecting | CaseStatus::Review),
-                "can_close": collecting,
-                "has_report": !open && case.status != CaseStatus::Cancelled,
-                "engagement_id": case.engagement_id,
-                "finished": case.finished_at.map(format::datetime),
-                "hold": case.hold.as_ref().map(|h| json!({
-                    "reason": h.reason,
-                    "at": format::datetime(h.held_at),
-                    "by": h.held_by.and_then(|id| names.get(&id).cloned()),
-                })),
-            },
+            "case": case_summary(state, &case, &names),
             "provider": provider,
             "references": references,
             "languages": languages(state),
@@ -445,6 +341,139 @@ async fn case_page(
             "errors": errors_by_field(errors),
         }),
     ))
+}
+
+/// The case's history, newest first, in words.
+async fn events(
+    state: &AppState,
+    case: &VettingCase,
+    names: &BTreeMap<Uuid, String>,
+) -> Result<Vec<Value>, ApiError> {
+    let referees: BTreeMap<Uuid, String> = case
+        .references
+        .iter()
+        .map(|r| (r.id, r.name.clone()))
+        .collect();
+    Ok(state
+        .engine
+        .cases()
+        .case_events(case.id)
+        .await?
+        .iter()
+        .rev()
+        .map(|e| json!({ "at": format::datetime(e.created_at), "text": format::event(e, names, &referees) }))
+        .collect())
+}
+
+/// One row of the references table, with what ops may do to it.
+fn reference_row(
+    state: &AppState,
+    case: &VettingCase,
+    r: &ReferenceRequest,
+    last_email: Option<&EmailSummary>,
+    show_identity: bool,
+) -> Value {
+    use ReferenceStatus::*;
+    let collecting = case.status == CaseStatus::Collecting;
+    let hide_time = r.status == Completed && !show_identity;
+    let email = last_email.map(|e| {
+        if hide_time {
+            // When they answered would say which report rows are theirs.
+            return json!({ "text": "Answered and thanked", "failed": false, "error": null });
+        }
+        let what = e.kind.replace('_', " ");
+        let how = match e.status.as_str() {
+            "sent" => "sent",
+            "failed" => "failed",
+            _ => "being sent",
+        };
+        json!({
+            "text": format!("{} {how}, {}", format::sentence(&what).trim_end_matches('.'), format::datetime(e.at)),
+            "failed": e.status == EmailStatus::Failed,
+            "error": e.error,
+        })
+    });
+    json!({
+        "id": r.id,
+        "name": r.name,
+        "email": r.email,
+        "erased": r.identity_erased_at.is_some(),
+        "company": r.company,
+        "relationship": r.relationship,
+        "language": language_label(state, r.locale.as_deref()),
+        "source": r.source,
+        "status": r.status,
+        "status_label": if r.withdrawn_reason.as_deref() == Some("opted_out") {
+            "Opted out"
+        } else {
+            format::reference_label(r.status)
+        },
+        "last_email": email,
+        // A pending reference's invitation is still on its way: nothing to resend yet.
+        "can_resend": collecting && matches!(r.status, Invited | Opened | Bounced),
+        // The provider's nominees wait for ops: at launch, or one by one here.
+        "can_invite": collecting && r.status == Pending && r.source == ReferenceSource::Nominated,
+        "can_withdraw": case.status.accepts_references()
+            && matches!(r.status, Pending | Invited | Opened | Bounced | Expired),
+    })
+}
+
+/// Only a released report has a sufficiency; a case still collecting is not scored.
+async fn sufficiency(state: &AppState, case: &VettingCase) -> Result<Option<Value>, ApiError> {
+    if !matches!(case.status, CaseStatus::Review | CaseStatus::Decided) {
+        return Ok(None);
+    }
+    let report = state.engine.reports().case_report(case.id).await?;
+    Ok(report.sufficiency.map(|s| {
+        json!({
+            "organisations_needed": s.organisations_needed,
+            "reliability": s.reliability,
+            "organisations": report.organisations,
+        })
+    }))
+}
+
+/// The case itself, with what ops may do to it.
+fn case_summary(state: &AppState, case: &VettingCase, names: &BTreeMap<Uuid, String>) -> Value {
+    let now = state.engine.now();
+    let open = matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating);
+    let collecting = case.status == CaseStatus::Collecting;
+    let pending = case
+        .references
+        .iter()
+        .any(|r| r.status == ReferenceStatus::Pending);
+    json!({
+        "id": case.id,
+        "title": case.title,
+        "status": case.status,
+        "status_label": format::case_label(case.status),
+        "progress": format::progress(case, now),
+        "owner": names.get(&case.owner_id).cloned().unwrap_or_default(),
+        "min_responses": case.min_responses,
+        "min_organisations": case.min_organisations,
+        "deadline_days": case.deadline_days,
+        "language": language_label(state, Some(&case.locale)),
+        "self_assessment": case.self_assessment,
+        "self_assessment_label": format::self_assessment_label(case.self_assessment),
+        "can_request_self_assessment": case.status.accepts_self_assessment(),
+        "template_version": case.template_version,
+        "created": format::datetime(case.created_at),
+        "launched": case.launched_at.map(format::datetime),
+        "deadline": case.deadline_at.map(|d| format!("{} ({})", format::date(d), format::days_from(d, now))),
+        "accepts_references": case.status.accepts_references(),
+        "can_launch": open && pending,
+        "can_nominate": open,
+        "can_cancel": matches!(case.status, CaseStatus::Draft | CaseStatus::Nominating | CaseStatus::Collecting | CaseStatus::Review),
+        "can_close": collecting,
+        "has_report": !open && case.status != CaseStatus::Cancelled,
+        "engagement_id": case.engagement_id,
+        "finished": case.finished_at.map(format::datetime),
+        "hold": case.hold.as_ref().map(|h| json!({
+            "reason": h.reason,
+            "at": format::datetime(h.held_at),
+            "by": h.held_by.and_then(|id| names.get(&id).cloned()),
+        })),
+    })
 }
 
 #[get("/cases/{id}")]

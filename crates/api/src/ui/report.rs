@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use engine::domain::CaseStatus;
-use engine::report::Outcome;
+use engine::report::{Outcome, Report};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -115,29 +115,7 @@ async fn report_page(
         None => None,
     };
     let (rec_label, rec_tone, rec_text) = format::recommendation(report.recommendation);
-    let dimensions: Vec<Value> = report
-        .dimensions
-        .iter()
-        .map(|d| {
-            json!({
-                "label": d.label,
-                "weight": d.weight,
-                "min_score": d.min_score,
-                "score": d.score,
-                "ci95": d.ci95,
-                "n": d.n,
-                "referees": d.referees,
-                "person_score": d.person_score,
-                "sourced_score": d.sourced_score,
-                "nominated_score": d.nominated_score,
-                "self_score": d.self_score,
-                "self_gap": d.self_gap.map(format::signed),
-                "agreement": d.agreement.map(|a| format!("{a:.2}")),
-                "agreement_words": agreement_words(d.agreement),
-                "below_min": d.below_min,
-            })
-        })
-        .collect();
+    let dimensions = dimension_rows(&report);
     // Where both groups rated a dimension, how the provider's picks compare with yours.
     let source_comparison: Vec<String> = report
         .dimensions
@@ -152,30 +130,7 @@ async fn report_page(
             json!({ "kind": f.kind, "title": title, "meaning": meaning, "detail": f.detail })
         })
         .collect();
-    let mut comments: Vec<(String, Vec<Value>)> = Vec::new();
-    for c in &report.comments {
-        let prompt = prompts
-            .get(&c.question_key)
-            .cloned()
-            .unwrap_or_else(|| c.question_key.clone());
-        // The quote keeps its language (and its direction, for Arabic) and says which it is.
-        let catalogue = state.pages.catalogue();
-        let item = json!({
-            "text": c.text,
-            "referee": c.referee,
-            "locale": c.locale,
-            "dir": c.locale.as_deref().map(|l| catalogue.direction(l)),
-            "language": c.locale.as_deref().map(|l| format!("{} ({l})", catalogue.native_name(l))),
-        });
-        match comments.iter_mut().find(|(p, _)| *p == prompt) {
-            Some((_, items)) => items.push(item),
-            None => comments.push((prompt, vec![item])),
-        }
-    }
-    let comments: Vec<Value> = comments
-        .into_iter()
-        .map(|(prompt, items)| json!({ "prompt": prompt, "items": items }))
-        .collect();
+    let comments = comments_by_prompt(state, &report, &prompts);
     let (form, errors) = decision_form.unwrap_or((json!({}), &[]));
     Ok(render(
         state,
@@ -211,6 +166,64 @@ async fn report_page(
             "errors": errors_by_field(errors),
         }),
     ))
+}
+
+fn dimension_rows(report: &Report) -> Vec<Value> {
+    report
+        .dimensions
+        .iter()
+        .map(|d| {
+            json!({
+                "label": d.label,
+                "weight": d.weight,
+                "min_score": d.min_score,
+                "score": d.score,
+                "ci95": d.ci95,
+                "n": d.n,
+                "referees": d.referees,
+                "person_score": d.person_score,
+                "sourced_score": d.sourced_score,
+                "nominated_score": d.nominated_score,
+                "self_score": d.self_score,
+                "self_gap": d.self_gap.map(format::signed),
+                "agreement": d.agreement.map(|a| format!("{a:.2}")),
+                "agreement_words": agreement_words(d.agreement),
+                "below_min": d.below_min,
+            })
+        })
+        .collect()
+}
+
+/// The comments grouped under their question's prompt, in the order they come.
+fn comments_by_prompt(
+    state: &AppState,
+    report: &Report,
+    prompts: &BTreeMap<String, String>,
+) -> Vec<Value> {
+    let mut comments: Vec<(String, Vec<Value>)> = Vec::new();
+    for c in &report.comments {
+        let prompt = prompts
+            .get(&c.question_key)
+            .cloned()
+            .unwrap_or_else(|| c.question_key.clone());
+        // The quote keeps its language (and its direction, for Arabic) and says which it is.
+        let catalogue = state.pages.catalogue();
+        let item = json!({
+            "text": c.text,
+            "referee": c.referee,
+            "locale": c.locale,
+            "dir": c.locale.as_deref().map(|l| catalogue.direction(l)),
+            "language": c.locale.as_deref().map(|l| format!("{} ({l})", catalogue.native_name(l))),
+        });
+        match comments.iter_mut().find(|(p, _)| *p == prompt) {
+            Some((_, items)) => items.push(item),
+            None => comments.push((prompt, vec![item])),
+        }
+    }
+    comments
+        .into_iter()
+        .map(|(prompt, items)| json!({ "prompt": prompt, "items": items }))
+        .collect()
 }
 
 #[get("/cases/{id}/report")]

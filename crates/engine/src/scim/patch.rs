@@ -124,13 +124,15 @@ fn merge(existing: &mut Map<String, Value>, v: Value) {
 /// Appends the items not already there (same object, or same `value`).
 fn add_items(existing: &mut Vec<Value>, v: Value) {
     for item in v.as_array().cloned().unwrap_or_default() {
-        let same = |e: &Value| {
-            e == &item || (item.get("value").is_some() && e.get("value") == item.get("value"))
-        };
-        if !existing.iter().any(same) {
+        if !existing.iter().any(|e| same_item(&item, e)) {
             existing.push(item);
         }
     }
+}
+
+/// Whether `e` is `item`: the same object, or one with the same `value`.
+fn same_item(item: &Value, e: &Value) -> bool {
+    e == item || (item.get("value").is_some() && e.get("value") == item.get("value"))
 }
 
 fn canonical_one(attr: &Attr, value: &Value) -> Result<Value, ScimError> {
@@ -150,6 +152,33 @@ fn apply_path(
     path: &str,
     value: &Value,
 ) -> Result<(), ScimError> {
+    let target = resolve(attrs, path)?;
+    match target.filter {
+        Some(ref f) => apply_filtered(current, kind, &target, f, value),
+        None => apply_unfiltered(current, kind, &target, value),
+    }
+}
+
+/// What a PATCH path names: an attribute, perhaps some of its items, perhaps one of its
+/// sub-attributes.
+struct Target<'a> {
+    path: &'a str,
+    attr: &'a Attr,
+    filter: Option<Filter>,
+    sub: Option<&'static Attr>,
+}
+
+impl Target<'_> {
+    fn matches_nothing(&self) -> ScimError {
+        ScimError::NoTarget(format!("{} matches nothing", self.path))
+    }
+
+    fn no_such_sub(&self) -> ScimError {
+        ScimError::InvalidPath(format!("{}: no such sub-attribute", self.path))
+    }
+}
+
+fn resolve<'a>(attrs: &'a [Attr], path: &'a str) -> Result<Target<'a>, ScimError> {
     let (p, value_filter, sub_after) = filter::parse_patch_path(path)
         .map_err(|e| ScimError::InvalidPath(format!("{path}: {e}")))?;
     if let Some(urn) = &p.urn
@@ -163,114 +192,139 @@ fn apply_path(
     if attr.mutability == Mutability::ReadOnly {
         return Err(ScimError::Mutability(format!("{} is read-only", attr.name)));
     }
-    let sub_name = p.sub.as_deref().or(sub_after.as_deref());
-    let sub = match sub_name {
-        Some(name) => Some(
-            attr.sub
-                .iter()
-                .find(|s| s.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| ScimError::InvalidPath(format!("{path}: no such sub-attribute")))?,
-        ),
-        None => None,
+    let mut target = Target {
+        path,
+        attr,
+        filter: None,
+        sub: None,
     };
-    let key = attr.name.to_owned();
-
-    if let Some(f) = value_filter {
-        if !attr.multi {
-            return Err(ScimError::InvalidPath(format!(
-                "{path}: {key} is not multi-valued"
-            )));
-        }
-        let items = match current.get_mut(&key) {
-            Some(Value::Array(items)) => items,
-            _ => {
-                current.insert(key.clone(), Value::Array(Vec::new()));
-                current
-                    .get_mut(&key)
-                    .and_then(Value::as_array_mut)
-                    .expect("just inserted")
-            }
-        };
-        let mut hits = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if matches(&f, item).map_err(|e| ScimError::InvalidPath(format!("{path}: {e}")))? {
-                hits.push(i);
-            }
-        }
-        match (kind, sub) {
-            (Kind::Remove, None) => {
-                if hits.is_empty() {
-                    return Err(ScimError::NoTarget(format!("{path} matches nothing")));
-                }
-                for i in hits.into_iter().rev() {
-                    items.remove(i);
-                }
-            }
-            (Kind::Remove, Some(sub)) => {
-                if hits.is_empty() {
-                    return Err(ScimError::NoTarget(format!("{path} matches nothing")));
-                }
-                for i in hits {
-                    if let Some(o) = items[i].as_object_mut() {
-                        o.remove(sub.name);
-                    }
-                }
-            }
-            (_, Some(sub)) => {
-                let v = canonical_one(sub, value)?;
-                if hits.is_empty() {
-                    // `emails[type eq "work"].value` on a user with no work address
-                    // makes one (what Entra ID expects of it).
-                    let Some((fk, fv)) = f.equality() else {
-                        return Err(ScimError::NoTarget(format!("{path} matches nothing")));
-                    };
-                    let fsub = attr
-                        .sub
-                        .iter()
-                        .find(|s| s.name.eq_ignore_ascii_case(fk))
-                        .ok_or_else(|| {
-                            ScimError::InvalidPath(format!("{path}: no such sub-attribute"))
-                        })?;
-                    let mut o = Map::new();
-                    o.insert(fsub.name.to_owned(), Value::String(fv.to_owned()));
-                    o.insert(sub.name.to_owned(), v);
-                    items.push(Value::Object(o));
-                } else {
-                    for i in hits {
-                        if let Some(o) = items[i].as_object_mut() {
-                            o.insert(sub.name.to_owned(), v.clone());
-                        }
-                    }
-                }
-            }
-            (_, None) => {
-                if hits.is_empty() {
-                    return Err(ScimError::NoTarget(format!("{path} matches nothing")));
-                }
-                let v = canonical_one(attr, value)?;
-                let first = v.as_array().and_then(|a| a.first()).cloned().unwrap_or(v);
-                for i in hits {
-                    if let (Some(o), Value::Object(new)) = (items[i].as_object_mut(), &first) {
-                        o.extend(new.clone());
-                    }
-                }
-            }
-        }
-        return Ok(());
+    if let Some(name) = p.sub.as_deref().or(sub_after.as_deref()) {
+        target.sub = Some(sub_attr(attr, name).ok_or_else(|| target.no_such_sub())?);
     }
+    if value_filter.is_some() && !attr.multi {
+        return Err(ScimError::InvalidPath(format!(
+            "{path}: {} is not multi-valued",
+            attr.name
+        )));
+    }
+    target.filter = value_filter;
+    Ok(target)
+}
 
-    match (kind, sub) {
+fn sub_attr(attr: &Attr, name: &str) -> Option<&'static Attr> {
+    attr.sub.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+}
+
+/// An operation on the items of a multi-valued attribute that `f` matches.
+fn apply_filtered(
+    current: &mut Map<String, Value>,
+    kind: Kind,
+    target: &Target,
+    f: &Filter,
+    value: &Value,
+) -> Result<(), ScimError> {
+    let key = target.attr.name.to_owned();
+    let items = match current.get_mut(&key) {
+        Some(Value::Array(items)) => items,
+        _ => {
+            current.insert(key.clone(), Value::Array(Vec::new()));
+            current
+                .get_mut(&key)
+                .and_then(Value::as_array_mut)
+                .expect("just inserted")
+        }
+    };
+    let mut hits = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if matches(f, item).map_err(|e| ScimError::InvalidPath(format!("{}: {e}", target.path)))? {
+            hits.push(i);
+        }
+    }
+    match (kind, target.sub) {
+        (Kind::Remove, None) => {
+            if hits.is_empty() {
+                return Err(target.matches_nothing());
+            }
+            for i in hits.into_iter().rev() {
+                items.remove(i);
+            }
+        }
+        (Kind::Remove, Some(sub)) => {
+            if hits.is_empty() {
+                return Err(target.matches_nothing());
+            }
+            for i in hits {
+                if let Some(o) = items[i].as_object_mut() {
+                    o.remove(sub.name);
+                }
+            }
+        }
+        (_, Some(sub)) => set_sub_of_hits(items, &hits, target, f, sub, value)?,
+        (_, None) => {
+            if hits.is_empty() {
+                return Err(target.matches_nothing());
+            }
+            let v = canonical_one(target.attr, value)?;
+            let first = v.as_array().and_then(|a| a.first()).cloned().unwrap_or(v);
+            for i in hits {
+                if let (Some(o), Value::Object(new)) = (items[i].as_object_mut(), &first) {
+                    o.extend(new.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets sub-attribute `sub` of the items at `hits`, or of a new item when none matched.
+fn set_sub_of_hits(
+    items: &mut Vec<Value>,
+    hits: &[usize],
+    target: &Target,
+    f: &Filter,
+    sub: &Attr,
+    value: &Value,
+) -> Result<(), ScimError> {
+    let v = canonical_one(sub, value)?;
+    if hits.is_empty() {
+        // `emails[type eq "work"].value` on a user with no work address
+        // makes one (what Entra ID expects of it).
+        let Some((fk, fv)) = f.equality() else {
+            return Err(target.matches_nothing());
+        };
+        let fsub = sub_attr(target.attr, fk).ok_or_else(|| target.no_such_sub())?;
+        let mut o = Map::new();
+        o.insert(fsub.name.to_owned(), Value::String(fv.to_owned()));
+        o.insert(sub.name.to_owned(), v);
+        items.push(Value::Object(o));
+    } else {
+        for &i in hits {
+            if let Some(o) = items[i].as_object_mut() {
+                o.insert(sub.name.to_owned(), v.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An operation on the whole attribute, or on a sub-attribute of it (of every item, if
+/// it is multi-valued).
+fn apply_unfiltered(
+    current: &mut Map<String, Value>,
+    kind: Kind,
+    target: &Target,
+    value: &Value,
+) -> Result<(), ScimError> {
+    let attr = target.attr;
+    let key = attr.name.to_owned();
+    match (kind, target.sub) {
         (Kind::Remove, None) => {
             // Entra ID removes members with `path: members` and the members as the value.
             if attr.multi && !value.is_null() {
                 let gone = canonical_one(attr, value)?;
                 let gone = gone.as_array().cloned().unwrap_or_default();
                 if let Some(Value::Array(items)) = current.get_mut(&key) {
-                    items.retain(|e| {
-                        !gone.iter().any(|g| {
-                            g == e || (g.get("value").is_some() && g.get("value") == e.get("value"))
-                        })
-                    });
+                    items.retain(|e| !gone.iter().any(|g| same_item(g, e)));
                 }
             } else {
                 current.remove(&key);
@@ -304,7 +358,7 @@ fn apply_path(
                 }
                 _ => {
                     if attr.multi {
-                        return Err(ScimError::NoTarget(format!("{path} matches nothing")));
+                        return Err(target.matches_nothing());
                     }
                     let mut o = Map::new();
                     o.insert(sub.name.to_owned(), v);
