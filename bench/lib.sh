@@ -343,7 +343,8 @@ seed_launched() {
 # the statements one request runs, from the PostgreSQL log. A second `vouch serve` on the
 # same database ($VOUCH__DATABASE__URL) whose connections alone log every statement
 # (libpq options in the URL), with a worker that polls only once (at start), so the log
-# window holds the request only. Writes $TMP/NAME_sql.txt (one statement a line,
+# window holds the request only (CAPTURE_WARM: a path requested first, outside the
+# window, to warm the caches). Writes $TMP/NAME_sql.txt (one statement a line,
 # parameters inlined from the DETAIL lines) and $TMP/NAME_capture.log; prints the count.
 capture_sql() {
     local name=$1 expect=$2; shift 2
@@ -355,6 +356,9 @@ capture_sql() {
         start_vouch "$name.capture" serve
     local cap_pid=$LAST_PID
     wait_ready "$cap_pid" "http://127.0.0.1:$cport"
+    # a request first (CAPTURE_WARM, a path) fills the process's caches (questionnaire
+    # versions), so that the capture is what a running server does, not its first request
+    [ -z "${CAPTURE_WARM:-}" ] || curl -s -o /dev/null "http://127.0.0.1:$cport$CAPTURE_WARM"
     sleep 1
     local off code args=()
     off=$(stat -c %s "$PG_LOG")
@@ -396,34 +400,27 @@ print(len(sql))
 PY
 }
 
-# same_shape CAPTURED_SQL PGBENCH_SCRIPT: does the pgbench script still run the captured
-# statements? Compared by shape: verb, table, FOR UPDATE / ON CONFLICT / RETURNING, in
-# order (the script's plumbing rows, on bench_* tables, excluded). Prints one line.
-same_shape() {
-    python3 - "$1" "$2" <<'PY'
-import difflib, re, sys
-def shape(sql):
-    s = re.sub(r"'[^']*'", "''", sql).replace('"', "")
-    verb = s.split()[0].upper()
-    m = {"SELECT": r"\bFROM\s+(\w+)", "DELETE": r"\bFROM\s+(\w+)",
-         "INSERT": r"\bINTO\s+(\w+)", "UPDATE": r"^UPDATE\s+(\w+)"}.get(verb)
-    t = re.search(m, s, re.I) if m else None
-    out = verb + (" " + t.group(1) if t else "")
-    for extra in ("FOR UPDATE", "ON CONFLICT", "RETURNING"):
-        if re.search(r"\b" + extra.replace(" ", r"\s+") + r"\b", s, re.I):
-            out += " " + extra
-    return out
-captured = [shape(l) for l in open(sys.argv[1]) if l.strip()]
-text = "\n".join(l for l in open(sys.argv[2]).read().split("\n") if not l.lstrip().startswith(("--", "\\set")))
-stmts = [x.strip() for x in re.split(r";\s*\n|\\gset\b[^\n]*\n", text) if x.strip()]
-script = [shape(x) for x in stmts if not re.search(r"\bbench_\w+", x)]
-if captured == script:
-    print(f"same {len(script)} statements as the capture (by verb and table)")
-else:
-    print("DIFFERS from the capture: update " + sys.argv[2].split("/")[-1] + " --- "
-          + " | ".join(l for l in difflib.unified_diff(script, captured, "script", "captured", lineterm="", n=0)
-                       if not l.startswith("@@")))
-PY
+# The columns of a generated pgbench script's fixture: per live link, the ids a request
+# about it may name (bench/pgbench_from_capture.py turns them into variables).
+FIXTURE_SELECT="t.token_hash AS th, t.id AS token_id, r.id AS rid, c.id AS cid, c.provider_id AS pid,
+       c.template_version_id AS tvid, c.owner_id AS oid, d.id AS did
+  FROM reference_tokens t
+  JOIN reference_requests r ON r.id = t.reference_id
+  JOIN vetting_cases c ON c.id = r.case_id
+  LEFT JOIN responses d ON d.reference_id = r.id
+ WHERE t.revoked_at IS NULL"
+
+# pgbench_from_capture NAME DB TABLE TOKEN MODE: $TMP/NAME.pgbench, the captured request of
+# TOKEN (capture_sql NAME) for another row of fixture TABLE each transaction (MODE: see
+# bench/pgbench_from_capture.py).
+pgbench_from_capture() {
+    local name=$1 db=$2 table=$3 token=$4 mode=$5 hash row rows
+    hash=$(python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())' "$token")
+    row=$(psql_db "$db" -At -c "select row_to_json(x) from (select $FIXTURE_SELECT and t.token_hash = '$hash') x")
+    [ -n "$row" ] || die "the captured token is not in the database (is token_hash the hex SHA-256?)"
+    rows=$(psql_db "$db" -At -c "select count(*) from $table")
+    python3 "$ROOT/bench/pgbench_from_capture.py" "$TMP/${name}_capture.log" "$table" "$row" "$rows" "$mode" >"$TMP/$name.pgbench"
+    grep -q ':th\|:rid' "$TMP/$name.pgbench" || die "the generated pgbench script names no reference: $(cat "$TMP/$name.pgbench")"
 }
 
 # ------------------------------------------------------------------ pgbench

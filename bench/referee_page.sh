@@ -41,33 +41,21 @@ start_vouch page.serve serve; serve_pid=$LAST_PID
 wait_ready "$serve_pid" "$BASE"
 seed_launched page "$CASES" "$REFS"
 log "viewing every link once (opens the references)"
-sed "s|^|$BASE/r/|" "$TMP/page.tokens" | xargs -P 8 -n 50 curl -s -o /dev/null
+sed "s|^|$BASE/r/|" "$TMP/page.tokens" | xargs -P 8 -I{} curl -s -o /dev/null {}
 opened=$(psql_db "$DB" -At -c "select count(*) from reference_requests where status = 'opened'")
 [ "$opened" -eq $((CASES * REFS)) ] || die "$opened of $((CASES * REFS)) references opened"
 
 capture_token=$(head -n1 "$TMP/page.tokens")
-R[captured]=$(capture_sql page 200 "@BASE@/r/$capture_token")
-# the fixture: per reference, the ids a view of its link may name
-psql_db "$DB" >/dev/null <<'SQL'
+R[captured]=$(CAPTURE_WARM="/r/$(tail -n1 "$TMP/page.tokens")" capture_sql page 200 "@BASE@/r/$capture_token")
+# the fixture: per link, the ids a view of it may name
+define_uuid7 "$DB"
+psql_db "$DB" >/dev/null <<SQL
 CREATE TABLE bench_page AS
-SELECT (row_number() OVER (ORDER BY t.token_hash) - 1)::int AS idx,
-       t.token_hash AS th, t.id AS token_id, r.id AS rid, c.id AS cid, c.provider_id AS pid,
-       c.template_version_id AS tvid, c.owner_id AS oid, d.id AS did
-  FROM reference_tokens t
-  JOIN reference_requests r ON r.id = t.reference_id
-  JOIN vetting_cases c ON c.id = r.case_id
-  LEFT JOIN responses d ON d.reference_id = r.id
- WHERE t.revoked_at IS NULL;
+SELECT (row_number() OVER (ORDER BY t.token_hash) - 1)::int AS idx, $FIXTURE_SELECT;
 ALTER TABLE bench_page ADD PRIMARY KEY (idx);
 ANALYZE;
 SQL
-hash=$(python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())' "$capture_token")
-row=$(psql_db "$DB" -At -c "select row_to_json(b) from bench_page b where th = '$hash'")
-[ -n "$row" ] || die "the captured token's row is not in bench_page (is token_hash the hex SHA-256?)"
-row=$(jq -c 'del(.idx)' <<<"$row")
-rows=$(psql_db "$DB" -At -c "select count(*) from bench_page")
-python3 "$ROOT/bench/pgbench_from_capture.py" "$TMP/page_capture.log" "$row" "$rows" >"$TMP/page.pgbench"
-grep -q ':th' "$TMP/page.pgbench" || die "the generated pgbench script does not use the token: $(cat "$TMP/page.pgbench")"
+pgbench_from_capture page "$DB" bench_page "$capture_token" random
 
 # --- wrk: views of opened links, round-robin
 wait_quiet

@@ -9,12 +9,13 @@
 # with the file mail transport, CASES cases x REFS references launched through the API,
 # the referee tokens from the invitations; then
 #   1. capture: the SQL of one submission, from the PostgreSQL log (log_statement on a
-#      second server's connections only), printed, and checked against bench/submit.pgbench
-#      by shape (verb, table, locking);
+#      second, warmed-up server's connections only), printed, and turned into a pgbench
+#      script by bench/pgbench_from_capture.py (its ids become variables of another fixture
+#      reference each transaction, the rows it makes get fresh ids);
 #   2. wrk: SUBMITS references submitted once each (bench/referee_post.lua, BENCH_MODE=submit)
 #      at CONNECTIONS connections -> submissions/s from the first to the last submitted_at,
 #      with where a request's time goes, per stage (from /metrics, the stage spans);
-#   3. Vouch stops; pgbench runs bench/submit.pgbench with as many clients, each transaction
+#   3. Vouch stops; pgbench runs that script with as many clients, each transaction
 #      on a fresh reference of the same database -> tps; ratio = submissions/s / tps.
 # References are taken round-robin over cases, so concurrent submissions (in wrk as in
 # pgbench) are for different cases and do not queue on one case's row lock.
@@ -30,7 +31,6 @@ THREADS=${THREADS:-2}
 REFS=${REFS:-20}
 SUBMIT_DURATION=${SUBMIT_DURATION:-30s}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-PGBENCH_SCRIPT="$ROOT/bench/submit.pgbench"
 need_wrk; need_pgbench
 build_vouch
 declare -A R
@@ -63,10 +63,8 @@ seed_launched submit "$cases" "$REFS"
 capture_token=$(head -n1 "$TMP/submit.tokens")
 sed -n "2,$((SUBMITS + 1))p" "$TMP/submit.tokens" >"$TMP/wrk_tokens.txt"
 
-R[captured]=$(capture_sql submit 303 -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+R[captured]=$(CAPTURE_WARM="/r/$(tail -n1 "$TMP/submit.tokens")" capture_sql submit 303 -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
     --data "$(lua_body)" "@BASE@/r/$capture_token")
-R[shape]=$(same_shape "$TMP/submit_sql.txt" "$PGBENCH_SCRIPT")
-log "bench/submit.pgbench: ${R[shape]}"
 
 # --- wrk: SUBMITS submissions, CONNECTIONS at a time
 wait_quiet
@@ -99,28 +97,27 @@ stop_pid "$serve_pid"
 # like wrk's tokens; client c takes fixture rows c, c + clients, c + 2 x clients, ...
 per_client=$((SUBMITS / CONNECTIONS))
 define_uuid7 "$DB"
-psql_db "$DB" >/dev/null <<'SQL'
+psql_db "$DB" >/dev/null <<SQL
 CREATE TABLE bench_submit AS
-SELECT (row_number() OVER (ORDER BY pos, case_no) - 1)::int AS idx, token_hash, reference_id
-  FROM (SELECT t.token_hash, r.id AS reference_id,
+SELECT (row_number() OVER (ORDER BY pos, case_no) - 1)::int AS idx, th, token_id, rid, cid, pid, tvid, oid, did
+  FROM (SELECT $FIXTURE_SELECT AND r.status = 'invited' AND c.status = 'collecting') f
+  JOIN (SELECT r.id AS ref_id,
                row_number() OVER (PARTITION BY r.case_id ORDER BY r.created_at, r.id) AS pos,
                dense_rank() OVER (ORDER BY c.created_at, c.id) AS case_no
-          FROM reference_requests r
-          JOIN vetting_cases c ON c.id = r.case_id
-          JOIN reference_tokens t ON t.reference_id = r.id AND t.revoked_at IS NULL
-         WHERE r.status = 'invited' AND c.status = 'collecting') s;
+          FROM reference_requests r JOIN vetting_cases c ON c.id = r.case_id) o ON o.ref_id = f.rid;
 ALTER TABLE bench_submit ADD PRIMARY KEY (idx);
 ANALYZE;
 SQL
+pgbench_from_capture submit "$DB" bench_submit "$capture_token" once
 fixture=$(psql_db "$DB" -At -c "select count(*) from bench_submit")
 [ "$fixture" -ge $((per_client * CONNECTIONS)) ] || die "only $fixture fresh references for pgbench"
-log "pgbench: $CONNECTIONS clients x $per_client transactions of $PGBENCH_SCRIPT"
-run_pgbench pg "$PGBENCH_SCRIPT" "$DB" -c "$CONNECTIONS" -j "$THREADS" -t "$per_client" \
+log "pgbench: $CONNECTIONS clients x $per_client transactions of the captured submission"
+run_pgbench pg "$TMP/submit.pgbench" "$DB" -c "$CONNECTIONS" -j "$THREADS" -t "$per_client" \
     -D k=0 -D clients="$CONNECTIONS"
 R[pg_load]=$(load_line)
 # every pgbench transaction was a real submission: its references are now completed
 R[pg_done]=$(psql_db "$DB" -At -c \
-    "select count(*) from bench_submit b join reference_requests r on r.id = b.reference_id where r.status = 'completed'")
+    "select count(*) from bench_submit b join reference_requests r on r.id = b.rid where r.status = 'completed'")
 R[ratio]=$(ratio "${R[rps]}" "${R[pg.tps]}")
 logs=("$TMP"/submit.*.log)
 R[errors]=$(errors_of "${logs[@]}")
@@ -145,12 +142,11 @@ printf '  memory      : serve peak RSS %s MiB\n' "$(mib "${R[peak]}")"
 printf '  load        : %s\n' "${R[load]}"
 echo "  stages (POST /r/{token}, mean per request, from /metrics):"
 stage_report "$TMP/stages0.txt" "$TMP/stages1.txt" "/r/{token}"
-echo "pgbench       : bench/submit.pgbench, -M prepared -c $CONNECTIONS -j $THREADS, $((per_client * CONNECTIONS)) transactions, same database"
+echo "pgbench       : the captured submission (generated script), -M prepared -c $CONNECTIONS -j $THREADS, $((per_client * CONNECTIONS)) transactions, same database"
 printf '  tps         : %s  (latency average %s; failed: %s; %s fixture references completed)\n' \
     "${R[pg.tps]}" "${R[pg.lat]}" "${R[pg.failed]}" "${R[pg_done]}"
 printf '  CPU         : %s\n' "${R[pg.cpu]}"
 printf '  load        : %s\n' "${R[pg_load]}"
-printf '  script      : %s\n' "${R[shape]}"
 echo "  captured SQL of one submission (${R[captured]} statements, parameters elided):"
 cut -c1-150 "$TMP/submit_sql.txt" | sed 's/^/      /'
 printf '  logs        : %s ERROR/panic lines, %s WARN lines\n' "${R[errors]}" "${R[warns]}"
