@@ -315,6 +315,19 @@ ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv
 load_line() { echo "load average $(cut -d' ' -f1-3 /proc/loadavg) (uptime)"; }
 
 # ------------------------------------------------------------------ launched cases
+# serve_with_file_mail NAME: a fresh database, `vouch serve` on it (file mail transport into
+# $TMP/mail = $MAIL_DIR) with an ops user and token, ready; sets DB, BASE, serve_pid.
+serve_with_file_mail() {
+    local name=$1
+    DB=$(new_db); DBS+=("$DB")
+    MAIL_DIR="$TMP/mail"; mkdir -p "$MAIL_DIR"
+    vouch_env "$DB" "$(free_port)"; set_mail_file "$MAIL_DIR"
+    log "database $DB; vouch serve on $BASE (file mail transport)"
+    seed_token
+    start_vouch "$name.serve" serve; serve_pid=$LAST_PID
+    wait_ready "$serve_pid" "$BASE"
+}
+
 # seed_launched NAME CASES REFS: on the running `vouch serve` at $BASE (file mail transport
 # into $MAIL_DIR), CASES cases x REFS references through the API, every case launched,
 # waits until every invitation is written and puts the referee tokens into

@@ -31,14 +31,7 @@ need_wrk; need_pgbench
 build_vouch
 declare -A R
 
-DB=$(new_db); DBS+=("$DB")
-PORT=$(free_port)
-MAIL_DIR="$TMP/mail"; mkdir -p "$MAIL_DIR"
-vouch_env "$DB" "$PORT"; set_mail_file "$MAIL_DIR"
-log "database $DB; vouch serve on $BASE (file mail transport)"
-seed_token
-start_vouch page.serve serve; serve_pid=$LAST_PID
-wait_ready "$serve_pid" "$BASE"
+serve_with_file_mail page
 seed_launched page "$CASES" "$REFS"
 log "viewing every link once (opens the references)"
 sed "s|^|$BASE/r/|" "$TMP/page.tokens" | xargs -P 8 -I{} curl -s -o /dev/null {}
@@ -95,7 +88,7 @@ printf '  CPU         : %s\n' "${R[cpu]}"
 printf '  memory      : serve peak RSS %s MiB\n' "$(mib "${R[peak]}")"
 printf '  load        : %s\n' "${R[load]}"
 echo "  stages (GET /r/{token}, mean per request, from /metrics):"
-stage_report "$TMP/stages0.txt" "$TMP/stages1.txt" "/r/{token}"
+stage_report "$TMP/stages0.txt" "$TMP/stages1.txt" "GET /r/{token}"
 echo "pgbench       : the captured reads (generated script), -M prepared -c $CONNECTIONS -j $THREADS -T ${DURATION%s}, same database"
 printf '  tps         : %s  (latency average %s; failed: %s)\n' "${R[pg.tps]}" "${R[pg.lat]}" "${R[pg.failed]}"
 printf '  CPU         : %s\n' "${R[pg.cpu]}"

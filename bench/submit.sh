@@ -49,14 +49,7 @@ lua_body() {
 }
 
 cases=$(( (2 * SUBMITS + 1 + REFS - 1) / REFS ))
-DB=$(new_db); DBS+=("$DB")
-PORT=$(free_port)
-MAIL_DIR="$TMP/mail"; mkdir -p "$MAIL_DIR"
-vouch_env "$DB" "$PORT"; set_mail_file "$MAIL_DIR"
-log "database $DB; vouch serve on $BASE (file mail transport)"
-seed_token
-start_vouch submit.serve serve; serve_pid=$LAST_PID
-wait_ready "$serve_pid" "$BASE"
+serve_with_file_mail submit
 seed_launched submit "$cases" "$REFS"
 # the first token is the capture's, the next SUBMITS are wrk's; pgbench takes the
 # references still invited after that, in the same round-robin order
@@ -141,7 +134,7 @@ printf '  CPU         : %s\n' "${R[cpu]}"
 printf '  memory      : serve peak RSS %s MiB\n' "$(mib "${R[peak]}")"
 printf '  load        : %s\n' "${R[load]}"
 echo "  stages (POST /r/{token}, mean per request, from /metrics):"
-stage_report "$TMP/stages0.txt" "$TMP/stages1.txt" "/r/{token}"
+stage_report "$TMP/stages0.txt" "$TMP/stages1.txt" "POST /r/{token}"
 echo "pgbench       : the captured submission (generated script), -M prepared -c $CONNECTIONS -j $THREADS, $((per_client * CONNECTIONS)) transactions, same database"
 printf '  tps         : %s  (latency average %s; failed: %s; %s fixture references completed)\n' \
     "${R[pg.tps]}" "${R[pg.lat]}" "${R[pg.failed]}" "${R[pg_done]}"
