@@ -494,9 +494,9 @@ for stage, v in b.items():
         rows.append((stage, n, s / n * 1000))
 if not rows:
     print("      (no stage timings: this build records none)")
-total = next((ms for st, _, ms in rows if st == "request"), None)
-for stage, n, ms in sorted(rows, key=lambda r: (r[0] != "request", -r[2])):
-    share = f"  {100 * ms / total:5.1f}%" if total and stage != "request" else ""
+total = next((ms for st, _, ms in rows if st == "handler"), None)
+for stage, n, ms in sorted(rows, key=lambda r: (r[0] != "handler", -r[2])):
+    share = f"  {100 * ms / total:5.1f}% of the handler" if total and stage not in ("handler", "before_handler", "rate_limiter") else ""
     print(f"      {stage:<22} {ms:8.2f} ms mean over {int(n)}{share}")
 PY
 }
