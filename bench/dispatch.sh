@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Benchmark: how fast launched cases turn into invitations on an SMTP server, against what
-# that SMTP server takes from Postfix's own load generator; the same with the job workers
-# moved into `vouch worker` processes; memory of the processes; and referee submissions
-# against pgbench replaying the SQL of one submission. On PostgreSQL, with a release
-# build. Not a test: it prints figures.
+# Benchmark: how fast launched cases turn into invitations on an SMTP server, against the
+# machine's serial limit for the same work; the same with the job workers moved into
+# `vouch worker` processes; memory of the processes. On PostgreSQL, with a release build.
+# Not a test: it prints figures, the ratio among them (goal: >= 0.5).
 #
 #   bench/dispatch.sh                       # all modes
-#   MODES="serve submit" bench/dispatch.sh  # some of them
+#   MODES="serve" bench/dispatch.sh         # some of them
 #
-# What it does: builds the release binary (cargo build --release --bin vouch, into
-# $CARGO_TARGET_DIR when set, else target/), takes smtp-sink and smtp-source out of
+# The limit (issue #29): the machine's serial cost of the same work, measured this run:
+#   smtp = smtp-source -d -s SMTP_POOL into the same sink for the same message (msg/s);
+#   pg   = pgbench running bench/dispatch.pgbench, only the rows an invitation must write
+#          (claim, link hash, email-log row, audit event, reference state, two reminder
+#          jobs, finish; batched by 8), PG_CLIENTS clients (invitations/s = 8 x tps);
+#   limit = 1 / (1/smtp + 1/pg); ratio = invitations/s / limit.
+#
+# What it does (shared machinery in bench/lib.sh): takes smtp-sink and smtp-source out of
 # Debian's postfix package (apt-get download + dpkg -x into a cache dir; nothing is
 # installed, no MTA runs) and starts one smtp-sink on a free loopback port, counting
 # messages (-c) and storing nothing. Then:
+
 #   0. probe: one invitation is sent by a throw-away `vouch serve` to a second sink that
 #      dumps it, to learn its size; stripped of the sink's own headers it becomes the
 #      message smtp-source sends, so the baseline moves the same bytes;
@@ -40,18 +46,13 @@
 #                  composes and sends N invitations through one Mailer with a pool of
 #                  SMTP_POOL into the same counting sink, with no database and no queue:
 #                  the most any dispatch through this mailer can reach here;
-#   3. submit (a mode in MODES): referee submissions (POST /r/{token}, action=submit,
-#      bench/referee_post.lua) with wrk at SUBMIT_CONNECTIONS connections, each of SUBMITS
-#      references once, versus pgbench running bench/submit.pgbench (the statements one
-#      submission runs, captured from the PostgreSQL log this very run and printed) with
-#      as many clients, each transaction on a fresh reference of the same database.
-#      References are taken round-robin over cases, so concurrent submissions (in wrk as
-#      in pgbench) are for different cases and do not queue on one case's row lock.
-#      Vouch stops before pgbench runs; rates are submissions/s from the submitted_at span
-#      (as bench/referee_post.sh) and pgbench's tps without connection time.
+#   3. pg: after the first dispatch mode, with Vouch stopped, on its database: pgbench
+#      runs bench/dispatch.pgbench over its references (fixture tables bench_*).
 #
-# Knobs (environment), with defaults:
-#   MODES="mailer serve worker1 worker2 submit"
+# Referee submissions moved to bench/submit.sh, the referee's page is bench/referee_page.sh.
+#
+# Knobs (environment), with defaults (and bench/lib.sh's):
+#   MODES="mailer serve worker1 worker2"
 #   CASES=300 REFS=20        cases and references per case for each dispatch mode
 #   N=6000                   messages per baseline run; BASELINE_RUNS=3 (the best is reported)
 #   SMTP_POOL=16             mail.smtp.pool_size of every Vouch process, and smtp-source's
@@ -62,26 +63,12 @@
 #   POLL_MS=                 workflow.poll_interval_ms (empty: config default)
 #   IDLE_SECS=5              idle time before the idle RSS is read
 #   DISPATCH_TIMEOUT=900     seconds to wait for all invitations of a mode
-#   SUBMITS=2000             submissions measured (wrk) and as many pgbench transactions
-#   SUBMIT_CONNECTIONS=16    wrk connections and pgbench clients; SUBMIT_THREADS=2 (wrk -t, pgbench -j)
-#   SUBMIT_DURATION=30s      wrk's -d for the submit run (wrk always runs its full -d)
-#   QUIET_WAIT=600           before each measurement, wait up to this many seconds for the
-#                            machine to be under 15% busy (the machine is shared with builds)
-#   KEEP_TMP=0               1 keeps the temp dir (logs, captured SQL, wrk/pgbench output)
-#   BENCH_VOUCH_LOG=warn,engine::jobs=info   VOUCH_LOG of the Vouch processes (the info
-#                            lines of engine::jobs give the jobs each worker ran)
-#   VOUCH_BIN=               use this binary instead of building (e.g. another worktree's build)
-#   POSTFIX_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vouch-bench   where the postfix package is unpacked
-#   PG_LOG=/var/log/postgresql/postgresql-<major>-main.log   the server log the submit SQL is read from
-#   PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres (trust auth, superuser: the capture sets
-#                            log_statement on its own connections)
-#   PG_SSLMODE=disable       sslmode of Vouch's database URL and of pgbench (PGSSLMODE)
+#   PG_CLIENTS=16            pgbench clients of the database half of the limit
 #
-# Needs: cargo, psql, pgbench, curl, jq, python3, wrk, apt-get + dpkg (postfix's tools);
-# wrk and the postfix package are fetched with apt-get when missing.
+# Needs: cargo, psql, pgbench, curl, jq, python3, apt-get + dpkg (postfix's tools).
 set -euo pipefail
 
-MODES=${MODES:-mailer serve worker1 worker2 submit}
+MODES=${MODES:-mailer serve worker1 worker2}
 CASES=${CASES:-300}
 REFS=${REFS:-20}
 N=${N:-6000}
@@ -93,304 +80,21 @@ WORKER_TASKS=${WORKER_TASKS:-1}
 POLL_MS=${POLL_MS:-}
 IDLE_SECS=${IDLE_SECS:-5}
 DISPATCH_TIMEOUT=${DISPATCH_TIMEOUT:-900}
-SUBMITS=${SUBMITS:-2000}
-SUBMIT_CONNECTIONS=${SUBMIT_CONNECTIONS:-16}
-SUBMIT_THREADS=${SUBMIT_THREADS:-2}
-SUBMIT_DURATION=${SUBMIT_DURATION:-30s}
-QUIET_WAIT=${QUIET_WAIT:-600}
-KEEP_TMP=${KEEP_TMP:-0}
-POSTFIX_CACHE=${POSTFIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vouch-bench}
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-# PostgreSQL on the same host: no TLS for Vouch's connections nor pgbench's (PGSSLMODE);
-# `prefer` (the default of sqlx and libpq) would encrypt every round trip on loopback.
-PG_SSLMODE=${PG_SSLMODE:-disable}
-# Per-IP limit on the public routes; lifted so one load generator is not throttled.
-RATE_LIMIT=100000000
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-HELPER="$ROOT/bench/dispatch.py"
-LUA="$ROOT/bench/referee_post.lua"
-PGBENCH_SCRIPT="$ROOT/bench/submit.pgbench"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/vouch"
-if [ -n "${VOUCH_BIN:-}" ]; then BIN=$VOUCH_BIN; fi
-
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+PG_CLIENTS=${PG_CLIENTS:-16}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PGBENCH_SCRIPT="$ROOT/bench/dispatch.pgbench"
 has_mode() { [[ " $MODES " == *" $1 "* ]]; }
-
-for tool in psql curl jq python3 dpkg; do
-    command -v "$tool" >/dev/null || die "$tool is required"
-done
-[ -n "${VOUCH_BIN:-}" ] || command -v cargo >/dev/null || die "cargo is required (or VOUCH_BIN)"
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-APT_UPDATED=0
-apt_update_once() { [ "$APT_UPDATED" = 1 ] || { $SUDO apt-get update -qq; APT_UPDATED=1; }; }
-if has_mode submit; then
-    if ! command -v wrk >/dev/null; then
-        log "wrk not found; installing the Debian package"
-        apt_update_once && $SUDO apt-get install -y -qq wrk >/dev/null
-    fi
-    PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -n1 || true)
-    [ -n "$PGBENCH" ] && [ -x "$PGBENCH" ] || die "pgbench is required for mode submit"
-    [ -f "$PGBENCH_SCRIPT" ] || die "$PGBENCH_SCRIPT is missing"
-fi
-
-# ------------------------------------------------------------------ postfix's test tools
-# smtp-sink / smtp-source from the Debian package, unpacked, never installed as a service.
-PF="$POSTFIX_CACHE/postfix"
-if [ ! -x "$PF/usr/sbin/smtp-sink" ] || [ ! -x "$PF/usr/sbin/smtp-source" ]; then
-    log "unpacking Debian's postfix package into $PF (smtp-sink, smtp-source)"
-    mkdir -p "$POSTFIX_CACHE"
-    rm -f "$POSTFIX_CACHE"/postfix_*.deb
-    # apt-get download writes into the current directory (as root it warns that the
-    # _apt user cannot write there; harmless)
-    (cd "$POSTFIX_CACHE" && { apt-get download postfix >/dev/null 2>&1 \
-        || { apt_update_once && apt-get download postfix >/dev/null 2>&1; }; }) \
-        || die "apt-get download postfix failed"
-    rm -rf "$PF"
-    dpkg -x "$POSTFIX_CACHE"/postfix_*.deb "$PF"
-fi
-export PF_LIB="$PF/usr/lib/postfix"
-missing=$(LD_LIBRARY_PATH=$PF_LIB ldd "$PF/usr/sbin/smtp-sink" "$PF/usr/sbin/smtp-source" | grep 'not found' || true)
-[ -z "$missing" ] || die "postfix's tools miss shared libraries (apt-get install the ones named): $missing"
-SMTP_SINK="$PF/usr/sbin/smtp-sink"   # started as `LD_LIBRARY_PATH=$PF_LIB "$SMTP_SINK" ... &` so that $! is its pid
-smtp_source() { LD_LIBRARY_PATH=$PF_LIB "$PF/usr/sbin/smtp-source" "$@"; }
-# smtp-sink refuses to run as root without dropping privileges
-SINK_USER=(); [ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
-
-# ------------------------------------------------------------------ cleanup at exit
-TMP=$(mktemp -d /tmp/vouch-bench.XXXXXX)
+need_pgbench
+need_postfix_tools
 # the dump sink runs as nobody: its directory must be reachable for it
-DUMP=$(mktemp -d /tmp/vouch-bench-dump.XXXXXX); chmod 1777 "$DUMP"
-PIDS=()       # every process this script started (vouch, sinks)
-DBS=()        # every database it created
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres "$@"; }
-psql_db() { local db=$1; shift; psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$db" "$@"; }
-
-stop_pid() {   # TERM, up to 10 s for a graceful stop, then KILL
-    local pid=$1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-drop_db() {
-    psql_admin -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 \
-        || log "could not drop database $1; drop it by hand"
-}
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    local pid db
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-    for db in "${DBS[@]}"; do drop_db "$db"; done
-    rm -rf "$DUMP"
-    if [ "$rc" -ne 0 ]; then
-        for f in "$TMP"/*.log; do
-            [ -f "$f" ] || continue
-            log "failed (exit $rc); last lines of $(basename "$f"):"
-            tail -n 15 "$f" >&2 || true
-        done
-    fi
-    if [ "$KEEP_TMP" = 1 ] || [ "$rc" -ne 0 ]; then
-        log "kept $TMP (logs, captured SQL, wrk and pgbench output)"
-    else
-        rm -rf "$TMP"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ------------------------------------------------------------------ build
-if [ -z "${VOUCH_BIN:-}" ]; then
-    log "building the release binary (cargo waits if another build holds the lock)"
-    cargo build --release --bin vouch
-else
-    log "using $BIN as given by VOUCH_BIN (no build)"
-fi
-[ -x "$BIN" ] || die "$BIN was not built"
+DUMP=$(mktemp -d /tmp/vouch-bench-dump.XXXXXX); chmod 1777 "$DUMP"; CLEANUP_DIRS+=("$DUMP")
+build_vouch
 MAILER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_send"
 if has_mode mailer; then
     log "building the mailer's benchmark (cargo build --release -p mailer --example bench_send)"
     (cd "$ROOT" && cargo build --release -p mailer --example bench_send)
     [ -x "$MAILER_BIN" ] || die "$MAILER_BIN was not built"
 fi
-# Which binary was measured; checked again at the end, since a build into the same target
-# dir during the run would swap it under the later modes.
-bin_id() { echo "sha256 $(sha256sum "$BIN" | cut -c1-12), built $(date -r "$BIN" '+%F %T')"; }
-BIN_ID=$(bin_id)
-
-# ------------------------------------------------------------------ helpers
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-new_db() {   # prints the name of a fresh database
-    local db="vouch_bench_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-    psql_admin -c "CREATE DATABASE \"$db\""
-    echo "$db"
-}
-vm() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/null || echo 0; }
-mib() { python3 -c "import sys; print(f'{int(sys.argv[1] or 0)/1024:.1f}')" "$1"; }
-
-# Points the VOUCH__* environment at database $1, HTTP port $2 (mail settings: set_mail_*).
-vouch_env() {
-    export VOUCH__DATABASE__URL="postgres://$PGUSER@$PGHOST:$PGPORT/$1?sslmode=$PG_SSLMODE"
-    export VOUCH__SERVER__BIND="127.0.0.1:$2"
-    export VOUCH__SERVER__PUBLIC_URL="http://127.0.0.1:$2"
-    export VOUCH__LIMITS__PUBLIC_REQUESTS_PER_MINUTE=$RATE_LIMIT
-    export VOUCH__WORKFLOW__MAX_REFERENCES_PER_CASE=$((REFS > 50 ? REFS : 50))
-    if [ -n "$POLL_MS" ]; then export VOUCH__WORKFLOW__POLL_INTERVAL_MS=$POLL_MS; fi
-    unset VOUCH__WORKFLOW__WORKERS VOUCH_LOG_FORMAT
-    # warn, plus the workers' start/stop lines (jobs run per worker) where they live today
-    export VOUCH_LOG=${BENCH_VOUCH_LOG:-warn,engine::jobs=info} NO_COLOR=1
-    BASE="http://127.0.0.1:$2"
-}
-set_mail_smtp() {   # port
-    export VOUCH__MAIL__TRANSPORT=smtp
-    export VOUCH__MAIL__SMTP__HOST=127.0.0.1
-    export VOUCH__MAIL__SMTP__PORT=$1
-    export VOUCH__MAIL__SMTP__TLS=none
-    export VOUCH__MAIL__SMTP__POOL_SIZE=$SMTP_POOL
-    unset VOUCH__MAIL__DIR
-}
-set_mail_file() {   # dir
-    export VOUCH__MAIL__TRANSPORT=file
-    export VOUCH__MAIL__DIR=$1
-    unset VOUCH__MAIL__SMTP__HOST VOUCH__MAIL__SMTP__PORT VOUCH__MAIL__SMTP__TLS VOUCH__MAIL__SMTP__POOL_SIZE
-}
-
-seed_token() {   # creates the ops user, sets TOKEN (admin commands migrate a fresh database)
-    "$BIN" admin create-user --email ops@bench.example --name Bench --role ops >/dev/null
-    TOKEN=$("$BIN" admin create-token --email ops@bench.example)
-    [ -n "$TOKEN" ] || die "create-token printed nothing"
-    export TOKEN BASE
-}
-
-# start_vouch LOGNAME ARGS... : starts "$BIN" ARGS in the background, sets LAST_PID.
-start_vouch() {
-    local name=$1; shift
-    "$BIN" "$@" >"$TMP/$name.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-wait_ready() {   # pid base
-    for _ in $(seq 300); do   # up to ~30 s
-        kill -0 "$1" 2>/dev/null || die "vouch serve exited during start"
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$2/readyz" || true)" = 200 ] && return 0
-        sleep 0.1
-    done
-    die "$2/readyz did not answer 200 within 30 s"
-}
-
-# api METHOD PATH [JSON] -> body on stdout; any non-2xx stops the script with the body
-api() {
-    local method=$1 path=$2 out="$TMP/api.out" code
-    local body=()
-    [ $# -ge 3 ] && body=(-H 'Content-Type: application/json' --data "$3")
-    code=$(curl -sS -o "$out" -w '%{http_code}' -X "$method" "$BASE/api/v1$path" \
-        -H "Authorization: Bearer $TOKEN" "${body[@]}")
-    case "$code" in
-        2??) cat "$out" ;;
-        *) die "$method $path answered $code: $(head -c 1000 "$out")" ;;
-    esac
-}
-
-# Waits (at most QUIET_WAIT seconds) until the machine is nearly idle before measuring.
-busy_pct() {
-    local a b
-    a=$(head -n1 /proc/stat); sleep 2; b=$(head -n1 /proc/stat)
-    python3 -c 'import sys; a=[int(x) for x in sys.argv[1].split()[1:9]]; b=[int(x) for x in sys.argv[2].split()[1:9]]; d=[y-x for x,y in zip(a,b)]; print(round(100*(sum(d)-d[3]-d[4])/max(sum(d),1)))' "$a" "$b"
-}
-QUIET=1
-wait_quiet() {
-    local waited=0 p
-    while :; do
-        p=$(busy_pct)
-        [ "$p" -le 15 ] && return 0
-        if [ "$waited" -ge "$QUIET_WAIT" ]; then
-            log "machine still ${p}% busy after ${QUIET_WAIT}s; measuring anyway (see CPU lines)"
-            QUIET=0; return 0
-        fi
-        [ $((waited % 30)) -eq 0 ] && log "machine ${p}% busy (other work: $(ps -eo comm= --sort=-%cpu | grep -v -e '^vouch$' -e '^postgres$' -e '^ps$' | head -n3 | paste -sd, -)); waiting for it to settle"
-        sleep 3; waited=$((waited + 5))
-    done
-}
-
-# CPU accounting over a measurement, from /proc: the given vouch processes, PostgreSQL,
-# the sink, the load generator, everything else, processes that exited before the second
-# snapshot (pgbench and its sessions, the launcher), idle; in % of one core.
-cat >"$TMP/cpu.py" <<'PY'
-import json, os, sys
-def snap():
-    with open("/proc/stat") as f:
-        cpu = [int(x) for x in f.readline().split()[1:]]
-    procs = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        rest = raw[raw.rindex(")") + 2:].split()
-        procs[pid] = [comm, int(rest[11]) + int(rest[12])]   # utime + stime
-    return {"cpu": cpu, "procs": procs}
-if sys.argv[1] == "snap":
-    json.dump(snap(), open(sys.argv[2], "w"))
-    sys.exit()
-# report BEFORE AFTER "label=pid,pid label=pid ..." : named groups of pids, then postgres,
-# smtp-sink, the rest, idle
-a, b = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
-hz, ncpu = os.sysconf("SC_CLK_TCK"), os.cpu_count()
-d = [y - x for x, y in zip(a["cpu"], b["cpu"])]
-total, idle = sum(d[:8]), d[3] + d[4]
-secs = total / hz / ncpu
-pct = lambda ticks: 100.0 * ticks / hz / secs
-per = {pid: (c, t1 - a["procs"].get(pid, [c, 0])[1]) for pid, (c, t1) in b["procs"].items()}
-parts, seen = [], set()
-for group in sys.argv[4].split():
-    label, pids = group.split("=")
-    t = sum(per.get(p, ("", 0))[1] for p in pids.split(",") if p)
-    seen.update(pids.split(","))
-    parts.append(f"{label} {pct(t):.0f}%")
-def take(pred):
-    t = 0
-    for pid, (c, ticks) in per.items():
-        if pid not in seen and pred(c):
-            seen.add(pid); t += ticks
-    return t
-parts.append(f"postgres {pct(take(lambda c: c.startswith('postgres'))):.0f}%")
-parts.append(f"smtp-sink {pct(take(lambda c: c == 'smtp-sink')):.0f}%")
-parts.append(f"load generator {pct(take(lambda c: c in ('python3', 'wrk', 'pgbench', 'smtp-source'))):.0f}%")
-rest = sorted(((t, c) for pid, (c, t) in per.items() if pid not in seen and t > 0), reverse=True)
-parts.append(f"other {pct(sum(t for t, _ in rest)):.0f}% (top: {', '.join(f'{c} {pct(t):.0f}%' for t, c in rest[:3]) or 'none'})")
-# processes gone by the second snapshot (a load generator and its database sessions)
-gone = total - idle - sum(t for _, t in per.values())
-parts.append(f"exited {max(pct(gone), 0):.0f}%")
-parts.append(f"idle {pct(idle):.0f}%")
-print(", ".join(parts) + f" -- % of one core, {ncpu} cores = {ncpu * 100}%")
-PY
-cpu_snap() { python3 "$TMP/cpu.py" snap "$1"; }
-cpu_report() { python3 "$TMP/cpu.py" report "$1" "$2" "$3"; }
-
-# Jobs a process ran, from its workers' "worker stopped ... jobs=N" lines (info level);
-# "?" when there are none (the line moved, or the process runs no worker).
-jobs_run() {
-    { grep -h 'worker stopped' "$@" 2>/dev/null || true; } | sed -n 's/.*jobs=\([0-9]*\).*/\1/p' \
-        | awk '{s += $1; n++} END {print (n ? s : "?")}'
-}
-sum_lines() { awk '{s += $1} END {print s + 0}'; }
-errors_of() { cat "$@" 2>/dev/null | { grep -cE ' ERROR |panicked' || true; } | sum_lines; }
-warns_of() { cat "$@" 2>/dev/null | { grep -cE ' WARN ' || true; } | sum_lines; }
-
-PG_VERSION=$(psql -X -At -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -c 'show server_version')
-PG_MAJOR=${PG_VERSION%%.*}; PG_MAJOR=${PG_MAJOR%% *}
 
 # ------------------------------------------------------------------ the counting sink
 SINK_PORT=$(free_port)
@@ -405,7 +109,7 @@ done
 log "smtp-sink counting on 127.0.0.1:$SINK_PORT (pid $SINK_PID)"
 
 DISPATCHING=0
-for mode in $MODES; do [ "$mode" = submit ] || DISPATCHING=1; done
+for mode in $MODES; do [ "$mode" = mailer ] || DISPATCHING=1; done
 MAILER_DONE=0
 INV_BYTES="" INV_LINES="" SRC_BYTES="" BASELINE="" BASE_RUNS="" BASELINE_NOREUSE="" BASE_NOREUSE_RUNS="" BASELINE_CPU=""
 if [ "$DISPATCHING" = 1 ]; then
@@ -576,207 +280,46 @@ run_dispatch() {
     R[$mode.warns]=$(warns_of "${logs[@]}")
     R[$mode.first_errors]=$(grep -hE ' ERROR | WARN |panicked' "${logs[@]}" | head -n 5 | cut -c1-300 || true)
     R[$mode.rate]=$(python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):.1f}')" "${R[$mode.received]}" "${R[$mode.done_s]}")
-    R[$mode.ratio]=$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.3f}')" "${R[$mode.rate]}" "$BASELINE")
-    log "[$mode] ${R[$mode.received]} invitations in ${R[$mode.done_s]} s: ${R[$mode.rate]}/s, ratio ${R[$mode.ratio]}"
+    R[$mode.smtp_ratio]=$(ratio "${R[$mode.rate]}" "$BASELINE")
+    R[$mode.load]=$(load_line)
+    log "[$mode] ${R[$mode.received]} invitations in ${R[$mode.done_s]} s: ${R[$mode.rate]}/s (${R[$mode.smtp_ratio]} of smtp-source)"
+    [ "$PG_DONE" = 1 ] || run_pg_limit "$DB"
     drop_db "$DB"
     DISPATCH_MODES+=("$mode")
 }
 
-# ------------------------------------------------------------------ 3. submit vs pgbench
-SUBMIT_DONE=0
-run_submit() {
-    local refs_needed=$((2 * SUBMITS + 1)) cases
-    cases=$(( (refs_needed + REFS - 1) / REFS ))
-    [ -n "${PG_LOG:-}" ] || PG_LOG=/var/log/postgresql/postgresql-$PG_MAJOR-main.log
-    [ -r "$PG_LOG" ] || die "cannot read the PostgreSQL log $PG_LOG (set PG_LOG)"
-    DB=$(new_db); DBS+=("$DB")
-    PORT=$(free_port)
-    mkdir -p "$TMP/mail"
-    vouch_env "$DB" "$PORT"; set_mail_file "$TMP/mail"
-    log "[submit] database $DB; vouch serve on $BASE (file mail transport)"
-    seed_token
-    start_vouch submit.serve serve; local serve_pid=$LAST_PID
-    wait_ready "$serve_pid" "$BASE"
-    log "[submit] creating $cases cases x $REFS references and launching them"
-    python3 "$HELPER" seed --cases "$cases" --refs "$REFS" --concurrency 4 --tag submit --out "$TMP/submit.cases"
-    xargs -P "$LAUNCH_CONCURRENCY" -I{} curl -sS -o /dev/null -w '%{http_code}\n' -X POST \
-        -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/cases/{}/launch" <"$TMP/submit.cases" >"$TMP/submit.launch_codes"
-    [ "$(grep -vc '^200$' "$TMP/submit.launch_codes")" -eq 0 ] || die "some launches failed: $(sort "$TMP/submit.launch_codes" | uniq -c | paste -sd' ')"
-    local total=$((cases * REFS)) n=0
-    for _ in $(seq 1800); do   # up to ~6 min
-        n=$(find "$TMP/mail" -maxdepth 1 -name '*.eml' | wc -l)
-        [ "$n" -ge "$total" ] && break
-        sleep 0.2
-    done
-    [ "$n" -ge "$total" ] || die "[submit] only $n of $total invitations written"
-    local ntok; ntok=$(python3 "$HELPER" tokens --maildir "$TMP/mail" --out "$TMP/all_tokens.txt")
-    [ "$ntok" -eq "$total" ] || die "[submit] $ntok tokens found in $total invitations"
-    # the first token is the capture's, the next SUBMITS are wrk's; pgbench takes the
-    # references still invited after that, in the same round-robin order
-    local capture_token; capture_token=$(head -n1 "$TMP/all_tokens.txt")
-    sed -n "2,$((SUBMITS + 1))p" "$TMP/all_tokens.txt" >"$TMP/wrk_tokens.txt"
-
-    # --- capture the SQL of one submission: a second `vouch serve` on the same database
-    # whose connections alone log every statement (libpq options in the URL), with a
-    # worker that polls only once (at start), so the log window holds the submission only.
-    local cport; cport=$(free_port)
-    local body
-    body=$(lua_body)
-    VOUCH__DATABASE__URL="$VOUCH__DATABASE__URL&application_name=vouch-capture&options%5Blog_statement%5D=all" \
-    VOUCH__SERVER__BIND="127.0.0.1:$cport" VOUCH__WORKFLOW__POLL_INTERVAL_MS=3600000 \
-        start_vouch submit.capture serve
-    local cap_pid=$LAST_PID
-    wait_ready "$cap_pid" "http://127.0.0.1:$cport"
-    sleep 1
-    local off; off=$(stat -c %s "$PG_LOG")
-    local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
-        --data "$body" "http://127.0.0.1:$cport/r/$capture_token")
-    [ "$code" = 303 ] || die "[submit] the capture submission answered $code"
-    sleep 1
-    tail -c +$((off + 1)) "$PG_LOG" >"$TMP/submit_capture.raw"
-    stop_pid "$cap_pid"
-    # keep this database's statement lines and their DETAIL continuation lines
-    python3 - "$TMP/submit_capture.raw" "$DB" "$TMP/submit_capture.log" "$TMP/submit_sql.txt" <<'PY'
-import re, sys
-raw, db, out_log, out_sql = sys.argv[1:]
-# entries: [statement lines, detail lines]; a line without the log prefix continues
-# whichever of the two came last
-entries, part = [], None
-for line in open(raw, errors="replace"):
-    line = line.rstrip("\n")
-    if re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line):
-        part = None
-        if f"@{db} " not in line:
-            continue
-        if " LOG:  statement: " in line or " LOG:  execute " in line:
-            entries.append([[line], []])
-            part = entries[-1][0]
-        elif " DETAIL:  " in line and entries:
-            part = entries[-1][1]
-            part.append(line)
-    elif part is not None:
-        part.append(line)
-open(out_log, "w").write("".join("\n".join(s + d) + "\n" for s, d in entries))
-sql = []
-for stmt, _ in entries:
-    m = re.search(r"LOG:  (?:statement|execute [^:]*): (.*)", stmt[0])
-    sql.append(re.sub(r"\s+", " ", " ".join([m.group(1)] + stmt[1:])).strip())
-open(out_sql, "w").write("".join(s + "\n" for s in sql))
-print(len(sql))
-PY
-    R[submit.captured]=$(wc -l <"$TMP/submit_sql.txt")
-    # Does bench/submit.pgbench still run the same statements? Compared by shape: verb,
-    # table, FOR UPDATE / ON CONFLICT / RETURNING, in order (the plumbing row excluded).
-    R[submit.shape]=$(python3 - "$TMP/submit_sql.txt" "$PGBENCH_SCRIPT" <<'PY'
-import difflib, re, sys
-def shape(sql):
-    s = re.sub(r"'[^']*'", "''", sql).replace('"', "")
-    verb = s.split()[0].upper()
-    m = {"SELECT": r"\bFROM\s+(\w+)", "DELETE": r"\bFROM\s+(\w+)",
-         "INSERT": r"\bINTO\s+(\w+)", "UPDATE": r"^UPDATE\s+(\w+)"}.get(verb)
-    t = re.search(m, s, re.I) if m else None
-    out = verb + (" " + t.group(1) if t else "")
-    for extra in ("FOR UPDATE", "ON CONFLICT", "RETURNING"):
-        if re.search(r"\b" + extra.replace(" ", r"\s+") + r"\b", s, re.I):
-            out += " " + extra
-    return out
-captured = [shape(l) for l in open(sys.argv[1]) if l.strip()]
-text = "\n".join(l for l in open(sys.argv[2]).read().split("\n") if not l.lstrip().startswith(("--", "\\set")))
-stmts = [x.strip() for x in re.split(r";\s*\n|\\gset\b[^\n]*\n", text) if x.strip()]
-script = [shape(x) for x in stmts if "bench_submit" not in x]
-if captured == script:
-    print(f"same {len(script)} statements as the capture (by verb and table)")
-else:
-    print("DIFFERS from the capture: update bench/submit.pgbench --- "
-          + " | ".join(l for l in difflib.unified_diff(script, captured, "submit.pgbench", "captured", lineterm="", n=0)
-                       if not l.startswith("@@")))
-PY
-)
-    log "[submit] bench/submit.pgbench: ${R[submit.shape]}"
-    log "[submit] captured ${R[submit.captured]} statements of one submission ($TMP/submit_capture.log)"
-
-    # --- wrk: SUBMITS submissions, SUBMIT_CONNECTIONS at a time
-    wait_quiet
-    log "[submit] wrk: $SUBMITS references once each, $SUBMIT_CONNECTIONS at a time"
-    local t_wrk; t_wrk=$(psql_db "$DB" -At -c "select now()")
-    cpu_snap "$TMP/cpu_submit.0.json"
-    TOKENS_FILE="$TMP/wrk_tokens.txt" BENCH_THREADS=$SUBMIT_THREADS BENCH_MODE=submit \
-        wrk -t"$SUBMIT_THREADS" -c"$SUBMIT_CONNECTIONS" -d"$SUBMIT_DURATION" --latency -s "$LUA" "$BASE" \
-        >"$TMP/wrk_submit.txt" 2>&1
-    cpu_snap "$TMP/cpu_submit.1.json"
-    R[submit.wrk]=$(grep '^BENCH ' "$TMP/wrk_submit.txt" | tail -n1)
-    [ -n "${R[submit.wrk]}" ] || die "wrk printed no BENCH line: $(tail -n 20 "$TMP/wrk_submit.txt")"
-    local span
-    span=$(psql_db "$DB" -At -c \
-        "select count(*), round(extract(epoch from max(submitted_at) - min(submitted_at))::numeric, 3)
-           from responses where status = 'submitted' and submitted_at >= '$t_wrk'")
-    R[submit.db_submitted]=${span%%|*}
-    R[submit.span]=${span##*|}
-    R[submit.rps]=$(python3 -c "import sys; n,s=int(sys.argv[1]),float(sys.argv[2] or 0); print(f'{(n-1)/s:.1f}' if s>0 and n>1 else 'n/a')" "${R[submit.db_submitted]}" "${R[submit.span]}")
-    R[submit.cpu]=$(cpu_report "$TMP/cpu_submit.0.json" "$TMP/cpu_submit.1.json" "serve=$serve_pid")
-    # Vouch's processes stop before pgbench runs (their worker would otherwise send the
-    # confirmations pgbench queues); the confirmations of wrk's submissions were sent by
-    # then or are left unsent: they are not part of either figure.
-    stop_pid "$serve_pid"
-    # --- pgbench on the same database: the references still invited, round-robin over
-    # cases like wrk's tokens; client c takes fixture rows c, c + clients, c + 2 x clients, ...
-    local per_client=$((SUBMITS / SUBMIT_CONNECTIONS))
-    psql_db "$DB" >/dev/null <<'SQL'
--- a time-ordered UUID, like the v7 ids Vouch makes (index inserts at the right edge)
-CREATE FUNCTION bench_uuid7() RETURNS uuid LANGUAGE sql VOLATILE AS $$
-  SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0')
-          || '7' || substr(md5(random()::text), 1, 19))::uuid $$;
-CREATE TABLE bench_submit AS
-SELECT (row_number() OVER (ORDER BY pos, case_no) - 1)::int AS idx, token_hash, reference_id
-  FROM (SELECT t.token_hash, r.id AS reference_id,
-               row_number() OVER (PARTITION BY r.case_id ORDER BY r.created_at, r.id) AS pos,
-               dense_rank() OVER (ORDER BY c.created_at, c.id) AS case_no
-          FROM reference_requests r
-          JOIN vetting_cases c ON c.id = r.case_id
-          JOIN reference_tokens t ON t.reference_id = r.id AND t.revoked_at IS NULL
-         WHERE r.status = 'invited' AND c.status = 'collecting') s;
-ALTER TABLE bench_submit ADD PRIMARY KEY (idx);
+# The database half of the limit, on a dispatched database with Vouch stopped: pgbench
+# runs bench/dispatch.pgbench, 8 invitations' rows a transaction, over its references.
+PG_DONE=0
+run_pg_limit() {
+    local db=$1 batches per_client
+    define_uuid7 "$db"
+    psql_db "$db" >/dev/null <<'SQL'
+CREATE TABLE bench_refs AS
+SELECT (row_number() OVER (ORDER BY r.id) - 1)::int AS idx, r.id AS reference_id, r.case_id
+  FROM reference_requests r;
+ALTER TABLE bench_refs ADD PRIMARY KEY (idx);
+SQL
+    batches=$(( $(psql_db "$db" -At -c "select count(*) from bench_refs") / 8 ))
+    per_client=$(( batches / PG_CLIENTS ))
+    [ "$per_client" -gt 0 ] || die "too few references for $PG_CLIENTS pgbench clients"
+    # the jobs the claims take: as many as the transactions will claim, all due
+    psql_db "$db" >/dev/null <<SQL
+INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at)
+SELECT bench_uuid7(), 'bench_invite', json_build_object('n', n)::jsonb, 'queued',
+       now() - interval '1 hour' + n * interval '1 millisecond', 0, 8, now(), now()
+  FROM generate_series(1, $((per_client * PG_CLIENTS * 8))) n;
 ANALYZE;
 SQL
-    local fixture; fixture=$(psql_db "$DB" -At -c "select count(*) from bench_submit")
-    [ "$fixture" -ge $((per_client * SUBMIT_CONNECTIONS)) ] || die "[submit] only $fixture fresh references for pgbench"
-    wait_quiet
-    log "[submit] pgbench: $SUBMIT_CONNECTIONS clients x $per_client transactions of $PGBENCH_SCRIPT"
-    cpu_snap "$TMP/cpu_pgbench.0.json"
-    PGSSLMODE=$PG_SSLMODE "$PGBENCH" -n -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -M prepared \
-        -c "$SUBMIT_CONNECTIONS" -j "$SUBMIT_THREADS" -t "$per_client" \
-        -D k=0 -D clients="$SUBMIT_CONNECTIONS" -f "$PGBENCH_SCRIPT" "$DB" >"$TMP/pgbench.txt" 2>&1 \
-        || die "pgbench failed: $(tail -n 20 "$TMP/pgbench.txt")"
-    cpu_snap "$TMP/cpu_pgbench.1.json"
-    R[submit.pgbench_tps]=$(sed -n 's/^tps = \([0-9]*\.\{0,1\}[0-9]\{0,1\}\)[0-9]* (without initial connection time)/\1/p' "$TMP/pgbench.txt")
-    R[submit.pgbench_lat]=$(sed -n 's/^latency average = //p' "$TMP/pgbench.txt")
-    R[submit.pgbench_failed]=$(sed -n 's/^number of failed transactions: //p' "$TMP/pgbench.txt")
-    R[submit.pgbench_cpu]=$(cpu_report "$TMP/cpu_pgbench.0.json" "$TMP/cpu_pgbench.1.json" "serve=$serve_pid")
-    # every pgbench transaction was a real submission: its references are now completed
-    R[submit.pgbench_done]=$(psql_db "$DB" -At -c \
-        "select count(*) from bench_submit b join reference_requests r on r.id = b.reference_id where r.status = 'completed'")
-    R[submit.ratio]=$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.3f}')" "${R[submit.rps]}" "${R[submit.pgbench_tps]}")
-    local logs=("$TMP"/submit.*.log)
-    R[submit.errors]=$(errors_of "${logs[@]}")
-    R[submit.warns]=$(warns_of "${logs[@]}")
-    R[submit.first_errors]=$(grep -hE ' ERROR | WARN |panicked' "${logs[@]}" | head -n 5 | cut -c1-300 || true)
-    drop_db "$DB"
-    SUBMIT_DONE=1
+    log "[pg] pgbench: $PG_CLIENTS clients x $per_client transactions of $PGBENCH_SCRIPT (8 invitations each)"
+    run_pgbench pg "$PGBENCH_SCRIPT" "$db" -c "$PG_CLIENTS" -j 2 -t "$per_client" -D k=0 -D clients="$PG_CLIENTS"
+    R[pg.load]=$(load_line)
+    R[pg.inv]=$(python3 -c "import sys; print(f'{8 * float(sys.argv[1]):.0f}')" "${R[pg.tps]}")
+    R[pg.left]=$(psql_db "$db" -At -c "select count(*) from jobs where kind = 'bench_invite' and status <> 'done'")
+    log "[pg] ${R[pg.tps]} tps = ${R[pg.inv]} invitations/s (${R[pg.left]} bench jobs left unfinished)"
+    PG_DONE=1
 }
 
-# The form body bench/referee_post.lua posts for action=submit (the capture posts the same).
-lua_body() {
-    local keys="values_shared values_tradeoffs dedication_success dedication_extra_mile dedication_minimum accountability_mistakes accountability_delivery communication_proactive communication_responsive partnership_initiative partnership_team confidentiality_trust scope_clarity scope_surprises expertise_quality expertise_current"
-    local parts="action=submit" k v
-    for k in $keys; do
-        v=4; { [ "$k" = dedication_minimum ] || [ "$k" = scope_surprises ]; } && v=2
-        parts+="&q_$k=$v"
-    done
-    parts+="&q_rehire=yes&q_strengths=Clear+monthly+reporting%2C+owns+mistakes+and+fixes+them+fast."
-    parts+="&q_concerns=Slow+to+answer+during+the+year-end+close.&consent=on"
-    echo "$parts"
-}
 
 # The mail path alone: Vouch's mailer (render, compose, pooled SMTP) sending as many
 # invitations into the same sink, with no database and no job queue. What no dispatch
@@ -797,15 +340,20 @@ run_mailer() {
 
 for mode in $MODES; do
     case "$mode" in
-        submit) run_submit ;;
         mailer) run_mailer ;;
         *) run_dispatch "$mode" ;;
     esac
 done
 
+LIMIT=""
+if [ "$PG_DONE" = 1 ]; then
+    LIMIT=$(python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{1 / (1 / a + 1 / b):.0f}')" "$BASELINE" "${R[pg.inv]}")
+    for mode in "${DISPATCH_MODES[@]}"; do R[$mode.ratio]=$(ratio "${R[$mode.rate]}" "$LIMIT"); done
+fi
+
 # ------------------------------------------------------------------ summary
 echo
-echo "================ Vouch: invitation dispatch and referee submit on PostgreSQL ================"
+echo "================ Vouch: invitation dispatch on PostgreSQL ================"
 echo "machine     : $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "postgres    : $PG_VERSION ($PGHOST:$PGPORT; one throw-away database per mode, dropped at exit)"
 echo "vouch       : $BIN ($BIN_ID)$( [ -z "${VOUCH_BIN:-}" ] && echo ", git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [ -n "$(git -C "$ROOT" --no-optional-locks status --porcelain 2>/dev/null)" ] && echo ' (+ uncommitted changes)')")"
@@ -817,6 +365,13 @@ echo "baseline    : smtp-source -d -s $SMTP_POOL -m $N -F <invitation> (connecti
 echo "  msg/s     : $BASELINE  (best of$BASE_RUNS)"
 echo "  no reuse  : $BASELINE_NOREUSE msg/s without -d (a connection per message; for information; runs:$BASE_NOREUSE_RUNS)"
 echo "  CPU       : $BASELINE_CPU"
+fi
+if [ "$PG_DONE" = 1 ]; then
+echo "pg          : pgbench bench/dispatch.pgbench -M prepared -c $PG_CLIENTS -j 2 (the rows of 8 invitations a transaction)"
+printf '  tps       : %s = %s invitations/s  (latency average %s; failed: %s; unfinished bench jobs: %s)\n' "${R[pg.tps]}" "${R[pg.inv]}" "${R[pg.lat]}" "${R[pg.failed]}" "${R[pg.left]}"
+printf '  CPU       : %s\n' "${R[pg.cpu]}"
+printf '  load      : %s\n' "${R[pg.load]}"
+echo "limit       : 1 / (1/smtp + 1/pg) = 1 / (1/$BASELINE + 1/${R[pg.inv]}) = $LIMIT invitations/s"
 fi
 if [ "$MAILER_DONE" = 1 ]; then
     echo
@@ -833,7 +388,8 @@ for mode in "${DISPATCH_MODES[@]}"; do
     esac
     printf '  invitations/s : %s  (%s of %s in %s s from the first launch request; launches all answered after %s s, p50 %s ms, max %s ms)\n' \
         "${R[$mode.rate]}" "${R[$mode.received]}" "$((CASES * REFS))" "${R[$mode.done_s]}" "${R[$mode.launched_s]}" "${R[$mode.launch_p50]}" "${R[$mode.launch_max]}"
-    printf '  ratio         : %s  (invitations/s / smtp-source msg/s)\n' "${R[$mode.ratio]}"
+    printf '  ratio         : %s  (invitations/s / limit %s; %s of smtp-source alone)\n' "${R[$mode.ratio]:-n/a}" "${LIMIT:-?}" "${R[$mode.smtp_ratio]}"
+    printf '  load          : %s\n' "${R[$mode.load]}"
     printf '  memory        : serve RSS idle %s MiB, peak %s MiB' "$(mib "${R[$mode.serve_idle]}")" "$(mib "${R[$mode.serve_peak]}")"
     if [ -n "$(echo ${R[$mode.workers_idle]})" ]; then
         printf '; workers RSS idle'; for v in ${R[$mode.workers_idle]}; do printf ' %s' "$(mib "$v")"; done
@@ -849,28 +405,10 @@ for mode in "${DISPATCH_MODES[@]}"; do
     printf '  logs          : %s ERROR/panic lines, %s WARN lines\n' "${R[$mode.errors]}" "${R[$mode.warns]}"
     [ -z "${R[$mode.first_errors]}" ] || sed 's/^/      /' <<<"${R[$mode.first_errors]}"
 done
-if [ "$SUBMIT_DONE" = 1 ]; then
-    W=${R[submit.wrk]}
-    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$W"; }
-    echo
-    echo "submit      : POST /r/{token} action=submit, $SUBMITS references once each, wrk -t$SUBMIT_THREADS -c$SUBMIT_CONNECTIONS"
-    printf '  requests/s    : %s  (first to last submitted_at: %s s; %s answered 303, %s submitted in the database)\n' \
-        "${R[submit.rps]}" "${R[submit.span]}" "$(field submitted)" "${R[submit.db_submitted]}"
-    printf '  latency       : p50 %s ms   p90 %s ms   p99 %s ms   max %s ms; non-303: %s (%s)\n' \
-        "$(field p50_ms)" "$(field p90_ms)" "$(field p99_ms)" "$(field max_ms)" "$(field non303)" "$(field statuses)"
-    printf '  CPU           : %s\n' "${R[submit.cpu]}"
-    echo "pgbench     : bench/submit.pgbench, -M prepared -c $SUBMIT_CONNECTIONS -j $SUBMIT_THREADS, $((SUBMITS / SUBMIT_CONNECTIONS * SUBMIT_CONNECTIONS)) transactions, same database"
-    printf '  tps           : %s  (latency average %s; failed: %s; %s fixture references completed)\n' \
-        "${R[submit.pgbench_tps]}" "${R[submit.pgbench_lat]}" "${R[submit.pgbench_failed]}" "${R[submit.pgbench_done]}"
-    printf '  CPU           : %s\n' "${R[submit.pgbench_cpu]}"
-    printf '  ratio         : %s  (Vouch submissions/s / pgbench tps)\n' "${R[submit.ratio]}"
-    printf '  submit.pgbench: %s\n' "${R[submit.shape]}"
-    echo "  captured SQL of one submission (${R[submit.captured]} statements, parameters elided):"
-    cut -c1-150 "$TMP/submit_sql.txt" | sed 's/^/      /'
-    printf '  logs          : %s ERROR/panic lines, %s WARN lines\n' "${R[submit.errors]}" "${R[submit.warns]}"
-    [ -z "${R[submit.first_errors]}" ] || sed 's/^/      /' <<<"${R[submit.first_errors]}"
-fi
 echo
 [ "$QUIET" = 1 ] || echo "WARNING     : the machine was busy with other work before a measurement; figures are low"
 [ "$(bin_id)" = "$BIN_ID" ] || echo "WARNING     : $BIN changed during the run (now $(bin_id)); later modes ran another build"
+for mode in "${DISPATCH_MODES[@]}"; do
+    printf 'RATIO dispatch [%s] : %s  (%s invitations/s / limit %s; goal >= 0.5)\n' "$mode" "${R[$mode.ratio]:-n/a}" "${R[$mode.rate]}" "${LIMIT:-?}"
+done
 echo "============================================================================================="

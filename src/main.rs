@@ -242,6 +242,11 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let mail = app::mailer(&settings)?;
     let engine = app::open_engine(&settings, Arc::new(SystemClock), Arc::new(mail.clone())).await?;
+    let metrics = app::worker_metrics(&settings, &engine)?.map(|server| {
+        tracing::info!(port = server.port(), "worker metrics at /metrics");
+        let handle = server.handle();
+        (handle, tokio::spawn(server.run_until_stopped()))
+    });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = spawn_workers(&engine, settings.workflow.workers.max(1), &stop_rx);
     tracing::info!(workers = workers.len(), "vouch worker running");
@@ -249,6 +254,11 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     tracing::info!("shutting down: finishing in-flight jobs");
     stop_workers(stop_tx, workers).await;
     mail.shutdown().await;
+    // Scraped until the last job's counters are in.
+    if let Some((handle, server)) = metrics {
+        handle.stop(true).await;
+        server.await??;
+    }
     Ok(())
 }
 

@@ -26,6 +26,7 @@ on_both_databases!(
     invite_to_answer_time_is_recorded_when_a_referee_answers,
     a_forwarded_request_is_refused_without_a_token,
     webhook_deliveries_are_counted_by_outcome,
+    a_worker_serves_its_own_metrics_on_metrics_addr,
 );
 
 on_both_backends!(
@@ -560,4 +561,51 @@ async fn webhook_deliveries_are_counted_by_outcome(app: TestApp) {
     let after = scrape(&app).await;
     assert!(counter(&after, "delivered") - counter(&retried, "delivered") >= 1.0);
     assert_eq!(after.types["vouch_webhook_deliveries_total"], "counter");
+}
+
+/// `vouch worker`'s listener (`worker.metrics_addr`): the email counters of the process that
+/// sends, the database figures, and nothing but `/metrics`.
+async fn a_worker_serves_its_own_metrics_on_metrics_addr(app: TestApp) {
+    let mut settings = app::Settings::defaults();
+    settings.worker.metrics_addr = Some("127.0.0.1:0".into());
+    let server = app::worker_metrics(&settings, &app.engine)
+        .expect("the listener binds")
+        .expect("worker.metrics_addr is set");
+    let base = format!("http://127.0.0.1:{}", server.port());
+    let handle = server.handle();
+    tokio::spawn(server.run_until_stopped());
+    let scrape_worker = async || {
+        let res = app
+            .client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        parse(&res.text().await.unwrap())
+    };
+    let sent = |m: &Exposition| m.sum("vouch_emails_sent_total", &[("kind", "invitation")]);
+    let before = scrape_worker().await;
+    let case = fixtures::case_with_referees(&app, 2, None).await;
+    case.launch(&app).await;
+    // The jobs run in this process, as they do in a worker.
+    app.engine.run_until_idle().await.unwrap();
+    let after = scrape_worker().await;
+    assert!(sent(&after) - sent(&before) >= 2.0);
+    assert_eq!(
+        after.exact("vouch_references", &[("state", "invited")]),
+        2.0
+    );
+    let res = app
+        .client
+        .get(format!("{base}/api/v1/cases"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        404,
+        "the worker's listener serves /metrics alone"
+    );
+    handle.stop(true).await;
 }

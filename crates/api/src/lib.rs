@@ -153,6 +153,34 @@ impl Application {
         })
     }
 
+    /// A listener on `bind` serving `/metrics` alone, for a process without the HTTP API
+    /// (`vouch worker`, `worker.metrics_addr`): its email and webhook counters are then
+    /// scraped too. One HTTP worker: a scrape every few seconds needs no more.
+    pub fn metrics_only(
+        bind: &str,
+        metrics: MetricsSettings,
+        engine: Engine,
+    ) -> std::io::Result<Self> {
+        let exporter = if metrics.enabled {
+            Some(metrics::Exporter::install(metrics.token)?)
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(bind)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(metrics::MetricsOnly { exporter, engine });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .service(metrics::scrape_alone)
+        })
+        .listen(listener)?
+        .workers(1)
+        .disable_signals()
+        .run();
+        Ok(Self { port, server })
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

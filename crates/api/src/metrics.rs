@@ -20,7 +20,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use engine::metrics::MetricsSnapshot;
 use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -150,6 +150,7 @@ pub async fn record_request(
     let route: Cow<'static, str> = req
         .match_pattern()
         .map_or(Cow::Borrowed(UNMATCHED), Cow::Owned);
+    req.extensions_mut().insert(Arrived(started));
     let res = next.call(req).await;
     let status = match &res {
         Ok(r) => r.status(),
@@ -163,6 +164,32 @@ pub async fn record_request(
     counter!(HTTP_REQUESTS, &labels).increment(1);
     histogram!(HTTP_DURATION, &labels).record(started.elapsed().as_secs_f64());
     res
+}
+
+/// When a request reached the metrics middleware (the outermost timed point), so that a
+/// handler can tell how long it waited before running (other middleware, the body read).
+#[derive(Clone, Copy)]
+struct Arrived(Instant);
+
+/// The name a request's stages are recorded under: its method and route pattern.
+pub(crate) fn timed_name(req: &HttpRequest) -> std::sync::Arc<str> {
+    let route = req.match_pattern();
+    format!(
+        "{} {}",
+        method_label(req.method()),
+        route.as_deref().unwrap_or(UNMATCHED)
+    )
+    .into()
+}
+
+/// Starts timing the stages of `req` (`engine::metrics::timed_request`): records the
+/// time before its handler ran as stage `before_handler`, and returns its name.
+pub(crate) fn start_timing(req: &HttpRequest) -> std::sync::Arc<str> {
+    let name = timed_name(req);
+    if let Some(Arrived(at)) = req.extensions().get::<Arrived>() {
+        engine::metrics::record_stage(&name, "before_handler", at.elapsed());
+    }
+    name
 }
 
 /// Who may read `/metrics`.
@@ -248,16 +275,40 @@ pub async fn scrape(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(exporter) = &state.metrics else {
+    render_scrape(&req, state.metrics.as_ref(), &state.engine).await
+}
+
+/// What `/metrics` serves on its own listener (`vouch worker`'s `worker.metrics_addr`).
+pub(crate) struct MetricsOnly {
+    pub exporter: Option<Exporter>,
+    pub engine: engine::Engine,
+}
+
+/// `/metrics` of a process that serves nothing else (`vouch worker`): the same answer,
+/// with the same access rules, as `serve`'s.
+#[get("/metrics")]
+pub(crate) async fn scrape_alone(
+    req: HttpRequest,
+    state: web::Data<MetricsOnly>,
+) -> Result<HttpResponse, ApiError> {
+    render_scrape(&req, state.exporter.as_ref(), &state.engine).await
+}
+
+/// A scrape: the process's recorder, then the database figures.
+async fn render_scrape(
+    req: &HttpRequest,
+    exporter: Option<&Exporter>,
+    engine: &engine::Engine,
+) -> Result<HttpResponse, ApiError> {
+    let Some(exporter) = exporter else {
         return Err(ApiError::NotFound("resource"));
     };
-    match access(exporter.token.as_ref(), &req) {
+    match access(exporter.token.as_ref(), req) {
         Access::Granted => {}
         Access::Unauthorized => return Err(ApiError::Unauthorized),
         Access::LoopbackOnly => return Err(ApiError::MetricsLoopbackOnly),
     }
-    let snapshot =
-        tokio::time::timeout(SNAPSHOT_TIMEOUT, state.engine.jobs().metrics_snapshot()).await;
+    let snapshot = tokio::time::timeout(SNAPSHOT_TIMEOUT, engine.jobs().metrics_snapshot()).await;
     let mut body = exporter.handle.render();
     match snapshot {
         Ok(Ok(snapshot)) => write_snapshot(&mut body, &snapshot),

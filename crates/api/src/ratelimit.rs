@@ -158,9 +158,15 @@ pub async fn limit_public(
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered")
         .clone();
-    if let Some(ip) = client_ip(req.request(), &state.trusted_proxies)
-        && let Err(retry_after) = state.rate_limiter.check(ip, Instant::now())
-    {
+    let started = Instant::now();
+    let checked = client_ip(req.request(), &state.trusted_proxies)
+        .map(|ip| state.rate_limiter.check(ip, started));
+    engine::metrics::record_stage(
+        &crate::metrics::timed_name(req.request()),
+        "rate_limiter",
+        started.elapsed(),
+    );
+    if let Some(Err(retry_after)) = checked {
         // The address itself is personal data (a referee's, usually): not logged.
         let route = req.match_pattern().unwrap_or_else(|| "<unmatched>".into());
         tracing::warn!(route, "public rate limit reached");

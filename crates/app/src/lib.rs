@@ -14,7 +14,7 @@ use engine::clock::Clock;
 use engine::mail::MailSender;
 use tracing_subscriber::EnvFilter;
 
-pub use settings::{LogFormat, LogSettings, Settings};
+pub use settings::{LogFormat, LogSettings, Settings, WorkerSettings};
 
 /// The engine and the bound (not yet running) HTTP server.
 pub struct App {
@@ -37,6 +37,20 @@ pub async fn build(
     )
     .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
     Ok(App { engine, server })
+}
+
+/// `vouch worker`'s `/metrics` listener, bound on `worker.metrics_addr` (not yet running),
+/// or none when that is unset. Same exporter, token and access rules as `serve`'s.
+pub fn worker_metrics(
+    settings: &Settings,
+    engine: &Engine,
+) -> anyhow::Result<Option<api::Application>> {
+    let Some(addr) = settings.worker.metrics_addr.as_deref() else {
+        return Ok(None);
+    };
+    let server = api::Application::metrics_only(addr, settings.metrics.clone(), engine.clone())
+        .with_context(|| format!("worker.metrics_addr: cannot listen on {addr}"))?;
+    Ok(Some(server))
 }
 
 /// The message catalogue for referee-facing text: the shipped locales, with the

@@ -28,6 +28,16 @@ pub struct Settings {
     pub templates: engine::TemplatesSettings,
     pub log: LogSettings,
     pub metrics: api::MetricsSettings,
+    pub worker: WorkerSettings,
+}
+
+/// `[worker]`: what only `vouch worker` processes use.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Where a worker serves `/metrics` (its email and webhook counters, which exist only
+    /// in the process that sends); unset, it listens nowhere.
+    pub metrics_addr: Option<String>,
 }
 
 /// `[log]`: how log lines are written (to stderr). Which lines is `VOUCH_LOG`, an
@@ -125,6 +135,7 @@ mod tests {
         assert_eq!(s.log.format, LogFormat::Text);
         assert!(s.metrics.enabled);
         assert!(s.metrics.token.is_none());
+        assert!(s.worker.metrics_addr.is_none(), "off by default");
     }
 
     #[test]

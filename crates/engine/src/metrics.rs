@@ -11,10 +11,13 @@
 //! drifts after a restart or a change made by another process.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use mailer::MailError;
 use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+use tracing::Instrument;
 
 use crate::EngineError;
 use crate::domain::{JobStatus, ReferenceStatus};
@@ -31,6 +34,11 @@ pub const EMAILS_BOUNCED: &str = "vouch_emails_bounced_total";
 pub const INVITE_TO_ANSWER: &str = "vouch_reference_invite_to_answer_seconds";
 /// Webhook deliveries by `outcome`, counted by the webhook sender.
 pub const WEBHOOK_DELIVERIES: &str = "vouch_webhook_deliveries_total";
+
+/// Seconds a request spent in each of its stages (body parse, token lookup, pool checkout,
+/// transaction, response, ...), by `request` ("POST /r/{token}") and `stage`: where a
+/// request waits, without a profiler (bench/submit.sh prints the breakdown).
+pub const REQUEST_STAGE: &str = "vouch_request_stage_seconds";
 
 /// Buckets of [`INVITE_TO_ANSWER`]: referees answer within minutes or within weeks, and the
 /// interesting questions ("within a day?", "before the first reminder?") fall on these.
@@ -82,6 +90,51 @@ pub fn describe() {
         Unit::Count,
         "Webhook delivery attempts, by outcome."
     );
+    describe_histogram!(
+        REQUEST_STAGE,
+        Unit::Seconds,
+        "Time a timed request (the referee's page and form post) spent in each stage, by \
+         request and stage."
+    );
+}
+
+tokio::task_local! {
+    /// The request whose stages are being timed, as "METHOD /route/{pattern}".
+    static TIMED_REQUEST: Arc<str>;
+}
+
+/// Runs `fut` as the timed request `name`: the stages run inside it are recorded under
+/// that name, and the whole as stage `handler`.
+pub async fn timed_request<F: Future>(name: Arc<str>, fut: F) -> F::Output {
+    let started = Instant::now();
+    let label = name.clone();
+    let out = TIMED_REQUEST
+        .scope(
+            name,
+            fut.instrument(tracing::debug_span!("request", request = %label)),
+        )
+        .await;
+    record_stage(&label, "handler", started.elapsed());
+    out
+}
+
+/// Runs `fut` as stage `stage` of the current timed request: in a tracing span of that
+/// name, with its time recorded into [`REQUEST_STAGE`]. Outside a timed request (a job,
+/// the JSON API) only the span.
+pub async fn stage<F: Future>(stage: &'static str, fut: F) -> F::Output {
+    let started = Instant::now();
+    let out = fut.instrument(tracing::debug_span!("stage", stage)).await;
+    if let Ok(request) = TIMED_REQUEST.try_with(Arc::clone) {
+        record_stage(&request, stage, started.elapsed());
+    }
+    out
+}
+
+/// Records `elapsed` as stage `stage` of `request`: for stages timed outside the request's
+/// task (a middleware, the wait before the handler ran).
+pub fn record_stage(request: &str, stage: &'static str, elapsed: Duration) {
+    histogram!(REQUEST_STAGE, "request" => request.to_owned(), "stage" => stage)
+        .record(elapsed.as_secs_f64());
 }
 
 /// One email the mail server accepted.

@@ -26,7 +26,7 @@ use crate::store::references::{self, ReferenceRow};
 use crate::store::responses::SubmissionMeta;
 use crate::store::{responses, tokens};
 use crate::transitions::{require_taking_answers, set_reference_status};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, metrics};
 
 /// Everything the questionnaire page shows.
 #[derive(Clone, Debug)]
@@ -126,10 +126,12 @@ impl Engine {
         token: &str,
         purpose: Purpose,
     ) -> Result<(ReferenceRow, CaseRow), EngineError> {
-        let reference = self.live_reference(token).await?;
-        let case = cases::find(&self.db, reference.case_id)
-            .await?
-            .ok_or_else(not_found)?;
+        let (reference, case) = metrics::stage(
+            "token_lookup",
+            tokens::live_reference_with_case(&self.db, &token_hash(token)),
+        )
+        .await?
+        .ok_or_else(not_found)?;
         match reference.status {
             ReferenceStatus::Completed | ReferenceStatus::Declined => {
                 return Err(EngineError::InvalidState {
@@ -280,8 +282,9 @@ impl crate::services::Links<'_> {
         &self,
         token: &str,
     ) -> Result<(ReferenceStatus, LinkLanguages), EngineError> {
-        let reference = self.live_reference(token).await?;
-        let case = cases::get(&self.db, reference.case_id).await?;
+        let (reference, case) = tokens::live_reference_with_case(&self.db, &token_hash(token))
+            .await?
+            .ok_or_else(not_found)?;
         let languages = self.link_languages(reference.locale.as_deref(), &case, None);
         Ok((reference.status, languages))
     }
@@ -298,8 +301,12 @@ impl crate::services::Links<'_> {
     #[tracing::instrument(skip_all, err)]
     pub async fn open_referee_form(&self, token: &str) -> Result<RefereeForm, EngineError> {
         let (reference, case) = self.resolve_referee_token(token, Purpose::View).await?;
-        let reference = self.mark_opened(reference, &case, self.now()).await?;
-        self.form_for(&reference, &case).await
+        let reference = metrics::stage(
+            "mark_opened",
+            self.mark_opened(reference, &case, self.now()),
+        )
+        .await?;
+        metrics::stage("form_reads", self.form_for(&reference, &case)).await
     }
 
     /// Records that a referee saw their questionnaire at `viewed_at`, without going
@@ -379,7 +386,11 @@ impl crate::services::Links<'_> {
         language: impl FnOnce(&LinkLanguages) -> String,
     ) -> Result<(), EngineError> {
         let (reference, case) = self.resolve_referee_token(token, Purpose::Answer).await?;
-        let questions = respondent_questions(&self.versions, &self.db, &case).await?;
+        let questions = metrics::stage(
+            "questions",
+            respondent_questions(&self.versions, &self.db, &case),
+        )
+        .await?;
         let languages = self.link_languages(reference.locale.as_deref(), &case, Some(&questions));
         meta.locale = Some(language(&languages));
         if !consent {

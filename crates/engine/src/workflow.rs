@@ -255,35 +255,41 @@ impl crate::services::Cases<'_> {
         meta: SubmissionMeta,
     ) -> Result<ReferenceRequest, EngineError> {
         let now = self.now();
-        let txn = self.db.begin().await?;
-        let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
-        require_taking_answers(&case, &reference)?;
-        // Already answered (or declined): say so before judging the answers.
-        reference_transition(reference.status, ReferenceEvent::Complete)?;
-        let raw: BTreeMap<String, String> = answers.into_iter().collect();
-        let answers = checked_answers(&self.versions, &txn, &case, &raw, true).await?;
-        let response_id =
-            responses::claim_submission(&txn, reference.id, reference.opened_at, &meta, now)
-                .await?
-                .ok_or(EngineError::InvalidState {
-                    action: "answer",
-                    current: State::Reference(ReferenceStatus::Completed),
-                })?;
-        let count = answers.len();
-        responses::replace_answers(&txn, response_id, answers).await?;
-        let reference = set_reference_status(
-            &txn,
-            reference,
-            ReferenceEvent::Complete,
-            &Actor::Referee(reference_id),
-            json!({ "answers": count }),
-            now,
-        )
-        .await?;
-        self.enqueue(&txn, &Task::SendConfirmation { reference_id }, now)
+        // Pool checkout and BEGIN, the statements, and COMMIT are timed apart: a request
+        // waiting for a connection looks like a slow database otherwise.
+        let txn = metrics::stage("begin", self.db.begin()).await?;
+        let reference = metrics::stage("transaction", async {
+            let (case, reference) = references::lock_with_case(&txn, reference_id).await?;
+            require_taking_answers(&case, &reference)?;
+            // Already answered (or declined): say so before judging the answers.
+            reference_transition(reference.status, ReferenceEvent::Complete)?;
+            let raw: BTreeMap<String, String> = answers.into_iter().collect();
+            let answers = checked_answers(&self.versions, &txn, &case, &raw, true).await?;
+            let response_id =
+                responses::claim_submission(&txn, reference.id, reference.opened_at, &meta, now)
+                    .await?
+                    .ok_or(EngineError::InvalidState {
+                        action: "answer",
+                        current: State::Reference(ReferenceStatus::Completed),
+                    })?;
+            let count = answers.len();
+            responses::replace_answers(&txn, response_id, answers).await?;
+            let reference = set_reference_status(
+                &txn,
+                reference,
+                ReferenceEvent::Complete,
+                &Actor::Referee(reference_id),
+                json!({ "answers": count }),
+                now,
+            )
             .await?;
-        self.advance_if_complete(&txn, case).await?;
-        txn.commit().await?;
+            self.enqueue(&txn, &Task::SendConfirmation { reference_id }, now)
+                .await?;
+            self.advance_if_complete(&txn, case).await?;
+            Ok::<_, EngineError>(reference)
+        })
+        .await?;
+        metrics::stage("commit", txn.commit()).await?;
         // After the commit: a submission that failed to store was not an answer.
         metrics::reference_answered(reference.invited_at, now);
         Ok(reference.into())

@@ -2,12 +2,16 @@
 //! is never stored.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef, Set,
+};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entity::reference_token;
+use crate::cases::CaseRow;
+use crate::entity::{reference_request, reference_token, vetting_case};
+use crate::references::ReferenceRow;
 
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -53,6 +57,33 @@ pub async fn live_reference(
         .await?
         .filter(|t| t.revoked_at.is_none())
         .map(|t| t.reference_id))
+}
+
+/// The reference behind a link that has not been revoked, with its case: one statement
+/// (the reference joined to its case, found through the link's hash), where a lookup of
+/// the link, then the reference, then the case cost three round trips on every referee
+/// request.
+pub async fn live_reference_with_case(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<(ReferenceRow, CaseRow)>, StoreError> {
+    let to_case: RelationDef = reference_request::Entity::belongs_to(vetting_case::Entity)
+        .from(reference_request::Column::CaseId)
+        .to(vetting_case::Column::Id)
+        .into();
+    let live_link = Query::select()
+        .column(reference_token::Column::ReferenceId)
+        .from(reference_token::Entity)
+        .and_where(reference_token::Column::TokenHash.eq(token_hash))
+        .and_where(reference_token::Column::RevokedAt.is_null())
+        .to_owned();
+    let found = reference_request::Entity::find()
+        .join(JoinType::InnerJoin, to_case)
+        .filter(reference_request::Column::Id.in_subquery(live_link))
+        .select_also(vetting_case::Entity)
+        .one(conn)
+        .await?;
+    Ok(found.and_then(|(reference, case)| Some((reference, case?))))
 }
 
 /// The reference behind any link ever sent, revoked or not: "don't ask me again" must

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use engine::EngineError;
 use engine::domain::ReferenceStatus;
+use engine::metrics::{stage, timed_request};
 use engine::workflow::MAX_DECLINE_REASON_CHARS;
 
 use super::questionnaire::{Action, Filled, Posted, Questionnaire, answer_post, render};
@@ -21,15 +22,22 @@ pub async fn show_form(
     token: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> HttpResponse {
-    match state.engine.links().open_referee_form(&token).await {
-        Ok(form) => {
-            let filled = Filled::draft(form.draft.clone(), query.saved());
-            let form: Questionnaire<'_> = (&form).into();
-            let lang = page_language(&state, &req, form.languages);
-            render(&state, StatusCode::OK, &token, &form, filled, &lang)
+    let timed = crate::metrics::start_timing(&req);
+    timed_request(timed, async {
+        match state.engine.links().open_referee_form(&token).await {
+            Ok(form) => {
+                stage("render", async {
+                    let filled = Filled::draft(form.draft.clone(), query.saved());
+                    let form: Questionnaire<'_> = (&form).into();
+                    let lang = page_language(&state, &req, form.languages);
+                    render(&state, StatusCode::OK, &token, &form, filled, &lang)
+                })
+                .await
+            }
+            Err(e) => referee_problem_page(&state, &req, &token, e).await,
         }
-        Err(e) => referee_problem_page(&state, &req, &token, e).await,
-    }
+    })
+    .await
 }
 
 /// Saves a draft (`action=save`) or submits (`action=submit`). Errors re-render the form
@@ -41,7 +49,18 @@ pub async fn post_form(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let posted = match Posted::from_body(&body) {
+    let timed = crate::metrics::start_timing(&req);
+    timed_request(timed, post_form_timed(state, req, token, body)).await
+}
+
+/// [`post_form`], its stages timed.
+async fn post_form_timed(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let posted = match stage("body_parse", async { Posted::from_body(&body) }).await {
         Ok(posted) => posted,
         Err(line) => return unreadable_form(&state, &req, line),
     };
@@ -72,7 +91,11 @@ pub async fn post_form(
         other => other,
     };
     let form = async || state.engine.links().referee_form(&token).await;
-    answer_post(&state, &req, "r", &token, posted, result, form).await
+    stage(
+        "response",
+        answer_post(&state, &req, "r", &token, posted, result, form),
+    )
+    .await
 }
 
 /// Shown after a successful submission.
