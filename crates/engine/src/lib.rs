@@ -1,20 +1,18 @@
 //! The workflow engine of Vouch: the domain rules and every state change of a vetting
-//! case, and the job queue that sends its email. It knows nothing of HTTP; it reaches the
-//! outside world through the database it is given and the `MailSender` it is handed.
+//! case, and the job queue that sends its email. It knows nothing of HTTP and writes no
+//! SQL: rows are read and written through the `store` crate (re-exported here as `store`,
+//! with its `domain` and `db`), and the outside world is reached through the
+//! `MailSender` it is handed.
 //!
-//! Layers, bottom up:
-//! - `entity` (sea-orm models) and `domain` (typed states, read models);
-//! - `store`: the only code that reads and writes the rows of cases, references,
-//!   responses, tokens, the email log, nominations, self-assessments, the opt-out list,
-//!   engagements and jobs; no rules;
+//! The public surface is a set of services borrowed from [`Engine`] (`services`): one per
+//! area — `cases()`, `links()`, `reports()`, `engagements()`, `questionnaires()`,
+//! `webhooks()`, `privacy()`, `jobs()`, `idempotency()`, `accounts()`, `provisioning()`.
+//! Beneath them:
 //! - `outbox` (what a change queues) and `transitions` (checked status changes with their
 //!   audit events, shared by the use cases);
-//! - use cases: `cases`, `workflow`, `referee`, `nominations`, `self_assessment`,
-//!   `opt_out`, `report`, `engagements`, `history`, `webhooks`, and `jobs`, which runs
-//!   the queued tasks; beside them the self-contained `users`, `sessions`, `providers`, `profile`
-//!   and `questionnaires`.
-//! - `scoring`, `calibration`, `anonymity` and `machine` are pure functions the use cases
-//!   call.
+//! - `jobs`, which runs the queued tasks;
+//! - `scoring`, `calibration`, `anonymity`, `disclosure` and `machine`: pure functions the
+//!   use cases call.
 
 pub mod anonymity;
 pub mod audit;
