@@ -77,9 +77,4 @@ impl StoreError {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
         )
     }
-
-    /// Whether this is a unique-constraint violation.
-    pub fn is_conflict(&self) -> bool {
-        matches!(self, StoreError::Database(e) if Self::is_unique_violation(e))
-    }
 }
